@@ -1,0 +1,9 @@
+// How shape errors reach the editor: an operation's result type is either a tensor or a sentence
+// (a string literal). The offending argument's parameter type is intersected with the sentence, so
+// the compiler prints it in the diagnostic (a `never` would erase it).
+
+/** What to intersect with an argument: the sentence when there is a problem, else nothing. */
+export type Problem<R> = [R] extends [string] ? R : unknown;
+
+/** The tensor a well-typed call returns; `never` after an error. */
+export type Outcome<R> = [R] extends [string] ? never : R;
