@@ -17,7 +17,25 @@ export class CompiledModel<Ins extends readonly Shape[] = readonly Shape[], Out 
   declare readonly outputShape: Out;
   #ir: GraphIR | undefined;
 
-  constructor(private readonly build: () => GraphIR) {}
+  constructor(
+    private readonly build: () => GraphIR,
+    /** For Modules built without run-time shapes: builds the IR once `npm run gen` has read them from the types. */
+    readonly buildWithShapes?: (inputShape: Shape, outputShape: Shape) => GraphIR,
+  ) {}
+
+  /** Whether the IR can be built without the shapes that only the types carry. */
+  get needsShapesFromTypes(): boolean {
+    return this.buildWithShapes !== undefined && this.#ir === undefined && !this.canBuild();
+  }
+
+  private canBuild(): boolean {
+    try {
+      this.#ir = this.build();
+      return true;
+    } catch {
+      return false;
+    }
+  }
 
   /** The Graph IR (built on first use). */
   get ir(): GraphIR {

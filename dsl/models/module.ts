@@ -43,7 +43,10 @@ export abstract class Module<In extends Shape, Out extends Shape, D extends DTyp
 
   compile(config: CompileConfig): CompiledModel<[Writable<In>], Writable<Out>, [D]> {
     const className = this.constructor.name;
-    return new CompiledModel(() => this.buildIR(config, this.#inputShape, this.#outputShape, className));
+    return new CompiledModel(
+      () => this.buildIR(config, this.#inputShape, this.#outputShape, className),
+      this.#inputShape === undefined ? (input, output) => this.buildIR(config, input, output, className) : undefined,
+    );
   }
 
   /** Builds the IR for the given shapes (used by `npm run gen` when the constructor was not given them). */

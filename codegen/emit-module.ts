@@ -1,0 +1,167 @@
+// Assembles a generated module as a ts-morph AST and formats it with prettier.
+
+import { Project, VariableDeclarationKind, type SourceFile } from "ts-morph";
+import * as prettier from "prettier";
+import type { GraphIR } from "../dsl/ir";
+import { hashIR } from "../dsl/hash";
+import { summaryText } from "../dsl/summary";
+import { Lowering, type BufferSpec, type Step } from "./lowering";
+
+/** Bump when the generated code's contract with the runtime changes. */
+export const GENERATED_FORMAT = 1;
+
+export interface ModuleSource {
+  /** The export's name in the model file: "backprop". */
+  readonly exportName: string;
+  /** The class to generate: "Backprop". */
+  readonly className: string;
+  readonly ir: GraphIR;
+}
+
+export interface ModuleHeader {
+  /** The model file, relative to the project: "examples/backprop/backprop.model.ts". */
+  readonly sourceFile: string;
+  readonly version: string;
+}
+
+const arrayType = (dtype: "float32" | "int32") => (dtype === "int32" ? "Int32Array" : "Float32Array");
+const shapeTuple = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+
+/** `const x = bufs.x` for each buffer a body mentions, so the loops read locals. */
+function hoistBuffers(body: readonly string[], buffers: readonly BufferSpec[]): string[] {
+  const text = body.join("\n");
+  const lines = buffers.filter((b) => new RegExp(`\\b${b.name}\\b`).test(text)).map((b) => `const ${b.name} = bufs.${b.name};`);
+  if (/\brng\b/.test(text)) lines.push("const rng = bufs.rng;");
+  return [...lines, ...body];
+}
+
+/** The buffers some kernel reads or writes, plus the ones the runtime fills or reads. */
+function usedBuffers(lowering: Lowering, code: readonly string[]): BufferSpec[] {
+  const text = code.join("\n");
+  const output = lowering.value(lowering.outputId, "infer");
+  return lowering
+    .buffers()
+    .filter((b) => ["input", "param", "grad", "target"].includes(b.role) || b.name === output || new RegExp(`\\b${b.name}\\b`).test(text));
+}
+
+/** Distinct names for steps that would otherwise share one (a layer applied twice). */
+function uniqueSteps(steps: readonly Step[], taken: Set<string>): Step[] {
+  return steps.map((step) => {
+    let name = step.name;
+    for (let i = 2; taken.has(name); i++) name = `${step.name}_${i}`;
+    taken.add(name);
+    return { ...step, name };
+  });
+}
+
+function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, lowering: Lowering): string[] {
+  const lines: string[] = [];
+  let param = 0;
+  let grad = 0;
+  for (const b of buffers) {
+    if (b.role === "param") lines.push(`const ${b.name} = params[${param++}]!;`);
+    else if (b.role === "grad") lines.push(`const ${b.name} = grads[${grad++}]!;`);
+    else lines.push(`const ${b.name} = new ${arrayType(b.dtype)}(maxBatch * ${b.perExample});`);
+  }
+  const inputs = ir.inputs.map((i) => lowering.value(i.node, "infer"));
+  const output = lowering.value(lowering.outputId, "infer");
+  lines.push(`return { rng, inputs: [${inputs.join(", ")}], output: ${output}, ${buffers.map((b) => b.name).join(", ")} };`);
+  return lines;
+}
+
+/** Adds one compiled model: its IR, buffers, kernels and class. `prefix` keeps several models apart. */
+function addModel(file: SourceFile, source: ModuleSource, hash: string, prefix: string): void {
+  const { ir, className } = source;
+  const lowering = new Lowering(ir);
+  const name = (base: string) => (prefix ? `${prefix}_${base}` : base);
+  const buffersType = name("Buffers");
+  const kernelParams = [
+    { name: "bufs", type: buffersType },
+    { name: "batch", type: "number" },
+  ];
+
+  const taken = new Set<string>();
+  const train = uniqueSteps(lowering.forwardSteps("train"), taken);
+  const infer = lowering.forwardSteps("infer").map((step) => train.find((t) => t.body.join("\n") === step.body.join("\n")) ?? uniqueSteps([step], taken)[0]!);
+  const backward = uniqueSteps(lowering.backwardSteps(), taken);
+  const lossBody = lowering.lossBody();
+  const buffers = usedBuffers(lowering, [...train, ...infer, ...backward].flatMap((s) => s.body).concat(lossBody));
+
+  file.addInterface({
+    name: buffersType,
+    docs: ["Every array a training step touches, allocated once for the largest batch."],
+    properties: [
+      { name: "rng", type: "UniformSource", isReadonly: true },
+      { name: "inputs", type: `readonly [${ir.inputs.map((i) => arrayType(i.dtype)).join(", ")}]`, isReadonly: true },
+      { name: "output", type: "Float32Array", isReadonly: true },
+      ...buffers.map((b) => ({ name: b.name, type: arrayType(b.dtype), isReadonly: true })),
+    ],
+  });
+  const stepNames = new Set<string>();
+  for (const step of [...train, ...infer, ...backward]) {
+    if (stepNames.has(step.name)) continue;
+    stepNames.add(step.name);
+    file.addFunction({ name: name(step.name), docs: [step.comment], parameters: kernelParams, returnType: "void", statements: hoistBuffers(step.body, buffers) });
+  }
+  const sequence = (base: string, doc: string, steps: readonly Step[]) =>
+    file.addFunction({ name: name(base), docs: [doc], parameters: kernelParams, returnType: "void", statements: steps.map((s) => `${name(s.name)}(bufs, batch);`) });
+  sequence("forwardTrain", "The forward pass in training mode (dropout active).", train);
+  sequence("forwardInfer", "The forward pass at inference.", infer);
+  sequence("backward", "Gradients of the mean batch loss, plus the weight penalties, for every trainable weight.", backward);
+  file.addFunction({
+    name: name("loss"),
+    docs: [`The mean ${ir.training?.loss} over the batch, plus the weight penalties.`],
+    parameters: kernelParams,
+    returnType: "number",
+    statements: hoistBuffers(lossBody, buffers),
+  });
+  file.addFunction({
+    name: name("createBuffers"),
+    parameters: [
+      { name: "maxBatch", type: "number" },
+      { name: "params", type: "readonly Float32Array[]" },
+      { name: "grads", type: "readonly Float32Array[]" },
+      { name: "rng", type: "UniformSource" },
+    ],
+    returnType: buffersType,
+    statements: createBuffersBody(buffers, ir, lowering),
+  });
+  const kernels = ["createBuffers", "forwardTrain", "forwardInfer", "loss", "backward"].map((k) => `${k}: ${name(k)}`).join(", ");
+  file.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    declarations: [{ name: name("KERNELS"), type: `Kernels<${buffersType}>`, initializer: `{ ${kernels} }` }],
+  });
+  const inputShapes = `[${ir.inputs.map((i) => shapeTuple(i.shape)).join(", ")}]`;
+  const outputShape = shapeTuple(lowering.a.node(lowering.outputId).shape);
+  file.addClass({
+    name: className,
+    isExported: true,
+    docs: [`The model "${source.exportName}": inputs ${inputShapes}, output ${outputShape}.`],
+    extends: `GeneratedModel<${inputShapes}, ${outputShape}>`,
+    ctors: [{ statements: [`super(${name("SPEC")}, ${JSON.stringify(hash)}, ${GENERATED_FORMAT}, ${name("KERNELS")});`] }],
+  });
+  const { nodes: _nodes, ...rest } = ir;
+  const spec = { ...rest, outputShape: lowering.a.node(lowering.outputId).shape, summary: summaryText(ir) };
+  file.addVariableStatement({
+    declarationKind: VariableDeclarationKind.Const,
+    docs: [`What the runtime needs of "${source.exportName}": weights, inputs, loss, optimiser, layers.`],
+    declarations: [{ name: name("SPEC"), type: "ModelSpec", initializer: JSON.stringify(spec) }],
+  });
+}
+
+/** The TypeScript source of a generated module, formatted. */
+export async function emitModule(sources: readonly ModuleSource[], header: ModuleHeader): Promise<string> {
+  const project = new Project({ useInMemoryFileSystem: true });
+  const file = project.createSourceFile("generated.ts", "");
+  const hashes = sources.map((s) => hashIR(s.ir));
+  file.addImportDeclaration({
+    moduleSpecifier: "typegrad/runtime",
+    namedImports: ["GeneratedModel", { name: "Kernels", isTypeOnly: true }, { name: "ModelSpec", isTypeOnly: true }, { name: "UniformSource", isTypeOnly: true }],
+  });
+  sources.forEach((source, i) => addModel(file, source, hashes[i]!, sources.length > 1 ? source.className : ""));
+  const headerLines = [
+    `// Generated by typegrad ${header.version} from ${header.sourceFile}. Do not edit: run \`npm run gen\`.`,
+    ...sources.map((s, i) => `// ${s.className}: export "${s.exportName}", IR hash ${hashes[i]}.`),
+  ];
+  return prettier.format(`${headerLines.join("\n")}\n\n${file.getFullText()}`, { parser: "typescript", printWidth: 120 });
+}

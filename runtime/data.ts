@@ -1,0 +1,93 @@
+// Turns what a user passes to fit/evaluate/predict into flat typed arrays, checking everything
+// before any work: sizes, example counts, finite numbers, integer ids and class labels.
+
+import type { IRInput } from "../dsl/ir";
+
+/** Examples: nested arrays (one entry per example), or a flat row-major typed array or number array. */
+export type ExampleData = ArrayLike<number> | readonly unknown[];
+
+export interface Flat<T extends Float32Array | Int32Array = Float32Array | Int32Array> {
+  readonly values: T;
+  readonly count: number;
+}
+
+function flattenInto(value: unknown, out: number[], what: string): void {
+  if (typeof value === "number") out.push(value);
+  else if (Array.isArray(value)) for (const v of value) flattenInto(v, out, what);
+  else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const view = value as unknown as ArrayLike<number>;
+    for (let i = 0; i < view.length; i++) out.push(view[i]!);
+  }
+  else throw new Error(`${what}: expected numbers, got ${value === null ? "null" : typeof value}`);
+}
+
+function isFlat(data: unknown): data is ArrayLike<number> {
+  return ArrayBuffer.isView(data) || (Array.isArray(data) && data.every((v) => typeof v === "number"));
+}
+
+/** All numbers of `data`, example-major, and the number of examples. */
+function numbers(data: unknown, perExample: number, what: string): { flat: ArrayLike<number>; count: number } {
+  if (data === null || data === undefined || typeof data !== "object") throw new Error(`${what}: expected an array of examples or a flat typed array, got ${String(data)}`);
+  let flat: ArrayLike<number>;
+  if (isFlat(data)) flat = data;
+  else {
+    const out: number[] = [];
+    flattenInto(data, out, what);
+    flat = out;
+    const examples = (data as unknown[]).length;
+    if (out.length !== examples * perExample) {
+      throw new Error(`${what}: each example must have ${perExample} numbers; got ${out.length} numbers for ${examples} examples`);
+    }
+  }
+  if (flat.length % perExample !== 0) {
+    throw new Error(`${what}: ${flat.length} numbers is not a multiple of the ${perExample} per example`);
+  }
+  if (flat.length === 0) throw new Error(`${what}: no examples`);
+  return { flat, count: flat.length / perExample };
+}
+
+function checkFinite(flat: ArrayLike<number>, perExample: number, what: string): void {
+  for (let i = 0; i < flat.length; i++) {
+    if (!Number.isFinite(flat[i])) throw new Error(`${what}: example ${Math.floor(i / perExample)} holds ${flat[i]} (NaN or infinite) at position ${i % perExample}`);
+  }
+}
+
+export function flattenInput(data: unknown, input: IRInput, what: string): Flat {
+  const perExample = input.shape.reduce((a, b) => a * b, 1);
+  const { flat, count } = numbers(data, perExample, what);
+  checkFinite(flat, perExample, what);
+  if (input.dtype === "int32") {
+    for (let i = 0; i < flat.length; i++) {
+      if (!Number.isInteger(flat[i])) throw new Error(`${what}: token ids must be integers; example ${Math.floor(i / perExample)} holds ${flat[i]}`);
+    }
+    return { values: Int32Array.from(flat), count };
+  }
+  return { values: Float32Array.from(flat), count };
+}
+
+export interface TargetRule {
+  /** Numbers per example in the target buffer. */
+  readonly perExample: number;
+  /** For sparse labels: the number of classes; labels must lie in [0, classes). */
+  readonly classes?: number;
+  /** For one-hot targets: the row width expected. */
+  readonly oneHotWidth?: number;
+}
+
+export function flattenTargets(data: unknown, rule: TargetRule, what: string): Flat<Float32Array> {
+  if (rule.oneHotWidth !== undefined && Array.isArray(data) && Array.isArray(data[0])) {
+    const width = (data[0] as unknown[]).length;
+    if (width !== rule.oneHotWidth) throw new Error(`${what}: one-hot rows must have ${rule.oneHotWidth} entries (one per class), got ${width}`);
+  }
+  const { flat, count } = numbers(data, rule.perExample, what);
+  checkFinite(flat, rule.perExample, what);
+  if (rule.classes !== undefined) {
+    for (let i = 0; i < flat.length; i++) {
+      const label = flat[i]!;
+      if (!Number.isInteger(label) || label < 0 || label >= rule.classes) {
+        throw new Error(`${what}: class labels must be integers in [0, ${rule.classes}); example ${Math.floor(i / rule.perExample)} has ${label}`);
+      }
+    }
+  }
+  return { values: Float32Array.from(flat), count };
+}

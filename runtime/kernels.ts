@@ -1,0 +1,39 @@
+// The contract between a generated module and the runtime.
+
+import type { GraphIR } from "../dsl/ir";
+
+export type { GraphIR, IRParam, IRInput, IRLayer, IRTraining } from "../dsl/ir";
+export type { Shape, DType } from "../dsl/types/shape";
+
+/** What the runtime needs of a model's IR: everything but the nodes, which live on as kernels. */
+export type ModelSpec = Omit<GraphIR, "nodes"> & {
+  /** The per-example shape of the output. */
+  readonly outputShape: readonly number[];
+  /** The Keras summary table, made at generation time. */
+  readonly summary: string;
+};
+
+/** The random numbers a training step draws (dropout masks). */
+export interface UniformSource {
+  /** A number in [0, 1). */
+  uniform(): number;
+}
+
+/** The arrays every generated model exposes to the runtime. */
+export interface KernelBuffers {
+  readonly inputs: readonly (Float32Array | Int32Array)[];
+  readonly output: Float32Array;
+  readonly target: Float32Array;
+}
+
+/** The functions a generated module provides. `batch` is the number of examples in the buffers. */
+export interface Kernels<B extends KernelBuffers = KernelBuffers> {
+  /** Allocates every buffer for batches of up to `maxBatch`; weights and gradients are shared, not copied. */
+  createBuffers(maxBatch: number, params: readonly Float32Array[], grads: readonly Float32Array[], rng: UniformSource): B;
+  forwardTrain(bufs: B, batch: number): void;
+  forwardInfer(bufs: B, batch: number): void;
+  /** The mean loss over the batch plus the weight penalties, from `output` and `target`. */
+  loss(bufs: B, batch: number): number;
+  /** Fills the gradients of every trainable weight (after forwardTrain). */
+  backward(bufs: B, batch: number): void;
+}
