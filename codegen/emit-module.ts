@@ -127,9 +127,10 @@ function addModel(file: SourceFile, source: ModuleSource, hash: string, prefix: 
     statements: createBuffersBody(buffers, ir, lowering),
   });
   const kernels = ["createBuffers", "forwardTrain", "forwardInfer", "loss", "backward"].map((k) => `${k}: ${name(k)}`).join(", ");
+  const stepList = [...stepNames].map((s) => name(s)).join(", ");
   file.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name: name("KERNELS"), type: `Kernels<${buffersType}>`, initializer: `{ ${kernels} }` }],
+    declarations: [{ name: name("KERNELS"), type: `Kernels<${buffersType}>`, initializer: `{ ${kernels}, steps: { ${stepList} } }` }],
   });
   const inputShapes = `[${ir.inputs.map((i) => shapeTuple(i.shape)).join(", ")}]`;
   const outputShape = shapeTuple(lowering.a.node(lowering.outputId).shape);

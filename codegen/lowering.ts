@@ -173,7 +173,7 @@ export class Lowering {
     });
     if (act === "softmax") body.push(...this.softmaxRows(actOut, actOut, this.rows(g.matmul), n));
     if (dropout && !elementwise) body.push(...this.dropoutLoop(dropout, actOut, out));
-    const what = `${act ?? "linear"}(${x} · ${kernel}${bias ? ` + ${bias}` : ""})${dropout ? `, then dropout(${dropout.attrs.rate})` : ""}`;
+    const what = `${act ?? "linear"}(${this.value(x, mode)} · ${kernel}${bias ? ` + ${bias}` : ""})${dropout ? `, then dropout(${dropout.attrs.rate})` : ""}`;
     return { name: `${g.matmul.layer}_forward${dropout ? "_train" : ""}`, comment: `${g.matmul.layer}: ${out} = ${what}; [${this.rows(g.matmul)} x ${k}] · [${k} x ${n}]`, body };
   }
 
@@ -444,14 +444,15 @@ export class Lowering {
     this.written.clear();
     const steps: Step[] = [this.seedStep()];
     const fused = this.fusedLossInput();
-    const skip = new Set<string>(fused ? [this.outputId] : []);
     for (const node of [...this.ir.nodes].reverse()) {
-      if (!this.a.needsGrad.has(node.id) || node.op === "param" || skip.has(node.id)) continue;
+      if (!this.a.needsGrad.has(node.id) || node.op === "param") continue;
+      const isFusedOutput = fused !== null && node.id === this.outputId;
       const group = this.a.groupOf.get(node.id);
       if (group) {
         if (group.output === node) steps.push(this.denseBackward(group, fused?.id === group.preActivation.id));
         continue;
       }
+      if (isFusedOutput) continue;
       const step = this.opBackward(node);
       if (step) steps.push(step);
     }

@@ -36,4 +36,6 @@ export interface Kernels<B extends KernelBuffers = KernelBuffers> {
   loss(bufs: B, batch: number): number;
   /** Fills the gradients of every trainable weight (after forwardTrain). */
   backward(bufs: B, batch: number): void;
+  /** Every step function by name, for profiling and for checking that V8 optimises them. */
+  readonly steps: Readonly<Record<string, (bufs: B, batch: number) => void>>;
 }

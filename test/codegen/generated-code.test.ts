@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { Node, Project, SyntaxKind, type FunctionDeclaration } from "ts-morph";
+import { adam, concatenate, dense, dropout, input, l2, model, sequential, sgd, step } from "typegrad/dsl";
+import { generateSource } from "../support/generate";
+
+// Properties of the generated source itself: deterministic, allocation-free steps, bounded
+// function sizes, fusion visible in the output, names from the model.
+
+const mlp = () =>
+  sequential(input([784]), dense(256, "relu"), dropout(0.5), dense(128, "relu"), dense(10, "softmax")).compile({
+    loss: "categoricalCrossentropy",
+    optimizer: adam(),
+  });
+
+function twoInputs() {
+  const a = input([64]);
+  const b = input([128]);
+  const x = dense(8, "relu")(dense(16, "relu")(a));
+  const y = dense(8, "relu")(dense(32, "relu")(dense(64, "relu")(b)));
+  const z = dense(1)(dense(2, "relu")(concatenate(x, y)));
+  return model({ inputs: [a, b], outputs: z }).compile({ loss: "meanSquaredError", optimizer: "adam" });
+}
+
+function functions(source: string): FunctionDeclaration[] {
+  const file = new Project({ useInMemoryFileSystem: true }).createSourceFile("gen.ts", source);
+  return file.getFunctions();
+}
+
+/** Calls a step may make: math, the dropout generator, and other generated functions. */
+function isAllowedCall(callee: string, local: ReadonlySet<string>): boolean {
+  return /^Math\.\w+$/.test(callee) || callee === "rng.uniform" || local.has(callee);
+}
+
+function allocations(fn: FunctionDeclaration, local: ReadonlySet<string>): string[] {
+  const found: string[] = [];
+  fn.forEachDescendant((node) => {
+    if (Node.isNewExpression(node) || Node.isArrayLiteralExpression(node) || Node.isObjectLiteralExpression(node)) found.push(node.getText());
+    else if (Node.isArrowFunction(node) || Node.isFunctionExpression(node)) found.push(`closure: ${node.getText().slice(0, 40)}`);
+    else if (Node.isSpreadElement(node) || Node.isTemplateExpression(node)) found.push(node.getText());
+    else if (Node.isCallExpression(node) && !isAllowedCall(node.getExpression().getText(), local)) found.push(`call: ${node.getExpression().getText()}`);
+  });
+  return found;
+}
+
+describe("generated source", () => {
+  it("is byte-identical when generated twice", async () => {
+    expect(await generateSource(mlp())).toBe(await generateSource(mlp()));
+  });
+
+  for (const [name, make] of [["mlp", mlp], ["two-inputs", twoInputs]] as const) {
+    it(`${name}: training steps allocate nothing`, async () => {
+      const fns = functions(await generateSource(make()));
+      const local = new Set(fns.map((f) => f.getName()!));
+      const steps = fns.filter((f) => f.getName() !== "createBuffers");
+      expect(steps.length).toBeGreaterThan(5);
+      for (const fn of steps) expect(allocations(fn, local), fn.getName()).toEqual([]);
+    });
+
+    it(`${name}: no function is near V8's optimisation size limit`, async () => {
+      for (const fn of functions(await generateSource(make()))) {
+        // V8 stops optimising functions past ~60 KB of bytecode; source text is a generous proxy.
+        expect(fn.getText().length, fn.getName()).toBeLessThan(20_000);
+      }
+    });
+  }
+
+  it("names buffers after the model and comments each loop nest with its op", async () => {
+    const source = await generateSource(mlp());
+    expect(source).toContain("dense_1_kernel");
+    expect(source).toContain("d_dense_1_kernel");
+    expect(source).toMatch(/\/\*\* dense: dense_out = relu\(input · dense_kernel \+ dense_bias\)/);
+    expect(source).toMatch(/\/\/ d_dense_2_kernel = dense_1_outᵀ · d_dense_2_bias_add/);
+  });
+
+  it("fuses bias, activation and the dropout mask into the matmul store", async () => {
+    const source = await generateSource(mlp());
+    const forward = functions(source).find((f) => f.getName() === "dense_forward_train")!;
+    const text = forward.getText();
+    expect(text).toContain("dense_bias[");
+    expect(text).toContain("rng.uniform()");
+    expect(text).toContain("mask_dropout_out[");
+    expect(functions(source).some((f) => f.getName()?.startsWith("dropout_out"))).toBe(false);
+  });
+
+  it("writes softmax + categorical crossentropy's gradient as p - y", async () => {
+    const seed = functions(await generateSource(mlp())).find((f) => f.getName() === "loss_gradient")!;
+    expect(seed.getText()).toMatch(/d_dense_2_bias_add\[i\] = \(dense_2_out\[i\] - target\[i\]\) \* scale/);
+  });
+
+  it("writes sigmoid + binary crossentropy's gradient as p - y", async () => {
+    const net = sequential(input([3]), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy", optimizer: sgd() });
+    const seed = functions(await generateSource(net)).find((f) => f.getName() === "loss_gradient")!;
+    expect(seed.getText()).toMatch(/d_dense_bias_add\[i\] = \(dense_out\[i\] - target\[i\]\) \* scale/);
+  });
+
+  it("computes no input gradient for a layer fed only by inputs", async () => {
+    const source = await generateSource(mlp());
+    expect(source).not.toMatch(/\bd_input\b/);
+    const first = functions(source).find((f) => f.getName() === "dense_backward")!;
+    expect(first.getText()).not.toContain("// d_input");
+  });
+
+  it("uses dedicated dW = Xᵀ·dY and dX = dY·Wᵀ loops without transposed copies", async () => {
+    const backward = functions(await generateSource(mlp())).find((f) => f.getName() === "dense_1_backward")!;
+    const text = backward.getText();
+    expect(text).toContain("// d_dense_1_kernel = dropout_outᵀ · d_dense_1_bias_add");
+    expect(text).toContain("// d_dropout_out = d_dense_1_bias_add · dense_1_kernelᵀ");
+    expect(backward.getDescendantsOfKind(SyntaxKind.NewExpression)).toEqual([]);
+  });
+
+  it("adds L2 penalties to the loss and the gradient", async () => {
+    const net = sequential(input([3]), dense(2, { kernelRegularizer: l2(0.1) })).compile({ loss: "meanSquaredError", optimizer: sgd() });
+    const source = await generateSource(net);
+    expect(source).toContain("total += 0.1 * w * w");
+    expect(source).toContain("d_dense_kernel[i] += 0.2 * w");
+  });
+
+  it("refuses to train through step, naming the layer", async () => {
+    const x = input([2]);
+    const net = model({ inputs: x, outputs: dense(1, "sigmoid")(step(dense(2)(x))) }).compile({ loss: "binaryCrossentropy", optimizer: sgd() });
+    await expect(generateSource(net)).rejects.toThrow(/layer "step" uses step, which has no useful gradient/);
+  });
+});
