@@ -442,7 +442,7 @@ export class Lowering {
 
   backwardSteps(): Step[] {
     this.written.clear();
-    const steps: Step[] = [this.seedStep()];
+    const steps: Step[] = this.a.needsGrad.has(this.outputId) ? [this.seedStep()] : [];
     const fused = this.fusedLossInput();
     for (const node of [...this.ir.nodes].reverse()) {
       if (!this.a.needsGrad.has(node.id) || node.op === "param") continue;

@@ -35,7 +35,7 @@ export interface Gemm {
 
 const ROW_BLOCK = 4;
 const COL_BLOCK = 4;
-const UNROLL_REDUCTION_UP_TO = 8;
+const UNROLL_REDUCTION_UP_TO = 4;
 /** Products this small are written one row at a time, each output as one sum: z0 = x0 * w[0] + x1 * w[2]. */
 const TINY = 8;
 

@@ -23,6 +23,8 @@ export interface DenseOptions<I extends number = number> {
   biasRegularizer?: RegularizerConfig;
   /** The number of input features this layer expects; checked when it is applied. */
   inputDim?: I;
+  /** False freezes the weights: training leaves them as they are (and needs no gradient through the layer). */
+  trainable?: boolean;
   name?: string;
 }
 
@@ -75,6 +77,7 @@ class Dense extends LayerCore {
       shape: [features, units],
       initializer: options.kernel ?? options.kernelInitializer ?? "glorotUniform",
       regularizer: options.kernelRegularizer ?? null,
+      trainable: options.trainable ?? true,
     });
     const useBias = options.useBias ?? true;
     if (!useBias && options.bias !== undefined) throw new Error("dense: bias values given with useBias: false");
@@ -85,6 +88,7 @@ class Dense extends LayerCore {
           shape: [units],
           initializer: options.bias ?? options.biasInitializer ?? "zeros",
           regularizer: options.biasRegularizer ?? null,
+          trainable: options.trainable ?? true,
         })
       : null;
     return { kernel, bias };
