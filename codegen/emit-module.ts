@@ -138,7 +138,7 @@ function addModel(file: SourceFile, source: ModuleSource, hash: string, prefix: 
     name: className,
     isExported: true,
     docs: [`The model "${source.exportName}": inputs ${inputShapes}, output ${outputShape}.`],
-    extends: `GeneratedModel<${inputShapes}, ${outputShape}>`,
+    extends: `GeneratedModel<${inputShapes}, ${outputShape}, ${(ir.training?.metrics.length ?? 0) > 0}>`,
     ctors: [{ statements: [`super(${name("SPEC")}, ${JSON.stringify(hash)}, ${GENERATED_FORMAT}, ${name("KERNELS")});`] }],
   });
   const { nodes: _nodes, ...rest } = ir;

@@ -111,17 +111,23 @@ function columns(g: Gemm, row: string, rows: number): string[] {
   return lines;
 }
 
-/** One row at a time, every output written as a single sum of products. */
+/** One row at a time, every output written as a single sum of products; B is read once, before the loop. */
 function tinyRows(g: Gemm & { k: number }): string[] {
   const i = `${g.prefix ?? ""}i`;
   const init = g.init ?? (() => "0");
   const store = g.store ?? defaultStore(g);
-  const lines = [`for (let ${i} = 0; ${i} < ${g.m}; ${i}++) {`];
+  const lines: string[] = [];
+  const weight = (p: number, c: number) => `k${p}_${c}`;
+  for (let p = 0; p < g.k; p++) {
+    const loads = Array.from({ length: g.n }, (_, c) => `${weight(p, c)} = ${g.b.buf}[${sum(scaled(String(p), g.b.rowStride), scaled(String(c), g.b.colStride))}]`);
+    lines.push(`const ${loads.join(", ")};`);
+  }
+  lines.push(`for (let ${i} = 0; ${i} < ${g.m}; ${i}++) {`);
   const rowBase = hoist(lines, "ar", scaled(i, g.a.rowStride));
   const loads = Array.from({ length: g.k }, (_, p) => `a${p} = ${g.a.buf}[${sum(rowBase, scaled(String(p), g.a.colStride))}]`);
   lines.push(`const ${loads.join(", ")};`);
   for (let c = 0; c < g.n; c++) {
-    const products = Array.from({ length: g.k }, (_, p) => `a${p} * ${g.b.buf}[${sum(scaled(String(p), g.b.rowStride), scaled(String(c), g.b.colStride))}]`);
+    const products = Array.from({ length: g.k }, (_, p) => `a${p} * ${weight(p, c)}`);
     const start = init(String(c));
     const value = [...(start === "0" ? [] : [start]), ...products].join(" + ");
     lines.push(...store(value, i, String(c), sum(scaled(i, g.c.rowStride), scaled(String(c), g.c.colStride))));

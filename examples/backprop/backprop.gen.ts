@@ -27,18 +27,22 @@ function dense_forward(bufs: Buffers, batch: number): void {
   const input = bufs.input;
   const dense_kernel = bufs.dense_kernel;
   const dense_out = bufs.dense_out;
+  const k0_0 = dense_kernel[0],
+    k0_1 = dense_kernel[1];
+  const k1_0 = dense_kernel[2],
+    k1_1 = dense_kernel[3];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = a0 * dense_kernel[0] + a1 * dense_kernel[2];
+      const z = a0 * k0_0 + a1 * k1_0;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i * 2] = a;
     }
 
     {
-      const z = a0 * dense_kernel[1] + a1 * dense_kernel[3];
+      const z = a0 * k0_1 + a1 * k1_1;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i * 2 + 1] = a;
     }
@@ -50,18 +54,22 @@ function dense_1_forward(bufs: Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
+  const k0_0 = dense_1_kernel[0],
+    k0_1 = dense_1_kernel[1];
+  const k1_0 = dense_1_kernel[2],
+    k1_1 = dense_1_kernel[3];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = dense_out[ar],
       a1 = dense_out[ar + 1];
     {
-      const z = a0 * dense_1_kernel[0] + a1 * dense_1_kernel[2];
+      const z = a0 * k0_0 + a1 * k1_0;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i * 2] = a;
     }
 
     {
-      const z = a0 * dense_1_kernel[1] + a1 * dense_1_kernel[3];
+      const z = a0 * k0_1 + a1 * k1_1;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i * 2 + 1] = a;
     }
@@ -113,12 +121,16 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
   }
 
   // d_dense_out = d_dense_1_matmul · dense_1_kernelᵀ
+  const k0_0 = dense_1_kernel[0],
+    k0_1 = dense_1_kernel[2];
+  const k1_0 = dense_1_kernel[1],
+    k1_1 = dense_1_kernel[3];
   for (let xi = 0; xi < batch; xi++) {
     const ar = xi * 2;
     const a0 = d_dense_1_matmul[ar],
       a1 = d_dense_1_matmul[ar + 1];
-    d_dense_out[xi * 2] = a0 * dense_1_kernel[0] + a1 * dense_1_kernel[1];
-    d_dense_out[xi * 2 + 1] = a0 * dense_1_kernel[2] + a1 * dense_1_kernel[3];
+    d_dense_out[xi * 2] = a0 * k0_0 + a1 * k1_0;
+    d_dense_out[xi * 2 + 1] = a0 * k0_1 + a1 * k1_1;
   }
 }
 
@@ -236,7 +248,7 @@ const KERNELS: Kernels<Buffers> = {
 };
 
 /** The model "backprop": inputs [[2]], output [2]. */
-export class Backprop extends GeneratedModel<[[2]], [2]> {
+export class Backprop extends GeneratedModel<[[2]], [2], false> {
   constructor() {
     super(SPEC, "631ca410179fa7b7", 1, KERNELS);
   }

@@ -734,7 +734,7 @@ const KERNELS: Kernels<Buffers> = {
 };
 
 /** The model "regressor": inputs [[4]], output [1]. */
-export class Regressor extends GeneratedModel<[[4]], [1]> {
+export class Regressor extends GeneratedModel<[[4]], [1], false> {
   constructor() {
     super(SPEC, "5a6d58058a8bf2e3", 1, KERNELS);
   }

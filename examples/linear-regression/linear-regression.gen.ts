@@ -25,10 +25,11 @@ function FunctionalRegression_dense_forward(bufs: FunctionalRegression_Buffers, 
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
+  const k0_0 = dense_kernel[0];
   for (let i = 0; i < batch; i++) {
     const ar = i;
     const a0 = input[ar];
-    dense_out[i] = dense_bias[0] + a0 * dense_kernel[0];
+    dense_out[i] = dense_bias[0] + a0 * k0_0;
   }
 }
 
@@ -141,7 +142,7 @@ const FunctionalRegression_KERNELS: Kernels<FunctionalRegression_Buffers> = {
 };
 
 /** The model "functionalRegression": inputs [[1]], output [1]. */
-export class FunctionalRegression extends GeneratedModel<[[1]], [1]> {
+export class FunctionalRegression extends GeneratedModel<[[1]], [1], false> {
   constructor() {
     super(FunctionalRegression_SPEC, "0fbc811e74c13d8b", 1, FunctionalRegression_KERNELS);
   }
@@ -207,10 +208,11 @@ function SubclassRegression_linear_forward(bufs: SubclassRegression_Buffers, bat
   const linear_kernel = bufs.linear_kernel;
   const linear_bias = bufs.linear_bias;
   const linear_out = bufs.linear_out;
+  const k0_0 = linear_kernel[0];
   for (let i = 0; i < batch; i++) {
     const ar = i;
     const a0 = input[ar];
-    linear_out[i] = linear_bias[0] + a0 * linear_kernel[0];
+    linear_out[i] = linear_bias[0] + a0 * k0_0;
   }
 }
 
@@ -319,7 +321,7 @@ const SubclassRegression_KERNELS: Kernels<SubclassRegression_Buffers> = {
 };
 
 /** The model "subclassRegression": inputs [[1]], output [1]. */
-export class SubclassRegression extends GeneratedModel<[[1]], [1]> {
+export class SubclassRegression extends GeneratedModel<[[1]], [1], false> {
   constructor() {
     super(SubclassRegression_SPEC, "0ecf59ca08ce9fe4", 1, SubclassRegression_KERNELS);
   }

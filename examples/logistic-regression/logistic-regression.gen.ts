@@ -24,13 +24,16 @@ function dense_forward(bufs: Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
+  const k0_0 = dense_kernel[0];
+  const k1_0 = dense_kernel[1];
+  const k2_0 = dense_kernel[2];
   for (let i = 0; i < batch; i++) {
     const ar = i * 3;
     const a0 = input[ar],
       a1 = input[ar + 1],
       a2 = input[ar + 2];
     {
-      const z = dense_bias[0] + a0 * dense_kernel[0] + a1 * dense_kernel[1] + a2 * dense_kernel[2];
+      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0 + a2 * k2_0;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i] = a;
     }
@@ -150,7 +153,7 @@ const KERNELS: Kernels<Buffers> = {
 };
 
 /** The model "logistic": inputs [[3]], output [1]. */
-export class Logistic extends GeneratedModel<[[3]], [1]> {
+export class Logistic extends GeneratedModel<[[3]], [1], true> {
   constructor() {
     super(SPEC, "1f4876db1c245e05", 1, KERNELS);
   }

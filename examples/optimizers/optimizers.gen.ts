@@ -781,7 +781,7 @@ const WithAdagrad_KERNELS: Kernels<WithAdagrad_Buffers> = {
 };
 
 /** The model "withAdagrad": inputs [[8]], output [3]. */
-export class WithAdagrad extends GeneratedModel<[[8]], [3]> {
+export class WithAdagrad extends GeneratedModel<[[8]], [3], true> {
   constructor() {
     super(WithAdagrad_SPEC, "55f94432992bceca", 1, WithAdagrad_KERNELS);
   }
@@ -1623,7 +1623,7 @@ const WithAdam_KERNELS: Kernels<WithAdam_Buffers> = {
 };
 
 /** The model "withAdam": inputs [[8]], output [3]. */
-export class WithAdam extends GeneratedModel<[[8]], [3]> {
+export class WithAdam extends GeneratedModel<[[8]], [3], true> {
   constructor() {
     super(WithAdam_SPEC, "30c2c603635e53bc", 1, WithAdam_KERNELS);
   }
@@ -2465,7 +2465,7 @@ const WithMomentum_KERNELS: Kernels<WithMomentum_Buffers> = {
 };
 
 /** The model "withMomentum": inputs [[8]], output [3]. */
-export class WithMomentum extends GeneratedModel<[[8]], [3]> {
+export class WithMomentum extends GeneratedModel<[[8]], [3], true> {
   constructor() {
     super(WithMomentum_SPEC, "db18314b3709f8c4", 1, WithMomentum_KERNELS);
   }
@@ -3307,7 +3307,7 @@ const WithRmsprop_KERNELS: Kernels<WithRmsprop_Buffers> = {
 };
 
 /** The model "withRmsprop": inputs [[8]], output [3]. */
-export class WithRmsprop extends GeneratedModel<[[8]], [3]> {
+export class WithRmsprop extends GeneratedModel<[[8]], [3], true> {
   constructor() {
     super(WithRmsprop_SPEC, "b7d23394271f30b6", 1, WithRmsprop_KERNELS);
   }
@@ -4149,7 +4149,7 @@ const WithSgd_KERNELS: Kernels<WithSgd_Buffers> = {
 };
 
 /** The model "withSgd": inputs [[8]], output [3]. */
-export class WithSgd extends GeneratedModel<[[8]], [3]> {
+export class WithSgd extends GeneratedModel<[[8]], [3], true> {
   constructor() {
     super(WithSgd_SPEC, "989da0ae56e0e07f", 1, WithSgd_KERNELS);
   }

@@ -1097,7 +1097,7 @@ const Plain_KERNELS: Kernels<Plain_Buffers> = {
 };
 
 /** The model "plain": inputs [[10]], output [1]. */
-export class Plain extends GeneratedModel<[[10]], [1]> {
+export class Plain extends GeneratedModel<[[10]], [1], false> {
   constructor() {
     super(Plain_SPEC, "a07eaa243003bd8c", 1, Plain_KERNELS);
   }
@@ -2891,7 +2891,7 @@ const WithDropout_KERNELS: Kernels<WithDropout_Buffers> = {
 };
 
 /** The model "withDropout": inputs [[10]], output [1]. */
-export class WithDropout extends GeneratedModel<[[10]], [1]> {
+export class WithDropout extends GeneratedModel<[[10]], [1], false> {
   constructor() {
     super(WithDropout_SPEC, "6faa1840248c21ec", 1, WithDropout_KERNELS);
   }
@@ -4106,7 +4106,7 @@ const WithL1_KERNELS: Kernels<WithL1_Buffers> = {
 };
 
 /** The model "withL1": inputs [[10]], output [1]. */
-export class WithL1 extends GeneratedModel<[[10]], [1]> {
+export class WithL1 extends GeneratedModel<[[10]], [1], false> {
   constructor() {
     super(WithL1_SPEC, "5aeb8fe4bb96f4c2", 1, WithL1_KERNELS);
   }
@@ -5319,7 +5319,7 @@ const WithL2_KERNELS: Kernels<WithL2_Buffers> = {
 };
 
 /** The model "withL2": inputs [[10]], output [1]. */
-export class WithL2 extends GeneratedModel<[[10]], [1]> {
+export class WithL2 extends GeneratedModel<[[10]], [1], false> {
   constructor() {
     super(WithL2_SPEC, "3a0a930feaef5fe2", 1, WithL2_KERNELS);
   }

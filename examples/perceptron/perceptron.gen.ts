@@ -25,12 +25,14 @@ function AndGate_dense_forward(bufs: AndGate_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
+  const k0_0 = dense_kernel[0];
+  const k1_0 = dense_kernel[1];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = dense_bias[0] + a0 * dense_kernel[0] + a1 * dense_kernel[1];
+      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
       const a = z > 0 ? 1 : 0;
       dense_out[i] = a;
     }
@@ -88,7 +90,7 @@ const AndGate_KERNELS: Kernels<AndGate_Buffers> = {
 };
 
 /** The model "andGate": inputs [[2]], output [1]. */
-export class AndGate extends GeneratedModel<[[2]], [1]> {
+export class AndGate extends GeneratedModel<[[2]], [1], true> {
   constructor() {
     super(AndGate_SPEC, "108ce759e4778b3e", 1, AndGate_KERNELS);
   }
@@ -161,54 +163,70 @@ function MultiLayerXor_dense_forward(bufs: MultiLayerXor_Buffers, batch: number)
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
+  const k0_0 = dense_kernel[0],
+    k0_1 = dense_kernel[1],
+    k0_2 = dense_kernel[2],
+    k0_3 = dense_kernel[3],
+    k0_4 = dense_kernel[4],
+    k0_5 = dense_kernel[5],
+    k0_6 = dense_kernel[6],
+    k0_7 = dense_kernel[7];
+  const k1_0 = dense_kernel[8],
+    k1_1 = dense_kernel[9],
+    k1_2 = dense_kernel[10],
+    k1_3 = dense_kernel[11],
+    k1_4 = dense_kernel[12],
+    k1_5 = dense_kernel[13],
+    k1_6 = dense_kernel[14],
+    k1_7 = dense_kernel[15];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = dense_bias[0] + a0 * dense_kernel[0] + a1 * dense_kernel[8];
+      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
       const a = Math.tanh(z);
       dense_out[i * 8] = a;
     }
 
     {
-      const z = dense_bias[1] + a0 * dense_kernel[1] + a1 * dense_kernel[9];
+      const z = dense_bias[1] + a0 * k0_1 + a1 * k1_1;
       const a = Math.tanh(z);
       dense_out[i * 8 + 1] = a;
     }
 
     {
-      const z = dense_bias[2] + a0 * dense_kernel[2] + a1 * dense_kernel[10];
+      const z = dense_bias[2] + a0 * k0_2 + a1 * k1_2;
       const a = Math.tanh(z);
       dense_out[i * 8 + 2] = a;
     }
 
     {
-      const z = dense_bias[3] + a0 * dense_kernel[3] + a1 * dense_kernel[11];
+      const z = dense_bias[3] + a0 * k0_3 + a1 * k1_3;
       const a = Math.tanh(z);
       dense_out[i * 8 + 3] = a;
     }
 
     {
-      const z = dense_bias[4] + a0 * dense_kernel[4] + a1 * dense_kernel[12];
+      const z = dense_bias[4] + a0 * k0_4 + a1 * k1_4;
       const a = Math.tanh(z);
       dense_out[i * 8 + 4] = a;
     }
 
     {
-      const z = dense_bias[5] + a0 * dense_kernel[5] + a1 * dense_kernel[13];
+      const z = dense_bias[5] + a0 * k0_5 + a1 * k1_5;
       const a = Math.tanh(z);
       dense_out[i * 8 + 5] = a;
     }
 
     {
-      const z = dense_bias[6] + a0 * dense_kernel[6] + a1 * dense_kernel[14];
+      const z = dense_bias[6] + a0 * k0_6 + a1 * k1_6;
       const a = Math.tanh(z);
       dense_out[i * 8 + 6] = a;
     }
 
     {
-      const z = dense_bias[7] + a0 * dense_kernel[7] + a1 * dense_kernel[15];
+      const z = dense_bias[7] + a0 * k0_7 + a1 * k1_7;
       const a = Math.tanh(z);
       dense_out[i * 8 + 7] = a;
     }
@@ -221,6 +239,14 @@ function MultiLayerXor_dense_1_forward(bufs: MultiLayerXor_Buffers, batch: numbe
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
+  const k0_0 = dense_1_kernel[0];
+  const k1_0 = dense_1_kernel[1];
+  const k2_0 = dense_1_kernel[2];
+  const k3_0 = dense_1_kernel[3];
+  const k4_0 = dense_1_kernel[4];
+  const k5_0 = dense_1_kernel[5];
+  const k6_0 = dense_1_kernel[6];
+  const k7_0 = dense_1_kernel[7];
   for (let i = 0; i < batch; i++) {
     const ar = i * 8;
     const a0 = dense_out[ar],
@@ -233,15 +259,7 @@ function MultiLayerXor_dense_1_forward(bufs: MultiLayerXor_Buffers, batch: numbe
       a7 = dense_out[ar + 7];
     {
       const z =
-        dense_1_bias[0] +
-        a0 * dense_1_kernel[0] +
-        a1 * dense_1_kernel[1] +
-        a2 * dense_1_kernel[2] +
-        a3 * dense_1_kernel[3] +
-        a4 * dense_1_kernel[4] +
-        a5 * dense_1_kernel[5] +
-        a6 * dense_1_kernel[6] +
-        a7 * dense_1_kernel[7];
+        dense_1_bias[0] + a0 * k0_0 + a1 * k1_0 + a2 * k2_0 + a3 * k3_0 + a4 * k4_0 + a5 * k5_0 + a6 * k6_0 + a7 * k7_0;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i] = a;
     }
@@ -302,17 +320,25 @@ function MultiLayerXor_dense_1_backward(bufs: MultiLayerXor_Buffers, batch: numb
   }
 
   // d_dense_out = d_dense_1_bias_add · dense_1_kernelᵀ
+  const k0_0 = dense_1_kernel[0],
+    k0_1 = dense_1_kernel[1],
+    k0_2 = dense_1_kernel[2],
+    k0_3 = dense_1_kernel[3],
+    k0_4 = dense_1_kernel[4],
+    k0_5 = dense_1_kernel[5],
+    k0_6 = dense_1_kernel[6],
+    k0_7 = dense_1_kernel[7];
   for (let xi = 0; xi < batch; xi++) {
     const ar = xi;
     const a0 = d_dense_1_bias_add[ar];
-    d_dense_out[xi * 8] = a0 * dense_1_kernel[0];
-    d_dense_out[xi * 8 + 1] = a0 * dense_1_kernel[1];
-    d_dense_out[xi * 8 + 2] = a0 * dense_1_kernel[2];
-    d_dense_out[xi * 8 + 3] = a0 * dense_1_kernel[3];
-    d_dense_out[xi * 8 + 4] = a0 * dense_1_kernel[4];
-    d_dense_out[xi * 8 + 5] = a0 * dense_1_kernel[5];
-    d_dense_out[xi * 8 + 6] = a0 * dense_1_kernel[6];
-    d_dense_out[xi * 8 + 7] = a0 * dense_1_kernel[7];
+    d_dense_out[xi * 8] = a0 * k0_0;
+    d_dense_out[xi * 8 + 1] = a0 * k0_1;
+    d_dense_out[xi * 8 + 2] = a0 * k0_2;
+    d_dense_out[xi * 8 + 3] = a0 * k0_3;
+    d_dense_out[xi * 8 + 4] = a0 * k0_4;
+    d_dense_out[xi * 8 + 5] = a0 * k0_5;
+    d_dense_out[xi * 8 + 6] = a0 * k0_6;
+    d_dense_out[xi * 8 + 7] = a0 * k0_7;
   }
 }
 
@@ -467,7 +493,7 @@ const MultiLayerXor_KERNELS: Kernels<MultiLayerXor_Buffers> = {
 };
 
 /** The model "multiLayerXor": inputs [[2]], output [1]. */
-export class MultiLayerXor extends GeneratedModel<[[2]], [1]> {
+export class MultiLayerXor extends GeneratedModel<[[2]], [1], true> {
   constructor() {
     super(MultiLayerXor_SPEC, "77504056368a6cd4", 1, MultiLayerXor_KERNELS);
   }
@@ -553,12 +579,14 @@ function NandGate_dense_forward(bufs: NandGate_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
+  const k0_0 = dense_kernel[0];
+  const k1_0 = dense_kernel[1];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = dense_bias[0] + a0 * dense_kernel[0] + a1 * dense_kernel[1];
+      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
       const a = z > 0 ? 1 : 0;
       dense_out[i] = a;
     }
@@ -616,7 +644,7 @@ const NandGate_KERNELS: Kernels<NandGate_Buffers> = {
 };
 
 /** The model "nandGate": inputs [[2]], output [1]. */
-export class NandGate extends GeneratedModel<[[2]], [1]> {
+export class NandGate extends GeneratedModel<[[2]], [1], true> {
   constructor() {
     super(NandGate_SPEC, "70416b4ba09a8957", 1, NandGate_KERNELS);
   }
@@ -679,12 +707,14 @@ function OrGate_dense_forward(bufs: OrGate_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
+  const k0_0 = dense_kernel[0];
+  const k1_0 = dense_kernel[1];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = dense_bias[0] + a0 * dense_kernel[0] + a1 * dense_kernel[1];
+      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
       const a = z > 0 ? 1 : 0;
       dense_out[i] = a;
     }
@@ -742,7 +772,7 @@ const OrGate_KERNELS: Kernels<OrGate_Buffers> = {
 };
 
 /** The model "orGate": inputs [[2]], output [1]. */
-export class OrGate extends GeneratedModel<[[2]], [1]> {
+export class OrGate extends GeneratedModel<[[2]], [1], true> {
   constructor() {
     super(OrGate_SPEC, "8e411b0bc2275f35", 1, OrGate_KERNELS);
   }
@@ -808,12 +838,14 @@ function SingleLayerXor_dense_forward(bufs: SingleLayerXor_Buffers, batch: numbe
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
+  const k0_0 = dense_kernel[0];
+  const k1_0 = dense_kernel[1];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = dense_bias[0] + a0 * dense_kernel[0] + a1 * dense_kernel[1];
+      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i] = a;
     }
@@ -929,7 +961,7 @@ const SingleLayerXor_KERNELS: Kernels<SingleLayerXor_Buffers> = {
 };
 
 /** The model "singleLayerXor": inputs [[2]], output [1]. */
-export class SingleLayerXor extends GeneratedModel<[[2]], [1]> {
+export class SingleLayerXor extends GeneratedModel<[[2]], [1], true> {
   constructor() {
     super(SingleLayerXor_SPEC, "1965ef1461c05603", 1, SingleLayerXor_KERNELS);
   }

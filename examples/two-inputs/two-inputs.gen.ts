@@ -1236,11 +1236,13 @@ function dense_6_forward(bufs: Buffers, batch: number): void {
   const dense_6_bias = bufs.dense_6_bias;
   const dense_5_out = bufs.dense_5_out;
   const dense_6_out = bufs.dense_6_out;
+  const k0_0 = dense_6_kernel[0];
+  const k1_0 = dense_6_kernel[1];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = dense_5_out[ar],
       a1 = dense_5_out[ar + 1];
-    dense_6_out[i] = dense_6_bias[0] + a0 * dense_6_kernel[0] + a1 * dense_6_kernel[1];
+    dense_6_out[i] = dense_6_bias[0] + a0 * k0_0 + a1 * k1_0;
   }
 }
 
@@ -1286,11 +1288,13 @@ function dense_6_backward(bufs: Buffers, batch: number): void {
   }
 
   // d_dense_5_out = d_dense_6_out · dense_6_kernelᵀ
+  const k0_0 = dense_6_kernel[0],
+    k0_1 = dense_6_kernel[1];
   for (let xi = 0; xi < batch; xi++) {
     const ar = xi;
     const a0 = d_dense_6_out[ar];
-    d_dense_5_out[xi * 2] = a0 * dense_6_kernel[0];
-    d_dense_5_out[xi * 2 + 1] = a0 * dense_6_kernel[1];
+    d_dense_5_out[xi * 2] = a0 * k0_0;
+    d_dense_5_out[xi * 2 + 1] = a0 * k0_1;
   }
 }
 
@@ -2470,7 +2474,7 @@ const KERNELS: Kernels<Buffers> = {
 };
 
 /** The model "twoInputs": inputs [[64], [128]], output [1]. */
-export class TwoInputs extends GeneratedModel<[[64], [128]], [1]> {
+export class TwoInputs extends GeneratedModel<[[64], [128]], [1], false> {
   constructor() {
     super(SPEC, "d0564cec49e52ff9", 1, KERNELS);
   }
