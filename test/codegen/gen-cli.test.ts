@@ -1,11 +1,12 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 // `npm run gen` end to end, in a scratch folder inside the project (so "typegrad/dsl" resolves).
 
-const root = join(import.meta.dirname, "..", "..");
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const tsx = join(root, "node_modules", ".bin", "tsx");
 let dir: string;
 

@@ -1,0 +1,150 @@
+// The training loop behind fit(): epochs of shuffled mini-batches, validation, History,
+// callbacks and the Keras progress output.
+
+import type { Callback, Logs, TrainingControl } from "./callbacks";
+import type { ExampleData, Flat } from "./data";
+import { makeHistory, type History } from "./history";
+import type { KernelBuffers, ModelSpec } from "./kernels";
+import { ProgressPrinter } from "./progress-printer";
+import type { Random } from "./random";
+
+export interface FitOptions {
+  batchSize?: number;
+  epochs?: number;
+  /** Reshuffle the training examples before each epoch. */
+  shuffle?: boolean;
+  /** Hold out this last fraction of the examples (taken before shuffling) for validation. */
+  validationSplit?: number;
+  /** [x, y] to validate on after each epoch. */
+  validationData?: readonly [unknown, ExampleData];
+  /** 0 silent, 1 a progress bar, 2 one line per epoch. */
+  verbose?: 0 | 1 | 2;
+  callbacks?: readonly Callback[];
+  /** The epoch to start at (for resuming); training runs until `epochs`. */
+  initialEpoch?: number;
+}
+
+/** What the loop needs of a model. */
+export interface Trainer {
+  readonly spec: ModelSpec;
+  readonly random: Random;
+  readonly control: TrainingControl;
+  stopTraining: boolean;
+  targetsOf(y: unknown, count: number, what?: string): Flat<Float32Array>;
+  buffersFor(batch: number): KernelBuffers;
+  load(bufs: KernelBuffers, inputs: readonly Flat[], targets: Flat<Float32Array>, order: Int32Array, from: number, batch: number): void;
+  trainStep(bufs: KernelBuffers, batch: number): number;
+  batchMetrics(bufs: KernelBuffers, batch: number): { sum: number; count: number }[];
+  measure(inputs: readonly Flat[], targets: Flat<Float32Array>, batchSize: number): { loss: number; metrics: number[] };
+}
+
+interface DataSet {
+  readonly inputs: readonly Flat[];
+  readonly targets: Flat<Float32Array>;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value > 0)) throw new Error(`fit: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+/** The first `count` examples, or the rest from `from`. */
+function slice<T extends Float32Array | Int32Array>(flat: Flat<T>, from: number, to: number): Flat<T> {
+  const width = flat.values.length / flat.count;
+  return { values: flat.values.subarray(from * width, to * width) as T, count: to - from };
+}
+
+function split(data: DataSet, fraction: number): [DataSet, DataSet] {
+  if (!(fraction > 0 && fraction < 1)) throw new Error(`fit: validationSplit must be in (0, 1), got ${fraction}`);
+  const count = data.targets.count;
+  const cut = Math.floor(count * (1 - fraction));
+  if (cut === 0 || cut === count) throw new Error(`fit: validationSplit ${fraction} of ${count} examples leaves an empty training or validation set`);
+  const part = (from: number, to: number): DataSet => ({ inputs: data.inputs.map((f) => slice(f, from, to)), targets: slice(data.targets, from, to) });
+  return [part(0, cut), part(cut, count)];
+}
+
+export function runFit(
+  trainer: Trainer,
+  inputs: readonly Flat[],
+  y: ExampleData,
+  options: FitOptions,
+  validationInputs: (x: unknown) => Flat[],
+): History {
+  const { epochs = 1, shuffle = true, verbose = 1, callbacks = [], initialEpoch = 0 } = options;
+  positiveInteger("epochs", epochs);
+  if (![0, 1, 2].includes(verbose)) throw new Error(`fit: verbose must be 0, 1 or 2, got ${verbose}`);
+  if (!(Number.isInteger(initialEpoch) && initialEpoch >= 0 && initialEpoch < epochs)) {
+    throw new Error(`fit: initialEpoch must be an integer in [0, epochs), got ${initialEpoch}`);
+  }
+  const all: DataSet = { inputs, targets: trainer.targetsOf(y, inputs[0]!.count) };
+  let [train, validation]: [DataSet, DataSet | null] = [all, null];
+  if (options.validationSplit !== undefined && options.validationData !== undefined) throw new Error("fit: give validationSplit or validationData, not both");
+  if (options.validationSplit !== undefined) [train, validation] = split(all, options.validationSplit);
+  if (options.validationData !== undefined) {
+    const [vx, vy] = options.validationData;
+    const vInputs = validationInputs(vx);
+    validation = { inputs: vInputs, targets: trainer.targetsOf(vy, vInputs[0]!.count, "validationData y") };
+  }
+
+  const count = train.targets.count;
+  const batchSize = Math.min(positiveInteger("batchSize", options.batchSize ?? 32), count);
+  const steps = Math.ceil(count / batchSize);
+  const order = new Int32Array(count).map((_, i) => i);
+  const shuffler = trainer.random.fork("shuffle");
+  const metricNames = (trainer.spec.training?.metrics ?? []).map((m) => m.name);
+  const series: Record<string, number[]> = {};
+  const epochList: number[] = [];
+  const printer = new ProgressPrinter(verbose, epochs, steps);
+
+  trainer.stopTraining = false;
+  callbacks.forEach((c) => c.onTrainBegin?.(trainer.control));
+  for (let epoch = initialEpoch; epoch < epochs && !trainer.stopTraining; epoch++) {
+    if (shuffle) shuffler.shuffle(order);
+    printer.startEpoch(epoch);
+    const logs = trainEpoch(trainer, train, order, batchSize, steps, epoch, metricNames, printer);
+    if (validation) {
+      const measured = trainer.measure(validation.inputs, validation.targets, batchSize);
+      logs.val_loss = measured.loss;
+      metricNames.forEach((name, i) => (logs[`val_${name}`] = measured.metrics[i]!));
+    }
+    printer.endEpoch(logs);
+    epochList.push(epoch);
+    for (const [name, value] of Object.entries(logs)) (series[name] ??= []).push(value);
+    callbacks.forEach((c) => c.onEpochEnd?.(epoch, logs as Logs, trainer.control));
+  }
+  callbacks.forEach((c) => c.onTrainEnd?.(trainer.control));
+  return makeHistory(series, epochList, { epochs, steps, batchSize, samples: count, verbose });
+}
+
+function trainEpoch(
+  trainer: Trainer,
+  data: DataSet,
+  order: Int32Array,
+  batchSize: number,
+  steps: number,
+  epoch: number,
+  metricNames: readonly string[],
+  printer: ProgressPrinter,
+): Record<string, number> {
+  const bufs = trainer.buffersFor(batchSize);
+  const sums = metricNames.map(() => ({ sum: 0, count: 0 }));
+  let lossSum = 0;
+  let seen = 0;
+  const current = (): Record<string, number> => {
+    const logs: Record<string, number> = { loss: lossSum / seen };
+    metricNames.forEach((name, i) => (logs[name] = sums[i]!.sum / sums[i]!.count));
+    return logs;
+  };
+  for (let step = 0; step < steps; step++) {
+    const from = step * batchSize;
+    const batch = Math.min(batchSize, data.targets.count - from);
+    trainer.load(bufs, data.inputs, data.targets, order, from, batch);
+    const loss = trainer.trainStep(bufs, batch);
+    if (!Number.isFinite(loss)) throw new Error(`fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; training stopped`);
+    lossSum += loss * batch;
+    seen += batch;
+    trainer.batchMetrics(bufs, batch).forEach((m, i) => ((sums[i]!.sum += m.sum), (sums[i]!.count += m.count)));
+    printer.step(step + 1, current);
+  }
+  return current();
+}

@@ -1,0 +1,293 @@
+// The base class of every generated model: weights, optimiser and the Keras methods on top of the
+// generated kernels.
+
+import type { Shape } from "../dsl/types/shape";
+import { flattenInput, flattenTargets, type ExampleData, type Flat, type TargetRule } from "./data";
+import { initialize } from "./initializers";
+import type { KernelBuffers, Kernels, ModelSpec } from "./kernels";
+import { createOptimizer, type Optimizer } from "./optimizers";
+import { Random } from "./random";
+import { metricSum } from "./metrics";
+import { runFit, type FitOptions } from "./fit";
+import type { History } from "./history";
+import type { TrainingControl } from "./callbacks";
+import { readFileBytes, writeFileAtomic } from "./files";
+import { decodeWeights, encodeWeights } from "./weights-file";
+
+/** The format of generated modules this runtime runs. */
+export const RUNTIME_GENERATED_FORMAT = 1;
+
+/** x for a model: one input's examples, or a tuple with one entry per input. */
+export type InputData<Ins extends readonly Shape[]> = Ins extends readonly [Shape] ? ExampleData : { [I in keyof Ins]: ExampleData };
+
+const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** What evaluate, trainOnBatch and testOnBatch return: the loss, or [loss, ...metrics] when compiled with metrics. */
+export type Evaluation<WithMetrics extends boolean> = WithMetrics extends true ? number[] : WithMetrics extends false ? number : number | number[];
+
+export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Shape[], Out extends Shape = Shape, WithMetrics extends boolean = boolean> {
+  /** Weights in Keras order (kernels row-major [in, out]). */
+  protected readonly weights: Float32Array[];
+  /** Gradients of the trainable weights, in the same order. */
+  protected readonly grads: Float32Array[];
+  protected optimizer: Optimizer;
+  protected readonly random: Random;
+  private readonly dropoutRandom: Random;
+  private buffers: KernelBuffers | undefined;
+  private capacity = 0;
+  declare readonly __shapes?: { inputs: Ins; output: Out };
+
+  constructor(
+    readonly spec: ModelSpec,
+    readonly hash: string,
+    format: number,
+    protected readonly kernels: Kernels<any>,
+  ) {
+    if (format !== RUNTIME_GENERATED_FORMAT) {
+      throw new Error(`${this.constructor.name}: generated for format ${format}, this runtime runs format ${RUNTIME_GENERATED_FORMAT}; run npm run gen`);
+    }
+    this.random = new Random(spec.seed);
+    const init = this.random.fork("initializers");
+    // Streams by position, not name: the same architecture starts from the same weights in every style.
+    this.weights = spec.params.map((p, i) => initialize(p.initializer, p.shape, init.fork(String(i))));
+    this.grads = spec.params.filter((p) => p.trainable).map((p) => new Float32Array(product(p.shape)));
+    this.optimizer = createOptimizer(this.training.optimizer, this.trainableWeights());
+    this.dropoutRandom = this.random.fork("dropout");
+  }
+
+  protected get training() {
+    if (!this.spec.training) throw new Error(`${this.constructor.name}: the model was not compiled`);
+    return this.spec.training;
+  }
+
+  protected trainableWeights(): Float32Array[] {
+    return this.spec.params.flatMap((p, i) => (p.trainable ? [this.weights[i]!] : []));
+  }
+
+  protected get outputSize(): number {
+    return product(this.spec.outputShape);
+  }
+
+  /** Buffers for at least `batch` examples (reallocated only when a larger batch arrives). */
+  protected buffersFor(batch: number): KernelBuffers {
+    if (this.buffers && batch <= this.capacity) return this.buffers;
+    this.capacity = Math.max(batch, this.capacity);
+    const buffers: KernelBuffers = this.kernels.createBuffers(this.capacity, this.weights, this.grads, this.dropoutRandom);
+    this.buffers = buffers;
+    return buffers;
+  }
+
+  // ------------------------------------------------------------ data
+
+  protected inputsOf(x: unknown, what = "x"): Flat[] {
+    const inputs = this.spec.inputs;
+    if (inputs.length === 1) return [flattenInput(x, inputs[0]!, what)];
+    if (!Array.isArray(x) || x.length !== inputs.length) {
+      throw new Error(`${what}: the model has ${inputs.length} inputs; pass a list with one array per input`);
+    }
+    const flats = inputs.map((input, i) => flattenInput(x[i], input, `${what}[${i}] (input "${input.name}")`));
+    const counts = new Set(flats.map((f) => f.count));
+    if (counts.size > 1) throw new Error(`${what}: the inputs hold different numbers of examples (${flats.map((f) => f.count).join(", ")})`);
+    return flats;
+  }
+
+  protected targetRule(): TargetRule {
+    const shape = this.spec.outputShape;
+    const width = shape.length ? shape[shape.length - 1]! : 1;
+    const size = product(shape);
+    switch (this.training.loss) {
+      case "sparseCategoricalCrossentropy":
+        return { perExample: size / width, classes: width };
+      case "categoricalCrossentropy":
+        return { perExample: size, oneHotWidth: width };
+      default:
+        return { perExample: size };
+    }
+  }
+
+  protected targetsOf(y: unknown, count: number, what = "y"): Flat<Float32Array> {
+    const targets = flattenTargets(y, this.targetRule(), what);
+    if (targets.count !== count) throw new Error(`${what}: ${targets.count} targets for ${count} examples; x and y must hold the same number of examples`);
+    return targets;
+  }
+
+  /** Copies examples [indices[from], ..., indices[from+batch-1]] into the input and target buffers. */
+  protected load(bufs: KernelBuffers, inputs: readonly Flat[], targets: Flat<Float32Array> | null, indices: Int32Array, from: number, batch: number): void {
+    inputs.forEach((input, k) => copyRows(input.values, bufs.inputs[k]!, indices, from, batch, input.values.length / input.count));
+    if (targets) copyRows(targets.values, bufs.target, indices, from, batch, targets.values.length / targets.count);
+  }
+
+  // ------------------------------------------------------------ Keras methods
+
+  /** Set by a callback to end fit after the current epoch. */
+  stopTraining = false;
+
+  /** Trains for `epochs` passes over the data; returns the per-epoch History. */
+  fit(x: InputData<Ins>, y: ExampleData, options: FitOptions = {}): History {
+    return runFit(this.trainer(), this.inputsOf(x), y, options, (data) => this.inputsOf(data, "validationData x"));
+  }
+
+  /** One optimiser step on one batch: the loss before the step, or [loss, ...metrics] when compiled with metrics. */
+  trainOnBatch(x: InputData<Ins>, y: ExampleData): Evaluation<WithMetrics> {
+    const inputs = this.inputsOf(x);
+    const count = inputs[0]!.count;
+    const targets = this.targetsOf(y, count);
+    const bufs = this.buffersFor(count);
+    this.load(bufs, inputs, targets, identity(count), 0, count);
+    const loss = this.trainStep(bufs, count);
+    return this.withMetrics(loss, this.batchMetrics(bufs, count).map(({ sum, count: n }) => sum / n));
+  }
+
+  /** forward, loss, backward and the optimiser update on the loaded batch. Allocates nothing. */
+  protected trainStep(bufs: KernelBuffers, batch: number): number {
+    this.kernels.forwardTrain(bufs, batch);
+    const loss = this.kernels.loss(bufs, batch);
+    this.kernels.backward(bufs, batch);
+    this.optimizer.apply(this.grads);
+    return loss;
+  }
+
+  /** The loss (and metrics) on one batch, without training. */
+  testOnBatch(x: InputData<Ins>, y: ExampleData): Evaluation<WithMetrics> {
+    return this.evaluate(x, y, { batchSize: Number.MAX_SAFE_INTEGER });
+  }
+
+  /** The mean loss over the examples, or [loss, ...metrics] when compiled with metrics. */
+  evaluate(x: InputData<Ins>, y: ExampleData, options: { batchSize?: number } = {}): Evaluation<WithMetrics> {
+    const inputs = this.inputsOf(x);
+    const { loss, metrics } = this.measure(inputs, this.targetsOf(y, inputs[0]!.count), options.batchSize ?? 32);
+    return this.withMetrics(loss, metrics);
+  }
+
+  private withMetrics(loss: number, metrics: number[]): Evaluation<WithMetrics> {
+    return (this.training.metrics.length ? [loss, ...metrics] : loss) as Evaluation<WithMetrics>;
+  }
+
+  /** Loss and metric means over a data set, at inference. */
+  protected measure(inputs: readonly Flat[], targets: Flat<Float32Array>, batchSize: number): { loss: number; metrics: number[] } {
+    const count = inputs[0]!.count;
+    const size = Math.max(1, Math.min(batchSize, count));
+    const bufs = this.buffersFor(size);
+    const order = identity(count);
+    const sums = this.training.metrics.map(() => ({ sum: 0, count: 0 }));
+    let total = 0;
+    for (let from = 0; from < count; from += size) {
+      const batch = Math.min(size, count - from);
+      this.load(bufs, inputs, targets, order, from, batch);
+      this.kernels.forwardInfer(bufs, batch);
+      total += this.kernels.loss(bufs, batch) * batch;
+      this.batchMetrics(bufs, batch).forEach((m, i) => ((sums[i]!.sum += m.sum), (sums[i]!.count += m.count)));
+    }
+    return { loss: total / count, metrics: sums.map((m) => m.sum / m.count) };
+  }
+
+  protected batchMetrics(bufs: KernelBuffers, batch: number): { sum: number; count: number }[] {
+    const shape = this.spec.outputShape;
+    const width = shape.length ? shape[shape.length - 1]! : 1;
+    return this.training.metrics.map((m) => metricSum(m.kind, bufs.output, bufs.target, batch, this.outputSize, width));
+  }
+
+  /** What the training loop needs of this model. */
+  private trainer() {
+    const model = this;
+    return {
+      spec: this.spec,
+      random: this.random,
+      control: this as TrainingControl,
+      targetsOf: (y: unknown, count: number, what?: string) => this.targetsOf(y, count, what),
+      buffersFor: (batch: number) => this.buffersFor(batch),
+      load: (bufs: KernelBuffers, inputs: readonly Flat[], targets: Flat<Float32Array>, order: Int32Array, from: number, batch: number) =>
+        this.load(bufs, inputs, targets, order, from, batch),
+      trainStep: (bufs: KernelBuffers, batch: number) => this.trainStep(bufs, batch),
+      batchMetrics: (bufs: KernelBuffers, batch: number) => this.batchMetrics(bufs, batch),
+      measure: (inputs: readonly Flat[], targets: Flat<Float32Array>, batchSize: number) => this.measure(inputs, targets, batchSize),
+      get stopTraining() {
+        return model.stopTraining;
+      },
+      set stopTraining(value: boolean) {
+        model.stopTraining = value;
+      },
+    };
+  }
+
+  /** The model's outputs, one row per example (each row the example's output, flattened). */
+  predict(x: InputData<Ins>, options: { batchSize?: number } = {}): number[][] {
+    const inputs = this.inputsOf(x);
+    const count = inputs[0]!.count;
+    const batchSize = Math.max(1, Math.min(options.batchSize ?? 32, count));
+    const bufs = this.buffersFor(batchSize);
+    const size = this.outputSize;
+    const order = identity(count);
+    const rows: number[][] = [];
+    for (let from = 0; from < count; from += batchSize) {
+      const batch = Math.min(batchSize, count - from);
+      this.load(bufs, inputs, null, order, from, batch);
+      this.kernels.forwardInfer(bufs, batch);
+      for (let r = 0; r < batch; r++) rows.push(Array.from(bufs.output.subarray(r * size, (r + 1) * size)));
+    }
+    return rows;
+  }
+
+  /** Copies of the weights, one Float32Array per weight, Keras order, kernels row-major [in, out]. */
+  getWeights(): Float32Array[] {
+    return this.weights.map((w) => w.slice());
+  }
+
+  setWeights(weights: readonly ArrayLike<number>[]): void {
+    if (weights.length !== this.weights.length) throw new Error(`setWeights: the model has ${this.weights.length} weights, got ${weights.length}`);
+    weights.forEach((w, i) => {
+      const p = this.spec.params[i]!;
+      if (w.length !== this.weights[i]!.length) throw new Error(`setWeights: ${p.name} has shape [${p.shape.join(", ")}] (${this.weights[i]!.length} numbers), got ${w.length}`);
+      for (let k = 0; k < w.length; k++) if (!Number.isFinite(w[k])) throw new Error(`setWeights: ${p.name} holds ${w[k]} at ${k}`);
+    });
+    weights.forEach((w, i) => this.weights[i]!.set(w));
+  }
+
+  // ------------------------------------------------------------ weights files
+
+  /** The weights (and by default the optimiser state) as safetensors bytes. */
+  toBytes(options: { includeOptimizer?: boolean } = {}): Uint8Array {
+    const optimizer = (options.includeOptimizer ?? true) ? this.optimizer.getState() : null;
+    return encodeWeights(this.spec, this.constructor.name, this.hash, { weights: this.weights, optimizer });
+  }
+
+  /** Restores weights (and optimiser state, when present) from safetensors bytes made by toBytes or save. */
+  fromBytes(bytes: Uint8Array, what = "weights"): void {
+    const content = decodeWeights(bytes, this.spec, this.constructor.name, this.hash, what);
+    this.setWeights(content.weights);
+    if (content.optimizer) this.optimizer.setState(content.optimizer);
+  }
+
+  /** Writes the weights file atomically (a temporary name, then a rename). */
+  save(path: string, options: { includeOptimizer?: boolean } = {}): void {
+    writeFileAtomic(path, this.toBytes(options));
+  }
+
+  /** A new model of this class with the weights of a file written by save. */
+  static load<M extends GeneratedModel>(this: new () => M, path: string): M {
+    const model = new this();
+    model.fromBytes(readFileBytes(path), path);
+    return model;
+  }
+
+  /** The Keras summary table; printed unless `print` is false. */
+  summary(print: ((line: string) => void) | false = console.log): string {
+    const text = this.spec.summary;
+    if (print) print(text);
+    return text;
+  }
+}
+
+function identity(count: number): Int32Array {
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  return order;
+}
+
+function copyRows(from: ArrayLike<number>, to: Float32Array | Int32Array, indices: Int32Array, start: number, batch: number, width: number): void {
+  for (let r = 0; r < batch; r++) {
+    const source = indices[start + r]! * width;
+    const target = r * width;
+    for (let j = 0; j < width; j++) to[target + j] = from[source + j]!;
+  }
+}

@@ -1,0 +1,14 @@
+// typegrad/runtime: trains and runs generated models. Never loads the TypeScript compiler.
+
+export { GeneratedModel, RUNTIME_GENERATED_FORMAT, type InputData, type Evaluation } from "./generated-model";
+export type { Kernels, KernelBuffers, ModelSpec, UniformSource, GraphIR, Shape, DType } from "./kernels";
+export type { ExampleData } from "./data";
+export type { FitOptions } from "./fit";
+export type { History, HistoryParams } from "./history";
+export { earlyStopping, modelCheckpoint, type Callback, type EarlyStoppingOptions, type ModelCheckpointOptions, type Logs } from "./callbacks";
+export { Random } from "./random";
+export { initialize, fans } from "./initializers";
+export { createOptimizer, type Optimizer } from "./optimizers";
+export { encodeSafetensors, decodeSafetensors, type NamedTensor, type Safetensors } from "./safetensors";
+export { progressLine, epochLine, formatValue } from "./progress";
+export { TYPEGRAD_VERSION } from "./version";

@@ -1,0 +1,22 @@
+import type { OptimizerConfig } from "../../dsl/config/optimizers";
+import { adagradOptimizer } from "./adagrad";
+import { adamOptimizer } from "./adam";
+import type { Optimizer } from "./optimizer";
+import { rmspropOptimizer } from "./rmsprop";
+import { sgdOptimizer } from "./sgd";
+
+export type { Optimizer } from "./optimizer";
+
+/** The optimiser a config names, over the given weights (updated in place). */
+export function createOptimizer(config: OptimizerConfig, weights: readonly Float32Array[]): Optimizer {
+  switch (config.name) {
+    case "sgd":
+      return sgdOptimizer(config, weights);
+    case "adam":
+      return adamOptimizer(config, weights);
+    case "rmsprop":
+      return rmspropOptimizer(config, weights);
+    case "adagrad":
+      return adagradOptimizer(config, weights);
+  }
+}
