@@ -1,23 +1,29 @@
 // The seed's worked example: forward values, the loss, one SGD step (learning rate 0.5), and the
 // updated weights and loss, computed by the generated kernels.
+import { runIfMain } from "../shared/run-main";
 import { Backprop } from "./backprop.gen";
 
-const net = new Backprop();
-const x = [[0.1, 0.2]];
-const y = [[0.4, 0.6]];
-const fmt = (v: number) => v.toFixed(8);
+/** The seed's w1..w8 from the two kernels, laid out [in, out]: w1 = k[0][0], w2 = k[1][0], w3 = k[0][1], w4 = k[1][1]. */
+function seedWeights([hidden, output]: Float32Array[]): number[] {
+  const order = (k: Float32Array) => [k[0]!, k[2]!, k[1]!, k[3]!];
+  return [...order(hidden!), ...order(output!)];
+}
 
-const [o1, o2] = net.predict(x)[0]!;
-console.log(`forward: o1=${fmt(o1!)} o2=${fmt(o2!)}`);
-console.log(`E_total before: ${fmt(net.evaluate(x, y))}`);
-net.trainOnBatch(x, y);
-const [hidden, output] = net.getWeights();
-// Kernels are laid out [in, out]: w1 = k[0][0], w2 = k[1][0], w3 = k[0][1], w4 = k[1][1].
-const names = (k: Float32Array, first: number) => ({
-  [`w${first}`]: k[0]!,
-  [`w${first + 1}`]: k[2]!,
-  [`w${first + 2}`]: k[1]!,
-  [`w${first + 3}`]: k[3]!,
-});
-for (const [name, value] of Object.entries({ ...names(hidden!, 1), ...names(output!, 5) })) console.log(`${name} = ${fmt(value)}`);
-console.log(`E_total after: ${fmt(net.evaluate(x, y))}`);
+export function main(log: (line: string) => void = console.log) {
+  const net = new Backprop();
+  const x = [[0.1, 0.2]];
+  const y = [[0.4, 0.6]];
+  const fmt = (v: number) => v.toFixed(8);
+  const [o1, o2] = net.predict(x)[0]! as [number, number];
+  const lossBefore = net.evaluate(x, y);
+  log(`forward: o1 = ${fmt(o1)}, o2 = ${fmt(o2)}`);
+  log(`E_total = ${fmt(lossBefore)}`);
+  net.trainOnBatch(x, y);
+  const weights = seedWeights(net.getWeights());
+  weights.forEach((w, i) => log(`w${i + 1} = ${fmt(w)}`));
+  const lossAfter = net.evaluate(x, y);
+  log(`E_total after one step = ${fmt(lossAfter)}`);
+  return { outputs: [o1, o2], lossBefore, weights, lossAfter };
+}
+
+runIfMain(import.meta.url, main);
