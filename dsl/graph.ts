@@ -122,6 +122,9 @@ export function buildGraph(spec: GraphSpec): GraphIR {
     } else if (t.origin.kind === "param") {
       const p = t.origin.param;
       const name = paramName(p, scopeNames);
+      if (params.some((q) => q.name === name)) {
+        throw new Error(`model: two weights are named "${name}"; rename a layer or a weight so that their names differ`);
+      }
       ids.set(t, unique(name));
       params.push({ name, shape: [...p.shape], initializer: p.initializer, trainable: p.trainable, regularizer: p.regularizer, layer });
       nodes.push({ id: ids.get(t)!, op: "param", inputs: [], shape: [...t.shape], dtype: "float32", attrs: { param: name }, layer });

@@ -5,16 +5,36 @@ import type { GraphIR, IRLayer } from "./ir";
 const WIDTHS = [29, 26, 11];
 const RULE = 65;
 
+/** Python's tuple notation, as Keras prints shapes: (None, 256), (3,). */
+const tuple = (dims: readonly (number | string)[]) => (dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(", ")})`);
+
 function outputShapeText(layer: IRLayer): string {
   const shapes = layer.outputShapes;
-  if (shapes.length !== 1) return shapes.length === 0 ? "" : "multiple";
+  if (shapes.length === 0) return "";
   const dims = shapes[0]!;
-  if (layer.type === "Weight") return `(${dims.join(", ")})`;
-  return dims.length === 0 ? "(None,)" : `(None, ${dims.join(", ")})`;
+  if (!shapes.every((s) => s.join() === dims.join())) return "multiple";
+  return layer.type === "Weight" ? tuple(dims) : tuple(["None", ...dims]);
 }
 
+/** Splits text into pieces no wider than `width`, at spaces where possible. */
+function wrap(text: string, width: number): string[] {
+  const pieces: string[] = [];
+  let rest = text;
+  while (rest.length > width) {
+    const space = rest.lastIndexOf(" ", width);
+    const cut = space > 0 ? space : width;
+    pieces.push(rest.slice(0, cut));
+    rest = rest.slice(cut).trimStart();
+  }
+  return [...pieces, rest];
+}
+
+/** A table row; a cell wider than its column continues on the following lines. */
 function row(cells: string[]): string {
-  return ` ${cells.map((c, i) => c.padEnd(WIDTHS[i]!)).join(" ")}`.trimEnd();
+  const wrapped = cells.map((c, i) => wrap(c, WIDTHS[i]! - 1));
+  const height = Math.max(...wrapped.map((w) => w.length));
+  const lines = Array.from({ length: height }, (_, line) => ` ${wrapped.map((w, i) => (w[line] ?? "").padEnd(WIDTHS[i]!)).join(" ")}`.trimEnd());
+  return lines.join("\n");
 }
 
 const thousands = (n: number) => n.toLocaleString("en-US");

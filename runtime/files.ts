@@ -2,39 +2,58 @@
 // fetched when first needed (process.getBuiltinModule), so a browser bundle of the runtime carries
 // no Node import; there, use the byte forms (toBytes / fromBytes) instead of paths.
 
-type Fs = typeof import("node:fs");
+type NodeFs = typeof import("node:fs");
 
-function fs(): Fs {
+/** The calls writeFileAtomic makes (tests pass one that fails on purpose). */
+export type AtomicWriteFs = Pick<NodeFs, "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync" | "rmSync">;
+
+function nodeFs(): NodeFs {
   const get = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process?.getBuiltinModule;
   if (!get) throw new Error("saving and loading by path needs Node.js 20.16 or later; elsewhere use toBytes() and fromBytes()");
-  return get("node:fs") as Fs;
+  return get("node:fs") as NodeFs;
 }
 
-/** Writes to a temporary name in the same folder, syncs, then renames over the target. */
-export function writeFileAtomic(path: string, bytes: Uint8Array): void {
-  const { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } = fs();
+/** A name beside `path` (same folder, so the rename stays on one file system) that no one else uses. */
+function temporaryName(path: string): string {
   const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
-  const temp = `${path}.tmp-${pid}-${Math.random().toString(36).slice(2)}`;
+  return `${path}.tmp-${pid}-${Math.random().toString(36).slice(2, 10)}`;
+}
+
+function writeAndSync(fs: AtomicWriteFs, temp: string, bytes: Uint8Array): void {
+  const fd = fs.openSync(temp, "wx"); // exclusive: never write through someone else's file
   try {
-    const fd = openSync(temp, "w");
-    try {
-      for (let written = 0; written < bytes.length; ) written += writeSync(fd, bytes, written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temp, path);
+    for (let written = 0; written < bytes.length; ) written += fs.writeSync(fd, bytes, written, bytes.length - written);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes `bytes` to `path` so that a crash never leaves a half-written file: to a temporary name in
+ * the same folder, synced to disk, then renamed over `path`. On failure the temporary file is
+ * removed, `path` keeps its old content (if any), and the error names `path`.
+ */
+export function writeFileAtomic(path: string, bytes: Uint8Array, fs: AtomicWriteFs = nodeFs()): void {
+  const temp = temporaryName(path);
+  try {
+    writeAndSync(fs, temp, bytes);
+    fs.renameSync(temp, path);
   } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // The original error matters more than a failed clean-up.
+    }
+    throw new Error(`cannot write ${path}: ${(error as Error).message}`, { cause: error });
   }
 }
 
 export function readFileBytes(path: string): Uint8Array {
   try {
-    const buffer = fs().readFileSync(path);
+    const buffer = nodeFs().readFileSync(path);
     return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
   } catch (error) {
-    throw new Error(`cannot read ${path}: ${(error as Error).message}`);
+    throw new Error(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -10,5 +10,6 @@ export { Random } from "./random";
 export { initialize, fans } from "./initializers";
 export { createOptimizer, type Optimizer } from "./optimizers";
 export { encodeSafetensors, decodeSafetensors, type NamedTensor, type Safetensors } from "./safetensors";
-export { progressLine, epochLine, formatValue } from "./progress";
+export { progressLine, epochLine, formatValue, type ProgressState } from "./progress";
+export { writeFileAtomic, readFileBytes } from "./files";
 export { TYPEGRAD_VERSION } from "./version";

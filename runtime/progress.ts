@@ -1,50 +1,88 @@
-// Keras 2's Progbar lines (keras/utils/generic_utils.py Progbar.update):
+// Keras 2's progress bar line, character for character (Progbar.update, verbose 1, in
+// keras/utils/generic_utils.py of Keras 2.x; Keras 3's keras/src/utils/progbar.py keeps the same
+// number formats but draws a different bar):
 //   7/7 [==============================] - 0s 143us/step - loss: 0.1029 - acc: 1.0000
+// Python's "%.0f" / "%.4f" round halves to even and "%.4e" prints two exponent digits; the
+// helpers below do the same, so the lines match Keras' even on exact ties (accuracy 0.03125).
 
 export interface ProgressState {
+  /** Steps done in this epoch. */
   readonly step: number;
+  /** Steps in the epoch. */
   readonly steps: number;
+  /** Seconds since the epoch started. */
   readonly elapsedSeconds: number;
+  /** Running means to show, in order. */
   readonly values: readonly (readonly [string, number])[];
+  /** The epoch's last line: total time and time per step instead of the ETA. */
   readonly finished: boolean;
 }
 
 const WIDTH = 30;
 
-/** Keras prints |v| > 1e-3 with four decimals, smaller values in exponent form. */
+/** Python's "%.{digits}f": exact decimal value, ties to even; nan, inf and -inf as Python spells them. */
+export function pythonFixed(value: number, digits: number): string {
+  if (Number.isNaN(value)) return "nan";
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e21) return `${sign}${BigInt(magnitude)}${digits > 0 ? `.${"0".repeat(digits)}` : ""}`;
+  // toFixed rounds ties away from zero; a tie is exactly ...5 after the kept digits.
+  const [whole, fraction] = magnitude.toFixed(100).split(".") as [string, string];
+  const kept = fraction.slice(0, digits);
+  const lastKept = Number((digits > 0 ? kept : whole).slice(-1));
+  const tieToEven = /^50*$/.test(fraction.slice(digits)) && lastKept % 2 === 0;
+  const text = tieToEven ? (digits > 0 ? `${whole}.${kept}` : whole) : magnitude.toFixed(digits);
+  return sign + text;
+}
+
+/** Python's "%.4e" (no ties can occur for the values Keras prints this way: |v| <= 1e-3). */
+export function pythonExponential(value: number, digits: number): string {
+  if (!Number.isFinite(value)) return pythonFixed(value, digits);
+  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
+  const [mantissa, exponent] = Math.abs(value).toExponential(digits).split("e") as [string, string];
+  const exponentSign = exponent.startsWith("-") ? "-" : "+";
+  return `${sign}${mantissa}e${exponentSign}${exponent.replace(/^[-+]/, "").padStart(2, "0")}`;
+}
+
+/** A metric as Keras prints it: four decimals when |v| > 1e-3, else exponent form ("1.2346e-05"). */
 export function formatValue(value: number): string {
-  if (Math.abs(value) > 1e-3) return value.toFixed(4);
-  const [mantissa, exponent] = value.toExponential(4).split("e") as [string, string];
-  const sign = exponent.startsWith("-") ? "-" : "+";
-  return `${mantissa}e${sign}${exponent.replace(/^[-+]/, "").padStart(2, "0")}`;
+  return Math.abs(value) > 1e-3 ? pythonFixed(value, 4) : pythonExponential(value, 4);
 }
 
-function bar(step: number, steps: number): string {
-  const done = Math.floor((WIDTH * step) / steps);
-  let text = done > 0 ? "=".repeat(done - 1) + (step < steps ? ">" : "=") : "";
-  return `[${text}${".".repeat(WIDTH - done)}]`;
+/** "[=====>........]": '=' for the steps done, '>' at the head while running. */
+function bar(step: number, steps: number, done: boolean): string {
+  const width = steps > 0 ? Math.trunc(WIDTH * (step / steps)) : 0;
+  const filled = width > 0 ? "=".repeat(width - 1) + (done ? "=" : ">") : "";
+  return `[${filled}${".".repeat(Math.max(0, WIDTH - width))}]`;
 }
 
+/** Keras 2: whole seconds, milliseconds or microseconds per step ("0us/step" before any step). */
 function timePerStep(seconds: number): string {
-  if (seconds >= 1) return `${Math.round(seconds)}s/step`;
-  if (seconds >= 1e-3) return `${Math.round(seconds * 1e3)}ms/step`;
-  return `${Math.round(seconds * 1e6)}us/step`;
+  if (seconds >= 1) return `${pythonFixed(seconds, 0)}s/step`;
+  if (seconds >= 1e-3) return `${pythonFixed(seconds * 1e3, 0)}ms/step`;
+  return `${pythonFixed(seconds * 1e6, 0)}us/step`;
 }
 
+const twoDigits = (n: number) => String(Math.trunc(n)).padStart(2, "0");
+
+/** Keras 2's ETA: "h:mm:ss" over an hour, "m:ss" over a minute, else whole seconds (truncated, as "%d"). */
 function eta(seconds: number): string {
-  if (seconds > 3600) return `${Math.floor(seconds / 3600)}:${String(Math.floor((seconds % 3600) / 60)).padStart(2, "0")}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
-  if (seconds > 60) return `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
-  return `${Math.round(seconds)}s`;
+  if (seconds > 3600) return `${Math.trunc(Math.floor(seconds / 3600))}:${twoDigits(Math.floor((seconds % 3600) / 60))}:${twoDigits(seconds % 60)}`;
+  if (seconds > 60) return `${Math.trunc(Math.floor(seconds / 60))}:${twoDigits(seconds % 60)}`;
+  return `${Math.trunc(seconds)}s`;
 }
 
+/** One progress line (no "\r" or newline). The last line of an epoch has finished: true. */
 export function progressLine({ step, steps, elapsedSeconds, values, finished }: ProgressState): string {
-  const digits = String(steps).length;
-  const head = `${String(step).padStart(digits)}/${steps} ${bar(step, steps)}`;
+  const done = finished || step >= steps;
+  const head = `${String(step).padStart(String(steps).length)}/${steps} ${bar(step, steps, done)}`;
   const perStep = step > 0 ? elapsedSeconds / step : 0;
-  const time = finished ? ` - ${Math.round(elapsedSeconds)}s ${timePerStep(perStep)}` : ` - ETA: ${eta(perStep * (steps - step))}`;
+  const time = done ? ` - ${pythonFixed(elapsedSeconds, 0)}s ${timePerStep(perStep)}` : ` - ETA: ${eta(perStep * (steps - step))}`;
   return `${head}${time}${values.map(([name, value]) => ` - ${name}: ${formatValue(value)}`).join("")}`;
 }
 
+/** "Epoch 1/5": printed before each epoch's bar (epoch counted from 1). */
 export function epochLine(epoch: number, epochs: number): string {
   return `Epoch ${epoch}/${epochs}`;
 }

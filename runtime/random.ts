@@ -4,6 +4,7 @@
 
 import type { UniformSource } from "./kernels";
 
+/** One step of splitmix32 (a Weyl sequence through murmur3's finaliser): [next state, output]. */
 function splitmix32(state: number): [number, number] {
   const next = (state + 0x9e3779b9) | 0;
   let z = next;
@@ -21,13 +22,16 @@ function hashLabel(label: string): number {
 
 const rotl = (x: number, k: number) => (x << k) | (x >>> (32 - k));
 
+const TWO_PI = 2 * Math.PI;
+
 export class Random implements UniformSource {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  private s0 = 0;
+  private s1 = 0;
+  private s2 = 0;
+  private s3 = 0;
   private spare: number | null = null;
 
+  /** `seed` is taken modulo 2^32. */
   constructor(readonly seed: number) {
     let state = seed | 0;
     const words: number[] = [];
@@ -36,14 +40,31 @@ export class Random implements UniformSource {
       state = next;
       words.push(value);
     }
-    [this.s0, this.s1, this.s2, this.s3] = words as [number, number, number, number];
+    this.setState(words as [number, number, number, number]);
   }
 
-  /** An independent stream named `label`; the same seed and label always give the same stream. */
+  /** A generator whose xoshiro128** state is exactly `state` (for known-answer tests). */
+  static fromState(state: readonly [number, number, number, number]): Random {
+    const random = new Random(0);
+    random.setState(state);
+    return random;
+  }
+
+  private setState([s0, s1, s2, s3]: readonly [number, number, number, number]): void {
+    if ((s0 | s1 | s2 | s3) === 0) throw new Error("Random: the state must not be all zeros");
+    [this.s0, this.s1, this.s2, this.s3] = [s0 | 0, s1 | 0, s2 | 0, s3 | 0];
+    this.spare = null;
+  }
+
+  /**
+   * An independent stream named `label`; the same seed and label always give the same stream.
+   * It depends only on this generator's seed, never on how many numbers were drawn from it.
+   */
   fork(label: string): Random {
     return new Random((Math.imul(this.seed ^ 0x5bd1e995, 0x27d4eb2d) ^ hashLabel(label)) >>> 0);
   }
 
+  /** xoshiro128** (Blackman and Vigna): the next 32 bits, as an unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
     const t = this.s1 << 9;
@@ -56,7 +77,7 @@ export class Random implements UniformSource {
     return result;
   }
 
-  /** Uniform in [0, 1). */
+  /** Uniform in [0, 1), in steps of 2^-32. */
   uniform(): number {
     return this.nextUint32() / 4294967296;
   }
@@ -68,14 +89,14 @@ export class Random implements UniformSource {
       this.spare = null;
       return value;
     }
-    const u = 1 - this.uniform();
+    const u = 1 - this.uniform(); // in (0, 1], so the logarithm is finite
     const v = this.uniform();
     const radius = Math.sqrt(-2 * Math.log(u));
-    this.spare = radius * Math.sin(2 * Math.PI * v);
-    return radius * Math.cos(2 * Math.PI * v);
+    this.spare = radius * Math.sin(TWO_PI * v);
+    return radius * Math.cos(TWO_PI * v);
   }
 
-  /** Fisher-Yates, in place. */
+  /** Fisher-Yates, in place: every permutation equally likely. */
   shuffle(indices: Int32Array): void {
     for (let i = indices.length - 1; i > 0; i--) {
       const j = Math.floor(this.uniform() * (i + 1));

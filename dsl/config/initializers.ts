@@ -52,9 +52,14 @@ export function randomNormal({ mean = 0, stddev = 0.05 }: { mean?: number; stdde
   return { name: "randomNormal", mean, stddev };
 }
 
-function shapeOfNested(values: NestedNumbers): number[] {
-  const first = values[0];
-  return Array.isArray(first) ? [values.length, ...shapeOfNested(first as NestedNumbers)] : [values.length];
+/** The shape of nested arrays, or null when they are ragged (rows of different lengths or depths). */
+function shapeOfNested(values: NestedNumbers): number[] | null {
+  if (!values.some(Array.isArray)) return [values.length];
+  if (!values.every(Array.isArray)) return null;
+  const inner = values.map((v) => shapeOfNested(v as NestedNumbers));
+  const first = inner[0];
+  if (!first || inner.some((s) => s === null || s.join() !== first.join())) return null;
+  return [values.length, ...first];
 }
 
 function flattenNested(values: NestedNumbers, into: number[] = []): number[] {
@@ -70,6 +75,7 @@ function fromValues(values: NestedNumbers, shape: readonly number[], what: strin
   const flat = flattenNested(values);
   const expected = shape.reduce((a, b) => a * b, 1);
   const text = (s: readonly number[]) => `[${s.join(", ")}]`;
+  if (given === null) throw new Error(`${what}: values must have shape ${text(shape)}, got ragged rows`);
   const sameShape = given.length === shape.length && given.every((d, i) => d === shape[i]);
   if (!sameShape || flat.length !== expected) {
     throw new Error(`${what}: values must have shape ${text(shape)}, got ${text(given)}`);

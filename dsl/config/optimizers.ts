@@ -96,8 +96,10 @@ export function resolveOptimizer(arg: OptimizerArg): OptimizerConfig {
     if (!make) throw new Error(`compile: unknown optimizer ${JSON.stringify(arg)}; expected one of ${Object.keys(BY_NAME).join(", ")}`);
     return make();
   }
-  if (!arg || !(arg.name in BY_NAME)) {
+  if (!arg || typeof arg !== "object" || !(arg.name in BY_NAME)) {
     throw new Error(`compile: optimizer must be a name or a config from sgd(), adagrad(), rmsprop() or adam(), got ${JSON.stringify(arg)}`);
   }
-  return arg;
+  // A hand-written config is checked and completed as the factory would.
+  const { name, ...options } = arg;
+  return (BY_NAME[name] as (options: object) => OptimizerConfig)(options);
 }

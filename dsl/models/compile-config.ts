@@ -7,6 +7,7 @@ import type { AnyTensor } from "../tensor";
 
 export interface CompileConfig {
   loss: LossArg;
+  /** Defaults to "rmsprop", as Keras' compile. */
   optimizer?: OptimizerArg;
   metrics?: readonly MetricArg[];
   /** Seeds initialisation, dropout masks and shuffling: the same seed gives bit-identical training. */
@@ -21,7 +22,7 @@ export function resolveTraining(config: CompileConfig, output: AnyTensor): IRTra
   const width = output.shape.length === 0 ? 1 : lastDim(output.shape);
   return {
     loss,
-    optimizer: resolveOptimizer(config.optimizer ?? "sgd"),
+    optimizer: resolveOptimizer(config.optimizer ?? "rmsprop"),
     metrics: (config.metrics ?? []).map((m) => resolveMetric(m, loss, width)),
   };
 }

@@ -1,31 +1,26 @@
-import type { AdamConfig } from "../../dsl/config/optimizers";
-import { clip, restoreSlots, slotState, type Optimizer } from "./optimizer";
+// Keras 3 Adam (keras/src/optimizers/adam.py), the "epsilon hat" form: with t = iterations + 1,
+// a = lr*sqrt(1-b2^t)/(1-b1^t); m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2; w -= a*m/(sqrt(v)+eps).
 
-/** Keras Adam ("epsilon hat"): a = lr*sqrt(1-b2^t)/(1-b1^t); w -= a*m/(sqrt(v)+eps). */
+import type { AdamConfig } from "../../dsl/config/optimizers";
+import { optimizerOf, zerosLike, type Optimizer } from "./optimizer";
+
 export function adamOptimizer(config: AdamConfig, weights: readonly Float32Array[]): Optimizer {
   const { learningRate: lr, beta1, beta2, epsilon } = config;
-  const momentum = weights.map((w) => new Float32Array(w.length));
-  const velocity = weights.map((w) => new Float32Array(w.length));
-  let iterations = 0;
-  return {
-    get iterations() {
-      return iterations;
-    },
-    apply(grads) {
-      const t = iterations + 1;
+  const momentum = zerosLike(weights);
+  const velocity = zerosLike(weights);
+  return optimizerOf("adam", config, weights, {
+    slots: { momentum, velocity },
+    update(k, g, t) {
       const alpha = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-      grads.forEach((g, k) => {
-        clip(g, config);
-        const [w, m, v] = [weights[k]!, momentum[k]!, velocity[k]!];
-        for (let i = 0; i < w.length; i++) {
-          m[i] = beta1 * m[i]! + (1 - beta1) * g[i]!;
-          v[i] = beta2 * v[i]! + (1 - beta2) * g[i]! * g[i]!;
-          w[i]! -= (alpha * m[i]!) / (Math.sqrt(v[i]!) + epsilon);
-        }
-      });
-      iterations = t;
+      const w = weights[k]!;
+      const m = momentum[k]!;
+      const v = velocity[k]!;
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i]!;
+        m[i] = beta1 * m[i]! + (1 - beta1) * gi;
+        v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
+        w[i]! -= (alpha * m[i]!) / (Math.sqrt(v[i]!) + epsilon);
+      }
     },
-    getState: () => slotState({ momentum, velocity }, iterations),
-    setState: (state) => void (iterations = restoreSlots({ momentum, velocity }, state)),
-  };
+  });
 }

@@ -1,3 +1,6 @@
+// createOptimizer: the optimiser a config names. One file per optimiser; optimizer.ts holds the
+// interface and what they share (clipping, step count, state).
+
 import type { OptimizerConfig } from "../../dsl/config/optimizers";
 import { adagradOptimizer } from "./adagrad";
 import { adamOptimizer } from "./adam";
@@ -7,7 +10,7 @@ import { sgdOptimizer } from "./sgd";
 
 export type { Optimizer } from "./optimizer";
 
-/** The optimiser a config names, over the given weights (updated in place). */
+/** The optimiser a config names, over the given weights (updated in place by apply). */
 export function createOptimizer(config: OptimizerConfig, weights: readonly Float32Array[]): Optimizer {
   switch (config.name) {
     case "sgd":

@@ -1,12 +1,19 @@
-// What every optimiser provides, and the gradient clipping they share (applied before the rule).
+// What every optimiser provides, and what they share: gradient clipping (applied before the rule,
+// as Keras 3's BaseOptimizer._clip_gradients), the step count, and saving the slot variables.
+// Source: keras/src/optimizers/base_optimizer.py.
+//
+// "Allocates nothing" is kept in V8's terms too: a non-Smi number passed to or returned from a call
+// that is not inlined is boxed (a heap allocation), so the per-step path passes only integers and
+// arrays between functions; every fractional value lives in locals and typed arrays.
 
 export interface Optimizer {
   /** Steps taken so far. */
   readonly iterations: number;
-  /** Updates the weights in place from their gradients. Allocates nothing. */
+  /** Updates the weights in place from their gradients (which it leaves untouched). Allocates nothing. */
   apply(grads: readonly Float32Array[]): void;
-  /** The slot variables (momenta, accumulators) and the step count, by name, for saving. */
+  /** The slot variables (`${slot}/${weightIndex}`, Keras' slot names) and `iterations`, for saving. */
   getState(): Map<string, Float32Array>;
+  /** Restores a getState() result; throws, changing nothing, when it does not fit this optimiser. */
   setState(state: ReadonlyMap<string, Float32Array>): void;
 }
 
@@ -15,33 +22,113 @@ export interface Clipping {
   readonly clipvalue?: number;
 }
 
-/** Keras 3: clipnorm rescales each gradient to an L2 norm of at most clipnorm; clipvalue clips each element. */
-export function clip(grad: Float32Array, { clipnorm, clipvalue }: Clipping): void {
+/** One array per weight, by slot name ("momentum", "velocity", ...). */
+export type Slots = Readonly<Record<string, readonly Float32Array[]>>;
+
+/** An update rule: the part that differs between optimisers. */
+export interface Rule {
+  readonly slots: Slots;
+  /** Updates weight k from its (already clipped) gradient g; t is the step being taken, counted from 1. */
+  update(k: number, g: Float32Array, t: number): void;
+}
+
+type Clipper = (k: number, g: Float32Array) => Float32Array;
+
+/**
+ * Keras' _clip_gradients, into a buffer per weight (float32, as Keras' clipped tensors): clipnorm
+ * rescales each gradient tensor on its own (_clip_by_norm: g * clipnorm / max(||g||, clipnorm), not
+ * the global norm); clipvalue clips each element to [-clipvalue, clipvalue]. Without either, g itself.
+ * No number crosses a call boundary here, so nothing is boxed: clipping allocates nothing.
+ */
+function clipper({ clipnorm, clipvalue }: Clipping, weights: readonly Float32Array[]): Clipper {
+  if (clipnorm === undefined && clipvalue === undefined) return (_k, g) => g;
+  const buffers = zerosLike(weights);
   if (clipnorm !== undefined) {
-    let squares = 0;
-    for (let i = 0; i < grad.length; i++) squares += grad[i]! * grad[i]!;
-    const norm = Math.sqrt(squares);
-    if (norm > clipnorm) for (let i = 0; i < grad.length; i++) grad[i]! *= clipnorm / norm;
+    return (k, g) => {
+      const out = buffers[k]!;
+      let squares = 0;
+      for (let i = 0; i < g.length; i++) squares += g[i]! * g[i]!;
+      const norm = Math.max(Math.sqrt(squares), clipnorm);
+      for (let i = 0; i < g.length; i++) out[i] = (g[i]! * clipnorm) / norm;
+      return out;
+    };
   }
-  if (clipvalue !== undefined) {
-    for (let i = 0; i < grad.length; i++) grad[i] = Math.min(clipvalue, Math.max(-clipvalue, grad[i]!));
+  const bound = clipvalue!;
+  return (k, g) => {
+    const out = buffers[k]!;
+    for (let i = 0; i < g.length; i++) out[i] = g[i]! > bound ? bound : g[i]! < -bound ? -bound : g[i]!;
+    return out;
+  };
+}
+
+export function zerosLike(weights: readonly Float32Array[], value = 0): Float32Array[] {
+  return weights.map((w) => new Float32Array(w.length).fill(value));
+}
+
+function checkClipping(name: string, { clipnorm, clipvalue }: Clipping): void {
+  if (clipnorm !== undefined && clipvalue !== undefined) {
+    throw new Error(`${name}: set clipnorm or clipvalue, not both (Keras allows only one), got clipnorm ${clipnorm} and clipvalue ${clipvalue}`);
+  }
+  for (const [key, value] of [["clipnorm", clipnorm], ["clipvalue", clipvalue]] as const) {
+    if (value !== undefined && !(value > 0)) throw new Error(`${name}: ${key} must be a positive number, got ${value}`);
   }
 }
 
-/** Slots named `${slot}/${index}`, plus `iterations`. */
-export function slotState(slots: Record<string, readonly Float32Array[]>, iterations: number): Map<string, Float32Array> {
+function checkGradients(grads: readonly Float32Array[], weights: readonly Float32Array[]): void {
+  if (grads.length !== weights.length) throw new Error(`optimizer: ${grads.length} gradients for ${weights.length} weights`);
+  for (let k = 0; k < grads.length; k++) {
+    if (grads[k]!.length !== weights[k]!.length) throw new Error(`optimizer: gradient ${k} has ${grads[k]!.length} values, its weight ${weights[k]!.length}`);
+  }
+}
+
+/** The Optimizer running `rule` over `weights` (updated in place). */
+export function optimizerOf(name: string, config: Clipping, weights: readonly Float32Array[], rule: Rule): Optimizer {
+  checkClipping(name, config);
+  const clipped = clipper(config, weights);
+  let iterations = 0;
+  return {
+    get iterations() {
+      return iterations;
+    },
+    apply(grads) {
+      checkGradients(grads, weights);
+      const t = iterations + 1;
+      for (let k = 0; k < grads.length; k++) rule.update(k, clipped(k, grads[k]!), t);
+      iterations = t;
+    },
+    getState: () => slotState(rule.slots, iterations),
+    setState: (state) => void (iterations = restoreSlots(name, rule.slots, state)),
+  };
+}
+
+/**
+ * Slots named `${slot}/${index}`, plus `iterations` (a float32: exact to 2^24 steps, and beyond
+ * that only Adam reads it, through beta^t, which has long been 0).
+ */
+function slotState(slots: Slots, iterations: number): Map<string, Float32Array> {
   const state = new Map<string, Float32Array>([["iterations", Float32Array.of(iterations)]]);
   for (const [slot, arrays] of Object.entries(slots)) arrays.forEach((a, i) => state.set(`${slot}/${i}`, a.slice()));
   return state;
 }
 
-export function restoreSlots(slots: Record<string, readonly Float32Array[]>, state: ReadonlyMap<string, Float32Array>): number {
+/** Checks every entry first, then copies: a state that does not fit changes nothing. */
+function restoreSlots(name: string, slots: Slots, state: ReadonlyMap<string, Float32Array>): number {
+  const fail = (why: string): never => {
+    throw new Error(`${name} state: ${why} (saved with another optimizer or another model?)`);
+  };
+  const iterations = state.get("iterations");
+  if (!iterations || iterations.length !== 1 || !Number.isInteger(iterations[0]) || iterations[0]! < 0) fail("iterations is missing or not a step count");
+  const expected = new Set(["iterations"]);
   for (const [slot, arrays] of Object.entries(slots)) {
     arrays.forEach((a, i) => {
-      const saved = state.get(`${slot}/${i}`);
-      if (!saved || saved.length !== a.length) throw new Error(`optimizer state: ${slot}/${i} is missing or has the wrong size`);
-      a.set(saved);
+      const key = `${slot}/${i}`;
+      expected.add(key);
+      const saved = state.get(key);
+      if (!saved) fail(`${key} is missing`);
+      else if (saved.length !== a.length) fail(`${key} has ${saved.length} values, expected ${a.length}`);
     });
   }
-  return state.get("iterations")?.[0] ?? 0;
+  for (const key of state.keys()) if (!expected.has(key)) fail(`unexpected entry ${key}`);
+  for (const [slot, arrays] of Object.entries(slots)) arrays.forEach((a, i) => a.set(state.get(`${slot}/${i}`)!));
+  return iterations![0]!;
 }

@@ -1,42 +1,37 @@
-import type { RmspropConfig } from "../../dsl/config/optimizers";
-import { clip, restoreSlots, slotState, type Optimizer } from "./optimizer";
+// Keras 3 RMSprop (keras/src/optimizers/rmsprop.py): v = rho*v + (1-rho)*g^2; increment =
+// lr*g/sqrt(v+eps), or centered lr*g/sqrt(v - mg^2 + eps) with mg = rho*mg + (1-rho)*g; with
+// momentum, mom = momentum*mom + increment and w -= mom, else w -= increment.
 
-/**
- * Keras RMSprop: v = rho*v + (1-rho)*g^2; step = lr*g/sqrt(v+eps) (centered: v - mg^2 with
- * mg = rho*mg + (1-rho)*g); with momentum, mom = momentum*mom + step and w -= mom, else w -= step.
- */
+import type { RmspropConfig } from "../../dsl/config/optimizers";
+import { optimizerOf, zerosLike, type Optimizer } from "./optimizer";
+
 export function rmspropOptimizer(config: RmspropConfig, weights: readonly Float32Array[]): Optimizer {
-  const { learningRate: lr, rho, momentum, epsilon, centered } = config;
-  const velocity = weights.map((w) => new Float32Array(w.length));
-  const average = weights.map((w) => new Float32Array(centered ? w.length : 0));
-  const moment = weights.map((w) => new Float32Array(momentum > 0 ? w.length : 0));
-  let iterations = 0;
-  const slots = () => ({ velocity, ...(centered && { average_gradient: average }), ...(momentum > 0 && { momentum: moment }) });
-  return {
-    get iterations() {
-      return iterations;
-    },
-    apply(grads) {
-      grads.forEach((g, k) => {
-        clip(g, config);
-        const [w, v, mg, mom] = [weights[k]!, velocity[k]!, average[k]!, moment[k]!];
-        for (let i = 0; i < w.length; i++) {
-          v[i] = rho * v[i]! + (1 - rho) * g[i]! * g[i]!;
-          let denominator = v[i]!;
-          if (centered) {
-            mg[i] = rho * mg[i]! + (1 - rho) * g[i]!;
-            denominator -= mg[i]! * mg[i]!;
-          }
-          const increment = (lr * g[i]!) / Math.sqrt(denominator + epsilon);
-          if (momentum > 0) {
-            mom[i] = momentum * mom[i]! + increment;
-            w[i]! -= mom[i]!;
-          } else w[i]! -= increment;
+  const { learningRate: lr, rho, momentum: beta, epsilon, centered } = config;
+  const velocity = zerosLike(weights);
+  const momentum = beta > 0 ? zerosLike(weights) : [];
+  const averageGradient = centered ? zerosLike(weights) : [];
+  return optimizerOf("rmsprop", config, weights, {
+    // Keras creates the momentum and average_gradient slots only when they are used.
+    slots: { velocity, ...(beta > 0 && { momentum }), ...(centered && { average_gradient: averageGradient }) },
+    update(k, g) {
+      const w = weights[k]!;
+      const v = velocity[k]!;
+      const mom = momentum[k];
+      const mg = averageGradient[k];
+      for (let i = 0; i < w.length; i++) {
+        const gi = g[i]!;
+        v[i] = rho * v[i]! + (1 - rho) * gi * gi;
+        let denominator = v[i]! + epsilon;
+        if (mg) {
+          mg[i] = rho * mg[i]! + (1 - rho) * gi;
+          denominator = v[i]! - mg[i]! * mg[i]! + epsilon;
         }
-      });
-      iterations++;
+        const increment = (lr * gi) / Math.sqrt(denominator);
+        if (mom) {
+          mom[i] = beta * mom[i]! + increment;
+          w[i]! -= mom[i]!;
+        } else w[i]! -= increment;
+      }
     },
-    getState: () => slotState(slots(), iterations),
-    setState: (state) => void (iterations = restoreSlots(slots(), state)),
-  };
+  });
 }

@@ -1,0 +1,47 @@
+// One measurement in its own process: `tsx bench/worker.ts CASE IMPLEMENTATION SECONDS`.
+// Warms up, then times batches of steps until SECONDS have passed; prints one JSON line.
+
+import { findCase } from "./cases";
+import { brainRunner } from "./peers/brain";
+import { tfjsRunner } from "./peers/tfjs";
+import { typegradRunner } from "./peers/typegrad";
+
+type Runner = (steps: number) => void | Promise<void>;
+
+async function runner(caseName: string, implementation: string): Promise<Runner> {
+  const c = findCase(caseName);
+  if (implementation === "typegrad") return typegradRunner(c);
+  if (implementation === "brain.js") return brainRunner(c);
+  if (implementation === "tfjs-cpu") return tfjsRunner(c, "cpu");
+  if (implementation === "tfjs-wasm") return tfjsRunner(c, "wasm");
+  throw new Error(`bench: unknown implementation "${implementation}"`);
+}
+
+/** Grows the step count until one call takes at least `target` seconds. */
+async function calibrate(run: Runner, target: number): Promise<number> {
+  for (let steps = 1; ; steps *= 2) {
+    const start = performance.now();
+    await run(steps);
+    if ((performance.now() - start) / 1000 >= target) return steps;
+  }
+}
+
+async function main(): Promise<void> {
+  const [caseName, implementation, secondsArg] = process.argv.slice(2);
+  const seconds = Number(secondsArg ?? 2);
+  const c = findCase(caseName!);
+  const run = await runner(caseName!, implementation!);
+  const steps = await calibrate(run, Math.min(0.5, seconds / 4));
+  let total = 0;
+  let elapsed = 0;
+  while (elapsed < seconds) {
+    const start = performance.now();
+    await run(steps);
+    elapsed += (performance.now() - start) / 1000;
+    total += steps;
+  }
+  const perSecond = (total / elapsed) * (c.unit === "samples/s" ? c.batch : 1);
+  console.log(JSON.stringify({ case: caseName, implementation, perSecond, steps: total, seconds: elapsed }));
+}
+
+await main();

@@ -1,0 +1,406 @@
+import { PerformanceObserver, performance } from "node:perf_hooks";
+import { describe, expect, it } from "vitest";
+import { adagrad, adam, rmsprop, sgd, type OptimizerConfig } from "../../dsl/config/optimizers";
+import { createOptimizer } from "../../runtime/optimizers";
+import { Random } from "../../runtime/random";
+
+// ------------------------------------------------------------------ an independent float64 reference
+// Written from the published update rules (DESIGN.md section 3, keras/src/optimizers/*.py).
+
+type Vec = number[];
+
+interface Reference {
+  readonly weights: Vec[];
+  /** Slot values by the runtime's state names ("momentum/0", ...). */
+  readonly slots: Map<string, Vec>;
+  step(grads: readonly Vec[]): void;
+}
+
+function clipReference(g: Vec, config: OptimizerConfig): Vec {
+  if (config.clipnorm !== undefined) {
+    const c = config.clipnorm;
+    const norm = Math.sqrt(g.reduce((s, x) => s + x * x, 0));
+    return g.map((x) => (x * c) / Math.max(norm, c));
+  }
+  if (config.clipvalue !== undefined) {
+    const c = config.clipvalue;
+    return g.map((x) => Math.min(c, Math.max(-c, x)));
+  }
+  return g;
+}
+
+function reference(config: OptimizerConfig, initial: readonly Vec[]): Reference {
+  const weights = initial.map((w) => [...w]);
+  const slots = new Map<string, Vec>();
+  const slot = (name: string, k: number, fill = 0): Vec => {
+    const key = `${name}/${k}`;
+    if (!slots.has(key)) slots.set(key, new Array<number>(weights[k]!.length).fill(fill));
+    return slots.get(key)!;
+  };
+  let t = 0;
+  const rules: Record<OptimizerConfig["name"], (w: Vec, g: Vec, k: number) => void> = {
+    sgd(w, g, k) {
+      if (config.name !== "sgd") return;
+      const { learningRate: lr, momentum: m, nesterov } = config;
+      if (m === 0) return g.forEach((gi, i) => (w[i]! -= lr * gi));
+      const v = slot("momentum", k);
+      g.forEach((gi, i) => {
+        v[i] = m * v[i]! - lr * gi;
+        w[i]! += nesterov ? m * v[i]! - lr * gi : v[i]!;
+      });
+    },
+    adam(w, g, k) {
+      if (config.name !== "adam") return;
+      const { learningRate: lr, beta1: b1, beta2: b2, epsilon } = config;
+      const [m, v] = [slot("momentum", k), slot("velocity", k)];
+      const a = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+      g.forEach((gi, i) => {
+        m[i] = b1 * m[i]! + (1 - b1) * gi;
+        v[i] = b2 * v[i]! + (1 - b2) * gi * gi;
+        w[i]! -= (a * m[i]!) / (Math.sqrt(v[i]!) + epsilon);
+      });
+    },
+    rmsprop(w, g, k) {
+      if (config.name !== "rmsprop") return;
+      const { learningRate: lr, rho, momentum, epsilon, centered } = config;
+      const v = slot("velocity", k);
+      g.forEach((gi, i) => {
+        v[i] = rho * v[i]! + (1 - rho) * gi * gi;
+        let denominator = v[i]! + epsilon;
+        if (centered) {
+          const mg = slot("average_gradient", k);
+          mg[i] = rho * mg[i]! + (1 - rho) * gi;
+          denominator = v[i]! - mg[i]! ** 2 + epsilon;
+        }
+        const increment = (lr * gi) / Math.sqrt(denominator);
+        if (momentum > 0) {
+          const mom = slot("momentum", k);
+          mom[i] = momentum * mom[i]! + increment;
+          w[i]! -= mom[i]!;
+        } else w[i]! -= increment;
+      });
+    },
+    adagrad(w, g, k) {
+      if (config.name !== "adagrad") return;
+      const { learningRate: lr, initialAccumulatorValue, epsilon } = config;
+      const acc = slot("accumulator", k, initialAccumulatorValue);
+      g.forEach((gi, i) => {
+        acc[i]! += gi * gi;
+        w[i]! -= (lr * gi) / Math.sqrt(acc[i]! + epsilon);
+      });
+    },
+  };
+  return {
+    weights,
+    slots,
+    step(grads) {
+      t++;
+      grads.forEach((g, k) => rules[config.name](weights[k]!, clipReference(g, config), k));
+    },
+  };
+}
+
+// ------------------------------------------------------------------ helpers
+
+const SIZES = [1, 7, 12];
+
+/** Weights of magnitude 0.5 to 1.5 and random sign, so that a few steps never bring them near 0. */
+function initialWeights(random: Random): Float32Array[] {
+  return SIZES.map((n) => Float32Array.from({ length: n }, () => (random.uniform() < 0.5 ? -1 : 1) * (0.5 + random.uniform())));
+}
+
+/** Gradients in (-3, 3): large enough for clipnorm 1 and clipvalue 0.5 to bite. */
+function gradients(random: Random): Float32Array[] {
+  return SIZES.map((n) => Float32Array.from({ length: n }, () => (random.uniform() * 2 - 1) * 3));
+}
+
+/** Relative 1e-6, floored at a tenth of the array's largest magnitude (for values that cancel to near 0). */
+function expectClose(actual: ArrayLike<number>, expected: readonly number[], what: string): void {
+  expect(actual.length, what).toBe(expected.length);
+  const scale = Math.max(...expected.map(Math.abs));
+  for (let i = 0; i < expected.length; i++) {
+    const tolerance = 1e-6 * Math.max(Math.abs(expected[i]!), 0.1 * scale);
+    expect(Math.abs(actual[i]! - expected[i]!), `${what}[${i}]: ${actual[i]} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance);
+  }
+}
+
+const CASES: [string, OptimizerConfig][] = [
+  ["sgd", sgd({ learningRate: 0.01 })],
+  ["sgd with momentum", sgd({ learningRate: 0.01, momentum: 0.9 })],
+  ["sgd with nesterov momentum", sgd({ learningRate: 0.01, momentum: 0.9, nesterov: true })],
+  ["sgd with clipnorm", sgd({ learningRate: 0.01, momentum: 0.5, clipnorm: 1 })],
+  ["sgd with clipvalue", sgd({ learningRate: 0.01, clipvalue: 0.5 })],
+  ["adam", adam({ learningRate: 0.01 })],
+  ["adam with other betas and epsilon", adam({ learningRate: 0.02, beta1: 0.5, beta2: 0.9, epsilon: 1e-3 })],
+  ["adam with clipnorm", adam({ learningRate: 0.01, clipnorm: 1 })],
+  ["adam with clipvalue", adam({ learningRate: 0.01, clipvalue: 0.5 })],
+  ["rmsprop", rmsprop({ learningRate: 0.01 })],
+  ["rmsprop with momentum", rmsprop({ learningRate: 0.01, momentum: 0.9 })],
+  ["rmsprop centered", rmsprop({ learningRate: 0.01, centered: true })],
+  ["rmsprop centered with momentum and clipnorm", rmsprop({ learningRate: 0.01, centered: true, momentum: 0.5, clipnorm: 1 })],
+  ["rmsprop with clipvalue", rmsprop({ learningRate: 0.01, rho: 0.8, clipvalue: 0.5 })],
+  ["adagrad", adagrad({ learningRate: 0.05 })],
+  ["adagrad with clipnorm and other constants", adagrad({ learningRate: 0.05, initialAccumulatorValue: 0.5, epsilon: 1e-3, clipnorm: 1 })],
+  ["adagrad with clipvalue", adagrad({ learningRate: 0.05, clipvalue: 0.5 })],
+];
+
+// ------------------------------------------------------------------ tests
+
+describe("optimizers agree with a float64 reference over 6 steps (float32 tolerance)", () => {
+  for (const [title, config] of CASES) {
+    it(title, () => {
+      const random = new Random(2024);
+      const weights = initialWeights(random);
+      const ref = reference(config, weights.map((w) => Array.from(w)));
+      const optimizer = createOptimizer(config, weights);
+      for (let step = 1; step <= 6; step++) {
+        const grads = gradients(random);
+        const copies = grads.map((g) => g.slice());
+        optimizer.apply(grads);
+        ref.step(grads.map((g) => Array.from(g)));
+        expect(grads, "the gradients are left untouched").toEqual(copies);
+        expect(optimizer.iterations).toBe(step);
+        weights.forEach((w, k) => expectClose(w, ref.weights[k]!, `step ${step} weight ${k}`));
+      }
+      const state = optimizer.getState();
+      expect([...state.keys()].sort()).toEqual(["iterations", ...ref.slots.keys()].sort());
+      expect([...state.get("iterations")!]).toEqual([6]);
+      for (const [key, values] of ref.slots) expectClose(state.get(key)!, values, key);
+    });
+  }
+});
+
+describe("clipping (Keras 3 BaseOptimizer._clip_gradients)", () => {
+  const stepOf = (config: OptimizerConfig, g: number[]) => {
+    const w = new Float32Array(g.length);
+    createOptimizer(config, [w]).apply([Float32Array.from(g)]);
+    return [...w].map((x) => 0 - x);
+  };
+
+  it("clipnorm rescales each gradient tensor to norm clipnorm: [100, 100] -> [sqrt(2)/2, sqrt(2)/2]", () => {
+    expectClose(stepOf(sgd({ learningRate: 1, clipnorm: 1 }), [100, 100]), [Math.SQRT1_2, Math.SQRT1_2], "clipped");
+  });
+
+  it("clipnorm leaves a gradient within the norm alone, and a zero gradient zero", () => {
+    expect(stepOf(sgd({ learningRate: 1, clipnorm: 1 }), [0.3, -0.4])).toEqual([Math.fround(0.3), Math.fround(-0.4)]);
+    expect(stepOf(sgd({ learningRate: 1, clipnorm: 1 }), [0, 0])).toEqual([0, 0]);
+  });
+
+  it("clipnorm is per tensor, not global", () => {
+    const [a, b] = [new Float32Array(2), new Float32Array(1)];
+    createOptimizer(sgd({ learningRate: 1, clipnorm: 1 }), [a, b]).apply([Float32Array.of(3, 4), Float32Array.of(0.5)]);
+    expectClose([...a, ...b], [-0.6, -0.8, -0.5], "per-tensor clip");
+  });
+
+  it("clipvalue clips each element: [100, -100, 0.5] -> [1, -1, 0.5]", () => {
+    expect(stepOf(sgd({ learningRate: 1, clipvalue: 1 }), [100, -100, 0.5])).toEqual([1, -1, 0.5]);
+  });
+
+  it("refuses clipnorm and clipvalue together, as Keras does", () => {
+    expect(() => createOptimizer({ ...adam(), clipnorm: 1, clipvalue: 1 }, [new Float32Array(1)])).toThrow(/clipnorm or clipvalue, not both/);
+    expect(() => createOptimizer({ ...adam(), clipnorm: 0 }, [new Float32Array(1)])).toThrow(/clipnorm must be a positive number/);
+  });
+});
+
+describe("Keras' own expected values (keras/src/optimizers/*_test.py and docstrings)", () => {
+  const single = (config: OptimizerConfig) => {
+    const w = Float32Array.of(1, 2, 3, 4);
+    createOptimizer(config, [w]).apply([Float32Array.of(1, 6, 7, 2)]);
+    return [...w];
+  };
+  const near = (actual: number[], expected: number[], tolerance: number) =>
+    actual.forEach((a, i) => expect(Math.abs(a - expected[i]!), `${i}: ${a} vs ${expected[i]}`).toBeLessThanOrEqual(tolerance + tolerance * Math.abs(expected[i]!)));
+
+  it("test_single_step, learning rate 0.5", () => {
+    near(single(sgd({ learningRate: 0.5 })), [0.5, -1.0, -0.5, 3.0], 1e-4);
+    near(single(adam({ learningRate: 0.5 })), [0.5, 1.5, 2.5, 3.5], 1e-4);
+    near(single(rmsprop({ learningRate: 0.5 })), [-0.5811, 0.4189, 1.4189, 2.4189], 1e-4);
+    near(single(adagrad({ learningRate: 0.5 })), [0.5233, 1.5007, 2.5005, 3.5061], 1e-4);
+  });
+
+  /** test_correctness_with_golden: one step with gradients 0.01, then five with 0.1, 0.2, ..., 1.0. */
+  const golden = (config: OptimizerConfig) => {
+    const x = new Float32Array(10).fill(1);
+    const optimizer = createOptimizer(config, [x]);
+    optimizer.apply([new Float32Array(10).fill(0.01)]);
+    const rows: number[][] = [];
+    for (let i = 0; i < 5; i++) {
+      rows.push([...x]);
+      optimizer.apply([Float32Array.from({ length: 10 }, (_, j) => (j + 1) / 10)]);
+    }
+    return rows;
+  };
+
+  it("test_correctness_with_golden: SGD(nesterov=True)", () => {
+    const expected = [0, 1, 2, 3, 4].map((r) => Array.from({ length: 10 }, (_, j) => 0.9999 - r * 0.001 * (j + 1)));
+    golden(sgd({ nesterov: true })).forEach((row, r) => near(row, expected[r]!, 5e-4));
+  });
+
+  it("test_correctness_with_golden: RMSprop(centered=True)", () => {
+    const expected = [0.9967, 0.9933, 0.9908, 0.9885, 0.9864];
+    golden(rmsprop({ centered: true })).forEach((row, r) => near(row, new Array(10).fill(expected[r]), 5e-4));
+  });
+
+  it("test_correctness_with_golden: Adagrad(0.2, initial_accumulator_value=0.3, epsilon=1e-6)", () => {
+    const expected = [
+      [0.9963, 0.9963, 0.9963, 0.9963, 0.9963, 0.9963, 0.9963, 0.9963, 0.9963, 0.9963],
+      [0.9604, 0.9278, 0.9003, 0.8784, 0.8615, 0.8487, 0.8388, 0.8313, 0.8255, 0.8209],
+      [0.9251, 0.8629, 0.8137, 0.7768, 0.7497, 0.7298, 0.7151, 0.704, 0.6956, 0.6891],
+      [0.8903, 0.8012, 0.7342, 0.6862, 0.6521, 0.6277, 0.6099, 0.5967, 0.5867, 0.579],
+      [0.856, 0.7422, 0.6604, 0.6037, 0.5644, 0.5367, 0.5168, 0.5021, 0.491, 0.4825],
+    ];
+    golden(adagrad({ learningRate: 0.2, initialAccumulatorValue: 0.3, epsilon: 1e-6 })).forEach((row, r) => near(row, expected[r]!, 5e-4));
+  });
+
+  it("RMSprop docstring: lr 0.1 on (var ** 2) / 2 from 10 gives 9.683772", () => {
+    const w = Float32Array.of(10);
+    createOptimizer(rmsprop({ learningRate: 0.1 }), [w]).apply([Float32Array.of(10)]);
+    expect(w[0]).toBeCloseTo(9.683772, 6);
+  });
+
+  it("SGD docstring: momentum 0.9 takes steps of 0.1 then 0.18 on (var ** 2) / 2 from 1", () => {
+    const w = Float32Array.of(1);
+    const optimizer = createOptimizer(sgd({ learningRate: 0.1, momentum: 0.9 }), [w]);
+    const steps: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const before = w[0]!;
+      optimizer.apply([Float32Array.of(before)]);
+      steps.push(before - w[0]!);
+    }
+    expect(steps[0]).toBeCloseTo(0.1, 6);
+    expect(steps[1]).toBeCloseTo(0.18, 6);
+  });
+});
+
+describe("optimizer state", () => {
+  it("names Keras' slots, created only when used", () => {
+    const names = (config: OptimizerConfig) => [...createOptimizer(config, [new Float32Array(2), new Float32Array(3)]).getState().keys()].sort();
+    expect(names(sgd())).toEqual(["iterations"]);
+    expect(names(sgd({ momentum: 0.9 }))).toEqual(["iterations", "momentum/0", "momentum/1"]);
+    expect(names(adam())).toEqual(["iterations", "momentum/0", "momentum/1", "velocity/0", "velocity/1"]);
+    expect(names(rmsprop())).toEqual(["iterations", "velocity/0", "velocity/1"]);
+    expect(names(rmsprop({ momentum: 0.5, centered: true }))).toEqual(["average_gradient/0", "average_gradient/1", "iterations", "momentum/0", "momentum/1", "velocity/0", "velocity/1"]);
+    expect(names(adagrad())).toEqual(["accumulator/0", "accumulator/1", "iterations"]);
+    expect([...createOptimizer(adagrad({ initialAccumulatorValue: 0.25 }), [new Float32Array(2)]).getState().get("accumulator/0")!]).toEqual([0.25, 0.25]);
+  });
+
+  for (const [title, config] of CASES.filter(([, c]) => c.name !== "sgd" || c.momentum > 0)) {
+    it(`round-trips: a restored ${title} continues bit for bit`, () => {
+      const random = new Random(7);
+      const weights = initialWeights(random);
+      const original = createOptimizer(config, weights);
+      for (let i = 0; i < 3; i++) original.apply(gradients(random));
+      const copies = weights.map((w) => w.slice());
+      const restored = createOptimizer(config, copies);
+      restored.setState(original.getState());
+      expect(restored.iterations).toBe(3);
+      for (let i = 0; i < 3; i++) {
+        const grads = gradients(random);
+        original.apply(grads);
+        restored.apply(grads);
+      }
+      expect(copies).toEqual(weights);
+    });
+  }
+
+  it("getState copies: later steps do not change a saved state", () => {
+    const weights = [Float32Array.of(1, 2)];
+    const optimizer = createOptimizer(adam(), weights);
+    optimizer.apply([Float32Array.of(1, 1)]);
+    const saved = optimizer.getState();
+    const before = saved.get("momentum/0")!.slice();
+    optimizer.apply([Float32Array.of(1, 1)]);
+    expect(saved.get("momentum/0")).toEqual(before);
+  });
+
+  it("refuses a state that does not fit, changing nothing", () => {
+    const weights = [new Float32Array(2), new Float32Array(3)];
+    const optimizer = createOptimizer(adam(), weights);
+    optimizer.apply([Float32Array.of(1, 1), Float32Array.of(1, 1, 1)]);
+    const good = optimizer.getState();
+    const broken = (edit: (state: Map<string, Float32Array>) => void) => {
+      const state = new Map([...good].map(([k, v]) => [k, v.slice()]));
+      edit(state);
+      return state;
+    };
+    const zeroed = createOptimizer(adam(), [new Float32Array(2), new Float32Array(3)]);
+    const before = zeroed.getState();
+    expect(() => zeroed.setState(broken((s) => s.delete("velocity/1")))).toThrow(/adam state: velocity\/1 is missing/);
+    expect(() => zeroed.setState(broken((s) => s.set("momentum/0", new Float32Array(5))))).toThrow(/momentum\/0 has 5 values, expected 2/);
+    expect(() => zeroed.setState(broken((s) => s.set("accumulator/0", new Float32Array(2))))).toThrow(/unexpected entry accumulator\/0/);
+    expect(() => zeroed.setState(broken((s) => s.delete("iterations")))).toThrow(/iterations is missing/);
+    expect(() => zeroed.setState(broken((s) => s.set("iterations", Float32Array.of(1.5))))).toThrow(/not a step count/);
+    expect(zeroed.getState()).toEqual(before);
+    expect(zeroed.iterations).toBe(0);
+  });
+});
+
+describe("apply", () => {
+  it("refuses gradients that do not match the weights", () => {
+    const optimizer = createOptimizer(sgd(), [new Float32Array(2), new Float32Array(3)]);
+    expect(() => optimizer.apply([new Float32Array(2)])).toThrow(/1 gradients for 2 weights/);
+    expect(() => optimizer.apply([new Float32Array(2), new Float32Array(4)])).toThrow(/gradient 1 has 4 values, its weight 3/);
+    expect(optimizer.iterations).toBe(0);
+  });
+
+  it("updates the weight arrays it was given, in place", () => {
+    const w = Float32Array.of(1);
+    const optimizer = createOptimizer(sgd({ learningRate: 0.5 }), [w]);
+    optimizer.apply([Float32Array.of(1)]);
+    expect(w[0]).toBe(0.5);
+  });
+
+  it("lets nesterov and plain momentum differ", () => {
+    const run = (nesterov: boolean) => {
+      const w = Float32Array.of(1);
+      const optimizer = createOptimizer(sgd({ learningRate: 0.1, momentum: 0.9, nesterov }), [w]);
+      for (let i = 0; i < 3; i++) optimizer.apply([Float32Array.of(1)]);
+      return w[0];
+    };
+    // Plain: v = -0.1, -0.19, -0.271 -> 1 - 0.561; nesterov adds m*v - lr*g each step.
+    expect(run(false)).toBeCloseTo(1 - 0.561, 6);
+    expect(run(true)).toBeCloseTo(1 - (0.19 + 0.271 + 0.3439), 6);
+  });
+});
+
+describe("allocation", () => {
+  /** Garbage collections while `run` runs, once the code is warm: the fewest seen over up to `rounds` rounds. */
+  async function collectionsDuring(run: () => void, rounds = 8): Promise<number> {
+    const starts: number[] = [];
+    const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => starts.push(e.startTime)));
+    observer.observe({ entryTypes: ["gc"] });
+    let fewest = Infinity;
+    // Rounds until the optimising compiler has caught up (before that, intermediates may be boxed).
+    for (let round = 0; round < rounds && fewest > 0; round++) {
+      const begin = performance.now();
+      run();
+      const end = performance.now();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      fewest = Math.min(fewest, starts.filter((t) => t >= begin && t <= end).length);
+    }
+    observer.disconnect();
+    return fewest;
+  }
+
+  const optimizers = () =>
+    [adam({ clipnorm: 1 }), rmsprop({ centered: true, momentum: 0.5 }), sgd({ momentum: 0.9, nesterov: true, clipvalue: 0.05 }), adagrad(), sgd()].map((config) => {
+      const weights = [new Float32Array(64), new Float32Array(8)];
+      return { optimizer: createOptimizer(config, weights), grads: [new Float32Array(64).fill(0.1), new Float32Array(8).fill(0.2)] };
+    });
+
+  it("apply allocates nothing: no garbage collection in 250000 steps of five optimisers", async () => {
+    const all = optimizers();
+    const steps = () => {
+      for (const { optimizer, grads } of all) for (let i = 0; i < 50_000; i++) optimizer.apply(grads);
+    };
+    expect(await collectionsDuring(steps)).toBe(0);
+  });
+
+  it("(the measurement sees allocation when there is some)", async () => {
+    const all = optimizers();
+    const allocatingSteps = () => {
+      for (const { optimizer, grads } of all) for (let i = 0; i < 10_000; i++) optimizer.apply(grads.map((g) => g.slice()));
+    };
+    expect(await collectionsDuring(allocatingSteps, 1)).toBeGreaterThan(0);
+  });
+});
