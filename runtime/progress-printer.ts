@@ -1,7 +1,7 @@
 // Prints fit's progress as Keras does: verbose 1 a bar (redrawn in place on a terminal, written
 // once per epoch otherwise), verbose 2 one line per epoch, verbose 0 nothing.
 
-import { epochLine, progressLine } from "./progress";
+import { epochLine, formatValue, progressLine } from "./progress";
 
 interface Output {
   write(text: string): void;
@@ -57,7 +57,7 @@ export class ProgressPrinter {
       const line = progressLine({ step: this.steps, steps: this.steps, elapsedSeconds: elapsed, values, finished: true });
       this.out.write(`${this.out.interactive ? "\r" : ""}${line}\n`);
     } else if (this.verbose === 2) {
-      const formatted = values.map(([k, v]) => ` - ${k}: ${v.toFixed(4)}`).join("");
+      const formatted = values.map(([k, v]) => ` - ${k}: ${formatValue(v)}`).join("");
       this.out.write(`${this.steps}/${this.steps} - ${Math.round(elapsed)}s${formatted}\n`);
     }
   }

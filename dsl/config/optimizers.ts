@@ -50,6 +50,7 @@ function inUnitInterval(op: string, key: string, value: number): void {
 }
 
 function clipping(op: string, { clipnorm, clipvalue }: Clipping): Clipping {
+  if (clipnorm !== undefined && clipvalue !== undefined) throw new Error(`${op}: give clipnorm or clipvalue, not both (as Keras)`);
   if (clipnorm !== undefined) positive(op, "clipnorm", clipnorm);
   if (clipvalue !== undefined) positive(op, "clipvalue", clipvalue);
   return { ...(clipnorm !== undefined && { clipnorm }), ...(clipvalue !== undefined && { clipvalue }) };

@@ -22,7 +22,7 @@ export interface ReshapeKind<R extends Shape> extends LayerKind {
   readonly output: Reshaped<this["input"], R>;
 }
 export interface FlattenKind extends LayerKind {
-  readonly output: Flattened<this["input"]>;
+  readonly output: this["input"] extends Tensor<infer S, infer D> ? Tensor<[ProductOf<S>], D> : never;
 }
 
 class Reshape extends LayerCore {
@@ -41,27 +41,24 @@ class Reshape extends LayerCore {
   }
 }
 
-type ReshapeResult<A, R extends Shape> = A extends AnyTensor
-  ? Outcome<Reshaped<A, R>>
-  : A extends Shape
-    ? Layer<ReshapeKind<Writable<A>>>
-    : never;
-
-/** `reshape(x, shape)` reshapes a tensor; `reshape(shape)` is the layer. The element count must not change. */
-export function reshape<const A extends AnyTensor | Shape, const R extends Shape = []>(
-  a: A,
-  shape?: R & Problem<A extends AnyTensor ? Reshaped<A, R> : unknown>,
-): ReshapeResult<A, R> {
-  if (!isTensor(a)) return makeLayer(new Reshape(checkShapeArgument("reshape", a))) as ReshapeResult<A, R>;
-  checkTensor("reshape", a);
-  return new Reshape(checkShapeArgument("reshape", shape)).call(a) as ReshapeResult<A, R>;
+/** `reshape(shape)` is the layer, for `sequential`. */
+export function reshape<const R extends Shape>(shape: R): Layer<ReshapeKind<Writable<R>>>;
+/** `reshape(x, shape)` reshapes a tensor; the element count must not change. */
+export function reshape<T extends AnyTensor, const R extends Shape>(x: T, shape: R & Problem<Reshaped<T, R>>): Outcome<Reshaped<T, R>>;
+export function reshape(a: unknown, shape?: unknown): unknown {
+  if (!isTensor(a)) {
+    if (shape !== undefined) throw new Error("reshape: the first argument of reshape(x, shape) must be a tensor");
+    return makeLayer(new Reshape(checkShapeArgument("reshape", a)));
+  }
+  return new Reshape(checkShapeArgument("reshape", shape)).call(a);
 }
 
-/** `flatten(x)` flattens a tensor to one dimension; `flatten()` is the layer. */
-export function flatten<A extends AnyTensor | undefined = undefined>(
-  x?: A,
-): A extends AnyTensor ? Flattened<A> : Layer<FlattenKind> {
-  type Result = A extends AnyTensor ? Flattened<A> : Layer<FlattenKind>;
-  if (x === undefined) return makeLayer(new Reshape("flat")) as Result;
-  return new Reshape("flat").call(x) as Result;
+/** `flatten()` is the layer, for `sequential`. */
+export function flatten(): Layer<FlattenKind>;
+/** `flatten(x)` flattens a tensor to one dimension. */
+export function flatten<T extends AnyTensor>(x: T): Flattened<T>;
+export function flatten(x?: unknown): unknown {
+  if (x === undefined) return makeLayer(new Reshape("flat"));
+  checkTensor("flatten", x);
+  return new Reshape("flat").call(x);
 }

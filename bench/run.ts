@@ -1,0 +1,69 @@
+// `npm run bench [-- --seconds S] [--rounds R] [CASE...]`: every (case, implementation) pair is
+// measured in its own process, implementations alternating within each round; the median of the
+// rounds is reported, with typegrad's ratio to each peer, as a markdown table and bench/results.json.
+
+import { execFileSync } from "node:child_process";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { writeFileSync } from "node:fs";
+import { CASES, type Case } from "./cases";
+
+interface Measurement {
+  readonly case: string;
+  readonly implementation: string;
+  readonly perSecond: number;
+}
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+}
+
+function measure(c: Case, implementation: string, seconds: number): number {
+  const out = execFileSync(tsx, [`${here}worker.ts`, c.name, implementation, String(seconds)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+  const line = out.split("\n").find((l) => l.startsWith("{"));
+  if (!line) throw new Error(`bench: ${implementation} on ${c.name} printed no result`);
+  return (JSON.parse(line) as Measurement).perSecond;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toPrecision(3));
+
+function main(): void {
+  const seconds = option("--seconds", 2);
+  const rounds = option("--rounds", 3);
+  const names = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
+  const cases = names.length ? CASES.filter((c) => names.includes(c.name)) : CASES;
+  const results: { case: string; description: string; unit: string; throughput: Record<string, number>; ratios: Record<string, number>; bars: Record<string, number> }[] = [];
+  const lines = ["| case | implementation | throughput | typegrad / peer | bar |", "|---|---|---|---|---|"];
+  for (const c of cases) {
+    const implementations = ["typegrad", ...c.peers];
+    const samples: Record<string, number[]> = Object.fromEntries(implementations.map((i) => [i, []]));
+    for (let round = 0; round < rounds; round++) {
+      const order = round % 2 === 0 ? implementations : [...implementations].reverse();
+      for (const implementation of order) {
+        samples[implementation]!.push(measure(c, implementation, seconds));
+        process.stderr.write(".");
+      }
+    }
+    const throughput = Object.fromEntries(implementations.map((i) => [i, median(samples[i]!)]));
+    const ratios = Object.fromEntries(c.peers.map((p) => [p, throughput.typegrad! / throughput[p]!]));
+    results.push({ case: c.name, description: c.description, unit: c.unit, throughput, ratios, bars: c.bars });
+    for (const i of implementations) {
+      const ratio = i === "typegrad" ? "" : `${fmt(ratios[i]!)}x`;
+      const bar = c.bars[i] ? `${c.bars[i]}x ${ratios[i]! >= c.bars[i]! ? "met" : "NOT met"}` : "";
+      lines.push(`| ${c.description} | ${i} | ${fmt(throughput[i]!)} ${c.unit} | ${ratio} | ${bar} |`);
+    }
+  }
+  process.stderr.write("\n");
+  const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  const date = new Date().toISOString().slice(0, 10);
+  writeFileSync(new URL("results.json", import.meta.url), `${JSON.stringify({ date, machine, seconds, rounds, results }, null, 2)}\n`);
+  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; median of ${rounds} runs of ${seconds} s each.\n`);
+  console.log(lines.join("\n"));
+}
+
+main();

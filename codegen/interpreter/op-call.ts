@@ -1,0 +1,37 @@
+// What a forward or backward rule is given: the node, its arguments' values and shapes, and its
+// output. Rules loop over `rows` examples (1 when the output is shared by the batch) and read each
+// argument at rowStart(arg, b), so a shared weight is read (and its gradient summed) by every example.
+
+import type { IRNode } from "../../dsl/ir";
+import type { Tensor } from "./tensor";
+
+export interface OpCall {
+  readonly node: IRNode;
+  readonly args: readonly Tensor[];
+  readonly argShapes: readonly (readonly number[])[];
+  readonly out: Tensor;
+  /** The examples to compute: the batch, or 1 for a shared output. */
+  readonly rows: number;
+  /** The batch size (batch statistics need it even where rows is 1). */
+  readonly batch: number;
+}
+
+export interface RunContext {
+  readonly training: boolean;
+  /** The keep-mask (0/1, batch * size) of a dropout node; throws when it is missing. */
+  dropoutMask(node: IRNode): Float64Array;
+  /** The name of the weight a param node reads. */
+  paramName(nodeId: string): string;
+  /** A state weight's value, after the updates made so far in this pass (a shared batchNormalization updates twice). */
+  state(name: string): Float64Array;
+  updateState(name: string, value: Float64Array): void;
+}
+
+/** Fills call.out.data. */
+export type ForwardRule = (call: OpCall, ctx: RunContext) => void;
+
+/**
+ * Adds the vector-Jacobian product of dOut to dArgs[i] (laid out as args[i]); dArgs[i] is null for
+ * an argument that needs no gradient.
+ */
+export type BackwardRule = (call: OpCall, dOut: Float64Array, dArgs: readonly (Float64Array | null)[], ctx: RunContext) => void;

@@ -1,0 +1,254 @@
+// simpleRNN and lstm, forward and backward through time. The backward pass re-runs the forward
+// steps of each example to get the states it needs (clarity over speed: this is the reference).
+//
+// simpleRNN: h_t = act(x_t K + h_{t-1} R + b), h_0 = 0.
+// lstm (Keras gate order i, f, c, o in the 4U columns): z = x_t K + h_{t-1} R + b;
+//   i = rec(z_i); f = rec(z_f); g = act(z_c); o = rec(z_o); c_t = f c_{t-1} + i g; h_t = o act(c_t).
+
+import type { IRNode } from "../../dsl/ir";
+import { activate, activationBackward, type FunctionName } from "./activations";
+import type { BackwardRule, ForwardRule, OpCall } from "./op-call";
+import { row, rowStart } from "./tensor";
+
+interface Dims {
+  readonly steps: number;
+  readonly features: number;
+  readonly units: number;
+  /** Gates: 1 for simpleRNN, 4 for lstm. */
+  readonly width: number;
+}
+
+interface Weights {
+  readonly kernel: Float64Array;
+  readonly recurrent: Float64Array;
+  readonly bias: Float64Array | null;
+}
+
+function dims(call: OpCall, gates: number): Dims {
+  const [steps, features] = call.argShapes[0] as [number, number];
+  const units = call.node.attrs.units as number;
+  return { steps, features, units, width: gates * units };
+}
+
+function weights(call: OpCall, b: number): Weights {
+  const [, kernel, recurrent, bias] = call.args;
+  return { kernel: row(kernel!, b), recurrent: row(recurrent!, b), bias: call.node.attrs.useBias ? row(bias!, b) : null };
+}
+
+const activationOf = (node: IRNode) => ((node.attrs.activation as string | undefined) ?? "tanh") as FunctionName;
+const recurrentActivationOf = (node: IRNode) => ((node.attrs.recurrentActivation as string | undefined) ?? "sigmoid") as FunctionName;
+
+/** z = x_t K + h R + b, into z (width numbers). */
+function preActivation(d: Dims, w: Weights, x: Float64Array, t: number, h: Float64Array, z: Float64Array): void {
+  for (let j = 0; j < d.width; j++) {
+    let sum = w.bias ? w.bias[j]! : 0;
+    for (let f = 0; f < d.features; f++) sum += x[t * d.features + f]! * w.kernel[f * d.width + j]!;
+    for (let u = 0; u < d.units; u++) sum += h[u]! * w.recurrent[u * d.width + j]!;
+    z[j] = sum;
+  }
+}
+
+/** dK += x_tᵀ dz, dR += h_{t-1}ᵀ dz, db += dz, dx_t += dz Kᵀ; returns dz Rᵀ (the gradient of h_{t-1}). */
+function preActivationBackward(
+  d: Dims,
+  w: Weights,
+  x: Float64Array,
+  t: number,
+  hPrev: Float64Array,
+  dz: Float64Array,
+  grads: { dx: Float64Array | null; dKernel: Float64Array | null; dRecurrent: Float64Array | null; dBias: Float64Array | null },
+): Float64Array {
+  const { dx, dKernel, dRecurrent, dBias } = grads;
+  for (let j = 0; j < d.width; j++) {
+    const g = dz[j]!;
+    if (dBias) dBias[j]! += g;
+    for (let f = 0; f < d.features; f++) {
+      if (dKernel) dKernel[f * d.width + j]! += x[t * d.features + f]! * g;
+      if (dx) dx[t * d.features + f]! += w.kernel[f * d.width + j]! * g;
+    }
+    if (dRecurrent) for (let u = 0; u < d.units; u++) dRecurrent[u * d.width + j]! += hPrev[u]! * g;
+  }
+  const dhPrev = new Float64Array(d.units);
+  for (let u = 0; u < d.units; u++) {
+    let sum = 0;
+    for (let j = 0; j < d.width; j++) sum += dz[j]! * w.recurrent[u * d.width + j]!;
+    dhPrev[u] = sum;
+  }
+  return dhPrev;
+}
+
+/** Writes h_t into the output row: every step, or the last one. */
+function emit(call: OpCall, b: number, d: Dims, t: number, h: Float64Array): void {
+  const out = row(call.out, b);
+  if (call.node.attrs.returnSequences) out.set(h, t * d.units);
+  else if (t === d.steps - 1) out.set(h);
+}
+
+/** The upstream gradient of h_t from the output. */
+function addOutputGradient(call: OpCall, dOut: Float64Array, b: number, d: Dims, t: number, dh: Float64Array): void {
+  const start = rowStart(call.out, b);
+  if (call.node.attrs.returnSequences) for (let u = 0; u < d.units; u++) dh[u]! += dOut[start + t * d.units + u]!;
+  else if (t === d.steps - 1) for (let u = 0; u < d.units; u++) dh[u]! += dOut[start + u]!;
+}
+
+function gradientViews(call: OpCall, dArgs: readonly (Float64Array | null)[], b: number) {
+  const view = (i: number) => {
+    const g = dArgs[i];
+    if (!g) return null;
+    const start = rowStart(call.args[i]!, b);
+    return g.subarray(start, start + call.args[i]!.size);
+  };
+  return { dx: view(0), dKernel: view(1), dRecurrent: view(2), dBias: call.node.attrs.useBias ? view(3) : null };
+}
+
+// --- simpleRNN -------------------------------------------------------------------------------
+
+interface RnnTrace {
+  /** z[t]: pre-activations of step t. */
+  readonly z: Float64Array[];
+  /** h[t + 1]: the state after step t; h[0] = 0. */
+  readonly h: Float64Array[];
+}
+
+function simpleRnnTrace(call: OpCall, b: number): RnnTrace {
+  const d = dims(call, 1);
+  const w = weights(call, b);
+  const x = row(call.args[0]!, b);
+  const act = activationOf(call.node);
+  const trace: RnnTrace = { z: [], h: [new Float64Array(d.units)] };
+  for (let t = 0; t < d.steps; t++) {
+    const z = new Float64Array(d.units);
+    const h = new Float64Array(d.units);
+    preActivation(d, w, x, t, trace.h[t]!, z);
+    activate(act, z, h, d.units);
+    trace.z.push(z);
+    trace.h.push(h);
+  }
+  return trace;
+}
+
+export const simpleRnnForward: ForwardRule = (call) => {
+  const d = dims(call, 1);
+  for (let b = 0; b < call.rows; b++) {
+    const trace = simpleRnnTrace(call, b);
+    for (let t = 0; t < d.steps; t++) emit(call, b, d, t, trace.h[t + 1]!);
+  }
+};
+
+export const simpleRnnBackward: BackwardRule = (call, dOut, dArgs) => {
+  const d = dims(call, 1);
+  const act = activationOf(call.node);
+  for (let b = 0; b < call.rows; b++) {
+    const trace = simpleRnnTrace(call, b);
+    const w = weights(call, b);
+    const x = row(call.args[0]!, b);
+    const grads = gradientViews(call, dArgs, b);
+    let dh: Float64Array = new Float64Array(d.units);
+    for (let t = d.steps - 1; t >= 0; t--) {
+      addOutputGradient(call, dOut, b, d, t, dh);
+      const dz = new Float64Array(d.units);
+      activationBackward(act, trace.z[t]!, trace.h[t + 1]!, dh, dz, d.units);
+      dh = preActivationBackward(d, w, x, t, trace.h[t]!, dz, grads);
+    }
+  }
+};
+
+// --- lstm ------------------------------------------------------------------------------------
+
+interface LstmTrace {
+  /** z[t]: the 4U pre-activations of step t. */
+  readonly z: Float64Array[];
+  /** gates[t]: i, f, g (the candidate), o after their activations. */
+  readonly gates: Float64Array[];
+  /** c[t + 1], h[t + 1]: the states after step t; c[0] = h[0] = 0. */
+  readonly c: Float64Array[];
+  readonly h: Float64Array[];
+  /** act(c[t + 1]). */
+  readonly actC: Float64Array[];
+}
+
+/** The views of gate k (0 i, 1 f, 2 c, 3 o) in a 4U vector. */
+const gate = (v: Float64Array, k: number, units: number) => v.subarray(k * units, (k + 1) * units);
+
+function lstmTrace(call: OpCall, b: number): LstmTrace {
+  const d = dims(call, 4);
+  const w = weights(call, b);
+  const x = row(call.args[0]!, b);
+  const act = activationOf(call.node);
+  const rec = recurrentActivationOf(call.node);
+  const U = d.units;
+  const trace: LstmTrace = { z: [], gates: [], c: [new Float64Array(U)], h: [new Float64Array(U)], actC: [] };
+  for (let t = 0; t < d.steps; t++) {
+    const z = new Float64Array(d.width);
+    const gates = new Float64Array(d.width);
+    preActivation(d, w, x, t, trace.h[t]!, z);
+    for (const k of [0, 1, 3]) activate(rec, gate(z, k, U), gate(gates, k, U), U);
+    activate(act, gate(z, 2, U), gate(gates, 2, U), U);
+    const [i, f, g, o] = [0, 1, 2, 3].map((k) => gate(gates, k, U)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+    const cPrev = trace.c[t]!;
+    const c = new Float64Array(U);
+    for (let u = 0; u < U; u++) c[u] = f[u]! * cPrev[u]! + i[u]! * g[u]!;
+    const actC = new Float64Array(U);
+    activate(act, c, actC, U);
+    const h = new Float64Array(U);
+    for (let u = 0; u < U; u++) h[u] = o[u]! * actC[u]!;
+    trace.z.push(z);
+    trace.gates.push(gates);
+    trace.c.push(c);
+    trace.actC.push(actC);
+    trace.h.push(h);
+  }
+  return trace;
+}
+
+export const lstmForward: ForwardRule = (call) => {
+  const d = dims(call, 4);
+  for (let b = 0; b < call.rows; b++) {
+    const trace = lstmTrace(call, b);
+    for (let t = 0; t < d.steps; t++) emit(call, b, d, t, trace.h[t + 1]!);
+  }
+};
+
+export const lstmBackward: BackwardRule = (call, dOut, dArgs) => {
+  const d = dims(call, 4);
+  const U = d.units;
+  const act = activationOf(call.node);
+  const rec = recurrentActivationOf(call.node);
+  for (let b = 0; b < call.rows; b++) {
+    const trace = lstmTrace(call, b);
+    const w = weights(call, b);
+    const x = row(call.args[0]!, b);
+    const grads = gradientViews(call, dArgs, b);
+    let dh: Float64Array = new Float64Array(U);
+    let dc: Float64Array = new Float64Array(U);
+    for (let t = d.steps - 1; t >= 0; t--) {
+      addOutputGradient(call, dOut, b, d, t, dh);
+      const gates = trace.gates[t]!;
+      const [i, f, g, o] = [0, 1, 2, 3].map((k) => gate(gates, k, U)) as [Float64Array, Float64Array, Float64Array, Float64Array];
+      const actC = trace.actC[t]!;
+      const cPrev = trace.c[t]!;
+      // h = o * act(c)
+      const dGates = new Float64Array(d.width);
+      const dActC = new Float64Array(U);
+      for (let u = 0; u < U; u++) {
+        dGates[3 * U + u] = dh[u]! * actC[u]!;
+        dActC[u] = dh[u]! * o[u]!;
+      }
+      activationBackward(act, trace.c[t + 1]!, actC, dActC, dc, U);
+      // c = f * cPrev + i * g
+      const dcPrev = new Float64Array(U);
+      for (let u = 0; u < U; u++) {
+        dGates[u] = dc[u]! * g[u]!;
+        dGates[U + u] = dc[u]! * cPrev[u]!;
+        dGates[2 * U + u] = dc[u]! * i[u]!;
+        dcPrev[u] = dc[u]! * f[u]!;
+      }
+      const dz = new Float64Array(d.width);
+      const z = trace.z[t]!;
+      for (const k of [0, 1, 3]) activationBackward(rec, gate(z, k, U), gate(gates, k, U), gate(dGates, k, U), gate(dz, k, U), U);
+      activationBackward(act, gate(z, 2, U), gate(gates, 2, U), gate(dGates, 2, U), gate(dz, 2, U), U);
+      dh = preActivationBackward(d, w, x, t, trace.h[t]!, dz, grads);
+      dc = dcPrev;
+    }
+  }
+};
