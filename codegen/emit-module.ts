@@ -28,7 +28,7 @@ const arrayType = (dtype: "float32" | "int32") => (dtype === "int32" ? "Int32Arr
 const shapeTuple = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 
 /** `const x = bufs.x` for each buffer a body mentions, so the loops read locals. */
-function hoistBuffers(body: readonly string[], buffers: readonly BufferSpec[]): string[] {
+export function hoistBuffers(body: readonly string[], buffers: readonly BufferSpec[]): string[] {
   const text = body.join("\n");
   const lines = buffers.filter((b) => new RegExp(`\\b${b.name}\\b`).test(text)).map((b) => `const ${b.name} = bufs.${b.name};`);
   if (/\brng\b/.test(text)) lines.push("const rng = bufs.rng;");
@@ -54,7 +54,7 @@ function uniqueSteps(steps: readonly Step[], taken: Set<string>): Step[] {
   });
 }
 
-function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, lowering: Lowering): string[] {
+export function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, lowering: Lowering): string[] {
   const lines: string[] = [];
   let param = 0;
   let grad = 0;
@@ -69,23 +69,37 @@ function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, lowering
   return lines;
 }
 
-/** Adds one compiled model: its IR, buffers, kernels and class. `prefix` keeps several models apart. */
-function addModel(file: SourceFile, source: ModuleSource, hash: string, prefix: string): void {
-  const { ir, className } = source;
-  const lowering = new Lowering(ir);
-  const name = (base: string) => (prefix ? `${prefix}_${base}` : base);
-  const buffersType = name("Buffers");
-  const kernelParams = [
-    { name: "bufs", type: buffersType },
-    { name: "batch", type: "number" },
-  ];
+/** The kernels of one model, before they become TypeScript: buffers, steps and the loss. */
+export interface ModelPlan {
+  readonly lowering: Lowering;
+  readonly buffers: readonly BufferSpec[];
+  readonly train: readonly Step[];
+  readonly infer: readonly Step[];
+  readonly backward: readonly Step[];
+  readonly lossBody: readonly string[];
+}
 
+export function planModel(ir: GraphIR): ModelPlan {
+  const lowering = new Lowering(ir);
   const taken = new Set<string>();
   const train = uniqueSteps(lowering.forwardSteps("train"), taken);
   const infer = lowering.forwardSteps("infer").map((step) => train.find((t) => t.body.join("\n") === step.body.join("\n")) ?? uniqueSteps([step], taken)[0]!);
   const backward = uniqueSteps(lowering.backwardSteps(), taken);
   const lossBody = lowering.lossBody();
   const buffers = usedBuffers(lowering, [...train, ...infer, ...backward].flatMap((s) => s.body).concat(lossBody));
+  return { lowering, buffers, train, infer, backward, lossBody };
+}
+
+/** Adds one compiled model: its buffers, kernels, class and spec. `prefix` keeps several models apart. */
+function addModel(file: SourceFile, source: ModuleSource, hash: string, prefix: string): void {
+  const { ir, className } = source;
+  const { lowering, buffers, train, infer, backward, lossBody } = planModel(ir);
+  const name = (base: string) => (prefix ? `${prefix}_${base}` : base);
+  const buffersType = name("Buffers");
+  const kernelParams = [
+    { name: "bufs", type: buffersType },
+    { name: "batch", type: "number" },
+  ];
 
   file.addInterface({
     name: buffersType,

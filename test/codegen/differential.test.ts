@@ -1,0 +1,115 @@
+import fc from "fast-check";
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { gradients, lossValue, forward } from "../../codegen/interpreter";
+import type { GraphIR } from "../../dsl/ir";
+import { className } from "../../codegen/class-name";
+import { loadModels } from "../../codegen/load-models";
+import type { KernelBuffers, Kernels } from "../../runtime/kernels";
+import { Random } from "../../runtime/random";
+import { compileKernels } from "../support/compile-kernels";
+import { randomInputs, randomParams, randomTargets } from "../support/random-data";
+import { randomGraph } from "../support/random-graphs";
+
+// The generated float32 kernels against the float64 reference interpreter: outputs, loss and the
+// gradient of every trainable weight, in training mode (with the kernels' own dropout masks) and at
+// inference. Relative error per tensor: ||kernels - interpreter|| / ||interpreter||.
+
+const TOLERANCE = 1e-4;
+
+const f32 = (a: Float64Array | Int32Array) => (a instanceof Int32Array ? a : Float32Array.from(a));
+const f64 = (a: ArrayLike<number>) => Float64Array.from(a);
+
+function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff += (actual[i]! - expected[i]!) ** 2;
+    norm += expected[i]! ** 2;
+  }
+  // Below 1e-6 (say a gradient that is really zero) the comparison becomes absolute.
+  return Math.sqrt(diff) / Math.max(Math.sqrt(norm), 1e-6);
+}
+
+interface Case {
+  readonly ir: GraphIR;
+  readonly kernels: Kernels;
+  readonly batch: number;
+  readonly seed: number;
+}
+
+/** Runs both implementations on the same float32-representable data and returns the worst errors. */
+function compare({ ir, kernels, batch, seed }: Case): Record<string, number> {
+  // Round the data to float32 first, so both sides see exactly the same numbers.
+  const params = new Map([...randomParams(ir, seed)].map(([k, v]) => [k, f64(Float32Array.from(v))]));
+  const inputs = randomInputs(ir, batch, seed + 1, 5).map((a) => (a instanceof Int32Array ? a : f64(Float32Array.from(a))));
+  const targets = f64(Float32Array.from(randomTargets(ir, batch, seed + 2)));
+  const weights = ir.params.map((p) => Float32Array.from(params.get(p.name)!));
+  const grads = ir.params.filter((p) => p.trainable).map((p) => new Float32Array(params.get(p.name)!.length));
+  const bufs: KernelBuffers = kernels.createBuffers(batch, weights, grads, new Random(seed));
+  inputs.forEach((input, i) => bufs.inputs[i]!.set(f32(input)));
+  bufs.target.set(targets);
+  const errors: Record<string, number> = {};
+  const output = ir.outputs[0]!;
+
+  kernels.forwardInfer(bufs, batch);
+  const reference = forward(ir, params, inputs, batch, { training: false });
+  errors.output = relativeError(bufs.output.subarray(0, reference.get(output)!.length), reference.get(output)!);
+  errors.loss = relativeError([kernels.loss(bufs, batch)], [lossValue(ir, reference, targets, batch, params)]);
+
+  kernels.forwardTrain(bufs, batch);
+  const masks = new Map<string, Float64Array>();
+  for (const node of ir.nodes) {
+    if (node.op !== "dropout") continue;
+    const mask = (bufs as unknown as Record<string, Float32Array>)[`mask_${node.id}`];
+    const size = batch * node.shape.reduce((a, b) => a * b, 1);
+    // A kernel mask holds 0 or 1/(1-rate); the interpreter takes 0/1 (present only where the step was fused or emitted).
+    masks.set(node.id, mask ? Float64Array.from(mask.subarray(0, size), (v) => (v > 0 ? 1 : 0)) : new Float64Array(size).fill(1));
+  }
+  const trainLoss = kernels.loss(bufs, batch);
+  kernels.backward(bufs, batch);
+  const result = gradients(ir, params, inputs, targets, batch, { training: true, dropoutMasks: masks });
+  errors.trainLoss = relativeError([trainLoss], [result.loss]);
+  ir.params.filter((p) => p.trainable).forEach((p, i) => (errors[`d_${p.name}`] = relativeError(grads[i]!, result.grads.get(p.name)!)));
+  return errors;
+}
+
+function worst(errors: Record<string, number>): [string, number] {
+  return Object.entries(errors).reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0]);
+}
+
+const examplesDir = fileURLToPath(new URL("../../examples", import.meta.url));
+const exampleFiles = readdirSync(examplesDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".model.ts"));
+
+describe("generated kernels agree with the float64 interpreter", () => {
+  for (const file of exampleFiles) {
+    it(`example ${file}: every compiled model, from its committed generated module`, async () => {
+      // As npm run gen loads them (a Module's shapes come from its type).
+      const models = await loadModels(`${examplesDir}/${file}`, fileURLToPath(new URL("../../tsconfig.json", import.meta.url)));
+      const generated = (await import(`${examplesDir}/${file.replace(/\.model\.ts$/, ".gen.ts")}`)) as Record<string, new () => unknown>;
+      expect(models.length).toBeGreaterThan(0);
+      for (const { exportName, ir } of models) {
+        const instance = new generated[className(exportName)]!() as { kernels: Kernels };
+        for (const batch of [1, 5]) {
+          const [name, error] = worst(compare({ ir, kernels: instance.kernels, batch, seed: 17 }));
+          expect(error, `${exportName} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+        }
+      }
+    });
+  }
+
+  it("200 random graphs: several inputs, shared layers, every loss, dropout, batches of 1-4", () => {
+    let checked = 0;
+    fc.assert(
+      fc.property(randomGraph, (graph) => {
+        const ir = graph.model.ir;
+        const [name, error] = worst(compare({ ir, kernels: compileKernels(ir), batch: graph.batch, seed: graph.dataSeed }));
+        checked++;
+        if (!(error < TOLERANCE)) throw new Error(`${name}: relative error ${error}`);
+      }),
+      { numRuns: 200, seed: 20261128 },
+    );
+    expect(checked).toBeGreaterThanOrEqual(200);
+  });
+});

@@ -1,0 +1,28 @@
+// The generated kernels of an IR as live functions, without writing a module: the step bodies the
+// emitter would print, compiled with `new Function` (they are plain JavaScript).
+
+import type { GraphIR } from "../../dsl/ir";
+import { createBuffersBody, hoistBuffers, planModel } from "../../codegen/emit-module";
+import type { KernelBuffers, Kernels, UniformSource } from "../../runtime/kernels";
+
+type StepFn = (bufs: KernelBuffers, batch: number) => void;
+
+export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {
+  const plan = planModel(ir);
+  const compile = (body: readonly string[]) => new Function("bufs", "batch", hoistBuffers(body, plan.buffers).join("\n")) as StepFn;
+  const sequence = (steps: readonly { body: readonly string[] }[]) => {
+    const fns = steps.map((s) => compile(s.body));
+    return (bufs: KernelBuffers, batch: number) => fns.forEach((f) => f(bufs, batch));
+  };
+  const createBody = createBuffersBody(plan.buffers, ir, plan.lowering).join("\n").replace(/\]!;/g, "];");
+  const createBuffers = new Function("maxBatch", "params", "grads", "rng", createBody) as Kernels["createBuffers"];
+  return {
+    plan,
+    createBuffers: (maxBatch: number, params: readonly Float32Array[], grads: readonly Float32Array[], rng: UniformSource) => createBuffers(maxBatch, params, grads, rng),
+    forwardTrain: sequence(plan.train),
+    forwardInfer: sequence(plan.infer),
+    loss: new Function("bufs", "batch", hoistBuffers(plan.lossBody, plan.buffers).join("\n")) as Kernels["loss"],
+    backward: sequence(plan.backward),
+    steps: {},
+  };
+}
