@@ -1,0 +1,48 @@
+// Run with `node --allow-natives-syntax --import tsx test/support/v8-check.ts`: trains and evaluates
+// every example model for a while, then prints, for each generated kernel (each loop nest, and the
+// loss), whether V8 optimised it with TurboFan. (forwardTrain and backward only call the kernels in
+// order and are inlined into the runtime's step; they are not listed.)
+
+import { readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { Kernels } from "../../runtime/kernels";
+
+const status = new Function("fn", "return %GetOptimizationStatus(fn)") as (fn: Function) => number;
+const TURBOFANNED = 1 << 6;
+const examples = fileURLToPath(new URL("../../examples", import.meta.url));
+
+interface Trainable {
+  kernels: Kernels;
+  spec: { inputs: { shape: number[]; dtype: string }[]; outputShape: number[]; training: { loss: string } };
+  fit(x: unknown, y: unknown, options: object): unknown;
+  evaluate(x: unknown, y: unknown, options: object): unknown;
+}
+
+function data(model: Trainable, count: number) {
+  const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
+  const xs = model.spec.inputs.map((i) => Float32Array.from({ length: count * size(i.shape) }, (_, k) => ((k * 7919) % 13) / 13));
+  const width = model.spec.outputShape.at(-1) ?? 1;
+  const sparse = model.spec.training.loss === "sparseCategoricalCrossentropy";
+  const targetSize = sparse ? size(model.spec.outputShape) / width : size(model.spec.outputShape);
+  const categorical = model.spec.training.loss === "categoricalCrossentropy";
+  const y = Float32Array.from({ length: count * targetSize }, (_, k) => (sparse ? k % width : categorical ? (k % width === 0 ? 1 : 0) : (k % 2)));
+  return { x: xs.length === 1 ? xs[0] : xs, y };
+}
+
+const report: Record<string, boolean> = {};
+for (const file of readdirSync(examples, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".gen.ts"))) {
+  const module = (await import(`${examples}/${file}`)) as Record<string, new () => Trainable>;
+  for (const [name, Model] of Object.entries(module)) {
+    if (typeof Model !== "function") continue;
+    const model = new Model();
+    const { x, y } = data(model, 64);
+    // Training runs the training-mode kernels; evaluation the inference-mode ones.
+    for (let round = 0; round < 20; round++) {
+      model.fit(x, y, { epochs: 50, batchSize: 16, verbose: 0 });
+      model.evaluate(x, y, { batchSize: 16 });
+    }
+    const { steps, loss } = model.kernels;
+    for (const [fn, f] of Object.entries({ ...steps, loss })) report[`${file} ${name}.${fn}`] = (status(f) & TURBOFANNED) !== 0;
+  }
+}
+console.log(JSON.stringify(report));
