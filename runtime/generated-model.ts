@@ -7,7 +7,7 @@ import { initialize } from "./initializers";
 import type { KernelBuffers, Kernels, ModelSpec } from "./kernels";
 import { createOptimizer, type Optimizer } from "./optimizers";
 import { Random } from "./random";
-import { metricSum } from "./metrics";
+import { accumulateMetric, metricMeans } from "./metrics";
 import { runFit, type FitOptions } from "./fit";
 import type { History } from "./history";
 import type { TrainingControl } from "./callbacks";
@@ -135,7 +135,9 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     const bufs = this.buffersFor(count);
     this.load(bufs, inputs, targets, identity(count), 0, count);
     const loss = this.trainStep(bufs, count);
-    return this.withMetrics(loss, this.batchMetrics(bufs, count).map(({ sum, count: n }) => sum / n));
+    const sums = new Float64Array(2 * this.training.metrics.length);
+    this.accumulateMetrics(bufs, count, sums);
+    return this.withMetrics(loss, metricMeans(sums));
   }
 
   /** forward, loss, backward and the optimiser update on the loaded batch. Allocates nothing. */
@@ -169,22 +171,24 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     const size = Math.max(1, Math.min(batchSize, count));
     const bufs = this.buffersFor(size);
     const order = identity(count);
-    const sums = this.training.metrics.map(() => ({ sum: 0, count: 0 }));
+    const sums = new Float64Array(2 * this.training.metrics.length);
     let total = 0;
     for (let from = 0; from < count; from += size) {
       const batch = Math.min(size, count - from);
       this.load(bufs, inputs, targets, order, from, batch);
       this.kernels.forwardInfer(bufs, batch);
       total += this.kernels.loss(bufs, batch) * batch;
-      this.batchMetrics(bufs, batch).forEach((m, i) => ((sums[i]!.sum += m.sum), (sums[i]!.count += m.count)));
+      this.accumulateMetrics(bufs, batch, sums);
     }
-    return { loss: total / count, metrics: sums.map((m) => m.sum / m.count) };
+    return { loss: total / count, metrics: metricMeans(sums) };
   }
 
-  protected batchMetrics(bufs: KernelBuffers, batch: number): { sum: number; count: number }[] {
+  /** Adds each compiled metric's sum and count over the batch into `sums` (two slots per metric). */
+  protected accumulateMetrics(bufs: KernelBuffers, batch: number, sums: Float64Array): void {
     const shape = this.spec.outputShape;
     const width = shape.length ? shape[shape.length - 1]! : 1;
-    return this.training.metrics.map((m) => metricSum(m.kind, bufs.output, bufs.target, batch, this.outputSize, width));
+    const metrics = this.training.metrics;
+    for (let i = 0; i < metrics.length; i++) accumulateMetric(metrics[i]!.kind, bufs.output, bufs.target, batch, this.outputSize, width, sums, i);
   }
 
   /** What the training loop needs of this model. */
@@ -199,7 +203,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
       load: (bufs: KernelBuffers, inputs: readonly Flat[], targets: Flat<Float32Array>, order: Int32Array, from: number, batch: number) =>
         this.load(bufs, inputs, targets, order, from, batch),
       trainStep: (bufs: KernelBuffers, batch: number) => this.trainStep(bufs, batch),
-      batchMetrics: (bufs: KernelBuffers, batch: number) => this.batchMetrics(bufs, batch),
+      accumulateMetrics: (bufs: KernelBuffers, batch: number, sums: Float64Array) => this.accumulateMetrics(bufs, batch, sums),
       measure: (inputs: readonly Flat[], targets: Flat<Float32Array>, batchSize: number) => this.measure(inputs, targets, batchSize),
       get stopTraining() {
         return model.stopTraining;
