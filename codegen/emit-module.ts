@@ -61,9 +61,13 @@ export function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, l
   for (const b of buffers) {
     if (b.role === "param") lines.push(`const ${b.name} = params[${param++}]!;`);
     else if (b.role === "grad") lines.push(`const ${b.name} = grads[${grad++}]!;`);
-    else lines.push(`const ${b.name} = new ${arrayType(b.dtype)}(maxBatch * ${b.perExample});`);
+    else lines.push(`const ${b.name} = new ${arrayType(b.dtype)}(maxBatch * ${b.perExample}${b.fixed ? ` + ${b.fixed}` : ""});`);
   }
-  const inputs = ir.inputs.map((i) => lowering.value(i.node, "infer"));
+  const inputs = ir.inputs.map((i) => {
+    if (!i.sparse) return lowering.value(i.node, "infer");
+    const { indptr, indices, values } = lowering.sparseBuffers(i.node);
+    return `{ indptr: ${indptr}, indices: ${indices}, values: ${values} }`;
+  });
   const output = lowering.value(lowering.outputId, "infer");
   lines.push(`return { rng, inputs: [${inputs.join(", ")}], output: ${output}, ${buffers.map((b) => b.name).join(", ")} };`);
   return lines;
@@ -106,7 +110,7 @@ function addModel(file: SourceFile, source: ModuleSource, hash: string, prefix: 
     docs: ["Every array a training step touches, allocated once for the largest batch."],
     properties: [
       { name: "rng", type: "UniformSource", isReadonly: true },
-      { name: "inputs", type: `readonly [${ir.inputs.map((i) => arrayType(i.dtype)).join(", ")}]`, isReadonly: true },
+      { name: "inputs", type: `readonly [${ir.inputs.map((i) => (i.sparse ? "SparseRows" : arrayType(i.dtype))).join(", ")}]`, isReadonly: true },
       { name: "output", type: "Float32Array", isReadonly: true },
       ...buffers.map((b) => ({ name: b.name, type: arrayType(b.dtype), isReadonly: true })),
     ],
@@ -171,7 +175,13 @@ export async function emitModule(sources: readonly ModuleSource[], header: Modul
   const hashes = sources.map((s) => hashIR(s.ir));
   file.addImportDeclaration({
     moduleSpecifier: "typegrad/runtime",
-    namedImports: ["GeneratedModel", { name: "Kernels", isTypeOnly: true }, { name: "ModelSpec", isTypeOnly: true }, { name: "UniformSource", isTypeOnly: true }],
+    namedImports: [
+      "GeneratedModel",
+      { name: "Kernels", isTypeOnly: true },
+      { name: "ModelSpec", isTypeOnly: true },
+      ...(sources.some((s) => s.ir.inputs.some((i) => i.sparse)) ? [{ name: "SparseRows", isTypeOnly: true }] : []),
+      { name: "UniformSource", isTypeOnly: true },
+    ],
   });
   sources.forEach((source, i) => addModel(file, source, hashes[i]!, sources.length > 1 ? source.className : ""));
   const headerLines = [

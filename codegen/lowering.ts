@@ -35,7 +35,7 @@ const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Names the kernels use for their own variables, and words that cannot name a variable. */
 const RESERVED =
-  /^(?:[a-z]|[wx][ijp]|s\d\d|k\d+_\d+|[ab]\d+|ar\d+|bc\d+|keep|max|total|dot|rowSum|scale|rng|batch|bufs|target|maxBatch|params|grads|inputs|output|Math|break|case|catch|class|const|continue|debugger|default|delete|do|else|enum|export|extends|false|finally|for|function|if|import|in|instanceof|new|null|return|super|switch|this|throw|true|try|typeof|var|void|while|with|yield|let|static|implements|interface|package|private|protected|public|await|arguments|eval|undefined|NaN|Infinity)$/;
+  /^(?:[a-z]|[wx][ijp]|s\d\d|k\d+_\d+|[ab]\d+|ar\d+|bc\d+|keep|max|total|dot|rowSum|scale|row|rng|batch|bufs|target|maxBatch|params|grads|inputs|output|Math|break|case|catch|class|const|continue|debugger|default|delete|do|else|enum|export|extends|false|finally|for|function|if|import|in|instanceof|new|null|return|super|switch|this|throw|true|try|typeof|var|void|while|with|yield|let|static|implements|interface|package|private|protected|public|await|arguments|eval|undefined|NaN|Infinity)$/;
 
 /** A buffer name that clashes with none of the kernels' own variables. */
 export function safeName(name: string): string {
@@ -50,10 +50,31 @@ export class Lowering {
     this.a = new GraphAnalysis(ir);
     for (const node of ir.nodes) {
       if (UNSUPPORTED.has(node.op)) throw new UnsupportedError(`layer "${node.layer}" (${node.op}) is not supported by code generation yet`);
-      if (node.op === "input" && node.attrs.sparse) throw new UnsupportedError(`input "${node.id}" is sparse, which code generation does not support yet`);
+      if (node.op === "input" && node.attrs.sparse) this.checkSparseInput(node);
     }
     if (ir.outputs.length !== 1) throw new UnsupportedError("models with several outputs are not supported yet");
     if (this.a.node(this.outputId).op === "dropout") throw new UnsupportedError("the model's output is a dropout layer; put dropout before the last layer");
+  }
+
+  /** A sparse input arrives as CSR rows; only dense layers (a matmul with a weight) can read it. */
+  private checkSparseInput(node: IRNode): void {
+    if (node.shape.length !== 1) throw new UnsupportedError(`sparse input "${node.id}" must have one dimension, got [${node.shape.join(", ")}]`);
+    for (const reader of this.a.consumers.get(node.id)!) {
+      const isDense = reader.op === "matmul" && reader.inputs[0] === node.id && this.a.node(reader.inputs[1]!).op === "param";
+      if (!isDense) throw new UnsupportedError(`sparse input "${node.id}" feeds ${reader.op} in layer "${reader.layer}"; a sparse input can only feed dense layers`);
+    }
+    if (this.ir.outputs.includes(node.id)) throw new UnsupportedError(`sparse input "${node.id}" cannot be the model's output`);
+  }
+
+  isSparse(id: string): boolean {
+    const node = this.a.node(id);
+    return node.op === "input" && node.attrs.sparse === true;
+  }
+
+  /** The CSR buffers of a sparse input: row starts (batch + 1), column indices and values. */
+  sparseBuffers(id: string): { indptr: string; indices: string; values: string } {
+    const base = safeName(id);
+    return { indptr: `${base}_indptr`, indices: `${base}_indices`, values: `${base}_values` };
   }
 
   get outputId(): string {
@@ -104,7 +125,15 @@ export class Lowering {
     const push = (b: BufferSpec) => {
       if (!seen.has(b.name)) out.push(b), seen.add(b.name);
     };
-    for (const input of this.ir.inputs) push({ name: safeName(input.node), role: "input", perExample: product(input.shape), fixed: null, dtype: input.dtype });
+    for (const input of this.ir.inputs) {
+      if (input.sparse) {
+        const { indptr, indices, values } = this.sparseBuffers(input.node);
+        // Row starts need batch + 1 entries; one extra per example covers it. Non-zeros: at most every feature.
+        push({ name: indptr, role: "input", perExample: 1, fixed: 1, dtype: "int32" });
+        push({ name: indices, role: "input", perExample: product(input.shape), fixed: null, dtype: "int32" });
+        push({ name: values, role: "input", perExample: product(input.shape), fixed: null, dtype: "float32" });
+      } else push({ name: safeName(input.node), role: "input", perExample: product(input.shape), fixed: null, dtype: input.dtype });
+    }
     for (const p of this.ir.params) {
       push({ name: safeName(p.name), role: "param", perExample: null, fixed: product(p.shape), dtype: "float32" });
     }
@@ -161,7 +190,9 @@ export class Lowering {
       if (dropout) lines.push(...this.dropoutStore(dropout, "a", at));
       return [...lines, "}"];
     };
-    const body = emitGemm({
+    const body = this.isSparse(x)
+      ? this.sparseProduct(x, kernel, actOut, n, bias, store)
+      : emitGemm({
       a: { buf: this.value(x, mode), rowStride: k, colStride: 1 },
       b: { buf: kernel, rowStride: n, colStride: 1 },
       c: { buf: actOut, rowStride: n, colStride: 1 },
@@ -175,6 +206,28 @@ export class Lowering {
     if (dropout && !elementwise) body.push(...this.dropoutLoop(dropout, actOut, out));
     const what = `${act ?? "linear"}(${this.value(x, mode)} · ${kernel}${bias ? ` + ${bias}` : ""})${dropout ? `, then dropout(${dropout.attrs.rate})` : ""}`;
     return { name: `${g.matmul.layer}_forward${dropout ? "_train" : ""}`, comment: `${g.matmul.layer}: ${out} = ${what}; [${this.rows(g.matmul)} x ${k}] · [${k} x ${n}]`, body };
+  }
+
+  /**
+   * y = x · W for CSR rows x: each row starts from the bias and adds, for each non-zero (k, v),
+   * v times row k of W (a row gather); then the fused store (activation, dropout) runs per element.
+   */
+  private sparseProduct(x: string, kernel: string, out: string, n: number, bias: string | null, store: (v: string, r: string, c: string, at: string) => string[]): string[] {
+    const { indptr, indices, values } = this.sparseBuffers(x);
+    return [
+      `for (let r = 0; r < batch; r++) {`,
+      `const o = r * ${n};`,
+      `for (let j = 0; j < ${n}; j++) ${out}[o + j] = ${bias ? `${bias}[j]` : "0"};`,
+      `for (let p = ${indptr}[r]; p < ${indptr}[r + 1]; p++) {`,
+      `const row = ${indices}[p] * ${n};`,
+      `const v = ${values}[p];`,
+      `for (let j = 0; j < ${n}; j++) ${out}[o + j] += v * ${kernel}[row + j];`,
+      `}`,
+      `for (let j = 0; j < ${n}; j++) {`,
+      ...store(`${out}[o + j]`, "r", "j", "o + j"),
+      `}`,
+      `}`,
+    ];
   }
 
   private dropoutStore(dropout: IRNode, value: string, at: string): string[] {
@@ -478,7 +531,8 @@ export class Lowering {
       const dw = this.grad(kernelNode.id);
       const accumulate = this.assign(dw) === "+=";
       body.push(`// ${dw} ${accumulate ? "+=" : "="} ${this.value(x, "train")}ᵀ · ${dz}`);
-      body.push(
+      if (this.isSparse(x)) body.push(...this.sparseWeightGradient(x, dz, dw, k, n, accumulate));
+      else body.push(
         ...emitGemm({
           a: { buf: this.value(x, "train"), rowStride: 1, colStride: k },
           b: { buf: dz, rowStride: n, colStride: 1 },
@@ -509,6 +563,22 @@ export class Lowering {
       );
     }
     return { name: `${g.matmul.layer}_backward`, comment: `${g.matmul.layer}: gradients of ${g.output.id} w.r.t. its kernel, bias and input`, body };
+  }
+
+  /** dW (=|+=) xᵀ · dz for CSR rows x: each non-zero (k, v) of row r scatter-adds v * dz[r] into row k of dW. */
+  private sparseWeightGradient(x: string, dz: string, dw: string, k: number, n: number, accumulate: boolean): string[] {
+    const { indptr, indices, values } = this.sparseBuffers(x);
+    return [
+      ...(accumulate ? [] : [`for (let i = 0; i < ${k * n}; i++) ${dw}[i] = 0;`]),
+      `for (let r = 0; r < batch; r++) {`,
+      `const o = r * ${n};`,
+      `for (let p = ${indptr}[r]; p < ${indptr}[r + 1]; p++) {`,
+      `const row = ${indices}[p] * ${n};`,
+      `const v = ${values}[p];`,
+      `for (let j = 0; j < ${n}; j++) ${dw}[row + j] += v * ${dz}[o + j];`,
+      `}`,
+      `}`,
+    ];
   }
 
   /** dz = dy (* dropout mask) (* act'(a)), the upstream gradient loaded once with the derivatives applied. */

@@ -11,6 +11,9 @@ export interface Flat<T extends Float32Array | Int32Array = Float32Array | Int32
   readonly count: number;
 }
 
+/** One input's examples: dense rows, or compressed sparse rows for a sparse input. */
+export type InputRows = Flat | import("./sparse-data").SparseExamples;
+
 function flattenInto(value: unknown, out: number[], what: string): void {
   if (typeof value === "number") out.push(value);
   else if (Array.isArray(value)) for (const v of value) flattenInto(v, out, what);

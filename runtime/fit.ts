@@ -2,7 +2,8 @@
 // callbacks and the Keras progress output.
 
 import type { Callback, Logs, TrainingControl } from "./callbacks";
-import type { ExampleData, Flat } from "./data";
+import type { ExampleData, Flat, InputRows } from "./data";
+import { sliceSparse } from "./sparse-data";
 import { makeHistory, type History } from "./history";
 import type { KernelBuffers, ModelSpec } from "./kernels";
 import { ProgressPrinter } from "./progress-printer";
@@ -32,14 +33,14 @@ export interface Trainer {
   stopTraining: boolean;
   targetsOf(y: unknown, count: number, what?: string): Flat<Float32Array>;
   buffersFor(batch: number): KernelBuffers;
-  load(bufs: KernelBuffers, inputs: readonly Flat[], targets: Flat<Float32Array>, order: Int32Array, from: number, batch: number): void;
+  load(bufs: KernelBuffers, inputs: readonly InputRows[], targets: Flat<Float32Array>, order: Int32Array, from: number, batch: number): void;
   trainStep(bufs: KernelBuffers, batch: number): number;
   accumulateMetrics(bufs: KernelBuffers, batch: number, sums: Float64Array): void;
-  measure(inputs: readonly Flat[], targets: Flat<Float32Array>, batchSize: number): { loss: number; metrics: number[] };
+  measure(inputs: readonly InputRows[], targets: Flat<Float32Array>, batchSize: number): { loss: number; metrics: number[] };
 }
 
 interface DataSet {
-  readonly inputs: readonly Flat[];
+  readonly inputs: readonly InputRows[];
   readonly targets: Flat<Float32Array>;
 }
 
@@ -59,16 +60,17 @@ function split(data: DataSet, fraction: number): [DataSet, DataSet] {
   const count = data.targets.count;
   const cut = Math.floor(count * (1 - fraction));
   if (cut === 0 || cut === count) throw new Error(`fit: validationSplit ${fraction} of ${count} examples leaves an empty training or validation set`);
-  const part = (from: number, to: number): DataSet => ({ inputs: data.inputs.map((f) => slice(f, from, to)), targets: slice(data.targets, from, to) });
+  const rows = (f: InputRows, from: number, to: number) => ("kind" in f ? sliceSparse(f, from, to) : slice(f, from, to));
+  const part = (from: number, to: number): DataSet => ({ inputs: data.inputs.map((f) => rows(f, from, to)), targets: slice(data.targets, from, to) });
   return [part(0, cut), part(cut, count)];
 }
 
 export function runFit(
   trainer: Trainer,
-  inputs: readonly Flat[],
+  inputs: readonly InputRows[],
   y: ExampleData,
   options: FitOptions,
-  validationInputs: (x: unknown) => Flat[],
+  validationInputs: (x: unknown) => InputRows[],
 ): History {
   const { epochs = 1, shuffle = true, verbose = 1, callbacks = [], initialEpoch = 0 } = options;
   positiveInteger("epochs", epochs);

@@ -2,7 +2,9 @@
 // generated kernels.
 
 import type { Shape } from "../dsl/types/shape";
-import { flattenInput, flattenTargets, type ExampleData, type Flat, type TargetRule } from "./data";
+import { flattenInput, flattenTargets, type ExampleData, type Flat, type InputRows, type TargetRule } from "./data";
+import { loadSparseRows, sparseInput } from "./sparse-data";
+import type { SparseRows } from "./kernels";
 import { initialize } from "./initializers";
 import type { KernelBuffers, Kernels, ModelSpec } from "./kernels";
 import { createOptimizer, type Optimizer } from "./optimizers";
@@ -79,13 +81,15 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
 
   // ------------------------------------------------------------ data
 
-  protected inputsOf(x: unknown, what = "x"): Flat[] {
+  protected inputsOf(x: unknown, what = "x"): InputRows[] {
     const inputs = this.spec.inputs;
-    if (inputs.length === 1) return [flattenInput(x, inputs[0]!, what)];
+    const rows = (data: unknown, input: (typeof inputs)[number], label: string): InputRows =>
+      input.sparse ? sparseInput(data, input, label) : flattenInput(data, input, label);
+    if (inputs.length === 1) return [rows(x, inputs[0]!, what)];
     if (!Array.isArray(x) || x.length !== inputs.length) {
       throw new Error(`${what}: the model has ${inputs.length} inputs; pass a list with one array per input`);
     }
-    const flats = inputs.map((input, i) => flattenInput(x[i], input, `${what}[${i}] (input "${input.name}")`));
+    const flats = inputs.map((input, i) => rows(x[i], input, `${what}[${i}] (input "${input.name}")`));
     const counts = new Set(flats.map((f) => f.count));
     if (counts.size > 1) throw new Error(`${what}: the inputs hold different numbers of examples (${flats.map((f) => f.count).join(", ")})`);
     return flats;
@@ -112,8 +116,12 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   }
 
   /** Copies examples [indices[from], ..., indices[from+batch-1]] into the input and target buffers. */
-  protected load(bufs: KernelBuffers, inputs: readonly Flat[], targets: Flat<Float32Array> | null, indices: Int32Array, from: number, batch: number): void {
-    inputs.forEach((input, k) => copyRows(input.values, bufs.inputs[k]!, indices, from, batch, input.values.length / input.count));
+  protected load(bufs: KernelBuffers, inputs: readonly InputRows[], targets: Flat<Float32Array> | null, indices: Int32Array, from: number, batch: number): void {
+    for (let k = 0; k < inputs.length; k++) {
+      const input = inputs[k]!;
+      if ("kind" in input) loadSparseRows(input, bufs.inputs[k] as SparseRows, indices, from, batch);
+      else copyRows(input.values, bufs.inputs[k] as Float32Array | Int32Array, indices, from, batch, input.values.length / input.count);
+    }
     if (targets) copyRows(targets.values, bufs.target, indices, from, batch, targets.values.length / targets.count);
   }
 
@@ -166,7 +174,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   }
 
   /** Loss and metric means over a data set, at inference. */
-  protected measure(inputs: readonly Flat[], targets: Flat<Float32Array>, batchSize: number): { loss: number; metrics: number[] } {
+  protected measure(inputs: readonly InputRows[], targets: Flat<Float32Array>, batchSize: number): { loss: number; metrics: number[] } {
     const count = inputs[0]!.count;
     const size = Math.max(1, Math.min(batchSize, count));
     const bufs = this.buffersFor(size);
@@ -200,11 +208,11 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
       control: this as TrainingControl,
       targetsOf: (y: unknown, count: number, what?: string) => this.targetsOf(y, count, what),
       buffersFor: (batch: number) => this.buffersFor(batch),
-      load: (bufs: KernelBuffers, inputs: readonly Flat[], targets: Flat<Float32Array>, order: Int32Array, from: number, batch: number) =>
+      load: (bufs: KernelBuffers, inputs: readonly InputRows[], targets: Flat<Float32Array>, order: Int32Array, from: number, batch: number) =>
         this.load(bufs, inputs, targets, order, from, batch),
       trainStep: (bufs: KernelBuffers, batch: number) => this.trainStep(bufs, batch),
       accumulateMetrics: (bufs: KernelBuffers, batch: number, sums: Float64Array) => this.accumulateMetrics(bufs, batch, sums),
-      measure: (inputs: readonly Flat[], targets: Flat<Float32Array>, batchSize: number) => this.measure(inputs, targets, batchSize),
+      measure: (inputs: readonly InputRows[], targets: Flat<Float32Array>, batchSize: number) => this.measure(inputs, targets, batchSize),
       get stopTraining() {
         return model.stopTraining;
       },

@@ -19,9 +19,16 @@ export interface UniformSource {
   uniform(): number;
 }
 
+/** A batch of a sparse input in compressed sparse row form: row r's non-zeros are [indptr[r], indptr[r + 1]). */
+export interface SparseRows {
+  readonly indptr: Int32Array;
+  readonly indices: Int32Array;
+  readonly values: Float32Array;
+}
+
 /** The arrays every generated model exposes to the runtime. */
 export interface KernelBuffers {
-  readonly inputs: readonly (Float32Array | Int32Array)[];
+  readonly inputs: readonly (Float32Array | Int32Array | SparseRows)[];
   readonly output: Float32Array;
   readonly target: Float32Array;
 }

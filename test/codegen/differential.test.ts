@@ -6,7 +6,8 @@ import { gradients, lossValue, forward } from "../../codegen/interpreter";
 import type { GraphIR } from "../../dsl/ir";
 import { className } from "../../codegen/class-name";
 import { loadModels } from "../../codegen/load-models";
-import type { KernelBuffers, Kernels } from "../../runtime/kernels";
+import type { KernelBuffers, Kernels, SparseRows } from "../../runtime/kernels";
+import { concatenate, dense, dropout, input, model, sequential } from "typegrad/dsl";
 import { Random } from "../../runtime/random";
 import { compileKernels } from "../support/compile-kernels";
 import { randomInputs, randomParams, randomTargets } from "../support/random-data";
@@ -43,12 +44,19 @@ interface Case {
 function compare({ ir, kernels, batch, seed }: Case): Record<string, number> {
   // Round the data to float32 first, so both sides see exactly the same numbers.
   const params = new Map([...randomParams(ir, seed)].map(([k, v]) => [k, f64(Float32Array.from(v))]));
-  const inputs = randomInputs(ir, batch, seed + 1, 5).map((a) => (a instanceof Int32Array ? a : f64(Float32Array.from(a))));
+  // Sparse inputs get mostly zeros (the interpreter reads them as dense rows; the kernels as CSR).
+  const inputs = randomInputs(ir, batch, seed + 1, 5).map((a, i) =>
+    a instanceof Int32Array ? a : f64(Float32Array.from(a, (v, k) => (ir.inputs[i]!.sparse && (k * 7 + seed) % 10 < 7 ? 0 : v))),
+  );
   const targets = f64(Float32Array.from(randomTargets(ir, batch, seed + 2)));
   const weights = ir.params.map((p) => Float32Array.from(params.get(p.name)!));
   const grads = ir.params.filter((p) => p.trainable).map((p) => new Float32Array(params.get(p.name)!.length));
   const bufs: KernelBuffers = kernels.createBuffers(batch, weights, grads, new Random(seed));
-  inputs.forEach((input, i) => bufs.inputs[i]!.set(f32(input)));
+  inputs.forEach((input, i) => {
+    const buffer = bufs.inputs[i]!;
+    if ("indptr" in buffer) toCsr(Float32Array.from(input), ir.inputs[i]!.shape[0]!, buffer);
+    else buffer.set(f32(input));
+  });
   bufs.target.set(targets);
   const errors: Record<string, number> = {};
   const output = ir.outputs[0]!;
@@ -75,6 +83,18 @@ function compare({ ir, kernels, batch, seed }: Case): Record<string, number> {
   return errors;
 }
 
+function toCsr(dense: Float32Array, features: number, into: SparseRows): void {
+  let nonZeros = 0;
+  into.indptr[0] = 0;
+  for (let r = 0; r < dense.length / features; r++) {
+    for (let j = 0; j < features; j++) {
+      const v = dense[r * features + j]!;
+      if (v !== 0) (into.indices[nonZeros] = j), (into.values[nonZeros] = v), nonZeros++;
+    }
+    into.indptr[r + 1] = nonZeros;
+  }
+}
+
 function worst(errors: Record<string, number>): [string, number] {
   return Object.entries(errors).reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0]);
 }
@@ -98,6 +118,23 @@ describe("generated kernels agree with the float64 interpreter", () => {
       }
     });
   }
+
+  it("sparse inputs (CSR rows): row-gather forward, scatter-add weight gradients", () => {
+    const words = input([40], { sparse: true });
+    const extra = input([3]);
+    const joined = dense(1, "sigmoid")(concatenate(dense(6, "relu")(words), dense(2, "tanh")(extra)));
+    const models = [
+      sequential(input([30], { sparse: true }), dense(8, "relu"), dropout(0.5), dense(3, "softmax")).compile({ loss: "categoricalCrossentropy", optimizer: "adam" }),
+      sequential(input([30], { sparse: true }), dense(5, { activation: "sigmoid", useBias: false })).compile({ loss: "meanSquaredError" }),
+      model({ inputs: [words, extra], outputs: joined }).compile({ loss: "binaryCrossentropy" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      for (const batch of [1, 6]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed: 3 + i }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+  });
 
   it("200 random graphs: several inputs, shared layers, every loss, dropout, batches of 1-4", () => {
     let checked = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Node, Project, SyntaxKind, type FunctionDeclaration } from "ts-morph";
-import { adam, concatenate, dense, dropout, input, l2, model, sequential, sgd, step } from "typegrad/dsl";
+import { adam, concatenate, dense, dropout, input, l2, model, relu, sequential, sgd, step } from "typegrad/dsl";
 import { generateSource } from "../support/generate";
 
 // Properties of the generated source itself: deterministic, allocation-free steps, bounded
@@ -113,6 +113,24 @@ describe("generated source", () => {
     const source = await generateSource(net);
     expect(source).toContain("total += 0.1 * w * w");
     expect(source).toContain("d_dense_kernel[i] += 0.2 * w");
+  });
+
+  it("reads a sparse input as CSR rows: a row gather forward, a scatter-add for the weight gradient", async () => {
+    const net = sequential(input([10000], { sparse: true }), dense(8, "relu"), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy", optimizer: sgd() });
+    const source = await generateSource(net);
+    const fns = functions(source);
+    const forward = fns.find((f) => f.getName() === "dense_forward")!.getText();
+    expect(forward).toContain("for (let p = input_indptr[r]; p < input_indptr[r + 1]; p++)");
+    expect(forward).toContain("dense_out[o + j] += v * dense_kernel[row + j]");
+    const backward = fns.find((f) => f.getName() === "dense_backward")!.getText();
+    expect(backward).toContain("d_dense_kernel[row + j] += v * d_dense_bias_add[o + j]");
+    expect(source).not.toMatch(/new Float32Array\(maxBatch \* 10000\);\s*const input =/);
+  });
+
+  it("refuses a sparse input that feeds anything but a dense layer", async () => {
+    const words = input([20], { sparse: true });
+    const net = model({ inputs: words, outputs: dense(1)(relu(words)) }).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(net)).rejects.toThrow('sparse input "input" feeds relu in layer "relu"; a sparse input can only feed dense layers');
   });
 
   it("refuses to train through step, naming the layer", async () => {

@@ -18,7 +18,7 @@ const expected = {
 it("the generated backward gives the seed's eight gradients", () => {
   const net = new Backprop() as unknown as { kernels: Kernels; buffersFor(n: number): KernelBuffers; grads: Float32Array[] };
   const bufs = net.buffersFor(1);
-  bufs.inputs[0]!.set([0.1, 0.2]);
+  (bufs.inputs[0] as Float32Array).set([0.1, 0.2]);
   bufs.target.set([0.4, 0.6]);
   net.kernels.forwardTrain(bufs, 1);
   net.kernels.backward(bufs, 1);
