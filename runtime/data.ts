@@ -3,8 +3,15 @@
 
 import type { IRInput } from "../dsl/ir";
 
-/** Examples: nested arrays (one entry per example), or a flat row-major typed array or number array. */
-export type ExampleData = ArrayLike<number> | readonly unknown[];
+/** A sparse input's examples as compressed sparse rows: row r's non-zeros are [indptr[r], indptr[r + 1]). */
+export interface CsrData {
+  readonly indptr: ArrayLike<number>;
+  readonly indices: ArrayLike<number>;
+  readonly values: ArrayLike<number>;
+}
+
+/** Examples: nested arrays (one entry per example), a flat row-major array, or CSR rows for a sparse input. */
+export type ExampleData = ArrayLike<number> | readonly unknown[] | CsrData;
 
 export interface Flat<T extends Float32Array | Int32Array = Float32Array | Int32Array> {
   readonly values: T;

@@ -1,8 +1,8 @@
 // typegrad/runtime: trains and runs generated models. Never loads the TypeScript compiler.
 
 export { GeneratedModel, RUNTIME_GENERATED_FORMAT, type InputData, type Evaluation } from "./generated-model";
-export type { Kernels, KernelBuffers, ModelSpec, UniformSource, GraphIR, Shape, DType } from "./kernels";
-export type { ExampleData } from "./data";
+export type { Kernels, KernelBuffers, ModelSpec, SparseRows, UniformSource, GraphIR, Shape, DType } from "./kernels";
+export type { ExampleData, CsrData } from "./data";
 export type { FitOptions } from "./fit";
 export type { History, HistoryParams } from "./history";
 export { earlyStopping, modelCheckpoint, type Callback, type EarlyStoppingOptions, type ModelCheckpointOptions, type Logs } from "./callbacks";

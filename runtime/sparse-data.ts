@@ -2,19 +2,13 @@
 // ({ indptr, indices, values }), or converted from dense examples.
 
 import type { IRInput } from "../dsl/ir";
-import { flattenInput } from "./data";
+import { flattenInput, type CsrData } from "./data";
 import type { SparseRows } from "./kernels";
 
 /** All examples of a sparse input: row r's non-zeros are [indptr[r], indptr[r + 1]) of indices and values. */
 export interface SparseExamples extends SparseRows {
   readonly kind: "sparse";
   readonly count: number;
-}
-
-export interface CsrData {
-  readonly indptr: ArrayLike<number>;
-  readonly indices: ArrayLike<number>;
-  readonly values: ArrayLike<number>;
 }
 
 function isCsr(data: unknown): data is CsrData {
