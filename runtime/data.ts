@@ -2,6 +2,7 @@
 // before any work: sizes, example counts, finite numbers, integer ids and class labels.
 
 import type { IRInput } from "../dsl/ir";
+import type { SparseExamples } from "./sparse-data";
 
 /** A sparse input's examples as compressed sparse rows: row r's non-zeros are [indptr[r], indptr[r + 1]). */
 export interface CsrData {
@@ -19,7 +20,7 @@ export interface Flat<T extends Float32Array | Int32Array = Float32Array | Int32
 }
 
 /** One input's examples: dense rows, or compressed sparse rows for a sparse input. */
-export type InputRows = Flat | import("./sparse-data").SparseExamples;
+export type InputRows = Flat | SparseExamples;
 
 function flattenInto(value: unknown, out: number[], what: string): void {
   if (typeof value === "number") out.push(value);
