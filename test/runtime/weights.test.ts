@@ -48,10 +48,10 @@ describe("weights", () => {
   it("refuses a truncated file, a corrupted one, and one written for another model", () => {
     const path = join(dir, "good.safetensors");
     new XorNet().save(path);
-    const bytes = readFileSync(path);
+    const bytes = new Uint8Array(readFileSync(path));
     writeFileSync(join(dir, "truncated.safetensors"), bytes.subarray(0, bytes.length - 10));
     expect(() => XorNet.load(join(dir, "truncated.safetensors"))).toThrow(/truncated/);
-    const corrupted = Buffer.from(bytes);
+    const corrupted = bytes.slice();
     corrupted[12] = 0x7b;
     corrupted[13] = 0x7b;
     writeFileSync(join(dir, "corrupted.safetensors"), corrupted);
