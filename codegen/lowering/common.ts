@@ -1,0 +1,36 @@
+// What every part of lowering shares: the step and buffer shapes, and safe names.
+
+export type Mode = "train" | "infer";
+
+export interface Step {
+  /** The function's name in the generated module. */
+  readonly name: string;
+  /** What it computes, in terms of the model. */
+  readonly comment: string;
+  readonly body: readonly string[];
+}
+
+export interface BufferSpec {
+  readonly name: string;
+  readonly role:
+    "input" | "param" | "grad" | "value" | "dvalue" | "mask" | "target";
+  /** Elements per example (allocated for the largest batch), or null for weights. */
+  readonly perExample: number | null;
+  /** Elements of a weight. */
+  readonly fixed: number | null;
+  readonly dtype: "float32" | "int32";
+}
+
+export class UnsupportedError extends Error {}
+
+export const product = (shape: readonly number[]) =>
+  shape.reduce((a, b) => a * b, 1);
+
+/** Names the kernels use for their own variables, and words that cannot name a variable. */
+const RESERVED =
+  /^(?:[a-z]|[wx][ijp]|s\d\d|k\d+_\d+|[ab]\d+|ar\d+|bc\d+|keep|max|total|dot|rowSum|scale|row|rng|batch|bufs|target|maxBatch|params|grads|inputs|output|Math|break|case|catch|class|const|continue|debugger|default|delete|do|else|enum|export|extends|false|finally|for|function|if|import|in|instanceof|new|null|return|super|switch|this|throw|true|try|typeof|var|void|while|with|yield|let|static|implements|interface|package|private|protected|public|await|arguments|eval|undefined|NaN|Infinity)$/;
+
+/** A buffer name that clashes with none of the kernels' own variables. */
+export function safeName(name: string): string {
+  return RESERVED.test(name) ? `${name}_` : name;
+}
