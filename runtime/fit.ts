@@ -99,11 +99,12 @@ export function runFit(
   const printer = new ProgressPrinter(verbose, epochs, steps);
 
   trainer.stopTraining = false;
-  callbacks.forEach((c) => c.onTrainBegin?.(trainer.control));
+  const runner = new EpochRunner(trainer, train, order, batchSize, steps, metricNames, printer);
+  for (const c of callbacks) c.onTrainBegin?.(trainer.control);
   for (let epoch = initialEpoch; epoch < epochs && !trainer.stopTraining; epoch++) {
     if (shuffle) shuffler.shuffle(order);
     printer.startEpoch(epoch);
-    const logs = trainEpoch(trainer, train, order, batchSize, steps, epoch, metricNames, printer);
+    const logs = runner.run(epoch);
     if (validation) {
       const measured = trainer.measure(validation.inputs, validation.targets, batchSize);
       logs.val_loss = measured.loss;
@@ -111,43 +112,58 @@ export function runFit(
     }
     printer.endEpoch(logs);
     epochList.push(epoch);
-    for (const [name, value] of Object.entries(logs)) (series[name] ??= []).push(value);
-    callbacks.forEach((c) => c.onEpochEnd?.(epoch, logs as Logs, trainer.control));
+    for (const name in logs) (series[name] ??= []).push(logs[name]!);
+    for (const c of callbacks) c.onEpochEnd?.(epoch, logs as Logs, trainer.control);
   }
-  callbacks.forEach((c) => c.onTrainEnd?.(trainer.control));
+  for (const c of callbacks) c.onTrainEnd?.(trainer.control);
   return makeHistory(series, epochList, { epochs, steps, batchSize, samples: count, verbose });
 }
 
-function trainEpoch(
-  trainer: Trainer,
-  data: DataSet,
-  order: Int32Array,
-  batchSize: number,
-  steps: number,
-  epoch: number,
-  metricNames: readonly string[],
-  printer: ProgressPrinter,
-): Record<string, number> {
-  const bufs = trainer.buffersFor(batchSize);
-  const sums = new Float64Array(2 * metricNames.length);
-  let lossSum = 0;
-  let seen = 0;
-  const logs = (): Record<string, number> => {
-    const values: Record<string, number> = { loss: lossSum / seen };
-    metricNames.forEach((name, i) => (values[name] = sums[2 * i]! / sums[2 * i + 1]!));
-    return values;
-  };
-  // The step loop allocates nothing: loading rows, the generated kernels, the optimiser, metrics.
-  for (let step = 0; step < steps; step++) {
-    const from = step * batchSize;
-    const batch = Math.min(batchSize, data.targets.count - from);
-    trainer.load(bufs, data.inputs, data.targets, order, from, batch);
-    const loss = trainer.trainStep(bufs, batch);
-    if (!Number.isFinite(loss)) throw new Error(`fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; training stopped`);
-    lossSum += loss * batch;
-    seen += batch;
-    trainer.accumulateMetrics(bufs, batch, sums);
-    printer.step(step + 1, logs);
+/** Runs the epochs' steps; made once per fit, so an epoch costs its steps and little else. */
+class EpochRunner {
+  private readonly sums: Float64Array;
+  private readonly bufs: KernelBuffers;
+  private lossSum = 0;
+  private seen = 0;
+  /** The running logs, for the progress bar. */
+  private readonly current = () => this.logs();
+
+  constructor(
+    private readonly trainer: Trainer,
+    private readonly data: DataSet,
+    private readonly order: Int32Array,
+    private readonly batchSize: number,
+    private readonly steps: number,
+    private readonly metricNames: readonly string[],
+    private readonly printer: ProgressPrinter,
+  ) {
+    this.sums = new Float64Array(2 * metricNames.length);
+    this.bufs = trainer.buffersFor(batchSize);
   }
-  return logs();
+
+  run(epoch: number): Record<string, number> {
+    const { trainer, data, bufs, sums, batchSize } = this;
+    sums.fill(0);
+    this.lossSum = 0;
+    this.seen = 0;
+    // The step loop allocates nothing: loading rows, the generated kernels, the optimiser, metrics.
+    for (let step = 0; step < this.steps; step++) {
+      const from = step * batchSize;
+      const batch = Math.min(batchSize, data.targets.count - from);
+      trainer.load(bufs, data.inputs, data.targets, this.order, from, batch);
+      const loss = trainer.trainStep(bufs, batch);
+      if (!Number.isFinite(loss)) throw new Error(`fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; training stopped`);
+      this.lossSum += loss * batch;
+      this.seen += batch;
+      trainer.accumulateMetrics(bufs, batch, sums);
+      this.printer.step(step + 1, this.current);
+    }
+    return this.logs();
+  }
+
+  private logs(): Record<string, number> {
+    const values: Record<string, number> = { loss: this.lossSum / this.seen };
+    for (let i = 0; i < this.metricNames.length; i++) values[this.metricNames[i]!] = this.sums[2 * i]! / this.sums[2 * i + 1]!;
+    return values;
+  }
 }

@@ -37,8 +37,9 @@ export class ProgressPrinter {
   ) {}
 
   startEpoch(epoch: number): void {
+    if (!this.verbose) return;
     this.started = now();
-    if (this.verbose) this.out.write(`${epochLine(epoch + 1, this.epochs)}\n`);
+    this.out.write(`${epochLine(epoch + 1, this.epochs)}\n`);
   }
 
   /** After each batch: redraws the bar on a terminal (at most every 50 ms). */
@@ -51,6 +52,7 @@ export class ProgressPrinter {
   }
 
   endEpoch(logs: Record<string, number>): void {
+    if (!this.verbose) return;
     const elapsed = now() - this.started;
     const values = Object.entries(logs);
     if (this.verbose === 1) {
