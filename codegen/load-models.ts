@@ -5,29 +5,32 @@ import { pathToFileURL } from "node:url";
 import { Project } from "ts-morph";
 import { isCompiledModel, type CompiledModel } from "../dsl/models/compiled-model";
 import type { GraphIR } from "../dsl/ir";
+import type { DType } from "../dsl/types/shape";
 
 export interface LoadedModel {
   readonly exportName: string;
   readonly ir: GraphIR;
 }
 
-function shapeFromType(project: Project, file: string, exportName: string, property: "inputShapes" | "outputShape"): number[] | number[][] {
+/** A property of the export's type, `CompiledModel<[[4]], [3], ["float32"]>`, read as JSON. */
+function typeArgument(project: Project, file: string, exportName: string, property: "inputShapes" | "outputShape" | "inputDTypes"): unknown {
   const source = project.getSourceFile(file) ?? project.addSourceFileAtPath(file);
   const declaration = source.getExportedDeclarations().get(exportName)?.[0];
   if (!declaration) throw new Error(`cannot find the declaration of "${exportName}"`);
   const text = declaration.getType().getPropertyOrThrow(property).getTypeAtLocation(declaration).getText();
   try {
-    return JSON.parse(text) as number[] | number[][];
+    return JSON.parse(text) as unknown;
   } catch {
-    throw new Error(`"${exportName}": its ${property} type is ${text}, not a tuple of number literals`);
+    throw new Error(`"${exportName}": its ${property} type is ${text}, not a tuple of literals`);
   }
 }
 
 function irOf(model: CompiledModel, file: string, exportName: string, project: () => Project): GraphIR {
   if (!model.needsShapesFromTypes) return model.ir;
-  const inputs = shapeFromType(project(), file, exportName, "inputShapes") as number[][];
-  const output = shapeFromType(project(), file, exportName, "outputShape") as number[];
-  return model.buildWithShapes!(inputs[0]!, output);
+  const inputs = typeArgument(project(), file, exportName, "inputShapes") as number[][];
+  const output = typeArgument(project(), file, exportName, "outputShape") as number[];
+  const [dtype] = typeArgument(project(), file, exportName, "inputDTypes") as DType[];
+  return model.buildWithShapes!(inputs[0]!, output, dtype!);
 }
 
 /** The compiled models a file exports, in export order. Throws with the cause when the file cannot load. */

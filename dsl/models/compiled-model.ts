@@ -20,7 +20,7 @@ export class CompiledModel<Ins extends readonly Shape[] = readonly Shape[], Out 
   constructor(
     private readonly build: () => GraphIR,
     /** For Modules built without run-time shapes: builds the IR once `npm run gen` has read them from the types. */
-    readonly buildWithShapes?: (inputShape: Shape, outputShape: Shape) => GraphIR,
+    readonly buildWithShapes?: (inputShape: Shape, outputShape: Shape, inputDType: DType) => GraphIR,
   ) {}
 
   /** Whether the IR can be built without the shapes that only the types carry. */

@@ -45,16 +45,22 @@ export abstract class Module<In extends Shape, Out extends Shape, D extends DTyp
     const className = this.constructor.name;
     return new CompiledModel(
       () => this.buildIR(config, this.#inputShape, this.#outputShape, className),
-      this.#inputShape === undefined ? (input, output) => this.buildIR(config, input, output, className) : undefined,
+      this.#inputShape === undefined ? (input, output, dtype) => this.buildIR(config, input, output, className, dtype) : undefined,
     );
   }
 
   /** Builds the IR for the given shapes (used by `npm run gen` when the constructor was not given them). */
-  buildIR(config: CompileConfig | null, inputShape: Shape | undefined, outputShape: Shape | undefined, name = this.constructor.name): ReturnType<typeof buildGraph> {
+  buildIR(
+    config: CompileConfig | null,
+    inputShape: Shape | undefined,
+    outputShape: Shape | undefined,
+    name = this.constructor.name,
+    inputDType: DType = this.#options.dtype ?? "float32",
+  ): ReturnType<typeof buildGraph> {
     if (inputShape === undefined) {
       throw new Error(`${name}: the input shape is not known at run time; pass it to the constructor (super([4], [3])) or run npm run gen, which reads Module<In, Out>`);
     }
-    const x = input(inputShape, { dtype: this.#options.dtype ?? "float32" });
+    const x = input(inputShape, { dtype: inputDType });
     const out = this.call(x as Tensor<Writable<In>, D>) as unknown;
     if (!isTensor(out)) throw new Error(`${name}: call must return a tensor`);
     if (outputShape !== undefined && !sameShape(out.shape, outputShape)) {

@@ -57,7 +57,7 @@ describe("Module without constructor shapes", () => {
   it("says it needs the shapes from the types, and builds once given them", () => {
     const compiled = new TinyNet().compile({ loss: "categoricalCrossentropy" });
     expect(compiled.needsShapesFromTypes).toBe(true);
-    const ir = compiled.buildWithShapes!([4], [3]);
+    const ir = compiled.buildWithShapes!([4], [3], "float32");
     expect(ir.inputs[0]!.shape).toEqual([4]);
     expect(nodeById(ir, ir.outputs[0]!).shape).toEqual([3]);
     // The same IR as when the constructor is given the shapes.
