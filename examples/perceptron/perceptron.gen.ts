@@ -561,92 +561,10 @@ const MultiLayerXor_SPEC: ModelSpec = {
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 8)                  24\n\n dense_1 (Dense)               (None, 1)                  9\n=================================================================\nTotal params: 33\nTrainable params: 33\nNon-trainable params: 0\n_________________________________________________________________',
 };
 
-/** Every array a training step touches, allocated once for the largest batch. */
-interface NandGate_Buffers {
-  readonly rng: UniformSource;
-  readonly inputs: readonly [Float32Array];
-  readonly output: Float32Array;
-  readonly input: Float32Array;
-  readonly dense_kernel: Float32Array;
-  readonly dense_bias: Float32Array;
-  readonly dense_out: Float32Array;
-  readonly target: Float32Array;
-}
-
-/** dense: dense_out = step(input · dense_kernel + dense_bias); [batch x 2] · [2 x 1] */
-function NandGate_dense_forward(bufs: NandGate_Buffers, batch: number): void {
-  const input = bufs.input;
-  const dense_kernel = bufs.dense_kernel;
-  const dense_bias = bufs.dense_bias;
-  const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0];
-  const k1_0 = dense_kernel[1];
-  for (let i = 0; i < batch; i++) {
-    const ar = i * 2;
-    const a0 = input[ar],
-      a1 = input[ar + 1];
-    {
-      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
-      const a = z > 0 ? 1 : 0;
-      dense_out[i] = a;
-    }
-  }
-}
-
-/** The forward pass in training mode (dropout active). */
-function NandGate_forwardTrain(bufs: NandGate_Buffers, batch: number): void {
-  NandGate_dense_forward(bufs, batch);
-}
-
-/** The forward pass at inference. */
-function NandGate_forwardInfer(bufs: NandGate_Buffers, batch: number): void {
-  NandGate_dense_forward(bufs, batch);
-}
-
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function NandGate_backward(bufs: NandGate_Buffers, batch: number): void {}
-
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
-function NandGate_loss(bufs: NandGate_Buffers, batch: number): number {
-  const dense_out = bufs.dense_out;
-  const target = bufs.target;
-  let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
-    const d = dense_out[i] - target[i];
-    total += d * d;
-  }
-
-  total /= batch * 1;
-  return total;
-}
-
-function NandGate_createBuffers(
-  maxBatch: number,
-  params: readonly Float32Array[],
-  grads: readonly Float32Array[],
-  rng: UniformSource,
-): NandGate_Buffers {
-  const input = new Float32Array(maxBatch * 2);
-  const dense_kernel = params[0]!;
-  const dense_bias = params[1]!;
-  const dense_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
-  return { rng, inputs: [input], output: dense_out, input, dense_kernel, dense_bias, dense_out, target };
-}
-
-const NandGate_KERNELS: Kernels<NandGate_Buffers> = {
-  createBuffers: NandGate_createBuffers,
-  forwardTrain: NandGate_forwardTrain,
-  forwardInfer: NandGate_forwardInfer,
-  loss: NandGate_loss,
-  backward: NandGate_backward,
-  steps: { NandGate_dense_forward },
-};
-
 /** The model "nandGate": inputs [[2]], output [1]. */
 export class NandGate extends GeneratedModel<[[2]], [1], true> {
   constructor() {
-    super(NandGate_SPEC, "32838147ffdd961e", 1, NandGate_KERNELS);
+    super(NandGate_SPEC, "32838147ffdd961e", 1, AndGate_KERNELS);
   }
 }
 
@@ -689,92 +607,10 @@ const NandGate_SPEC: ModelSpec = {
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 1)                  3\n=================================================================\nTotal params: 3\nTrainable params: 0\nNon-trainable params: 3\n_________________________________________________________________',
 };
 
-/** Every array a training step touches, allocated once for the largest batch. */
-interface OrGate_Buffers {
-  readonly rng: UniformSource;
-  readonly inputs: readonly [Float32Array];
-  readonly output: Float32Array;
-  readonly input: Float32Array;
-  readonly dense_kernel: Float32Array;
-  readonly dense_bias: Float32Array;
-  readonly dense_out: Float32Array;
-  readonly target: Float32Array;
-}
-
-/** dense: dense_out = step(input · dense_kernel + dense_bias); [batch x 2] · [2 x 1] */
-function OrGate_dense_forward(bufs: OrGate_Buffers, batch: number): void {
-  const input = bufs.input;
-  const dense_kernel = bufs.dense_kernel;
-  const dense_bias = bufs.dense_bias;
-  const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0];
-  const k1_0 = dense_kernel[1];
-  for (let i = 0; i < batch; i++) {
-    const ar = i * 2;
-    const a0 = input[ar],
-      a1 = input[ar + 1];
-    {
-      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
-      const a = z > 0 ? 1 : 0;
-      dense_out[i] = a;
-    }
-  }
-}
-
-/** The forward pass in training mode (dropout active). */
-function OrGate_forwardTrain(bufs: OrGate_Buffers, batch: number): void {
-  OrGate_dense_forward(bufs, batch);
-}
-
-/** The forward pass at inference. */
-function OrGate_forwardInfer(bufs: OrGate_Buffers, batch: number): void {
-  OrGate_dense_forward(bufs, batch);
-}
-
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function OrGate_backward(bufs: OrGate_Buffers, batch: number): void {}
-
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
-function OrGate_loss(bufs: OrGate_Buffers, batch: number): number {
-  const dense_out = bufs.dense_out;
-  const target = bufs.target;
-  let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
-    const d = dense_out[i] - target[i];
-    total += d * d;
-  }
-
-  total /= batch * 1;
-  return total;
-}
-
-function OrGate_createBuffers(
-  maxBatch: number,
-  params: readonly Float32Array[],
-  grads: readonly Float32Array[],
-  rng: UniformSource,
-): OrGate_Buffers {
-  const input = new Float32Array(maxBatch * 2);
-  const dense_kernel = params[0]!;
-  const dense_bias = params[1]!;
-  const dense_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
-  return { rng, inputs: [input], output: dense_out, input, dense_kernel, dense_bias, dense_out, target };
-}
-
-const OrGate_KERNELS: Kernels<OrGate_Buffers> = {
-  createBuffers: OrGate_createBuffers,
-  forwardTrain: OrGate_forwardTrain,
-  forwardInfer: OrGate_forwardInfer,
-  loss: OrGate_loss,
-  backward: OrGate_backward,
-  steps: { OrGate_dense_forward },
-};
-
 /** The model "orGate": inputs [[2]], output [1]. */
 export class OrGate extends GeneratedModel<[[2]], [1], true> {
   constructor() {
-    super(OrGate_SPEC, "f1c8afd750686cb8", 1, OrGate_KERNELS);
+    super(OrGate_SPEC, "f1c8afd750686cb8", 1, AndGate_KERNELS);
   }
 }
 
