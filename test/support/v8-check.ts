@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { Kernels } from "../../runtime/kernels";
 
 const status = new Function("fn", "return %GetOptimizationStatus(fn)") as (fn: Function) => number;
+const optimizeOnNextCall = new Function("fn", "%PrepareFunctionForOptimization(fn); %OptimizeFunctionOnNextCall(fn);") as (fn: Function) => void;
 const TURBOFANNED = 1 << 6;
 const examples = fileURLToPath(new URL("../../examples", import.meta.url));
 
@@ -37,12 +38,20 @@ for (const file of readdirSync(examples, { recursive: true, encoding: "utf8" }).
     const model = new Model();
     const { x, y } = data(model, 64);
     // Training runs the training-mode kernels; evaluation the inference-mode ones.
-    for (let round = 0; round < 20; round++) {
-      model.fit(x, y, { epochs: 50, batchSize: 16, verbose: 0 });
-      model.evaluate(x, y, { batchSize: 16 });
-    }
-    const { steps, loss } = model.kernels;
-    for (const [fn, f] of Object.entries({ ...steps, loss })) report[`${file} ${name}.${fn}`] = (status(f) & TURBOFANNED) !== 0;
+    const run = (rounds: number) => {
+      for (let round = 0; round < rounds; round++) {
+        model.fit(x, y, { epochs: 50, batchSize: 16, verbose: 0 });
+        model.evaluate(x, y, { batchSize: 16 });
+      }
+    };
+    run(20);
+    const kernels = Object.entries({ ...model.kernels.steps, loss: model.kernels.loss });
+    // A kernel whose loops were compiled on the stack (OSR) may not be marked optimised yet: ask
+    // for TurboFan on its next call. V8 still refuses functions past its size limit.
+    const waiting = kernels.filter(([, f]) => (status(f) & TURBOFANNED) === 0);
+    for (const [, f] of waiting) optimizeOnNextCall(f);
+    if (waiting.length) run(1);
+    for (const [fn, f] of kernels) report[`${file} ${name}.${fn}`] = (status(f) & TURBOFANNED) !== 0;
   }
 }
 console.log(JSON.stringify(report));
