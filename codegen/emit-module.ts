@@ -5,7 +5,8 @@ import * as prettier from "prettier";
 import type { GraphIR } from "../dsl/ir";
 import { hashIR } from "../dsl/hash";
 import { summaryText } from "../dsl/summary";
-import { Lowering, type BufferSpec, type Step } from "./lowering/lowering";
+import type { BufferSpec, Step } from "./lowering/common";
+import { Lowering } from "./lowering/lowering";
 
 /** Bump when the generated code's contract with the runtime changes. */
 export const GENERATED_FORMAT = 1;

@@ -8,14 +8,6 @@ import { BackwardPass } from "./backward-pass";
 import { ForwardPass } from "./forward-pass";
 import { LossPass } from "./loss-pass";
 
-export {
-  product,
-  safeName,
-  UnsupportedError,
-  type BufferSpec,
-  type Mode,
-  type Step,
-} from "./common";
 import {
   product,
   safeName,
