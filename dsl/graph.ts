@@ -14,6 +14,11 @@ export interface GraphSpec {
   readonly outputs: readonly AnyTensor[];
   readonly training?: IRTraining | null;
   readonly seed?: number;
+  /**
+   * For a Module: its weights, then its layers, in property order. Their weights come first, in
+   * this order, as Keras lists a subclassed model's own variables and then its tracked layers'.
+   */
+  readonly memberOrder?: readonly Scope[];
 }
 
 export const DEFAULT_SEED = 42;
@@ -89,6 +94,14 @@ function isLayerOutput(t: AnyTensor, scope: Scope, consumers: Map<AnyTensor, Any
   return !(consumers.get(t) ?? []).some((c) => scopeOf(c) === scope);
 }
 
+/** Stable-sorts weights by their owner's place among the members; others keep data-flow order, after. */
+function sortByMembers(params: IRParam[], members: readonly Scope[], names: Map<Scope, string>): void {
+  const rank = new Map(members.map((scope, i) => [names.get(scope), i]));
+  const order = params.map((p, i) => ({ p, key: rank.get(p.layer) ?? members.length, i }));
+  order.sort((a, b) => a.key - b.key || a.i - b.i);
+  order.forEach(({ p }, i) => (params[i] = p));
+}
+
 export function buildGraph(spec: GraphSpec): GraphIR {
   const { inputs, outputs } = spec;
   if (outputs.length === 0) throw new Error("model: needs at least one output");
@@ -152,6 +165,8 @@ export function buildGraph(spec: GraphSpec): GraphIR {
       inbound: [...inbound],
     };
   });
+
+  if (spec.memberOrder) sortByMembers(params, spec.memberOrder, scopeNames);
 
   const inputList: IRInput[] = inputs.map((t) => ({
     name: ids.get(t)!,

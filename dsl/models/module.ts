@@ -10,6 +10,8 @@ import { param, type ParamOptions } from "../param-op";
 import { checkShapeArgument, sameShape, shapeText } from "../shapes";
 import type { DType, Shape, ShapeText, Writable } from "../types/shape";
 import { CompiledModel } from "./compiled-model";
+import type { Param } from "../param";
+import type { Scope } from "../scope";
 import { resolveSeed, resolveTraining, type CompileConfig } from "./compile-config";
 
 export interface ModuleOptions<D extends DType> {
@@ -66,20 +68,29 @@ export abstract class Module<In extends Shape, Out extends Shape, D extends DTyp
     if (outputShape !== undefined && !sameShape(out.shape, outputShape)) {
       throw new Error(`Module: call must return Tensor<${shapeText(outputShape)}>, got Tensor<${shapeText(out.shape)}>`);
     }
-    this.nameMembers();
+    const memberOrder = this.nameMembers();
     const training = config ? resolveTraining(config, out) : null;
     const seed = resolveSeed(config?.seed, DEFAULT_SEED);
-    return buildGraph({ name, inputs: [x], outputs: [out], training, seed });
+    return buildGraph({ name, inputs: [x], outputs: [out], training, seed, memberOrder });
   }
 
-  /** Properties name what they hold: weights and layers. */
-  private nameMembers(): void {
+  /**
+   * Properties name what they hold, weights and layers. Returns their scopes, weights first, each in
+   * property order (Keras' order of a subclassed model's variables).
+   */
+  private nameMembers(): Scope[] {
+    const weights: Scope[] = [];
+    const layers: Scope[] = [];
     for (const [key, value] of Object.entries(this)) {
-      if (isLayer(value)) value.core.fixedName ??= key;
-      else if (isTensor(value) && (value as AnyTensor).origin.kind === "param") {
-        const origin = (value as AnyTensor).origin as { param: { owner: { fixedName: string | undefined } } };
-        origin.param.owner.fixedName ??= key;
+      if (isLayer(value)) {
+        value.core.fixedName ??= key;
+        layers.push(value.core);
+      } else if (isTensor(value) && (value as AnyTensor).origin.kind === "param") {
+        const owner = ((value as AnyTensor).origin as { param: Param }).param.owner;
+        owner.fixedName ??= key;
+        weights.push(owner);
       }
     }
+    return [...weights, ...layers];
   }
 }

@@ -26,6 +26,12 @@ describe("Module IR: TinyNet built with new TinyNet([4], [3])", () => {
     expect(ir.layers.find((l) => l.name === "hidden")).toMatchObject({ type: "Dense", params: ["hidden_kernel", "hidden_bias"] });
   });
 
+  it("lists weights as Keras lists a subclassed model's: its own variables, then its layers', in property order", () => {
+    // Keras 3 Layer.weights: self._trainable_variables + self._non_trainable_variables, then each
+    // tracked layer's weights; here w and b are the model's own, hidden its layer.
+    expect(ir.params.map((p) => p.name)).toEqual(["w", "b", "hidden_kernel", "hidden_bias"]);
+  });
+
   it("wires hidden(x) . w + b through softmax", () => {
     const relu = nodesOf(ir, "relu").find((n) => n.layer === "hidden")!;
     const matmul = nodesOf(ir, "matmul").find((n) => n.inputs.includes(paramNode(ir, "w").id))!;
