@@ -95,68 +95,82 @@ export function planModel(ir: GraphIR): ModelPlan {
   return { lowering, buffers, train, infer, backward, lossBody };
 }
 
-/** What makes two models' kernels the same code: every buffer, step and the loss. */
-function kernelSignature(plan: ModelPlan, ir: GraphIR): string {
-  const { buffers, train, infer, backward, lossBody } = plan;
-  return JSON.stringify({ inputs: ir.inputs.map((i) => [i.dtype, i.sparse]), buffers, train, infer, backward, lossBody });
+/**
+ * Declarations of the generated file, each added once: models in one file whose buffers, steps or
+ * loss come out as the same code (one network under several optimisers or penalties) share them.
+ */
+class SharedDeclarations {
+  private readonly names = new Map<string, string>();
+
+  /** The name of an equal declaration added before, or the one `add` adds. */
+  once(key: string, add: () => string): string {
+    let name = this.names.get(key);
+    if (name === undefined) this.names.set(key, (name = add()));
+    return name;
+  }
 }
 
-/** Adds one model's buffers and kernels; returns the name of its KERNELS constant. */
-function addKernels(file: SourceFile, plan: ModelPlan, ir: GraphIR, prefix: string): string {
+/** Adds one model's buffers and kernels (or reuses equal ones); returns the name of its KERNELS constant. */
+function addKernels(file: SourceFile, shared: SharedDeclarations, plan: ModelPlan, ir: GraphIR, prefix: string): string {
   const { lowering, buffers, train, infer, backward, lossBody } = plan;
   const name = (base: string) => (prefix ? `${prefix}_${base}` : base);
-  const buffersType = name("Buffers");
+  const inputsType = `readonly [${ir.inputs.map((i) => (i.sparse ? "SparseRows" : arrayType(i.dtype))).join(", ")}]`;
+  const buffersType = shared.once(`buffers ${inputsType} ${JSON.stringify(buffers)}`, () => {
+    file.addInterface({
+      name: name("Buffers"),
+      docs: ["Every array a training step touches, allocated once for the largest batch."],
+      properties: [
+        { name: "rng", type: "UniformSource", isReadonly: true },
+        { name: "inputs", type: inputsType, isReadonly: true },
+        { name: "output", type: "Float32Array", isReadonly: true },
+        ...buffers.map((b) => ({ name: b.name, type: arrayType(b.dtype), isReadonly: true })),
+      ],
+    });
+    return name("Buffers");
+  });
   const kernelParams = [
     { name: "bufs", type: buffersType },
     { name: "batch", type: "number" },
   ];
-
-  file.addInterface({
-    name: buffersType,
-    docs: ["Every array a training step touches, allocated once for the largest batch."],
-    properties: [
-      { name: "rng", type: "UniformSource", isReadonly: true },
-      { name: "inputs", type: `readonly [${ir.inputs.map((i) => (i.sparse ? "SparseRows" : arrayType(i.dtype))).join(", ")}]`, isReadonly: true },
-      { name: "output", type: "Float32Array", isReadonly: true },
-      ...buffers.map((b) => ({ name: b.name, type: arrayType(b.dtype), isReadonly: true })),
-    ],
-  });
-  const stepNames = new Set<string>();
+  const kernel = (base: string, doc: string, statements: string[], returnType = "void") =>
+    shared.once(`${buffersType} ${doc} ${returnType} ${statements.join("\n")}`, () => {
+      file.addFunction({ name: name(base), docs: [doc], parameters: kernelParams, returnType, statements });
+      return name(base);
+    });
+  const stepNames = new Map<string, string>();
   for (const step of [...train, ...infer, ...backward]) {
-    if (stepNames.has(step.name)) continue;
-    stepNames.add(step.name);
-    file.addFunction({ name: name(step.name), docs: [step.comment], parameters: kernelParams, returnType: "void", statements: hoistBuffers(step.body, buffers) });
+    if (!stepNames.has(step.name)) stepNames.set(step.name, kernel(step.name, step.comment, hoistBuffers(step.body, buffers)));
   }
-  const sequence = (base: string, doc: string, steps: readonly Step[]) =>
-    file.addFunction({ name: name(base), docs: [doc], parameters: kernelParams, returnType: "void", statements: steps.map((s) => `${name(s.name)}(bufs, batch);`) });
-  sequence("forwardTrain", "The forward pass in training mode (dropout active).", train);
-  sequence("forwardInfer", "The forward pass at inference.", infer);
-  sequence("backward", "Gradients of the mean batch loss, plus the weight penalties, for every trainable weight.", backward);
-  file.addFunction({
-    name: name("loss"),
-    docs: [`The mean ${ir.training?.loss} over the batch, plus the weight penalties.`],
-    parameters: kernelParams,
-    returnType: "number",
-    statements: hoistBuffers(lossBody, buffers),
+  const sequence = (base: string, doc: string, steps: readonly Step[]) => kernel(base, doc, steps.map((s) => `${stepNames.get(s.name)}(bufs, batch);`));
+  const functions = {
+    forwardTrain: sequence("forwardTrain", "The forward pass in training mode (dropout active).", train),
+    forwardInfer: sequence("forwardInfer", "The forward pass at inference.", infer),
+    loss: kernel("loss", `The mean ${ir.training?.loss} over the batch, plus the weight penalties.`, hoistBuffers(lossBody, buffers), "number"),
+    backward: sequence("backward", "Gradients of the mean batch loss, plus the weight penalties, for every trainable weight.", backward),
+    createBuffers: shared.once(`createBuffers ${buffersType} ${createBuffersBody(buffers, ir, lowering).join("\n")}`, () => {
+      file.addFunction({
+        name: name("createBuffers"),
+        parameters: [
+          { name: "maxBatch", type: "number" },
+          { name: "params", type: "readonly Float32Array[]" },
+          { name: "grads", type: "readonly Float32Array[]" },
+          { name: "rng", type: "UniformSource" },
+        ],
+        returnType: buffersType,
+        statements: createBuffersBody(buffers, ir, lowering),
+      });
+      return name("createBuffers");
+    }),
+  };
+  const members = Object.entries(functions).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const steps = [...new Set(stepNames.values())].join(", ");
+  return shared.once(`kernels ${members} ${steps}`, () => {
+    file.addVariableStatement({
+      declarationKind: VariableDeclarationKind.Const,
+      declarations: [{ name: name("KERNELS"), type: `Kernels<${buffersType}>`, initializer: `{ ${members}, steps: { ${steps} } }` }],
+    });
+    return name("KERNELS");
   });
-  file.addFunction({
-    name: name("createBuffers"),
-    parameters: [
-      { name: "maxBatch", type: "number" },
-      { name: "params", type: "readonly Float32Array[]" },
-      { name: "grads", type: "readonly Float32Array[]" },
-      { name: "rng", type: "UniformSource" },
-    ],
-    returnType: buffersType,
-    statements: createBuffersBody(buffers, ir, lowering),
-  });
-  const kernels = ["createBuffers", "forwardTrain", "forwardInfer", "loss", "backward"].map((k) => `${k}: ${name(k)}`).join(", ");
-  const stepList = [...stepNames].map((s) => name(s)).join(", ");
-  file.addVariableStatement({
-    declarationKind: VariableDeclarationKind.Const,
-    declarations: [{ name: name("KERNELS"), type: `Kernels<${buffersType}>`, initializer: `{ ${kernels}, steps: { ${stepList} } }` }],
-  });
-  return name("KERNELS");
 }
 
 /** Adds one model's class and spec, running the given kernels. */
@@ -197,16 +211,11 @@ export async function emitModule(sources: readonly ModuleSource[], header: Modul
       { name: "UniformSource", isTypeOnly: true },
     ],
   });
-  // Models whose kernels would be the same code (the same network compiled with other optimisers,
-  // say) share one set.
-  const emitted = new Map<string, string>();
+  const shared = new SharedDeclarations();
   sources.forEach((source, i) => {
     const prefix = sources.length > 1 ? source.className : "";
     const plan = planModel(source.ir);
-    const signature = kernelSignature(plan, source.ir);
-    const kernels = emitted.get(signature) ?? addKernels(file, plan, source.ir, prefix);
-    emitted.set(signature, kernels);
-    addClass(file, source, hashes[i]!, prefix, plan, kernels);
+    addClass(file, source, hashes[i]!, prefix, plan, addKernels(file, shared, plan, source.ir, prefix));
   });
   const headerLines = [
     `// Generated by typegrad ${header.version} from ${header.sourceFile}. Do not edit: run \`npm run gen\`.`,

@@ -1169,14 +1169,6 @@ function MlpBench_forwardInfer(bufs: MlpBench_Buffers, batch: number): void {
   MlpBench_dense_2_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function MlpBench_backward(bufs: MlpBench_Buffers, batch: number): void {
-  MlpBench_loss_gradient(bufs, batch);
-  MlpBench_dense_2_backward(bufs, batch);
-  MlpBench_dense_1_backward(bufs, batch);
-  MlpBench_dense_backward(bufs, batch);
-}
-
 /** The mean categoricalCrossentropy over the batch, plus the weight penalties. */
 function MlpBench_loss(bufs: MlpBench_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
@@ -1191,6 +1183,14 @@ function MlpBench_loss(bufs: MlpBench_Buffers, batch: number): number {
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function MlpBench_backward(bufs: MlpBench_Buffers, batch: number): void {
+  MlpBench_loss_gradient(bufs, batch);
+  MlpBench_dense_2_backward(bufs, batch);
+  MlpBench_dense_1_backward(bufs, batch);
+  MlpBench_dense_backward(bufs, batch);
 }
 
 function MlpBench_createBuffers(
@@ -1251,11 +1251,11 @@ function MlpBench_createBuffers(
 }
 
 const MlpBench_KERNELS: Kernels<MlpBench_Buffers> = {
-  createBuffers: MlpBench_createBuffers,
   forwardTrain: MlpBench_forwardTrain,
   forwardInfer: MlpBench_forwardInfer,
   loss: MlpBench_loss,
   backward: MlpBench_backward,
+  createBuffers: MlpBench_createBuffers,
   steps: {
     MlpBench_dense_forward,
     MlpBench_dense_1_forward,
@@ -1536,13 +1536,6 @@ function SeedBench_forwardInfer(bufs: SeedBench_Buffers, batch: number): void {
   SeedBench_dense_1_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function SeedBench_backward(bufs: SeedBench_Buffers, batch: number): void {
-  SeedBench_loss_gradient(bufs, batch);
-  SeedBench_dense_1_backward(bufs, batch);
-  SeedBench_dense_backward(bufs, batch);
-}
-
 /** The mean meanSquaredError over the batch, plus the weight penalties. */
 function SeedBench_loss(bufs: SeedBench_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
@@ -1555,6 +1548,13 @@ function SeedBench_loss(bufs: SeedBench_Buffers, batch: number): number {
 
   total /= batch * 2;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function SeedBench_backward(bufs: SeedBench_Buffers, batch: number): void {
+  SeedBench_loss_gradient(bufs, batch);
+  SeedBench_dense_1_backward(bufs, batch);
+  SeedBench_dense_backward(bufs, batch);
 }
 
 function SeedBench_createBuffers(
@@ -1595,11 +1595,11 @@ function SeedBench_createBuffers(
 }
 
 const SeedBench_KERNELS: Kernels<SeedBench_Buffers> = {
-  createBuffers: SeedBench_createBuffers,
   forwardTrain: SeedBench_forwardTrain,
   forwardInfer: SeedBench_forwardInfer,
   loss: SeedBench_loss,
   backward: SeedBench_backward,
+  createBuffers: SeedBench_createBuffers,
   steps: {
     SeedBench_dense_forward,
     SeedBench_dense_1_forward,
@@ -1938,13 +1938,6 @@ function XorBench_forwardInfer(bufs: XorBench_Buffers, batch: number): void {
   XorBench_dense_1_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function XorBench_backward(bufs: XorBench_Buffers, batch: number): void {
-  XorBench_loss_gradient(bufs, batch);
-  XorBench_dense_1_backward(bufs, batch);
-  XorBench_dense_backward(bufs, batch);
-}
-
 /** The mean meanSquaredError over the batch, plus the weight penalties. */
 function XorBench_loss(bufs: XorBench_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
@@ -1957,6 +1950,13 @@ function XorBench_loss(bufs: XorBench_Buffers, batch: number): number {
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function XorBench_backward(bufs: XorBench_Buffers, batch: number): void {
+  XorBench_loss_gradient(bufs, batch);
+  XorBench_dense_1_backward(bufs, batch);
+  XorBench_dense_backward(bufs, batch);
 }
 
 function XorBench_createBuffers(
@@ -2005,11 +2005,11 @@ function XorBench_createBuffers(
 }
 
 const XorBench_KERNELS: Kernels<XorBench_Buffers> = {
-  createBuffers: XorBench_createBuffers,
   forwardTrain: XorBench_forwardTrain,
   forwardInfer: XorBench_forwardInfer,
   loss: XorBench_loss,
   backward: XorBench_backward,
+  createBuffers: XorBench_createBuffers,
   steps: {
     XorBench_dense_forward,
     XorBench_dense_1_forward,

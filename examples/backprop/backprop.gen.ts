@@ -180,13 +180,6 @@ function forwardInfer(bufs: Buffers, batch: number): void {
   dense_1_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function backward(bufs: Buffers, batch: number): void {
-  loss_gradient(bufs, batch);
-  dense_1_backward(bufs, batch);
-  dense_backward(bufs, batch);
-}
-
 /** The mean meanSquaredError over the batch, plus the weight penalties. */
 function loss(bufs: Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
@@ -199,6 +192,13 @@ function loss(bufs: Buffers, batch: number): number {
 
   total /= batch * 2;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function backward(bufs: Buffers, batch: number): void {
+  loss_gradient(bufs, batch);
+  dense_1_backward(bufs, batch);
+  dense_backward(bufs, batch);
 }
 
 function createBuffers(
@@ -239,11 +239,11 @@ function createBuffers(
 }
 
 const KERNELS: Kernels<Buffers> = {
-  createBuffers: createBuffers,
   forwardTrain: forwardTrain,
   forwardInfer: forwardInfer,
   loss: loss,
   backward: backward,
+  createBuffers: createBuffers,
   steps: { dense_forward, dense_1_forward, loss_gradient, dense_1_backward, dense_backward },
 };
 

@@ -79,12 +79,6 @@ function FunctionalRegression_forwardInfer(bufs: FunctionalRegression_Buffers, b
   FunctionalRegression_dense_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function FunctionalRegression_backward(bufs: FunctionalRegression_Buffers, batch: number): void {
-  FunctionalRegression_loss_gradient(bufs, batch);
-  FunctionalRegression_dense_backward(bufs, batch);
-}
-
 /** The mean meanSquaredError over the batch, plus the weight penalties. */
 function FunctionalRegression_loss(bufs: FunctionalRegression_Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
@@ -97,6 +91,12 @@ function FunctionalRegression_loss(bufs: FunctionalRegression_Buffers, batch: nu
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function FunctionalRegression_backward(bufs: FunctionalRegression_Buffers, batch: number): void {
+  FunctionalRegression_loss_gradient(bufs, batch);
+  FunctionalRegression_dense_backward(bufs, batch);
 }
 
 function FunctionalRegression_createBuffers(
@@ -129,11 +129,11 @@ function FunctionalRegression_createBuffers(
 }
 
 const FunctionalRegression_KERNELS: Kernels<FunctionalRegression_Buffers> = {
-  createBuffers: FunctionalRegression_createBuffers,
   forwardTrain: FunctionalRegression_forwardTrain,
   forwardInfer: FunctionalRegression_forwardInfer,
   loss: FunctionalRegression_loss,
   backward: FunctionalRegression_backward,
+  createBuffers: FunctionalRegression_createBuffers,
   steps: {
     FunctionalRegression_dense_forward,
     FunctionalRegression_loss_gradient,
@@ -262,12 +262,6 @@ function SubclassRegression_forwardInfer(bufs: SubclassRegression_Buffers, batch
   SubclassRegression_linear_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function SubclassRegression_backward(bufs: SubclassRegression_Buffers, batch: number): void {
-  SubclassRegression_loss_gradient(bufs, batch);
-  SubclassRegression_linear_backward(bufs, batch);
-}
-
 /** The mean meanSquaredError over the batch, plus the weight penalties. */
 function SubclassRegression_loss(bufs: SubclassRegression_Buffers, batch: number): number {
   const linear_out = bufs.linear_out;
@@ -280,6 +274,12 @@ function SubclassRegression_loss(bufs: SubclassRegression_Buffers, batch: number
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function SubclassRegression_backward(bufs: SubclassRegression_Buffers, batch: number): void {
+  SubclassRegression_loss_gradient(bufs, batch);
+  SubclassRegression_linear_backward(bufs, batch);
 }
 
 function SubclassRegression_createBuffers(
@@ -312,11 +312,11 @@ function SubclassRegression_createBuffers(
 }
 
 const SubclassRegression_KERNELS: Kernels<SubclassRegression_Buffers> = {
-  createBuffers: SubclassRegression_createBuffers,
   forwardTrain: SubclassRegression_forwardTrain,
   forwardInfer: SubclassRegression_forwardInfer,
   loss: SubclassRegression_loss,
   backward: SubclassRegression_backward,
+  createBuffers: SubclassRegression_createBuffers,
   steps: { SubclassRegression_linear_forward, SubclassRegression_loss_gradient, SubclassRegression_linear_backward },
 };
 

@@ -94,12 +94,6 @@ function forwardInfer(bufs: Buffers, batch: number): void {
   dense_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function backward(bufs: Buffers, batch: number): void {
-  loss_gradient(bufs, batch);
-  dense_backward(bufs, batch);
-}
-
 /** The mean binaryCrossentropy over the batch, plus the weight penalties. */
 function loss(bufs: Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
@@ -112,6 +106,12 @@ function loss(bufs: Buffers, batch: number): number {
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function backward(bufs: Buffers, batch: number): void {
+  loss_gradient(bufs, batch);
+  dense_backward(bufs, batch);
 }
 
 function createBuffers(
@@ -144,11 +144,11 @@ function createBuffers(
 }
 
 const KERNELS: Kernels<Buffers> = {
-  createBuffers: createBuffers,
   forwardTrain: forwardTrain,
   forwardInfer: forwardInfer,
   loss: loss,
   backward: backward,
+  createBuffers: createBuffers,
   steps: { dense_forward, loss_gradient, dense_backward },
 };
 

@@ -699,13 +699,6 @@ function WithAdagrad_forwardInfer(bufs: WithAdagrad_Buffers, batch: number): voi
   WithAdagrad_dense_1_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function WithAdagrad_backward(bufs: WithAdagrad_Buffers, batch: number): void {
-  WithAdagrad_loss_gradient(bufs, batch);
-  WithAdagrad_dense_1_backward(bufs, batch);
-  WithAdagrad_dense_backward(bufs, batch);
-}
-
 /** The mean categoricalCrossentropy over the batch, plus the weight penalties. */
 function WithAdagrad_loss(bufs: WithAdagrad_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
@@ -720,6 +713,13 @@ function WithAdagrad_loss(bufs: WithAdagrad_Buffers, batch: number): number {
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function WithAdagrad_backward(bufs: WithAdagrad_Buffers, batch: number): void {
+  WithAdagrad_loss_gradient(bufs, batch);
+  WithAdagrad_dense_1_backward(bufs, batch);
+  WithAdagrad_dense_backward(bufs, batch);
 }
 
 function WithAdagrad_createBuffers(
@@ -766,11 +766,11 @@ function WithAdagrad_createBuffers(
 }
 
 const WithAdagrad_KERNELS: Kernels<WithAdagrad_Buffers> = {
-  createBuffers: WithAdagrad_createBuffers,
   forwardTrain: WithAdagrad_forwardTrain,
   forwardInfer: WithAdagrad_forwardInfer,
   loss: WithAdagrad_loss,
   backward: WithAdagrad_backward,
+  createBuffers: WithAdagrad_createBuffers,
   steps: {
     WithAdagrad_dense_forward,
     WithAdagrad_dense_1_forward,

@@ -49,9 +49,6 @@ function AndGate_forwardInfer(bufs: AndGate_Buffers, batch: number): void {
   AndGate_dense_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function AndGate_backward(bufs: AndGate_Buffers, batch: number): void {}
-
 /** The mean meanSquaredError over the batch, plus the weight penalties. */
 function AndGate_loss(bufs: AndGate_Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
@@ -65,6 +62,9 @@ function AndGate_loss(bufs: AndGate_Buffers, batch: number): number {
   total /= batch * 1;
   return total;
 }
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function AndGate_backward(bufs: AndGate_Buffers, batch: number): void {}
 
 function AndGate_createBuffers(
   maxBatch: number,
@@ -81,11 +81,11 @@ function AndGate_createBuffers(
 }
 
 const AndGate_KERNELS: Kernels<AndGate_Buffers> = {
-  createBuffers: AndGate_createBuffers,
   forwardTrain: AndGate_forwardTrain,
   forwardInfer: AndGate_forwardInfer,
   loss: AndGate_loss,
   backward: AndGate_backward,
+  createBuffers: AndGate_createBuffers,
   steps: { AndGate_dense_forward },
 };
 
@@ -413,13 +413,6 @@ function MultiLayerXor_forwardInfer(bufs: MultiLayerXor_Buffers, batch: number):
   MultiLayerXor_dense_1_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function MultiLayerXor_backward(bufs: MultiLayerXor_Buffers, batch: number): void {
-  MultiLayerXor_loss_gradient(bufs, batch);
-  MultiLayerXor_dense_1_backward(bufs, batch);
-  MultiLayerXor_dense_backward(bufs, batch);
-}
-
 /** The mean binaryCrossentropy over the batch, plus the weight penalties. */
 function MultiLayerXor_loss(bufs: MultiLayerXor_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
@@ -432,6 +425,13 @@ function MultiLayerXor_loss(bufs: MultiLayerXor_Buffers, batch: number): number 
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function MultiLayerXor_backward(bufs: MultiLayerXor_Buffers, batch: number): void {
+  MultiLayerXor_loss_gradient(bufs, batch);
+  MultiLayerXor_dense_1_backward(bufs, batch);
+  MultiLayerXor_dense_backward(bufs, batch);
 }
 
 function MultiLayerXor_createBuffers(
@@ -478,11 +478,11 @@ function MultiLayerXor_createBuffers(
 }
 
 const MultiLayerXor_KERNELS: Kernels<MultiLayerXor_Buffers> = {
-  createBuffers: MultiLayerXor_createBuffers,
   forwardTrain: MultiLayerXor_forwardTrain,
   forwardInfer: MultiLayerXor_forwardInfer,
   loss: MultiLayerXor_loss,
   backward: MultiLayerXor_backward,
+  createBuffers: MultiLayerXor_createBuffers,
   steps: {
     MultiLayerXor_dense_forward,
     MultiLayerXor_dense_1_forward,
@@ -738,12 +738,6 @@ function SingleLayerXor_forwardInfer(bufs: SingleLayerXor_Buffers, batch: number
   SingleLayerXor_dense_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function SingleLayerXor_backward(bufs: SingleLayerXor_Buffers, batch: number): void {
-  SingleLayerXor_loss_gradient(bufs, batch);
-  SingleLayerXor_dense_backward(bufs, batch);
-}
-
 /** The mean binaryCrossentropy over the batch, plus the weight penalties. */
 function SingleLayerXor_loss(bufs: SingleLayerXor_Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
@@ -756,6 +750,12 @@ function SingleLayerXor_loss(bufs: SingleLayerXor_Buffers, batch: number): numbe
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function SingleLayerXor_backward(bufs: SingleLayerXor_Buffers, batch: number): void {
+  SingleLayerXor_loss_gradient(bufs, batch);
+  SingleLayerXor_dense_backward(bufs, batch);
 }
 
 function SingleLayerXor_createBuffers(
@@ -788,11 +788,11 @@ function SingleLayerXor_createBuffers(
 }
 
 const SingleLayerXor_KERNELS: Kernels<SingleLayerXor_Buffers> = {
-  createBuffers: SingleLayerXor_createBuffers,
   forwardTrain: SingleLayerXor_forwardTrain,
   forwardInfer: SingleLayerXor_forwardInfer,
   loss: SingleLayerXor_loss,
   backward: SingleLayerXor_backward,
+  createBuffers: SingleLayerXor_createBuffers,
   steps: { SingleLayerXor_dense_forward, SingleLayerXor_loss_gradient, SingleLayerXor_dense_backward },
 };
 

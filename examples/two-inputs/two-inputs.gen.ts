@@ -2300,19 +2300,6 @@ function forwardInfer(bufs: Buffers, batch: number): void {
   dense_6_forward(bufs, batch);
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
-function backward(bufs: Buffers, batch: number): void {
-  loss_gradient(bufs, batch);
-  dense_6_backward(bufs, batch);
-  dense_5_backward(bufs, batch);
-  concatenate_out_backward(bufs, batch);
-  dense_4_backward(bufs, batch);
-  dense_3_backward(bufs, batch);
-  dense_2_backward(bufs, batch);
-  dense_1_backward(bufs, batch);
-  dense_backward(bufs, batch);
-}
-
 /** The mean meanSquaredError over the batch, plus the weight penalties. */
 function loss(bufs: Buffers, batch: number): number {
   const dense_6_out = bufs.dense_6_out;
@@ -2325,6 +2312,19 @@ function loss(bufs: Buffers, batch: number): number {
 
   total /= batch * 1;
   return total;
+}
+
+/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+function backward(bufs: Buffers, batch: number): void {
+  loss_gradient(bufs, batch);
+  dense_6_backward(bufs, batch);
+  dense_5_backward(bufs, batch);
+  concatenate_out_backward(bufs, batch);
+  dense_4_backward(bufs, batch);
+  dense_3_backward(bufs, batch);
+  dense_2_backward(bufs, batch);
+  dense_1_backward(bufs, batch);
+  dense_backward(bufs, batch);
 }
 
 function createBuffers(
@@ -2447,11 +2447,11 @@ function createBuffers(
 }
 
 const KERNELS: Kernels<Buffers> = {
-  createBuffers: createBuffers,
   forwardTrain: forwardTrain,
   forwardInfer: forwardInfer,
   loss: loss,
   backward: backward,
+  createBuffers: createBuffers,
   steps: {
     dense_forward,
     dense_1_forward,
