@@ -74,6 +74,12 @@ export function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, l
   return lines;
 }
 
+/** What the runtime needs of a model: its IR without the nodes, the output shape and the summary. */
+export function modelSpec(ir: GraphIR, lowering: Lowering) {
+  const { nodes: _nodes, ...rest } = ir;
+  return { ...rest, outputShape: lowering.a.node(lowering.outputId).shape, summary: summaryText(ir) };
+}
+
 /** The kernels of one model, before they become TypeScript: buffers, steps and the loss. */
 export interface ModelPlan {
   readonly lowering: Lowering;
@@ -187,8 +193,7 @@ function addClass(file: SourceFile, source: ModuleSource, hash: string, prefix: 
     extends: `GeneratedModel<${inputShapes}, ${outputShape}, ${(ir.training?.metrics.length ?? 0) > 0}>`,
     ctors: [{ statements: [`super(${name("SPEC")}, ${JSON.stringify(hash)}, ${GENERATED_FORMAT}, ${kernels});`] }],
   });
-  const { nodes: _nodes, ...rest } = ir;
-  const spec = { ...rest, outputShape: lowering.a.node(lowering.outputId).shape, summary: summaryText(ir) };
+  const spec = modelSpec(ir, lowering);
   file.addVariableStatement({
     declarationKind: VariableDeclarationKind.Const,
     docs: [`What the runtime needs of "${source.exportName}": weights, inputs, loss, optimiser, layers.`],

@@ -3,7 +3,7 @@
 
 import { hashIR } from "../../dsl/hash";
 import type { CompiledModel } from "../../dsl/models/compiled-model";
-import { summaryText } from "../../dsl/summary";
+import { modelSpec } from "../../codegen/emit-module";
 import { GeneratedModel, RUNTIME_GENERATED_FORMAT } from "../../runtime/generated-model";
 import type { Shape } from "../../dsl/types/shape";
 import { compileKernels } from "./compile-kernels";
@@ -11,9 +11,7 @@ import { compileKernels } from "./compile-kernels";
 export function liveModel(compiled: CompiledModel): GeneratedModel<readonly [Shape], Shape> {
   const ir = compiled.ir;
   const kernels = compileKernels(ir);
-  const { nodes: _nodes, ...rest } = ir;
-  const outputShape = ir.nodes.find((n) => n.id === ir.outputs[0])!.shape;
-  const spec = { ...rest, outputShape, summary: summaryText(ir) };
+  const spec = modelSpec(ir, kernels.plan.lowering);
   class Live extends GeneratedModel<readonly [Shape], Shape> {
     constructor() {
       super(spec, hashIR(ir), RUNTIME_GENERATED_FORMAT, kernels);
