@@ -1,6 +1,7 @@
 // Keras' model.summary() table: Layer (type), Output Shape, Param #, and the totals.
 
 import type { GraphIR, IRLayer } from "./ir";
+import { product } from "./shapes";
 
 const WIDTHS = [29, 26, 11];
 const RULE = 65;
@@ -40,7 +41,7 @@ function row(cells: string[]): string {
 const thousands = (n: number) => n.toLocaleString("en-US");
 
 export function summaryText(ir: GraphIR): string {
-  const sizes = new Map(ir.params.map((p) => [p.name, p.shape.reduce((a, b) => a * b, 1)]));
+  const sizes = new Map(ir.params.map((p) => [p.name, product(p.shape)]));
   const count = (names: readonly string[]) => names.reduce((sum, n) => sum + sizes.get(n)!, 0);
   const showInputs = ir.inputs.length > 1 || ir.name !== "sequential";
   const rows = ir.layers.filter((l) => l.type !== "InputLayer" || showInputs);

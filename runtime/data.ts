@@ -3,6 +3,7 @@
 
 import type { IRInput } from "../dsl/ir";
 import type { SparseExamples } from "./sparse-data";
+import { product } from "./product";
 
 /** A sparse input's examples as compressed sparse rows: row r's non-zeros are [indptr[r], indptr[r + 1]). */
 export interface CsrData {
@@ -64,7 +65,7 @@ function checkFinite(flat: ArrayLike<number>, perExample: number, what: string):
 }
 
 export function flattenInput(data: unknown, input: IRInput, what: string): Flat {
-  const perExample = input.shape.reduce((a, b) => a * b, 1);
+  const perExample = product(input.shape);
   const { flat, count } = numbers(data, perExample, what);
   checkFinite(flat, perExample, what);
   if (input.dtype === "int32") {

@@ -15,6 +15,7 @@ import type { History } from "./history";
 import type { TrainingControl } from "./callbacks";
 import { readFileBytes, writeFileAtomic } from "./files";
 import { decodeWeights, encodeWeights } from "./weights-file";
+import { product } from "./product";
 
 /** The format of generated modules this runtime runs. */
 export const RUNTIME_GENERATED_FORMAT = 1;
@@ -22,7 +23,6 @@ export const RUNTIME_GENERATED_FORMAT = 1;
 /** x for a model: one input's examples, or a tuple with one entry per input. */
 export type InputData<Ins extends readonly Shape[]> = Ins extends readonly [Shape] ? ExampleData : { [I in keyof Ins]: ExampleData };
 
-const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** What evaluate, trainOnBatch and testOnBatch return: the loss, or [loss, ...metrics] when compiled with metrics. */
 export type Evaluation<WithMetrics extends boolean> = WithMetrics extends true ? number[] : WithMetrics extends false ? number : number | number[];

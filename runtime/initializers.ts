@@ -7,8 +7,8 @@
 
 import type { InitializerConfig } from "../dsl/config/initializers";
 import type { Random } from "./random";
+import { product } from "./product";
 
-const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
 /** Keras' compute_fans: rank 1 -> (n, n); rank 2 -> (in, out); higher ranks scale by the receptive field. */
 export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {

@@ -3,6 +3,8 @@
 // starts 8-byte aligned) naming each tensor's dtype, shape and byte range within the data, then
 // the raw little-endian data. Reading checks everything the reference implementation checks.
 
+import { product } from "./product";
+
 export interface NamedTensor {
   readonly name: string;
   readonly shape: readonly number[];
@@ -26,7 +28,6 @@ const METADATA = "__metadata__";
 const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
 
-const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const isSize = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const shapeText = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 

@@ -4,6 +4,7 @@
 import type { IRInput } from "../dsl/ir";
 import { flattenInput, type CsrData } from "./data";
 import type { SparseRows } from "./kernels";
+import { product } from "./product";
 
 /** All examples of a sparse input: row r's non-zeros are [indptr[r], indptr[r + 1]) of indices and values. */
 export interface SparseExamples extends SparseRows {
@@ -43,7 +44,7 @@ function fromDense(values: Float32Array | Int32Array, count: number, features: n
 }
 
 export function sparseInput(data: unknown, input: IRInput, what: string): SparseExamples {
-  const features = input.shape.reduce((a, b) => a * b, 1);
+  const features = product(input.shape);
   if (isCsr(data)) {
     checkCsr(data, features, what);
     const { indptr, indices, values } = data;

@@ -23,8 +23,7 @@ export interface BufferSpec {
 
 export class UnsupportedError extends Error {}
 
-export const product = (shape: readonly number[]) =>
-  shape.reduce((a, b) => a * b, 1);
+export { product } from "../../dsl/shapes";
 
 /** Names the kernels use for their own variables, and words that cannot name a variable. */
 const RESERVED =

@@ -2,6 +2,8 @@
 // generator). Formulas as Keras: Glorot uniform limit sqrt(6/(fanIn+fanOut)), He normal sigma
 // sqrt(2/fanIn), and so on.
 
+import { product, sameShape, shapeText } from "../shapes";
+
 export type FanInitializerName = "glorotUniform" | "glorotNormal" | "heUniform" | "heNormal";
 export type InitializerName = FanInitializerName | "orthogonal" | "zeros" | "ones" | "randomUniform" | "randomNormal";
 
@@ -73,12 +75,9 @@ function flattenNested(values: NestedNumbers, into: number[] = []): number[] {
 function fromValues(values: NestedNumbers, shape: readonly number[], what: string): InitializerConfig {
   const given = shapeOfNested(values);
   const flat = flattenNested(values);
-  const expected = shape.reduce((a, b) => a * b, 1);
-  const text = (s: readonly number[]) => `[${s.join(", ")}]`;
-  if (given === null) throw new Error(`${what}: values must have shape ${text(shape)}, got ragged rows`);
-  const sameShape = given.length === shape.length && given.every((d, i) => d === shape[i]);
-  if (!sameShape || flat.length !== expected) {
-    throw new Error(`${what}: values must have shape ${text(shape)}, got ${text(given)}`);
+  if (given === null) throw new Error(`${what}: values must have shape ${shapeText(shape)}, got ragged rows`);
+  if (!sameShape(given, shape) || flat.length !== product(shape)) {
+    throw new Error(`${what}: values must have shape ${shapeText(shape)}, got ${shapeText(given)}`);
   }
   if (!flat.every((v) => typeof v === "number" && Number.isFinite(v))) {
     throw new Error(`${what}: values must be finite numbers`);
