@@ -94,9 +94,12 @@ export function runFit(
   const order = new Int32Array(count).map((_, i) => i);
   const shuffler = trainer.random.fork("shuffle");
   const metricNames = (trainer.spec.training?.metrics ?? []).map((m) => m.name);
-  const series: Record<string, number[]> = {};
+  const names = ["loss", ...metricNames, ...(validation ? ["val_loss", ...metricNames.map((name) => `val_${name}`)] : [])];
+  const series = names.map((): number[] => []);
+  const values = new Float64Array(names.length);
   const epochList: number[] = [];
   const printer = new ProgressPrinter(verbose, epochs, steps);
+  const wantsLogs = verbose !== 0 || callbacks.length > 0;
 
   trainer.stopTraining = false;
   const runner = new EpochRunner(trainer, train, order, batchSize, steps, metricNames, printer);
@@ -104,19 +107,21 @@ export function runFit(
   for (let epoch = initialEpoch; epoch < epochs && !trainer.stopTraining; epoch++) {
     if (shuffle) shuffler.shuffle(order);
     printer.startEpoch(epoch);
-    const logs = runner.run(epoch);
+    runner.run(epoch, values);
     if (validation) {
       const measured = trainer.measure(validation.inputs, validation.targets, batchSize);
-      logs.val_loss = measured.loss;
-      metricNames.forEach((name, i) => (logs[`val_${name}`] = measured.metrics[i]!));
+      values[1 + metricNames.length] = measured.loss;
+      values.set(measured.metrics, 2 + metricNames.length);
     }
-    printer.endEpoch(logs);
     epochList.push(epoch);
-    for (const name in logs) (series[name] ??= []).push(logs[name]!);
-    for (const c of callbacks) c.onEpochEnd?.(epoch, logs as Logs, trainer.control);
+    for (let i = 0; i < names.length; i++) series[i]!.push(values[i]!);
+    if (!wantsLogs) continue;
+    const logs: Logs = Object.fromEntries(names.map((name, i) => [name, values[i]!]));
+    printer.endEpoch(logs);
+    for (const c of callbacks) c.onEpochEnd?.(epoch, logs, trainer.control);
   }
   for (const c of callbacks) c.onTrainEnd?.(trainer.control);
-  return makeHistory(series, epochList, { epochs, steps, batchSize, samples: count, verbose });
+  return makeHistory(Object.fromEntries(names.map((name, i) => [name, series[i]!])), epochList, { epochs, steps, batchSize, samples: count, verbose });
 }
 
 /** Runs the epochs' steps; made once per fit, so an epoch costs its steps and little else. */
@@ -141,7 +146,8 @@ class EpochRunner {
     this.bufs = trainer.buffersFor(batchSize);
   }
 
-  run(epoch: number): Record<string, number> {
+  /** Runs one epoch; writes its mean loss and metrics into values[0], values[1], .... */
+  run(epoch: number, values: Float64Array): void {
     const { trainer, data, bufs, sums, batchSize } = this;
     sums.fill(0);
     this.lossSum = 0;
@@ -158,7 +164,12 @@ class EpochRunner {
       trainer.accumulateMetrics(bufs, batch, sums);
       this.printer.step(step + 1, this.current);
     }
-    return this.logs();
+    this.fill(values);
+  }
+
+  private fill(values: Float64Array): void {
+    values[0] = this.lossSum / this.seen;
+    for (let i = 0; i < this.metricNames.length; i++) values[1 + i] = this.sums[2 * i]! / this.sums[2 * i + 1]!;
   }
 
   private logs(): Record<string, number> {
