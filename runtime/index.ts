@@ -13,3 +13,4 @@ export { encodeSafetensors, decodeSafetensors, type NamedTensor, type Safetensor
 export { progressLine, epochLine, formatValue, type ProgressState } from "./progress";
 export { writeFileAtomic, readFileBytes } from "./files";
 export { TYPEGRAD_VERSION } from "./version";
+export { gemm } from "./gemm/gemm";

@@ -1,0 +1,97 @@
+// `npx tsx bench/gemm.ts [--ms 200] [--rounds 5]`: GFLOP/s (2·m·n·k per call, copying and packing
+// included) of runtime/gemm's WebAssembly SIMD path and of its plain-JS fallback, on the products of
+// an MLP 784-256-128-10 at batch 128, as a markdown table. Each figure is the median of the rounds,
+// each round calling gemm back to back for --ms milliseconds after a warm-up. The last column is the
+// part of a wasm call spent copying A, B and C in and out of wasm memory and packing B.
+
+import { cpus } from "node:os";
+import { gemm } from "../runtime/gemm/gemm";
+import { jsGemm } from "../runtime/gemm/js-gemm";
+import { SimdGemm } from "../runtime/gemm/simd-gemm";
+
+interface Shape {
+  readonly product: string;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+}
+
+const shape = (product: string, m: number, n: number, k: number, transA: boolean, transB: boolean): Shape => ({ product, m, n, k, transA, transB });
+
+const SHAPES: readonly Shape[] = [
+  shape("forward X·W", 128, 256, 784, false, false),
+  shape("forward X·W", 128, 128, 256, false, false),
+  shape("forward X·W", 128, 10, 128, false, false),
+  shape("weight gradient Xᵀ·dZ", 784, 256, 128, true, false),
+  shape("weight gradient Xᵀ·dZ", 256, 128, 128, true, false),
+  shape("weight gradient Xᵀ·dZ", 128, 10, 128, true, false),
+  shape("input gradient dZ·Wᵀ", 128, 128, 10, false, true),
+  shape("input gradient dZ·Wᵀ", 128, 256, 128, false, true),
+];
+
+const WARM_UP_CALLS = 50;
+
+function option(name: string, fallback: number): number {
+  const at = process.argv.indexOf(name);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+}
+
+const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? NaN;
+
+/** Median over the rounds of the time per call, in seconds. */
+function secondsPerCall(call: () => void, milliseconds: number, rounds: number): number {
+  for (let i = 0; i < WARM_UP_CALLS; i++) call();
+  const perRound: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    let calls = 0;
+    const start = performance.now();
+    let now = start;
+    while (now - start < milliseconds) {
+      call();
+      calls++;
+      now = performance.now();
+    }
+    perRound.push((now - start) / 1000 / calls);
+  }
+  return median(perRound);
+}
+
+function randomFloats(count: number): Float32Array {
+  return Float32Array.from({ length: count }, () => Math.random() * 2 - 1);
+}
+
+function main(): void {
+  const milliseconds = option("--ms", 200);
+  const rounds = option("--rounds", 5);
+  const simd = SimdGemm.create();
+  if (!simd) throw new Error("bench/gemm: this host has no WebAssembly SIMD");
+  const lines = [
+    "| product | m×n×k | wasm SIMD GFLOP/s | JS fallback GFLOP/s | wasm / JS | wasm µs per call | copy + pack share |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const { product, m, n, k, transA, transB } of SHAPES) {
+    const [a, b, c] = [randomFloats(m * k), randomFloats(k * n), new Float32Array(m * n)];
+    const flops = 2 * m * n * k;
+    const wasm = secondsPerCall(() => gemm(m, n, k, a, transA, b, transB, c, false), milliseconds, rounds);
+    const js = secondsPerCall(() => jsGemm(m, n, k, a, transA, b, transB, c, false), milliseconds, rounds);
+    const copying = secondsPerCall(
+      () => {
+        simd.load(m, n, k, a, transA, b, transB, c, false);
+        simd.store(m, n, c);
+      },
+      milliseconds,
+      rounds,
+    );
+    const dims = `${m}×${n}×${k}${transA ? " Aᵀ" : ""}${transB ? " Bᵀ" : ""}`;
+    const cells = [product, dims, (flops / wasm / 1e9).toFixed(1), (flops / js / 1e9).toFixed(2), `${(js / wasm).toFixed(1)}x`, (wasm * 1e6).toFixed(1), `${Math.round((100 * copying) / wasm)}%`];
+    lines.push(`| ${cells.join(" | ")} |`);
+    process.stderr.write(".");
+  }
+  process.stderr.write("\n");
+  console.log(`gemm on ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}; median of ${rounds} rounds of ${milliseconds} ms.\n`);
+  console.log(lines.join("\n"));
+}
+
+main();

@@ -1,0 +1,36 @@
+// Single-precision matrix multiply for large dense layers: WebAssembly SIMD where the host has it,
+// plain JavaScript otherwise. Both are deterministic: the same inputs give bit-identical outputs
+// (the two paths round differently, so they agree only to within float32 rounding). C must not
+// overlap A or B.
+
+import { jsGemm, type Gemm } from "./js-gemm";
+import { SimdGemm } from "./simd-gemm";
+
+let chosen: Gemm | undefined;
+
+/**
+ * C = op(A)·op(B), or C += op(A)·op(B) when accumulate. op(A) is m×k, op(B) is k×n, C is m×n, all row-major.
+ * A is stored m×k (k×m when transA); B is stored k×n (n×k when transB). Arrays may be subarray views.
+ */
+export function gemm(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean): void {
+  checkArguments(m, n, k, a, b, c);
+  chosen ??= SimdGemm.create()?.gemm ?? jsGemm;
+  chosen(m, n, k, a, transA, b, transB, c, accumulate);
+}
+
+function checkArguments(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void {
+  checkSize("m", m);
+  checkSize("n", n);
+  checkSize("k", k);
+  checkLength("A", a, m * k);
+  checkLength("B", b, k * n);
+  checkLength("C", c, m * n);
+}
+
+function checkSize(name: string, size: number): void {
+  if (!Number.isInteger(size) || size < 1) throw new RangeError(`gemm: ${name} must be a positive integer, got ${size}`);
+}
+
+function checkLength(name: string, array: Float32Array, needed: number): void {
+  if (array.length < needed) throw new RangeError(`gemm: ${name} holds ${array.length} floats, needs ${needed}`);
+}

@@ -1,0 +1,53 @@
+// Where one problem sits in the scratch memory, and how it gets there. A and B are copied in as they
+// are stored, with TypedArray.set (a memcpy; a JS loop costs about 20 times as much per float). A
+// needs no packing at all: the micro-kernel reads it in place, transposed or not, through two strides.
+// B is packed into panels afterwards by the wasm packB, which also transposes and pads it. C is
+// copied in only to accumulate, and copied out whole. C comes first, at a fixed address, so the
+// view it is copied out through can be kept from call to call.
+
+import { FLOAT_BYTES, MR, NR, TILE_ADDRESS, TILE_BYTES } from "./tile";
+
+const ALIGNMENT = 16;
+const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGNMENT) * ALIGNMENT;
+
+/** Byte addresses of one problem's regions: the scratch tile, C, A and the slack after it, B as stored, B packed. */
+export class ScratchLayout {
+  readonly c = alignUp(TILE_ADDRESS + TILE_BYTES);
+  a = 0;
+  storedB = 0;
+  packedB = 0;
+  end = 0;
+
+  plan(m: number, n: number, k: number): void {
+    // the rows of the last tile past m read up to MR - 1 rows of k floats beyond A (fewer when A is transposed)
+    const slackAfterA = (MR - 1) * k;
+    this.a = alignUp(this.c + m * n * FLOAT_BYTES);
+    this.storedB = alignUp(this.a + (m * k + slackAfterA) * FLOAT_BYTES);
+    this.packedB = alignUp(this.storedB + k * n * FLOAT_BYTES);
+    this.end = this.packedB + Math.ceil(n / NR) * NR * k * FLOAT_BYTES;
+  }
+}
+
+/** The first `count` floats of source, at byte address `to` of the scratch memory. */
+export function copyIn(scratch: Float32Array, to: number, source: Float32Array, count: number): void {
+  scratch.set(prefix(source, count), to / FLOAT_BYTES);
+}
+
+// Views of the operands' first floats, for operands held in longer arrays (buffers sized for the
+// largest batch, say): made once and kept, since the same arrays come back at every training step.
+const prefixes = new WeakMap<Float32Array, Float32Array>();
+
+function prefix(source: Float32Array, count: number): Float32Array {
+  if (source.length === count) return source;
+  const kept = prefixes.get(source);
+  if (kept && kept.length === count) return kept;
+  const made = source.subarray(0, count);
+  prefixes.set(source, made);
+  return made;
+}
+
+/** Zeros the slack after A, so that the rows an edge tile drops are computed on zeros, not on stale floats. */
+export function clearSlackAfterA(scratch: Float32Array, layout: ScratchLayout, m: number, k: number): void {
+  const start = layout.a / FLOAT_BYTES + m * k;
+  scratch.fill(0, start, start + (MR - 1) * k);
+}

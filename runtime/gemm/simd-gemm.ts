@@ -1,0 +1,61 @@
+// gemm on the WebAssembly SIMD module, compiled synchronously on first use. A call has three phases,
+// public so that the benchmark can time the copying apart from the multiply.
+
+import type { Gemm } from "./js-gemm";
+import { clearSlackAfterA, copyIn, ScratchLayout } from "./pack";
+import { ScratchMemory } from "./scratch-memory";
+import { simdKernelModule, type SimdKernelExports } from "./simd-kernel";
+import { FLOAT_BYTES } from "./tile";
+import { hostWasm, type WasmApi } from "./wasm-api";
+
+export class SimdGemm {
+  private readonly memory: ScratchMemory;
+  private readonly layout = new ScratchLayout();
+
+  /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
+  static create(wasm: WasmApi | null = hostWasm()): SimdGemm | null {
+    const bytes = simdKernelModule();
+    if (!wasm || !wasm.validate(bytes)) return null;
+    try {
+      // synchronous compiling is allowed on a browser's main thread for modules under 4 KB; this one is about 1.2 KB
+      return new SimdGemm(new wasm.Instance(new wasm.Module(bytes)).exports as SimdKernelExports);
+    } catch {
+      return null;
+    }
+  }
+
+  private constructor(private readonly kernel: SimdKernelExports) {
+    this.memory = new ScratchMemory(kernel.memory);
+  }
+
+  readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate) => {
+    this.load(m, n, k, a, transA, b, transB, c, accumulate);
+    this.multiply(m, n, k, transA, accumulate);
+    this.store(m, n, c);
+  };
+
+  /** A, B and (to accumulate) C into the scratch memory; B packed into panels there. */
+  load(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean): void {
+    const layout = this.layout;
+    layout.plan(m, n, k);
+    const scratch = this.memory.floats(layout.end);
+    copyIn(scratch, layout.a, a, m * k);
+    clearSlackAfterA(scratch, layout, m, k);
+    copyIn(scratch, layout.storedB, b, k * n);
+    // element (p, j) of op(B) is stored at p·n + j, or at j·k + p when transposed
+    this.kernel.packB(layout.storedB, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, layout.packedB);
+    if (accumulate) copyIn(scratch, layout.c, c, m * n);
+  }
+
+  /** C in the scratch memory = or += A·B, on the operands load put there. */
+  multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean): void {
+    const layout = this.layout;
+    // element (i, p) of op(A) is stored at i·k + p, or at p·m + i when transposed
+    this.kernel.gemm(m, n, k, layout.a, (transA ? 1 : k) * FLOAT_BYTES, (transA ? m : 1) * FLOAT_BYTES, layout.packedB, layout.c, accumulate ? 1 : 0);
+  }
+
+  /** C from the scratch memory to the start of c. */
+  store(m: number, n: number, c: Float32Array): void {
+    c.set(this.memory.window(this.layout.c, m * n));
+  }
+}

@@ -1,0 +1,166 @@
+// The WebAssembly SIMD module behind gemm. All addresses and strides are in bytes.
+//
+//   packB(b, bKStride, bJStride, n, k, packed)            see simd-pack.ts
+//   gemm(m, n, k, a, aRowStride, aKStride, packedB, c, accumulate)
+//       C (m×n, row-major at c) = or += A·B, A read in place (element (i, p) at a + i·aRowStride + p·aKStride)
+//
+// gemm cuts k into slices of KC and the rows into blocks of MC, so that a KC×NR panel of B stays in
+// L1 while the MC rows of A pass under it, and computes C in MR×NR tiles: MR·NR/4 f32x4 accumulators,
+// per step of k one splatted A scalar per row and NR/4 vectors of B. A tile cut by the edge of C is
+// computed on the scratch tile at TILE_ADDRESS; its rows past m read whatever follows A (the caller
+// leaves room for them) and are dropped, like its columns past n (which the padding of B made zero).
+// Whatever the blocking, each element of C is summed in float32 in the order p = 0, 1, …, k - 1
+// (slices hand their sums on through C exactly), so results are reproducible to the bit.
+
+import { i32Params, ModuleBuilder, type FunctionBuilder } from "./wasm-assembler";
+import { packB } from "./simd-pack";
+import type { GrowableMemory } from "./scratch-memory";
+import { FLOAT_BYTES, MR, NR, PANEL_ROW_BYTES, TILE_ADDRESS, VECTORS_PER_ROW, VECTOR_BYTES } from "./tile";
+
+const KC = 256;
+const MC = 64;
+
+const accumulator = (row: number, vector: number): string => `acc${row}_${vector}`;
+const aRow = (row: number): string => `a${row}`;
+const bVector = (vector: number): string => `b${vector}`;
+
+/** microKernel(a0, aRowStride, aKStride, b, c, ldc, kc, loadC): the tile at c = (loadC ? tile : 0) + kc steps of A·B. */
+function microKernel(module: ModuleBuilder): void {
+  const f = module.function("microKernel", i32Params("a0", "aRowStride", "aKStride", "b", "c", "ldc", "kc", "loadC"));
+  for (let r = 1; r < MR; r++) f.local(aRow(r), "i32");
+  f.local("bEnd", "i32").local("cRow", "i32").local("splat", "v128");
+  for (let v = 0; v < VECTORS_PER_ROW; v++) f.local(bVector(v), "v128");
+  for (let r = 0; r < MR; r++) for (let v = 0; v < VECTORS_PER_ROW; v++) f.local(accumulator(r, v), "v128");
+
+  for (let r = 1; r < MR; r++) f.get(aRow(r - 1)).get("aRowStride").op("i32.add").set(aRow(r));
+  f.get("loadC").op("if");
+  forEachTileVector(f, (r, v) => f.get("cRow").op("v128.load", v * VECTOR_BYTES).set(accumulator(r, v)));
+  f.op("end");
+  f.get("b").get("kc").i32(PANEL_ROW_BYTES).op("i32.mul").op("i32.add").set("bEnd");
+  f.doWhile(
+    () => {
+      for (let v = 0; v < VECTORS_PER_ROW; v++) f.get("b").op("v128.load", v * VECTOR_BYTES).set(bVector(v));
+      for (let r = 0; r < MR; r++) {
+        f.get(aRow(r)).op("v128.load32_splat", 0).set("splat");
+        for (let v = 0; v < VECTORS_PER_ROW; v++) {
+          f.get(accumulator(r, v)).get("splat").get(bVector(v)).op("f32x4.mul").op("f32x4.add").set(accumulator(r, v));
+        }
+        f.increment(aRow(r), () => f.get("aKStride"));
+      }
+      f.increment("b", () => f.i32(PANEL_ROW_BYTES));
+    },
+    () => f.get("b").get("bEnd").op("i32.ne"),
+  );
+  forEachTileVector(f, (r, v) => f.get("cRow").get(accumulator(r, v)).op("v128.store", v * VECTOR_BYTES));
+}
+
+/** Visits the tile's vectors row by row, with the local cRow at the row's address. */
+function forEachTileVector(f: FunctionBuilder, visit: (row: number, vector: number) => void): void {
+  f.get("c").set("cRow");
+  for (let r = 0; r < MR; r++) {
+    for (let v = 0; v < VECTORS_PER_ROW; v++) visit(r, v);
+    if (r < MR - 1) f.increment("cRow", () => f.get("ldc"));
+  }
+}
+
+/** copyTile(src, srcStride, dst, dstStride, rows, cols): rows × cols floats between row-major tiles. */
+function copyTile(module: ModuleBuilder): void {
+  const f = module.function("copyTile", i32Params("src", "srcStride", "dst", "dstStride", "rows", "cols"));
+  f.local("offset", "i32").local("rowBytes", "i32");
+  f.get("cols").i32(FLOAT_BYTES).op("i32.mul").set("rowBytes");
+  f.doWhile(
+    () => {
+      f.i32(0).set("offset");
+      f.doWhile(
+        () => {
+          f.get("dst").get("offset").op("i32.add");
+          f.get("src").get("offset").op("i32.add").op("f32.load", 0);
+          f.op("f32.store", 0);
+          f.increment("offset", () => f.i32(FLOAT_BYTES));
+        },
+        () => f.get("offset").get("rowBytes").op("i32.lt_u"),
+      );
+      f.increment("src", () => f.get("srcStride"));
+      f.increment("dst", () => f.get("dstStride"));
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows"),
+  );
+}
+
+/** edgeTile(a, aRowStride, aKStride, b, c, ldc, kc, loadC, rows, cols): the micro-kernel on the scratch tile. */
+function edgeTile(module: ModuleBuilder): void {
+  const f = module.function("edgeTile", i32Params("a", "aRowStride", "aKStride", "b", "c", "ldc", "kc", "loadC", "rows", "cols"));
+  f.get("loadC").op("if");
+  f.get("c").get("ldc").i32(TILE_ADDRESS).i32(PANEL_ROW_BYTES).get("rows").get("cols").call("copyTile");
+  f.op("end");
+  f.get("a").get("aRowStride").get("aKStride").get("b").i32(TILE_ADDRESS).i32(PANEL_ROW_BYTES).get("kc").get("loadC").call("microKernel");
+  f.i32(TILE_ADDRESS).i32(PANEL_ROW_BYTES).get("c").get("ldc").get("rows").get("cols").call("copyTile");
+}
+
+/** gemm: for each KC slice of k, each MC block of rows, each NR panel of B, the tiles of the block. */
+function blockedGemm(module: ModuleBuilder): void {
+  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aRowStride", "aKStride", "packedB", "c", "accumulate"), [], true);
+  for (const local of ["ldc", "k0", "kc", "loadC", "i1", "blockEnd", "j0", "cols", "panel", "i0", "rows", "aTile", "cTile"]) f.local(local, "i32");
+  f.get("n").i32(FLOAT_BYTES).op("i32.mul").set("ldc");
+  f.i32(0).set("k0");
+  f.doWhile(
+    () => {
+      f.setMinUnsigned("kc", () => f.i32(KC), () => f.get("k").get("k0").op("i32.sub"));
+      f.get("accumulate").get("k0").op("i32.or").set("loadC"); // later slices add to what earlier ones stored
+      f.i32(0).set("i1");
+      f.doWhile(() => rowBlock(f), () => f.get("i1").get("m").op("i32.lt_u"));
+      f.increment("k0", () => f.i32(KC));
+    },
+    () => f.get("k0").get("k").op("i32.lt_u"),
+  );
+}
+
+function rowBlock(f: FunctionBuilder): void {
+  f.setMinUnsigned("blockEnd", () => f.get("i1").i32(MC).op("i32.add"), () => f.get("m"));
+  f.i32(0).set("j0");
+  f.doWhile(
+    () => {
+      f.setMinUnsigned("cols", () => f.i32(NR), () => f.get("n").get("j0").op("i32.sub"));
+      // panel j0/NR is k rows of NR floats, so it starts j0·k floats in; the slice starts at its row k0
+      f.get("packedB").get("j0").get("k").op("i32.mul").get("k0").i32(NR).op("i32.mul").op("i32.add").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("panel");
+      f.get("i1").set("i0");
+      f.doWhile(() => tile(f), () => f.get("i0").get("blockEnd").op("i32.lt_u"));
+      f.increment("j0", () => f.i32(NR));
+    },
+    () => f.get("j0").get("n").op("i32.lt_u"),
+  );
+  f.get("blockEnd").set("i1");
+}
+
+function tile(f: FunctionBuilder): void {
+  f.setMinUnsigned("rows", () => f.i32(MR), () => f.get("blockEnd").get("i0").op("i32.sub"));
+  f.get("a").get("i0").get("aRowStride").op("i32.mul").op("i32.add").get("k0").get("aKStride").op("i32.mul").op("i32.add").set("aTile");
+  f.get("c").get("i0").get("n").op("i32.mul").get("j0").op("i32.add").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("cTile");
+  const kernelArguments = (): void => void f.get("aTile").get("aRowStride").get("aKStride").get("panel").get("cTile").get("ldc").get("kc").get("loadC");
+  f.get("rows").i32(MR).op("i32.eq").get("cols").i32(NR).op("i32.eq").op("i32.and").op("if");
+  kernelArguments();
+  f.call("microKernel");
+  f.op("else");
+  kernelArguments();
+  f.get("rows").get("cols").call("edgeTile");
+  f.op("end");
+  f.increment("i0", () => f.i32(MR));
+}
+
+/** The module's bytes. Its memory starts at one page; the host grows it. */
+export function simdKernelModule(): Uint8Array {
+  const module = new ModuleBuilder(1);
+  microKernel(module);
+  copyTile(module);
+  edgeTile(module);
+  packB(module);
+  blockedGemm(module);
+  return module.encode();
+}
+
+export interface SimdKernelExports {
+  readonly memory: GrowableMemory;
+  packB(b: number, bKStride: number, bJStride: number, n: number, k: number, packed: number): void;
+  gemm(m: number, n: number, k: number, a: number, aRowStride: number, aKStride: number, packedB: number, c: number, accumulate: number): void;
+}

@@ -1,0 +1,254 @@
+// A small WebAssembly assembler: instructions by their text-format names (as `wasm-objdump -d` prints
+// them), LEB128 immediates, and the few module sections a compute kernel needs: types, functions,
+// one memory of its own (exported, so the host can grow it and see it), exports and code.
+
+export type ValueType = "i32" | "f32" | "v128";
+
+const VALUE_TYPE_CODE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+
+export function unsignedLeb128(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value >>> 0;
+  do {
+    const low = rest & 0x7f;
+    rest >>>= 7;
+    bytes.push(rest === 0 ? low : low | 0x80);
+  } while (rest !== 0);
+  return bytes;
+}
+
+export function signedLeb128(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value | 0;
+  for (;;) {
+    const low = rest & 0x7f;
+    rest >>= 7;
+    const done = (rest === 0 && (low & 0x40) === 0) || (rest === -1 && (low & 0x40) !== 0);
+    bytes.push(done ? low : low | 0x80);
+    if (done) return bytes;
+  }
+}
+
+/** What follows an opcode: nothing, a LEB128 index or depth, a memory offset, an i32 constant, a block type. */
+type Immediate = "none" | "index" | "memory" | "i32" | "block";
+
+interface Instruction {
+  readonly opcode: readonly number[];
+  readonly immediate: Immediate;
+  /** log2 of the natural alignment, for loads and stores. */
+  readonly alignment?: number;
+}
+
+const simd = (index: number): number[] => [0xfd, ...unsignedLeb128(index)];
+const plain = (opcode: number): Instruction => ({ opcode: [opcode], immediate: "none" });
+const withIndex = (opcode: number): Instruction => ({ opcode: [opcode], immediate: "index" });
+const memory = (opcode: number[], alignment: number): Instruction => ({ opcode, immediate: "memory", alignment });
+
+const INSTRUCTIONS = {
+  loop: { opcode: [0x03], immediate: "block" },
+  if: { opcode: [0x04], immediate: "block" },
+  else: plain(0x05),
+  end: plain(0x0b),
+  br_if: withIndex(0x0d),
+  call: withIndex(0x10),
+  select: plain(0x1b),
+  "local.get": withIndex(0x20),
+  "local.set": withIndex(0x21),
+  "local.tee": withIndex(0x22),
+  "f32.load": memory([0x2a], 2),
+  "i32.store": memory([0x36], 2),
+  "f32.store": memory([0x38], 2),
+  "i32.const": { opcode: [0x41], immediate: "i32" },
+  "i32.eq": plain(0x46),
+  "i32.ne": plain(0x47),
+  "i32.lt_u": plain(0x49),
+  "i32.add": plain(0x6a),
+  "i32.sub": plain(0x6b),
+  "i32.mul": plain(0x6c),
+  "i32.and": plain(0x71),
+  "i32.or": plain(0x72),
+  "v128.load": memory(simd(0x00), 4),
+  "v128.load32_splat": memory(simd(0x09), 2),
+  "v128.store": memory(simd(0x0b), 4),
+  "f32x4.add": { opcode: simd(0xe4), immediate: "none" },
+  "f32x4.mul": { opcode: simd(0xe6), immediate: "none" },
+} satisfies Record<string, Instruction>;
+
+export type InstructionName = keyof typeof INSTRUCTIONS;
+
+const EMPTY_BLOCK_TYPE = 0x40;
+
+function encodeInstruction(name: InstructionName, immediate: number | undefined): number[] {
+  const instruction: Instruction = INSTRUCTIONS[name];
+  const needsImmediate = instruction.immediate !== "none" && instruction.immediate !== "block";
+  if (needsImmediate !== (immediate !== undefined)) throw new Error(`wasm-assembler: ${name} ${needsImmediate ? "needs" : "takes no"} immediate`);
+  const value = immediate ?? 0;
+  switch (instruction.immediate) {
+    case "none":
+      return [...instruction.opcode];
+    case "block":
+      return [...instruction.opcode, EMPTY_BLOCK_TYPE];
+    case "index":
+      return [...instruction.opcode, ...unsignedLeb128(value)];
+    case "i32":
+      return [...instruction.opcode, ...signedLeb128(value)];
+    case "memory":
+      return [...instruction.opcode, ...unsignedLeb128(instruction.alignment ?? 0), ...unsignedLeb128(value)];
+  }
+}
+
+type NamedTypes = readonly (readonly [string, ValueType])[];
+
+/** Parameters that are all i32 (addresses, strides, counts), by name. */
+export const i32Params = (...names: string[]): NamedTypes => names.map((name) => [name, "i32"] as const);
+
+/** One function's body, written instruction by instruction; locals and callees are named. */
+export class FunctionBuilder {
+  private readonly localIndex = new Map<string, number>();
+  private readonly localTypes: ValueType[] = [];
+  private readonly body: number[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly params: NamedTypes,
+    readonly results: readonly ValueType[],
+    private readonly functionIndex: (name: string) => number,
+  ) {
+    for (const [local] of params) this.localIndex.set(local, this.localIndex.size);
+  }
+
+  local(name: string, type: ValueType): this {
+    if (this.localIndex.has(name)) throw new Error(`wasm-assembler: ${this.name} declares ${name} twice`);
+    this.localIndex.set(name, this.localIndex.size);
+    this.localTypes.push(type);
+    return this;
+  }
+
+  /** Appends one instruction; loads and stores take their offset (alignment is the natural one). */
+  op(name: InstructionName, immediate?: number): this {
+    this.body.push(...encodeInstruction(name, immediate));
+    return this;
+  }
+
+  get(local: string): this {
+    return this.op("local.get", this.indexOf(local));
+  }
+
+  set(local: string): this {
+    return this.op("local.set", this.indexOf(local));
+  }
+
+  tee(local: string): this {
+    return this.op("local.tee", this.indexOf(local));
+  }
+
+  i32(value: number): this {
+    return this.op("i32.const", value);
+  }
+
+  call(callee: string): this {
+    return this.op("call", this.functionIndex(callee));
+  }
+
+  /** do { body } while (condition): a loop whose body runs at least once. */
+  doWhile(body: () => void, condition: () => void): this {
+    this.op("loop");
+    body();
+    condition();
+    return this.op("br_if", 0).op("end");
+  }
+
+  /** local += by. */
+  increment(local: string, by: () => void): this {
+    this.get(local);
+    by();
+    return this.op("i32.add").set(local);
+  }
+
+  /** target = min(x, y), unsigned; x and y are pushed twice, so they should be cheap. */
+  setMinUnsigned(target: string, x: () => void, y: () => void): this {
+    x();
+    y();
+    x();
+    y();
+    return this.op("i32.lt_u").op("select").set(target);
+  }
+
+  /** The code section entry: locals grouped by type, the body, the final `end`. */
+  encode(): number[] {
+    const groups: [number, ValueType][] = [];
+    for (const type of this.localTypes) {
+      const last = groups[groups.length - 1];
+      if (last && last[1] === type) last[0]++;
+      else groups.push([1, type]);
+    }
+    const locals = groups.flatMap(([count, type]) => [...unsignedLeb128(count), VALUE_TYPE_CODE[type]]);
+    const entry = [...unsignedLeb128(groups.length), ...locals, ...this.body, ...encodeInstruction("end", undefined)];
+    return [...unsignedLeb128(entry.length), ...entry];
+  }
+
+  private indexOf(local: string): number {
+    const index = this.localIndex.get(local);
+    if (index === undefined) throw new Error(`wasm-assembler: ${this.name} has no local ${local}`);
+    return index;
+  }
+}
+
+const SECTION = { type: 1, function: 3, memory: 5, export: 7, code: 10 } as const;
+const EXPORT_KIND = { function: 0, memory: 2 } as const;
+const FUNCTION_TYPE = 0x60;
+
+function vector(items: readonly number[][]): number[] {
+  return [...unsignedLeb128(items.length), ...items.flat()];
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...unsignedLeb128(content.length), ...content];
+}
+
+function utf8Name(name: string): number[] {
+  const bytes = [...new TextEncoder().encode(name)];
+  return [...unsignedLeb128(bytes.length), ...bytes];
+}
+
+/** A module with one memory (exported as "memory") and functions that may call those defined before them. */
+export class ModuleBuilder {
+  private readonly functions: FunctionBuilder[] = [];
+  private readonly exported = new Set<string>();
+
+  constructor(private readonly initialMemoryPages: number) {}
+
+  function(name: string, params: NamedTypes, results: readonly ValueType[] = [], exported = false): FunctionBuilder {
+    const f = new FunctionBuilder(name, params, results, (callee) => this.indexOf(callee));
+    this.functions.push(f);
+    if (exported) this.exported.add(name);
+    return f;
+  }
+
+  encode(): Uint8Array {
+    const types = this.functions.map((f) => [
+      FUNCTION_TYPE,
+      ...vector(f.params.map(([, type]) => [VALUE_TYPE_CODE[type]])),
+      ...vector(f.results.map((type) => [VALUE_TYPE_CODE[type]])),
+    ]);
+    const exports = [
+      [...utf8Name("memory"), EXPORT_KIND.memory, 0],
+      ...[...this.exported].map((name) => [...utf8Name(name), EXPORT_KIND.function, ...unsignedLeb128(this.indexOf(name))]),
+    ];
+    return new Uint8Array([
+      ...[0x00, 0x61, 0x73, 0x6d], // "\0asm"
+      ...[0x01, 0x00, 0x00, 0x00], // version 1
+      ...section(SECTION.type, vector(types)),
+      ...section(SECTION.function, vector(this.functions.map((_, index) => unsignedLeb128(index)))),
+      ...section(SECTION.memory, vector([[0x00, ...unsignedLeb128(this.initialMemoryPages)]])),
+      ...section(SECTION.export, vector(exports)),
+      ...section(SECTION.code, [...unsignedLeb128(this.functions.length), ...this.functions.flatMap((f) => f.encode())]),
+    ]);
+  }
+
+  private indexOf(name: string): number {
+    const index = this.functions.findIndex((f) => f.name === name);
+    if (index === -1) throw new Error(`wasm-assembler: no function ${name}`);
+    return index;
+  }
+}

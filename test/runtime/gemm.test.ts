@@ -1,0 +1,237 @@
+import { describe, expect, it } from "vitest";
+import { gemm } from "../../runtime/gemm/gemm";
+import { jsGemm, type Gemm } from "../../runtime/gemm/js-gemm";
+import { SimdGemm } from "../../runtime/gemm/simd-gemm";
+import { simdKernelModule } from "../../runtime/gemm/simd-kernel";
+import { hostWasm } from "../../runtime/gemm/wasm-api";
+import { signedLeb128, unsignedLeb128 } from "../../runtime/gemm/wasm-assembler";
+import { Random } from "../../runtime/random";
+
+interface Problem {
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly accumulate: boolean;
+}
+
+interface Operands {
+  readonly a: Float32Array;
+  readonly b: Float32Array;
+  /** C before the call: what accumulate adds to. */
+  readonly c: Float32Array;
+}
+
+const UNIT_ROUNDOFF_TIMES_2 = 2 ** -23;
+const ODD_SIZES = [1, 3, 5, 7, 9, 17, 33];
+const TRANSPOSES = [
+  [false, false],
+  [true, false],
+  [false, true],
+  [true, true],
+] as const;
+const MLP_SHAPES: readonly Omit<Problem, "accumulate">[] = [
+  { m: 128, n: 256, k: 784, transA: false, transB: false },
+  { m: 128, n: 128, k: 256, transA: false, transB: false },
+  { m: 128, n: 10, k: 128, transA: false, transB: false },
+  { m: 784, n: 256, k: 128, transA: true, transB: false },
+  { m: 256, n: 128, k: 128, transA: true, transB: false },
+  { m: 128, n: 10, k: 128, transA: true, transB: false },
+  { m: 128, n: 128, k: 10, transA: false, transB: true },
+  { m: 128, n: 256, k: 128, transA: false, transB: true },
+];
+
+const describeProblem = (p: Problem): string =>
+  `${p.m}×${p.n}×${p.k}${p.transA ? " Aᵀ" : ""}${p.transB ? " Bᵀ" : ""}${p.accumulate ? " accumulate" : ""}`;
+
+function randomFloats(random: Random, count: number): Float32Array {
+  return Float32Array.from({ length: count }, () => random.uniform() * 2 - 1);
+}
+
+function randomOperands(random: Random, { m, n, k }: Problem): Operands {
+  return { a: randomFloats(random, m * k), b: randomFloats(random, k * n), c: randomFloats(random, m * n) };
+}
+
+/**
+ * The product in float64, and for each element the bound on a float32 result's error: summing k
+ * products (and C, when accumulating) in float32 errs by at most γ(k+1)·(Σ|a·b| + |c|), where
+ * γ(j) ≈ j·2^-24; the bound allowed is twice that.
+ */
+function reference(p: Problem, { a, b, c }: Operands): { product: Float64Array; bound: Float64Array } {
+  const { m, n, k, transA, transB, accumulate } = p;
+  const product = new Float64Array(m * n);
+  const bound = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = accumulate ? c[i * n + j]! : 0;
+      let magnitude = Math.abs(sum);
+      for (let p = 0; p < k; p++) {
+        const term = a[transA ? p * m + i : i * k + p]! * b[transB ? j * k + p : p * n + j]!;
+        sum += term;
+        magnitude += Math.abs(term);
+      }
+      product[i * n + j] = sum;
+      bound[i * n + j] = (k + (accumulate ? 1 : 0)) * UNIT_ROUNDOFF_TIMES_2 * magnitude;
+    }
+  }
+  return { product, bound };
+}
+
+function expectNear(actual: Float32Array, p: Problem, operands: Operands): void {
+  const { product, bound } = reference(p, operands);
+  for (let e = 0; e < product.length; e++) {
+    const error = Math.abs(actual[e]! - product[e]!);
+    if (!(error <= bound[e]!)) {
+      throw new Error(`${describeProblem(p)}: C[${Math.floor(e / p.n)}, ${e % p.n}] = ${actual[e]}, expected ${product[e]} within ${bound[e]}`);
+    }
+  }
+}
+
+/** Runs gemm on fresh copies of the operands and returns C after the call. */
+function run(implementation: Gemm, p: Problem, operands: Operands): Float32Array {
+  const c = operands.c.slice();
+  implementation(p.m, p.n, p.k, operands.a, p.transA, operands.b, p.transB, c, p.accumulate);
+  return c;
+}
+
+function checkProblem(implementation: Gemm, random: Random, p: Problem): void {
+  const operands = randomOperands(random, p);
+  expectNear(run(implementation, p, operands), p, operands);
+}
+
+/** `values` inside a larger array, starting at an offset that is not a multiple of 4 floats, with sentinels around. */
+function embedded(values: Float32Array, before: number, after: number): { view: Float32Array; whole: Float32Array } {
+  const whole = new Float32Array(before + values.length + after).fill(-7.25);
+  whole.set(values, before);
+  return { view: whole.subarray(before, before + values.length), whole };
+}
+
+const implementations: readonly (readonly [string, Gemm])[] = [
+  ["gemm (WebAssembly SIMD)", gemm],
+  ["jsGemm (the fallback)", jsGemm],
+];
+
+it("runs on WebAssembly SIMD in this Node", () => {
+  expect(SimdGemm.create()).not.toBeNull();
+});
+
+describe.each(implementations)("%s", (_, implementation) => {
+  it.each(TRANSPOSES)("is right for every combination of odd sizes, transA %s, transB %s, with and without accumulate", (transA, transB) => {
+    const random = new Random(1);
+    for (const m of ODD_SIZES) {
+      for (const n of ODD_SIZES) {
+        for (const k of ODD_SIZES) {
+          for (const accumulate of [false, true]) checkProblem(implementation, random, { m, n, k, transA, transB, accumulate });
+        }
+      }
+    }
+  });
+
+  it.each(TRANSPOSES)("is right past the blocking (k > 256 in slices, m > 64 in blocks, several panels), transA %s, transB %s", (transA, transB) => {
+    const random = new Random(2);
+    for (const [m, n, k] of [
+      [67, 41, 257],
+      [130, 9, 600],
+      [5, 250, 513],
+      [64, 16, 256],
+    ] as const) {
+      for (const accumulate of [false, true]) checkProblem(implementation, random, { m, n, k, transA, transB, accumulate });
+    }
+  });
+
+  it.each(MLP_SHAPES)("is right on the MLP shape %o", (shape) => {
+    const random = new Random(3);
+    checkProblem(implementation, random, { ...shape, accumulate: false });
+    checkProblem(implementation, random, { ...shape, accumulate: true });
+  });
+
+  it("reads and writes subarray views at any offset, and leaves C outside its m×n region untouched", () => {
+    const random = new Random(4);
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const accumulate of [false, true]) {
+        const p: Problem = { m: 13, n: 11, k: 19, transA, transB, accumulate };
+        const operands = randomOperands(random, p);
+        const a = embedded(operands.a, 3, 5);
+        const b = embedded(operands.b, 1, 0);
+        const c = embedded(operands.c, 7, 9);
+        // views longer than the operands: gemm must use only their first m·k, k·n and m·n floats
+        const longA = a.whole.subarray(3);
+        const longC = c.whole.subarray(7);
+        implementation(p.m, p.n, p.k, longA, transA, b.view, transB, longC, accumulate);
+        expectNear(c.view, p, operands);
+        expect([...c.whole.subarray(0, 7), ...c.whole.subarray(7 + p.m * p.n)]).toEqual(new Array(7 + 9).fill(-7.25));
+        expect(a.view).toEqual(operands.a);
+        expect(b.view).toEqual(operands.b);
+      }
+    }
+  });
+
+  it("is right after a bigger problem and then a smaller one (the scratch memory is reused)", () => {
+    const random = new Random(5);
+    for (const [m, n, k] of [
+      [200, 300, 400],
+      [3, 5, 7],
+      [33, 17, 300],
+      [1, 1, 1],
+      [130, 9, 600],
+    ] as const) {
+      checkProblem(implementation, random, { m, n, k, transA: false, transB: true, accumulate: true });
+      checkProblem(implementation, random, { m, n, k, transA: true, transB: false, accumulate: false });
+    }
+  });
+
+  it("is deterministic: the same inputs give bit-identical outputs, whatever ran before", () => {
+    const random = new Random(6);
+    const small: Problem = { m: 9, n: 13, k: 300, transA: true, transB: true, accumulate: true };
+    const operands = randomOperands(random, small);
+    const first = run(implementation, small, operands);
+    const big: Problem = { m: 150, n: 70, k: 40, transA: false, transB: false, accumulate: false };
+    run(implementation, big, randomOperands(random, big));
+    expect(new Uint32Array(run(implementation, small, operands).buffer)).toEqual(new Uint32Array(first.buffer));
+  });
+});
+
+describe("gemm", () => {
+  it("rejects sizes below 1 and arrays too short for their operand", () => {
+    const [a, b, c] = [new Float32Array(6), new Float32Array(12), new Float32Array(8)];
+    expect(() => gemm(0, 4, 3, a, false, b, false, c, false)).toThrow("gemm: m must be a positive integer, got 0");
+    expect(() => gemm(2, 4, 3, a.subarray(1), false, b, false, c, false)).toThrow("gemm: A holds 5 floats, needs 6");
+    expect(() => gemm(2, 4, 3, a, false, b, false, c.subarray(0, 7), false)).toThrow("gemm: C holds 7 floats, needs 8");
+  });
+});
+
+describe("SimdGemm.create", () => {
+  it("gives null (so gemm falls back to JavaScript) without WebAssembly, or when the host rejects SIMD", () => {
+    expect(SimdGemm.create(null)).toBeNull();
+    const host = hostWasm()!;
+    expect(SimdGemm.create({ validate: () => false, Module: host.Module, Instance: host.Instance })).toBeNull();
+    const forbidden = class {
+      constructor() {
+        throw new Error("Wasm code generation disallowed by embedder");
+      }
+    };
+    expect(SimdGemm.create({ validate: () => true, Module: forbidden, Instance: host.Instance })).toBeNull();
+  });
+});
+
+describe("the wasm assembler", () => {
+  it("encodes LEB128 as the WebAssembly spec's examples", () => {
+    expect(unsignedLeb128(0)).toEqual([0x00]);
+    expect(unsignedLeb128(127)).toEqual([0x7f]);
+    expect(unsignedLeb128(128)).toEqual([0x80, 0x01]);
+    expect(unsignedLeb128(624485)).toEqual([0xe5, 0x8e, 0x26]);
+    expect(signedLeb128(63)).toEqual([0x3f]);
+    expect(signedLeb128(64)).toEqual([0xc0, 0x00]);
+    expect(signedLeb128(-1)).toEqual([0x7f]);
+    expect(signedLeb128(-64)).toEqual([0x40]);
+    expect(signedLeb128(-65)).toEqual([0xbf, 0x7f]);
+    expect(signedLeb128(-123456)).toEqual([0xc0, 0xbb, 0x78]);
+  });
+
+  it("builds a module the host validates, small enough for a browser to compile synchronously on its main thread (4 KB)", () => {
+    const bytes = simdKernelModule();
+    expect(hostWasm()!.validate(bytes)).toBe(true);
+    expect(bytes.length).toBeLessThan(4096);
+  });
+});
