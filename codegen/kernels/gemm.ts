@@ -3,6 +3,8 @@
 // The same emitter serves the forward product Y = X·W, the input gradient dX = dY·Wᵀ and the
 // weight gradient dW = Xᵀ·dY: only the strides differ, so no transposed copy is ever made.
 
+import { runtimeGemm } from "./runtime-gemm";
+
 /** A strided view: element (row, col) is at buf[row * rowStride + col * colStride]. */
 export interface View {
   readonly buf: string;
@@ -137,6 +139,8 @@ function tinyRows(g: Gemm & { k: number }): string[] {
 
 /** Emits C = A·B (or C += A·B) as loops over blocks of rows and columns. */
 export function emitGemm(g: Gemm): string[] {
+  const call = runtimeGemm(g);
+  if (call) return call;
   const i = `${g.prefix ?? ""}i`;
   if (typeof g.k === "number" && g.k <= TINY && g.n <= TINY && typeof g.m === "string") return tinyRows(g as Gemm & { k: number });
   if (typeof g.m === "number") {

@@ -38,12 +38,14 @@ interface Case {
   readonly kernels: Kernels;
   readonly batch: number;
   readonly seed: number;
+  /** Multiplies the random weights: wide layers need small ones, or their activations saturate and the gradients drown in rounding. */
+  readonly weightScale?: number;
 }
 
 /** Runs both implementations on the same float32-representable data and returns the worst errors. */
-function compare({ ir, kernels, batch, seed }: Case): Record<string, number> {
+function compare({ ir, kernels, batch, seed, weightScale = 1 }: Case): Record<string, number> {
   // Round the data to float32 first, so both sides see exactly the same numbers.
-  const params = new Map([...randomParams(ir, seed)].map(([k, v]) => [k, f64(Float32Array.from(v))]));
+  const params = new Map([...randomParams(ir, seed)].map(([k, v]) => [k, f64(Float32Array.from(v, (w) => w * weightScale))]));
   // Sparse inputs get mostly zeros (the interpreter reads them as dense rows; the kernels as CSR).
   const inputs = randomInputs(ir, batch, seed + 1, 5).map((a, i) =>
     a instanceof Int32Array ? a : f64(Float32Array.from(a, (v, k) => (ir.inputs[i]!.sparse && (k * 7 + seed) % 10 < 7 ? 0 : v))),
@@ -131,6 +133,27 @@ describe("generated kernels agree with the float64 interpreter", () => {
     for (const [i, m] of models.entries()) {
       for (const batch of [1, 6]) {
         const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed: 3 + i }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+  });
+
+  it("large layers, whose products go to the runtime's WebAssembly gemm: forward with fused epilogue, both gradients, accumulation", () => {
+    const x = input([300]);
+    const hidden = dense(128, "relu")(x);
+    const shared = dense(128, "tanh");
+    const twice = shared(shared(hidden));
+    const branches = concatenate(dense(130, "sigmoid")(twice), dense(140)(hidden));
+    const models = [
+      sequential(input([784]), dense(64, "relu"), dropout(0.25), dense(256, "sigmoid"), dense(10, "softmax")).compile({ loss: "categoricalCrossentropy", optimizer: "adam" }),
+      model({ inputs: [x], outputs: dense(3, "softmax")(branches) }).compile({ loss: "categoricalCrossentropy" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      const kernels = compileKernels(m.ir);
+      const calls = [...kernels.plan.train, ...kernels.plan.backward].flatMap((s) => s.body).filter((line) => line.startsWith("gemm(")).length;
+      expect(calls, `model ${i}: products handed to gemm`).toBeGreaterThanOrEqual(i === 0 ? 5 : 12);
+      for (const batch of [1, 7]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 11 + i, weightScale: 0.05 }));
         expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
       }
     }

@@ -4,12 +4,18 @@
 import type { GraphIR } from "../../dsl/ir";
 import { createBuffersBody, hoistBuffers, planModel } from "../../codegen/emit-module";
 import type { KernelBuffers, Kernels, UniformSource } from "../../runtime/kernels";
+import { gemm } from "../../runtime/gemm/gemm";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
+/** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
+function withHelpers(body: readonly string[]): unknown {
+  return new Function("gemm", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm);
+}
+
 export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {
   const plan = planModel(ir);
-  const compile = (body: readonly string[]) => new Function("bufs", "batch", hoistBuffers(body, plan.buffers).join("\n")) as StepFn;
+  const compile = (body: readonly string[]) => withHelpers(hoistBuffers(body, plan.buffers)) as StepFn;
   const sequence = (steps: readonly { body: readonly string[] }[]) => {
     const fns = steps.map((s) => compile(s.body));
     return (bufs: KernelBuffers, batch: number) => fns.forEach((f) => f(bufs, batch));
@@ -21,7 +27,7 @@ export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof
     createBuffers: (maxBatch: number, params: readonly Float32Array[], grads: readonly Float32Array[], rng: UniformSource) => createBuffers(maxBatch, params, grads, rng),
     forwardTrain: sequence(plan.train),
     forwardInfer: sequence(plan.infer),
-    loss: new Function("bufs", "batch", hoistBuffers(plan.lossBody, plan.buffers).join("\n")) as Kernels["loss"],
+    loss: withHelpers(hoistBuffers(plan.lossBody, plan.buffers)) as Kernels["loss"],
     backward: sequence(plan.backward),
     steps: {},
   };

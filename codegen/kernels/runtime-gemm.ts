@@ -1,0 +1,48 @@
+// Large products go to the runtime's gemm (WebAssembly SIMD): one call, then the fused epilogue
+// (bias, activation, dropout) as a loop over C. Small products stay inline, where a call and the
+// packing of operands would cost more than they save.
+
+import type { Dim, Gemm, View } from "./gemm";
+
+/** Multiply-adds per batch row (the product of the literal dimensions) from which a product goes to gemm. */
+export const RUNTIME_GEMM_MIN_WORK = 16384;
+
+/** "N" for a row-major view of rows × cols, "T" for its transpose, null for any other layout. */
+function layout(v: View, cols: Dim, rows: Dim): "N" | "T" | null {
+  if (v.colStride === 1 && v.rowStride === cols) return "N";
+  if (v.rowStride === 1 && v.colStride === rows) return "T";
+  return null;
+}
+
+function literalWork(g: Gemm): number {
+  return [g.m, g.n, g.k].filter((d): d is number => typeof d === "number").reduce((a, b) => a * b, 1);
+}
+
+/** The gemm call and its epilogue, or null when the product is small or not in a layout gemm takes. */
+export function runtimeGemm(g: Gemm): string[] | null {
+  if (literalWork(g) < RUNTIME_GEMM_MIN_WORK) return null;
+  const a = layout(g.a, g.k, g.m);
+  const b = layout(g.b, g.n, g.k);
+  if (!a || !b || layout(g.c, g.n, g.m) !== "N") return null;
+  const epilogue = g.init !== undefined || g.store !== undefined;
+  if (epilogue && g.accumulate) return null;
+  const call = `gemm(${g.m}, ${g.n}, ${g.k}, ${g.a.buf}, ${a === "T"}, ${g.b.buf}, ${b === "T"}, ${g.c.buf}, ${g.accumulate === true});`;
+  return epilogue ? [call, ...epilogueLoop(g)] : [call];
+}
+
+/** C[i, j] = store(C[i, j] + init(j)) for every element, after the product. */
+function epilogueLoop(g: Gemm): string[] {
+  const [i, j, o] = ["i", "j", "o"].map((v) => `${g.prefix ?? ""}${v}`) as [string, string, string];
+  const at = `${o} + ${j}`;
+  const start = g.init?.(j);
+  const value = `${g.c.buf}[${at}]${start !== undefined && start !== "0" ? ` + ${start}` : ""}`;
+  const store = g.store ?? ((v: string) => [`${g.c.buf}[${at}] = ${v};`]);
+  return [
+    `for (let ${i} = 0; ${i} < ${g.m}; ${i}++) {`,
+    `const ${o} = ${i} * ${g.n};`,
+    `for (let ${j} = 0; ${j} < ${g.n}; ${j}++) {`,
+    ...store(value, i, j, at),
+    "}",
+    "}",
+  ];
+}
