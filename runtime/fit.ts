@@ -102,7 +102,9 @@ export function runFit(
   const wantsLogs = verbose !== 0 || callbacks.length > 0;
 
   trainer.stopTraining = false;
-  const runner = new EpochRunner(trainer, train, order, batchSize, steps, metricNames, printer);
+  // One unshuffled batch that nothing else touches between epochs stays in the buffers from epoch to epoch.
+  const reload = steps > 1 || shuffle || validation !== null || callbacks.length > 0;
+  const runner = new EpochRunner(trainer, train, order, batchSize, steps, metricNames, printer, reload);
   for (const c of callbacks) c.onTrainBegin?.(trainer.control);
   for (let epoch = initialEpoch; epoch < epochs && !trainer.stopTraining; epoch++) {
     if (shuffle) shuffler.shuffle(order);
@@ -130,6 +132,7 @@ class EpochRunner {
   private readonly bufs: KernelBuffers;
   private lossSum = 0;
   private seen = 0;
+  private loaded = false;
   /** The running logs, for the progress bar. */
   private readonly current = () => this.logs();
 
@@ -141,6 +144,8 @@ class EpochRunner {
     private readonly steps: number,
     private readonly metricNames: readonly string[],
     private readonly printer: ProgressPrinter,
+    /** Whether each epoch loads its batches afresh; false keeps the first epoch's single batch. */
+    private readonly reload: boolean,
   ) {
     this.sums = new Float64Array(2 * metricNames.length);
     this.bufs = trainer.buffersFor(batchSize);
@@ -156,7 +161,8 @@ class EpochRunner {
     for (let step = 0; step < this.steps; step++) {
       const from = step * batchSize;
       const batch = Math.min(batchSize, data.targets.count - from);
-      trainer.load(bufs, data.inputs, data.targets, this.order, from, batch);
+      if (this.reload || !this.loaded) trainer.load(bufs, data.inputs, data.targets, this.order, from, batch);
+      this.loaded = true;
       const loss = trainer.trainStep(bufs, batch);
       if (!Number.isFinite(loss)) throw new Error(`fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; training stopped`);
       this.lossSum += loss * batch;

@@ -69,6 +69,22 @@ describe("fit", () => {
     expect(Array.from(model.getWeights()[0]!)).toEqual(seen[best]);
   });
 
+  it("one unshuffled full batch trains as trainOnBatch does, whatever validation or callbacks run on the model between epochs", () => {
+    const expected = regression(3);
+    for (let epoch = 0; epoch < 6; epoch++) expected.trainOnBatch(x, y);
+    const other = x.map(([a, b]) => [b! * 3, -a!]);
+    const runs = [
+      {},
+      { validationData: [other, y] as const },
+      { callbacks: [{ onEpochEnd: (_e: number, _l: unknown, m: { predict(data: number[][]): unknown }) => void m.predict(other) }] },
+    ];
+    for (const options of runs) {
+      const model = regression(3);
+      model.fit(x, y, { epochs: 6, batchSize: 40, shuffle: false, verbose: 0, ...options });
+      expect(model.getWeights()).toEqual(expected.getWeights());
+    }
+  });
+
   it("refuses bad options before any work", () => {
     const model = regression();
     expect(() => model.fit(x, y, { epochs: 0 })).toThrow("fit: epochs must be a positive integer, got 0");
