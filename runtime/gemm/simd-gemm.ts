@@ -3,10 +3,10 @@
 
 import type { Gemm } from "./js-gemm";
 import { clearSlackAfterA, copyIn, ScratchLayout } from "./pack";
-import { ScratchMemory } from "./scratch-memory";
+import { ScratchMemory } from "../wasm/scratch-memory";
 import { simdKernelModule, type SimdKernelExports } from "./simd-kernel";
 import { FLOAT_BYTES } from "./tile";
-import { hostWasm, type WasmApi } from "./wasm-api";
+import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 
 export class SimdGemm {
   private readonly memory: ScratchMemory;

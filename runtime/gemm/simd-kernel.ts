@@ -12,9 +12,9 @@
 // Whatever the blocking, each element of C is summed in float32 in the order p = 0, 1, …, k - 1
 // (slices hand their sums on through C exactly), so results are reproducible to the bit.
 
-import { i32Params, ModuleBuilder, type FunctionBuilder } from "./wasm-assembler";
+import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
 import { packB } from "./simd-pack";
-import type { GrowableMemory } from "./scratch-memory";
+import type { GrowableMemory } from "../wasm/scratch-memory";
 import { FLOAT_BYTES, MR, NR, PANEL_ROW_BYTES, TILE_ADDRESS, VECTORS_PER_ROW, VECTOR_BYTES } from "./tile";
 
 const KC = 256;

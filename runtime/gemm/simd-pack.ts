@@ -2,7 +2,7 @@
 // rows of NR floats, the last one zero-padded. B is read in place (element (p, j) at
 // b + p·bKStride + j·bJStride bytes), so the same function packs B and a transposed B.
 
-import { i32Params, type FunctionBuilder, type ModuleBuilder } from "./wasm-assembler";
+import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
 import { FLOAT_BYTES, NR, PANEL_ROW_BYTES, VECTORS_PER_ROW, VECTOR_BYTES } from "./tile";
 
 /** packB(b, bKStride, bJStride, n, k, packed) */

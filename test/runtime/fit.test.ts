@@ -74,13 +74,13 @@ describe("fit", () => {
     for (let epoch = 0; epoch < 6; epoch++) expected.trainOnBatch(x, y);
     const other = x.map(([a, b]) => [b! * 3, -a!]);
     const runs = [
-      {},
-      { validationData: [other, y] as const },
-      { callbacks: [{ onEpochEnd: (_e: number, _l: unknown, m: { predict(data: number[][]): unknown }) => void m.predict(other) }] },
+      () => ({}),
+      () => ({ validationData: [other, y] as const }),
+      (model: ReturnType<typeof regression>) => ({ callbacks: [{ onEpochEnd: () => void model.predict(other) }] }),
     ];
     for (const options of runs) {
       const model = regression(3);
-      model.fit(x, y, { epochs: 6, batchSize: 40, shuffle: false, verbose: 0, ...options });
+      model.fit(x, y, { epochs: 6, batchSize: 40, shuffle: false, verbose: 0, ...options(model) });
       expect(model.getWeights()).toEqual(expected.getWeights());
     }
   });

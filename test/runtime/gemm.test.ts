@@ -3,8 +3,8 @@ import { gemm } from "../../runtime/gemm/gemm";
 import { jsGemm, type Gemm } from "../../runtime/gemm/js-gemm";
 import { SimdGemm } from "../../runtime/gemm/simd-gemm";
 import { simdKernelModule } from "../../runtime/gemm/simd-kernel";
-import { hostWasm } from "../../runtime/gemm/wasm-api";
-import { signedLeb128, unsignedLeb128 } from "../../runtime/gemm/wasm-assembler";
+import { hostWasm } from "../../runtime/wasm/wasm-api";
+import { signedLeb128, unsignedLeb128 } from "../../runtime/wasm/wasm-assembler";
 import { Random } from "../../runtime/random";
 
 interface Problem {

@@ -1,4 +1,4 @@
-// The part of the WebAssembly JS API that gemm uses, typed here because the project's `lib` has no DOM.
+// The part of the WebAssembly JS API that the runtime uses, typed here because the project's `lib` has no DOM.
 
 export interface WasmModule {
   readonly __brand?: "WebAssembly.Module";
