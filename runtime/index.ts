@@ -14,3 +14,4 @@ export { progressLine, epochLine, formatValue, type ProgressState } from "./prog
 export { writeFileAtomic, readFileBytes } from "./files";
 export { TYPEGRAD_VERSION } from "./version";
 export { gemm } from "./gemm/gemm";
+export { sigmoidInPlace } from "./activations/sigmoid";

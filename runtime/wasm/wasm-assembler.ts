@@ -29,8 +29,8 @@ export function signedLeb128(value: number): number[] {
   }
 }
 
-/** What follows an opcode: nothing, a LEB128 index or depth, a memory offset, an i32 constant, a block type. */
-type Immediate = "none" | "index" | "memory" | "i32" | "block";
+/** What follows an opcode: nothing, a LEB128 index or depth, a memory offset, an i32 or f32 constant, a block type. */
+type Immediate = "none" | "index" | "memory" | "i32" | "f32" | "block";
 
 interface Instruction {
   readonly opcode: readonly number[];
@@ -43,6 +43,7 @@ const simd = (index: number): number[] => [0xfd, ...unsignedLeb128(index)];
 const plain = (opcode: number): Instruction => ({ opcode: [opcode], immediate: "none" });
 const withIndex = (opcode: number): Instruction => ({ opcode: [opcode], immediate: "index" });
 const memory = (opcode: number[], alignment: number): Instruction => ({ opcode, immediate: "memory", alignment });
+const simdOp = (index: number): Instruction => ({ opcode: simd(index), immediate: "none" });
 
 const INSTRUCTIONS = {
   loop: { opcode: [0x03], immediate: "block" },
@@ -59,6 +60,7 @@ const INSTRUCTIONS = {
   "i32.store": memory([0x36], 2),
   "f32.store": memory([0x38], 2),
   "i32.const": { opcode: [0x41], immediate: "i32" },
+  "f32.const": { opcode: [0x43], immediate: "f32" },
   "i32.eq": plain(0x46),
   "i32.ne": plain(0x47),
   "i32.lt_u": plain(0x49),
@@ -70,13 +72,34 @@ const INSTRUCTIONS = {
   "v128.load": memory(simd(0x00), 4),
   "v128.load32_splat": memory(simd(0x09), 2),
   "v128.store": memory(simd(0x0b), 4),
-  "f32x4.add": { opcode: simd(0xe4), immediate: "none" },
-  "f32x4.mul": { opcode: simd(0xe6), immediate: "none" },
+  "i32x4.splat": simdOp(0x11),
+  "f32x4.splat": simdOp(0x13),
+  "f32x4.nearest": simdOp(0x6a),
+  "i32x4.shl": simdOp(0xab),
+  "i32x4.add": simdOp(0xae),
+  "i32x4.sub": simdOp(0xb1),
+  "f32x4.neg": simdOp(0xe1),
+  "f32x4.add": simdOp(0xe4),
+  "f32x4.sub": simdOp(0xe5),
+  "f32x4.mul": simdOp(0xe6),
+  "f32x4.div": simdOp(0xe7),
+  "f32x4.min": simdOp(0xe8),
+  "f32x4.max": simdOp(0xe9),
+  "f32x4.pmin": simdOp(0xea),
+  "f32x4.pmax": simdOp(0xeb),
+  "i32x4.trunc_sat_f32x4_s": simdOp(0xf8),
 } satisfies Record<string, Instruction>;
 
 export type InstructionName = keyof typeof INSTRUCTIONS;
 
 const EMPTY_BLOCK_TYPE = 0x40;
+
+/** The value rounded to float32, as its 4 little-endian IEEE 754 bytes. */
+function float32Bytes(value: number): number[] {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setFloat32(0, value, true);
+  return [view.getUint8(0), view.getUint8(1), view.getUint8(2), view.getUint8(3)];
+}
 
 function encodeInstruction(name: InstructionName, immediate: number | undefined): number[] {
   const instruction: Instruction = INSTRUCTIONS[name];
@@ -92,6 +115,8 @@ function encodeInstruction(name: InstructionName, immediate: number | undefined)
       return [...instruction.opcode, ...unsignedLeb128(value)];
     case "i32":
       return [...instruction.opcode, ...signedLeb128(value)];
+    case "f32":
+      return [...instruction.opcode, ...float32Bytes(value)];
     case "memory":
       return [...instruction.opcode, ...unsignedLeb128(instruction.alignment ?? 0), ...unsignedLeb128(value)];
   }
