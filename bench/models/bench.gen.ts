@@ -3,7 +3,14 @@
 // SeedBench: export "seedBench", IR hash 9b848b670ba31345.
 // XorBench: export "xorBench", IR hash 04a3f3b9372e9b7b.
 
-import { GeneratedModel, gemm, type Kernels, type ModelSpec, type UniformSource } from "typegrad/runtime";
+import {
+  GeneratedModel,
+  gemm,
+  sigmoidInPlace,
+  type Kernels,
+  type ModelSpec,
+  type UniformSource,
+} from "typegrad/runtime";
 
 /** Every array a training step touches, allocated once for the largest batch. */
 interface MlpBench_Buffers {
@@ -1085,54 +1092,17 @@ function XorBench_dense_forward(bufs: XorBench_Buffers, batch: number): void {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
-    {
-      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
-      const a = 1 / (1 + Math.exp(-z));
-      dense_out[i * 8] = a;
-    }
-
-    {
-      const z = dense_bias[1] + a0 * k0_1 + a1 * k1_1;
-      const a = 1 / (1 + Math.exp(-z));
-      dense_out[i * 8 + 1] = a;
-    }
-
-    {
-      const z = dense_bias[2] + a0 * k0_2 + a1 * k1_2;
-      const a = 1 / (1 + Math.exp(-z));
-      dense_out[i * 8 + 2] = a;
-    }
-
-    {
-      const z = dense_bias[3] + a0 * k0_3 + a1 * k1_3;
-      const a = 1 / (1 + Math.exp(-z));
-      dense_out[i * 8 + 3] = a;
-    }
-
-    {
-      const z = dense_bias[4] + a0 * k0_4 + a1 * k1_4;
-      const a = 1 / (1 + Math.exp(-z));
-      dense_out[i * 8 + 4] = a;
-    }
-
-    {
-      const z = dense_bias[5] + a0 * k0_5 + a1 * k1_5;
-      const a = 1 / (1 + Math.exp(-z));
-      dense_out[i * 8 + 5] = a;
-    }
-
-    {
-      const z = dense_bias[6] + a0 * k0_6 + a1 * k1_6;
-      const a = 1 / (1 + Math.exp(-z));
-      dense_out[i * 8 + 6] = a;
-    }
-
-    {
-      const z = dense_bias[7] + a0 * k0_7 + a1 * k1_7;
-      const a = 1 / (1 + Math.exp(-z));
-      dense_out[i * 8 + 7] = a;
-    }
+    dense_out[i * 8] = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
+    dense_out[i * 8 + 1] = dense_bias[1] + a0 * k0_1 + a1 * k1_1;
+    dense_out[i * 8 + 2] = dense_bias[2] + a0 * k0_2 + a1 * k1_2;
+    dense_out[i * 8 + 3] = dense_bias[3] + a0 * k0_3 + a1 * k1_3;
+    dense_out[i * 8 + 4] = dense_bias[4] + a0 * k0_4 + a1 * k1_4;
+    dense_out[i * 8 + 5] = dense_bias[5] + a0 * k0_5 + a1 * k1_5;
+    dense_out[i * 8 + 6] = dense_bias[6] + a0 * k0_6 + a1 * k1_6;
+    dense_out[i * 8 + 7] = dense_bias[7] + a0 * k0_7 + a1 * k1_7;
   }
+
+  sigmoidInPlace(dense_out, batch * 8);
 }
 
 /** dense_1: dense_1_out = sigmoid(dense_out · dense_1_kernel + dense_1_bias); [batch x 8] · [8 x 1] */

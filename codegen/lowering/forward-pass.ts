@@ -5,6 +5,7 @@ import type { IRNode } from "../../dsl/ir";
 import type { DenseGroup } from "../graph-analysis";
 import { activationExpr } from "../kernels/activations";
 import { emitGemm } from "../kernels/gemm";
+import { runtimeSigmoid, usesRuntimeSigmoid } from "../kernels/runtime-sigmoid";
 import {
   product,
   safeName,
@@ -45,7 +46,8 @@ export class ForwardPass {
     const actOut = this.l.value((g.activation ?? g.preActivation).id, mode);
     const dropout = mode === "train" ? g.dropout : null;
     const out = dropout ? this.l.value(dropout.id, mode) : actOut;
-    const elementwise = act !== null && act !== "softmax";
+    const vectorSigmoid = usesRuntimeSigmoid(act, n, dropout !== null);
+    const elementwise = act !== null && act !== "softmax" && !vectorSigmoid;
     const store = (
       value: string,
       _row: string,
@@ -74,6 +76,7 @@ export class ForwardPass {
           init: bias ? (col) => `${bias}[${col}]` : undefined,
           store,
         });
+    if (vectorSigmoid) body.push(runtimeSigmoid(actOut, this.l.rows(g.matmul), n));
     if (act === "softmax")
       body.push(...this.softmaxRows(actOut, actOut, this.l.rows(g.matmul), n));
     if (dropout && !elementwise)

@@ -159,6 +159,19 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
+  it("sigmoid layers of 8 units or more, which call the runtime's sigmoidInPlace (inline when dropout follows)", () => {
+    const m = sequential(input([3]), dense(8, "sigmoid"), dense(16, "sigmoid"), dropout(0.3), dense(9, "sigmoid"), dense(2, "sigmoid")).compile({ loss: "binaryCrossentropy", optimizer: "sgd" });
+    const kernels = compileKernels(m.ir);
+    const calls = (steps: readonly { body: readonly string[] }[]) => steps.flatMap((s) => s.body).filter((line) => line.startsWith("sigmoidInPlace(")).length;
+    // 8 and 9 units: the call; 16 units (dropout fused into its store) and 2 units: inline.
+    expect(calls(kernels.plan.train)).toBe(2);
+    expect(calls(kernels.plan.infer)).toBe(3);
+    for (const batch of [1, 3, 6]) {
+      const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 21 + batch }));
+      expect(error, `batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+    }
+  });
+
   it("200 random graphs: several inputs, shared layers, every loss, dropout, batches of 1-4", () => {
     let checked = 0;
     fc.assert(

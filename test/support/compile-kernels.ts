@@ -5,12 +5,13 @@ import type { GraphIR } from "../../dsl/ir";
 import { createBuffersBody, hoistBuffers, planModel } from "../../codegen/emit-module";
 import type { KernelBuffers, Kernels, UniformSource } from "../../runtime/kernels";
 import { gemm } from "../../runtime/gemm/gemm";
+import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm);
+  return new Function("gemm", "sigmoidInPlace", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace);
 }
 
 export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {
