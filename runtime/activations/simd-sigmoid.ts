@@ -11,6 +11,7 @@
 
 import type { SigmoidInPlace } from "./js-sigmoid";
 import { sigmoidKernelModule, STEP_FLOATS, type SigmoidKernelExports } from "./sigmoid-kernel";
+import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 
@@ -24,6 +25,8 @@ export class SimdSigmoid {
   private scratch: Float32Array;
   /** The floats that the last call copied out. */
   private out: Float32Array = new Float32Array(0);
+  /** Views of the first count floats of arrays longer than count (a kernel's buffer sized for a larger batch). */
+  private readonly prefixes = new PrefixViews();
 
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
   static create(wasm: WasmApi | null = hostWasm()): SimdSigmoid | null {
@@ -47,7 +50,7 @@ export class SimdSigmoid {
     if (count === 0) return;
     const floats = Math.ceil(count / FLOATS_PER_STEP) * FLOATS_PER_STEP;
     if (floats > this.scratch.length) this.grow(floats * Float32Array.BYTES_PER_ELEMENT);
-    this.scratch.set(prefix(values, count));
+    this.scratch.set(this.prefixes.of(values, count));
     this.kernel.sigmoid(0, floats);
     if (this.out.length !== count) this.out = this.memory.window(0, count);
     values.set(this.out);
@@ -58,19 +61,4 @@ export class SimdSigmoid {
     this.scratch = this.memory.floats(bytes);
     this.out = new Float32Array(0);
   }
-}
-
-// Views of the first floats of arrays longer than count (a kernel's buffer sized for a larger batch),
-// made once and kept, since the same arrays come back call after call: copying the whole array would
-// cost more than the sigmoid when the batch is small, and making a view at every call would allocate.
-// One view per array: full batches need none, so in training the one kept is the last batch's.
-const prefixes = new WeakMap<Float32Array, Float32Array>();
-
-function prefix(values: Float32Array, count: number): Float32Array {
-  if (values.length === count) return values;
-  const kept = prefixes.get(values);
-  if (kept && kept.length === count) return kept;
-  const made = values.subarray(0, count);
-  prefixes.set(values, made);
-  return made;
 }

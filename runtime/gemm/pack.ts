@@ -6,6 +6,7 @@
 // view it is copied out through can be kept from call to call.
 
 import { FLOAT_BYTES, MR, NR, TILE_ADDRESS, TILE_BYTES } from "./tile";
+import { PrefixViews } from "../wasm/prefix-views";
 
 const ALIGNMENT = 16;
 const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGNMENT) * ALIGNMENT;
@@ -28,22 +29,11 @@ export class ScratchLayout {
   }
 }
 
+const operandPrefixes = new PrefixViews();
+
 /** The first `count` floats of source, at byte address `to` of the scratch memory. */
 export function copyIn(scratch: Float32Array, to: number, source: Float32Array, count: number): void {
-  scratch.set(prefix(source, count), to / FLOAT_BYTES);
-}
-
-// Views of the operands' first floats, for operands held in longer arrays (buffers sized for the
-// largest batch, say): made once and kept, since the same arrays come back at every training step.
-const prefixes = new WeakMap<Float32Array, Float32Array>();
-
-function prefix(source: Float32Array, count: number): Float32Array {
-  if (source.length === count) return source;
-  const kept = prefixes.get(source);
-  if (kept && kept.length === count) return kept;
-  const made = source.subarray(0, count);
-  prefixes.set(source, made);
-  return made;
+  scratch.set(operandPrefixes.of(source, count), to / FLOAT_BYTES);
 }
 
 /** Zeros the slack after A, so that the rows an edge tile drops are computed on zeros, not on stale floats. */
