@@ -13,6 +13,7 @@ import type { SigmoidInPlace } from "./js-sigmoid";
 import { sigmoidKernelModule, STEP_FLOATS, type SigmoidKernelExports } from "./sigmoid-kernel";
 import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
+import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 
 // copied out of the import once: where this file is compiled to CommonJS, each use of an imported
@@ -30,14 +31,8 @@ export class SimdSigmoid {
 
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
   static create(wasm: WasmApi | null = hostWasm()): SimdSigmoid | null {
-    const bytes = sigmoidKernelModule();
-    if (!wasm || !wasm.validate(bytes)) return null;
-    try {
-      // synchronous compiling is allowed on a browser's main thread for modules under 4 KB; this one is under 600 bytes
-      return new SimdSigmoid(new wasm.Instance(new wasm.Module(bytes)).exports as SigmoidKernelExports);
-    } catch {
-      return null;
-    }
+    const kernel = instantiateKernel<SigmoidKernelExports>(sigmoidKernelModule(), wasm);
+    return kernel && new SimdSigmoid(kernel);
   }
 
   private constructor(private readonly kernel: SigmoidKernelExports) {

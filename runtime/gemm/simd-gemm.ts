@@ -6,6 +6,7 @@ import { clearSlackAfterA, copyIn, ScratchLayout } from "./pack";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { simdKernelModule, type SimdKernelExports } from "./simd-kernel";
 import { FLOAT_BYTES } from "./tile";
+import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 
 export class SimdGemm {
@@ -14,14 +15,8 @@ export class SimdGemm {
 
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
   static create(wasm: WasmApi | null = hostWasm()): SimdGemm | null {
-    const bytes = simdKernelModule();
-    if (!wasm || !wasm.validate(bytes)) return null;
-    try {
-      // synchronous compiling is allowed on a browser's main thread for modules under 4 KB; this one is about 1.2 KB
-      return new SimdGemm(new wasm.Instance(new wasm.Module(bytes)).exports as SimdKernelExports);
-    } catch {
-      return null;
-    }
+    const kernel = instantiateKernel<SimdKernelExports>(simdKernelModule(), wasm);
+    return kernel && new SimdGemm(kernel);
   }
 
   private constructor(private readonly kernel: SimdKernelExports) {

@@ -202,16 +202,9 @@ describe("gemm", () => {
 });
 
 describe("SimdGemm.create", () => {
-  it("gives null (so gemm falls back to JavaScript) without WebAssembly, or when the host rejects SIMD", () => {
+  it("gives null (so gemm falls back to JavaScript) without WebAssembly; instantiateKernel's tests cover the other refusals", () => {
     expect(SimdGemm.create(null)).toBeNull();
-    const host = hostWasm()!;
-    expect(SimdGemm.create({ validate: () => false, Module: host.Module, Instance: host.Instance })).toBeNull();
-    const forbidden = class {
-      constructor() {
-        throw new Error("Wasm code generation disallowed by embedder");
-      }
-    };
-    expect(SimdGemm.create({ validate: () => true, Module: forbidden, Instance: host.Instance })).toBeNull();
+    expect(SimdGemm.create()).not.toBeNull();
   });
 });
 

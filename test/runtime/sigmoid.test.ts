@@ -166,16 +166,9 @@ describe("sigmoidInPlace", () => {
 });
 
 describe("SimdSigmoid.create", () => {
-  it("gives null (so sigmoidInPlace falls back to JavaScript) without WebAssembly, or when the host rejects SIMD", () => {
+  it("gives null (so sigmoidInPlace falls back to JavaScript) without WebAssembly; instantiateKernel's tests cover the other refusals", () => {
     expect(SimdSigmoid.create(null)).toBeNull();
-    const host = hostWasm()!;
-    expect(SimdSigmoid.create({ validate: () => false, Module: host.Module, Instance: host.Instance })).toBeNull();
-    const forbidden = class {
-      constructor() {
-        throw new Error("Wasm code generation disallowed by embedder");
-      }
-    };
-    expect(SimdSigmoid.create({ validate: () => true, Module: forbidden, Instance: host.Instance })).toBeNull();
+    expect(SimdSigmoid.create()).not.toBeNull();
   });
 });
 

@@ -1,0 +1,18 @@
+// Instantiating one of the runtime's small WebAssembly kernels, synchronously, or null to fall back
+// to JavaScript where there is no WebAssembly, it lacks what the module uses (SIMD), or the host
+// forbids compiling (a browser's CSP).
+
+import { hostWasm, type WasmApi } from "./wasm-api";
+
+/** Synchronous compiling is allowed on a browser's main thread only for modules under 4 KB. */
+const SYNC_COMPILE_LIMIT_BYTES = 4096;
+
+export function instantiateKernel<Exports>(bytes: Uint8Array, wasm: WasmApi | null = hostWasm()): Exports | null {
+  if (bytes.length >= SYNC_COMPILE_LIMIT_BYTES) throw new Error(`wasm kernel of ${bytes.length} bytes: too big to compile synchronously in a browser`);
+  if (!wasm || !wasm.validate(bytes)) return null;
+  try {
+    return new wasm.Instance(new wasm.Module(bytes)).exports as Exports;
+  } catch {
+    return null;
+  }
+}
