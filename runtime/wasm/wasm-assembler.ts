@@ -29,8 +29,11 @@ export function signedLeb128(value: number): number[] {
   }
 }
 
-/** What follows an opcode: nothing, a LEB128 index or depth, a memory offset, an i32 or f32 constant, a block type. */
-type Immediate = "none" | "index" | "memory" | "i32" | "f32" | "block";
+/**
+ * What follows an opcode: nothing, a LEB128 index or depth, a memory offset, an i32 or f32 constant, a
+ * block type, a lane index (one byte), or 16 bytes (a v128 constant, a shuffle's lane indices).
+ */
+type Immediate = "none" | "index" | "memory" | "i32" | "f32" | "block" | "lane" | "bytes16";
 
 interface Instruction {
   readonly opcode: readonly number[];
@@ -44,6 +47,7 @@ const plain = (opcode: number): Instruction => ({ opcode: [opcode], immediate: "
 const withIndex = (opcode: number): Instruction => ({ opcode: [opcode], immediate: "index" });
 const memory = (opcode: number[], alignment: number): Instruction => ({ opcode, immediate: "memory", alignment });
 const simdOp = (index: number): Instruction => ({ opcode: simd(index), immediate: "none" });
+const laneOp = (index: number): Instruction => ({ opcode: simd(index), immediate: "lane" });
 
 const INSTRUCTIONS = {
   loop: { opcode: [0x03], immediate: "block" },
@@ -69,11 +73,19 @@ const INSTRUCTIONS = {
   "i32.mul": plain(0x6c),
   "i32.and": plain(0x71),
   "i32.or": plain(0x72),
+  "f32.add": plain(0x92),
+  "f32.div": plain(0x95),
+  "f32.convert_i32_s": plain(0xb2),
   "v128.load": memory(simd(0x00), 4),
   "v128.load32_splat": memory(simd(0x09), 2),
   "v128.store": memory(simd(0x0b), 4),
+  "v128.const": { opcode: simd(0x0c), immediate: "bytes16" },
+  "i8x16.shuffle": { opcode: simd(0x0d), immediate: "bytes16" },
   "i32x4.splat": simdOp(0x11),
   "f32x4.splat": simdOp(0x13),
+  "f32x4.extract_lane": laneOp(0x1f),
+  "f32x4.gt": simdOp(0x44),
+  "v128.and": simdOp(0x4e),
   "f32x4.nearest": simdOp(0x6a),
   "i32x4.shl": simdOp(0xab),
   "i32x4.add": simdOp(0xae),
@@ -101,10 +113,17 @@ function float32Bytes(value: number): number[] {
   return [view.getUint8(0), view.getUint8(1), view.getUint8(2), view.getUint8(3)];
 }
 
-function encodeInstruction(name: InstructionName, immediate: number | undefined): number[] {
+function encodeInstruction(name: InstructionName, immediate: number | readonly number[] | undefined): number[] {
   const instruction: Instruction = INSTRUCTIONS[name];
   const needsImmediate = instruction.immediate !== "none" && instruction.immediate !== "block";
   if (needsImmediate !== (immediate !== undefined)) throw new Error(`wasm-assembler: ${name} ${needsImmediate ? "needs" : "takes no"} immediate`);
+  if (instruction.immediate === "bytes16") {
+    if (!Array.isArray(immediate) || immediate.length !== 16 || immediate.some((b) => !(Number.isInteger(b) && b >= 0 && b < 256))) {
+      throw new Error(`wasm-assembler: ${name} needs 16 bytes`);
+    }
+    return [...instruction.opcode, ...immediate];
+  }
+  if (typeof immediate === "object") throw new Error(`wasm-assembler: ${name} takes a number, not bytes`);
   const value = immediate ?? 0;
   switch (instruction.immediate) {
     case "none":
@@ -119,6 +138,9 @@ function encodeInstruction(name: InstructionName, immediate: number | undefined)
       return [...instruction.opcode, ...float32Bytes(value)];
     case "memory":
       return [...instruction.opcode, ...unsignedLeb128(instruction.alignment ?? 0), ...unsignedLeb128(value)];
+    case "lane":
+      if (!(Number.isInteger(value) && value >= 0 && value < 4)) throw new Error(`wasm-assembler: ${name} lane must be 0 to 3, got ${value}`);
+      return [...instruction.opcode, value];
   }
 }
 
@@ -150,7 +172,7 @@ export class FunctionBuilder {
   }
 
   /** Appends one instruction; loads and stores take their offset (alignment is the natural one). */
-  op(name: InstructionName, immediate?: number): this {
+  op(name: InstructionName, immediate?: number | readonly number[]): this {
     this.body.push(...encodeInstruction(name, immediate));
     return this;
   }
