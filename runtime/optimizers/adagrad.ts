@@ -6,17 +6,19 @@ import { optimizerOf, zerosLike, type Optimizer } from "./optimizer";
 
 export function adagradOptimizer(config: AdagradConfig, weights: readonly Float32Array[]): Optimizer {
   const { learningRate: lr, initialAccumulatorValue, epsilon } = config;
-  const accumulator = zerosLike(weights, initialAccumulatorValue);
-  return optimizerOf("adagrad", config, weights, {
-    slots: { accumulator },
-    update(k, g) {
-      const w = weights[k]!;
-      const acc = accumulator[k]!;
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i]!;
-        acc[i]! += gi * gi;
-        w[i]! -= (lr * gi) / Math.sqrt(acc[i]! + epsilon);
-      }
-    },
+  return optimizerOf("adagrad", config, weights, (weights) => {
+    const accumulator = zerosLike(weights, initialAccumulatorValue);
+    return {
+      slots: { accumulator },
+      update(k, g) {
+        const w = weights[k]!;
+        const acc = accumulator[k]!;
+        for (let i = 0; i < w.length; i++) {
+          const gi = g[i]!;
+          acc[i]! += gi * gi;
+          w[i]! -= (lr * gi) / Math.sqrt(acc[i]! + epsilon);
+        }
+      },
+    };
   });
 }

@@ -6,21 +6,23 @@ import { optimizerOf, zerosLike, type Optimizer } from "./optimizer";
 
 export function adamOptimizer(config: AdamConfig, weights: readonly Float32Array[]): Optimizer {
   const { learningRate: lr, beta1, beta2, epsilon } = config;
-  const momentum = zerosLike(weights);
-  const velocity = zerosLike(weights);
-  return optimizerOf("adam", config, weights, {
-    slots: { momentum, velocity },
-    update(k, g, t) {
-      const alpha = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-      const w = weights[k]!;
-      const m = momentum[k]!;
-      const v = velocity[k]!;
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i]!;
-        m[i] = beta1 * m[i]! + (1 - beta1) * gi;
-        v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
-        w[i]! -= (alpha * m[i]!) / (Math.sqrt(v[i]!) + epsilon);
-      }
-    },
+  return optimizerOf("adam", config, weights, (weights) => {
+    const momentum = zerosLike(weights);
+    const velocity = zerosLike(weights);
+    return {
+      slots: { momentum, velocity },
+      update(k, g, t) {
+        const alpha = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+        const w = weights[k]!;
+        const m = momentum[k]!;
+        const v = velocity[k]!;
+        for (let i = 0; i < w.length; i++) {
+          const gi = g[i]!;
+          m[i] = beta1 * m[i]! + (1 - beta1) * gi;
+          v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
+          w[i]! -= (alpha * m[i]!) / (Math.sqrt(v[i]!) + epsilon);
+        }
+      },
+    };
   });
 }

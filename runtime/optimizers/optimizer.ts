@@ -69,7 +69,10 @@ function checkClipping(name: string, { clipnorm, clipvalue }: Clipping): void {
   if (clipnorm !== undefined && clipvalue !== undefined) {
     throw new Error(`${name}: set clipnorm or clipvalue, not both (Keras allows only one), got clipnorm ${clipnorm} and clipvalue ${clipvalue}`);
   }
-  for (const [key, value] of [["clipnorm", clipnorm], ["clipvalue", clipvalue]] as const) {
+  for (const [key, value] of [
+    ["clipnorm", clipnorm],
+    ["clipvalue", clipvalue],
+  ] as const) {
     if (value !== undefined && !(value > 0)) throw new Error(`${name}: ${key} must be a positive number, got ${value}`);
   }
 }
@@ -81,24 +84,96 @@ function checkGradients(grads: readonly Float32Array[], weights: readonly Float3
   }
 }
 
-/** The Optimizer running `rule` over `weights` (updated in place). */
-export function optimizerOf(name: string, config: Clipping, weights: readonly Float32Array[], rule: Rule): Optimizer {
+/**
+ * The Optimizer running the rule over `weights` (updated in place). Every rule is elementwise, so when
+ * the weights are consecutive views of one array and no clipnorm needs each weight's norm, the rule
+ * runs once over that whole array (ruleFor gets it as a list of one): one loop per step instead of
+ * one per weight. The state is still saved and restored per weight.
+ */
+export function optimizerOf(name: string, config: Clipping, weights: readonly Float32Array[], ruleFor: (targets: readonly Float32Array[]) => Rule): Optimizer {
   checkClipping(name, config);
-  const clipped = clipper(config, weights);
+  const whole = config.clipnorm === undefined && weights.length > 1 ? spanOf(weights) : null;
+  const targets = whole ? [whole] : weights;
+  const rule = ruleFor(targets);
+  const slots = whole ? splitSlots(rule.slots, weights) : rule.slots;
+  const clipped = clipper(config, targets);
+  const gradients = new GradientTargets(weights, whole);
   let iterations = 0;
   return {
     get iterations() {
       return iterations;
     },
     apply(grads) {
-      checkGradients(grads, weights);
+      const g = gradients.of(grads);
       const t = iterations + 1;
-      for (let k = 0; k < grads.length; k++) rule.update(k, clipped(k, grads[k]!), t);
+      for (let k = 0; k < g.length; k++) rule.update(k, clipped(k, g[k]!), t);
       iterations = t;
     },
-    getState: () => slotState(rule.slots, iterations),
-    setState: (state) => void (iterations = restoreSlots(name, rule.slots, state)),
+    getState: () => slotState(slots, iterations),
+    setState: (state) => void (iterations = restoreSlots(name, slots, state)),
   };
+}
+
+/** One array spanning the views, when they are consecutive in one buffer; else null. */
+export function spanOf(views: readonly Float32Array[]): Float32Array | null {
+  const first = views[0];
+  if (!first) return null;
+  let end = first.byteOffset;
+  for (const view of views) {
+    if (view.buffer !== first.buffer || view.byteOffset !== end) return null;
+    end += view.byteLength;
+  }
+  return new Float32Array(first.buffer, first.byteOffset, (end - first.byteOffset) / Float32Array.BYTES_PER_ELEMENT);
+}
+
+/** Each slot's one array (over the whole weights) as views, one per weight. */
+function splitSlots(slots: Slots, weights: readonly Float32Array[]): Slots {
+  const split = (whole: Float32Array): Float32Array[] => {
+    let at = 0;
+    return weights.map((w) => whole.subarray(at, (at += w.length)));
+  };
+  return Object.fromEntries(Object.entries(slots).map(([slot, arrays]) => [slot, split(arrays[0]!)]));
+}
+
+/**
+ * The gradients as the rule takes them: as given, or, when it runs over the whole weights, one array
+ * spanning them (or a copy into one, when they are not consecutive). Checked once per distinct list.
+ */
+class GradientTargets {
+  private seen: readonly Float32Array[] = [];
+  private targets: readonly Float32Array[] = [];
+  private copy: Float32Array | null = null;
+
+  constructor(
+    private readonly weights: readonly Float32Array[],
+    private readonly whole: Float32Array | null,
+  ) {}
+
+  of(grads: readonly Float32Array[]): readonly Float32Array[] {
+    if (!sameArrays(grads, this.seen)) this.adopt(grads);
+    if (this.copy) {
+      let at = 0;
+      for (const g of grads) {
+        this.copy.set(g, at);
+        at += g.length;
+      }
+    }
+    return this.targets;
+  }
+
+  private adopt(grads: readonly Float32Array[]): void {
+    checkGradients(grads, this.weights);
+    this.seen = [...grads];
+    const span = this.whole ? spanOf(grads) : null;
+    this.copy = this.whole && !span ? new Float32Array(this.whole.length) : null;
+    this.targets = !this.whole ? grads : [span ?? this.copy!];
+  }
+}
+
+function sameArrays(a: readonly Float32Array[], b: readonly Float32Array[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 /**

@@ -7,31 +7,37 @@ import { optimizerOf, zerosLike, type Optimizer } from "./optimizer";
 
 export function rmspropOptimizer(config: RmspropConfig, weights: readonly Float32Array[]): Optimizer {
   const { learningRate: lr, rho, momentum: beta, epsilon, centered } = config;
-  const velocity = zerosLike(weights);
-  const momentum = beta > 0 ? zerosLike(weights) : [];
-  const averageGradient = centered ? zerosLike(weights) : [];
-  return optimizerOf("rmsprop", config, weights, {
-    // Keras creates the momentum and average_gradient slots only when they are used.
-    slots: { velocity, ...(beta > 0 && { momentum }), ...(centered && { average_gradient: averageGradient }) },
-    update(k, g) {
-      const w = weights[k]!;
-      const v = velocity[k]!;
-      const mom = momentum[k];
-      const mg = averageGradient[k];
-      for (let i = 0; i < w.length; i++) {
-        const gi = g[i]!;
-        v[i] = rho * v[i]! + (1 - rho) * gi * gi;
-        let denominator = v[i]! + epsilon;
-        if (mg) {
-          mg[i] = rho * mg[i]! + (1 - rho) * gi;
-          denominator = v[i]! - mg[i]! * mg[i]! + epsilon;
+  return optimizerOf("rmsprop", config, weights, (weights) => {
+    const velocity = zerosLike(weights);
+    const momentum = beta > 0 ? zerosLike(weights) : [];
+    const averageGradient = centered ? zerosLike(weights) : [];
+    return {
+      // Keras creates the momentum and average_gradient slots only when they are used.
+      slots: {
+        velocity,
+        ...(beta > 0 && { momentum }),
+        ...(centered && { average_gradient: averageGradient }),
+      },
+      update(k, g) {
+        const w = weights[k]!;
+        const v = velocity[k]!;
+        const mom = momentum[k];
+        const mg = averageGradient[k];
+        for (let i = 0; i < w.length; i++) {
+          const gi = g[i]!;
+          v[i] = rho * v[i]! + (1 - rho) * gi * gi;
+          let denominator = v[i]! + epsilon;
+          if (mg) {
+            mg[i] = rho * mg[i]! + (1 - rho) * gi;
+            denominator = v[i]! - mg[i]! * mg[i]! + epsilon;
+          }
+          const increment = (lr * gi) / Math.sqrt(denominator);
+          if (mom) {
+            mom[i] = beta * mom[i]! + increment;
+            w[i]! -= mom[i]!;
+          } else w[i]! -= increment;
         }
-        const increment = (lr * gi) / Math.sqrt(denominator);
-        if (mom) {
-          mom[i] = beta * mom[i]! + increment;
-          w[i]! -= mom[i]!;
-        } else w[i]! -= increment;
-      }
-    },
+      },
+    };
   });
 }
