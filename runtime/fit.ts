@@ -167,7 +167,7 @@ class EpochRunner {
       if (!Number.isFinite(loss)) throw new Error(`fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; training stopped`);
       this.lossSum += loss * batch;
       this.seen += batch;
-      trainer.accumulateMetrics(bufs, batch, sums);
+      if (this.metricNames.length > 0) trainer.accumulateMetrics(bufs, batch, sums);
       this.printer.step(step + 1, this.current);
     }
     this.fill(values);

@@ -16,6 +16,8 @@ import type { TrainingControl } from "./callbacks";
 import { readFileBytes, writeFileAtomic } from "./files";
 import { decodeWeights, encodeWeights } from "./weights-file";
 import { product } from "./product";
+import { weightStore, type WeightStore } from "./weight-store";
+import { checkDenseStackWeights, DenseStep } from "./dense-step/dense-step";
 
 /** The format of generated modules this runtime runs. */
 export const RUNTIME_GENERATED_FORMAT = 1;
@@ -28,10 +30,17 @@ export type InputData<Ins extends readonly Shape[]> = Ins extends readonly [Shap
 export type Evaluation<WithMetrics extends boolean> = WithMetrics extends true ? number[] : WithMetrics extends false ? number : number | number[];
 
 export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Shape[], Out extends Shape = Shape, WithMetrics extends boolean = boolean> {
-  /** Weights in Keras order (kernels row-major [in, out]). */
+  /** Weights in Keras order (kernels row-major [in, out]), views of one store. */
   protected readonly weights: Float32Array[];
-  /** Gradients of the trainable weights, in the same order. */
+  /** Gradients of the trainable weights, in the same order, views of one store. */
   protected readonly grads: Float32Array[];
+  private readonly weightStore: WeightStore;
+  private readonly gradStore: WeightStore;
+  /** The fused WebAssembly training step, for a dense stack where WebAssembly SIMD runs; else null. It then holds the weights. */
+  private readonly denseStep: DenseStep | null;
+  /** Whether load() has put a batch in the buffers since the last training step. */
+  private batchLoaded = true;
+  private readonly metricCount: number;
   protected optimizer: Optimizer;
   protected readonly random: Random;
   private readonly dropoutRandom: Random;
@@ -51,10 +60,24 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     this.random = new Random(spec.seed);
     const init = this.random.fork("initializers");
     // Streams by position, not name: the same architecture starts from the same weights in every style.
-    this.weights = spec.params.map((p, i) => initialize(p.initializer, p.shape, init.fork(String(i))));
-    this.grads = spec.params.filter((p) => p.trainable).map((p) => new Float32Array(product(p.shape)));
+    const sizes = spec.params.map((p) => product(p.shape));
+    this.denseStep = this.createDenseStep(sizes);
+    this.weightStore = weightStore(sizes, this.denseStep?.weights);
+    this.weights = this.weightStore.arrays;
+    spec.params.forEach((p, i) => this.weights[i]!.set(initialize(p.initializer, p.shape, init.fork(String(i)))));
+    this.gradStore = weightStore(spec.params.filter((p) => p.trainable).map((p) => product(p.shape)), this.denseStep?.grads);
+    this.grads = this.gradStore.arrays;
+    this.metricCount = spec.training?.metrics.length ?? 0;
     this.optimizer = createOptimizer(this.training.optimizer, this.trainableWeights());
     this.dropoutRandom = this.random.fork("dropout");
+  }
+
+  private createDenseStep(sizes: readonly number[]): DenseStep | null {
+    const stack = this.kernels.denseStack;
+    if (!stack) return null;
+    checkDenseStackWeights(stack, sizes);
+    if (this.spec.params.some((p) => !p.trainable)) throw new Error(`${this.constructor.name}: a dense stack's weights are all trainable; run npm run gen`);
+    return DenseStep.create(stack);
   }
 
   protected get training() {
@@ -123,6 +146,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
       else copyRows(input.values, bufs.inputs[k] as Float32Array | Int32Array, indices, from, batch, input.values.length / input.count);
     }
     if (targets) copyRows(targets.values, bufs.target, indices, from, batch, targets.values.length / targets.count);
+    this.batchLoaded = true;
   }
 
   // ------------------------------------------------------------ Keras methods
@@ -150,10 +174,17 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
 
   /** forward, loss, backward and the optimiser update on the loaded batch. Allocates nothing. */
   protected trainStep(bufs: KernelBuffers, batch: number): number {
+    const loss = this.denseStep ? this.denseStep.run(bufs, batch, this.batchLoaded, this.metricCount > 0) : this.kernelStep(bufs, batch);
+    this.batchLoaded = false;
+    this.optimizer.apply(this.grads);
+    return loss;
+  }
+
+  /** forward, loss and backward by the generated JavaScript kernels; the loss. */
+  private kernelStep(bufs: KernelBuffers, batch: number): number {
     this.kernels.forwardTrain(bufs, batch);
     const loss = this.kernels.loss(bufs, batch);
     this.kernels.backward(bufs, batch);
-    this.optimizer.apply(this.grads);
     return loss;
   }
 

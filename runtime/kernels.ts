@@ -1,6 +1,7 @@
 // The contract between a generated module and the runtime.
 
 import type { GraphIR } from "../dsl/ir";
+import type { DenseStack } from "./dense-step/dense-stack";
 
 export type { GraphIR, IRParam, IRInput, IRLayer, IRTraining } from "../dsl/ir";
 export type { Shape, DType } from "../dsl/types/shape";
@@ -43,6 +44,8 @@ export interface Kernels<B extends KernelBuffers = KernelBuffers> {
   loss(bufs: B, batch: number): number;
   /** Fills the gradients of every trainable weight (after forwardTrain). */
   backward(bufs: B, batch: number): void;
+  /** Set for a chain of Dense layers trained on the mean squared error: training steps then run fused on WebAssembly SIMD where it is available. */
+  readonly denseStack?: DenseStack;
   /** Every step function by name, for profiling and for checking that V8 optimises them. */
   readonly steps: Readonly<Record<string, (bufs: B, batch: number) => void>>;
 }

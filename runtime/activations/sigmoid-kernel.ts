@@ -18,21 +18,25 @@ export const STEP_FLOATS = STEP_BYTES / FLOAT_BYTES;
 
 const value = (v: number): string => `value${v}`;
 
-function sigmoidFunction(module: ModuleBuilder): void {
-  const f = module.function("sigmoid", i32Params("at", "floats"), [], true);
-  const values = Array.from({ length: VECTORS_PER_STEP }, (_, v) => value(v));
+/**
+ * Adds the function `sigmoid` to the module, exported or for the module's own use, taking
+ * `vectorsPerStep` vectors per loop iteration (floats: a positive multiple of 4 · vectorsPerStep).
+ */
+export function sigmoidFunction(module: ModuleBuilder, exported = true, vectorsPerStep = VECTORS_PER_STEP): void {
+  const f = module.function("sigmoid", i32Params("at", "floats"), [], exported);
+  const values = Array.from({ length: vectorsPerStep }, (_, v) => value(v));
   f.local("end", "i32");
   for (const local of values) f.local(local, "v128");
-  declareSigmoidLocals(f, VECTORS_PER_STEP);
+  declareSigmoidLocals(f, vectorsPerStep);
   // the constants are splatted once, before the loop, not in every iteration
   splatSigmoidConstants(f);
   f.get("at").get("floats").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("end");
   f.doWhile(
     () => {
-      for (let v = 0; v < VECTORS_PER_STEP; v++) f.get("at").op("v128.load", v * VECTOR_BYTES).set(value(v));
+      values.forEach((local, v) => f.get("at").op("v128.load", v * VECTOR_BYTES).set(local));
       sigmoidVectors(f, values);
-      for (let v = 0; v < VECTORS_PER_STEP; v++) f.get("at").get(value(v)).op("v128.store", v * VECTOR_BYTES);
-      f.increment("at", () => f.i32(STEP_BYTES));
+      values.forEach((local, v) => f.get("at").get(local).op("v128.store", v * VECTOR_BYTES));
+      f.increment("at", () => f.i32(vectorsPerStep * VECTOR_BYTES));
     },
     () => f.get("at").get("end").op("i32.lt_u"),
   );

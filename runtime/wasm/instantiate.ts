@@ -5,7 +5,7 @@
 import { hostWasm, type WasmApi } from "./wasm-api";
 
 /** Synchronous compiling is allowed on a browser's main thread only for modules under 4 KB. */
-const SYNC_COMPILE_LIMIT_BYTES = 4096;
+export const SYNC_COMPILE_LIMIT_BYTES = 4096;
 
 export function instantiateKernel<Exports>(bytes: Uint8Array, wasm: WasmApi | null = hostWasm()): Exports | null {
   if (bytes.length >= SYNC_COMPILE_LIMIT_BYTES) throw new Error(`wasm kernel of ${bytes.length} bytes: too big to compile synchronously in a browser`);

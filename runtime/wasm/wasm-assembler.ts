@@ -84,6 +84,8 @@ const INSTRUCTIONS = {
   "i32x4.splat": simdOp(0x11),
   "f32x4.splat": simdOp(0x13),
   "f32x4.extract_lane": laneOp(0x1f),
+  "f32x4.replace_lane": laneOp(0x20),
+  "i32x4.gt_s": simdOp(0x3b),
   "f32x4.gt": simdOp(0x44),
   "v128.and": simdOp(0x4e),
   "f32x4.nearest": simdOp(0x6a),

@@ -1,0 +1,90 @@
+// The fused training step of a dense stack on WebAssembly SIMD: forward pass, loss and every
+// gradient in one call, for models the generated module describes as a DenseStack. The weights and
+// gradients live in the module's memory (which never grows), as the model's own arrays; a step copies
+// only the batch in and, when asked, the outputs out.
+
+import type { KernelBuffers } from "../kernels";
+import { instantiateKernel } from "../wasm/instantiate";
+import { PrefixViews } from "../wasm/prefix-views";
+import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+import { denseStackWeightSizes, type DenseStack } from "./dense-stack";
+import { denseStepLayout, type DenseStepLayout } from "./dense-step-layout";
+import { denseStepModule, type DenseStepExports } from "./dense-step-module";
+
+export class DenseStep {
+  /** Every weight, in Keras order, in the module's memory. */
+  readonly weights: Float32Array;
+  /** Their gradients, laid out as the weights. */
+  readonly grads: Float32Array;
+  private readonly input: Float32Array;
+  private readonly target: Float32Array;
+  private readonly output: Float32Array;
+  private readonly sources = new PrefixViews();
+  private readonly outputs = new PrefixViews();
+
+  /** null where there is no WebAssembly with SIMD (the JavaScript kernels run then). */
+  static create(stack: DenseStack, wasm: WasmApi | null = hostWasm()): DenseStep | null {
+    const kernel = instantiateKernel<DenseStepExports>(denseStepModule(stack), wasm);
+    return kernel && new DenseStep(kernel, denseStepLayout(stack));
+  }
+
+  private constructor(
+    private readonly kernel: DenseStepExports,
+    private readonly layout: DenseStepLayout,
+  ) {
+    const buffer = kernel.memory.buffer;
+    const floats = (at: number, count: number) => new Float32Array(buffer, at, count);
+    this.weights = floats(0, layout.weightFloats);
+    this.grads = floats(layout.gradsOffset, layout.weightFloats);
+    this.input = floats(layout.input, layout.capacity * layout.inputs);
+    this.target = floats(layout.target, layout.capacity * layout.outputs);
+    this.output = floats(layout.output, layout.capacity * layout.outputs);
+  }
+
+  /**
+   * One step on the batch loaded in bufs: fills `grads` with the gradients of the mean loss and
+   * returns the loss. `loaded`: the batch differs from the last step's (false skips copying it in).
+   * `outputs`: copy the outputs into bufs.output (for metrics).
+   */
+  run(bufs: KernelBuffers, batch: number, loaded: boolean, outputs: boolean): number {
+    const { layout } = this;
+    if (batch > layout.capacity) return this.runInParts(bufs, batch);
+    if (loaded) {
+      this.input.set(this.sources.of(bufs.inputs[0] as Float32Array, batch * layout.inputs));
+      this.target.set(this.sources.of(bufs.target, batch * layout.outputs));
+    }
+    const squares = this.kernel.step(batch, batch, 0);
+    if (outputs) bufs.output.set(this.outputs.of(this.output, batch * layout.outputs));
+    return squares / (batch * layout.outputs);
+  }
+
+  /** A batch larger than the memory's regions, a capacity's worth of examples at a time. */
+  private runInParts(bufs: KernelBuffers, batch: number): number {
+    const { layout } = this;
+    const input = bufs.inputs[0] as Float32Array;
+    let squares = 0;
+    for (let from = 0; from < batch; from += layout.capacity) {
+      const rows = Math.min(layout.capacity, batch - from);
+      copyRows(input, from, this.input, rows, layout.inputs);
+      copyRows(bufs.target, from, this.target, rows, layout.outputs);
+      squares += this.kernel.step(rows, batch, from === 0 ? 0 : 1);
+      copyRows(this.output, 0, bufs.output, rows, layout.outputs, from);
+    }
+    return squares / (batch * layout.outputs);
+  }
+}
+
+/** Copies `rows` rows of `width` floats from row `from` of source to row `to` of target. */
+function copyRows(source: Float32Array, from: number, target: Float32Array, rows: number, width: number, to = 0): void {
+  const count = rows * width;
+  const [s, t] = [from * width, to * width];
+  for (let k = 0; k < count; k++) target[t + k] = source[s + k]!;
+}
+
+/** Checks that a model's weights are the stack's, in number and sizes, so that a step reads them right. */
+export function checkDenseStackWeights(stack: DenseStack, sizes: readonly number[]): void {
+  const expected = denseStackWeightSizes(stack);
+  if (expected.length !== sizes.length || expected.some((size, i) => size !== sizes[i])) {
+    throw new Error(`dense step: the model's weights have sizes [${sizes.join(", ")}], its dense stack needs [${expected.join(", ")}]; run npm run gen`);
+  }
+}
