@@ -5,6 +5,7 @@ import * as prettier from "prettier";
 import type { GraphIR } from "../dsl/ir";
 import { hashIR } from "../dsl/hash";
 import { summaryText } from "../dsl/summary";
+import { denseStackOf } from "./kernels/dense-stack";
 import type { BufferSpec, Step } from "./lowering/common";
 import { Lowering } from "./lowering/lowering";
 
@@ -116,6 +117,13 @@ class SharedDeclarations {
   }
 }
 
+/** The KERNELS member describing the model as a dense stack, when it is one. */
+function denseStackMember(ir: GraphIR): string[] {
+  const stack = denseStackOf(ir);
+  if (!stack) return [];
+  return [`\n/** The runtime trains this model with the fused WebAssembly step where available. */\ndenseStack: ${JSON.stringify(stack)}`];
+}
+
 /** Adds one model's buffers and kernels (or reuses equal ones); returns the name of its KERNELS constant. */
 function addKernels(file: SourceFile, shared: SharedDeclarations, plan: ModelPlan, ir: GraphIR, prefix: string): string {
   const { lowering, buffers, train, infer, backward, lossBody } = plan;
@@ -168,7 +176,7 @@ function addKernels(file: SourceFile, shared: SharedDeclarations, plan: ModelPla
       return name("createBuffers");
     }),
   };
-  const members = Object.entries(functions).map(([k, v]) => `${k}: ${v}`).join(", ");
+  const members = [...Object.entries(functions).map(([k, v]) => `${k}: ${v}`), ...denseStackMember(ir)].join(", ");
   const steps = [...new Set(stepNames.values())].join(", ");
   return shared.once(`kernels ${members} ${steps}`, () => {
     file.addVariableStatement({

@@ -987,6 +987,15 @@ const SeedBench_KERNELS: Kernels<SeedBench_Buffers> = {
   loss: SeedBench_loss,
   backward: SeedBench_backward,
   createBuffers: SeedBench_createBuffers,
+  /** The runtime trains this model with the fused WebAssembly step where available. */
+  denseStack: {
+    inputs: 2,
+    layers: [
+      { units: 2, activation: "sigmoid", useBias: false },
+      { units: 2, activation: "sigmoid", useBias: false },
+    ],
+    loss: "meanSquaredError",
+  },
   steps: {
     SeedBench_dense_forward,
     SeedBench_dense_1_forward,
@@ -1360,6 +1369,15 @@ const XorBench_KERNELS: Kernels<XorBench_Buffers> = {
   loss: XorBench_loss,
   backward: XorBench_backward,
   createBuffers: XorBench_createBuffers,
+  /** The runtime trains this model with the fused WebAssembly step where available. */
+  denseStack: {
+    inputs: 2,
+    layers: [
+      { units: 8, activation: "sigmoid", useBias: true },
+      { units: 1, activation: "sigmoid", useBias: true },
+    ],
+    loss: "meanSquaredError",
+  },
   steps: {
     XorBench_dense_forward,
     XorBench_dense_1_forward,

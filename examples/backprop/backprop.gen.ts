@@ -244,6 +244,15 @@ const KERNELS: Kernels<Buffers> = {
   loss: loss,
   backward: backward,
   createBuffers: createBuffers,
+  /** The runtime trains this model with the fused WebAssembly step where available. */
+  denseStack: {
+    inputs: 2,
+    layers: [
+      { units: 2, activation: "sigmoid", useBias: false },
+      { units: 2, activation: "sigmoid", useBias: false },
+    ],
+    loss: "meanSquaredError",
+  },
   steps: { dense_forward, dense_1_forward, loss_gradient, dense_1_backward, dense_backward },
 };
 

@@ -134,6 +134,8 @@ const FunctionalRegression_KERNELS: Kernels<FunctionalRegression_Buffers> = {
   loss: FunctionalRegression_loss,
   backward: FunctionalRegression_backward,
   createBuffers: FunctionalRegression_createBuffers,
+  /** The runtime trains this model with the fused WebAssembly step where available. */
+  denseStack: { inputs: 1, layers: [{ units: 1, activation: "linear", useBias: true }], loss: "meanSquaredError" },
   steps: {
     FunctionalRegression_dense_forward,
     FunctionalRegression_loss_gradient,
@@ -317,6 +319,8 @@ const SubclassRegression_KERNELS: Kernels<SubclassRegression_Buffers> = {
   loss: SubclassRegression_loss,
   backward: SubclassRegression_backward,
   createBuffers: SubclassRegression_createBuffers,
+  /** The runtime trains this model with the fused WebAssembly step where available. */
+  denseStack: { inputs: 1, layers: [{ units: 1, activation: "linear", useBias: true }], loss: "meanSquaredError" },
   steps: { SubclassRegression_linear_forward, SubclassRegression_loss_gradient, SubclassRegression_linear_backward },
 };
 
