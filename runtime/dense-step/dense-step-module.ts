@@ -17,6 +17,7 @@
 
 import { sigmoidFunction, STEP_FLOATS as SIGMOID_STEP_FLOATS } from "../activations/sigmoid-kernel";
 import type { GrowableMemory } from "../wasm/scratch-memory";
+import { SYNC_COMPILE_LIMIT_BYTES } from "../wasm/instantiate";
 import { ModuleBuilder, i32Params, type FunctionBuilder } from "../wasm/wasm-assembler";
 import type { DenseStack } from "./dense-stack";
 import { denseStepLayout, EXAMPLES_PER_VECTOR, FLOAT_BYTES, VECTOR_BYTES, type DenseLayerLayout, type DenseStepLayout } from "./dense-step-layout";
@@ -175,39 +176,61 @@ class StepWriter {
     );
   }
 
-  /**
-   * Each gradient's vector of per-lane sums stored in the sums region, in the weights' order; then a
-   * loop adds up the lanes four gradients at a time and stores the four totals (added to the stored
-   * gradients when accumulating). The last group's missing gradients are zero vectors, stored into the slack.
-   */
-  storeGradients(): void {
-    const { f, layout } = this;
+  /** Each gradient's four lanes added up and stored (added to the stored gradients when accumulating). */
+  storeGradients(unrolled: boolean): void {
+    const { layout } = this;
     const sums = layout.layers.flatMap((layer, l) => {
       const kernel = Array.from({ length: layer.inputs * layer.units }, (_, k) => kernelGrad(l, Math.floor(k / layer.units), k % layer.units));
       const bias = layer.bias === null ? [] : Array.from({ length: layer.units }, (_, u) => biasGrad(l, u));
       return [...kernel, ...bias];
     });
-    const padded = layout.sumGroups * EXAMPLES_PER_VECTOR;
-    for (let k = 0; k < padded; k++) f.i32(0).get(sums[k] ?? "zero").op("v128.store", layout.sums + k * VECTOR_BYTES);
+    const padded = Array.from({ length: layout.sumGroups * EXAMPLES_PER_VECTOR }, (_, k) => sums[k] ?? "zero");
+    if (unrolled) this.addLanesUnrolled(padded);
+    else this.addLanesInLoop(padded);
+  }
+
+  /**
+   * Four gradients at a time, in their order in memory, so that each store fills the next four (the
+   * last may write up to three zeros into the slack): the fastest, and the longest code.
+   */
+  private addLanesUnrolled(sums: readonly string[]): void {
+    const { f, layout } = this;
+    for (let k = 0; k < sums.length; k += EXAMPLES_PER_VECTOR) {
+      const local = (j: number) => () => f.get(sums[k + j]!);
+      this.fourTotals(local(0), local(1), local(2), local(3), () => f.i32(0), layout.gradsOffset + k * FLOAT_BYTES);
+    }
+  }
+
+  /** The same through memory: the sums stored in the sums region, then a loop over groups of four. Short code. */
+  private addLanesInLoop(sums: readonly string[]): void {
+    const { f, layout } = this;
+    sums.forEach((local, k) => f.i32(0).get(local).op("v128.store", layout.sums + k * VECTOR_BYTES));
     f.i32(layout.sums).set("sum").i32(layout.gradsOffset).set("grad");
-    const vector = (k: number) => () => f.get("sum").op("v128.load", k * VECTOR_BYTES);
+    const vector = (j: number) => () => f.get("sum").op("v128.load", j * VECTOR_BYTES);
     f.doWhile(
       () => {
-        f.get("grad");
-        // [a0+a1, a2+a3, b0+b1, b2+b3] and the same of c, d; then those pairs added: [Σa, Σb, Σc, Σd]
-        this.pairSums(vector(0), vector(1));
-        f.set("pairsAB");
-        this.pairSums(vector(2), vector(3));
-        f.set("pairsCD");
-        f.get("pairsAB").get("pairsCD").op("i8x16.shuffle", bytesOfLanes([0, 2, 4, 6]));
-        f.get("pairsAB").get("pairsCD").op("i8x16.shuffle", bytesOfLanes([1, 3, 5, 7])).op("f32x4.add");
-        f.get("grad").op("v128.load", 0).get("keep").op("v128.and").op("f32x4.add");
-        f.op("v128.store", 0);
+        this.fourTotals(vector(0), vector(1), vector(2), vector(3), () => f.get("grad"), 0);
         f.increment("sum", () => f.i32(EXAMPLES_PER_VECTOR * VECTOR_BYTES));
         f.increment("grad", () => f.i32(VECTOR_BYTES));
       },
-      () => f.get("sum").i32(layout.sums + padded * VECTOR_BYTES).op("i32.lt_u"),
+      () => f.get("sum").i32(layout.sums + sums.length * VECTOR_BYTES).op("i32.lt_u"),
     );
+  }
+
+  /** [Σa, Σb, Σc, Σd] (plus what is stored there when accumulating) stored at address() + offset. */
+  private fourTotals(a: () => void, b: () => void, c: () => void, d: () => void, address: () => void, offset: number): void {
+    const { f } = this;
+    // [a0+a1, a2+a3, b0+b1, b2+b3] and the same of c, d; then those pairs added
+    this.pairSums(a, b);
+    f.set("pairsAB");
+    this.pairSums(c, d);
+    f.set("pairsCD");
+    address();
+    f.get("pairsAB").get("pairsCD").op("i8x16.shuffle", bytesOfLanes([0, 2, 4, 6]));
+    f.get("pairsAB").get("pairsCD").op("i8x16.shuffle", bytesOfLanes([1, 3, 5, 7])).op("f32x4.add");
+    address();
+    f.op("v128.load", offset).get("keep").op("v128.and").op("f32x4.add");
+    f.op("v128.store", offset);
   }
 
   private pairSums(a: () => void, b: () => void): void {
@@ -228,8 +251,16 @@ class StepWriter {
   }
 }
 
-/** The module's bytes; its memory is the layout's, and does not grow. */
-export function denseStepModule(stack: DenseStack): Uint8Array {
+/**
+ * The module's bytes; its memory is the layout's, and does not grow. The gradients' lanes are added
+ * up in unrolled code when the module stays under `sizeLimit` bytes that way, else in a loop.
+ */
+export function denseStepModule(stack: DenseStack, sizeLimit = SYNC_COMPILE_LIMIT_BYTES): Uint8Array {
+  const unrolled = buildModule(stack, true);
+  return unrolled.length < sizeLimit ? unrolled : buildModule(stack, false);
+}
+
+function buildModule(stack: DenseStack, unrolledSums: boolean): Uint8Array {
   const layout = denseStepLayout(stack);
   const module = new ModuleBuilder(layout.pages);
   if (layout.layers.some((layer) => layer.activation === "sigmoid")) sigmoidFunction(module, false);
@@ -238,7 +269,7 @@ export function denseStepModule(stack: DenseStack): Uint8Array {
   writer.declareLocals();
   writer.prologue();
   writer.rows();
-  writer.storeGradients();
+  writer.storeGradients(unrolledSums);
   writer.returnLoss();
   return module.encode();
 }

@@ -22,9 +22,9 @@ export class DenseStep {
   private readonly sources = new PrefixViews();
   private readonly outputs = new PrefixViews();
 
-  /** null where there is no WebAssembly with SIMD (the JavaScript kernels run then). */
-  static create(stack: DenseStack, wasm: WasmApi | null = hostWasm()): DenseStep | null {
-    const kernel = instantiateKernel<DenseStepExports>(denseStepModule(stack), wasm);
+  /** null where there is no WebAssembly with SIMD (the JavaScript kernels run then). `bytes`: the stack's module. */
+  static create(stack: DenseStack, wasm: WasmApi | null = hostWasm(), bytes = denseStepModule(stack)): DenseStep | null {
+    const kernel = instantiateKernel<DenseStepExports>(bytes, wasm);
     return kernel && new DenseStep(kernel, denseStepLayout(stack));
   }
 
