@@ -154,7 +154,7 @@ class EpochRunner {
   /** Runs one epoch; writes its mean loss and metrics into values[0], values[1], .... */
   run(epoch: number, values: Float64Array): void {
     const { trainer, data, bufs, sums, batchSize } = this;
-    sums.fill(0);
+    if (sums.length > 0) sums.fill(0);
     this.lossSum = 0;
     this.seen = 0;
     // The step loop allocates nothing: loading rows, the generated kernels, the optimiser, metrics.
