@@ -4,15 +4,26 @@ import { caseData } from "../cases";
 
 /**
  * brain.js trains one example at a time; a step is one pass over the case's batch (an iteration).
- * It stops early once the error is below errorThresh, so the iterations it reports are counted.
+ * train stops once the error is at most errorThresh (which must be positive), and a network trained
+ * for millions of iterations can fit the case to the last bit; it then goes on with a fresh network,
+ * so every step counted is one brain.js really took.
  */
 export function brainRunner(c: Case): (steps: number) => number {
   const { x, y } = caseData(c);
-  const net = new (brain as unknown as { NeuralNetwork: new (options: object) => { train(data: object[], options: object): { iterations: number } } }).NeuralNetwork({
-    hiddenLayers: c.layers.slice(1, -1),
-    activation: "sigmoid",
-    learningRate: c.learningRate,
-  });
+  const network = () =>
+    new (brain as unknown as { NeuralNetwork: new (options: object) => { train(data: object[], options: object): { iterations: number } } }).NeuralNetwork({
+      hiddenLayers: c.layers.slice(1, -1),
+      activation: "sigmoid",
+      learningRate: c.learningRate,
+    });
   const data = x.map((input, i) => ({ input, output: y[i] }));
-  return (steps) => net.train(data, { iterations: steps, errorThresh: 1e-30, log: false }).iterations;
+  let net = network();
+  return (steps) => {
+    let done = 0;
+    while (done < steps) {
+      done += net.train(data, { iterations: steps - done, errorThresh: Number.MIN_VALUE, log: false }).iterations;
+      if (done < steps) net = network();
+    }
+    return done;
+  };
 }
