@@ -23,7 +23,7 @@ export class DenseStep {
   private readonly outputs = new PrefixViews();
 
   /** null where there is no WebAssembly with SIMD (the JavaScript kernels run then). `bytes`: the stack's module. */
-  static create(stack: DenseStack, wasm: WasmApi | null = hostWasm(), bytes = denseStepModule(stack)): DenseStep | null {
+  static create(stack: DenseStack, wasm: WasmApi | null = hostWasm(), bytes = moduleOf(stack)): DenseStep | null {
     const kernel = instantiateKernel<DenseStepExports>(bytes, wasm);
     return kernel && new DenseStep(kernel, denseStepLayout(stack));
   }
@@ -72,6 +72,15 @@ export class DenseStep {
     }
     return squares / (batch * layout.outputs);
   }
+}
+
+/** Building a module takes about a millisecond; every model of a generated class shares its stack object, and so its bytes. */
+const modules = new WeakMap<DenseStack, Uint8Array>();
+
+function moduleOf(stack: DenseStack): Uint8Array {
+  let bytes = modules.get(stack);
+  if (!bytes) modules.set(stack, (bytes = denseStepModule(stack)));
+  return bytes;
 }
 
 /** Copies `rows` rows of `width` floats from row `from` of source to row `to` of target. */
