@@ -2,6 +2,7 @@ import { PerformanceObserver, performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { adagrad, adam, rmsprop, sgd, type OptimizerConfig } from "../../dsl/config/optimizers";
 import { createOptimizer } from "../../runtime/optimizers";
+import { weightStore } from "../../runtime/weight-store";
 import { Random } from "../../runtime/random";
 
 // ------------------------------------------------------------------ an independent float64 reference
@@ -109,6 +110,23 @@ function initialWeights(random: Random): Float32Array[] {
   return SIZES.map((n) => Float32Array.from({ length: n }, () => (random.uniform() < 0.5 ? -1 : 1) * (0.5 + random.uniform())));
 }
 
+/**
+ * The arrays as a generated model holds them: consecutive views of one store (where an optimiser
+ * without clipnorm runs its rule once over the whole store).
+ */
+function inOneStore(arrays: readonly Float32Array[]): Float32Array[] {
+  const store = weightStore(arrays.map((a) => a.length));
+  store.arrays.forEach((view, k) => view.set(arrays[k]!));
+  return store.arrays;
+}
+
+/** How the weights and gradients are laid out: separate arrays, or views of one store each. */
+const LAYOUTS: [string, { weights: boolean; grads: boolean }][] = [
+  ["separate arrays", { weights: false, grads: false }],
+  ["weights and gradients each in one store", { weights: true, grads: true }],
+  ["weights in one store, gradients separate", { weights: true, grads: false }],
+];
+
 /** Gradients in (-3, 3): large enough for clipnorm 1 and clipvalue 0.5 to bite. */
 function gradients(random: Random): Float32Array[] {
   return SIZES.map((n) => Float32Array.from({ length: n }, () => (random.uniform() * 2 - 1) * 3));
@@ -147,14 +165,14 @@ const CASES: [string, OptimizerConfig][] = [
 // ------------------------------------------------------------------ tests
 
 describe("optimizers agree with a float64 reference over 6 steps (float32 tolerance)", () => {
-  for (const [title, config] of CASES) {
-    it(title, () => {
+  for (const [title, config] of CASES) for (const [layout, stored] of LAYOUTS) {
+    it(`${title}, ${layout}`, () => {
       const random = new Random(2024);
-      const weights = initialWeights(random);
+      const weights = stored.weights ? inOneStore(initialWeights(random)) : initialWeights(random);
       const ref = reference(config, weights.map((w) => Array.from(w)));
       const optimizer = createOptimizer(config, weights);
       for (let step = 1; step <= 6; step++) {
-        const grads = gradients(random);
+        const grads = stored.grads ? inOneStore(gradients(random)) : gradients(random);
         const copies = grads.map((g) => g.slice());
         optimizer.apply(grads);
         ref.step(grads.map((g) => Array.from(g)));
@@ -285,9 +303,9 @@ describe("optimizer state", () => {
   });
 
   for (const [title, config] of CASES.filter(([, c]) => c.name !== "sgd" || c.momentum > 0)) {
-    it(`round-trips: a restored ${title} continues bit for bit`, () => {
+    it(`round-trips: a restored ${title} continues bit for bit, into weights in one store or separate`, () => {
       const random = new Random(7);
-      const weights = initialWeights(random);
+      const weights = inOneStore(initialWeights(random));
       const original = createOptimizer(config, weights);
       for (let i = 0; i < 3; i++) original.apply(gradients(random));
       const copies = weights.map((w) => w.slice());
