@@ -16,7 +16,7 @@ import type { TrainingControl } from "./callbacks";
 import { readFileBytes, writeFileAtomic } from "./files";
 import { decodeWeights, encodeWeights } from "./weights-file";
 import { product } from "./product";
-import { weightStore, type WeightStore } from "./weight-store";
+import { weightStore } from "./weight-store";
 import { checkDenseStackWeights, DenseStep } from "./dense-step/dense-step";
 
 /** The format of generated modules this runtime runs. */
@@ -34,8 +34,6 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   protected readonly weights: Float32Array[];
   /** Gradients of the trainable weights, in the same order, views of one store. */
   protected readonly grads: Float32Array[];
-  private readonly weightStore: WeightStore;
-  private readonly gradStore: WeightStore;
   /** The fused WebAssembly training step, for a dense stack where WebAssembly SIMD runs; else null. It then holds the weights. */
   private readonly denseStep: DenseStep | null;
   /** Whether load() has put a batch in the buffers since the last training step. */
@@ -62,11 +60,9 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     // Streams by position, not name: the same architecture starts from the same weights in every style.
     const sizes = spec.params.map((p) => product(p.shape));
     this.denseStep = this.createDenseStep(sizes);
-    this.weightStore = weightStore(sizes, this.denseStep?.weights);
-    this.weights = this.weightStore.arrays;
+    this.weights = weightStore(sizes, this.denseStep?.weights);
     spec.params.forEach((p, i) => this.weights[i]!.set(initialize(p.initializer, p.shape, init.fork(String(i)))));
-    this.gradStore = weightStore(spec.params.filter((p) => p.trainable).map((p) => product(p.shape)), this.denseStep?.grads);
-    this.grads = this.gradStore.arrays;
+    this.grads = weightStore(spec.params.filter((p) => p.trainable).map((p) => product(p.shape)), this.denseStep?.grads);
     this.metricCount = spec.training?.metrics.length ?? 0;
     this.optimizer = createOptimizer(this.training.optimizer, this.trainableWeights());
     this.dropoutRandom = this.random.fork("dropout");

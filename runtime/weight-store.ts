@@ -1,18 +1,11 @@
-// Weights (and their gradients) as consecutive views of one array: a fused step copies all of them
-// in or out with a single TypedArray.set, and an elementwise optimiser could run over them as one.
-
-export interface WeightStore {
-  /** Every array's floats, in order. */
-  readonly all: Float32Array;
-  /** Views of `all`, one per size. */
-  readonly arrays: Float32Array[];
-}
+// Weights (and their gradients) as consecutive views of one array: the fused dense step keeps them
+// in its module's memory, and an elementwise optimiser runs over them as one (optimizers/optimizer.ts).
 
 /** Views of `all` (a new array by default) of the given sizes, which must add up to its length. */
-export function weightStore(sizes: readonly number[], all: Float32Array = new Float32Array(sizes.reduce((total, size) => total + size, 0))): WeightStore {
+export function weightStore(sizes: readonly number[], all?: Float32Array): Float32Array[] {
   const total = sizes.reduce((sum, size) => sum + size, 0);
-  if (all.length !== total) throw new Error(`weight store: sizes [${sizes.join(", ")}] add up to ${total}, the store holds ${all.length}`);
+  const store = all ?? new Float32Array(total);
+  if (store.length !== total) throw new Error(`weight store: sizes [${sizes.join(", ")}] add up to ${total}, the store holds ${store.length}`);
   let at = 0;
-  const arrays = sizes.map((size) => all.subarray(at, (at += size)));
-  return { all, arrays };
+  return sizes.map((size) => store.subarray(at, (at += size)));
 }

@@ -115,9 +115,9 @@ function initialWeights(random: Random): Float32Array[] {
  * without clipnorm runs its rule once over the whole store).
  */
 function inOneStore(arrays: readonly Float32Array[]): Float32Array[] {
-  const store = weightStore(arrays.map((a) => a.length));
-  store.arrays.forEach((view, k) => view.set(arrays[k]!));
-  return store.arrays;
+  const views = weightStore(arrays.map((a) => a.length));
+  views.forEach((view, k) => view.set(arrays[k]!));
+  return views;
 }
 
 /** How the weights and gradients are laid out: separate arrays, or views of one store each. */
