@@ -65,10 +65,11 @@ export class DenseStep {
     let squares = 0;
     for (let from = 0; from < batch; from += layout.capacity) {
       const rows = Math.min(layout.capacity, batch - from);
-      copyRows(input, from, this.input, rows, layout.inputs);
-      copyRows(bufs.target, from, this.target, rows, layout.outputs);
+      // subarrays allocate, but only here, for batches past the capacity (thousands of examples)
+      this.input.set(input.subarray(from * layout.inputs, (from + rows) * layout.inputs));
+      this.target.set(bufs.target.subarray(from * layout.outputs, (from + rows) * layout.outputs));
       squares += this.kernel.step(rows, batch, from === 0 ? 0 : 1);
-      copyRows(this.output, 0, bufs.output, rows, layout.outputs, from);
+      bufs.output.set(this.output.subarray(0, rows * layout.outputs), from * layout.outputs);
     }
     return squares / (batch * layout.outputs);
   }
@@ -81,13 +82,6 @@ function moduleOf(stack: DenseStack): Uint8Array {
   let bytes = modules.get(stack);
   if (!bytes) modules.set(stack, (bytes = denseStepModule(stack)));
   return bytes;
-}
-
-/** Copies `rows` rows of `width` floats from row `from` of source to row `to` of target. */
-function copyRows(source: Float32Array, from: number, target: Float32Array, rows: number, width: number, to = 0): void {
-  const count = rows * width;
-  const [s, t] = [from * width, to * width];
-  for (let k = 0; k < count; k++) target[t + k] = source[s + k]!;
 }
 
 /** Checks that a model's weights are the stack's, in number and sizes, so that a step reads them right. */
