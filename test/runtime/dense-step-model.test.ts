@@ -3,15 +3,11 @@ import { Backprop } from "../../examples/backprop/backprop.gen";
 import { FunctionalRegression } from "../../examples/linear-regression/linear-regression.gen";
 import type { GeneratedModel } from "../../runtime/generated-model";
 import { hostWasm } from "../../runtime/wasm/wasm-api";
+import { withoutFusedStep } from "../support/without-fused-step";
 
 // A generated dense stack trains through the fused WebAssembly step; where there is no WebAssembly,
 // through its JavaScript kernels. Both must train the same model: float32 throughout, apart from
 // rounding (the kernels compute in float64 and store float32; the step rounds every operation).
-
-/** The model as it trains where there is no WebAssembly. */
-function withoutFusedStep<M extends GeneratedModel>(model: M): M {
-  return Object.assign(model, { denseStep: null });
-}
 
 const usesFusedStep = (model: GeneratedModel) => (model as unknown as { denseStep: unknown }).denseStep !== null;
 

@@ -1,4 +1,4 @@
-// Run with `node --allow-natives-syntax --import tsx test/support/v8-check.ts`: trains and evaluates
+// Run with `node --allow-natives-syntax --no-concurrent-recompilation --import tsx test/support/v8-check.ts`: trains and evaluates
 // every example model for a while, then prints, for each generated kernel (each loop nest, and the
 // loss), whether V8 optimised it with TurboFan. (forwardTrain and backward only call the kernels in
 // order and are inlined into the runtime's step; they are not listed.)
@@ -6,6 +6,7 @@
 import { readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Kernels } from "../../runtime/kernels";
+import { withoutFusedStep } from "./without-fused-step";
 
 const status = new Function("fn", "return %GetOptimizationStatus(fn)") as (fn: Function) => number;
 const optimizeOnNextCall = new Function("fn", "%PrepareFunctionForOptimization(fn); %OptimizeFunctionOnNextCall(fn);") as (fn: Function) => void;
@@ -36,9 +37,8 @@ for (const file of readdirSync(examples, { recursive: true, encoding: "utf8" }).
   for (const [name, Model] of Object.entries(module)) {
     if (typeof Model !== "function") continue;
     const model = new Model();
-    // A dense stack trains through the fused WebAssembly step; its JavaScript kernels (which run where
-    // there is no WebAssembly) are the ones checked here.
-    if (model.kernels.denseStack) Object.assign(model, { denseStep: null });
+    // A dense stack trains through the fused WebAssembly step; its JavaScript kernels are checked here.
+    if (model.kernels.denseStack) withoutFusedStep(model);
     const { x, y } = data(model, 64);
     // Training runs the training-mode kernels; evaluation the inference-mode ones.
     const run = (rounds: number) => {
