@@ -13,6 +13,7 @@ export interface Case {
   readonly optimizer: "sgd" | "adam";
   readonly learningRate: number;
   readonly useBias: boolean;
+  /** Peers to compare with; "torch-*" run in Python (bench/peers/torch.ts), skipped without torch. */
   readonly peers: readonly string[];
   /** Required ratios: typegrad's throughput over a peer's. */
   readonly bars: Readonly<Record<string, number>>;
@@ -31,7 +32,7 @@ export const CASES: readonly Case[] = [
     optimizer: "sgd",
     learningRate: 0.5,
     useBias: true,
-    peers: ["brain.js", "tfjs-cpu", "tfjs-wasm"],
+    peers: ["brain.js", "tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-all"],
     bars: { "brain.js": 4, "tfjs-cpu": 1000, "tfjs-wasm": 1000 },
   },
   {
@@ -46,7 +47,7 @@ export const CASES: readonly Case[] = [
     optimizer: "sgd",
     learningRate: 0.5,
     useBias: false,
-    peers: ["brain.js", "tfjs-cpu", "tfjs-wasm"],
+    peers: ["brain.js", "tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-all"],
     bars: {},
   },
   {
@@ -61,7 +62,7 @@ export const CASES: readonly Case[] = [
     optimizer: "adam",
     learningRate: 0.001,
     useBias: true,
-    peers: ["tfjs-cpu", "tfjs-wasm"],
+    peers: ["tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-all"],
     bars: { "tfjs-wasm": 1.5 },
   },
 ];

@@ -7,6 +7,7 @@ import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { writeFileSync } from "node:fs";
 import { CASES, type Case } from "./cases";
+import { findTorch, isTorch, measureTorch, TORCH_INSTALL, type TorchInfo } from "./peers/torch";
 
 interface Measurement {
   readonly case: string;
@@ -22,8 +23,10 @@ function option(name: string, fallback: number): number {
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-function measure(c: Case, implementation: string, seconds: number): number {
-  const out = execFileSync(tsx, [`${here}worker.ts`, c.name, implementation, String(seconds)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+function measure(c: Case, implementation: string, seconds: number, torch: TorchInfo | null): number {
+  const out = isTorch(implementation)
+    ? measureTorch(torch!.python, c, implementation, seconds)
+    : execFileSync(tsx, [`${here}worker.ts`, c.name, implementation, String(seconds)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   const line = out.split("\n").find((l) => l.startsWith("{"));
   if (!line) throw new Error(`bench: ${implementation} on ${c.name} printed no result`);
   return (JSON.parse(line) as Measurement).perSecond;
@@ -37,20 +40,27 @@ function main(): void {
   const rounds = option("--rounds", 3);
   const names = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
   const cases = names.length ? CASES.filter((c) => names.includes(c.name)) : CASES;
+  const torch = cases.some((c) => c.peers.some(isTorch)) ? findTorch() : null;
+  if (!torch && cases.some((c) => c.peers.some(isTorch))) {
+    process.stderr.write(`bench: PyTorch is skipped (no python3, nor /usr/bin/python3, imports torch); to compare with it: ${TORCH_INSTALL}\n`);
+  } else if (torch && !torch.blas.some((l) => l.includes("openblas"))) {
+    process.stderr.write(`bench: PyTorch uses ${torch.blas.join(", ") || "no shared BLAS"}, not OpenBLAS; for a fair comparison: ${TORCH_INSTALL}\n`);
+  }
   const results: { case: string; description: string; unit: string; throughput: Record<string, number>; ratios: Record<string, number>; bars: Record<string, number> }[] = [];
   const lines = ["| case | implementation | throughput | typegrad / peer | bar |", "|---|---|---|---|---|"];
   for (const c of cases) {
-    const implementations = ["typegrad", ...c.peers];
+    const peers = c.peers.filter((p) => torch || !isTorch(p));
+    const implementations = ["typegrad", ...peers];
     const samples: Record<string, number[]> = Object.fromEntries(implementations.map((i) => [i, []]));
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? implementations : [...implementations].reverse();
       for (const implementation of order) {
-        samples[implementation]!.push(measure(c, implementation, seconds));
+        samples[implementation]!.push(measure(c, implementation, seconds, torch));
         process.stderr.write(".");
       }
     }
     const throughput = Object.fromEntries(implementations.map((i) => [i, median(samples[i]!)]));
-    const ratios = Object.fromEntries(c.peers.map((p) => [p, throughput.typegrad! / throughput[p]!]));
+    const ratios = Object.fromEntries(peers.map((p) => [p, throughput.typegrad! / throughput[p]!]));
     results.push({ case: c.name, description: c.description, unit: c.unit, throughput, ratios, bars: c.bars });
     for (const i of implementations) {
       const ratio = i === "typegrad" ? "" : `${fmt(ratios[i]!)}x`;
@@ -61,8 +71,10 @@ function main(): void {
   process.stderr.write("\n");
   const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const date = new Date().toISOString().slice(0, 10);
-  writeFileSync(new URL("results.json", import.meta.url), `${JSON.stringify({ date, machine, seconds, rounds, results }, null, 2)}\n`);
-  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}; median of ${rounds} runs of ${seconds} s each.\n`);
+  const pytorch = torch && { version: torch.torch, python: torch.python, blas: torch.blas };
+  writeFileSync(new URL("results.json", import.meta.url), `${JSON.stringify({ date, machine, ...(pytorch && { pytorch }), seconds, rounds, results }, null, 2)}\n`);
+  const torchNote = torch ? `, PyTorch ${torch.torch} (BLAS: ${torch.blas.map((l) => l.split("/").slice(-2).join("/")).join(", ")})` : "";
+  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}; median of ${rounds} runs of ${seconds} s each.\n`);
   console.log(lines.join("\n"));
 }
 

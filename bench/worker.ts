@@ -1,9 +1,11 @@
 // One measurement in its own process: `tsx bench/worker.ts CASE IMPLEMENTATION SECONDS`.
 // Warms up, then times batches of steps until SECONDS have passed; prints one JSON line.
+// The torch-* peers run in Python (bench/peers/torch_bench.py, the same logic); this relays its line.
 
 import { findCase } from "./cases";
 import { brainRunner } from "./peers/brain";
 import { tfjsRunner } from "./peers/tfjs";
+import { findTorch, isTorch, measureTorch, TORCH_INSTALL } from "./peers/torch";
 import { typegradRunner } from "./peers/typegrad";
 
 /** Runs `steps` steps; returns how many it really ran when that can be fewer. */
@@ -32,6 +34,12 @@ async function main(): Promise<void> {
   const [caseName, implementation, secondsArg] = process.argv.slice(2);
   const seconds = Number(secondsArg ?? 2);
   const c = findCase(caseName!);
+  if (isTorch(implementation!)) {
+    const torch = findTorch();
+    if (!torch) throw new Error(`bench: no python3 imports torch; ${TORCH_INSTALL}`);
+    process.stdout.write(measureTorch(torch.python, c, implementation!, seconds));
+    return;
+  }
   const run = await runner(caseName!, implementation!);
   const steps = await calibrate(run, Math.min(0.5, seconds / 4));
   let total = 0;
