@@ -7,7 +7,7 @@ import { hashIR } from "../dsl/hash";
 import { summaryText } from "../dsl/summary";
 import { denseStackOf } from "./kernels/dense-stack";
 import type { BufferSpec, Step } from "./lowering/common";
-import { Lowering } from "./lowering/lowering";
+import { Lowering } from "./lowering/plan";
 
 /** Bump when the generated code's contract with the runtime changes. */
 export const GENERATED_FORMAT = 1;
@@ -56,6 +56,12 @@ function uniqueSteps(steps: readonly Step[], taken: Set<string>): Step[] {
   });
 }
 
+/** Elements of a buffer: per example for the largest batch, plus any fixed part. */
+function bufferLength(b: BufferSpec): string {
+  const perBatch = b.perExample === null ? null : b.perExample === 1 ? "maxBatch" : `maxBatch * ${b.perExample}`;
+  return [perBatch, b.fixed || null].filter((term) => term !== null).join(" + ") || "0";
+}
+
 export function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, lowering: Lowering): string[] {
   const lines: string[] = [];
   let param = 0;
@@ -63,7 +69,7 @@ export function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, l
   for (const b of buffers) {
     if (b.role === "param") lines.push(`const ${b.name} = params[${param++}]!;`);
     else if (b.role === "grad") lines.push(`const ${b.name} = grads[${grad++}]!;`);
-    else lines.push(`const ${b.name} = new ${arrayType(b.dtype)}(maxBatch * ${b.perExample}${b.fixed ? ` + ${b.fixed}` : ""});`);
+    else lines.push(`const ${b.name} = new ${arrayType(b.dtype)}(${bufferLength(b)});`);
   }
   const inputs = ir.inputs.map((i) => {
     if (!i.sparse) return lowering.value(i.node, "infer");

@@ -33,11 +33,11 @@ interface MlpBench_Buffers {
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
   readonly dense_2_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
-  readonly d_dense_1_bias_add: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly d_dense_1_out: Float32Array;
-  readonly d_dense_2_bias_add: Float32Array;
+  readonly d_dense_2_z: Float32Array;
   readonly target: Float32Array;
 }
 
@@ -259,30 +259,31 @@ function MlpBench_dense_2_forward(bufs: MlpBench_Buffers, batch: number): void {
   }
 }
 
-/** d loss / d dense_2_bias_add = (p - y) / count, softmax fused with categoricalCrossentropy */
+/** d_dense_2_z = (p - y) / count: d categoricalCrossentropy / d dense_2_z, softmax fused with categoricalCrossentropy */
 function MlpBench_loss_gradient(bufs: MlpBench_Buffers, batch: number): void {
   const dense_2_out = bufs.dense_2_out;
-  const d_dense_2_bias_add = bufs.d_dense_2_bias_add;
+  const d_dense_2_z = bufs.d_dense_2_z;
   const target = bufs.target;
-  const scale = 1 / (batch * 1);
-  for (let i = 0; i < batch * 10; i++) d_dense_2_bias_add[i] = (dense_2_out[i] - target[i]) * scale;
+  const scale = 1 / batch;
+  for (let i = 0; i < batch * 10; i++) d_dense_2_z[i] = (dense_2_out[i] - target[i]) * scale;
 }
 
-/** dense_2: gradients of dense_2_out w.r.t. its kernel, bias and input */
+/** dense_2: d_dense_2_bias, d_dense_2_kernel and d_dense_1_out from d_dense_2_z */
 function MlpBench_dense_2_backward(bufs: MlpBench_Buffers, batch: number): void {
   const dense_2_kernel = bufs.dense_2_kernel;
   const d_dense_2_kernel = bufs.d_dense_2_kernel;
   const d_dense_2_bias = bufs.d_dense_2_bias;
   const dense_1_out = bufs.dense_1_out;
   const d_dense_1_out = bufs.d_dense_1_out;
-  const d_dense_2_bias_add = bufs.d_dense_2_bias_add;
+  const d_dense_2_z = bufs.d_dense_2_z;
+  // d_dense_2_bias = Σ over rows of d_dense_2_z
   for (let j = 0; j < 10; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_2_bias_add[r * 10 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_2_z[r * 10 + j];
     d_dense_2_bias[j] = total;
   }
 
-  // d_dense_2_kernel = dense_1_outᵀ · d_dense_2_bias_add
+  // d_dense_2_kernel = dense_1_outᵀ · d_dense_2_z
   for (let wi = 0; wi < 128; wi += 4) {
     for (let wj = 0; wj < 8; wj += 4) {
       const ar0 = wi;
@@ -314,10 +315,10 @@ function MlpBench_dense_2_backward(bufs: MlpBench_Buffers, batch: number): void 
         const a1 = dense_1_out[ar1 + wp * 128];
         const a2 = dense_1_out[ar2 + wp * 128];
         const a3 = dense_1_out[ar3 + wp * 128];
-        const b0 = d_dense_2_bias_add[wp * 10 + bc0];
-        const b1 = d_dense_2_bias_add[wp * 10 + bc1];
-        const b2 = d_dense_2_bias_add[wp * 10 + bc2];
-        const b3 = d_dense_2_bias_add[wp * 10 + bc3];
+        const b0 = d_dense_2_z[wp * 10 + bc0];
+        const b1 = d_dense_2_z[wp * 10 + bc1];
+        const b2 = d_dense_2_z[wp * 10 + bc2];
+        const b3 = d_dense_2_z[wp * 10 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -372,8 +373,8 @@ function MlpBench_dense_2_backward(bufs: MlpBench_Buffers, batch: number): void 
         const a1 = dense_1_out[ar1 + wp * 128];
         const a2 = dense_1_out[ar2 + wp * 128];
         const a3 = dense_1_out[ar3 + wp * 128];
-        const b0 = d_dense_2_bias_add[wp * 10 + 8];
-        const b1 = d_dense_2_bias_add[wp * 10 + 9];
+        const b0 = d_dense_2_z[wp * 10 + 8];
+        const b1 = d_dense_2_z[wp * 10 + 9];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s10 += a1 * b0;
@@ -395,7 +396,7 @@ function MlpBench_dense_2_backward(bufs: MlpBench_Buffers, batch: number): void 
     }
   }
 
-  // d_dense_1_out = d_dense_2_bias_add · dense_2_kernelᵀ
+  // d_dense_1_out = d_dense_2_z · dense_2_kernelᵀ
   let xi = 0;
   for (; xi + 4 <= batch; xi += 4) {
     for (let xj = 0; xj < 128; xj += 4) {
@@ -424,10 +425,10 @@ function MlpBench_dense_2_backward(bufs: MlpBench_Buffers, batch: number): void 
         s32 = 0,
         s33 = 0;
       for (let xp = 0; xp < 10; xp++) {
-        const a0 = d_dense_2_bias_add[ar0 + xp];
-        const a1 = d_dense_2_bias_add[ar1 + xp];
-        const a2 = d_dense_2_bias_add[ar2 + xp];
-        const a3 = d_dense_2_bias_add[ar3 + xp];
+        const a0 = d_dense_2_z[ar0 + xp];
+        const a1 = d_dense_2_z[ar1 + xp];
+        const a2 = d_dense_2_z[ar2 + xp];
+        const a3 = d_dense_2_z[ar3 + xp];
         const b0 = dense_2_kernel[xp + bc0];
         const b1 = dense_2_kernel[xp + bc1];
         const b2 = dense_2_kernel[xp + bc2];
@@ -481,7 +482,7 @@ function MlpBench_dense_2_backward(bufs: MlpBench_Buffers, batch: number): void 
         s02 = 0,
         s03 = 0;
       for (let xp = 0; xp < 10; xp++) {
-        const a0 = d_dense_2_bias_add[ar0 + xp];
+        const a0 = d_dense_2_z[ar0 + xp];
         const b0 = dense_2_kernel[xp + bc0];
         const b1 = dense_2_kernel[xp + bc1];
         const b2 = dense_2_kernel[xp + bc2];
@@ -500,7 +501,7 @@ function MlpBench_dense_2_backward(bufs: MlpBench_Buffers, batch: number): void 
   }
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_out */
 function MlpBench_dense_1_backward(bufs: MlpBench_Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
@@ -508,38 +509,42 @@ function MlpBench_dense_1_backward(bufs: MlpBench_Buffers, batch: number): void 
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   const d_dense_out = bufs.d_dense_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const d_dense_1_out = bufs.d_dense_1_out;
-  for (let i = 0; i < batch * 128; i++) d_dense_1_bias_add[i] = d_dense_1_out[i] * (dense_1_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 128; i++) d_dense_1_z[i] = d_dense_1_out[i] * (dense_1_out[i] > 0 ? 1 : 0);
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
   for (let j = 0; j < 128; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_bias_add[r * 128 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 128 + j];
     d_dense_1_bias[j] = total;
   }
 
-  // d_dense_1_kernel = dense_outᵀ · d_dense_1_bias_add
-  gemm(256, 128, batch, dense_out, true, d_dense_1_bias_add, false, d_dense_1_kernel, false);
-  // d_dense_out = d_dense_1_bias_add · dense_1_kernelᵀ
-  gemm(batch, 256, 128, d_dense_1_bias_add, false, dense_1_kernel, true, d_dense_out, false);
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
+  gemm(256, 128, batch, dense_out, true, d_dense_1_z, false, d_dense_1_kernel, false);
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
+  gemm(batch, 256, 128, d_dense_1_z, false, dense_1_kernel, true, d_dense_out, false);
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
 function MlpBench_dense_backward(bufs: MlpBench_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 256; i++) d_dense_bias_add[i] = d_dense_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 256; i++) d_dense_z[i] = d_dense_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 256; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 256 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 256 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
-  gemm(784, 256, batch, input, true, d_dense_bias_add, false, d_dense_kernel, false);
+  // d_dense_kernel = inputᵀ · d_dense_z
+  gemm(784, 256, batch, input, true, d_dense_z, false, d_dense_kernel, false);
 }
 
 /** The forward pass in training mode (dropout active). */
@@ -561,14 +566,14 @@ function MlpBench_loss(bufs: MlpBench_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
   const target = bufs.target;
   let total = 0;
-  for (let r = 0; r < batch * 1; r++) {
+  for (let r = 0; r < batch; r++) {
     let rowSum = 0;
     for (let j = 0; j < 10; j++) rowSum += dense_2_out[r * 10 + j];
     for (let j = 0; j < 10; j++)
       total -= target[r * 10 + j] * Math.log(Math.min(Math.max(dense_2_out[r * 10 + j] / rowSum, 1e-7), 1 - 1e-7));
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -602,11 +607,11 @@ function MlpBench_createBuffers(
   const dense_out = new Float32Array(maxBatch * 256);
   const dense_1_out = new Float32Array(maxBatch * 128);
   const dense_2_out = new Float32Array(maxBatch * 10);
-  const d_dense_bias_add = new Float32Array(maxBatch * 256);
+  const d_dense_z = new Float32Array(maxBatch * 256);
   const d_dense_out = new Float32Array(maxBatch * 256);
-  const d_dense_1_bias_add = new Float32Array(maxBatch * 128);
+  const d_dense_1_z = new Float32Array(maxBatch * 128);
   const d_dense_1_out = new Float32Array(maxBatch * 128);
-  const d_dense_2_bias_add = new Float32Array(maxBatch * 10);
+  const d_dense_2_z = new Float32Array(maxBatch * 10);
   const target = new Float32Array(maxBatch * 10);
   return {
     rng,
@@ -628,11 +633,11 @@ function MlpBench_createBuffers(
     dense_out,
     dense_1_out,
     dense_2_out,
-    d_dense_bias_add,
+    d_dense_z,
     d_dense_out,
-    d_dense_1_bias_add,
+    d_dense_1_z,
     d_dense_1_out,
-    d_dense_2_bias_add,
+    d_dense_2_z,
     target,
   };
 }
@@ -758,9 +763,9 @@ interface SeedBench_Buffers {
   readonly d_dense_1_kernel: Float32Array;
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
-  readonly d_dense_matmul: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
-  readonly d_dense_1_matmul: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly d_dense_1_out: Float32Array;
   readonly target: Float32Array;
 }
@@ -770,22 +775,22 @@ function SeedBench_dense_forward(bufs: SeedBench_Buffers, batch: number): void {
   const input = bufs.input;
   const dense_kernel = bufs.dense_kernel;
   const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0],
-    k0_1 = dense_kernel[1];
-  const k1_0 = dense_kernel[2],
-    k1_1 = dense_kernel[3];
+  const dense_kernel_0 = dense_kernel[0],
+    dense_kernel_1 = dense_kernel[1];
+  const dense_kernel_2 = dense_kernel[2],
+    dense_kernel_3 = dense_kernel[3];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = a0 * k0_0 + a1 * k1_0;
+      const z = a0 * dense_kernel_0 + a1 * dense_kernel_2;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i * 2] = a;
     }
 
     {
-      const z = a0 * k0_1 + a1 * k1_1;
+      const z = a0 * dense_kernel_1 + a1 * dense_kernel_3;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i * 2 + 1] = a;
     }
@@ -797,48 +802,51 @@ function SeedBench_dense_1_forward(bufs: SeedBench_Buffers, batch: number): void
   const dense_1_kernel = bufs.dense_1_kernel;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  const k0_0 = dense_1_kernel[0],
-    k0_1 = dense_1_kernel[1];
-  const k1_0 = dense_1_kernel[2],
-    k1_1 = dense_1_kernel[3];
+  const dense_1_kernel_0 = dense_1_kernel[0],
+    dense_1_kernel_1 = dense_1_kernel[1];
+  const dense_1_kernel_2 = dense_1_kernel[2],
+    dense_1_kernel_3 = dense_1_kernel[3];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = dense_out[ar],
       a1 = dense_out[ar + 1];
     {
-      const z = a0 * k0_0 + a1 * k1_0;
+      const z = a0 * dense_1_kernel_0 + a1 * dense_1_kernel_2;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i * 2] = a;
     }
 
     {
-      const z = a0 * k0_1 + a1 * k1_1;
+      const z = a0 * dense_1_kernel_1 + a1 * dense_1_kernel_3;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i * 2 + 1] = a;
     }
   }
 }
 
-/** d meanSquaredError / d dense_1_out */
+/** d_dense_1_out = d meanSquaredError / d dense_1_out */
 function SeedBench_loss_gradient(bufs: SeedBench_Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
   const d_dense_1_out = bufs.d_dense_1_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 2);
-  for (let i = 0; i < batch * 2; i++) d_dense_1_out[i] = (dense_1_out[i] - target[i]) * scale;
+  const scale = 1 / batch;
+  for (let i = 0; i < batch * 2; i++) {
+    d_dense_1_out[i] = (dense_1_out[i] - target[i]) * scale;
+  }
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_kernel and d_dense_out from d_dense_1_out */
 function SeedBench_dense_1_backward(bufs: SeedBench_Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   const d_dense_out = bufs.d_dense_out;
-  const d_dense_1_matmul = bufs.d_dense_1_matmul;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const d_dense_1_out = bufs.d_dense_1_out;
-  for (let i = 0; i < batch * 2; i++) d_dense_1_matmul[i] = d_dense_1_out[i] * dense_1_out[i] * (1 - dense_1_out[i]);
-  // d_dense_1_kernel = dense_outᵀ · d_dense_1_matmul
+  // dz = dy · σ(z)(1 − σ(z))
+  for (let i = 0; i < batch * 2; i++) d_dense_1_z[i] = d_dense_1_out[i] * dense_1_out[i] * (1 - dense_1_out[i]);
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   {
     {
       let s00 = 0,
@@ -848,8 +856,8 @@ function SeedBench_dense_1_backward(bufs: SeedBench_Buffers, batch: number): voi
       for (let wp = 0; wp < batch; wp++) {
         const a0 = dense_out[wp * 2];
         const a1 = dense_out[wp * 2 + 1];
-        const b0 = d_dense_1_matmul[wp * 2];
-        const b1 = d_dense_1_matmul[wp * 2 + 1];
+        const b0 = d_dense_1_z[wp * 2];
+        const b1 = d_dense_1_z[wp * 2 + 1];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s10 += a1 * b0;
@@ -863,29 +871,30 @@ function SeedBench_dense_1_backward(bufs: SeedBench_Buffers, batch: number): voi
     }
   }
 
-  // d_dense_out = d_dense_1_matmul · dense_1_kernelᵀ
-  const k0_0 = dense_1_kernel[0],
-    k0_1 = dense_1_kernel[2];
-  const k1_0 = dense_1_kernel[1],
-    k1_1 = dense_1_kernel[3];
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
+  const dense_1_kernel_0 = dense_1_kernel[0],
+    dense_1_kernel_2 = dense_1_kernel[2];
+  const dense_1_kernel_1 = dense_1_kernel[1],
+    dense_1_kernel_3 = dense_1_kernel[3];
   for (let xi = 0; xi < batch; xi++) {
     const ar = xi * 2;
-    const a0 = d_dense_1_matmul[ar],
-      a1 = d_dense_1_matmul[ar + 1];
-    d_dense_out[xi * 2] = a0 * k0_0 + a1 * k1_0;
-    d_dense_out[xi * 2 + 1] = a0 * k0_1 + a1 * k1_1;
+    const a0 = d_dense_1_z[ar],
+      a1 = d_dense_1_z[ar + 1];
+    d_dense_out[xi * 2] = a0 * dense_1_kernel_0 + a1 * dense_1_kernel_1;
+    d_dense_out[xi * 2 + 1] = a0 * dense_1_kernel_2 + a1 * dense_1_kernel_3;
   }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_kernel from d_dense_out */
 function SeedBench_dense_backward(bufs: SeedBench_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const dense_out = bufs.dense_out;
-  const d_dense_matmul = bufs.d_dense_matmul;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 2; i++) d_dense_matmul[i] = d_dense_out[i] * dense_out[i] * (1 - dense_out[i]);
-  // d_dense_kernel = inputᵀ · d_dense_matmul
+  // dz = dy · σ(z)(1 − σ(z))
+  for (let i = 0; i < batch * 2; i++) d_dense_z[i] = d_dense_out[i] * dense_out[i] * (1 - dense_out[i]);
+  // d_dense_kernel = inputᵀ · d_dense_z
   {
     {
       let s00 = 0,
@@ -895,8 +904,8 @@ function SeedBench_dense_backward(bufs: SeedBench_Buffers, batch: number): void 
       for (let wp = 0; wp < batch; wp++) {
         const a0 = input[wp * 2];
         const a1 = input[wp * 2 + 1];
-        const b0 = d_dense_matmul[wp * 2];
-        const b1 = d_dense_matmul[wp * 2 + 1];
+        const b0 = d_dense_z[wp * 2];
+        const b1 = d_dense_z[wp * 2 + 1];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s10 += a1 * b0;
@@ -957,9 +966,9 @@ function SeedBench_createBuffers(
   const d_dense_1_kernel = grads[1]!;
   const dense_out = new Float32Array(maxBatch * 2);
   const dense_1_out = new Float32Array(maxBatch * 2);
-  const d_dense_matmul = new Float32Array(maxBatch * 2);
+  const d_dense_z = new Float32Array(maxBatch * 2);
   const d_dense_out = new Float32Array(maxBatch * 2);
-  const d_dense_1_matmul = new Float32Array(maxBatch * 2);
+  const d_dense_1_z = new Float32Array(maxBatch * 2);
   const d_dense_1_out = new Float32Array(maxBatch * 2);
   const target = new Float32Array(maxBatch * 2);
   return {
@@ -973,9 +982,9 @@ function SeedBench_createBuffers(
     d_dense_1_kernel,
     dense_out,
     dense_1_out,
-    d_dense_matmul,
+    d_dense_z,
     d_dense_out,
-    d_dense_1_matmul,
+    d_dense_1_z,
     d_dense_1_out,
     target,
   };
@@ -1068,9 +1077,9 @@ interface XorBench_Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
-  readonly d_dense_1_bias_add: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly d_dense_1_out: Float32Array;
   readonly target: Float32Array;
 }
@@ -1081,34 +1090,34 @@ function XorBench_dense_forward(bufs: XorBench_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0],
-    k0_1 = dense_kernel[1],
-    k0_2 = dense_kernel[2],
-    k0_3 = dense_kernel[3],
-    k0_4 = dense_kernel[4],
-    k0_5 = dense_kernel[5],
-    k0_6 = dense_kernel[6],
-    k0_7 = dense_kernel[7];
-  const k1_0 = dense_kernel[8],
-    k1_1 = dense_kernel[9],
-    k1_2 = dense_kernel[10],
-    k1_3 = dense_kernel[11],
-    k1_4 = dense_kernel[12],
-    k1_5 = dense_kernel[13],
-    k1_6 = dense_kernel[14],
-    k1_7 = dense_kernel[15];
+  const dense_kernel_0 = dense_kernel[0],
+    dense_kernel_1 = dense_kernel[1],
+    dense_kernel_2 = dense_kernel[2],
+    dense_kernel_3 = dense_kernel[3],
+    dense_kernel_4 = dense_kernel[4],
+    dense_kernel_5 = dense_kernel[5],
+    dense_kernel_6 = dense_kernel[6],
+    dense_kernel_7 = dense_kernel[7];
+  const dense_kernel_8 = dense_kernel[8],
+    dense_kernel_9 = dense_kernel[9],
+    dense_kernel_10 = dense_kernel[10],
+    dense_kernel_11 = dense_kernel[11],
+    dense_kernel_12 = dense_kernel[12],
+    dense_kernel_13 = dense_kernel[13],
+    dense_kernel_14 = dense_kernel[14],
+    dense_kernel_15 = dense_kernel[15];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
-    dense_out[i * 8] = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
-    dense_out[i * 8 + 1] = dense_bias[1] + a0 * k0_1 + a1 * k1_1;
-    dense_out[i * 8 + 2] = dense_bias[2] + a0 * k0_2 + a1 * k1_2;
-    dense_out[i * 8 + 3] = dense_bias[3] + a0 * k0_3 + a1 * k1_3;
-    dense_out[i * 8 + 4] = dense_bias[4] + a0 * k0_4 + a1 * k1_4;
-    dense_out[i * 8 + 5] = dense_bias[5] + a0 * k0_5 + a1 * k1_5;
-    dense_out[i * 8 + 6] = dense_bias[6] + a0 * k0_6 + a1 * k1_6;
-    dense_out[i * 8 + 7] = dense_bias[7] + a0 * k0_7 + a1 * k1_7;
+    dense_out[i * 8] = dense_bias[0] + a0 * dense_kernel_0 + a1 * dense_kernel_8;
+    dense_out[i * 8 + 1] = dense_bias[1] + a0 * dense_kernel_1 + a1 * dense_kernel_9;
+    dense_out[i * 8 + 2] = dense_bias[2] + a0 * dense_kernel_2 + a1 * dense_kernel_10;
+    dense_out[i * 8 + 3] = dense_bias[3] + a0 * dense_kernel_3 + a1 * dense_kernel_11;
+    dense_out[i * 8 + 4] = dense_bias[4] + a0 * dense_kernel_4 + a1 * dense_kernel_12;
+    dense_out[i * 8 + 5] = dense_bias[5] + a0 * dense_kernel_5 + a1 * dense_kernel_13;
+    dense_out[i * 8 + 6] = dense_bias[6] + a0 * dense_kernel_6 + a1 * dense_kernel_14;
+    dense_out[i * 8 + 7] = dense_bias[7] + a0 * dense_kernel_7 + a1 * dense_kernel_15;
   }
 
   sigmoidInPlace(dense_out, batch * 8);
@@ -1120,14 +1129,14 @@ function XorBench_dense_1_forward(bufs: XorBench_Buffers, batch: number): void {
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  const k0_0 = dense_1_kernel[0];
-  const k1_0 = dense_1_kernel[1];
-  const k2_0 = dense_1_kernel[2];
-  const k3_0 = dense_1_kernel[3];
-  const k4_0 = dense_1_kernel[4];
-  const k5_0 = dense_1_kernel[5];
-  const k6_0 = dense_1_kernel[6];
-  const k7_0 = dense_1_kernel[7];
+  const dense_1_kernel_0 = dense_1_kernel[0];
+  const dense_1_kernel_1 = dense_1_kernel[1];
+  const dense_1_kernel_2 = dense_1_kernel[2];
+  const dense_1_kernel_3 = dense_1_kernel[3];
+  const dense_1_kernel_4 = dense_1_kernel[4];
+  const dense_1_kernel_5 = dense_1_kernel[5];
+  const dense_1_kernel_6 = dense_1_kernel[6];
+  const dense_1_kernel_7 = dense_1_kernel[7];
   for (let i = 0; i < batch; i++) {
     const ar = i * 8;
     const a0 = dense_out[ar],
@@ -1140,23 +1149,33 @@ function XorBench_dense_1_forward(bufs: XorBench_Buffers, batch: number): void {
       a7 = dense_out[ar + 7];
     {
       const z =
-        dense_1_bias[0] + a0 * k0_0 + a1 * k1_0 + a2 * k2_0 + a3 * k3_0 + a4 * k4_0 + a5 * k5_0 + a6 * k6_0 + a7 * k7_0;
+        dense_1_bias[0] +
+        a0 * dense_1_kernel_0 +
+        a1 * dense_1_kernel_1 +
+        a2 * dense_1_kernel_2 +
+        a3 * dense_1_kernel_3 +
+        a4 * dense_1_kernel_4 +
+        a5 * dense_1_kernel_5 +
+        a6 * dense_1_kernel_6 +
+        a7 * dense_1_kernel_7;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i] = a;
     }
   }
 }
 
-/** d meanSquaredError / d dense_1_out */
+/** d_dense_1_out = d meanSquaredError / d dense_1_out */
 function XorBench_loss_gradient(bufs: XorBench_Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
   const d_dense_1_out = bufs.d_dense_1_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_1_out[i] = (dense_1_out[i] - target[i]) * scale;
+  const scale = 2 / batch;
+  for (let i = 0; i < batch; i++) {
+    d_dense_1_out[i] = (dense_1_out[i] - target[i]) * scale;
+  }
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_out */
 function XorBench_dense_1_backward(bufs: XorBench_Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
@@ -1164,16 +1183,18 @@ function XorBench_dense_1_backward(bufs: XorBench_Buffers, batch: number): void 
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   const d_dense_out = bufs.d_dense_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const d_dense_1_out = bufs.d_dense_1_out;
-  for (let i = 0; i < batch * 1; i++) d_dense_1_bias_add[i] = d_dense_1_out[i] * dense_1_out[i] * (1 - dense_1_out[i]);
+  // dz = dy · σ(z)(1 − σ(z))
+  for (let i = 0; i < batch * 1; i++) d_dense_1_z[i] = d_dense_1_out[i] * dense_1_out[i] * (1 - dense_1_out[i]);
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
   for (let j = 0; j < 1; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_bias_add[r * 1 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 1 + j];
     d_dense_1_bias[j] = total;
   }
 
-  // d_dense_1_kernel = dense_outᵀ · d_dense_1_bias_add
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   for (let wi = 0; wi < 8; wi += 4) {
     {
       const ar0 = wi;
@@ -1189,7 +1210,7 @@ function XorBench_dense_1_backward(bufs: XorBench_Buffers, batch: number): void 
         const a1 = dense_out[ar1 + wp * 8];
         const a2 = dense_out[ar2 + wp * 8];
         const a3 = dense_out[ar3 + wp * 8];
-        const b0 = d_dense_1_bias_add[wp];
+        const b0 = d_dense_1_z[wp];
         s00 += a0 * b0;
         s10 += a1 * b0;
         s20 += a2 * b0;
@@ -1203,45 +1224,47 @@ function XorBench_dense_1_backward(bufs: XorBench_Buffers, batch: number): void 
     }
   }
 
-  // d_dense_out = d_dense_1_bias_add · dense_1_kernelᵀ
-  const k0_0 = dense_1_kernel[0],
-    k0_1 = dense_1_kernel[1],
-    k0_2 = dense_1_kernel[2],
-    k0_3 = dense_1_kernel[3],
-    k0_4 = dense_1_kernel[4],
-    k0_5 = dense_1_kernel[5],
-    k0_6 = dense_1_kernel[6],
-    k0_7 = dense_1_kernel[7];
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
+  const dense_1_kernel_0 = dense_1_kernel[0],
+    dense_1_kernel_1 = dense_1_kernel[1],
+    dense_1_kernel_2 = dense_1_kernel[2],
+    dense_1_kernel_3 = dense_1_kernel[3],
+    dense_1_kernel_4 = dense_1_kernel[4],
+    dense_1_kernel_5 = dense_1_kernel[5],
+    dense_1_kernel_6 = dense_1_kernel[6],
+    dense_1_kernel_7 = dense_1_kernel[7];
   for (let xi = 0; xi < batch; xi++) {
     const ar = xi;
-    const a0 = d_dense_1_bias_add[ar];
-    d_dense_out[xi * 8] = a0 * k0_0;
-    d_dense_out[xi * 8 + 1] = a0 * k0_1;
-    d_dense_out[xi * 8 + 2] = a0 * k0_2;
-    d_dense_out[xi * 8 + 3] = a0 * k0_3;
-    d_dense_out[xi * 8 + 4] = a0 * k0_4;
-    d_dense_out[xi * 8 + 5] = a0 * k0_5;
-    d_dense_out[xi * 8 + 6] = a0 * k0_6;
-    d_dense_out[xi * 8 + 7] = a0 * k0_7;
+    const a0 = d_dense_1_z[ar];
+    d_dense_out[xi * 8] = a0 * dense_1_kernel_0;
+    d_dense_out[xi * 8 + 1] = a0 * dense_1_kernel_1;
+    d_dense_out[xi * 8 + 2] = a0 * dense_1_kernel_2;
+    d_dense_out[xi * 8 + 3] = a0 * dense_1_kernel_3;
+    d_dense_out[xi * 8 + 4] = a0 * dense_1_kernel_4;
+    d_dense_out[xi * 8 + 5] = a0 * dense_1_kernel_5;
+    d_dense_out[xi * 8 + 6] = a0 * dense_1_kernel_6;
+    d_dense_out[xi * 8 + 7] = a0 * dense_1_kernel_7;
   }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
 function XorBench_dense_backward(bufs: XorBench_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 8; i++) d_dense_bias_add[i] = d_dense_out[i] * dense_out[i] * (1 - dense_out[i]);
+  // dz = dy · σ(z)(1 − σ(z))
+  for (let i = 0; i < batch * 8; i++) d_dense_z[i] = d_dense_out[i] * dense_out[i] * (1 - dense_out[i]);
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 8; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 8 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 8 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   {
     for (let wj = 0; wj < 8; wj += 4) {
       const bc0 = wj;
@@ -1259,10 +1282,10 @@ function XorBench_dense_backward(bufs: XorBench_Buffers, batch: number): void {
       for (let wp = 0; wp < batch; wp++) {
         const a0 = input[wp * 2];
         const a1 = input[wp * 2 + 1];
-        const b0 = d_dense_bias_add[wp * 8 + bc0];
-        const b1 = d_dense_bias_add[wp * 8 + bc1];
-        const b2 = d_dense_bias_add[wp * 8 + bc2];
-        const b3 = d_dense_bias_add[wp * 8 + bc3];
+        const b0 = d_dense_z[wp * 8 + bc0];
+        const b1 = d_dense_z[wp * 8 + bc1];
+        const b2 = d_dense_z[wp * 8 + bc2];
+        const b3 = d_dense_z[wp * 8 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -1302,12 +1325,12 @@ function XorBench_loss(bufs: XorBench_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_1_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -1334,12 +1357,12 @@ function XorBench_createBuffers(
   const d_dense_1_kernel = grads[2]!;
   const d_dense_1_bias = grads[3]!;
   const dense_out = new Float32Array(maxBatch * 8);
-  const dense_1_out = new Float32Array(maxBatch * 1);
-  const d_dense_bias_add = new Float32Array(maxBatch * 8);
+  const dense_1_out = new Float32Array(maxBatch);
+  const d_dense_z = new Float32Array(maxBatch * 8);
   const d_dense_out = new Float32Array(maxBatch * 8);
-  const d_dense_1_bias_add = new Float32Array(maxBatch * 1);
-  const d_dense_1_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const d_dense_1_z = new Float32Array(maxBatch);
+  const d_dense_1_out = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -1355,9 +1378,9 @@ function XorBench_createBuffers(
     d_dense_1_bias,
     dense_out,
     dense_1_out,
-    d_dense_bias_add,
+    d_dense_z,
     d_dense_out,
-    d_dense_1_bias_add,
+    d_dense_1_z,
     d_dense_1_out,
     target,
   };

@@ -1,10 +1,10 @@
 // The float64 reference interpreter of the Graph IR: forward values, the compiled loss, and
-// reverse-mode gradients by the plain per-op rules of backward-ops.ts. It is the oracle the
-// generated kernels are tested against, so it favours plainness over speed.
+// reverse-mode gradients by each op's plain reference rules (in its codegen/ops file). It is the
+// oracle the generated kernels are tested against, so it favours plainness over speed.
 
 import type { GraphIR, IRNode } from "../../dsl/ir";
-import { BACKWARD } from "./backward-ops";
-import { FORWARD, type ComputedOp } from "./forward-ops";
+import { bind } from "../ops/registry";
+import type { OpRule } from "../ops/rule";
 import { computeLoss } from "./losses";
 import type { OpCall, RunContext } from "./op-call";
 import { addRegularizationGradients, regularizationPenalty } from "./regularization";
@@ -29,7 +29,7 @@ export interface GradientResult {
 
 interface Run {
   readonly tensors: Map<string, Tensor>;
-  readonly calls: Map<string, OpCall>;
+  readonly calls: Map<string, { rule: OpRule<unknown>; call: OpCall }>;
   readonly ctx: RunContext;
   readonly stateUpdates: Map<string, Float64Array>;
 }
@@ -77,11 +77,9 @@ function context(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, batch: 
   };
 }
 
-/** Whether a node's value is one row for the whole batch: weights, and ops that read only such values. */
-function isShared(node: IRNode, tensors: ReadonlyMap<string, Tensor>): boolean {
-  if (node.op === "param") return true;
-  if (node.op === "input" || node.op === "dropout" || node.op === "batchNormalization") return false;
-  return node.inputs.every((id) => !tensors.get(id)!.perExample);
+/** Whether a computed node's value is one row for the whole batch: it reads only such values, and its rule does not make it per example. */
+function isShared(rule: OpRule<unknown>, node: IRNode, tensors: ReadonlyMap<string, Tensor>): boolean {
+  return !rule.reference.perExample && node.inputs.every((id) => !tensors.get(id)!.perExample);
 }
 
 function run(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, inputs: readonly (Float64Array | Int32Array)[], batch: number, options: RunOptions): Run {
@@ -90,7 +88,7 @@ function run(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, inputs: rea
   const stateUpdates = new Map<string, Float64Array>();
   const ctx = context(ir, params, batch, options, stateUpdates);
   const tensors = new Map<string, Tensor>();
-  const calls = new Map<string, OpCall>();
+  const calls = new Map<string, { rule: OpRule<unknown>; call: OpCall }>();
   const shapes = new Map(ir.nodes.map((n) => [n.id, n.shape]));
   for (const node of ir.nodes) {
     const size = sizeOf(node.shape);
@@ -99,20 +97,20 @@ function run(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, inputs: rea
     } else if (node.op === "param") {
       tensors.set(node.id, { data: paramValue(ir, params, node.attrs.param as string), size, perExample: false });
     } else {
-      const rule = FORWARD[node.op as ComputedOp];
-      if (!rule) throw new Error(`interpreter: unknown op "${node.op}" (node "${node.id}")`);
-      const out = makeTensor(size, !isShared(node, tensors), batch);
+      const { rule, op } = bind(node);
+      const out = makeTensor(size, !isShared(rule, node, tensors), batch);
       const call: OpCall = {
         node,
+        attrs: op.attrs,
         args: node.inputs.map((id) => tensors.get(id)!),
         argShapes: node.inputs.map((id) => shapes.get(id)!),
         out,
         rows: out.perExample ? batch : 1,
         batch,
       };
-      rule(call, ctx);
+      rule.reference.forward(call, ctx);
       tensors.set(node.id, out);
-      calls.set(node.id, call);
+      calls.set(node.id, { rule, call });
     }
   }
   return { tensors, calls, ctx, stateUpdates };
@@ -164,9 +162,11 @@ export function lossValue(
   return computeLoss(ir.training!.loss, out.shape, predictions, targets, batch, false).value + regularizationPenalty(ir, params);
 }
 
-/** Whether gradient through the node is lost: a step, or a recurrent cell with a step activation. */
-function isStep(node: IRNode): boolean {
-  return node.op === "step" || node.attrs.activation === "step" || node.attrs.recurrentActivation === "step";
+
+/** Whether the node's rule says no gradient passes it (a step function). */
+function blocksGradient(node: IRNode): boolean {
+  const { rule, op } = bind(node);
+  return (rule.blocksGradient?.(op) ?? null) !== null;
 }
 
 /** The nodes on a path from a trainable weight to the output: the ones backward visits. */
@@ -181,7 +181,7 @@ function gradientPath(ir: GraphIR): Set<string> {
   for (const node of [...ir.nodes].reverse()) if (toOutput.has(node.id)) node.inputs.forEach((id) => toOutput.add(id));
   const path = new Set([...fromWeights].filter((id) => toOutput.has(id)));
   for (const node of ir.nodes) {
-    if (path.has(node.id) && node.op !== "param" && isStep(node)) {
+    if (path.has(node.id) && node.op !== "param" && node.op !== "input" && blocksGradient(node)) {
       throw new Error(
         `gradients: node "${node.id}" (layer ${node.layer}) is a step function, which has no gradient, ` +
           `and trainable weights feed it; freeze them (trainable: false) or use sigmoid instead`,
@@ -227,7 +227,8 @@ export function gradients(
     const dOut = nodeGrads.get(node.id);
     if (!dOut || node.op === "param" || node.op === "input") continue;
     const dArgs = node.inputs.map((id) => (path.has(id) ? gradOf(id) : null));
-    BACKWARD[node.op as ComputedOp](calls.get(node.id)!, dOut, dArgs, ctx);
+    const { rule, call } = calls.get(node.id)!;
+    rule.reference.backward(call, dOut, dArgs, ctx);
   }
 
   const grads = new Map<string, Float64Array>();

@@ -1,12 +1,14 @@
-// What a forward or backward rule is given: the node, its arguments' values and shapes, and its
-// output. Rules loop over `rows` examples (1 when the output is shared by the batch) and read each
-// argument at rowStart(arg, b), so a shared weight is read (and its gradient summed) by every example.
+// What a reference rule is given: the node with its typed attributes, its arguments' values and
+// shapes, and its output. Rules loop over `rows` examples (1 when the output is shared by the batch)
+// and read each argument at rowStart(arg, b), so a shared weight is read (and its gradient summed)
+// by every example.
 
 import type { IRNode } from "../../dsl/ir";
 import type { Tensor } from "./tensor";
 
-export interface OpCall {
+export interface OpCall<A = unknown> {
   readonly node: IRNode;
+  readonly attrs: A;
   readonly args: readonly Tensor[];
   readonly argShapes: readonly (readonly number[])[];
   readonly out: Tensor;
@@ -26,12 +28,3 @@ export interface RunContext {
   state(name: string): Float64Array;
   updateState(name: string, value: Float64Array): void;
 }
-
-/** Fills call.out.data. */
-export type ForwardRule = (call: OpCall, ctx: RunContext) => void;
-
-/**
- * Adds the vector-Jacobian product of dOut to dArgs[i] (laid out as args[i]); dArgs[i] is null for
- * an argument that needs no gradient.
- */
-export type BackwardRule = (call: OpCall, dOut: Float64Array, dArgs: readonly (Float64Array | null)[], ctx: RunContext) => void;

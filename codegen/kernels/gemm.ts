@@ -119,9 +119,12 @@ function tinyRows(g: Gemm & { k: number }): string[] {
   const init = g.init ?? (() => "0");
   const store = g.store ?? defaultStore(g);
   const lines: string[] = [];
-  const weight = (p: number, c: number) => `k${p}_${c}`;
+  // Each element of B gets a local named after its place in its buffer (dense_kernel_3 = dense_kernel[3]),
+  // so one name means one weight throughout a generated file.
+  const at = (p: number, c: number) => sum(scaled(String(p), g.b.rowStride), scaled(String(c), g.b.colStride));
+  const weight = (p: number, c: number) => `${g.b.buf}_${at(p, c)}`;
   for (let p = 0; p < g.k; p++) {
-    const loads = Array.from({ length: g.n }, (_, c) => `${weight(p, c)} = ${g.b.buf}[${sum(scaled(String(p), g.b.rowStride), scaled(String(c), g.b.colStride))}]`);
+    const loads = Array.from({ length: g.n }, (_, c) => `${weight(p, c)} = ${g.b.buf}[${at(p, c)}]`);
     lines.push(`const ${loads.join(", ")};`);
   }
   lines.push(`for (let ${i} = 0; ${i} < ${g.m}; ${i}++) {`);

@@ -13,10 +13,10 @@ export interface Step {
 export interface BufferSpec {
   readonly name: string;
   readonly role:
-    "input" | "param" | "grad" | "value" | "dvalue" | "mask" | "target";
-  /** Elements per example (allocated for the largest batch), or null for weights. */
+    "input" | "param" | "grad" | "value" | "dvalue" | "mask" | "tape" | "target";
+  /** Elements per example (allocated for the largest batch), or null for weights and per-channel scratch. */
   readonly perExample: number | null;
-  /** Elements of a weight. */
+  /** Elements of a weight or of per-channel scratch (added to the per-example ones). */
   readonly fixed: number | null;
   readonly dtype: "float32" | "int32";
 }

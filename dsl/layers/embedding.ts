@@ -9,6 +9,8 @@ import { addWeight, paramTensor } from "../weights";
 export interface EmbeddingOptions {
   embeddingsInitializer?: InitializerArg;
   embeddingsRegularizer?: RegularizerConfig;
+  /** Treat id 0 as padding: the layers after it skip those positions (Keras' mask_zero). */
+  maskZero?: boolean;
   name?: string;
 }
 
@@ -49,7 +51,8 @@ class Embedding extends LayerCore {
       regularizer: this.options.embeddingsRegularizer ?? null,
     });
     const shape = [...ids.shape, this.outputDim];
-    return opTensor(shape, "float32", "embedding", [ids, paramTensor(this.table)], this, { inputDim: this.inputDim });
+    const attrs = { inputDim: this.inputDim, maskZero: this.options.maskZero ?? false };
+    return opTensor(shape, "float32", "embedding", [ids, paramTensor(this.table)], this, attrs);
   }
 }
 

@@ -15,9 +15,9 @@ interface Buffers {
   readonly d_dense_1_kernel: Float32Array;
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
-  readonly d_dense_matmul: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
-  readonly d_dense_1_matmul: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly d_dense_1_out: Float32Array;
   readonly target: Float32Array;
 }
@@ -27,22 +27,22 @@ function dense_forward(bufs: Buffers, batch: number): void {
   const input = bufs.input;
   const dense_kernel = bufs.dense_kernel;
   const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0],
-    k0_1 = dense_kernel[1];
-  const k1_0 = dense_kernel[2],
-    k1_1 = dense_kernel[3];
+  const dense_kernel_0 = dense_kernel[0],
+    dense_kernel_1 = dense_kernel[1];
+  const dense_kernel_2 = dense_kernel[2],
+    dense_kernel_3 = dense_kernel[3];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = a0 * k0_0 + a1 * k1_0;
+      const z = a0 * dense_kernel_0 + a1 * dense_kernel_2;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i * 2] = a;
     }
 
     {
-      const z = a0 * k0_1 + a1 * k1_1;
+      const z = a0 * dense_kernel_1 + a1 * dense_kernel_3;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i * 2 + 1] = a;
     }
@@ -54,48 +54,51 @@ function dense_1_forward(bufs: Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  const k0_0 = dense_1_kernel[0],
-    k0_1 = dense_1_kernel[1];
-  const k1_0 = dense_1_kernel[2],
-    k1_1 = dense_1_kernel[3];
+  const dense_1_kernel_0 = dense_1_kernel[0],
+    dense_1_kernel_1 = dense_1_kernel[1];
+  const dense_1_kernel_2 = dense_1_kernel[2],
+    dense_1_kernel_3 = dense_1_kernel[3];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = dense_out[ar],
       a1 = dense_out[ar + 1];
     {
-      const z = a0 * k0_0 + a1 * k1_0;
+      const z = a0 * dense_1_kernel_0 + a1 * dense_1_kernel_2;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i * 2] = a;
     }
 
     {
-      const z = a0 * k0_1 + a1 * k1_1;
+      const z = a0 * dense_1_kernel_1 + a1 * dense_1_kernel_3;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i * 2 + 1] = a;
     }
   }
 }
 
-/** d meanSquaredError / d dense_1_out */
+/** d_dense_1_out = d meanSquaredError / d dense_1_out */
 function loss_gradient(bufs: Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
   const d_dense_1_out = bufs.d_dense_1_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 2);
-  for (let i = 0; i < batch * 2; i++) d_dense_1_out[i] = (dense_1_out[i] - target[i]) * scale;
+  const scale = 1 / batch;
+  for (let i = 0; i < batch * 2; i++) {
+    d_dense_1_out[i] = (dense_1_out[i] - target[i]) * scale;
+  }
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_kernel and d_dense_out from d_dense_1_out */
 function dense_1_backward(bufs: Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   const d_dense_out = bufs.d_dense_out;
-  const d_dense_1_matmul = bufs.d_dense_1_matmul;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const d_dense_1_out = bufs.d_dense_1_out;
-  for (let i = 0; i < batch * 2; i++) d_dense_1_matmul[i] = d_dense_1_out[i] * dense_1_out[i] * (1 - dense_1_out[i]);
-  // d_dense_1_kernel = dense_outᵀ · d_dense_1_matmul
+  // dz = dy · σ(z)(1 − σ(z))
+  for (let i = 0; i < batch * 2; i++) d_dense_1_z[i] = d_dense_1_out[i] * dense_1_out[i] * (1 - dense_1_out[i]);
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   {
     {
       let s00 = 0,
@@ -105,8 +108,8 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
       for (let wp = 0; wp < batch; wp++) {
         const a0 = dense_out[wp * 2];
         const a1 = dense_out[wp * 2 + 1];
-        const b0 = d_dense_1_matmul[wp * 2];
-        const b1 = d_dense_1_matmul[wp * 2 + 1];
+        const b0 = d_dense_1_z[wp * 2];
+        const b1 = d_dense_1_z[wp * 2 + 1];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s10 += a1 * b0;
@@ -120,29 +123,30 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
     }
   }
 
-  // d_dense_out = d_dense_1_matmul · dense_1_kernelᵀ
-  const k0_0 = dense_1_kernel[0],
-    k0_1 = dense_1_kernel[2];
-  const k1_0 = dense_1_kernel[1],
-    k1_1 = dense_1_kernel[3];
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
+  const dense_1_kernel_0 = dense_1_kernel[0],
+    dense_1_kernel_2 = dense_1_kernel[2];
+  const dense_1_kernel_1 = dense_1_kernel[1],
+    dense_1_kernel_3 = dense_1_kernel[3];
   for (let xi = 0; xi < batch; xi++) {
     const ar = xi * 2;
-    const a0 = d_dense_1_matmul[ar],
-      a1 = d_dense_1_matmul[ar + 1];
-    d_dense_out[xi * 2] = a0 * k0_0 + a1 * k1_0;
-    d_dense_out[xi * 2 + 1] = a0 * k0_1 + a1 * k1_1;
+    const a0 = d_dense_1_z[ar],
+      a1 = d_dense_1_z[ar + 1];
+    d_dense_out[xi * 2] = a0 * dense_1_kernel_0 + a1 * dense_1_kernel_1;
+    d_dense_out[xi * 2 + 1] = a0 * dense_1_kernel_2 + a1 * dense_1_kernel_3;
   }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_kernel from d_dense_out */
 function dense_backward(bufs: Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const dense_out = bufs.dense_out;
-  const d_dense_matmul = bufs.d_dense_matmul;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 2; i++) d_dense_matmul[i] = d_dense_out[i] * dense_out[i] * (1 - dense_out[i]);
-  // d_dense_kernel = inputᵀ · d_dense_matmul
+  // dz = dy · σ(z)(1 − σ(z))
+  for (let i = 0; i < batch * 2; i++) d_dense_z[i] = d_dense_out[i] * dense_out[i] * (1 - dense_out[i]);
+  // d_dense_kernel = inputᵀ · d_dense_z
   {
     {
       let s00 = 0,
@@ -152,8 +156,8 @@ function dense_backward(bufs: Buffers, batch: number): void {
       for (let wp = 0; wp < batch; wp++) {
         const a0 = input[wp * 2];
         const a1 = input[wp * 2 + 1];
-        const b0 = d_dense_matmul[wp * 2];
-        const b1 = d_dense_matmul[wp * 2 + 1];
+        const b0 = d_dense_z[wp * 2];
+        const b1 = d_dense_z[wp * 2 + 1];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s10 += a1 * b0;
@@ -214,9 +218,9 @@ function createBuffers(
   const d_dense_1_kernel = grads[1]!;
   const dense_out = new Float32Array(maxBatch * 2);
   const dense_1_out = new Float32Array(maxBatch * 2);
-  const d_dense_matmul = new Float32Array(maxBatch * 2);
+  const d_dense_z = new Float32Array(maxBatch * 2);
   const d_dense_out = new Float32Array(maxBatch * 2);
-  const d_dense_1_matmul = new Float32Array(maxBatch * 2);
+  const d_dense_1_z = new Float32Array(maxBatch * 2);
   const d_dense_1_out = new Float32Array(maxBatch * 2);
   const target = new Float32Array(maxBatch * 2);
   return {
@@ -230,9 +234,9 @@ function createBuffers(
     d_dense_1_kernel,
     dense_out,
     dense_1_out,
-    d_dense_matmul,
+    d_dense_z,
     d_dense_out,
-    d_dense_1_matmul,
+    d_dense_1_z,
     d_dense_1_out,
     target,
   };

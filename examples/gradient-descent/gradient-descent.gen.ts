@@ -19,7 +19,7 @@ interface Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
   readonly d_dense_1_out: Float32Array;
   readonly target: Float32Array;
@@ -401,16 +401,18 @@ function dense_1_forward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** d meanSquaredError / d dense_1_out */
+/** d_dense_1_out = d meanSquaredError / d dense_1_out */
 function loss_gradient(bufs: Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
   const d_dense_1_out = bufs.d_dense_1_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_1_out[i] = (dense_1_out[i] - target[i]) * scale;
+  const scale = 2 / batch;
+  for (let i = 0; i < batch; i++) {
+    d_dense_1_out[i] = (dense_1_out[i] - target[i]) * scale;
+  }
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_out */
 function dense_1_backward(bufs: Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
@@ -418,6 +420,7 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
   const dense_out = bufs.dense_out;
   const d_dense_out = bufs.d_dense_out;
   const d_dense_1_out = bufs.d_dense_1_out;
+  // d_dense_1_bias = Σ over rows of d_dense_1_out
   for (let j = 0; j < 1; j++) {
     let total = 0;
     for (let r = 0; r < batch; r++) total += d_dense_1_out[r * 1 + j];
@@ -559,22 +562,24 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
 function dense_backward(bufs: Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 16; i++) d_dense_bias_add[i] = d_dense_out[i] * (1 - dense_out[i] * dense_out[i]);
+  // dz = dy · (1 − tanh²(z))
+  for (let i = 0; i < batch * 16; i++) d_dense_z[i] = d_dense_out[i] * (1 - dense_out[i] * dense_out[i]);
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 16; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 16 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 16 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   for (let wi = 0; wi < 4; wi += 4) {
     for (let wj = 0; wj < 16; wj += 4) {
       const ar0 = wi;
@@ -606,10 +611,10 @@ function dense_backward(bufs: Buffers, batch: number): void {
         const a1 = input[ar1 + wp * 4];
         const a2 = input[ar2 + wp * 4];
         const a3 = input[ar3 + wp * 4];
-        const b0 = d_dense_bias_add[wp * 16 + bc0];
-        const b1 = d_dense_bias_add[wp * 16 + bc1];
-        const b2 = d_dense_bias_add[wp * 16 + bc2];
-        const b3 = d_dense_bias_add[wp * 16 + bc3];
+        const b0 = d_dense_z[wp * 16 + bc0];
+        const b1 = d_dense_z[wp * 16 + bc1];
+        const b2 = d_dense_z[wp * 16 + bc2];
+        const b3 = d_dense_z[wp * 16 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -665,12 +670,12 @@ function loss(bufs: Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_1_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -697,11 +702,11 @@ function createBuffers(
   const d_dense_1_kernel = grads[2]!;
   const d_dense_1_bias = grads[3]!;
   const dense_out = new Float32Array(maxBatch * 16);
-  const dense_1_out = new Float32Array(maxBatch * 1);
-  const d_dense_bias_add = new Float32Array(maxBatch * 16);
+  const dense_1_out = new Float32Array(maxBatch);
+  const d_dense_z = new Float32Array(maxBatch * 16);
   const d_dense_out = new Float32Array(maxBatch * 16);
-  const d_dense_1_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const d_dense_1_out = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -717,7 +722,7 @@ function createBuffers(
     d_dense_1_bias,
     dense_out,
     dense_1_out,
-    d_dense_bias_add,
+    d_dense_z,
     d_dense_out,
     d_dense_1_out,
     target,

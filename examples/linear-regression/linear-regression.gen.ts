@@ -25,29 +25,32 @@ function FunctionalRegression_dense_forward(bufs: FunctionalRegression_Buffers, 
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0];
+  const dense_kernel_0 = dense_kernel[0];
   for (let i = 0; i < batch; i++) {
     const ar = i;
     const a0 = input[ar];
-    dense_out[i] = dense_bias[0] + a0 * k0_0;
+    dense_out[i] = dense_bias[0] + a0 * dense_kernel_0;
   }
 }
 
-/** d meanSquaredError / d dense_out */
+/** d_dense_out = d meanSquaredError / d dense_out */
 function FunctionalRegression_loss_gradient(bufs: FunctionalRegression_Buffers, batch: number): void {
   const dense_out = bufs.dense_out;
   const d_dense_out = bufs.d_dense_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_out[i] = (dense_out[i] - target[i]) * scale;
+  const scale = 2 / batch;
+  for (let i = 0; i < batch; i++) {
+    d_dense_out[i] = (dense_out[i] - target[i]) * scale;
+  }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
 function FunctionalRegression_dense_backward(bufs: FunctionalRegression_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const d_dense_out = bufs.d_dense_out;
+  // d_dense_bias = Σ over rows of d_dense_out
   for (let j = 0; j < 1; j++) {
     let total = 0;
     for (let r = 0; r < batch; r++) total += d_dense_out[r * 1 + j];
@@ -84,12 +87,12 @@ function FunctionalRegression_loss(bufs: FunctionalRegression_Buffers, batch: nu
   const dense_out = bufs.dense_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -105,14 +108,14 @@ function FunctionalRegression_createBuffers(
   grads: readonly Float32Array[],
   rng: UniformSource,
 ): FunctionalRegression_Buffers {
-  const input = new Float32Array(maxBatch * 1);
+  const input = new Float32Array(maxBatch);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const d_dense_kernel = grads[0]!;
   const d_dense_bias = grads[1]!;
-  const dense_out = new Float32Array(maxBatch * 1);
-  const d_dense_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const dense_out = new Float32Array(maxBatch);
+  const d_dense_out = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -210,29 +213,32 @@ function SubclassRegression_linear_forward(bufs: SubclassRegression_Buffers, bat
   const linear_kernel = bufs.linear_kernel;
   const linear_bias = bufs.linear_bias;
   const linear_out = bufs.linear_out;
-  const k0_0 = linear_kernel[0];
+  const linear_kernel_0 = linear_kernel[0];
   for (let i = 0; i < batch; i++) {
     const ar = i;
     const a0 = input[ar];
-    linear_out[i] = linear_bias[0] + a0 * k0_0;
+    linear_out[i] = linear_bias[0] + a0 * linear_kernel_0;
   }
 }
 
-/** d meanSquaredError / d linear_out */
+/** d_linear_out = d meanSquaredError / d linear_out */
 function SubclassRegression_loss_gradient(bufs: SubclassRegression_Buffers, batch: number): void {
   const linear_out = bufs.linear_out;
   const d_linear_out = bufs.d_linear_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_linear_out[i] = (linear_out[i] - target[i]) * scale;
+  const scale = 2 / batch;
+  for (let i = 0; i < batch; i++) {
+    d_linear_out[i] = (linear_out[i] - target[i]) * scale;
+  }
 }
 
-/** linear: gradients of linear_out w.r.t. its kernel, bias and input */
+/** linear: d_linear_bias and d_linear_kernel from d_linear_out */
 function SubclassRegression_linear_backward(bufs: SubclassRegression_Buffers, batch: number): void {
   const input = bufs.input;
   const d_linear_kernel = bufs.d_linear_kernel;
   const d_linear_bias = bufs.d_linear_bias;
   const d_linear_out = bufs.d_linear_out;
+  // d_linear_bias = Σ over rows of d_linear_out
   for (let j = 0; j < 1; j++) {
     let total = 0;
     for (let r = 0; r < batch; r++) total += d_linear_out[r * 1 + j];
@@ -269,12 +275,12 @@ function SubclassRegression_loss(bufs: SubclassRegression_Buffers, batch: number
   const linear_out = bufs.linear_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = linear_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -290,14 +296,14 @@ function SubclassRegression_createBuffers(
   grads: readonly Float32Array[],
   rng: UniformSource,
 ): SubclassRegression_Buffers {
-  const input = new Float32Array(maxBatch * 1);
+  const input = new Float32Array(maxBatch);
   const linear_kernel = params[0]!;
   const linear_bias = params[1]!;
   const d_linear_kernel = grads[0]!;
   const d_linear_bias = grads[1]!;
-  const linear_out = new Float32Array(maxBatch * 1);
-  const d_linear_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const linear_out = new Float32Array(maxBatch);
+  const d_linear_out = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],

@@ -14,7 +14,7 @@ interface Buffers {
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
@@ -24,44 +24,45 @@ function dense_forward(bufs: Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0];
-  const k1_0 = dense_kernel[1];
-  const k2_0 = dense_kernel[2];
+  const dense_kernel_0 = dense_kernel[0];
+  const dense_kernel_1 = dense_kernel[1];
+  const dense_kernel_2 = dense_kernel[2];
   for (let i = 0; i < batch; i++) {
     const ar = i * 3;
     const a0 = input[ar],
       a1 = input[ar + 1],
       a2 = input[ar + 2];
     {
-      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0 + a2 * k2_0;
+      const z = dense_bias[0] + a0 * dense_kernel_0 + a1 * dense_kernel_1 + a2 * dense_kernel_2;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i] = a;
     }
   }
 }
 
-/** d loss / d dense_bias_add = (p - y) / count, sigmoid fused with binaryCrossentropy */
+/** d_dense_z = (p - y) / count: d binaryCrossentropy / d dense_z, sigmoid fused with binaryCrossentropy */
 function loss_gradient(bufs: Buffers, batch: number): void {
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const target = bufs.target;
-  const scale = 1 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_bias_add[i] = (dense_out[i] - target[i]) * scale;
+  const scale = 1 / batch;
+  for (let i = 0; i < batch; i++) d_dense_z[i] = (dense_out[i] - target[i]) * scale;
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_z */
 function dense_backward(bufs: Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 1; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 1 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 1 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   {
     {
       let s00 = 0;
@@ -71,7 +72,7 @@ function dense_backward(bufs: Buffers, batch: number): void {
         const a0 = input[wp * 3];
         const a1 = input[wp * 3 + 1];
         const a2 = input[wp * 3 + 2];
-        const b0 = d_dense_bias_add[wp];
+        const b0 = d_dense_z[wp];
         s00 += a0 * b0;
         s10 += a1 * b0;
         s20 += a2 * b0;
@@ -99,12 +100,12 @@ function loss(bufs: Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const q = Math.min(Math.max(dense_out[i], 1e-7), 1 - 1e-7);
     total -= target[i] * Math.log(q) + (1 - target[i]) * Math.log(1 - q);
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -125,9 +126,9 @@ function createBuffers(
   const dense_bias = params[1]!;
   const d_dense_kernel = grads[0]!;
   const d_dense_bias = grads[1]!;
-  const dense_out = new Float32Array(maxBatch * 1);
-  const d_dense_bias_add = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const dense_out = new Float32Array(maxBatch);
+  const d_dense_z = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -138,7 +139,7 @@ function createBuffers(
     d_dense_kernel,
     d_dense_bias,
     dense_out,
-    d_dense_bias_add,
+    d_dense_z,
     target,
   };
 }

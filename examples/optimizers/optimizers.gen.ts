@@ -23,9 +23,9 @@ interface WithAdagrad_Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
-  readonly d_dense_1_bias_add: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly target: Float32Array;
 }
 
@@ -336,30 +336,31 @@ function WithAdagrad_dense_1_forward(bufs: WithAdagrad_Buffers, batch: number): 
   }
 }
 
-/** d loss / d dense_1_bias_add = (p - y) / count, softmax fused with categoricalCrossentropy */
+/** d_dense_1_z = (p - y) / count: d categoricalCrossentropy / d dense_1_z, softmax fused with categoricalCrossentropy */
 function WithAdagrad_loss_gradient(bufs: WithAdagrad_Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const target = bufs.target;
-  const scale = 1 / (batch * 1);
-  for (let i = 0; i < batch * 3; i++) d_dense_1_bias_add[i] = (dense_1_out[i] - target[i]) * scale;
+  const scale = 1 / batch;
+  for (let i = 0; i < batch * 3; i++) d_dense_1_z[i] = (dense_1_out[i] - target[i]) * scale;
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_z */
 function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
   const d_dense_1_bias = bufs.d_dense_1_bias;
   const dense_out = bufs.dense_out;
   const d_dense_out = bufs.d_dense_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
   for (let j = 0; j < 3; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_bias_add[r * 3 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 3 + j];
     d_dense_1_bias[j] = total;
   }
 
-  // d_dense_1_kernel = dense_outᵀ · d_dense_1_bias_add
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   for (let wi = 0; wi < 32; wi += 4) {
     {
       const ar0 = wi;
@@ -383,9 +384,9 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
         const a1 = dense_out[ar1 + wp * 32];
         const a2 = dense_out[ar2 + wp * 32];
         const a3 = dense_out[ar3 + wp * 32];
-        const b0 = d_dense_1_bias_add[wp * 3];
-        const b1 = d_dense_1_bias_add[wp * 3 + 1];
-        const b2 = d_dense_1_bias_add[wp * 3 + 2];
+        const b0 = d_dense_1_z[wp * 3];
+        const b1 = d_dense_1_z[wp * 3 + 1];
+        const b2 = d_dense_1_z[wp * 3 + 2];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -415,7 +416,7 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
     }
   }
 
-  // d_dense_out = d_dense_1_bias_add · dense_1_kernelᵀ
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
   let xi = 0;
   for (; xi + 4 <= batch; xi += 4) {
     for (let xj = 0; xj < 32; xj += 4) {
@@ -444,10 +445,10 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
         s32 = 0,
         s33 = 0;
       {
-        const a0 = d_dense_1_bias_add[ar0];
-        const a1 = d_dense_1_bias_add[ar1];
-        const a2 = d_dense_1_bias_add[ar2];
-        const a3 = d_dense_1_bias_add[ar3];
+        const a0 = d_dense_1_z[ar0];
+        const a1 = d_dense_1_z[ar1];
+        const a2 = d_dense_1_z[ar2];
+        const a3 = d_dense_1_z[ar3];
         const b0 = dense_1_kernel[bc0];
         const b1 = dense_1_kernel[bc1];
         const b2 = dense_1_kernel[bc2];
@@ -471,10 +472,10 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
       }
 
       {
-        const a0 = d_dense_1_bias_add[ar0 + 1];
-        const a1 = d_dense_1_bias_add[ar1 + 1];
-        const a2 = d_dense_1_bias_add[ar2 + 1];
-        const a3 = d_dense_1_bias_add[ar3 + 1];
+        const a0 = d_dense_1_z[ar0 + 1];
+        const a1 = d_dense_1_z[ar1 + 1];
+        const a2 = d_dense_1_z[ar2 + 1];
+        const a3 = d_dense_1_z[ar3 + 1];
         const b0 = dense_1_kernel[bc0 + 1];
         const b1 = dense_1_kernel[bc1 + 1];
         const b2 = dense_1_kernel[bc2 + 1];
@@ -498,10 +499,10 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
       }
 
       {
-        const a0 = d_dense_1_bias_add[ar0 + 2];
-        const a1 = d_dense_1_bias_add[ar1 + 2];
-        const a2 = d_dense_1_bias_add[ar2 + 2];
-        const a3 = d_dense_1_bias_add[ar3 + 2];
+        const a0 = d_dense_1_z[ar0 + 2];
+        const a1 = d_dense_1_z[ar1 + 2];
+        const a2 = d_dense_1_z[ar2 + 2];
+        const a3 = d_dense_1_z[ar3 + 2];
         const b0 = dense_1_kernel[bc0 + 2];
         const b1 = dense_1_kernel[bc1 + 2];
         const b2 = dense_1_kernel[bc2 + 2];
@@ -555,7 +556,7 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
         s02 = 0,
         s03 = 0;
       {
-        const a0 = d_dense_1_bias_add[ar0];
+        const a0 = d_dense_1_z[ar0];
         const b0 = dense_1_kernel[bc0];
         const b1 = dense_1_kernel[bc1];
         const b2 = dense_1_kernel[bc2];
@@ -567,7 +568,7 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
       }
 
       {
-        const a0 = d_dense_1_bias_add[ar0 + 1];
+        const a0 = d_dense_1_z[ar0 + 1];
         const b0 = dense_1_kernel[bc0 + 1];
         const b1 = dense_1_kernel[bc1 + 1];
         const b2 = dense_1_kernel[bc2 + 1];
@@ -579,7 +580,7 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
       }
 
       {
-        const a0 = d_dense_1_bias_add[ar0 + 2];
+        const a0 = d_dense_1_z[ar0 + 2];
         const b0 = dense_1_kernel[bc0 + 2];
         const b1 = dense_1_kernel[bc1 + 2];
         const b2 = dense_1_kernel[bc2 + 2];
@@ -598,22 +599,24 @@ function WithAdagrad_dense_1_backward(bufs: WithAdagrad_Buffers, batch: number):
   }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
 function WithAdagrad_dense_backward(bufs: WithAdagrad_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 32; i++) d_dense_bias_add[i] = d_dense_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 32; i++) d_dense_z[i] = d_dense_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 32; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 32 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 32 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   for (let wi = 0; wi < 8; wi += 4) {
     for (let wj = 0; wj < 32; wj += 4) {
       const ar0 = wi;
@@ -645,10 +648,10 @@ function WithAdagrad_dense_backward(bufs: WithAdagrad_Buffers, batch: number): v
         const a1 = input[ar1 + wp * 8];
         const a2 = input[ar2 + wp * 8];
         const a3 = input[ar3 + wp * 8];
-        const b0 = d_dense_bias_add[wp * 32 + bc0];
-        const b1 = d_dense_bias_add[wp * 32 + bc1];
-        const b2 = d_dense_bias_add[wp * 32 + bc2];
-        const b3 = d_dense_bias_add[wp * 32 + bc3];
+        const b0 = d_dense_z[wp * 32 + bc0];
+        const b1 = d_dense_z[wp * 32 + bc1];
+        const b2 = d_dense_z[wp * 32 + bc2];
+        const b3 = d_dense_z[wp * 32 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -704,14 +707,14 @@ function WithAdagrad_loss(bufs: WithAdagrad_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
   let total = 0;
-  for (let r = 0; r < batch * 1; r++) {
+  for (let r = 0; r < batch; r++) {
     let rowSum = 0;
     for (let j = 0; j < 3; j++) rowSum += dense_1_out[r * 3 + j];
     for (let j = 0; j < 3; j++)
       total -= target[r * 3 + j] * Math.log(Math.min(Math.max(dense_1_out[r * 3 + j] / rowSum, 1e-7), 1 - 1e-7));
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -739,9 +742,9 @@ function WithAdagrad_createBuffers(
   const d_dense_1_bias = grads[3]!;
   const dense_out = new Float32Array(maxBatch * 32);
   const dense_1_out = new Float32Array(maxBatch * 3);
-  const d_dense_bias_add = new Float32Array(maxBatch * 32);
+  const d_dense_z = new Float32Array(maxBatch * 32);
   const d_dense_out = new Float32Array(maxBatch * 32);
-  const d_dense_1_bias_add = new Float32Array(maxBatch * 3);
+  const d_dense_1_z = new Float32Array(maxBatch * 3);
   const target = new Float32Array(maxBatch * 3);
   return {
     rng,
@@ -758,9 +761,9 @@ function WithAdagrad_createBuffers(
     d_dense_1_bias,
     dense_out,
     dense_1_out,
-    d_dense_bias_add,
+    d_dense_z,
     d_dense_out,
-    d_dense_1_bias_add,
+    d_dense_1_z,
     target,
   };
 }

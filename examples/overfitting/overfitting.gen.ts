@@ -27,9 +27,9 @@ interface Plain_Buffers {
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
   readonly dense_2_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
-  readonly d_dense_1_bias_add: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly d_dense_1_out: Float32Array;
   readonly d_dense_2_out: Float32Array;
   readonly target: Float32Array;
@@ -502,16 +502,18 @@ function Plain_dense_2_forward(bufs: Plain_Buffers, batch: number): void {
   }
 }
 
-/** d meanSquaredError / d dense_2_out */
+/** d_dense_2_out = d meanSquaredError / d dense_2_out */
 function Plain_loss_gradient(bufs: Plain_Buffers, batch: number): void {
   const dense_2_out = bufs.dense_2_out;
   const d_dense_2_out = bufs.d_dense_2_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_2_out[i] = (dense_2_out[i] - target[i]) * scale;
+  const scale = 2 / batch;
+  for (let i = 0; i < batch; i++) {
+    d_dense_2_out[i] = (dense_2_out[i] - target[i]) * scale;
+  }
 }
 
-/** dense_2: gradients of dense_2_out w.r.t. its kernel, bias and input */
+/** dense_2: d_dense_2_bias, d_dense_2_kernel and d_dense_1_out from d_dense_2_out */
 function Plain_dense_2_backward(bufs: Plain_Buffers, batch: number): void {
   const dense_2_kernel = bufs.dense_2_kernel;
   const d_dense_2_kernel = bufs.d_dense_2_kernel;
@@ -519,6 +521,7 @@ function Plain_dense_2_backward(bufs: Plain_Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
   const d_dense_1_out = bufs.d_dense_1_out;
   const d_dense_2_out = bufs.d_dense_2_out;
+  // d_dense_2_bias = Σ over rows of d_dense_2_out
   for (let j = 0; j < 1; j++) {
     let total = 0;
     for (let r = 0; r < batch; r++) total += d_dense_2_out[r * 1 + j];
@@ -660,7 +663,7 @@ function Plain_dense_2_backward(bufs: Plain_Buffers, batch: number): void {
   }
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_out */
 function Plain_dense_1_backward(bufs: Plain_Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
@@ -668,16 +671,18 @@ function Plain_dense_1_backward(bufs: Plain_Buffers, batch: number): void {
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   const d_dense_out = bufs.d_dense_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const d_dense_1_out = bufs.d_dense_1_out;
-  for (let i = 0; i < batch * 64; i++) d_dense_1_bias_add[i] = d_dense_1_out[i] * (dense_1_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 64; i++) d_dense_1_z[i] = d_dense_1_out[i] * (dense_1_out[i] > 0 ? 1 : 0);
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
   for (let j = 0; j < 64; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_bias_add[r * 64 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 64 + j];
     d_dense_1_bias[j] = total;
   }
 
-  // d_dense_1_kernel = dense_outᵀ · d_dense_1_bias_add
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   for (let wi = 0; wi < 64; wi += 4) {
     for (let wj = 0; wj < 64; wj += 4) {
       const ar0 = wi;
@@ -709,10 +714,10 @@ function Plain_dense_1_backward(bufs: Plain_Buffers, batch: number): void {
         const a1 = dense_out[ar1 + wp * 64];
         const a2 = dense_out[ar2 + wp * 64];
         const a3 = dense_out[ar3 + wp * 64];
-        const b0 = d_dense_1_bias_add[wp * 64 + bc0];
-        const b1 = d_dense_1_bias_add[wp * 64 + bc1];
-        const b2 = d_dense_1_bias_add[wp * 64 + bc2];
-        const b3 = d_dense_1_bias_add[wp * 64 + bc3];
+        const b0 = d_dense_1_z[wp * 64 + bc0];
+        const b1 = d_dense_1_z[wp * 64 + bc1];
+        const b2 = d_dense_1_z[wp * 64 + bc2];
+        const b3 = d_dense_1_z[wp * 64 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -750,7 +755,7 @@ function Plain_dense_1_backward(bufs: Plain_Buffers, batch: number): void {
     }
   }
 
-  // d_dense_out = d_dense_1_bias_add · dense_1_kernelᵀ
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
   let xi = 0;
   for (; xi + 4 <= batch; xi += 4) {
     for (let xj = 0; xj < 64; xj += 4) {
@@ -779,10 +784,10 @@ function Plain_dense_1_backward(bufs: Plain_Buffers, batch: number): void {
         s32 = 0,
         s33 = 0;
       for (let xp = 0; xp < 64; xp++) {
-        const a0 = d_dense_1_bias_add[ar0 + xp];
-        const a1 = d_dense_1_bias_add[ar1 + xp];
-        const a2 = d_dense_1_bias_add[ar2 + xp];
-        const a3 = d_dense_1_bias_add[ar3 + xp];
+        const a0 = d_dense_1_z[ar0 + xp];
+        const a1 = d_dense_1_z[ar1 + xp];
+        const a2 = d_dense_1_z[ar2 + xp];
+        const a3 = d_dense_1_z[ar3 + xp];
         const b0 = dense_1_kernel[xp + bc0];
         const b1 = dense_1_kernel[xp + bc1];
         const b2 = dense_1_kernel[xp + bc2];
@@ -836,7 +841,7 @@ function Plain_dense_1_backward(bufs: Plain_Buffers, batch: number): void {
         s02 = 0,
         s03 = 0;
       for (let xp = 0; xp < 64; xp++) {
-        const a0 = d_dense_1_bias_add[ar0 + xp];
+        const a0 = d_dense_1_z[ar0 + xp];
         const b0 = dense_1_kernel[xp + bc0];
         const b1 = dense_1_kernel[xp + bc1];
         const b2 = dense_1_kernel[xp + bc2];
@@ -855,22 +860,24 @@ function Plain_dense_1_backward(bufs: Plain_Buffers, batch: number): void {
   }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
 function Plain_dense_backward(bufs: Plain_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 64; i++) d_dense_bias_add[i] = d_dense_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 64; i++) d_dense_z[i] = d_dense_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 64; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 64 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 64 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   {
     for (let wj = 0; wj < 64; wj += 4) {
       const bc0 = wj;
@@ -883,10 +890,10 @@ function Plain_dense_backward(bufs: Plain_Buffers, batch: number): void {
         s03 = 0;
       for (let wp = 0; wp < batch; wp++) {
         const a0 = input[wp];
-        const b0 = d_dense_bias_add[wp * 64 + bc0];
-        const b1 = d_dense_bias_add[wp * 64 + bc1];
-        const b2 = d_dense_bias_add[wp * 64 + bc2];
-        const b3 = d_dense_bias_add[wp * 64 + bc3];
+        const b0 = d_dense_z[wp * 64 + bc0];
+        const b1 = d_dense_z[wp * 64 + bc1];
+        const b2 = d_dense_z[wp * 64 + bc2];
+        const b3 = d_dense_z[wp * 64 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -920,12 +927,12 @@ function Plain_loss(bufs: Plain_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_2_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -943,7 +950,7 @@ function Plain_createBuffers(
   grads: readonly Float32Array[],
   rng: UniformSource,
 ): Plain_Buffers {
-  const input = new Float32Array(maxBatch * 1);
+  const input = new Float32Array(maxBatch);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -958,13 +965,13 @@ function Plain_createBuffers(
   const d_dense_2_bias = grads[5]!;
   const dense_out = new Float32Array(maxBatch * 64);
   const dense_1_out = new Float32Array(maxBatch * 64);
-  const dense_2_out = new Float32Array(maxBatch * 1);
-  const d_dense_bias_add = new Float32Array(maxBatch * 64);
+  const dense_2_out = new Float32Array(maxBatch);
+  const d_dense_z = new Float32Array(maxBatch * 64);
   const d_dense_out = new Float32Array(maxBatch * 64);
-  const d_dense_1_bias_add = new Float32Array(maxBatch * 64);
+  const d_dense_1_z = new Float32Array(maxBatch * 64);
   const d_dense_1_out = new Float32Array(maxBatch * 64);
-  const d_dense_2_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const d_dense_2_out = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -985,9 +992,9 @@ function Plain_createBuffers(
     dense_out,
     dense_1_out,
     dense_2_out,
-    d_dense_bias_add,
+    d_dense_z,
     d_dense_out,
-    d_dense_1_bias_add,
+    d_dense_1_z,
     d_dense_1_out,
     d_dense_2_out,
     target,
@@ -1128,9 +1135,9 @@ interface WithDropout_Buffers {
   readonly dropout_1_out: Float32Array;
   readonly mask_dropout_1_out: Float32Array;
   readonly dense_2_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dropout_out: Float32Array;
-  readonly d_dense_1_bias_add: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly d_dropout_1_out: Float32Array;
   readonly d_dense_2_out: Float32Array;
   readonly target: Float32Array;
@@ -2196,16 +2203,18 @@ function WithDropout_dense_2_forward_2(bufs: WithDropout_Buffers, batch: number)
   }
 }
 
-/** d meanSquaredError / d dense_2_out */
+/** d_dense_2_out = d meanSquaredError / d dense_2_out */
 function WithDropout_loss_gradient(bufs: WithDropout_Buffers, batch: number): void {
   const dense_2_out = bufs.dense_2_out;
   const d_dense_2_out = bufs.d_dense_2_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_2_out[i] = (dense_2_out[i] - target[i]) * scale;
+  const scale = 2 / batch;
+  for (let i = 0; i < batch; i++) {
+    d_dense_2_out[i] = (dense_2_out[i] - target[i]) * scale;
+  }
 }
 
-/** dense_2: gradients of dense_2_out w.r.t. its kernel, bias and input */
+/** dense_2: d_dense_2_bias, d_dense_2_kernel and d_dropout_1_out from d_dense_2_out */
 function WithDropout_dense_2_backward(bufs: WithDropout_Buffers, batch: number): void {
   const dense_2_kernel = bufs.dense_2_kernel;
   const d_dense_2_kernel = bufs.d_dense_2_kernel;
@@ -2213,6 +2222,7 @@ function WithDropout_dense_2_backward(bufs: WithDropout_Buffers, batch: number):
   const dropout_1_out = bufs.dropout_1_out;
   const d_dropout_1_out = bufs.d_dropout_1_out;
   const d_dense_2_out = bufs.d_dense_2_out;
+  // d_dense_2_bias = Σ over rows of d_dense_2_out
   for (let j = 0; j < 1; j++) {
     let total = 0;
     for (let r = 0; r < batch; r++) total += d_dense_2_out[r * 1 + j];
@@ -2354,7 +2364,7 @@ function WithDropout_dense_2_backward(bufs: WithDropout_Buffers, batch: number):
   }
 }
 
-/** dense_1: gradients of dropout_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dropout_out from d_dropout_1_out */
 function WithDropout_dense_1_backward(bufs: WithDropout_Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
@@ -2363,17 +2373,19 @@ function WithDropout_dense_1_backward(bufs: WithDropout_Buffers, batch: number):
   const dense_1_out = bufs.dense_1_out;
   const mask_dropout_1_out = bufs.mask_dropout_1_out;
   const d_dropout_out = bufs.d_dropout_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const d_dropout_1_out = bufs.d_dropout_1_out;
+  // dz = dy · (z > 0 ? 1 : 0) (* the mask of dropout(0.5))
   for (let i = 0; i < batch * 64; i++)
-    d_dense_1_bias_add[i] = d_dropout_1_out[i] * mask_dropout_1_out[i] * (dense_1_out[i] > 0 ? 1 : 0);
+    d_dense_1_z[i] = d_dropout_1_out[i] * mask_dropout_1_out[i] * (dense_1_out[i] > 0 ? 1 : 0);
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
   for (let j = 0; j < 64; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_bias_add[r * 64 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 64 + j];
     d_dense_1_bias[j] = total;
   }
 
-  // d_dense_1_kernel = dropout_outᵀ · d_dense_1_bias_add
+  // d_dense_1_kernel = dropout_outᵀ · d_dense_1_z
   for (let wi = 0; wi < 64; wi += 4) {
     for (let wj = 0; wj < 64; wj += 4) {
       const ar0 = wi;
@@ -2405,10 +2417,10 @@ function WithDropout_dense_1_backward(bufs: WithDropout_Buffers, batch: number):
         const a1 = dropout_out[ar1 + wp * 64];
         const a2 = dropout_out[ar2 + wp * 64];
         const a3 = dropout_out[ar3 + wp * 64];
-        const b0 = d_dense_1_bias_add[wp * 64 + bc0];
-        const b1 = d_dense_1_bias_add[wp * 64 + bc1];
-        const b2 = d_dense_1_bias_add[wp * 64 + bc2];
-        const b3 = d_dense_1_bias_add[wp * 64 + bc3];
+        const b0 = d_dense_1_z[wp * 64 + bc0];
+        const b1 = d_dense_1_z[wp * 64 + bc1];
+        const b2 = d_dense_1_z[wp * 64 + bc2];
+        const b3 = d_dense_1_z[wp * 64 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -2446,7 +2458,7 @@ function WithDropout_dense_1_backward(bufs: WithDropout_Buffers, batch: number):
     }
   }
 
-  // d_dropout_out = d_dense_1_bias_add · dense_1_kernelᵀ
+  // d_dropout_out = d_dense_1_z · dense_1_kernelᵀ
   let xi = 0;
   for (; xi + 4 <= batch; xi += 4) {
     for (let xj = 0; xj < 64; xj += 4) {
@@ -2475,10 +2487,10 @@ function WithDropout_dense_1_backward(bufs: WithDropout_Buffers, batch: number):
         s32 = 0,
         s33 = 0;
       for (let xp = 0; xp < 64; xp++) {
-        const a0 = d_dense_1_bias_add[ar0 + xp];
-        const a1 = d_dense_1_bias_add[ar1 + xp];
-        const a2 = d_dense_1_bias_add[ar2 + xp];
-        const a3 = d_dense_1_bias_add[ar3 + xp];
+        const a0 = d_dense_1_z[ar0 + xp];
+        const a1 = d_dense_1_z[ar1 + xp];
+        const a2 = d_dense_1_z[ar2 + xp];
+        const a3 = d_dense_1_z[ar3 + xp];
         const b0 = dense_1_kernel[xp + bc0];
         const b1 = dense_1_kernel[xp + bc1];
         const b2 = dense_1_kernel[xp + bc2];
@@ -2532,7 +2544,7 @@ function WithDropout_dense_1_backward(bufs: WithDropout_Buffers, batch: number):
         s02 = 0,
         s03 = 0;
       for (let xp = 0; xp < 64; xp++) {
-        const a0 = d_dense_1_bias_add[ar0 + xp];
+        const a0 = d_dense_1_z[ar0 + xp];
         const b0 = dense_1_kernel[xp + bc0];
         const b1 = dense_1_kernel[xp + bc1];
         const b2 = dense_1_kernel[xp + bc2];
@@ -2551,24 +2563,26 @@ function WithDropout_dense_1_backward(bufs: WithDropout_Buffers, batch: number):
   }
 }
 
-/** dense: gradients of dropout_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dropout_out */
 function WithDropout_dense_backward(bufs: WithDropout_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const dense_out = bufs.dense_out;
   const mask_dropout_out = bufs.mask_dropout_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const d_dropout_out = bufs.d_dropout_out;
+  // dz = dy · (z > 0 ? 1 : 0) (* the mask of dropout(0.5))
   for (let i = 0; i < batch * 64; i++)
-    d_dense_bias_add[i] = d_dropout_out[i] * mask_dropout_out[i] * (dense_out[i] > 0 ? 1 : 0);
+    d_dense_z[i] = d_dropout_out[i] * mask_dropout_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 64; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 64 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 64 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   {
     for (let wj = 0; wj < 64; wj += 4) {
       const bc0 = wj;
@@ -2581,10 +2595,10 @@ function WithDropout_dense_backward(bufs: WithDropout_Buffers, batch: number): v
         s03 = 0;
       for (let wp = 0; wp < batch; wp++) {
         const a0 = input[wp];
-        const b0 = d_dense_bias_add[wp * 64 + bc0];
-        const b1 = d_dense_bias_add[wp * 64 + bc1];
-        const b2 = d_dense_bias_add[wp * 64 + bc2];
-        const b3 = d_dense_bias_add[wp * 64 + bc3];
+        const b0 = d_dense_z[wp * 64 + bc0];
+        const b1 = d_dense_z[wp * 64 + bc1];
+        const b2 = d_dense_z[wp * 64 + bc2];
+        const b3 = d_dense_z[wp * 64 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -2618,12 +2632,12 @@ function WithDropout_loss(bufs: WithDropout_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_2_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -2641,7 +2655,7 @@ function WithDropout_createBuffers(
   grads: readonly Float32Array[],
   rng: UniformSource,
 ): WithDropout_Buffers {
-  const input = new Float32Array(maxBatch * 1);
+  const input = new Float32Array(maxBatch);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -2660,13 +2674,13 @@ function WithDropout_createBuffers(
   const dense_1_out = new Float32Array(maxBatch * 64);
   const dropout_1_out = new Float32Array(maxBatch * 64);
   const mask_dropout_1_out = new Float32Array(maxBatch * 64);
-  const dense_2_out = new Float32Array(maxBatch * 1);
-  const d_dense_bias_add = new Float32Array(maxBatch * 64);
+  const dense_2_out = new Float32Array(maxBatch);
+  const d_dense_z = new Float32Array(maxBatch * 64);
   const d_dropout_out = new Float32Array(maxBatch * 64);
-  const d_dense_1_bias_add = new Float32Array(maxBatch * 64);
+  const d_dense_1_z = new Float32Array(maxBatch * 64);
   const d_dropout_1_out = new Float32Array(maxBatch * 64);
-  const d_dense_2_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const d_dense_2_out = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -2691,9 +2705,9 @@ function WithDropout_createBuffers(
     dropout_1_out,
     mask_dropout_1_out,
     dense_2_out,
-    d_dense_bias_add,
+    d_dense_z,
     d_dropout_out,
-    d_dense_1_bias_add,
+    d_dense_1_z,
     d_dropout_1_out,
     d_dense_2_out,
     target,
@@ -2838,12 +2852,12 @@ function WithL1_loss(bufs: Plain_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_2_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   for (let i = 0; i < 64; i++) {
     const w = dense_kernel[i];
     total += 0.001 * Math.abs(w);
@@ -3000,12 +3014,12 @@ function WithL2_loss(bufs: Plain_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_2_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   for (let i = 0; i < 64; i++) {
     const w = dense_kernel[i];
     total += 0.01 * w * w;

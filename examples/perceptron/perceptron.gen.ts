@@ -25,14 +25,14 @@ function AndGate_dense_forward(bufs: AndGate_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0];
-  const k1_0 = dense_kernel[1];
+  const dense_kernel_0 = dense_kernel[0];
+  const dense_kernel_1 = dense_kernel[1];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
+      const z = dense_bias[0] + a0 * dense_kernel_0 + a1 * dense_kernel_1;
       const a = z > 0 ? 1 : 0;
       dense_out[i] = a;
     }
@@ -54,12 +54,12 @@ function AndGate_loss(bufs: AndGate_Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -75,8 +75,8 @@ function AndGate_createBuffers(
   const input = new Float32Array(maxBatch * 2);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
-  const dense_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const dense_out = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return { rng, inputs: [input], output: dense_out, input, dense_kernel, dense_bias, dense_out, target };
 }
 
@@ -151,9 +151,9 @@ interface MultiLayerXor_Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
-  readonly d_dense_1_bias_add: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly target: Float32Array;
 }
 
@@ -163,70 +163,70 @@ function MultiLayerXor_dense_forward(bufs: MultiLayerXor_Buffers, batch: number)
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0],
-    k0_1 = dense_kernel[1],
-    k0_2 = dense_kernel[2],
-    k0_3 = dense_kernel[3],
-    k0_4 = dense_kernel[4],
-    k0_5 = dense_kernel[5],
-    k0_6 = dense_kernel[6],
-    k0_7 = dense_kernel[7];
-  const k1_0 = dense_kernel[8],
-    k1_1 = dense_kernel[9],
-    k1_2 = dense_kernel[10],
-    k1_3 = dense_kernel[11],
-    k1_4 = dense_kernel[12],
-    k1_5 = dense_kernel[13],
-    k1_6 = dense_kernel[14],
-    k1_7 = dense_kernel[15];
+  const dense_kernel_0 = dense_kernel[0],
+    dense_kernel_1 = dense_kernel[1],
+    dense_kernel_2 = dense_kernel[2],
+    dense_kernel_3 = dense_kernel[3],
+    dense_kernel_4 = dense_kernel[4],
+    dense_kernel_5 = dense_kernel[5],
+    dense_kernel_6 = dense_kernel[6],
+    dense_kernel_7 = dense_kernel[7];
+  const dense_kernel_8 = dense_kernel[8],
+    dense_kernel_9 = dense_kernel[9],
+    dense_kernel_10 = dense_kernel[10],
+    dense_kernel_11 = dense_kernel[11],
+    dense_kernel_12 = dense_kernel[12],
+    dense_kernel_13 = dense_kernel[13],
+    dense_kernel_14 = dense_kernel[14],
+    dense_kernel_15 = dense_kernel[15];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
+      const z = dense_bias[0] + a0 * dense_kernel_0 + a1 * dense_kernel_8;
       const a = Math.tanh(z);
       dense_out[i * 8] = a;
     }
 
     {
-      const z = dense_bias[1] + a0 * k0_1 + a1 * k1_1;
+      const z = dense_bias[1] + a0 * dense_kernel_1 + a1 * dense_kernel_9;
       const a = Math.tanh(z);
       dense_out[i * 8 + 1] = a;
     }
 
     {
-      const z = dense_bias[2] + a0 * k0_2 + a1 * k1_2;
+      const z = dense_bias[2] + a0 * dense_kernel_2 + a1 * dense_kernel_10;
       const a = Math.tanh(z);
       dense_out[i * 8 + 2] = a;
     }
 
     {
-      const z = dense_bias[3] + a0 * k0_3 + a1 * k1_3;
+      const z = dense_bias[3] + a0 * dense_kernel_3 + a1 * dense_kernel_11;
       const a = Math.tanh(z);
       dense_out[i * 8 + 3] = a;
     }
 
     {
-      const z = dense_bias[4] + a0 * k0_4 + a1 * k1_4;
+      const z = dense_bias[4] + a0 * dense_kernel_4 + a1 * dense_kernel_12;
       const a = Math.tanh(z);
       dense_out[i * 8 + 4] = a;
     }
 
     {
-      const z = dense_bias[5] + a0 * k0_5 + a1 * k1_5;
+      const z = dense_bias[5] + a0 * dense_kernel_5 + a1 * dense_kernel_13;
       const a = Math.tanh(z);
       dense_out[i * 8 + 5] = a;
     }
 
     {
-      const z = dense_bias[6] + a0 * k0_6 + a1 * k1_6;
+      const z = dense_bias[6] + a0 * dense_kernel_6 + a1 * dense_kernel_14;
       const a = Math.tanh(z);
       dense_out[i * 8 + 6] = a;
     }
 
     {
-      const z = dense_bias[7] + a0 * k0_7 + a1 * k1_7;
+      const z = dense_bias[7] + a0 * dense_kernel_7 + a1 * dense_kernel_15;
       const a = Math.tanh(z);
       dense_out[i * 8 + 7] = a;
     }
@@ -239,14 +239,14 @@ function MultiLayerXor_dense_1_forward(bufs: MultiLayerXor_Buffers, batch: numbe
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  const k0_0 = dense_1_kernel[0];
-  const k1_0 = dense_1_kernel[1];
-  const k2_0 = dense_1_kernel[2];
-  const k3_0 = dense_1_kernel[3];
-  const k4_0 = dense_1_kernel[4];
-  const k5_0 = dense_1_kernel[5];
-  const k6_0 = dense_1_kernel[6];
-  const k7_0 = dense_1_kernel[7];
+  const dense_1_kernel_0 = dense_1_kernel[0];
+  const dense_1_kernel_1 = dense_1_kernel[1];
+  const dense_1_kernel_2 = dense_1_kernel[2];
+  const dense_1_kernel_3 = dense_1_kernel[3];
+  const dense_1_kernel_4 = dense_1_kernel[4];
+  const dense_1_kernel_5 = dense_1_kernel[5];
+  const dense_1_kernel_6 = dense_1_kernel[6];
+  const dense_1_kernel_7 = dense_1_kernel[7];
   for (let i = 0; i < batch; i++) {
     const ar = i * 8;
     const a0 = dense_out[ar],
@@ -259,37 +259,46 @@ function MultiLayerXor_dense_1_forward(bufs: MultiLayerXor_Buffers, batch: numbe
       a7 = dense_out[ar + 7];
     {
       const z =
-        dense_1_bias[0] + a0 * k0_0 + a1 * k1_0 + a2 * k2_0 + a3 * k3_0 + a4 * k4_0 + a5 * k5_0 + a6 * k6_0 + a7 * k7_0;
+        dense_1_bias[0] +
+        a0 * dense_1_kernel_0 +
+        a1 * dense_1_kernel_1 +
+        a2 * dense_1_kernel_2 +
+        a3 * dense_1_kernel_3 +
+        a4 * dense_1_kernel_4 +
+        a5 * dense_1_kernel_5 +
+        a6 * dense_1_kernel_6 +
+        a7 * dense_1_kernel_7;
       const a = 1 / (1 + Math.exp(-z));
       dense_1_out[i] = a;
     }
   }
 }
 
-/** d loss / d dense_1_bias_add = (p - y) / count, sigmoid fused with binaryCrossentropy */
+/** d_dense_1_z = (p - y) / count: d binaryCrossentropy / d dense_1_z, sigmoid fused with binaryCrossentropy */
 function MultiLayerXor_loss_gradient(bufs: MultiLayerXor_Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const target = bufs.target;
-  const scale = 1 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_1_bias_add[i] = (dense_1_out[i] - target[i]) * scale;
+  const scale = 1 / batch;
+  for (let i = 0; i < batch; i++) d_dense_1_z[i] = (dense_1_out[i] - target[i]) * scale;
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_z */
 function MultiLayerXor_dense_1_backward(bufs: MultiLayerXor_Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
   const d_dense_1_bias = bufs.d_dense_1_bias;
   const dense_out = bufs.dense_out;
   const d_dense_out = bufs.d_dense_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
   for (let j = 0; j < 1; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_bias_add[r * 1 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 1 + j];
     d_dense_1_bias[j] = total;
   }
 
-  // d_dense_1_kernel = dense_outᵀ · d_dense_1_bias_add
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   for (let wi = 0; wi < 8; wi += 4) {
     {
       const ar0 = wi;
@@ -305,7 +314,7 @@ function MultiLayerXor_dense_1_backward(bufs: MultiLayerXor_Buffers, batch: numb
         const a1 = dense_out[ar1 + wp * 8];
         const a2 = dense_out[ar2 + wp * 8];
         const a3 = dense_out[ar3 + wp * 8];
-        const b0 = d_dense_1_bias_add[wp];
+        const b0 = d_dense_1_z[wp];
         s00 += a0 * b0;
         s10 += a1 * b0;
         s20 += a2 * b0;
@@ -319,45 +328,47 @@ function MultiLayerXor_dense_1_backward(bufs: MultiLayerXor_Buffers, batch: numb
     }
   }
 
-  // d_dense_out = d_dense_1_bias_add · dense_1_kernelᵀ
-  const k0_0 = dense_1_kernel[0],
-    k0_1 = dense_1_kernel[1],
-    k0_2 = dense_1_kernel[2],
-    k0_3 = dense_1_kernel[3],
-    k0_4 = dense_1_kernel[4],
-    k0_5 = dense_1_kernel[5],
-    k0_6 = dense_1_kernel[6],
-    k0_7 = dense_1_kernel[7];
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
+  const dense_1_kernel_0 = dense_1_kernel[0],
+    dense_1_kernel_1 = dense_1_kernel[1],
+    dense_1_kernel_2 = dense_1_kernel[2],
+    dense_1_kernel_3 = dense_1_kernel[3],
+    dense_1_kernel_4 = dense_1_kernel[4],
+    dense_1_kernel_5 = dense_1_kernel[5],
+    dense_1_kernel_6 = dense_1_kernel[6],
+    dense_1_kernel_7 = dense_1_kernel[7];
   for (let xi = 0; xi < batch; xi++) {
     const ar = xi;
-    const a0 = d_dense_1_bias_add[ar];
-    d_dense_out[xi * 8] = a0 * k0_0;
-    d_dense_out[xi * 8 + 1] = a0 * k0_1;
-    d_dense_out[xi * 8 + 2] = a0 * k0_2;
-    d_dense_out[xi * 8 + 3] = a0 * k0_3;
-    d_dense_out[xi * 8 + 4] = a0 * k0_4;
-    d_dense_out[xi * 8 + 5] = a0 * k0_5;
-    d_dense_out[xi * 8 + 6] = a0 * k0_6;
-    d_dense_out[xi * 8 + 7] = a0 * k0_7;
+    const a0 = d_dense_1_z[ar];
+    d_dense_out[xi * 8] = a0 * dense_1_kernel_0;
+    d_dense_out[xi * 8 + 1] = a0 * dense_1_kernel_1;
+    d_dense_out[xi * 8 + 2] = a0 * dense_1_kernel_2;
+    d_dense_out[xi * 8 + 3] = a0 * dense_1_kernel_3;
+    d_dense_out[xi * 8 + 4] = a0 * dense_1_kernel_4;
+    d_dense_out[xi * 8 + 5] = a0 * dense_1_kernel_5;
+    d_dense_out[xi * 8 + 6] = a0 * dense_1_kernel_6;
+    d_dense_out[xi * 8 + 7] = a0 * dense_1_kernel_7;
   }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
 function MultiLayerXor_dense_backward(bufs: MultiLayerXor_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 8; i++) d_dense_bias_add[i] = d_dense_out[i] * (1 - dense_out[i] * dense_out[i]);
+  // dz = dy · (1 − tanh²(z))
+  for (let i = 0; i < batch * 8; i++) d_dense_z[i] = d_dense_out[i] * (1 - dense_out[i] * dense_out[i]);
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 8; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 8 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 8 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   {
     for (let wj = 0; wj < 8; wj += 4) {
       const bc0 = wj;
@@ -375,10 +386,10 @@ function MultiLayerXor_dense_backward(bufs: MultiLayerXor_Buffers, batch: number
       for (let wp = 0; wp < batch; wp++) {
         const a0 = input[wp * 2];
         const a1 = input[wp * 2 + 1];
-        const b0 = d_dense_bias_add[wp * 8 + bc0];
-        const b1 = d_dense_bias_add[wp * 8 + bc1];
-        const b2 = d_dense_bias_add[wp * 8 + bc2];
-        const b3 = d_dense_bias_add[wp * 8 + bc3];
+        const b0 = d_dense_z[wp * 8 + bc0];
+        const b1 = d_dense_z[wp * 8 + bc1];
+        const b2 = d_dense_z[wp * 8 + bc2];
+        const b3 = d_dense_z[wp * 8 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -418,12 +429,12 @@ function MultiLayerXor_loss(bufs: MultiLayerXor_Buffers, batch: number): number 
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const q = Math.min(Math.max(dense_1_out[i], 1e-7), 1 - 1e-7);
     total -= target[i] * Math.log(q) + (1 - target[i]) * Math.log(1 - q);
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -450,11 +461,11 @@ function MultiLayerXor_createBuffers(
   const d_dense_1_kernel = grads[2]!;
   const d_dense_1_bias = grads[3]!;
   const dense_out = new Float32Array(maxBatch * 8);
-  const dense_1_out = new Float32Array(maxBatch * 1);
-  const d_dense_bias_add = new Float32Array(maxBatch * 8);
+  const dense_1_out = new Float32Array(maxBatch);
+  const d_dense_z = new Float32Array(maxBatch * 8);
   const d_dense_out = new Float32Array(maxBatch * 8);
-  const d_dense_1_bias_add = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const d_dense_1_z = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -470,9 +481,9 @@ function MultiLayerXor_createBuffers(
     d_dense_1_bias,
     dense_out,
     dense_1_out,
-    d_dense_bias_add,
+    d_dense_z,
     d_dense_out,
-    d_dense_1_bias_add,
+    d_dense_1_z,
     target,
   };
 }
@@ -664,7 +675,7 @@ interface SingleLayerXor_Buffers {
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
@@ -674,42 +685,43 @@ function SingleLayerXor_dense_forward(bufs: SingleLayerXor_Buffers, batch: numbe
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  const k0_0 = dense_kernel[0];
-  const k1_0 = dense_kernel[1];
+  const dense_kernel_0 = dense_kernel[0];
+  const dense_kernel_1 = dense_kernel[1];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = input[ar],
       a1 = input[ar + 1];
     {
-      const z = dense_bias[0] + a0 * k0_0 + a1 * k1_0;
+      const z = dense_bias[0] + a0 * dense_kernel_0 + a1 * dense_kernel_1;
       const a = 1 / (1 + Math.exp(-z));
       dense_out[i] = a;
     }
   }
 }
 
-/** d loss / d dense_bias_add = (p - y) / count, sigmoid fused with binaryCrossentropy */
+/** d_dense_z = (p - y) / count: d binaryCrossentropy / d dense_z, sigmoid fused with binaryCrossentropy */
 function SingleLayerXor_loss_gradient(bufs: SingleLayerXor_Buffers, batch: number): void {
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const target = bufs.target;
-  const scale = 1 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_bias_add[i] = (dense_out[i] - target[i]) * scale;
+  const scale = 1 / batch;
+  for (let i = 0; i < batch; i++) d_dense_z[i] = (dense_out[i] - target[i]) * scale;
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_z */
 function SingleLayerXor_dense_backward(bufs: SingleLayerXor_Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 1; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 1 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 1 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   {
     {
       let s00 = 0;
@@ -717,7 +729,7 @@ function SingleLayerXor_dense_backward(bufs: SingleLayerXor_Buffers, batch: numb
       for (let wp = 0; wp < batch; wp++) {
         const a0 = input[wp * 2];
         const a1 = input[wp * 2 + 1];
-        const b0 = d_dense_bias_add[wp];
+        const b0 = d_dense_z[wp];
         s00 += a0 * b0;
         s10 += a1 * b0;
       }
@@ -743,12 +755,12 @@ function SingleLayerXor_loss(bufs: SingleLayerXor_Buffers, batch: number): numbe
   const dense_out = bufs.dense_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const q = Math.min(Math.max(dense_out[i], 1e-7), 1 - 1e-7);
     total -= target[i] * Math.log(q) + (1 - target[i]) * Math.log(1 - q);
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -769,9 +781,9 @@ function SingleLayerXor_createBuffers(
   const dense_bias = params[1]!;
   const d_dense_kernel = grads[0]!;
   const d_dense_bias = grads[1]!;
-  const dense_out = new Float32Array(maxBatch * 1);
-  const d_dense_bias_add = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const dense_out = new Float32Array(maxBatch);
+  const d_dense_z = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -782,7 +794,7 @@ function SingleLayerXor_createBuffers(
     d_dense_kernel,
     d_dense_bias,
     dense_out,
-    d_dense_bias_add,
+    d_dense_z,
     target,
   };
 }

@@ -46,18 +46,18 @@ interface Buffers {
   readonly concatenate_out: Float32Array;
   readonly dense_5_out: Float32Array;
   readonly dense_6_out: Float32Array;
-  readonly d_dense_bias_add: Float32Array;
+  readonly d_dense_z: Float32Array;
   readonly d_dense_out: Float32Array;
-  readonly d_dense_1_bias_add: Float32Array;
+  readonly d_dense_1_z: Float32Array;
   readonly d_dense_1_out: Float32Array;
-  readonly d_dense_2_bias_add: Float32Array;
+  readonly d_dense_2_z: Float32Array;
   readonly d_dense_2_out: Float32Array;
-  readonly d_dense_3_bias_add: Float32Array;
+  readonly d_dense_3_z: Float32Array;
   readonly d_dense_3_out: Float32Array;
-  readonly d_dense_4_bias_add: Float32Array;
+  readonly d_dense_4_z: Float32Array;
   readonly d_dense_4_out: Float32Array;
   readonly d_concatenate_out: Float32Array;
-  readonly d_dense_5_bias_add: Float32Array;
+  readonly d_dense_5_z: Float32Array;
   readonly d_dense_5_out: Float32Array;
   readonly d_dense_6_out: Float32Array;
   readonly target: Float32Array;
@@ -1236,26 +1236,28 @@ function dense_6_forward(bufs: Buffers, batch: number): void {
   const dense_6_bias = bufs.dense_6_bias;
   const dense_5_out = bufs.dense_5_out;
   const dense_6_out = bufs.dense_6_out;
-  const k0_0 = dense_6_kernel[0];
-  const k1_0 = dense_6_kernel[1];
+  const dense_6_kernel_0 = dense_6_kernel[0];
+  const dense_6_kernel_1 = dense_6_kernel[1];
   for (let i = 0; i < batch; i++) {
     const ar = i * 2;
     const a0 = dense_5_out[ar],
       a1 = dense_5_out[ar + 1];
-    dense_6_out[i] = dense_6_bias[0] + a0 * k0_0 + a1 * k1_0;
+    dense_6_out[i] = dense_6_bias[0] + a0 * dense_6_kernel_0 + a1 * dense_6_kernel_1;
   }
 }
 
-/** d meanSquaredError / d dense_6_out */
+/** d_dense_6_out = d meanSquaredError / d dense_6_out */
 function loss_gradient(bufs: Buffers, batch: number): void {
   const dense_6_out = bufs.dense_6_out;
   const d_dense_6_out = bufs.d_dense_6_out;
   const target = bufs.target;
-  const scale = 2 / (batch * 1);
-  for (let i = 0; i < batch * 1; i++) d_dense_6_out[i] = (dense_6_out[i] - target[i]) * scale;
+  const scale = 2 / batch;
+  for (let i = 0; i < batch; i++) {
+    d_dense_6_out[i] = (dense_6_out[i] - target[i]) * scale;
+  }
 }
 
-/** dense_6: gradients of dense_6_out w.r.t. its kernel, bias and input */
+/** dense_6: d_dense_6_bias, d_dense_6_kernel and d_dense_5_out from d_dense_6_out */
 function dense_6_backward(bufs: Buffers, batch: number): void {
   const dense_6_kernel = bufs.dense_6_kernel;
   const d_dense_6_kernel = bufs.d_dense_6_kernel;
@@ -1263,6 +1265,7 @@ function dense_6_backward(bufs: Buffers, batch: number): void {
   const dense_5_out = bufs.dense_5_out;
   const d_dense_5_out = bufs.d_dense_5_out;
   const d_dense_6_out = bufs.d_dense_6_out;
+  // d_dense_6_bias = Σ over rows of d_dense_6_out
   for (let j = 0; j < 1; j++) {
     let total = 0;
     for (let r = 0; r < batch; r++) total += d_dense_6_out[r * 1 + j];
@@ -1288,17 +1291,17 @@ function dense_6_backward(bufs: Buffers, batch: number): void {
   }
 
   // d_dense_5_out = d_dense_6_out · dense_6_kernelᵀ
-  const k0_0 = dense_6_kernel[0],
-    k0_1 = dense_6_kernel[1];
+  const dense_6_kernel_0 = dense_6_kernel[0],
+    dense_6_kernel_1 = dense_6_kernel[1];
   for (let xi = 0; xi < batch; xi++) {
     const ar = xi;
     const a0 = d_dense_6_out[ar];
-    d_dense_5_out[xi * 2] = a0 * k0_0;
-    d_dense_5_out[xi * 2 + 1] = a0 * k0_1;
+    d_dense_5_out[xi * 2] = a0 * dense_6_kernel_0;
+    d_dense_5_out[xi * 2 + 1] = a0 * dense_6_kernel_1;
   }
 }
 
-/** dense_5: gradients of dense_5_out w.r.t. its kernel, bias and input */
+/** dense_5: d_dense_5_bias, d_dense_5_kernel and d_concatenate_out from d_dense_5_out */
 function dense_5_backward(bufs: Buffers, batch: number): void {
   const dense_5_kernel = bufs.dense_5_kernel;
   const d_dense_5_kernel = bufs.d_dense_5_kernel;
@@ -1306,16 +1309,18 @@ function dense_5_backward(bufs: Buffers, batch: number): void {
   const concatenate_out = bufs.concatenate_out;
   const dense_5_out = bufs.dense_5_out;
   const d_concatenate_out = bufs.d_concatenate_out;
-  const d_dense_5_bias_add = bufs.d_dense_5_bias_add;
+  const d_dense_5_z = bufs.d_dense_5_z;
   const d_dense_5_out = bufs.d_dense_5_out;
-  for (let i = 0; i < batch * 2; i++) d_dense_5_bias_add[i] = d_dense_5_out[i] * (dense_5_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 2; i++) d_dense_5_z[i] = d_dense_5_out[i] * (dense_5_out[i] > 0 ? 1 : 0);
+  // d_dense_5_bias = Σ over rows of d_dense_5_z
   for (let j = 0; j < 2; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_5_bias_add[r * 2 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_5_z[r * 2 + j];
     d_dense_5_bias[j] = total;
   }
 
-  // d_dense_5_kernel = concatenate_outᵀ · d_dense_5_bias_add
+  // d_dense_5_kernel = concatenate_outᵀ · d_dense_5_z
   for (let wi = 0; wi < 16; wi += 4) {
     {
       const ar0 = wi;
@@ -1335,8 +1340,8 @@ function dense_5_backward(bufs: Buffers, batch: number): void {
         const a1 = concatenate_out[ar1 + wp * 16];
         const a2 = concatenate_out[ar2 + wp * 16];
         const a3 = concatenate_out[ar3 + wp * 16];
-        const b0 = d_dense_5_bias_add[wp * 2];
-        const b1 = d_dense_5_bias_add[wp * 2 + 1];
+        const b0 = d_dense_5_z[wp * 2];
+        const b1 = d_dense_5_z[wp * 2 + 1];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s10 += a1 * b0;
@@ -1358,7 +1363,7 @@ function dense_5_backward(bufs: Buffers, batch: number): void {
     }
   }
 
-  // d_concatenate_out = d_dense_5_bias_add · dense_5_kernelᵀ
+  // d_concatenate_out = d_dense_5_z · dense_5_kernelᵀ
   let xi = 0;
   for (; xi + 4 <= batch; xi += 4) {
     for (let xj = 0; xj < 16; xj += 4) {
@@ -1387,10 +1392,10 @@ function dense_5_backward(bufs: Buffers, batch: number): void {
         s32 = 0,
         s33 = 0;
       {
-        const a0 = d_dense_5_bias_add[ar0];
-        const a1 = d_dense_5_bias_add[ar1];
-        const a2 = d_dense_5_bias_add[ar2];
-        const a3 = d_dense_5_bias_add[ar3];
+        const a0 = d_dense_5_z[ar0];
+        const a1 = d_dense_5_z[ar1];
+        const a2 = d_dense_5_z[ar2];
+        const a3 = d_dense_5_z[ar3];
         const b0 = dense_5_kernel[bc0];
         const b1 = dense_5_kernel[bc1];
         const b2 = dense_5_kernel[bc2];
@@ -1414,10 +1419,10 @@ function dense_5_backward(bufs: Buffers, batch: number): void {
       }
 
       {
-        const a0 = d_dense_5_bias_add[ar0 + 1];
-        const a1 = d_dense_5_bias_add[ar1 + 1];
-        const a2 = d_dense_5_bias_add[ar2 + 1];
-        const a3 = d_dense_5_bias_add[ar3 + 1];
+        const a0 = d_dense_5_z[ar0 + 1];
+        const a1 = d_dense_5_z[ar1 + 1];
+        const a2 = d_dense_5_z[ar2 + 1];
+        const a3 = d_dense_5_z[ar3 + 1];
         const b0 = dense_5_kernel[bc0 + 1];
         const b1 = dense_5_kernel[bc1 + 1];
         const b2 = dense_5_kernel[bc2 + 1];
@@ -1471,7 +1476,7 @@ function dense_5_backward(bufs: Buffers, batch: number): void {
         s02 = 0,
         s03 = 0;
       {
-        const a0 = d_dense_5_bias_add[ar0];
+        const a0 = d_dense_5_z[ar0];
         const b0 = dense_5_kernel[bc0];
         const b1 = dense_5_kernel[bc1];
         const b2 = dense_5_kernel[bc2];
@@ -1483,7 +1488,7 @@ function dense_5_backward(bufs: Buffers, batch: number): void {
       }
 
       {
-        const a0 = d_dense_5_bias_add[ar0 + 1];
+        const a0 = d_dense_5_z[ar0 + 1];
         const b0 = dense_5_kernel[bc0 + 1];
         const b1 = dense_5_kernel[bc1 + 1];
         const b2 = dense_5_kernel[bc2 + 1];
@@ -1502,7 +1507,7 @@ function dense_5_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** concatenate: gradients of concatenate */
+/** concatenate: each input's slice of d_concatenate_out */
 function concatenate_out_backward(bufs: Buffers, batch: number): void {
   const d_dense_1_out = bufs.d_dense_1_out;
   const d_dense_4_out = bufs.d_dense_4_out;
@@ -1513,7 +1518,7 @@ function concatenate_out_backward(bufs: Buffers, batch: number): void {
     for (let j = 0; j < 8; j++) d_dense_4_out[r * 8 + j] = d_concatenate_out[r * 16 + 8 + j];
 }
 
-/** dense_4: gradients of dense_4_out w.r.t. its kernel, bias and input */
+/** dense_4: d_dense_4_bias, d_dense_4_kernel and d_dense_3_out from d_dense_4_out */
 function dense_4_backward(bufs: Buffers, batch: number): void {
   const dense_4_kernel = bufs.dense_4_kernel;
   const d_dense_4_kernel = bufs.d_dense_4_kernel;
@@ -1521,16 +1526,18 @@ function dense_4_backward(bufs: Buffers, batch: number): void {
   const dense_3_out = bufs.dense_3_out;
   const dense_4_out = bufs.dense_4_out;
   const d_dense_3_out = bufs.d_dense_3_out;
-  const d_dense_4_bias_add = bufs.d_dense_4_bias_add;
+  const d_dense_4_z = bufs.d_dense_4_z;
   const d_dense_4_out = bufs.d_dense_4_out;
-  for (let i = 0; i < batch * 8; i++) d_dense_4_bias_add[i] = d_dense_4_out[i] * (dense_4_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 8; i++) d_dense_4_z[i] = d_dense_4_out[i] * (dense_4_out[i] > 0 ? 1 : 0);
+  // d_dense_4_bias = Σ over rows of d_dense_4_z
   for (let j = 0; j < 8; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_4_bias_add[r * 8 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_4_z[r * 8 + j];
     d_dense_4_bias[j] = total;
   }
 
-  // d_dense_4_kernel = dense_3_outᵀ · d_dense_4_bias_add
+  // d_dense_4_kernel = dense_3_outᵀ · d_dense_4_z
   for (let wi = 0; wi < 32; wi += 4) {
     for (let wj = 0; wj < 8; wj += 4) {
       const ar0 = wi;
@@ -1562,10 +1569,10 @@ function dense_4_backward(bufs: Buffers, batch: number): void {
         const a1 = dense_3_out[ar1 + wp * 32];
         const a2 = dense_3_out[ar2 + wp * 32];
         const a3 = dense_3_out[ar3 + wp * 32];
-        const b0 = d_dense_4_bias_add[wp * 8 + bc0];
-        const b1 = d_dense_4_bias_add[wp * 8 + bc1];
-        const b2 = d_dense_4_bias_add[wp * 8 + bc2];
-        const b3 = d_dense_4_bias_add[wp * 8 + bc3];
+        const b0 = d_dense_4_z[wp * 8 + bc0];
+        const b1 = d_dense_4_z[wp * 8 + bc1];
+        const b2 = d_dense_4_z[wp * 8 + bc2];
+        const b3 = d_dense_4_z[wp * 8 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -1603,7 +1610,7 @@ function dense_4_backward(bufs: Buffers, batch: number): void {
     }
   }
 
-  // d_dense_3_out = d_dense_4_bias_add · dense_4_kernelᵀ
+  // d_dense_3_out = d_dense_4_z · dense_4_kernelᵀ
   let xi = 0;
   for (; xi + 4 <= batch; xi += 4) {
     for (let xj = 0; xj < 32; xj += 4) {
@@ -1632,10 +1639,10 @@ function dense_4_backward(bufs: Buffers, batch: number): void {
         s32 = 0,
         s33 = 0;
       for (let xp = 0; xp < 8; xp++) {
-        const a0 = d_dense_4_bias_add[ar0 + xp];
-        const a1 = d_dense_4_bias_add[ar1 + xp];
-        const a2 = d_dense_4_bias_add[ar2 + xp];
-        const a3 = d_dense_4_bias_add[ar3 + xp];
+        const a0 = d_dense_4_z[ar0 + xp];
+        const a1 = d_dense_4_z[ar1 + xp];
+        const a2 = d_dense_4_z[ar2 + xp];
+        const a3 = d_dense_4_z[ar3 + xp];
         const b0 = dense_4_kernel[xp + bc0];
         const b1 = dense_4_kernel[xp + bc1];
         const b2 = dense_4_kernel[xp + bc2];
@@ -1689,7 +1696,7 @@ function dense_4_backward(bufs: Buffers, batch: number): void {
         s02 = 0,
         s03 = 0;
       for (let xp = 0; xp < 8; xp++) {
-        const a0 = d_dense_4_bias_add[ar0 + xp];
+        const a0 = d_dense_4_z[ar0 + xp];
         const b0 = dense_4_kernel[xp + bc0];
         const b1 = dense_4_kernel[xp + bc1];
         const b2 = dense_4_kernel[xp + bc2];
@@ -1708,7 +1715,7 @@ function dense_4_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** dense_3: gradients of dense_3_out w.r.t. its kernel, bias and input */
+/** dense_3: d_dense_3_bias, d_dense_3_kernel and d_dense_2_out from d_dense_3_out */
 function dense_3_backward(bufs: Buffers, batch: number): void {
   const dense_3_kernel = bufs.dense_3_kernel;
   const d_dense_3_kernel = bufs.d_dense_3_kernel;
@@ -1716,16 +1723,18 @@ function dense_3_backward(bufs: Buffers, batch: number): void {
   const dense_2_out = bufs.dense_2_out;
   const dense_3_out = bufs.dense_3_out;
   const d_dense_2_out = bufs.d_dense_2_out;
-  const d_dense_3_bias_add = bufs.d_dense_3_bias_add;
+  const d_dense_3_z = bufs.d_dense_3_z;
   const d_dense_3_out = bufs.d_dense_3_out;
-  for (let i = 0; i < batch * 32; i++) d_dense_3_bias_add[i] = d_dense_3_out[i] * (dense_3_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 32; i++) d_dense_3_z[i] = d_dense_3_out[i] * (dense_3_out[i] > 0 ? 1 : 0);
+  // d_dense_3_bias = Σ over rows of d_dense_3_z
   for (let j = 0; j < 32; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_3_bias_add[r * 32 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_3_z[r * 32 + j];
     d_dense_3_bias[j] = total;
   }
 
-  // d_dense_3_kernel = dense_2_outᵀ · d_dense_3_bias_add
+  // d_dense_3_kernel = dense_2_outᵀ · d_dense_3_z
   for (let wi = 0; wi < 64; wi += 4) {
     for (let wj = 0; wj < 32; wj += 4) {
       const ar0 = wi;
@@ -1757,10 +1766,10 @@ function dense_3_backward(bufs: Buffers, batch: number): void {
         const a1 = dense_2_out[ar1 + wp * 64];
         const a2 = dense_2_out[ar2 + wp * 64];
         const a3 = dense_2_out[ar3 + wp * 64];
-        const b0 = d_dense_3_bias_add[wp * 32 + bc0];
-        const b1 = d_dense_3_bias_add[wp * 32 + bc1];
-        const b2 = d_dense_3_bias_add[wp * 32 + bc2];
-        const b3 = d_dense_3_bias_add[wp * 32 + bc3];
+        const b0 = d_dense_3_z[wp * 32 + bc0];
+        const b1 = d_dense_3_z[wp * 32 + bc1];
+        const b2 = d_dense_3_z[wp * 32 + bc2];
+        const b3 = d_dense_3_z[wp * 32 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -1798,7 +1807,7 @@ function dense_3_backward(bufs: Buffers, batch: number): void {
     }
   }
 
-  // d_dense_2_out = d_dense_3_bias_add · dense_3_kernelᵀ
+  // d_dense_2_out = d_dense_3_z · dense_3_kernelᵀ
   let xi = 0;
   for (; xi + 4 <= batch; xi += 4) {
     for (let xj = 0; xj < 64; xj += 4) {
@@ -1827,10 +1836,10 @@ function dense_3_backward(bufs: Buffers, batch: number): void {
         s32 = 0,
         s33 = 0;
       for (let xp = 0; xp < 32; xp++) {
-        const a0 = d_dense_3_bias_add[ar0 + xp];
-        const a1 = d_dense_3_bias_add[ar1 + xp];
-        const a2 = d_dense_3_bias_add[ar2 + xp];
-        const a3 = d_dense_3_bias_add[ar3 + xp];
+        const a0 = d_dense_3_z[ar0 + xp];
+        const a1 = d_dense_3_z[ar1 + xp];
+        const a2 = d_dense_3_z[ar2 + xp];
+        const a3 = d_dense_3_z[ar3 + xp];
         const b0 = dense_3_kernel[xp + bc0];
         const b1 = dense_3_kernel[xp + bc1];
         const b2 = dense_3_kernel[xp + bc2];
@@ -1884,7 +1893,7 @@ function dense_3_backward(bufs: Buffers, batch: number): void {
         s02 = 0,
         s03 = 0;
       for (let xp = 0; xp < 32; xp++) {
-        const a0 = d_dense_3_bias_add[ar0 + xp];
+        const a0 = d_dense_3_z[ar0 + xp];
         const b0 = dense_3_kernel[xp + bc0];
         const b1 = dense_3_kernel[xp + bc1];
         const b2 = dense_3_kernel[xp + bc2];
@@ -1903,22 +1912,24 @@ function dense_3_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** dense_2: gradients of dense_2_out w.r.t. its kernel, bias and input */
+/** dense_2: d_dense_2_bias and d_dense_2_kernel from d_dense_2_out */
 function dense_2_backward(bufs: Buffers, batch: number): void {
   const input_1 = bufs.input_1;
   const d_dense_2_kernel = bufs.d_dense_2_kernel;
   const d_dense_2_bias = bufs.d_dense_2_bias;
   const dense_2_out = bufs.dense_2_out;
-  const d_dense_2_bias_add = bufs.d_dense_2_bias_add;
+  const d_dense_2_z = bufs.d_dense_2_z;
   const d_dense_2_out = bufs.d_dense_2_out;
-  for (let i = 0; i < batch * 64; i++) d_dense_2_bias_add[i] = d_dense_2_out[i] * (dense_2_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 64; i++) d_dense_2_z[i] = d_dense_2_out[i] * (dense_2_out[i] > 0 ? 1 : 0);
+  // d_dense_2_bias = Σ over rows of d_dense_2_z
   for (let j = 0; j < 64; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_2_bias_add[r * 64 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_2_z[r * 64 + j];
     d_dense_2_bias[j] = total;
   }
 
-  // d_dense_2_kernel = input_1ᵀ · d_dense_2_bias_add
+  // d_dense_2_kernel = input_1ᵀ · d_dense_2_z
   for (let wi = 0; wi < 128; wi += 4) {
     for (let wj = 0; wj < 64; wj += 4) {
       const ar0 = wi;
@@ -1950,10 +1961,10 @@ function dense_2_backward(bufs: Buffers, batch: number): void {
         const a1 = input_1[ar1 + wp * 128];
         const a2 = input_1[ar2 + wp * 128];
         const a3 = input_1[ar3 + wp * 128];
-        const b0 = d_dense_2_bias_add[wp * 64 + bc0];
-        const b1 = d_dense_2_bias_add[wp * 64 + bc1];
-        const b2 = d_dense_2_bias_add[wp * 64 + bc2];
-        const b3 = d_dense_2_bias_add[wp * 64 + bc3];
+        const b0 = d_dense_2_z[wp * 64 + bc0];
+        const b1 = d_dense_2_z[wp * 64 + bc1];
+        const b2 = d_dense_2_z[wp * 64 + bc2];
+        const b3 = d_dense_2_z[wp * 64 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -1992,7 +2003,7 @@ function dense_2_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** dense_1: gradients of dense_1_out w.r.t. its kernel, bias and input */
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_out */
 function dense_1_backward(bufs: Buffers, batch: number): void {
   const dense_1_kernel = bufs.dense_1_kernel;
   const d_dense_1_kernel = bufs.d_dense_1_kernel;
@@ -2000,16 +2011,18 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   const d_dense_out = bufs.d_dense_out;
-  const d_dense_1_bias_add = bufs.d_dense_1_bias_add;
+  const d_dense_1_z = bufs.d_dense_1_z;
   const d_dense_1_out = bufs.d_dense_1_out;
-  for (let i = 0; i < batch * 8; i++) d_dense_1_bias_add[i] = d_dense_1_out[i] * (dense_1_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 8; i++) d_dense_1_z[i] = d_dense_1_out[i] * (dense_1_out[i] > 0 ? 1 : 0);
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
   for (let j = 0; j < 8; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_bias_add[r * 8 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 8 + j];
     d_dense_1_bias[j] = total;
   }
 
-  // d_dense_1_kernel = dense_outᵀ · d_dense_1_bias_add
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   for (let wi = 0; wi < 16; wi += 4) {
     for (let wj = 0; wj < 8; wj += 4) {
       const ar0 = wi;
@@ -2041,10 +2054,10 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
         const a1 = dense_out[ar1 + wp * 16];
         const a2 = dense_out[ar2 + wp * 16];
         const a3 = dense_out[ar3 + wp * 16];
-        const b0 = d_dense_1_bias_add[wp * 8 + bc0];
-        const b1 = d_dense_1_bias_add[wp * 8 + bc1];
-        const b2 = d_dense_1_bias_add[wp * 8 + bc2];
-        const b3 = d_dense_1_bias_add[wp * 8 + bc3];
+        const b0 = d_dense_1_z[wp * 8 + bc0];
+        const b1 = d_dense_1_z[wp * 8 + bc1];
+        const b2 = d_dense_1_z[wp * 8 + bc2];
+        const b3 = d_dense_1_z[wp * 8 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -2082,7 +2095,7 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
     }
   }
 
-  // d_dense_out = d_dense_1_bias_add · dense_1_kernelᵀ
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
   let xi = 0;
   for (; xi + 4 <= batch; xi += 4) {
     for (let xj = 0; xj < 16; xj += 4) {
@@ -2111,10 +2124,10 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
         s32 = 0,
         s33 = 0;
       for (let xp = 0; xp < 8; xp++) {
-        const a0 = d_dense_1_bias_add[ar0 + xp];
-        const a1 = d_dense_1_bias_add[ar1 + xp];
-        const a2 = d_dense_1_bias_add[ar2 + xp];
-        const a3 = d_dense_1_bias_add[ar3 + xp];
+        const a0 = d_dense_1_z[ar0 + xp];
+        const a1 = d_dense_1_z[ar1 + xp];
+        const a2 = d_dense_1_z[ar2 + xp];
+        const a3 = d_dense_1_z[ar3 + xp];
         const b0 = dense_1_kernel[xp + bc0];
         const b1 = dense_1_kernel[xp + bc1];
         const b2 = dense_1_kernel[xp + bc2];
@@ -2168,7 +2181,7 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
         s02 = 0,
         s03 = 0;
       for (let xp = 0; xp < 8; xp++) {
-        const a0 = d_dense_1_bias_add[ar0 + xp];
+        const a0 = d_dense_1_z[ar0 + xp];
         const b0 = dense_1_kernel[xp + bc0];
         const b1 = dense_1_kernel[xp + bc1];
         const b2 = dense_1_kernel[xp + bc2];
@@ -2187,22 +2200,24 @@ function dense_1_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** dense: gradients of dense_out w.r.t. its kernel, bias and input */
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
 function dense_backward(bufs: Buffers, batch: number): void {
   const input = bufs.input;
   const d_dense_kernel = bufs.d_dense_kernel;
   const d_dense_bias = bufs.d_dense_bias;
   const dense_out = bufs.dense_out;
-  const d_dense_bias_add = bufs.d_dense_bias_add;
+  const d_dense_z = bufs.d_dense_z;
   const d_dense_out = bufs.d_dense_out;
-  for (let i = 0; i < batch * 16; i++) d_dense_bias_add[i] = d_dense_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 16; i++) d_dense_z[i] = d_dense_out[i] * (dense_out[i] > 0 ? 1 : 0);
+  // d_dense_bias = Σ over rows of d_dense_z
   for (let j = 0; j < 16; j++) {
     let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_bias_add[r * 16 + j];
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 16 + j];
     d_dense_bias[j] = total;
   }
 
-  // d_dense_kernel = inputᵀ · d_dense_bias_add
+  // d_dense_kernel = inputᵀ · d_dense_z
   for (let wi = 0; wi < 64; wi += 4) {
     for (let wj = 0; wj < 16; wj += 4) {
       const ar0 = wi;
@@ -2234,10 +2249,10 @@ function dense_backward(bufs: Buffers, batch: number): void {
         const a1 = input[ar1 + wp * 64];
         const a2 = input[ar2 + wp * 64];
         const a3 = input[ar3 + wp * 64];
-        const b0 = d_dense_bias_add[wp * 16 + bc0];
-        const b1 = d_dense_bias_add[wp * 16 + bc1];
-        const b2 = d_dense_bias_add[wp * 16 + bc2];
-        const b3 = d_dense_bias_add[wp * 16 + bc3];
+        const b0 = d_dense_z[wp * 16 + bc0];
+        const b1 = d_dense_z[wp * 16 + bc1];
+        const b2 = d_dense_z[wp * 16 + bc2];
+        const b3 = d_dense_z[wp * 16 + bc3];
         s00 += a0 * b0;
         s01 += a0 * b1;
         s02 += a0 * b2;
@@ -2305,12 +2320,12 @@ function loss(bufs: Buffers, batch: number): number {
   const dense_6_out = bufs.dense_6_out;
   const target = bufs.target;
   let total = 0;
-  for (let i = 0; i < batch * 1; i++) {
+  for (let i = 0; i < batch; i++) {
     const d = dense_6_out[i] - target[i];
     total += d * d;
   }
 
-  total /= batch * 1;
+  total /= batch;
   return total;
 }
 
@@ -2370,22 +2385,22 @@ function createBuffers(
   const dense_4_out = new Float32Array(maxBatch * 8);
   const concatenate_out = new Float32Array(maxBatch * 16);
   const dense_5_out = new Float32Array(maxBatch * 2);
-  const dense_6_out = new Float32Array(maxBatch * 1);
-  const d_dense_bias_add = new Float32Array(maxBatch * 16);
+  const dense_6_out = new Float32Array(maxBatch);
+  const d_dense_z = new Float32Array(maxBatch * 16);
   const d_dense_out = new Float32Array(maxBatch * 16);
-  const d_dense_1_bias_add = new Float32Array(maxBatch * 8);
+  const d_dense_1_z = new Float32Array(maxBatch * 8);
   const d_dense_1_out = new Float32Array(maxBatch * 8);
-  const d_dense_2_bias_add = new Float32Array(maxBatch * 64);
+  const d_dense_2_z = new Float32Array(maxBatch * 64);
   const d_dense_2_out = new Float32Array(maxBatch * 64);
-  const d_dense_3_bias_add = new Float32Array(maxBatch * 32);
+  const d_dense_3_z = new Float32Array(maxBatch * 32);
   const d_dense_3_out = new Float32Array(maxBatch * 32);
-  const d_dense_4_bias_add = new Float32Array(maxBatch * 8);
+  const d_dense_4_z = new Float32Array(maxBatch * 8);
   const d_dense_4_out = new Float32Array(maxBatch * 8);
   const d_concatenate_out = new Float32Array(maxBatch * 16);
-  const d_dense_5_bias_add = new Float32Array(maxBatch * 2);
+  const d_dense_5_z = new Float32Array(maxBatch * 2);
   const d_dense_5_out = new Float32Array(maxBatch * 2);
-  const d_dense_6_out = new Float32Array(maxBatch * 1);
-  const target = new Float32Array(maxBatch * 1);
+  const d_dense_6_out = new Float32Array(maxBatch);
+  const target = new Float32Array(maxBatch);
   return {
     rng,
     inputs: [input, input_1],
@@ -2428,18 +2443,18 @@ function createBuffers(
     concatenate_out,
     dense_5_out,
     dense_6_out,
-    d_dense_bias_add,
+    d_dense_z,
     d_dense_out,
-    d_dense_1_bias_add,
+    d_dense_1_z,
     d_dense_1_out,
-    d_dense_2_bias_add,
+    d_dense_2_z,
     d_dense_2_out,
-    d_dense_3_bias_add,
+    d_dense_3_z,
     d_dense_3_out,
-    d_dense_4_bias_add,
+    d_dense_4_z,
     d_dense_4_out,
     d_concatenate_out,
-    d_dense_5_bias_add,
+    d_dense_5_z,
     d_dense_5_out,
     d_dense_6_out,
     target,

@@ -69,7 +69,7 @@ describe("generated source", () => {
     expect(source).toContain("dense_1_kernel");
     expect(source).toContain("d_dense_1_kernel");
     expect(source).toMatch(/\/\*\* dense: dense_out = relu\(input · dense_kernel \+ dense_bias\)/);
-    expect(source).toMatch(/\/\/ d_dense_2_kernel = dense_1_outᵀ · d_dense_2_bias_add/);
+    expect(source).toMatch(/\/\/ d_dense_2_kernel = dense_1_outᵀ · d_dense_2_z/);
   });
 
   it("fuses bias, activation and the dropout mask into the matmul store", async () => {
@@ -84,13 +84,13 @@ describe("generated source", () => {
 
   it("writes softmax + categorical crossentropy's gradient as p - y", async () => {
     const seed = functions(await generateSource(mlp())).find((f) => f.getName() === "loss_gradient")!;
-    expect(seed.getText()).toMatch(/d_dense_2_bias_add\[i\] = \(dense_2_out\[i\] - target\[i\]\) \* scale/);
+    expect(seed.getText()).toMatch(/d_dense_2_z\[i\] = \(dense_2_out\[i\] - target\[i\]\) \* scale/);
   });
 
   it("writes sigmoid + binary crossentropy's gradient as p - y", async () => {
     const net = sequential(input([3]), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy", optimizer: sgd() });
     const seed = functions(await generateSource(net)).find((f) => f.getName() === "loss_gradient")!;
-    expect(seed.getText()).toMatch(/d_dense_bias_add\[i\] = \(dense_out\[i\] - target\[i\]\) \* scale/);
+    expect(seed.getText()).toMatch(/d_dense_z\[i\] = \(dense_out\[i\] - target\[i\]\) \* scale/);
   });
 
   it("computes no input gradient for a layer fed only by inputs", async () => {
@@ -103,8 +103,8 @@ describe("generated source", () => {
   it("uses dedicated dW = Xᵀ·dY and dX = dY·Wᵀ loops without transposed copies", async () => {
     const backward = functions(await generateSource(mlp())).find((f) => f.getName() === "dense_1_backward")!;
     const text = backward.getText();
-    expect(text).toContain("// d_dense_1_kernel = dropout_outᵀ · d_dense_1_bias_add");
-    expect(text).toContain("// d_dropout_out = d_dense_1_bias_add · dense_1_kernelᵀ");
+    expect(text).toContain("// d_dense_1_kernel = dropout_outᵀ · d_dense_1_z");
+    expect(text).toContain("// d_dropout_out = d_dense_1_z · dense_1_kernelᵀ");
     expect(backward.getDescendantsOfKind(SyntaxKind.NewExpression)).toEqual([]);
   });
 
@@ -123,7 +123,7 @@ describe("generated source", () => {
     expect(forward).toContain("for (let p = input_indptr[r]; p < input_indptr[r + 1]; p++)");
     expect(forward).toContain("dense_out[o + j] += v * dense_kernel[row + j]");
     const backward = fns.find((f) => f.getName() === "dense_backward")!.getText();
-    expect(backward).toContain("d_dense_kernel[row + j] += v * d_dense_bias_add[o + j]");
+    expect(backward).toContain("d_dense_kernel[row + j] += v * d_dense_z[o + j]");
     expect(source).not.toMatch(/new Float32Array\(maxBatch \* 10000\);\s*const input =/);
   });
 

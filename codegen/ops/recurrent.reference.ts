@@ -5,10 +5,24 @@
 // lstm (Keras gate order i, f, c, o in the 4U columns): z = x_t K + h_{t-1} R + b;
 //   i = rec(z_i); f = rec(z_f); g = act(z_c); o = rec(z_o); c_t = f c_{t-1} + i g; h_t = o act(c_t).
 
-import type { IRNode } from "../../dsl/ir";
-import { activate, activationBackward, type FunctionName } from "./activations";
-import type { BackwardRule, ForwardRule, OpCall } from "./op-call";
-import { row, rowStart } from "./tensor";
+import type { OpCall } from "../interpreter/op-call";
+import { row, rowStart } from "../interpreter/tensor";
+import { ACTIVATIONS, DEFAULT_ALPHA, type FunctionName } from "./activation-table";
+import type { ReferenceRule } from "./rule";
+
+export interface RecurrentAttrs {
+  readonly units: number;
+  readonly activation: FunctionName;
+  readonly recurrentActivation: FunctionName;
+  readonly returnSequences: boolean;
+  readonly useBias: boolean;
+}
+
+type Call = OpCall<RecurrentAttrs>;
+
+const activate = (name: FunctionName, z: Float64Array, y: Float64Array, width: number) => ACTIVATIONS[name].forward(z, y, width, DEFAULT_ALPHA);
+const activationBackward = (name: FunctionName, z: Float64Array, y: Float64Array, dy: Float64Array, dz: Float64Array, width: number) =>
+  ACTIVATIONS[name].backward(z, y, dy, dz, width, DEFAULT_ALPHA);
 
 interface Dims {
   readonly steps: number;
@@ -24,19 +38,17 @@ interface Weights {
   readonly bias: Float64Array | null;
 }
 
-function dims(call: OpCall, gates: number): Dims {
+function dims(call: Call, gates: number): Dims {
   const [steps, features] = call.argShapes[0] as [number, number];
-  const units = call.node.attrs.units as number;
+  const units = call.attrs.units;
   return { steps, features, units, width: gates * units };
 }
 
-function weights(call: OpCall, b: number): Weights {
+function weights(call: Call, b: number): Weights {
   const [, kernel, recurrent, bias] = call.args;
-  return { kernel: row(kernel!, b), recurrent: row(recurrent!, b), bias: call.node.attrs.useBias ? row(bias!, b) : null };
+  return { kernel: row(kernel!, b), recurrent: row(recurrent!, b), bias: call.attrs.useBias ? row(bias!, b) : null };
 }
 
-const activationOf = (node: IRNode) => ((node.attrs.activation as string | undefined) ?? "tanh") as FunctionName;
-const recurrentActivationOf = (node: IRNode) => ((node.attrs.recurrentActivation as string | undefined) ?? "sigmoid") as FunctionName;
 
 /** z = x_t K + h R + b, into z (width numbers). */
 function preActivation(d: Dims, w: Weights, x: Float64Array, t: number, h: Float64Array, z: Float64Array): void {
@@ -78,27 +90,27 @@ function preActivationBackward(
 }
 
 /** Writes h_t into the output row: every step, or the last one. */
-function emit(call: OpCall, b: number, d: Dims, t: number, h: Float64Array): void {
+function emit(call: Call, b: number, d: Dims, t: number, h: Float64Array): void {
   const out = row(call.out, b);
-  if (call.node.attrs.returnSequences) out.set(h, t * d.units);
+  if (call.attrs.returnSequences) out.set(h, t * d.units);
   else if (t === d.steps - 1) out.set(h);
 }
 
 /** The upstream gradient of h_t from the output. */
-function addOutputGradient(call: OpCall, dOut: Float64Array, b: number, d: Dims, t: number, dh: Float64Array): void {
+function addOutputGradient(call: Call, dOut: Float64Array, b: number, d: Dims, t: number, dh: Float64Array): void {
   const start = rowStart(call.out, b);
-  if (call.node.attrs.returnSequences) for (let u = 0; u < d.units; u++) dh[u]! += dOut[start + t * d.units + u]!;
+  if (call.attrs.returnSequences) for (let u = 0; u < d.units; u++) dh[u]! += dOut[start + t * d.units + u]!;
   else if (t === d.steps - 1) for (let u = 0; u < d.units; u++) dh[u]! += dOut[start + u]!;
 }
 
-function gradientViews(call: OpCall, dArgs: readonly (Float64Array | null)[], b: number) {
+function gradientViews(call: Call, dArgs: readonly (Float64Array | null)[], b: number) {
   const view = (i: number) => {
     const g = dArgs[i];
     if (!g) return null;
     const start = rowStart(call.args[i]!, b);
     return g.subarray(start, start + call.args[i]!.size);
   };
-  return { dx: view(0), dKernel: view(1), dRecurrent: view(2), dBias: call.node.attrs.useBias ? view(3) : null };
+  return { dx: view(0), dKernel: view(1), dRecurrent: view(2), dBias: call.attrs.useBias ? view(3) : null };
 }
 
 // --- simpleRNN -------------------------------------------------------------------------------
@@ -110,11 +122,11 @@ interface RnnTrace {
   readonly h: Float64Array[];
 }
 
-function simpleRnnTrace(call: OpCall, b: number): RnnTrace {
+function simpleRnnTrace(call: Call, b: number): RnnTrace {
   const d = dims(call, 1);
   const w = weights(call, b);
   const x = row(call.args[0]!, b);
-  const act = activationOf(call.node);
+  const act = call.attrs.activation;
   const trace: RnnTrace = { z: [], h: [new Float64Array(d.units)] };
   for (let t = 0; t < d.steps; t++) {
     const z = new Float64Array(d.units);
@@ -127,17 +139,17 @@ function simpleRnnTrace(call: OpCall, b: number): RnnTrace {
   return trace;
 }
 
-export const simpleRnnForward: ForwardRule = (call) => {
+function simpleRnnForward(call: Call): void {
   const d = dims(call, 1);
   for (let b = 0; b < call.rows; b++) {
     const trace = simpleRnnTrace(call, b);
     for (let t = 0; t < d.steps; t++) emit(call, b, d, t, trace.h[t + 1]!);
   }
-};
+}
 
-export const simpleRnnBackward: BackwardRule = (call, dOut, dArgs) => {
+function simpleRnnBackward(call: Call, dOut: Float64Array, dArgs: readonly (Float64Array | null)[]): void {
   const d = dims(call, 1);
-  const act = activationOf(call.node);
+  const act = call.attrs.activation;
   for (let b = 0; b < call.rows; b++) {
     const trace = simpleRnnTrace(call, b);
     const w = weights(call, b);
@@ -151,7 +163,7 @@ export const simpleRnnBackward: BackwardRule = (call, dOut, dArgs) => {
       dh = preActivationBackward(d, w, x, t, trace.h[t]!, dz, grads);
     }
   }
-};
+}
 
 // --- lstm ------------------------------------------------------------------------------------
 
@@ -170,12 +182,12 @@ interface LstmTrace {
 /** The views of gate k (0 i, 1 f, 2 c, 3 o) in a 4U vector. */
 const gate = (v: Float64Array, k: number, units: number) => v.subarray(k * units, (k + 1) * units);
 
-function lstmTrace(call: OpCall, b: number): LstmTrace {
+function lstmTrace(call: Call, b: number): LstmTrace {
   const d = dims(call, 4);
   const w = weights(call, b);
   const x = row(call.args[0]!, b);
-  const act = activationOf(call.node);
-  const rec = recurrentActivationOf(call.node);
+  const act = call.attrs.activation;
+  const rec = call.attrs.recurrentActivation;
   const U = d.units;
   const trace: LstmTrace = { z: [], gates: [], c: [new Float64Array(U)], h: [new Float64Array(U)], actC: [] };
   for (let t = 0; t < d.steps; t++) {
@@ -201,19 +213,19 @@ function lstmTrace(call: OpCall, b: number): LstmTrace {
   return trace;
 }
 
-export const lstmForward: ForwardRule = (call) => {
+function lstmForward(call: Call): void {
   const d = dims(call, 4);
   for (let b = 0; b < call.rows; b++) {
     const trace = lstmTrace(call, b);
     for (let t = 0; t < d.steps; t++) emit(call, b, d, t, trace.h[t + 1]!);
   }
-};
+}
 
-export const lstmBackward: BackwardRule = (call, dOut, dArgs) => {
+function lstmBackward(call: Call, dOut: Float64Array, dArgs: readonly (Float64Array | null)[]): void {
   const d = dims(call, 4);
   const U = d.units;
-  const act = activationOf(call.node);
-  const rec = recurrentActivationOf(call.node);
+  const act = call.attrs.activation;
+  const rec = call.attrs.recurrentActivation;
   for (let b = 0; b < call.rows; b++) {
     const trace = lstmTrace(call, b);
     const w = weights(call, b);
@@ -251,4 +263,7 @@ export const lstmBackward: BackwardRule = (call, dOut, dArgs) => {
       dc = dcPrev;
     }
   }
-};
+}
+
+export const simpleRnnReference: ReferenceRule<RecurrentAttrs> = { forward: simpleRnnForward, backward: simpleRnnBackward };
+export const lstmReference: ReferenceRule<RecurrentAttrs> = { forward: lstmForward, backward: lstmBackward };

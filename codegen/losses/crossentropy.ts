@@ -1,0 +1,93 @@
+// Categorical cross-entropy over the last axis, as Keras: q = p / Σp per vector, clipped to
+// [ε, 1 - ε]; loss -Σ y log q, averaged over the vectors of the batch. The targets are one-hot rows,
+// or class ids (sparse). After a softmax, d/dz = (p - y) / vectors.
+
+import { perBatch } from "../lowering/literals";
+import { lastAxis } from "../interpreter/tensor";
+import { clip, clipExpression, inClipRange, isClipped, type LossRule, type LossShape } from "./rule";
+
+/** The label of class `j` in vector `r`, as code. */
+type Label = (width: number, j: string) => string;
+
+const oneHot: Label = (width, j) => `target[r * ${width} + ${j}]`;
+const classId: Label = (_width, j) => `(target[r] === ${j} ? 1 : 0)`;
+
+const vectors = (s: LossShape) => perBatch(s.size / s.width);
+
+export function crossentropy(sparse: boolean): LossRule {
+  const label = sparse ? classId : oneHot;
+  const value = (s: LossShape): string[] => {
+    const { p, width } = s;
+    const logQ = (j: string) => `Math.log(${clipExpression(`${p}[r * ${width} + ${j}] / rowSum`)})`;
+    return [
+      `for (let r = 0; r < ${vectors(s)}; r++) {`,
+      `let rowSum = 0;`,
+      `for (let j = 0; j < ${width}; j++) rowSum += ${p}[r * ${width} + j];`,
+      sparse ? `total -= ${logQ("target[r]")};` : `for (let j = 0; j < ${width}; j++) total -= target[r * ${width} + j] * ${logQ("j")};`,
+      `}`,
+      `total /= ${vectors(s)};`,
+    ];
+  };
+  // L = -Σ_j y_j log(clip(p_j / S)); dL/dp_k = (g_k - Σ_j g_j q_j) / S with g_j = -y_j / q_j inside the clip.
+  const seed = (s: LossShape, d: string): string[] => [
+    `const scale = 1 / (${vectors(s)});`,
+    `for (let r = 0; r < ${vectors(s)}; r++) {`,
+    `const o = r * ${s.width};`,
+    `let rowSum = 0;`,
+    `for (let j = 0; j < ${s.width}; j++) rowSum += ${s.p}[o + j];`,
+    `let dot = 0;`,
+    `for (let j = 0; j < ${s.width}; j++) { const q = ${s.p}[o + j] / rowSum; const g = ${inClipRange("q")} * -${label(s.width, "j")} / q; ${d}[o + j] = g; dot += g * q; }`,
+    `for (let j = 0; j < ${s.width}; j++) ${d}[o + j] = ((${d}[o + j] - dot) / rowSum) * scale;`,
+    `}`,
+  ];
+  const fusedSeed = (s: LossShape, d: string): string[] =>
+    sparse
+      ? [
+          `const scale = 1 / (${vectors(s)});`,
+          `for (let r = 0; r < ${vectors(s)}; r++) {`,
+          `for (let j = 0; j < ${s.width}; j++) ${d}[r * ${s.width} + j] = ${s.p}[r * ${s.width} + j] * scale;`,
+          `${d}[r * ${s.width} + target[r]] -= scale;`,
+          `}`,
+        ]
+      : [`const scale = 1 / (${vectors(s)});`, `for (let i = 0; i < ${perBatch(s.size)}; i++) ${d}[i] = (${s.p}[i] - target[i]) * scale;`];
+  return {
+    targetsPerExample: (size, width) => (sparse ? size / width : size),
+    value,
+    seed,
+    fused: { outputOp: "softmax", seed: fusedSeed, formula: "(p - y) / count" },
+    reference: (predictions, targets, shape, gradient) => referenceCrossentropy(sparse, predictions, targets, lastAxis(shape), gradient),
+  };
+}
+
+/**
+ * Per last-axis vector: q = p / sum(p), clipped; -sum(y log q). Sparse targets are class ids (the
+ * one-hot y). The gradient goes back through the clip (0 outside it) and the normalisation.
+ */
+function referenceCrossentropy(sparse: boolean, predictions: Float64Array, targets: Float64Array, width: number, gradient: Float64Array | null): number {
+  const count = predictions.length / width;
+  const y = (v: number, c: number) => (sparse ? (targets[v] === c ? 1 : 0) : targets[v * width + c]!);
+  if (sparse) {
+    targets.forEach((id, v) => {
+      if (!(Number.isInteger(id) && id >= 0 && id < width)) {
+        throw new Error(`sparseCategoricalCrossentropy: class id ${id} (target ${v}) is outside [0, ${width})`);
+      }
+    });
+  }
+  let total = 0;
+  const dq = new Float64Array(width);
+  for (let v = 0; v < count; v++) {
+    const start = v * width;
+    let sum = 0;
+    for (let c = 0; c < width; c++) sum += predictions[start + c]!;
+    let dot = 0;
+    for (let c = 0; c < width; c++) {
+      const q = predictions[start + c]! / sum;
+      total -= y(v, c) * Math.log(clip(q));
+      dq[c] = isClipped(q) ? 0 : -y(v, c) / q / count;
+      dot += dq[c]! * q;
+    }
+    // q_c = p_c / s: dp_k = (dq_k - sum_c dq_c q_c) / s.
+    if (gradient) for (let c = 0; c < width; c++) gradient[start + c] = (dq[c]! - dot) / sum;
+  }
+  return total / count;
+}

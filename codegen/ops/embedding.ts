@@ -1,0 +1,84 @@
+// embedding: int32 ids [...S] and a table [V, D] -> [...S, D]. Forward gathers row `id` of the table
+// for every id; backward zeroes the table's gradient and scatter-adds each position's upstream row
+// into the row of its id (no one-hot product). Ids get no gradient.
+
+import type { OpCall } from "../interpreter/op-call";
+import { rowStart } from "../interpreter/tensor";
+import { perBatch } from "../lowering/literals";
+import { booleanAttr, nodeStep, numberAttr, type OpRule } from "./rule";
+
+export interface EmbeddingAttrs {
+  /** The vocabulary: ids lie in [0, inputDim). */
+  readonly inputDim: number;
+  /** Id 0 is padding, to be masked by the layers after. */
+  readonly maskZero: boolean;
+}
+
+/** The row of the table for one id, checked. */
+function tableRow(call: OpCall<EmbeddingAttrs>, id: number): number {
+  const vocabulary = call.attrs.inputDim;
+  if (!(Number.isInteger(id) && id >= 0 && id < vocabulary)) {
+    throw new Error(`${call.node.id}: token id ${id} is outside [0, ${vocabulary}) (embedding inputDim ${vocabulary})`);
+  }
+  return id;
+}
+
+export const embedding: OpRule<EmbeddingAttrs> = {
+  attrs: (node) => ({ inputDim: numberAttr(node, "inputDim"), maskZero: booleanAttr(node, "maskZero", false) }),
+  idLimit: ({ attrs }, index) => (index === 0 ? attrs.inputDim : null),
+  producesMask: ({ attrs }) => attrs.maskZero,
+  forward({ node }, ctx, mode) {
+    const [ids, tableId] = node.inputs as [string, string];
+    const [table, out] = [ctx.value(tableId, mode), ctx.value(node.id, mode)];
+    const dim = ctx.lastDim(node.id);
+    return nodeStep(node, "forward", `${out}[r, :] = ${table}[${ctx.value(ids, mode)}[r], :], a row gather`, [
+      `for (let r = 0; r < ${perBatch(ctx.size(ids))}; r++) {`,
+      `const row = ${ctx.value(ids, mode)}[r] * ${dim};`,
+      `const o = r * ${dim};`,
+      `for (let j = 0; j < ${dim}; j++) ${out}[o + j] = ${table}[row + j];`,
+      `}`,
+    ]);
+  },
+  backward({ node }, ctx) {
+    const [ids, tableId] = node.inputs as [string, string];
+    if (!ctx.needsGrad(tableId)) return null;
+    const [dTable, dy] = [ctx.grad(tableId), ctx.grad(node.id)];
+    const [vocabulary, dim] = ctx.node(tableId).shape as [number, number];
+    const first = ctx.assign(dTable) === "=";
+    return nodeStep(node, "backward", `${dTable}[id, :] += ${dy}[r, :] for each position r and its id, a scatter-add`, [
+      ...(first ? [`for (let i = 0; i < ${vocabulary * dim}; i++) ${dTable}[i] = 0;`] : []),
+      `for (let r = 0; r < ${perBatch(ctx.size(ids))}; r++) {`,
+      `const row = ${ctx.value(ids, "train")}[r] * ${dim};`,
+      `const o = r * ${dim};`,
+      `for (let j = 0; j < ${dim}; j++) ${dTable}[row + j] += ${dy}[o + j];`,
+      `}`,
+    ]);
+  },
+  reference: {
+    /** ids [...S] -> [...S, D]: row `id` of the table for each id. */
+    forward(call) {
+      const [ids, table] = call.args as [typeof call.out, typeof call.out];
+      const dim = (call.argShapes[1] as [number, number])[1];
+      for (let b = 0; b < call.rows; b++) {
+        const [is, ts, os] = [rowStart(ids, b), rowStart(table, b), rowStart(call.out, b)];
+        for (let s = 0; s < ids.size; s++) {
+          const r = tableRow(call, ids.data[is + s]!);
+          call.out.data.set(table.data.subarray(ts + r * dim, ts + (r + 1) * dim), os + s * dim);
+        }
+      }
+    },
+    /** The table's gradient scatter-adds each id's upstream row; ids get none. */
+    backward(call, dOut, [, dTable]) {
+      if (!dTable) return;
+      const [ids, table] = call.args as [typeof call.out, typeof call.out];
+      const dim = (call.argShapes[1] as [number, number])[1];
+      for (let b = 0; b < call.rows; b++) {
+        const [is, ts, os] = [rowStart(ids, b), rowStart(table, b), rowStart(call.out, b)];
+        for (let s = 0; s < ids.size; s++) {
+          const r = tableRow(call, ids.data[is + s]!);
+          for (let d = 0; d < dim; d++) dTable[ts + r * dim + d]! += dOut[os + s * dim + d]!;
+        }
+      }
+    },
+  },
+};
