@@ -84,7 +84,7 @@ export function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, l
 /** What the runtime needs of a model: its IR without the nodes, the output shape and the summary. */
 export function modelSpec(ir: GraphIR, lowering: Lowering) {
   const { nodes: _nodes, ...rest } = ir;
-  return { ...rest, outputShape: lowering.a.node(lowering.outputId).shape, summary: summaryText(ir) };
+  return { ...rest, outputShape: lowering.a.node(lowering.outputId).shape, summary: summaryText(ir), idLimits: lowering.idLimits() };
 }
 
 /** The kernels of one model, before they become TypeScript: buffers, steps and the loss. */
@@ -130,6 +130,14 @@ function denseStackMember(ir: GraphIR): string[] {
   return [`\n/** The runtime trains this model with the fused WebAssembly step where available. */\ndenseStack: ${JSON.stringify(stack)}`];
 }
 
+/** What training's forward pass does that inference's does not (dropout masks, batch statistics), from the steps that differ. */
+function trainingDoc(train: readonly Step[], infer: readonly Step[]): string {
+  const trainOnly = train.filter((step) => !infer.includes(step)).map((step) => step.name);
+  return trainOnly.length === 0
+    ? "The forward pass in training mode, the same as at inference."
+    : `The forward pass in training mode; these steps differ from inference: ${trainOnly.join(", ")}.`;
+}
+
 /** Adds one model's buffers and kernels (or reuses equal ones); returns the name of its KERNELS constant. */
 function addKernels(file: SourceFile, shared: SharedDeclarations, plan: ModelPlan, ir: GraphIR, prefix: string): string {
   const { lowering, buffers, train, infer, backward, lossBody } = plan;
@@ -157,16 +165,17 @@ function addKernels(file: SourceFile, shared: SharedDeclarations, plan: ModelPla
       file.addFunction({ name: name(base), docs: [doc], parameters: kernelParams, returnType, statements });
       return name(base);
     });
+  const penalised = ir.params.some((p) => p.regularizer !== null && (p.regularizer.l1 !== 0 || p.regularizer.l2 !== 0));
   const stepNames = new Map<string, string>();
   for (const step of [...train, ...infer, ...backward]) {
     if (!stepNames.has(step.name)) stepNames.set(step.name, kernel(step.name, step.comment, hoistBuffers(step.body, buffers)));
   }
   const sequence = (base: string, doc: string, steps: readonly Step[]) => kernel(base, doc, steps.map((s) => `${stepNames.get(s.name)}(bufs, batch);`));
   const functions = {
-    forwardTrain: sequence("forwardTrain", "The forward pass in training mode (dropout active).", train),
+    forwardTrain: sequence("forwardTrain", trainingDoc(train, infer), train),
     forwardInfer: sequence("forwardInfer", "The forward pass at inference.", infer),
-    loss: kernel("loss", `The mean ${ir.training?.loss} over the batch, plus the weight penalties.`, hoistBuffers(lossBody, buffers), "number"),
-    backward: sequence("backward", "Gradients of the mean batch loss, plus the weight penalties, for every trainable weight.", backward),
+    loss: kernel("loss", `The mean ${ir.training?.loss} over the batch${penalised ? ", plus the weight penalties" : ""}.`, hoistBuffers(lossBody, buffers), "number"),
+    backward: sequence("backward", `Gradients of the mean batch loss${penalised ? ", plus the weight penalties," : ""} for every trainable weight.`, backward),
     createBuffers: shared.once(`createBuffers ${buffersType} ${createBuffersBody(buffers, ir, lowering).join("\n")}`, () => {
       file.addFunction({
         name: name("createBuffers"),

@@ -64,17 +64,29 @@ function checkFinite(flat: ArrayLike<number>, perExample: number, what: string):
   }
 }
 
-export function flattenInput(data: unknown, input: IRInput, what: string): Flat {
+/**
+ * One input's examples as flat typed arrays. Token ids (an int32 input) must be integers, and below
+ * `idLimit` when the input feeds an embedding (its inputDim).
+ */
+export function flattenInput(data: unknown, input: IRInput, what: string, idLimit: number | null = null): Flat {
   const perExample = product(input.shape);
   const { flat, count } = numbers(data, perExample, what);
   checkFinite(flat, perExample, what);
   if (input.dtype === "int32") {
-    for (let i = 0; i < flat.length; i++) {
-      if (!Number.isInteger(flat[i])) throw new Error(`${what}: token ids must be integers; example ${Math.floor(i / perExample)} holds ${flat[i]}`);
-    }
+    checkTokenIds(flat, perExample, what, idLimit);
     return { values: Int32Array.from(flat), count };
   }
   return { values: Float32Array.from(flat), count };
+}
+
+function checkTokenIds(flat: ArrayLike<number>, perExample: number, what: string, idLimit: number | null): void {
+  const range = idLimit === null ? "integers of at least 0" : `integers in [0, ${idLimit}) (the embedding's inputDim is ${idLimit})`;
+  for (let i = 0; i < flat.length; i++) {
+    const id = flat[i]!;
+    if (!Number.isInteger(id) || id < 0 || (idLimit !== null && id >= idLimit)) {
+      throw new Error(`${what}: token ids must be ${range}; example ${Math.floor(i / perExample)} holds ${id} at position ${i % perExample}`);
+    }
+  }
 }
 
 export interface TargetRule {

@@ -103,7 +103,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   protected inputsOf(x: unknown, what = "x"): InputRows[] {
     const inputs = this.spec.inputs;
     const rows = (data: unknown, input: (typeof inputs)[number], label: string): InputRows =>
-      input.sparse ? sparseInput(data, input, label) : flattenInput(data, input, label);
+      input.sparse ? sparseInput(data, input, label) : flattenInput(data, input, label, this.spec.idLimits[inputs.indexOf(input)] ?? null);
     if (inputs.length === 1) return [rows(x, inputs[0]!, what)];
     if (!Array.isArray(x) || x.length !== inputs.length) {
       throw new Error(`${what}: the model has ${inputs.length} inputs; pass a list with one array per input`);

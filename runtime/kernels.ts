@@ -12,6 +12,8 @@ export type ModelSpec = Omit<GraphIR, "nodes"> & {
   readonly outputShape: readonly number[];
   /** The Keras summary table, made at generation time. */
   readonly summary: string;
+  /** For each input: the bound its token ids must stay under (the inputDim of the embedding reading it), or null. */
+  readonly idLimits: readonly (number | null)[];
 };
 
 /** The random numbers a training step draws (dropout masks). */

@@ -172,7 +172,7 @@ function dense_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function forwardTrain(bufs: Buffers, batch: number): void {
   dense_forward(bufs, batch);
   dense_1_forward(bufs, batch);
@@ -184,7 +184,7 @@ function forwardInfer(bufs: Buffers, batch: number): void {
   dense_1_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function loss(bufs: Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
@@ -198,7 +198,7 @@ function loss(bufs: Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function backward(bufs: Buffers, batch: number): void {
   loss_gradient(bufs, batch);
   dense_1_backward(bufs, batch);
@@ -305,4 +305,5 @@ const SPEC: ModelSpec = {
   outputShape: [2],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 2)                  4\n\n dense_1 (Dense)               (None, 2)                  4\n=================================================================\nTotal params: 8\nTrainable params: 8\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };

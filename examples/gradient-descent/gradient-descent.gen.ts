@@ -653,7 +653,7 @@ function dense_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function forwardTrain(bufs: Buffers, batch: number): void {
   dense_forward(bufs, batch);
   dense_1_forward(bufs, batch);
@@ -665,7 +665,7 @@ function forwardInfer(bufs: Buffers, batch: number): void {
   dense_1_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function loss(bufs: Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
@@ -679,7 +679,7 @@ function loss(bufs: Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function backward(bufs: Buffers, batch: number): void {
   loss_gradient(bufs, batch);
   dense_1_backward(bufs, batch);
@@ -805,4 +805,5 @@ const SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 16)                 80\n\n dense_1 (Dense)               (None, 1)                  17\n=================================================================\nTotal params: 97\nTrainable params: 97\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };

@@ -72,7 +72,7 @@ function FunctionalRegression_dense_backward(bufs: FunctionalRegression_Buffers,
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function FunctionalRegression_forwardTrain(bufs: FunctionalRegression_Buffers, batch: number): void {
   FunctionalRegression_dense_forward(bufs, batch);
 }
@@ -82,7 +82,7 @@ function FunctionalRegression_forwardInfer(bufs: FunctionalRegression_Buffers, b
   FunctionalRegression_dense_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function FunctionalRegression_loss(bufs: FunctionalRegression_Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
   const target = bufs.target;
@@ -96,7 +96,7 @@ function FunctionalRegression_loss(bufs: FunctionalRegression_Buffers, batch: nu
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function FunctionalRegression_backward(bufs: FunctionalRegression_Buffers, batch: number): void {
   FunctionalRegression_loss_gradient(bufs, batch);
   FunctionalRegression_dense_backward(bufs, batch);
@@ -190,6 +190,7 @@ const FunctionalRegression_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "functional"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n input (InputLayer)            (None, 1)                  0\n\n dense (Dense)                 (None, 1)                  2\n=================================================================\nTotal params: 2\nTrainable params: 2\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -260,7 +261,7 @@ function SubclassRegression_linear_backward(bufs: SubclassRegression_Buffers, ba
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function SubclassRegression_forwardTrain(bufs: SubclassRegression_Buffers, batch: number): void {
   SubclassRegression_linear_forward(bufs, batch);
 }
@@ -270,7 +271,7 @@ function SubclassRegression_forwardInfer(bufs: SubclassRegression_Buffers, batch
   SubclassRegression_linear_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function SubclassRegression_loss(bufs: SubclassRegression_Buffers, batch: number): number {
   const linear_out = bufs.linear_out;
   const target = bufs.target;
@@ -284,7 +285,7 @@ function SubclassRegression_loss(bufs: SubclassRegression_Buffers, batch: number
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function SubclassRegression_backward(bufs: SubclassRegression_Buffers, batch: number): void {
   SubclassRegression_loss_gradient(bufs, batch);
   SubclassRegression_linear_backward(bufs, batch);
@@ -380,4 +381,5 @@ const SubclassRegression_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "LinearRegression"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n input (InputLayer)            (None, 1)                  0\n\n linear (Dense)                (None, 1)                  2\n=================================================================\nTotal params: 2\nTrainable params: 2\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };

@@ -85,7 +85,7 @@ function dense_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function forwardTrain(bufs: Buffers, batch: number): void {
   dense_forward(bufs, batch);
 }
@@ -95,7 +95,7 @@ function forwardInfer(bufs: Buffers, batch: number): void {
   dense_forward(bufs, batch);
 }
 
-/** The mean binaryCrossentropy over the batch, plus the weight penalties. */
+/** The mean binaryCrossentropy over the batch. */
 function loss(bufs: Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
   const target = bufs.target;
@@ -109,7 +109,7 @@ function loss(bufs: Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function backward(bufs: Buffers, batch: number): void {
   loss_gradient(bufs, batch);
   dense_backward(bufs, batch);
@@ -197,4 +197,5 @@ const SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 1)                  4\n=================================================================\nTotal params: 4\nTrainable params: 4\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };

@@ -690,7 +690,7 @@ function WithAdagrad_dense_backward(bufs: WithAdagrad_Buffers, batch: number): v
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function WithAdagrad_forwardTrain(bufs: WithAdagrad_Buffers, batch: number): void {
   WithAdagrad_dense_forward(bufs, batch);
   WithAdagrad_dense_1_forward(bufs, batch);
@@ -702,7 +702,7 @@ function WithAdagrad_forwardInfer(bufs: WithAdagrad_Buffers, batch: number): voi
   WithAdagrad_dense_1_forward(bufs, batch);
 }
 
-/** The mean categoricalCrossentropy over the batch, plus the weight penalties. */
+/** The mean categoricalCrossentropy over the batch. */
 function WithAdagrad_loss(bufs: WithAdagrad_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
@@ -718,7 +718,7 @@ function WithAdagrad_loss(bufs: WithAdagrad_Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function WithAdagrad_backward(bufs: WithAdagrad_Buffers, batch: number): void {
   WithAdagrad_loss_gradient(bufs, batch);
   WithAdagrad_dense_1_backward(bufs, batch);
@@ -850,6 +850,7 @@ const WithAdagrad_SPEC: ModelSpec = {
   outputShape: [3],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 32)                 288\n\n dense_1 (Dense)               (None, 3)                  99\n=================================================================\nTotal params: 387\nTrainable params: 387\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** The model "withAdam": inputs [[8]], output [3]. */
@@ -919,6 +920,7 @@ const WithAdam_SPEC: ModelSpec = {
   outputShape: [3],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 32)                 288\n\n dense_1 (Dense)               (None, 3)                  99\n=================================================================\nTotal params: 387\nTrainable params: 387\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** The model "withMomentum": inputs [[8]], output [3]. */
@@ -988,6 +990,7 @@ const WithMomentum_SPEC: ModelSpec = {
   outputShape: [3],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 32)                 288\n\n dense_1 (Dense)               (None, 3)                  99\n=================================================================\nTotal params: 387\nTrainable params: 387\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** The model "withRmsprop": inputs [[8]], output [3]. */
@@ -1057,6 +1060,7 @@ const WithRmsprop_SPEC: ModelSpec = {
   outputShape: [3],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 32)                 288\n\n dense_1 (Dense)               (None, 3)                  99\n=================================================================\nTotal params: 387\nTrainable params: 387\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** The model "withSgd": inputs [[8]], output [3]. */
@@ -1126,4 +1130,5 @@ const WithSgd_SPEC: ModelSpec = {
   outputShape: [3],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 32)                 288\n\n dense_1 (Dense)               (None, 3)                  99\n=================================================================\nTotal params: 387\nTrainable params: 387\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };

@@ -908,7 +908,7 @@ function Plain_dense_backward(bufs: Plain_Buffers, batch: number): void {
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function Plain_forwardTrain(bufs: Plain_Buffers, batch: number): void {
   Plain_dense_forward(bufs, batch);
   Plain_dense_1_forward(bufs, batch);
@@ -922,7 +922,7 @@ function Plain_forwardInfer(bufs: Plain_Buffers, batch: number): void {
   Plain_dense_2_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function Plain_loss(bufs: Plain_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
   const target = bufs.target;
@@ -936,7 +936,7 @@ function Plain_loss(bufs: Plain_Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function Plain_backward(bufs: Plain_Buffers, batch: number): void {
   Plain_loss_gradient(bufs, batch);
   Plain_dense_2_backward(bufs, batch);
@@ -1108,6 +1108,7 @@ const Plain_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 64)                 128\n\n dense_1 (Dense)               (None, 64)                 4160\n\n dense_2 (Dense)               (None, 1)                  65\n=================================================================\nTotal params: 4,353\nTrainable params: 4,353\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -2613,7 +2614,7 @@ function WithDropout_dense_backward(bufs: WithDropout_Buffers, batch: number): v
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode; these steps differ from inference: dense_forward_train, dense_1_forward_train, dense_2_forward. */
 function WithDropout_forwardTrain(bufs: WithDropout_Buffers, batch: number): void {
   WithDropout_dense_forward_train(bufs, batch);
   WithDropout_dense_1_forward_train(bufs, batch);
@@ -2627,7 +2628,7 @@ function WithDropout_forwardInfer(bufs: WithDropout_Buffers, batch: number): voi
   WithDropout_dense_2_forward_2(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function WithDropout_loss(bufs: WithDropout_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
   const target = bufs.target;
@@ -2641,7 +2642,7 @@ function WithDropout_loss(bufs: WithDropout_Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function WithDropout_backward(bufs: WithDropout_Buffers, batch: number): void {
   WithDropout_loss_gradient(bufs, batch);
   WithDropout_dense_2_backward(bufs, batch);
@@ -2826,6 +2827,7 @@ const WithDropout_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 64)                 128\n\n dropout (Dropout)             (None, 64)                 0\n\n dense_1 (Dense)               (None, 64)                 4160\n\n dropout_1 (Dropout)           (None, 64)                 0\n\n dense_2 (Dense)               (None, 1)                  65\n=================================================================\nTotal params: 4,353\nTrainable params: 4,353\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** weight penalties (L1, L2) and weights without a gradient path */
@@ -2988,6 +2990,7 @@ const WithL1_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 64)                 128\n\n dense_1 (Dense)               (None, 64)                 4160\n\n dense_2 (Dense)               (None, 1)                  65\n=================================================================\nTotal params: 4,353\nTrainable params: 4,353\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** weight penalties (L1, L2) and weights without a gradient path */
@@ -3150,4 +3153,5 @@ const WithL2_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 64)                 128\n\n dense_1 (Dense)               (None, 64)                 4160\n\n dense_2 (Dense)               (None, 1)                  65\n=================================================================\nTotal params: 4,353\nTrainable params: 4,353\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };

@@ -39,7 +39,7 @@ function AndGate_dense_forward(bufs: AndGate_Buffers, batch: number): void {
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function AndGate_forwardTrain(bufs: AndGate_Buffers, batch: number): void {
   AndGate_dense_forward(bufs, batch);
 }
@@ -49,7 +49,7 @@ function AndGate_forwardInfer(bufs: AndGate_Buffers, batch: number): void {
   AndGate_dense_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function AndGate_loss(bufs: AndGate_Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
   const target = bufs.target;
@@ -63,7 +63,7 @@ function AndGate_loss(bufs: AndGate_Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function AndGate_backward(bufs: AndGate_Buffers, batch: number): void {}
 
 function AndGate_createBuffers(
@@ -133,6 +133,7 @@ const AndGate_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 1)                  3\n=================================================================\nTotal params: 3\nTrainable params: 0\nNon-trainable params: 3\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -412,7 +413,7 @@ function MultiLayerXor_dense_backward(bufs: MultiLayerXor_Buffers, batch: number
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function MultiLayerXor_forwardTrain(bufs: MultiLayerXor_Buffers, batch: number): void {
   MultiLayerXor_dense_forward(bufs, batch);
   MultiLayerXor_dense_1_forward(bufs, batch);
@@ -424,7 +425,7 @@ function MultiLayerXor_forwardInfer(bufs: MultiLayerXor_Buffers, batch: number):
   MultiLayerXor_dense_1_forward(bufs, batch);
 }
 
-/** The mean binaryCrossentropy over the batch, plus the weight penalties. */
+/** The mean binaryCrossentropy over the batch. */
 function MultiLayerXor_loss(bufs: MultiLayerXor_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
@@ -438,7 +439,7 @@ function MultiLayerXor_loss(bufs: MultiLayerXor_Buffers, batch: number): number 
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function MultiLayerXor_backward(bufs: MultiLayerXor_Buffers, batch: number): void {
   MultiLayerXor_loss_gradient(bufs, batch);
   MultiLayerXor_dense_1_backward(bufs, batch);
@@ -570,6 +571,7 @@ const MultiLayerXor_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 8)                  24\n\n dense_1 (Dense)               (None, 1)                  9\n=================================================================\nTotal params: 33\nTrainable params: 33\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** The model "nandGate": inputs [[2]], output [1]. */
@@ -616,6 +618,7 @@ const NandGate_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 1)                  3\n=================================================================\nTotal params: 3\nTrainable params: 0\nNon-trainable params: 3\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** The model "orGate": inputs [[2]], output [1]. */
@@ -662,6 +665,7 @@ const OrGate_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 1)                  3\n=================================================================\nTotal params: 3\nTrainable params: 0\nNon-trainable params: 3\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -740,7 +744,7 @@ function SingleLayerXor_dense_backward(bufs: SingleLayerXor_Buffers, batch: numb
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function SingleLayerXor_forwardTrain(bufs: SingleLayerXor_Buffers, batch: number): void {
   SingleLayerXor_dense_forward(bufs, batch);
 }
@@ -750,7 +754,7 @@ function SingleLayerXor_forwardInfer(bufs: SingleLayerXor_Buffers, batch: number
   SingleLayerXor_dense_forward(bufs, batch);
 }
 
-/** The mean binaryCrossentropy over the batch, plus the weight penalties. */
+/** The mean binaryCrossentropy over the batch. */
 function SingleLayerXor_loss(bufs: SingleLayerXor_Buffers, batch: number): number {
   const dense_out = bufs.dense_out;
   const target = bufs.target;
@@ -764,7 +768,7 @@ function SingleLayerXor_loss(bufs: SingleLayerXor_Buffers, batch: number): numbe
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function SingleLayerXor_backward(bufs: SingleLayerXor_Buffers, batch: number): void {
   SingleLayerXor_loss_gradient(bufs, batch);
   SingleLayerXor_dense_backward(bufs, batch);
@@ -852,4 +856,5 @@ const SingleLayerXor_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 1)                  3\n=================================================================\nTotal params: 3\nTrainable params: 3\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };

@@ -2291,7 +2291,7 @@ function dense_backward(bufs: Buffers, batch: number): void {
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function forwardTrain(bufs: Buffers, batch: number): void {
   dense_forward(bufs, batch);
   dense_1_forward(bufs, batch);
@@ -2315,7 +2315,7 @@ function forwardInfer(bufs: Buffers, batch: number): void {
   dense_6_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function loss(bufs: Buffers, batch: number): number {
   const dense_6_out = bufs.dense_6_out;
   const target = bufs.target;
@@ -2329,7 +2329,7 @@ function loss(bufs: Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function backward(bufs: Buffers, batch: number): void {
   loss_gradient(bufs, batch);
   dense_6_backward(bufs, batch);
@@ -2675,4 +2675,5 @@ const SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "functional"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n input (InputLayer)            (None, 64)                 0\n\n input_1 (InputLayer)          (None, 128)                0\n\n dense (Dense)                 (None, 16)                 1040\n\n dense_1 (Dense)               (None, 8)                  136\n\n dense_2 (Dense)               (None, 64)                 8256\n\n dense_3 (Dense)               (None, 32)                 2080\n\n dense_4 (Dense)               (None, 8)                  264\n\n concatenate (Concatenate)     (None, 16)                 0\n\n dense_5 (Dense)               (None, 2)                  34\n\n dense_6 (Dense)               (None, 1)                  3\n=================================================================\nTotal params: 11,813\nTrainable params: 11,813\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null, null],
 };
