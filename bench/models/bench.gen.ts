@@ -547,7 +547,7 @@ function MlpBench_dense_backward(bufs: MlpBench_Buffers, batch: number): void {
   gemm(784, 256, batch, input, true, d_dense_z, false, d_dense_kernel, false);
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function MlpBench_forwardTrain(bufs: MlpBench_Buffers, batch: number): void {
   MlpBench_dense_forward(bufs, batch);
   MlpBench_dense_1_forward(bufs, batch);
@@ -561,7 +561,7 @@ function MlpBench_forwardInfer(bufs: MlpBench_Buffers, batch: number): void {
   MlpBench_dense_2_forward(bufs, batch);
 }
 
-/** The mean categoricalCrossentropy over the batch, plus the weight penalties. */
+/** The mean categoricalCrossentropy over the batch. */
 function MlpBench_loss(bufs: MlpBench_Buffers, batch: number): number {
   const dense_2_out = bufs.dense_2_out;
   const target = bufs.target;
@@ -577,7 +577,7 @@ function MlpBench_loss(bufs: MlpBench_Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function MlpBench_backward(bufs: MlpBench_Buffers, batch: number): void {
   MlpBench_loss_gradient(bufs, batch);
   MlpBench_dense_2_backward(bufs, batch);
@@ -749,6 +749,7 @@ const MlpBench_SPEC: ModelSpec = {
   outputShape: [10],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 256)                200960\n\n dense_1 (Dense)               (None, 128)                32896\n\n dense_2 (Dense)               (None, 10)                 1290\n=================================================================\nTotal params: 235,146\nTrainable params: 235,146\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -920,7 +921,7 @@ function SeedBench_dense_backward(bufs: SeedBench_Buffers, batch: number): void 
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function SeedBench_forwardTrain(bufs: SeedBench_Buffers, batch: number): void {
   SeedBench_dense_forward(bufs, batch);
   SeedBench_dense_1_forward(bufs, batch);
@@ -932,7 +933,7 @@ function SeedBench_forwardInfer(bufs: SeedBench_Buffers, batch: number): void {
   SeedBench_dense_1_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function SeedBench_loss(bufs: SeedBench_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
@@ -946,7 +947,7 @@ function SeedBench_loss(bufs: SeedBench_Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function SeedBench_backward(bufs: SeedBench_Buffers, batch: number): void {
   SeedBench_loss_gradient(bufs, batch);
   SeedBench_dense_1_backward(bufs, batch);
@@ -1059,6 +1060,7 @@ const SeedBench_SPEC: ModelSpec = {
   outputShape: [2],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 2)                  4\n\n dense_1 (Dense)               (None, 2)                  4\n=================================================================\nTotal params: 8\nTrainable params: 8\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -1308,7 +1310,7 @@ function XorBench_dense_backward(bufs: XorBench_Buffers, batch: number): void {
   }
 }
 
-/** The forward pass in training mode (dropout active). */
+/** The forward pass in training mode, the same as at inference. */
 function XorBench_forwardTrain(bufs: XorBench_Buffers, batch: number): void {
   XorBench_dense_forward(bufs, batch);
   XorBench_dense_1_forward(bufs, batch);
@@ -1320,7 +1322,7 @@ function XorBench_forwardInfer(bufs: XorBench_Buffers, batch: number): void {
   XorBench_dense_1_forward(bufs, batch);
 }
 
-/** The mean meanSquaredError over the batch, plus the weight penalties. */
+/** The mean meanSquaredError over the batch. */
 function XorBench_loss(bufs: XorBench_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
@@ -1334,7 +1336,7 @@ function XorBench_loss(bufs: XorBench_Buffers, batch: number): number {
   return total;
 }
 
-/** Gradients of the mean batch loss, plus the weight penalties, for every trainable weight. */
+/** Gradients of the mean batch loss for every trainable weight. */
 function XorBench_backward(bufs: XorBench_Buffers, batch: number): void {
   XorBench_loss_gradient(bufs, batch);
   XorBench_dense_1_backward(bufs, batch);
@@ -1477,4 +1479,5 @@ const XorBench_SPEC: ModelSpec = {
   outputShape: [1],
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 8)                  24\n\n dense_1 (Dense)               (None, 1)                  9\n=================================================================\nTotal params: 33\nTrainable params: 33\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
 };
