@@ -24,7 +24,6 @@ interface BatchNormalized_Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly dense_out: Float32Array;
   readonly batch_normalization_out: Float32Array;
-  readonly batch_normalization_mean: Float32Array;
   readonly batch_normalization_inv_std: Float32Array;
   readonly batch_normalization_xhat: Float32Array;
   readonly activation_out: Float32Array;
@@ -270,7 +269,6 @@ function BatchNormalized_batch_normalization_out_forward_train(bufs: BatchNormal
   const batch_normalization_moving_variance = bufs.batch_normalization_moving_variance;
   const dense_out = bufs.dense_out;
   const batch_normalization_out = bufs.batch_normalization_out;
-  const batch_normalization_mean = bufs.batch_normalization_mean;
   const batch_normalization_inv_std = bufs.batch_normalization_inv_std;
   const batch_normalization_xhat = bufs.batch_normalization_xhat;
   const count = batch;
@@ -288,7 +286,6 @@ function BatchNormalized_batch_normalization_out_forward_train(bufs: BatchNormal
 
     const variance = squares / count;
     const invStd = 1 / Math.sqrt(variance + 0.001);
-    batch_normalization_mean[c] = mean;
     batch_normalization_inv_std[c] = invStd;
     // x̂ = (x − μ) / √(σ² + ε): normalise; y = γ x̂ + β: scale and shift
     for (let r = 0; r < count; r++) {
@@ -880,7 +877,6 @@ function BatchNormalized_createBuffers(
   const d_dense_1_bias = grads[4]!;
   const dense_out = new Float32Array(maxBatch * 16);
   const batch_normalization_out = new Float32Array(maxBatch * 16);
-  const batch_normalization_mean = new Float32Array(16);
   const batch_normalization_inv_std = new Float32Array(16);
   const batch_normalization_xhat = new Float32Array(maxBatch * 16);
   const activation_out = new Float32Array(maxBatch * 16);
@@ -909,7 +905,6 @@ function BatchNormalized_createBuffers(
     d_dense_1_bias,
     dense_out,
     batch_normalization_out,
-    batch_normalization_mean,
     batch_normalization_inv_std,
     batch_normalization_xhat,
     activation_out,

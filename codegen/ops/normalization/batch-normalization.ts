@@ -12,9 +12,9 @@ import { batchNormalizationReference, type BatchNormalizationAttrs } from "./bat
 
 type Op = OpNode<BatchNormalizationAttrs>;
 
-/** The tapes training keeps for backward: per channel μ and 1/√(σ² + ε), and x̂ per element. */
+/** The tapes training keeps for backward: 1/√(σ² + ε) per channel and x̂ per element. */
 function tapes({ node }: Op) {
-  return { mean: layerLocal(node, "mean"), invStd: layerLocal(node, "inv_std"), xhat: layerLocal(node, "xhat") };
+  return { invStd: layerLocal(node, "inv_std"), xhat: layerLocal(node, "xhat") };
 }
 
 function dims(op: Op, ctx: LoweringContext) {
@@ -40,7 +40,6 @@ function trainForward(op: Op, ctx: LoweringContext): string[] {
     `for (let r = 0; r < count; r++) { const d = ${x}[r * ${C} + c] - mean; squares += d * d; }`,
     `const variance = squares / count;`,
     `const invStd = 1 / Math.sqrt(variance + ${attrs.epsilon});`,
-    `${t.mean}[c] = mean;`,
     `${t.invStd}[c] = invStd;`,
     `// x̂ = (x − μ) / √(σ² + ε): normalise; y = γ x̂ + β: scale and shift`,
     `for (let r = 0; r < count; r++) {`,
@@ -87,7 +86,7 @@ export const batchNormalization: OpRule<BatchNormalizationAttrs> = {
     const t = tapes(op);
     const C = ctx.lastDim(op.node.id);
     const perChannel = (name: string): BufferSpec => ({ name, role: "tape", perExample: null, fixed: C, dtype: "float32" });
-    return [perChannel(t.mean), perChannel(t.invStd), { name: t.xhat, role: "tape", perExample: ctx.size(op.node.id), fixed: null, dtype: "float32" }];
+    return [perChannel(t.invStd), { name: t.xhat, role: "tape", perExample: ctx.size(op.node.id), fixed: null, dtype: "float32" }];
   },
   forward(op, ctx, mode) {
     const [x, y] = [ctx.value(op.node.inputs[0]!, mode), ctx.value(op.node.id, mode)];
