@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Node, Project, SyntaxKind, type FunctionDeclaration } from "ts-morph";
-import { adam, concatenate, dense, dropout, input, l2, model, relu, sequential, sgd, step } from "typegrad/dsl";
+import { adam, batchNormalization, concatenate, dense, dropout, embedding, flatten, input, l2, lstm, model, relu, sequential, sgd, simpleRNN, step } from "typegrad/dsl";
 import { generateSource } from "../support/generate";
 
 // Properties of the generated source itself: deterministic, allocation-free steps, bounded
@@ -137,5 +137,45 @@ describe("generated source", () => {
     const x = input([2]);
     const net = model({ inputs: x, outputs: dense(1, "sigmoid")(step(dense(2)(x))) }).compile({ loss: "binaryCrossentropy", optimizer: sgd() });
     await expect(generateSource(net)).rejects.toThrow(/layer "step" uses step, which has no useful gradient/);
+  });
+
+  it("refuses the mask of an embedding with maskZero where no layer can take it yet, naming both layers", async () => {
+    const masked = sequential(input([5], { dtype: "int32" }), embedding(10, 4, { maskZero: true }), flatten(), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" });
+    await expect(generateSource(masked)).rejects.toThrow(
+      'layer "flatten" (reshape) cannot take the mask of embedding "embedding" (maskZero: true); only recurrent layers take masks, and code generation does not support them yet',
+    );
+    const unmasked = sequential(input([5], { dtype: "int32" }), embedding(10, 4), flatten(), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" });
+    await expect(generateSource(unmasked)).resolves.toContain("a row gather");
+  });
+
+  it("refuses recurrent layers, naming the layer", async () => {
+    const rnn = sequential(input([6, 2]), simpleRNN(3), dense(1)).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(rnn)).rejects.toThrow('layer "simple_rnn" (simpleRNN) is not supported by code generation yet');
+    const long = sequential(input([6, 2]), lstm(3), dense(1)).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(long)).rejects.toThrow('layer "lstm" (lstm) is not supported by code generation yet');
+  });
+
+  it("writes batch normalisation as the seed's four lines: mini-batch mean, variance, normalise, scale and shift", async () => {
+    const net = sequential(input([3]), dense(4, { useBias: false }), batchNormalization(), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd() });
+    const train = functions(await generateSource(net)).find((f) => f.getName() === "batch_normalization_out_forward_train")!.getText();
+    expect(train).toContain("// μ = Σ x / count: the mini-batch mean");
+    expect(train).toContain("// σ² = Σ (x − μ)² / count: the mini-batch variance (biased)");
+    expect(train).toContain("// x̂ = (x − μ) / √(σ² + ε): normalise; y = γ x̂ + β: scale and shift");
+    expect(train).toContain("batch_normalization_out[i] = batch_normalization_gamma[c] * xhat + batch_normalization_beta[c];");
+    expect(train).toContain("batch_normalization_moving_mean[c] = batch_normalization_moving_mean[c] * 0.99 + mean * (1 - 0.99);");
+  });
+
+  it("states the derivative each backward loop applies, and only the gradients it computes", async () => {
+    const source = await generateSource(mlp());
+    const backward = functions(source).find((f) => f.getName() === "dense_1_backward")!;
+    expect(backward.getJsDocs()[0]!.getDescription().trim()).toBe("dense_1: d_dense_1_bias, d_dense_1_kernel and d_dropout_out from d_dense_1_out");
+    expect(backward.getText()).toContain("// dz = dy · (z > 0 ? 1 : 0)");
+    const first = functions(source).find((f) => f.getName() === "dense_backward")!;
+    expect(first.getText()).toContain("// dz = dy · (z > 0 ? 1 : 0) (* the mask of dropout(0.5))");
+    const noBias = sequential(input([2]), dense(2, { activation: "sigmoid", useBias: false })).compile({ loss: "meanSquaredError", optimizer: sgd() });
+    const only = functions(await generateSource(noBias)).find((f) => f.getName() === "dense_backward")!;
+    expect(only.getJsDocs()[0]!.getDescription().trim()).toBe("dense: d_dense_kernel from d_dense_out");
+    expect(only.getText()).toContain("// dz = dy · σ(z)(1 − σ(z))");
+    expect(await generateSource(noBias)).not.toMatch(/dropout|penalt/);
   });
 });
