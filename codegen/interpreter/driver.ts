@@ -34,6 +34,9 @@ interface Run {
   readonly stateUpdates: Map<string, Float64Array>;
 }
 
+/** The weight a "param" node reads. */
+const paramOf = (node: IRNode) => String(node.attrs.param);
+
 function checkBatch(batch: number): void {
   if (!(Number.isInteger(batch) && batch > 0)) throw new Error(`interpreter: batch must be a positive integer, got ${batch}`);
 }
@@ -49,7 +52,7 @@ function paramValue(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, name
 }
 
 function inputValue(ir: GraphIR, node: IRNode, inputs: readonly (Float64Array | Int32Array)[], batch: number): Float64Array {
-  const index = node.attrs.index as number;
+  const index = Number(node.attrs.index);
   const given = inputs[index];
   if (!given) throw new Error(`interpreter: the model has ${ir.inputs.length} inputs, got ${inputs.length}`);
   const expected = batch * sizeOf(node.shape);
@@ -71,7 +74,7 @@ function context(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, batch: 
       if (!mask.every((m) => m === 0 || m === 1)) throw new Error(`interpreter: the mask of dropout node "${node.id}" must hold only 0 and 1`);
       return mask;
     },
-    paramName: (id) => nodes.get(id)!.attrs.param as string,
+    paramName: (id) => paramOf(nodes.get(id)!),
     state: (name) => stateUpdates.get(name) ?? paramValue(ir, params, name),
     updateState: (name, value) => void stateUpdates.set(name, value),
   };
@@ -95,7 +98,7 @@ function run(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, inputs: rea
     if (node.op === "input") {
       tensors.set(node.id, { data: inputValue(ir, node, inputs, batch), size, perExample: true });
     } else if (node.op === "param") {
-      tensors.set(node.id, { data: paramValue(ir, params, node.attrs.param as string), size, perExample: false });
+      tensors.set(node.id, { data: paramValue(ir, params, paramOf(node)), size, perExample: false });
     } else {
       const { rule, op } = bind(node);
       const out = makeTensor(size, !isShared(rule, node, tensors), batch);
@@ -174,7 +177,7 @@ function gradientPath(ir: GraphIR): Set<string> {
   const trainable = new Set(ir.params.filter((p) => p.trainable).map((p) => p.name));
   const fromWeights = new Set<string>();
   for (const node of ir.nodes) {
-    const isTrainable = node.op === "param" && trainable.has(node.attrs.param as string);
+    const isTrainable = node.op === "param" && trainable.has(paramOf(node));
     if (isTrainable || (node.op !== "param" && node.inputs.some((id) => fromWeights.has(id)))) fromWeights.add(node.id);
   }
   const toOutput = new Set(ir.outputs);
@@ -235,7 +238,7 @@ export function gradients(
   for (const p of ir.params) if (p.trainable) grads.set(p.name, new Float64Array(sizeOf(p.shape)));
   for (const node of ir.nodes) {
     const g = nodeGrads.get(node.id);
-    if (node.op === "param" && g && grads.has(node.attrs.param as string)) grads.get(node.attrs.param as string)!.set(g);
+    if (node.op === "param" && g && grads.has(paramOf(node))) grads.get(paramOf(node))!.set(g);
   }
   addRegularizationGradients(ir, params, grads);
   return { loss: result.value + regularizationPenalty(ir, params), grads, values, stateUpdates };

@@ -15,14 +15,19 @@ const examples = fileURLToPath(new URL("../../examples", import.meta.url));
 
 interface Trainable {
   kernels: Kernels;
-  spec: { inputs: { shape: number[]; dtype: string }[]; outputShape: number[]; training: { loss: string } };
+  spec: { inputs: { shape: number[]; dtype: string }[]; idLimits: (number | null)[]; outputShape: number[]; training: { loss: string } };
   fit(x: unknown, y: unknown, options: object): unknown;
   evaluate(x: unknown, y: unknown, options: object): unknown;
 }
 
 function data(model: Trainable, count: number) {
   const size = (shape: number[]) => shape.reduce((a, b) => a * b, 1);
-  const xs = model.spec.inputs.map((i) => Float32Array.from({ length: count * size(i.shape) }, (_, k) => ((k * 7919) % 13) / 13));
+  // Token ids (int32 inputs) count up below the embedding's inputDim; floats lie in [0, 1).
+  const xs = model.spec.inputs.map((i, n) =>
+    i.dtype === "int32"
+      ? Int32Array.from({ length: count * size(i.shape) }, (_, k) => (k * 7919) % (model.spec.idLimits[n] ?? 2))
+      : Float32Array.from({ length: count * size(i.shape) }, (_, k) => ((k * 7919) % 13) / 13),
+  );
   const width = model.spec.outputShape.at(-1) ?? 1;
   const sparse = model.spec.training.loss === "sparseCategoricalCrossentropy";
   const targetSize = sparse ? size(model.spec.outputShape) / width : size(model.spec.outputShape);
