@@ -15,6 +15,7 @@ import {
   type CompiledModel,
 } from "typegrad/dsl";
 import { liveModel } from "../support/live-model";
+import { seededRandom } from "../support/random-data";
 
 // Parity of the generated kernels for Embedding, BatchNormalization and LayerNormalization against
 // TensorFlow.js layers (4.22, 'cpu' backend, float32). Both libraries start from typegrad's initial
@@ -52,25 +53,13 @@ const STEPS = 3;
 
 type TypegradNet = ReturnType<typeof liveModel>;
 
-/** A small deterministic generator (mulberry32), rounded to float32 where it matters. */
-function generator(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function floats(count: number, seed: number, scale = 1): number[] {
-  const next = generator(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: count }, () => Math.fround((2 * next() - 1) * scale));
 }
 
 function oneHot(batch: number, classes: number, seed: number): number[][] {
-  const next = generator(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: batch }, (_, b) => {
     const row = new Array<number>(classes).fill(0);
     row[(b + Math.floor(next() * classes)) % classes] = 1;
