@@ -24,7 +24,7 @@ import {
 import { Random } from "../../runtime/random";
 import { compileKernels } from "../support/compile-kernels";
 import { randomInputs, randomParams, randomTargets } from "../support/random-data";
-import { randomGraph } from "../support/random-graphs";
+import { LAYER_OPS, layerOpsIn, randomGraph } from "../support/random-graphs";
 
 // The generated float32 kernels against the float64 reference interpreter: outputs, loss and the
 // gradient of every trainable weight, in training mode (with the kernels' own dropout masks) and at
@@ -221,15 +221,19 @@ describe("generated kernels agree with the float64 interpreter", () => {
 
   it("200 random graphs: several inputs, shared layers, every loss, dropout, batches of 1-4", () => {
     let checked = 0;
+    const drawn = new Map<string, number>();
     fc.assert(
       fc.property(randomGraph, (graph) => {
         const ir = graph.model.ir;
         const [name, error] = worst(compare({ ir, kernels: compileKernels(ir), batch: graph.batch, seed: graph.dataSeed }));
         checked++;
+        for (const op of layerOpsIn(ir)) drawn.set(op, (drawn.get(op) ?? 0) + 1);
         if (!(error < TOLERANCE)) throw new Error(`${name}: relative error ${error}`);
       }),
       { numRuns: 200, seed: 20261128 },
     );
     expect(checked).toBeGreaterThanOrEqual(200);
+    // Embeddings, batch and layer normalisation each in a fair share of the graphs.
+    for (const op of LAYER_OPS) expect(drawn.get(op) ?? 0, `graphs with ${op}`).toBeGreaterThanOrEqual(20);
   });
 });
