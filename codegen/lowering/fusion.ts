@@ -32,14 +32,14 @@ function soleReaderAt(analysis: GraphAnalysis, ruleOf: RuleOf, node: IRNode, sta
   return fitsStage && reader.inputs[0] === node.id && (layer === null || reader.layer === layer) ? reader : null;
 }
 
-/** "_2" for a layer's second call: the suffix the graph builder gave the node's id. */
-export function callSuffix(node: IRNode): string {
-  return /_\d+$/.exec(node.id.slice(node.layer.length))?.[0] ?? "";
-}
-
-/** A layer's own name for something a node keeps: "batch_normalization_mean" (a second call: "..._mean_2"). */
-export function layerLocal(node: IRNode, what: string): string {
-  return `${node.layer}_${what}${callSuffix(node)}`;
+/**
+ * A layer's own name for something one of its nodes keeps: "dense_z", "batch_normalization_xhat".
+ * The layer's later calls (nodes of the same op in the same layer) add "_2", "_3", ...
+ */
+export function layerLocal(nodes: readonly IRNode[], node: IRNode, what: string): string {
+  const calls = nodes.filter((n) => n.layer === node.layer && n.op === node.op);
+  const index = calls.indexOf(node);
+  return `${node.layer}_${what}${index > 0 ? `_${index + 1}` : ""}`;
 }
 
 export function findFusedGroups(analysis: GraphAnalysis, ruleOf: RuleOf): FusedGroup[] {
@@ -56,7 +56,7 @@ export function findFusedGroups(analysis: GraphAnalysis, ruleOf: RuleOf): FusedG
     const output = mask ?? beforeMask;
     let zName: string | null = null;
     if (preActivation !== output) {
-      zName = `${head.layer}_z${callSuffix(head)}`;
+      zName = layerLocal(analysis.ir.nodes, head, "z");
       while (ids.has(zName)) zName += "_";
     }
     groups.push({ head, bias, activation, mask, preActivation, output, zName });

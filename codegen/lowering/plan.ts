@@ -11,7 +11,7 @@ import type { FusedStages, LoweringContext } from "../ops/rule";
 import { BackwardPass } from "./backward-pass";
 import { product, safeName, UnsupportedError, type BufferSpec, type Mode, type Step } from "./common";
 import { ForwardPass } from "./forward-pass";
-import { findFusedGroups, type FusedGroup } from "./fusion";
+import { findFusedGroups, layerLocal, type FusedGroup } from "./fusion";
 import { LossPass } from "./loss-pass";
 
 export class Lowering implements LoweringContext {
@@ -72,6 +72,10 @@ export class Lowering implements LoweringContext {
 
   node(id: string): IRNode {
     return this.a.node(id);
+  }
+
+  local(node: IRNode, what: string): string {
+    return layerLocal(this.ir.nodes, node, what);
   }
 
   group(id: string): FusedGroup | undefined {

@@ -38,6 +38,8 @@ export interface LoweringContext {
   sparseBuffers(id: string): { indptr: string; indices: string; values: string };
   /** The node whose gradient the loss seeds directly (a softmax or sigmoid fused with its loss), or null. */
   fusedLossInput(): IRNode | null;
+  /** A layer's name for something a node keeps ("batch_normalization_xhat"; "_2" for its second call). */
+  local(node: IRNode, what: string): string;
   /** A fused group's stages, through their rules' fusion hooks. */
   stages(group: FusedGroup): FusedStages;
 }

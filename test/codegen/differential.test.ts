@@ -200,6 +200,11 @@ describe("generated kernels agree with the float64 interpreter", () => {
     // noise against zero would be all the comparison saw, so those layers have none, as in Keras practice.
     const normTwice = sharedNorm(dense(4, { useBias: false })(sharedNorm(x)));
     const tokens = input([4], { dtype: "int32" });
+    const flatInput = input([4]);
+    const selfNorm = batchNormalization();
+    const selfBatchNormed = selfNorm(selfNorm(dense(4, { useBias: false })(x)));
+    const selfLayerNorm = layerNormalization();
+    const selfLayerNormed = selfLayerNorm(selfLayerNorm(flatInput));
     const models = [
       sequential(input([5], { dtype: "int32" }), embedding(20, 4), flatten(), dense(3, "softmax")).compile({ loss: "categoricalCrossentropy" }),
       model({ inputs: ids, outputs: dense(2)(twice) }).compile({ loss: "meanSquaredError" }),
@@ -209,6 +214,9 @@ describe("generated kernels agree with the float64 interpreter", () => {
       model({ inputs: x, outputs: dense(1)(flatten()(normTwice)) }).compile({ loss: "meanSquaredError" }),
       sequential(input([3, 5]), dense(4), layerNormalization(), dense(2, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
       sequential(input([6]), layerNormalization({ center: false }), dense(3, "relu"), layerNormalization({ scale: false }), dense(1)).compile({ loss: "meanAbsoluteError" }),
+      // A normalisation applied to its own output: each call keeps its own tapes.
+      model({ inputs: x, outputs: dense(2, "sigmoid")(flatten()(selfBatchNormed)) }).compile({ loss: "binaryCrossentropy" }),
+      model({ inputs: flatInput, outputs: dense(2, "sigmoid")(selfLayerNormed) }).compile({ loss: "binaryCrossentropy" }),
       model({ inputs: tokens, outputs: dense(1, "sigmoid")(mean(layerNormalization()(batchNormalization()(embedding(9, 6)(tokens))), -1)) }).compile({ loss: "binaryCrossentropy" }),
     ];
     for (const [i, m] of models.entries()) {

@@ -445,14 +445,7 @@ class Builder {
     }
   }
 
-  /**
-   * An earlier normalisation of this kind and width when the step shares one, else a new one. Not
-   * the one that made x: the generated kernels of a normalisation called on its own output,
-   * norm(norm(x)), are wrong. dsl/graph.ts names the first call's node "<layer>_<layer>" (its reader
-   * is of the same layer, so it is not taken for the layer's output) and the second "<layer>_out",
-   * neither with a call suffix, so codegen's layerLocal gives both calls the same tapes (x̂, 1/σ, μ)
-   * and the first call's backward reads the second call's. Drop this exclusion once that is fixed.
-   */
+  /** An earlier normalisation of this kind and width when the step shares one (x may be its own output), else a new one. */
   private norm(
     kind: "batchNormalization" | "layerNormalization",
     x: Value,
@@ -460,7 +453,7 @@ class Builder {
     make: () => unknown,
   ) {
     const features = last(x.tensor.shape);
-    const candidates = this.norms.filter((n, i) => n.kind === kind && n.features === features && !x.key.startsWith(`${kind}${i}(`));
+    const candidates = this.norms.filter((n) => n.kind === kind && n.features === features);
     if (s.share && candidates.length > 0) return candidates[s.pick % candidates.length]!;
     const made = { kind, layer: make(), features, center: s.center, scale: s.scale };
     this.norms.push(made);

@@ -5,7 +5,6 @@
 // dx = γ / √(σ² + ε) · (dy − mean(dy) − x̂ · mean(dy · x̂)).
 
 import type { BufferSpec } from "../../lowering/common";
-import { layerLocal } from "../../lowering/fusion";
 import { booleanAttr, nodeStep, numberAttr, type LoweringContext, type OpNode, type OpRule } from "../rule";
 import { affineIds, gammaAt, scaleAndShift } from "./affine";
 import { batchNormalizationReference, type BatchNormalizationAttrs } from "./batch-normalization.reference";
@@ -13,8 +12,8 @@ import { batchNormalizationReference, type BatchNormalizationAttrs } from "./bat
 type Op = OpNode<BatchNormalizationAttrs>;
 
 /** The tapes training keeps for backward: 1/√(σ² + ε) per channel and x̂ per element. */
-function tapes({ node }: Op) {
-  return { invStd: layerLocal(node, "inv_std"), xhat: layerLocal(node, "xhat") };
+function tapes({ node }: Op, ctx: LoweringContext) {
+  return { invStd: ctx.local(node, "inv_std"), xhat: ctx.local(node, "xhat") };
 }
 
 function dims(op: Op, ctx: LoweringContext) {
@@ -27,7 +26,7 @@ function trainForward(op: Op, ctx: LoweringContext): string[] {
   const ids = affineIds(node, attrs);
   const [movingMean, movingVariance] = ids.rest.map((id) => ctx.value(id, "train")) as [string, string];
   const [x, y] = [ctx.value(node.inputs[0]!, "train"), ctx.value(node.id, "train")];
-  const t = tapes(op);
+  const t = tapes(op, ctx);
   return [
     `const count = ${rows};`,
     `for (let c = 0; c < ${C}; c++) {`,
@@ -83,7 +82,7 @@ export const batchNormalization: OpRule<BatchNormalizationAttrs> = {
     scale: booleanAttr(node, "scale"),
   }),
   buffers(op, ctx): BufferSpec[] {
-    const t = tapes(op);
+    const t = tapes(op, ctx);
     const C = ctx.lastDim(op.node.id);
     const perChannel = (name: string): BufferSpec => ({ name, role: "tape", perExample: null, fixed: C, dtype: "float32" });
     return [perChannel(t.invStd), { name: t.xhat, role: "tape", perExample: ctx.size(op.node.id), fixed: null, dtype: "float32" }];
@@ -99,7 +98,7 @@ export const batchNormalization: OpRule<BatchNormalizationAttrs> = {
     const ids = affineIds(node, attrs);
     const x = node.inputs[0]!;
     const dy = ctx.grad(node.id);
-    const t = tapes(op);
+    const t = tapes(op, ctx);
     const gradOf = (id: string | null) => (id && ctx.needsGrad(id) ? { d: ctx.grad(id), op: ctx.assign(ctx.grad(id)) } : null);
     const [dGamma, dBeta] = [gradOf(ids.gamma), gradOf(ids.beta)];
     const dx = ctx.needsGrad(x) ? { d: ctx.grad(x), op: ctx.assign(ctx.grad(x)) } : null;

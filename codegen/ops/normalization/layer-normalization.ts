@@ -3,8 +3,7 @@
 // Backward: dx = (1/√(σ² + ε)) · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂)) with dx̂ = dy · γ, per vector.
 
 import type { BufferSpec } from "../../lowering/common";
-import { layerLocal } from "../../lowering/fusion";
-import { booleanAttr, nodeStep, numberAttr, type OpNode, type OpRule } from "../rule";
+import { booleanAttr, nodeStep, numberAttr, type LoweringContext, type OpNode, type OpRule } from "../rule";
 import type { AffineAttrs } from "./affine.reference";
 import { affineIds, gammaAt, scaleAndShift } from "./affine";
 import { layerNormalizationReference } from "./layer-normalization.reference";
@@ -12,14 +11,14 @@ import { layerNormalizationReference } from "./layer-normalization.reference";
 type Op = OpNode<AffineAttrs>;
 
 /** The tapes kept for backward: x̂ per element and 1/√(σ² + ε) per vector. */
-function tapes({ node }: Op) {
-  return { invStd: layerLocal(node, "inv_std"), xhat: layerLocal(node, "xhat") };
+function tapes({ node }: Op, ctx: LoweringContext) {
+  return { invStd: ctx.local(node, "inv_std"), xhat: ctx.local(node, "xhat") };
 }
 
 export const layerNormalization: OpRule<AffineAttrs> = {
   attrs: (node) => ({ epsilon: numberAttr(node, "epsilon"), center: booleanAttr(node, "center"), scale: booleanAttr(node, "scale") }),
   buffers(op, ctx): BufferSpec[] {
-    const t = tapes(op);
+    const t = tapes(op, ctx);
     const size = ctx.size(op.node.id);
     return [
       { name: t.invStd, role: "tape", perExample: size / ctx.lastDim(op.node.id), fixed: null, dtype: "float32" },
@@ -30,7 +29,7 @@ export const layerNormalization: OpRule<AffineAttrs> = {
     const { node, attrs } = op;
     const C = ctx.lastDim(node.id);
     const [x, y] = [ctx.value(node.inputs[0]!, mode), ctx.value(node.id, mode)];
-    const t = tapes(op);
+    const t = tapes(op, ctx);
     return nodeStep(node, "forward", `${y} = layer normalisation of ${x}, each vector of ${C} by its own statistics`, [
       `for (let r = 0; r < ${ctx.rows(node)}; r++) {`,
       `const o = r * ${C};`,
@@ -59,7 +58,7 @@ export const layerNormalization: OpRule<AffineAttrs> = {
     const ids = affineIds(node, attrs);
     const x = node.inputs[0]!;
     const dy = ctx.grad(node.id);
-    const t = tapes(op);
+    const t = tapes(op, ctx);
     const body: string[] = [];
     const perChannel = (id: string | null, what: string, term: string) => {
       if (!id || !ctx.needsGrad(id)) return;
