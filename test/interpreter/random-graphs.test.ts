@@ -2,23 +2,23 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { gradientCheck, nearKink } from "../support/gradient-check";
 import { makeCase } from "../support/gradient-cases";
-import { LAYER_OPS, layerOpsIn, randomGraph } from "../support/random-graphs";
+import { LAYER_OPS, layerOpsIn, randomGraph, TOKEN_VOCABULARY } from "../support/random-graphs";
 
-// Property: the interpreter's gradients of random dense-family graphs (every loss, 1-3 inputs,
-// shared layers, dropout at inference) match finite differences (five-point stencil, h = 1e-3; see
+// Property: the interpreter's gradients of random graphs (every loss, 1-3 inputs, embeddings and
+// both normalisations, shared layers, at inference) match finite differences (five-point stencil, h = 1e-3; see
 // test/support/gradient-check.ts). Graphs whose relu, leakyRelu or absolute-error inputs sit within
 // 1e-2 of a kink are skipped (fc.pre): there the difference quotient straddles the kink.
 
 const RUNS = 200;
 
 describe("interpreter: random graphs", () => {
-  it(`gradients of ${RUNS} random dense-family graphs match finite differences`, () => {
+  it(`gradients of ${RUNS} random graphs match finite differences`, () => {
     let worst = { error: 0, where: "" };
     let [checked, elements, excused] = [0, 0, 0];
     const drawn = new Map<string, number>();
     fc.assert(
       fc.property(randomGraph, ({ model, batch, dataSeed }) => {
-        const c = makeCase(model, { batch, seed: dataSeed, training: false });
+        const c = makeCase(model, { batch, seed: dataSeed, training: false, vocabulary: TOKEN_VOCABULARY });
         fc.pre(nearKink(c) === null);
         const result = gradientCheck(c);
         checked++;
