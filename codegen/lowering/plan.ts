@@ -7,7 +7,7 @@ import { GraphAnalysis } from "../graph-analysis";
 import { LOSS_RULES } from "../losses/registry";
 import type { LossShape } from "../losses/rule";
 import { bind, isComputed, ruleOf } from "../ops/registry";
-import type { FusedStages, LoweringContext } from "../ops/rule";
+import type { FusedStages, FusionRole, LoweringContext } from "../ops/rule";
 import { BackwardPass } from "./backward-pass";
 import { product, safeName, UnsupportedError, type BufferSpec, type Mode, type Step } from "./common";
 import { ForwardPass } from "./forward-pass";
@@ -147,29 +147,23 @@ export class Lowering implements LoweringContext {
   }
 
   stages(g: FusedGroup): FusedStages {
-    const roleOf = (node: IRNode | null) => {
+    const stage = <S extends FusionRole<unknown>["stage"]>(node: IRNode | null, name: S) => {
       if (!node) return null;
       const { rule, op } = bind(node);
-      return { role: rule.fusion!, op };
+      return rule.fusion?.stage === name ? { role: rule.fusion as Extract<FusionRole<unknown>, { stage: S }>, op } : null;
     };
-    const bias = roleOf(g.bias);
-    const activation = roleOf(g.activation);
-    const mask = roleOf(g.mask);
+    const bias = stage(g.bias, "bias");
+    const activation = stage(g.activation, "activation");
+    const mask = stage(g.mask, "mask");
     return {
-      bias: bias?.role.stage === "bias" ? { weight: bias.role.weight(bias.op) } : null,
-      activation:
-        activation?.role.stage === "activation"
-          ? { entry: activation.role.activation(activation.op), alpha: activation.role.alpha(activation.op), node: activation.op.node }
-          : null,
-      mask:
-        mask?.role.stage === "mask"
-          ? (({ role, op }) => ({
-              node: op.node,
-              store: (value: string, at: string) => role.store(op, value, at),
-              gradientFactor: (at: string) => role.gradientFactor(op, at),
-              description: role.describe(op),
-            }))({ role: mask.role, op: mask.op })
-          : null,
+      bias: bias && { weight: bias.role.weight(bias.op) },
+      activation: activation && { entry: activation.role.activation(activation.op), alpha: activation.role.alpha(activation.op), node: activation.op.node },
+      mask: mask && {
+        node: mask.op.node,
+        store: (value: string, at: string) => mask.role.store(mask.op, value, at),
+        gradientFactor: (at: string) => mask.role.gradientFactor(mask.op, at),
+        description: mask.role.describe(mask.op),
+      },
     };
   }
 
