@@ -5,12 +5,17 @@
 
 import { runtimeGemm } from "./runtime-gemm";
 
-/** A strided view: element (row, col) is at buf[row * rowStride + col * colStride]. */
+/** A strided view: element (row, col) is at buf[offset + row * rowStride + col * colStride]. */
 export interface View {
   readonly buf: string;
   readonly rowStride: number;
   readonly colStride: number;
+  /** Where element (0, 0) is, as code (a time step's slice of a buffer); 0 when absent. */
+  readonly offset?: string;
 }
+
+/** The view's offset as an index term. */
+const origin = (v: View): string | number => v.offset ?? 0;
 
 /** A dimension: a literal size, or a run-time expression (the batch rows). */
 export type Dim = number | string;
@@ -70,8 +75,8 @@ function block(g: Gemm, row: string, rows: number, col: string, cols: number): s
   const init = g.init ?? (() => "0");
   const lines: string[] = [];
   // Row offsets into A and column offsets into B do not change along the reduction: hoist them.
-  const aBase = Array.from({ length: rows }, (_, r) => hoist(lines, `ar${r}`, scaled(add(row, r), g.a.rowStride)));
-  const bBase = Array.from({ length: cols }, (_, c) => hoist(lines, `bc${c}`, scaled(add(col, c), g.b.colStride)));
+  const aBase = Array.from({ length: rows }, (_, r) => hoist(lines, `ar${r}`, offsetBy(origin(g.a), scaled(add(row, r), g.a.rowStride))));
+  const bBase = Array.from({ length: cols }, (_, c) => hoist(lines, `bc${c}`, offsetBy(origin(g.b), scaled(add(col, c), g.b.colStride))));
   for (let r = 0; r < rows; r++) lines.push(`let ${Array.from({ length: cols }, (_, c) => `${acc(r, c)} = ${init(add(col, c))}`).join(", ")};`);
   const body = (pv: string) => {
     const out: string[] = [];
@@ -88,11 +93,17 @@ function block(g: Gemm, row: string, rows: number, col: string, cols: number): s
   const store = g.store ?? defaultStore(g);
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
-      const at = sum(scaled(add(row, r), g.c.rowStride), scaled(add(col, c), g.c.colStride));
+      const at = sum(origin(g.c), scaled(add(row, r), g.c.rowStride), scaled(add(col, c), g.c.colStride));
       lines.push(...store(acc(r, c), add(row, r), add(col, c), at));
     }
   }
   return lines;
+}
+
+/** base + term as an index term, literal when both are. */
+function offsetBy(base: string | number, term: string | number): string | number {
+  if (typeof base === "number" && typeof term === "number") return base + term;
+  return sum(base, term);
 }
 
 /** A literal offset stays inline; a computed one becomes a const declared before the loop. */
@@ -121,21 +132,21 @@ function tinyRows(g: Gemm & { k: number }): string[] {
   const lines: string[] = [];
   // Each element of B gets a local named after its place in its buffer (dense_kernel_3 = dense_kernel[3]),
   // so one name means one weight throughout a generated file.
-  const at = (p: number, c: number) => sum(scaled(String(p), g.b.rowStride), scaled(String(c), g.b.colStride));
+  const at = (p: number, c: number) => sum(origin(g.b), scaled(String(p), g.b.rowStride), scaled(String(c), g.b.colStride));
   const weight = (p: number, c: number) => `${g.b.buf}_${at(p, c)}`;
   for (let p = 0; p < g.k; p++) {
     const loads = Array.from({ length: g.n }, (_, c) => `${weight(p, c)} = ${g.b.buf}[${at(p, c)}]`);
     lines.push(`const ${loads.join(", ")};`);
   }
   lines.push(`for (let ${i} = 0; ${i} < ${g.m}; ${i}++) {`);
-  const rowBase = hoist(lines, "ar", scaled(i, g.a.rowStride));
+  const rowBase = hoist(lines, "ar", offsetBy(origin(g.a), scaled(i, g.a.rowStride)));
   const loads = Array.from({ length: g.k }, (_, p) => `a${p} = ${g.a.buf}[${sum(rowBase, scaled(String(p), g.a.colStride))}]`);
   lines.push(`const ${loads.join(", ")};`);
   for (let c = 0; c < g.n; c++) {
     const products = Array.from({ length: g.k }, (_, p) => `a${p} * ${weight(p, c)}`);
     const start = init(String(c));
     const value = [...(start === "0" ? [] : [start]), ...products].join(" + ");
-    lines.push(...store(value, i, String(c), sum(scaled(i, g.c.rowStride), scaled(String(c), g.c.colStride))));
+    lines.push(...store(value, i, String(c), sum(origin(g.c), scaled(i, g.c.rowStride), scaled(String(c), g.c.colStride))));
   }
   return [...lines, "}"];
 }
@@ -145,7 +156,7 @@ export function emitGemm(g: Gemm): string[] {
   const call = runtimeGemm(g);
   if (call) return call;
   const i = `${g.prefix ?? ""}i`;
-  if (typeof g.k === "number" && g.k <= TINY && g.n <= TINY && typeof g.m === "string") return tinyRows(g as Gemm & { k: number });
+  if (typeof g.k === "number" && g.k <= TINY && g.n <= TINY && typeof g.m === "string" && !g.b.offset) return tinyRows(g as Gemm & { k: number });
   if (typeof g.m === "number") {
     const full = Math.floor(g.m / ROW_BLOCK) * ROW_BLOCK;
     const lines: string[] = [];

@@ -20,7 +20,8 @@ function literalWork(g: Gemm): number {
 
 /** The gemm call and its epilogue, or null when the product is small or not in a layout gemm takes. */
 export function runtimeGemm(g: Gemm): string[] | null {
-  if (literalWork(g) < RUNTIME_GEMM_MIN_WORK) return null;
+  // gemm takes whole arrays: a view into the middle of one (a time step's slice) stays inline.
+  if (literalWork(g) < RUNTIME_GEMM_MIN_WORK || g.a.offset || g.b.offset || g.c.offset) return null;
   const a = layout(g.a, g.k, g.m);
   const b = layout(g.b, g.n, g.k);
   if (!a || !b || layout(g.c, g.n, g.m) !== "N") return null;

@@ -60,7 +60,7 @@ export class Lowering implements LoweringContext {
       const { rule, op } = bind(reader);
       if (!rule.takesMask?.(op)) {
         throw new UnsupportedError(
-          `layer "${reader.layer}" (${reader.op}) cannot take the mask of ${source}; only recurrent layers take masks, and code generation does not support them yet`,
+          `layer "${reader.layer}" (${reader.op}) cannot take the mask of ${source}; code generation does not apply masks yet`,
         );
       }
     }

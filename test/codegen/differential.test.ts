@@ -9,6 +9,8 @@ import { loadModels } from "../../codegen/load-models";
 import type { KernelBuffers, Kernels, SparseRows } from "../../runtime/kernels";
 import {
   activation,
+  lstm,
+  simpleRNN,
   batchNormalization,
   concatenate,
   dense,
@@ -222,6 +224,27 @@ describe("generated kernels agree with the float64 interpreter", () => {
     for (const [i, m] of models.entries()) {
       for (const batch of [1, 2, 5]) {
         const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed: 31 + i }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+  });
+
+  it("simpleRNN and lstm: backpropagation through time, last step or every step, stacked, after an embedding, shared", () => {
+    const seq = input([4, 3]);
+    const sharedCell = simpleRNN(3, { returnSequences: true });
+    const words = input([5], { dtype: "int32" });
+    const models = [
+      sequential(input([5, 2]), simpleRNN(4), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([6, 3]), lstm(5), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      sequential(input([4, 2]), lstm(3, { returnSequences: true }), simpleRNN(4, { activation: "relu" }), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([3, 4]), simpleRNN(5, { returnSequences: true, useBias: false }), dense(2, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+      sequential(input([1, 3]), lstm(2), dense(1)).compile({ loss: "meanAbsoluteError" }),
+      model({ inputs: seq, outputs: dense(1)(flatten()(sharedCell(sharedCell(seq)))) }).compile({ loss: "meanSquaredError" }),
+      model({ inputs: words, outputs: dense(1, "sigmoid")(lstm(4)(embedding(9, 3)(words))) }).compile({ loss: "binaryCrossentropy" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      for (const batch of [1, 3, 6]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed: 51 + i, weightScale: 0.7 }));
         expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
       }
     }

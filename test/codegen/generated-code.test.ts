@@ -142,17 +142,17 @@ describe("generated source", () => {
   it("refuses the mask of an embedding with maskZero where no layer can take it yet, naming both layers", async () => {
     const masked = sequential(input([5], { dtype: "int32" }), embedding(10, 4, { maskZero: true }), flatten(), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" });
     await expect(generateSource(masked)).rejects.toThrow(
-      'layer "flatten" (reshape) cannot take the mask of embedding "embedding" (maskZero: true); only recurrent layers take masks, and code generation does not support them yet',
+      'layer "flatten" (reshape) cannot take the mask of embedding "embedding" (maskZero: true); code generation does not apply masks yet',
     );
     const unmasked = sequential(input([5], { dtype: "int32" }), embedding(10, 4), flatten(), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" });
     await expect(generateSource(unmasked)).resolves.toContain("a row gather");
   });
 
-  it("refuses recurrent layers, naming the layer", async () => {
-    const rnn = sequential(input([6, 2]), simpleRNN(3), dense(1)).compile({ loss: "meanSquaredError" });
-    await expect(generateSource(rnn)).rejects.toThrow('layer "simple_rnn" (simpleRNN) is not supported by code generation yet');
-    const long = sequential(input([6, 2]), lstm(3), dense(1)).compile({ loss: "meanSquaredError" });
-    await expect(generateSource(long)).rejects.toThrow('layer "lstm" (lstm) is not supported by code generation yet');
+  it("refuses a recurrent cell function it cannot differentiate in place, naming the layer", async () => {
+    const rnn = sequential(input([6, 2]), simpleRNN(3, { activation: "softmax" }), dense(1)).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(rnn)).rejects.toThrow('layer "simple_rnn" (simpleRNN) uses softmax inside its cell, which code generation does not support; use tanh, sigmoid, relu or linear');
+    const gates = sequential(input([6, 2]), lstm(3, { recurrentActivation: "softmax" }), dense(1)).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(gates)).rejects.toThrow('layer "lstm" (lstm) uses softmax inside its cell');
   });
 
   it("writes batch normalisation as the seed's four lines: mini-batch mean, variance, normalise, scale and shift", async () => {
