@@ -37,12 +37,44 @@ function isFlat(data: unknown): data is ArrayLike<number> {
   return ArrayBuffer.isView(data) || (Array.isArray(data) && data.every((v) => typeof v === "number"));
 }
 
-/** All numbers of `data`, example-major, and the number of examples. */
-function numbers(data: unknown, perExample: number, what: string): { flat: ArrayLike<number>; count: number } {
+const shapeText = (shape: readonly number[]) => `[${shape.join(", ")}]`;
+
+/**
+ * Where one example's nesting departs from the shape (null when it fits): each level an array of the
+ * dimension's length, or the whole example a flat list of all its numbers.
+ */
+function shapeMismatch(example: unknown, shape: readonly number[]): string | null {
+  if (isFlat(example) && example.length === product(shape)) return null;
+  const visit = (value: unknown, depth: number, at: string): string | null => {
+    const where = at ? `, at ${at},` : "";
+    if (depth === shape.length) return typeof value === "number" ? null : `${where} holds ${Array.isArray(value) ? "an array" : typeof value} where a number is expected`;
+    if (!Array.isArray(value) && !ArrayBuffer.isView(value)) return `${where} holds ${typeof value} where ${shape[depth]} entries are expected`;
+    const items = value as ArrayLike<unknown>;
+    if (items.length !== shape[depth]) return `${where} has ${items.length} entries where ${shape[depth]} are expected`;
+    for (let i = 0; i < items.length; i++) {
+      const found = visit(items[i], depth + 1, `${at}[${i}]`);
+      if (found) return found;
+    }
+    return null;
+  };
+  return visit(example, 0, "");
+}
+
+/** Nested examples of a rank-2 (or higher) input must each have its shape: the first that does not is named. */
+function checkExampleShapes(data: readonly unknown[], shape: readonly number[], what: string): void {
+  for (let i = 0; i < data.length; i++) {
+    const mismatch = shapeMismatch(data[i], shape);
+    if (mismatch) throw new Error(`${what}: each example must have shape ${shapeText(shape)}; example ${i}${mismatch}`);
+  }
+}
+
+/** All numbers of `data`, example-major, and the number of examples; `shape` (one example's) makes the messages name it. */
+function numbers(data: unknown, perExample: number, what: string, shape?: readonly number[]): { flat: ArrayLike<number>; count: number } {
   if (data === null || data === undefined || typeof data !== "object") throw new Error(`${what}: expected an array of examples or a flat typed array, got ${String(data)}`);
   let flat: ArrayLike<number>;
   if (isFlat(data)) flat = data;
   else {
+    if (shape && shape.length >= 2 && Array.isArray(data)) checkExampleShapes(data, shape, what);
     const out: number[] = [];
     flattenInto(data, out, what);
     flat = out;
@@ -52,7 +84,8 @@ function numbers(data: unknown, perExample: number, what: string): { flat: Array
     }
   }
   if (flat.length % perExample !== 0) {
-    throw new Error(`${what}: ${flat.length} numbers is not a multiple of the ${perExample} per example`);
+    const of = shape && shape.length >= 2 ? ` (shape ${shapeText(shape)})` : "";
+    throw new Error(`${what}: ${flat.length} numbers is not a multiple of the ${perExample} per example${of}`);
   }
   if (flat.length === 0) throw new Error(`${what}: no examples`);
   return { flat, count: flat.length / perExample };
@@ -70,7 +103,7 @@ function checkFinite(flat: ArrayLike<number>, perExample: number, what: string):
  */
 export function flattenInput(data: unknown, input: IRInput, what: string, idLimit: number | null = null): Flat {
   const perExample = product(input.shape);
-  const { flat, count } = numbers(data, perExample, what);
+  const { flat, count } = numbers(data, perExample, what, input.shape);
   checkFinite(flat, perExample, what);
   if (input.dtype === "int32") {
     checkTokenIds(flat, perExample, what, idLimit);
