@@ -44,6 +44,8 @@ export type OpName =
   | "simpleRNN"
   /** x [T, F], kernel [F, 4U], recurrentKernel [U, 4U], bias [4U]?; gates i, f, c, o; attrs as simpleRNN plus recurrentActivation. */
   | "lstm"
+  /** x [T, F], kernel [F, 3U], recurrentKernel [U, 3U], bias [3U] or, with resetAfter, [2, 3U] (input and recurrent); gates z, r, h; attrs as lstm plus resetAfter. */
+  | "gru"
   /** x [..., C], gamma?, beta?, movingMean, movingVariance; attrs: momentum, epsilon, center, scale. */
   | "batchNormalization"
   /** x [..., C], gamma?, beta?; normalises over the last axis; attrs: epsilon, center, scale. */

@@ -8,7 +8,7 @@ import type { IRNode } from "../../dsl/ir";
 import { emitGemm } from "../kernels/gemm";
 import type { BufferSpec } from "../lowering/common";
 import { ACTIVATIONS, DEFAULT_ALPHA, type ElementwiseActivation, type FunctionName } from "./activation-table";
-import { lstmReference, simpleRnnReference, type RecurrentAttrs } from "./recurrent.reference";
+import { gruReference, lstmReference, simpleRnnReference, type RecurrentAttrs } from "./recurrent.reference";
 import { booleanAttr, nodeStep, numberAttr, stringAttr, type BackwardContext, type LoweringContext, type OpNode, type OpRule } from "./rule";
 
 const FUNCTIONS: readonly FunctionName[] = ["linear", "sigmoid", "tanh", "relu", "leakyRelu", "softmax", "step", "exp", "log"];
@@ -20,6 +20,7 @@ function recurrentAttrs(node: IRNode): RecurrentAttrs {
     recurrentActivation: stringAttr(node, "recurrentActivation", FUNCTIONS, "sigmoid"),
     returnSequences: booleanAttr(node, "returnSequences", false),
     useBias: booleanAttr(node, "useBias", true),
+    resetAfter: booleanAttr(node, "resetAfter", false),
   };
 }
 
@@ -365,4 +366,11 @@ export const lstm: OpRule<RecurrentAttrs> = {
   reference: lstmReference,
   blocksGradient: ({ attrs }) => (attrs.activation === "step" || attrs.recurrentActivation === "step" ? "a step activation" : null),
   ...lstmLowering,
+};
+
+export const gru: OpRule<RecurrentAttrs> = {
+  attrs: recurrentAttrs,
+  reference: gruReference,
+  blocksGradient: ({ attrs }) => (attrs.activation === "step" || attrs.recurrentActivation === "step" ? "a step activation" : null),
+  refuse: ({ node }) => `layer "${node.layer}" (gru) is not supported by code generation yet`,
 };

@@ -11,7 +11,7 @@ import { embedding } from "./embedding";
 import { matmul } from "./matmul";
 import { batchNormalization } from "./normalization/batch-normalization";
 import { layerNormalization } from "./normalization/layer-normalization";
-import { lstm, simpleRNN } from "./recurrent";
+import { gru, lstm, simpleRNN } from "./recurrent";
 import { mean, sum } from "./reduce";
 import { reshape } from "./reshape";
 import type { ComputedOp, OpNode, OpRule, OpRules } from "./rule";
@@ -38,6 +38,7 @@ export const OP_RULES: OpRules = {
   embedding,
   simpleRNN,
   lstm,
+  gru,
   batchNormalization,
   layerNormalization,
 };

@@ -1,5 +1,6 @@
-// What simpleRNN and lstm share: the [timesteps, features] input rule, and weights laid out as
-// Keras (kernel [F, G*U], recurrent kernel [U, G*U], bias [G*U], with G gates).
+// What simpleRNN, lstm and gru share: the [timesteps, features] input rule, and weights laid out as
+// Keras (kernel [F, G*U], recurrent kernel [U, G*U], bias [G*U], with G gates; gru with resetAfter
+// keeps an input and a recurrent bias, [2, 3U]).
 
 import { checkActivation, type ActivationName } from "../config/activations";
 import type { InitializerArg, InitializerConfig } from "../config/initializers";
@@ -49,22 +50,27 @@ export abstract class RecurrentLayer extends LayerCore {
 
   constructor(
     typeName: string,
-    protected readonly op: Extract<OpName, "simpleRNN" | "lstm">,
+    protected readonly op: Extract<OpName, "simpleRNN" | "lstm" | "gru">,
     protected readonly units: number,
     protected readonly gates: number,
     protected readonly options: RecurrentOptions<boolean>,
   ) {
-    super(typeName, op === "lstm" ? "lstm" : "simple_rnn", options.name);
+    super(typeName, op === "simpleRNN" ? "simple_rnn" : op, options.name);
     checkPositiveInteger(op, "units", units);
     this.activation = checkActivation(op, options.activation ?? "tanh");
   }
 
-  /** Extra attributes of the node (lstm: its recurrent activation). */
-  protected abstract extraAttrs(): Record<string, string>;
+  /** Extra attributes of the node (lstm and gru: the recurrent activation; gru: resetAfter). */
+  protected abstract extraAttrs(): Record<string, string | boolean>;
+
+  /** The bias's shape: [G*U], or gru's [2, 3U] with resetAfter. */
+  protected biasShape(width: number): number[] {
+    return [width];
+  }
 
   /** The bias initialiser; lstm puts ones on the forget gate. */
   protected biasInitializer(width: number): InitializerConfig {
-    return resolveInitializer(this.options.biasInitializer ?? "zeros", [width], `${this.op}: bias`);
+    return resolveInitializer(this.options.biasInitializer ?? "zeros", this.biasShape(width), `${this.op}: bias`);
   }
 
   protected apply(x: AnyTensor): AnyTensor {
@@ -101,7 +107,7 @@ export abstract class RecurrentLayer extends LayerCore {
       regularizer: options.recurrentRegularizer ?? null,
     });
     const useBias = options.useBias ?? true;
-    const bias = useBias ? new ParamClass(this, "bias", [width], this.biasInitializer(width), true, options.biasRegularizer ?? null) : null;
+    const bias = useBias ? new ParamClass(this, "bias", this.biasShape(width), this.biasInitializer(width), true, options.biasRegularizer ?? null) : null;
     return { kernel, recurrent, bias };
   }
 }

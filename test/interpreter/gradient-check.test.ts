@@ -18,6 +18,7 @@ import {
   leakyRelu,
   log,
   lstm,
+  gru,
   matmul,
   mean,
   model,
@@ -217,6 +218,9 @@ const OPS: readonly Case[] = [
     () => compile(sequential(input([4, 3]), simpleRNN(3, { returnSequences: true, useBias: false, activation: "sigmoid" }), flatten(), dense(2))),
   ],
   ["lstm", () => compile(sequential(input([4, 3]), lstm(3), dense(2)))],
+  ["gru (resetAfter, Keras 3's default: an input and a recurrent bias)", () => compile(sequential(input([4, 3]), gru(3), dense(2)))],
+  ["gru without resetAfter (TensorFlow.js' form)", () => compile(sequential(input([4, 3]), gru(3, { resetAfter: false }), dense(2)))],
+  ["gru returnSequences, no bias, sigmoid activation", () => compile(sequential(input([3, 2]), gru(2, { returnSequences: true, useBias: false, activation: "sigmoid" }), flatten(), dense(2)))],
   ["lstm returnSequences, no bias", () => compile(sequential(input([4, 3]), lstm(2, { returnSequences: true, useBias: false }), flatten(), dense(2)))],
   [
     "lstm with sigmoid activation and tanh recurrent activation",
