@@ -9,6 +9,7 @@ import { loadModels } from "../../codegen/load-models";
 import type { KernelBuffers, Kernels, SparseRows } from "../../runtime/kernels";
 import {
   activation,
+  gru,
   lstm,
   simpleRNN,
   batchNormalization,
@@ -229,7 +230,7 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
-  it("simpleRNN and lstm: backpropagation through time, last step or every step, stacked, after an embedding, shared", () => {
+  it("simpleRNN, lstm and gru: backpropagation through time, last step or every step, stacked, after an embedding, shared", () => {
     const seq = input([4, 3]);
     const sharedCell = simpleRNN(3, { returnSequences: true });
     const words = input([5], { dtype: "int32" });
@@ -241,6 +242,10 @@ describe("generated kernels agree with the float64 interpreter", () => {
       sequential(input([1, 3]), lstm(2), dense(1)).compile({ loss: "meanAbsoluteError" }),
       model({ inputs: seq, outputs: dense(1)(flatten()(sharedCell(sharedCell(seq)))) }).compile({ loss: "meanSquaredError" }),
       model({ inputs: words, outputs: dense(1, "sigmoid")(lstm(4)(embedding(9, 3)(words))) }).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([5, 3]), gru(4), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      sequential(input([4, 2]), gru(3, { resetAfter: false }), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([4, 3]), gru(3, { returnSequences: true, useBias: false }), gru(2, { resetAfter: false, returnSequences: true }), flatten(), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([1, 2]), gru(3), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
     ];
     for (const [i, m] of models.entries()) {
       for (const batch of [1, 3, 6]) {
