@@ -18,9 +18,14 @@ export interface RecurrentAttrs {
   readonly useBias: boolean;
   /** gru: the reset gate applies after the recurrent product, with separate input and recurrent biases. */
   readonly resetAfter: boolean;
+  /** Process the steps last to first; the output (every step, or the last processed) is in processing order, as Keras'. */
+  readonly goBackwards: boolean;
 }
 
 type Call = OpCall<RecurrentAttrs>;
+
+/** The input step that processing step t reads. */
+const inputStep = (call: Call, t: number, steps: number) => (call.attrs.goBackwards ? steps - 1 - t : t);
 
 const activate = (name: FunctionName, z: Float64Array, y: Float64Array, width: number) => ACTIVATIONS[name].forward(z, y, width, DEFAULT_ALPHA);
 const activationBackward = (name: FunctionName, z: Float64Array, y: Float64Array, dy: Float64Array, dz: Float64Array, width: number) =>
@@ -133,7 +138,7 @@ function simpleRnnTrace(call: Call, b: number): RnnTrace {
   for (let t = 0; t < d.steps; t++) {
     const z = new Float64Array(d.units);
     const h = new Float64Array(d.units);
-    preActivation(d, w, x, t, trace.h[t]!, z);
+    preActivation(d, w, x, inputStep(call, t, d.steps), trace.h[t]!, z);
     activate(act, z, h, d.units);
     trace.z.push(z);
     trace.h.push(h);
@@ -162,7 +167,7 @@ function simpleRnnBackward(call: Call, dOut: Float64Array, dArgs: readonly (Floa
       addOutputGradient(call, dOut, b, d, t, dh);
       const dz = new Float64Array(d.units);
       activationBackward(act, trace.z[t]!, trace.h[t + 1]!, dh, dz, d.units);
-      dh = preActivationBackward(d, w, x, t, trace.h[t]!, dz, grads);
+      dh = preActivationBackward(d, w, x, inputStep(call, t, d.steps), trace.h[t]!, dz, grads);
     }
   }
 }
@@ -195,7 +200,7 @@ function lstmTrace(call: Call, b: number): LstmTrace {
   for (let t = 0; t < d.steps; t++) {
     const z = new Float64Array(d.width);
     const gates = new Float64Array(d.width);
-    preActivation(d, w, x, t, trace.h[t]!, z);
+    preActivation(d, w, x, inputStep(call, t, d.steps), trace.h[t]!, z);
     for (const k of [0, 1, 3]) activate(rec, gate(z, k, U), gate(gates, k, U), U);
     activate(act, gate(z, 2, U), gate(gates, 2, U), U);
     const [i, f, g, o] = [0, 1, 2, 3].map((k) => gate(gates, k, U)) as [Float64Array, Float64Array, Float64Array, Float64Array];
@@ -261,7 +266,7 @@ function lstmBackward(call: Call, dOut: Float64Array, dArgs: readonly (Float64Ar
       const z = trace.z[t]!;
       for (const k of [0, 1, 3]) activationBackward(rec, gate(z, k, U), gate(gates, k, U), gate(dGates, k, U), gate(dz, k, U), U);
       activationBackward(act, gate(z, 2, U), gate(gates, 2, U), gate(dGates, 2, U), gate(dz, 2, U), U);
-      dh = preActivationBackward(d, w, x, t, trace.h[t]!, dz, grads);
+      dh = preActivationBackward(d, w, x, inputStep(call, t, d.steps), trace.h[t]!, dz, grads);
       dc = dcPrev;
     }
   }
@@ -325,7 +330,8 @@ function gruTrace(call: Call, b: number): { steps: GruStep[]; h: Float64Array[] 
   const h = [new Float64Array(U)];
   for (let t = 0; t < d.steps; t++) {
     const hp = h[t]!;
-    const xk = rowTimes(x.subarray(t * d.features, (t + 1) * d.features), w.kernel, d.width, 0, d.width);
+    const xs = inputStep(call, t, d.steps);
+    const xk = rowTimes(x.subarray(xs * d.features, (xs + 1) * d.features), w.kernel, d.width, 0, d.width);
     if (w.inputBias) for (let j = 0; j < d.width; j++) xk[j]! += w.inputBias[j]!;
     const hr = rowTimes(hp, w.recurrent, d.width, 0, resetAfter ? d.width : 2 * U);
     if (w.recurrentBias) for (let j = 0; j < d.width; j++) hr[j]! += w.recurrentBias[j]!;
@@ -393,8 +399,9 @@ function gruBackward(call: Call, dOut: Float64Array, dArgs: readonly (Float64Arr
       for (let j = 0; j < W; j++) {
         if (dInputBias) dInputBias[j]! += dxk[j]!;
         for (let f = 0; f < d.features; f++) {
-          if (grads.dKernel) grads.dKernel[f * W + j]! += x[t * d.features + f]! * dxk[j]!;
-          if (grads.dx) grads.dx[t * d.features + f]! += w.kernel[f * W + j]! * dxk[j]!;
+          const xs = inputStep(call, t, d.steps);
+          if (grads.dKernel) grads.dKernel[f * W + j]! += x[xs * d.features + f]! * dxk[j]!;
+          if (grads.dx) grads.dx[xs * d.features + f]! += w.kernel[f * W + j]! * dxk[j]!;
         }
       }
       // The recurrent products: resetAfter, hp R (+ b_rec) feeds z, r and inner; else hp R_zr and (r hp) R_h.

@@ -21,6 +21,7 @@ function recurrentAttrs(node: IRNode): RecurrentAttrs {
     returnSequences: booleanAttr(node, "returnSequences", false),
     useBias: booleanAttr(node, "useBias", true),
     resetAfter: booleanAttr(node, "resetAfter", false),
+    goBackwards: booleanAttr(node, "goBackwards", false),
   };
 }
 
@@ -32,6 +33,8 @@ function layout({ node, attrs }: Op, ctx: LoweringContext, gates: number) {
   const units = attrs.units;
   const local = (what: string) => ctx.local(node, what);
   return {
+    /** The input step processing step t reads, as code (goBackwards: last to first). */
+    xStep: attrs.goBackwards ? `(${steps - 1} - t)` : "t",
     T: steps,
     F: features,
     U: units,
@@ -92,8 +95,8 @@ function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" | "infer
 function stepPreActivation(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
   const recurrent = ctx.value(l.recurrent, mode);
   return [
-    `// ${l.z} = ${l.xk}[t] + h_{t-1} · ${recurrent}`,
-    `for (let b = 0; b < batch; b++) for (let j = 0; j < ${l.W}; j++) ${l.z}[b * ${l.W} + j] = ${l.xk}[(b * ${l.T} + t) * ${l.W} + j];`,
+    `// ${l.z} = ${l.xk}[${l.xStep}] + h_{t-1} · ${recurrent}`,
+    `for (let b = 0; b < batch; b++) for (let j = 0; j < ${l.W}; j++) ${l.z}[b * ${l.W} + j] = ${l.xk}[(b * ${l.T} + ${l.xStep}) * ${l.W} + j];`,
     `if (t > 0) {`,
     ...emitGemm({
       a: { buf: l.h, rowStride: l.U, colStride: 1, offset: `(t - 1) * batch * ${l.U}` },
@@ -131,7 +134,7 @@ function outputGradient(op: Op, l: Layout, ctx: BackwardContext): { init: string
 /** dR += h_{t-1}ᵀ·dz_t and dh = dz_t·Rᵀ, for t > 0, inside the loop over t. */
 function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[] {
   const recurrent = ctx.value(l.recurrent, "train");
-  const dzStep = { buf: l.dz, rowStride: l.T * l.W, colStride: 1, offset: `t * ${l.W}` };
+  const dzStep = { buf: l.dz, rowStride: l.T * l.W, colStride: 1, offset: `${l.xStep} * ${l.W}` };
   const lines = [`if (t > 0) {`];
   if (ctx.isTrainableParam(l.recurrent)) {
     lines.push(
@@ -251,7 +254,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       `for (let t = ${l.T - 1}; t >= 0; t--) {`,
       ...out.perStep,
       `// dz_t = dh · ${act.name}'(z), ${act.derivativeText}`,
-      `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dz}[(b * ${l.T} + t) * ${l.W} + u] = ${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)};`,
+      `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dz}[(b * ${l.T} + ${l.xStep}) * ${l.W} + u] = ${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)};`,
       ...stepRecurrentGradients(l, ctx),
       `}`,
       ...inputGradients(l, ctx),
@@ -331,7 +334,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `// dz of each gate: its gradient times its function's derivative (${rec.derivativeText} for i, f, o)`,
       `for (let b = 0; b < batch; b++) {`,
       `const gRow = (t * batch + b) * ${W};`,
-      `const dzRow = (b * ${l.T} + t) * ${W};`,
+      `const dzRow = (b * ${l.T} + ${l.xStep}) * ${W};`,
       `for (let u = 0; u < ${U}; u++) {`,
       `const s = (t * batch + b) * ${U} + u;`,
       `const i = ${l.gates}[gRow + u], f = ${l.gates}[gRow + ${U} + u], g = ${l.gates}[gRow + ${2 * U} + u], o = ${l.gates}[gRow + ${3 * U} + u];`,
@@ -399,7 +402,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
     `}`,
     `// z = ${rec.name}(xk_z + hr_z), r = ${rec.name}(xk_r + hr_r)`,
     `for (let b = 0; b < batch; b++) {`,
-    `const xRow = (b * ${T} + t) * ${W};`,
+    `const xRow = (b * ${T} + ${l.xStep}) * ${W};`,
     `const gRow = (t * batch + b) * ${W};`,
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
@@ -468,7 +471,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `// h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · ${rec.name}'(z), dh~ = dh · (1 − z) · ${act.name}'(h~), dh_{t-1} = dh · z + ...`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
-    `const dzRow = (b * ${T} + t) * ${W};`,
+    `const dzRow = (b * ${T} + ${l.xStep}) * ${W};`,
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
@@ -481,7 +484,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `${l.dhr}[b * ${W} + u] = dzp;`,
     `${l.dh}[b * ${U} + u] = dh * z;`,
   ];
-  const dzStep = (column: number) => ({ buf: l.dz, rowStride: T * W, colStride: 1, offset: `t * ${W}${column ? ` + ${column}` : ""}` });
+  const dzStep = (column: number) => ({ buf: l.dz, rowStride: T * W, colStride: 1, offset: `${l.xStep} * ${W}${column ? ` + ${column}` : ""}` });
   const hPrevT = { buf: l.h, rowStride: 1, colStride: U, offset: `(t - 1) * batch * ${U}` };
   const dr = ctx.isTrainableParam(l.recurrent) ? ctx.grad(l.recurrent) : null;
   if (resetAfter) {
@@ -525,7 +528,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `// dr = d(r · h_{t-1}) · h_{t-1} · ${rec.name}'(r); dh_{t-1} += d(r · h_{t-1}) · r`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
-    `const dzRow = (b * ${T} + t) * ${W};`,
+    `const dzRow = (b * ${T} + ${l.xStep}) * ${W};`,
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,

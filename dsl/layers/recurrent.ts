@@ -20,6 +20,8 @@ export interface RecurrentOptions<Seq extends boolean> {
   useBias?: boolean;
   /** Output every step ([timesteps, units]) instead of the last one ([units]). */
   returnSequences?: Seq;
+  /** Process the sequence last step first; the output comes in processing order (Keras' go_backwards). */
+  goBackwards?: boolean;
   kernelInitializer?: InitializerArg;
   recurrentInitializer?: InitializerArg;
   biasInitializer?: InitializerArg;
@@ -85,7 +87,8 @@ export abstract class RecurrentLayer extends LayerCore {
     const { kernel, recurrent, bias } = (this.weights ??= this.build(features));
     const returnSequences = this.options.returnSequences ?? false;
     const weights = [kernel, recurrent, ...(bias ? [bias] : [])].map(paramTensor);
-    const attrs = { units, activation: this.activation, returnSequences, useBias: bias !== null, ...this.extraAttrs() };
+    const goBackwards = this.options.goBackwards ?? false;
+    const attrs = { units, activation: this.activation, returnSequences, goBackwards, useBias: bias !== null, ...this.extraAttrs() };
     return opTensor(returnSequences ? [steps, units] : [units], "float32", op, [x, ...weights], this, attrs);
   }
 

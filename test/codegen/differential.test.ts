@@ -246,6 +246,9 @@ describe("generated kernels agree with the float64 interpreter", () => {
       sequential(input([4, 2]), gru(3, { resetAfter: false }), dense(1)).compile({ loss: "meanSquaredError" }),
       sequential(input([4, 3]), gru(3, { returnSequences: true, useBias: false }), gru(2, { resetAfter: false, returnSequences: true }), flatten(), dense(1)).compile({ loss: "meanSquaredError" }),
       sequential(input([1, 2]), gru(3), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
+      // goBackwards: the steps last to first, the output in processing order.
+      sequential(input([5, 2]), simpleRNN(3, { goBackwards: true, returnSequences: true }), lstm(2, { goBackwards: true }), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([4, 3]), gru(3, { goBackwards: true, returnSequences: true }), gru(2, { goBackwards: true, resetAfter: false }), dense(1)).compile({ loss: "meanSquaredError" }),
     ];
     for (const [i, m] of models.entries()) {
       for (const batch of [1, 3, 6]) {

@@ -219,6 +219,7 @@ const OPS: readonly Case[] = [
   ],
   ["lstm", () => compile(sequential(input([4, 3]), lstm(3), dense(2)))],
   ["gru (resetAfter, Keras 3's default: an input and a recurrent bias)", () => compile(sequential(input([4, 3]), gru(3), dense(2)))],
+  ["goBackwards: simpleRNN, lstm and gru, last step first", () => compile(sequential(input([4, 2]), simpleRNN(2, { goBackwards: true, returnSequences: true }), lstm(2, { goBackwards: true, returnSequences: true }), gru(2, { goBackwards: true }), dense(2)))],
   ["gru without resetAfter (TensorFlow.js' form)", () => compile(sequential(input([4, 3]), gru(3, { resetAfter: false }), dense(2)))],
   ["gru returnSequences, no bias, sigmoid activation", () => compile(sequential(input([3, 2]), gru(2, { returnSequences: true, useBias: false, activation: "sigmoid" }), flatten(), dense(2)))],
   ["lstm returnSequences, no bias", () => compile(sequential(input([4, 3]), lstm(2, { returnSequences: true, useBias: false }), flatten(), dense(2)))],
