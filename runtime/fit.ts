@@ -8,6 +8,29 @@ import { makeHistory, type History } from "./history";
 import type { KernelBuffers, ModelSpec } from "./kernels";
 import { ProgressPrinter } from "./progress-printer";
 import type { Random } from "./random";
+import { RefusedStep } from "./step-guard";
+
+/**
+ * fit stopped because a step's loss (or a gradient) became NaN or infinite. That step was not
+ * applied: the model keeps the weights and optimiser state of the last finite step, and can be
+ * saved, evaluated or trained on (with a lower learning rate, say).
+ */
+export class NonFiniteLossError extends Error {
+  constructor(
+    message: string,
+    /** The epochs completed before the failing one, as fit would have returned them. */
+    readonly history: History,
+    /** Where it happened, counted from 1 as in the message. */
+    readonly epoch: number,
+    readonly batch: number,
+    /** The failing step's loss (finite when a gradient was not). */
+    readonly loss: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "NonFiniteLossError";
+  }
+}
 
 export interface FitOptions {
   batchSize?: number;
@@ -105,11 +128,20 @@ export function runFit(
   // One unshuffled batch that nothing else touches between epochs stays in the buffers from epoch to epoch.
   const reload = steps > 1 || shuffle || validation !== null || callbacks.length > 0;
   const runner = new EpochRunner(trainer, train, order, batchSize, steps, metricNames, printer, reload);
+  const history = () => makeHistory(Object.fromEntries(names.map((name, i) => [name, series[i]!])), epochList, { epochs, steps, batchSize, samples: count, verbose });
   for (const c of callbacks) c.onTrainBegin?.(trainer.control);
   for (let epoch = initialEpoch; epoch < epochs && !trainer.stopTraining; epoch++) {
     if (shuffle) shuffler.shuffle(order);
     printer.startEpoch(epoch);
-    runner.run(epoch, values);
+    try {
+      runner.run(values);
+    } catch (error) {
+      if (!(error instanceof RefusedStep)) throw error;
+      const where = `at epoch ${epoch + 1}, batch ${runner.step + 1}`;
+      const state = error.weightsNote ?? "the model keeps the weights and optimizer state of the last finite step";
+      printer.abort();
+      throw new NonFiniteLossError(`fit: ${error.what} ${where}; training stopped; ${state}`, history(), epoch + 1, runner.step + 1, error.loss, { cause: error });
+    }
     if (validation) {
       const measured = trainer.measure(validation.inputs, validation.targets, batchSize);
       values[1 + metricNames.length] = measured.loss;
@@ -123,7 +155,7 @@ export function runFit(
     for (const c of callbacks) c.onEpochEnd?.(epoch, logs, trainer.control);
   }
   for (const c of callbacks) c.onTrainEnd?.(trainer.control);
-  return makeHistory(Object.fromEntries(names.map((name, i) => [name, series[i]!])), epochList, { epochs, steps, batchSize, samples: count, verbose });
+  return history();
 }
 
 /** Runs the epochs' steps; made once per fit, so an epoch costs its steps and little else. */
@@ -133,6 +165,8 @@ class EpochRunner {
   private lossSum = 0;
   private seen = 0;
   private loaded = false;
+  /** The step being run (from 0). */
+  step = 0;
   /** The running logs, for the progress bar. */
   private readonly current = () => this.logs();
 
@@ -152,19 +186,19 @@ class EpochRunner {
   }
 
   /** Runs one epoch; writes its mean loss and metrics into values[0], values[1], .... */
-  run(epoch: number, values: Float64Array): void {
+  run(values: Float64Array): void {
     const { trainer, data, bufs, sums, batchSize } = this;
     if (sums.length > 0) sums.fill(0);
     this.lossSum = 0;
     this.seen = 0;
     // The step loop allocates nothing: loading rows, the generated kernels, the optimiser, metrics.
     for (let step = 0; step < this.steps; step++) {
+      this.step = step;
       const from = step * batchSize;
       const batch = Math.min(batchSize, data.targets.count - from);
       if (this.reload || !this.loaded) trainer.load(bufs, data.inputs, data.targets, this.order, from, batch);
       this.loaded = true;
       const loss = trainer.trainStep(bufs, batch);
-      if (!Number.isFinite(loss)) throw new Error(`fit: the loss became ${loss} at epoch ${epoch + 1}, batch ${step + 1}; training stopped`);
       this.lossSum += loss * batch;
       this.seen += batch;
       if (this.metricNames.length > 0) trainer.accumulateMetrics(bufs, batch, sums);

@@ -18,9 +18,27 @@ import { decodeWeights, encodeWeights } from "./weights-file";
 import { product } from "./product";
 import { weightStore } from "./weight-store";
 import { checkDenseStackWeights, DenseStep } from "./dense-step/dense-step";
+import { RefusedStep, StepGuard } from "./step-guard";
 
 /** The format of generated modules this runtime runs. */
 export const RUNTIME_GENERATED_FORMAT = 1;
+
+/** What `new Model(options)` may change for one instance; the generated module stays as it is. */
+export interface ModelOptions {
+  /**
+   * Seeds initialisation, dropout masks and shuffling of this instance instead of the seed the model
+   * was compiled with (as keras.utils.set_random_seed): an integer in [0, 2^32). The same seed still
+   * gives bit-identical training.
+   */
+  readonly seed?: number;
+}
+
+function seedOf(options: ModelOptions, compiled: number, who: string): number {
+  const seed = options.seed;
+  if (seed === undefined) return compiled;
+  if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new Error(`${who}: seed must be an integer in [0, 2^32), got ${seed}`);
+  return seed;
+}
 
 /** x for a model: one input's examples, or a tuple with one entry per input. */
 export type InputData<Ins extends readonly Shape[]> = Ins extends readonly [Shape] ? ExampleData : { [I in keyof Ins]: ExampleData };
@@ -42,6 +60,8 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   protected optimizer: Optimizer;
   protected readonly random: Random;
   private readonly dropoutRandom: Random;
+  /** Refuses steps with a non-finite loss or gradient, keeping the last finite step's state. */
+  private readonly guard: StepGuard;
   private buffers: KernelBuffers | undefined;
   private capacity = 0;
   declare readonly __shapes?: { inputs: Ins; output: Out };
@@ -51,11 +71,12 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     readonly hash: string,
     format: number,
     protected readonly kernels: Kernels<any>,
+    options: ModelOptions = {},
   ) {
     if (format !== RUNTIME_GENERATED_FORMAT) {
       throw new Error(`${this.constructor.name}: generated for format ${format}, this runtime runs format ${RUNTIME_GENERATED_FORMAT}; run npm run gen`);
     }
-    this.random = new Random(spec.seed);
+    this.random = new Random(seedOf(options, spec.seed, this.constructor.name));
     const init = this.random.fork("initializers");
     // Streams by position, not name: the same architecture starts from the same weights in every style.
     const sizes = spec.params.map((p) => product(p.shape));
@@ -65,6 +86,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     this.grads = weightStore(spec.params.filter((p) => p.trainable).map((p) => product(p.shape)), this.denseStep?.grads);
     this.metricCount = spec.training?.metrics.length ?? 0;
     this.optimizer = createOptimizer(this.training.optimizer, this.trainableWeights());
+    this.guard = new StepGuard(spec, this.weights, this.grads);
     this.dropoutRandom = this.random.fork("dropout");
   }
 
@@ -155,23 +177,39 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     return runFit(this.trainer(), this.inputsOf(x), y, options, (data) => this.inputsOf(data, "validationData x"));
   }
 
-  /** One optimiser step on one batch: the loss before the step, or [loss, ...metrics] when compiled with metrics. */
+  /**
+   * One optimiser step on one batch: the loss before the step, or [loss, ...metrics] when compiled
+   * with metrics. A NaN or infinite loss or gradient throws, and the step is not applied.
+   */
   trainOnBatch(x: InputData<Ins>, y: ExampleData): Evaluation<WithMetrics> {
     const inputs = this.inputsOf(x);
     const count = inputs[0]!.count;
     const targets = this.targetsOf(y, count);
     const bufs = this.buffersFor(count);
     this.load(bufs, inputs, targets, identity(count), 0, count);
-    const loss = this.trainStep(bufs, count);
+    let loss: number;
+    try {
+      loss = this.trainStep(bufs, count);
+    } catch (error) {
+      if (!(error instanceof RefusedStep)) throw error;
+      const note = error.weightsNote ? `; ${error.weightsNote}` : "; the weights and optimizer state are those from before it";
+      throw new Error(`trainOnBatch: ${error.what}; the step was not applied${note}`, { cause: error });
+    }
     const sums = new Float64Array(2 * this.training.metrics.length);
     this.accumulateMetrics(bufs, count, sums);
     return this.withMetrics(loss, metricMeans(sums));
   }
 
-  /** forward, loss, backward and the optimiser update on the loaded batch. Allocates nothing. */
+  /**
+   * forward, loss, backward and the optimiser update on the loaded batch. Allocates nothing. When the
+   * loss or a gradient is not finite, the update is not applied, what the forward pass changed is put
+   * back, and a RefusedStep is thrown.
+   */
   protected trainStep(bufs: KernelBuffers, batch: number): number {
+    this.guard.before();
     const loss = this.denseStep ? this.denseStep.run(bufs, batch, this.batchLoaded, this.metricCount > 0) : this.kernelStep(bufs, batch);
     this.batchLoaded = false;
+    if (!(Number.isFinite(loss) && this.guard.gradientsFinite())) this.guard.refuse(loss);
     this.optimizer.apply(this.grads);
     return loss;
   }
@@ -284,17 +322,36 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
 
   // ------------------------------------------------------------ weights files
 
-  /** The weights (and by default the optimiser state) as safetensors bytes. */
+  /**
+   * The weights (and by default the optimiser state) as safetensors bytes, with a CRC-32 of each
+   * tensor. Refuses non-finite weights (naming the weight), which load would refuse.
+   */
   toBytes(options: { includeOptimizer?: boolean } = {}): Uint8Array {
     const optimizer = (options.includeOptimizer ?? true) ? this.optimizer.getState() : null;
     return encodeWeights(this.spec, this.constructor.name, this.hash, { weights: this.weights, optimizer });
   }
 
-  /** Restores weights (and optimiser state, when present) from safetensors bytes made by toBytes or save. */
+  /**
+   * Restores weights (and optimiser state, when present) from safetensors bytes made by toBytes or
+   * save, by any model whose weights have the same names and shapes. Optimiser state saved for
+   * another optimiser is left out, with one line (console.warn) saying why; the optimiser then
+   * starts afresh.
+   */
   fromBytes(bytes: Uint8Array, what = "weights"): void {
-    const content = decodeWeights(bytes, this.spec, this.constructor.name, this.hash, what);
+    const content = decodeWeights(bytes, this.spec, this.constructor.name, what);
     this.setWeights(content.weights);
-    if (content.optimizer) this.optimizer.setState(content.optimizer);
+    let leftOut = content.optimizerLeftOut;
+    if (content.optimizer) {
+      try {
+        this.optimizer.setState(content.optimizer);
+      } catch (error) {
+        leftOut = (error as Error).message; // a file from before the optimiser was recorded
+      }
+    }
+    if (leftOut !== null) {
+      this.optimizer = createOptimizer(this.training.optimizer, this.trainableWeights());
+      console.warn(`${what}: optimizer state left out (${leftOut}); ${this.constructor.name}'s ${this.training.optimizer.name} starts afresh`);
+    }
   }
 
   /** Writes the weights file atomically (a temporary name, then a rename). */

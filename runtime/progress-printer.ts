@@ -51,6 +51,11 @@ export class ProgressPrinter {
     this.out.write(`\r${progressLine({ step, steps: this.steps, elapsedSeconds: t - this.started, values: Object.entries(logs()), finished: false })}`);
   }
 
+  /** Training stopped mid-epoch: ends a bar drawn in place, so the error starts on a line of its own. */
+  abort(): void {
+    if (this.verbose === 1 && this.out.interactive && this.lastDraw > this.started) this.out.write("\n");
+  }
+
   endEpoch(logs: Record<string, number>): void {
     if (!this.verbose) return;
     const elapsed = now() - this.started;

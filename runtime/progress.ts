@@ -4,6 +4,8 @@
 //   7/7 [==============================] - 0s 143us/step - loss: 0.1029 - acc: 1.0000
 // Python's "%.0f" / "%.4f" round halves to even and "%.4e" prints two exponent digits; the
 // helpers below do the same, so the lines match Keras' even on exact ties (accuracy 0.03125).
+// One departure: Keras prints "%.4f" of any value over 1e-3, so a diverging loss takes seventy
+// digits; formatValue prints values of a million and more as "%.4e" ("loss: 4.9934e+69").
 
 export interface ProgressState {
   /** Steps done in this epoch. */
@@ -36,18 +38,58 @@ export function pythonFixed(value: number, digits: number): string {
   return sign + text;
 }
 
-/** Python's "%.4e" (no ties can occur for the values Keras prints this way: |v| <= 1e-3). */
+/** The exact decimal digits of a double of at least 1 (every digit, no exponent): [whole, fraction]. */
+function exactDigits(magnitude: number): [string, string] {
+  if (Number.isInteger(magnitude)) return [BigInt(magnitude).toString(), ""];
+  // Not an integer, so below 2^53, with at most 52 binary (so decimal) fraction digits: exact.
+  const [whole, fraction] = magnitude.toFixed(100).split(".") as [string, string];
+  return [whole, fraction.replace(/0+$/, "")];
+}
+
+/**
+ * Python's "%.{digits}e": the exact value rounded to digits + 1 significant digits, ties to even,
+ * and at least two exponent digits. (JavaScript's toExponential rounds ties away from zero; below 1
+ * a double has too many digits for a tie to occur at the places Keras prints.)
+ */
 export function pythonExponential(value: number, digits: number): string {
   if (!Number.isFinite(value)) return pythonFixed(value, digits);
   const sign = value < 0 || Object.is(value, -0) ? "-" : "";
-  const [mantissa, exponent] = Math.abs(value).toExponential(digits).split("e") as [string, string];
-  const exponentSign = exponent.startsWith("-") ? "-" : "+";
-  return `${sign}${mantissa}e${exponentSign}${exponent.replace(/^[-+]/, "").padStart(2, "0")}`;
+  const magnitude = Math.abs(value);
+  let mantissa: string;
+  let exponent: number;
+  if (magnitude >= 1) {
+    const [whole, fraction] = exactDigits(magnitude);
+    const all = (whole + fraction).padEnd(digits + 1, "0");
+    const kept = all.slice(0, digits + 1);
+    const rest = all.slice(digits + 1);
+    const tie = /^50*$/.test(rest);
+    const up = tie ? Number(kept.slice(-1)) % 2 === 1 : rest[0]! > "5" || (rest[0] === "5" && /[1-9]/.test(rest));
+    let rounded = up ? (BigInt(kept) + 1n).toString() : kept;
+    exponent = whole.length - 1;
+    if (rounded.length > digits + 1) {
+      rounded = rounded.slice(0, digits + 1); // 9.9999|5 -> 10.0000: one more power of ten
+      exponent++;
+    }
+    mantissa = digits > 0 ? `${rounded[0]}.${rounded.slice(1)}` : rounded;
+  } else {
+    const [m, e] = magnitude.toExponential(digits).split("e") as [string, string];
+    mantissa = m;
+    exponent = Number(e);
+  }
+  return `${sign}${mantissa}e${exponent < 0 ? "-" : "+"}${String(Math.abs(exponent)).padStart(2, "0")}`;
 }
 
-/** A metric as Keras prints it: four decimals when |v| > 1e-3, else exponent form ("1.2346e-05"). */
+/** Where formatValue leaves Keras: from here on, "%.4f" would print every digit of a diverging loss. */
+const LARGE = 1e6;
+
+/**
+ * A metric as Keras prints it: four decimals when |v| > 1e-3, else exponent form ("1.2346e-05").
+ * Unlike Keras, values of a million and more are in exponent form too ("4.9934e+69", not seventy
+ * digits).
+ */
 export function formatValue(value: number): string {
-  return Math.abs(value) > 1e-3 ? pythonFixed(value, 4) : pythonExponential(value, 4);
+  const magnitude = Math.abs(value);
+  return magnitude > 1e-3 && magnitude < LARGE ? pythonFixed(value, 4) : pythonExponential(value, 4);
 }
 
 /** "[=====>........]": '=' for the steps done, '>' at the head while running. */

@@ -2,7 +2,11 @@
 // little-endian header length N, N bytes of UTF-8 JSON header (padded with spaces so the data
 // starts 8-byte aligned) naming each tensor's dtype, shape and byte range within the data, then
 // the raw little-endian data. Reading checks everything the reference implementation checks.
+// typegrad adds one thing the format leaves to its users: a CRC-32 of each tensor's bytes, kept in
+// the metadata under "crc32" (a JSON object, tensor name -> eight hex digits). Other readers ignore
+// it; decodeSafetensors checks it whenever it is there, so a flipped byte names its tensor.
 
+import { crc32, crc32Hex } from "./crc32";
 import { product } from "./product";
 
 export interface NamedTensor {
@@ -24,6 +28,8 @@ interface HeaderEntry {
 }
 
 const METADATA = "__metadata__";
+/** The metadata key of the tensors' checksums. */
+export const CHECKSUM_KEY = "crc32";
 /** The reference implementation refuses larger headers. */
 const MAX_HEADER_BYTES = 100_000_000;
 const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
@@ -66,13 +72,31 @@ function writeFloats(target: Uint8Array, at: number, data: Float32Array): void {
   for (let i = 0; i < data.length; i++) view.setFloat32(at + 4 * i, data[i]!, true);
 }
 
+/** The CRC-32 of each tensor's little-endian bytes, as the "crc32" metadata holds them. */
+function checksums(tensors: readonly NamedTensor[]): string {
+  const scratch = new Uint8Array(tensors.reduce((most, t) => Math.max(most, LITTLE_ENDIAN ? 0 : t.data.byteLength), 0));
+  const sums: Record<string, string> = {};
+  for (const t of tensors) {
+    const bytes = LITTLE_ENDIAN ? new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength) : scratch.subarray(0, t.data.byteLength);
+    if (!LITTLE_ENDIAN) writeFloats(bytes, 0, t.data);
+    sums[t.name] = crc32Hex(crc32(bytes));
+  }
+  return JSON.stringify(sums);
+}
+
+export interface EncodeOptions {
+  /** Record a CRC-32 of each tensor's bytes in the metadata (under "crc32"), checked on reading. */
+  readonly checksums?: boolean;
+}
+
 /** The file's bytes: the tensors' data in the order given, metadata as the header's "__metadata__". */
-export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+export function encodeSafetensors(tensors: readonly NamedTensor[], metadata: Readonly<Record<string, string>> = {}, options: EncodeOptions = {}): Uint8Array {
   checkTensors(tensors);
   for (const [key, value] of Object.entries(metadata)) {
     if (typeof value !== "string") throw new Error(`safetensors: metadata "${key}" must be a string, got ${typeof value}`);
   }
-  const header = headerBytes(tensors, metadata);
+  if (options.checksums && CHECKSUM_KEY in metadata) throw new Error(`safetensors: the metadata key "${CHECKSUM_KEY}" is reserved for the checksums`);
+  const header = headerBytes(tensors, options.checksums ? { ...metadata, [CHECKSUM_KEY]: checksums(tensors) } : metadata);
   const dataBytes = tensors.reduce((sum, t) => sum + t.data.byteLength, 0);
   const bytes = new Uint8Array(8 + header.length + dataBytes);
   new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
@@ -144,6 +168,30 @@ class Reader {
     }
     if (at !== dataLength) this.fail(`${dataLength - at} bytes after the last tensor belong to no tensor`);
   }
+
+  /** When the metadata records checksums: one per tensor, each matching the tensor's bytes. */
+  checksums(metadata: Readonly<Record<string, string>>, entries: readonly (readonly [string, HeaderEntry])[], data: Uint8Array): void {
+    const text = metadata[CHECKSUM_KEY];
+    if (text === undefined) return; // written before typegrad recorded checksums
+    let sums: unknown;
+    try {
+      sums = JSON.parse(text);
+    } catch {
+      this.fail(`the "${CHECKSUM_KEY}" metadata is not JSON (corrupted?)`);
+    }
+    if (sums === null || typeof sums !== "object" || Array.isArray(sums)) this.fail(`the "${CHECKSUM_KEY}" metadata is not a JSON object (corrupted?)`);
+    const recorded = sums as Record<string, unknown>;
+    const names = new Set(entries.map(([name]) => name));
+    for (const name of Object.keys(recorded)) if (!names.has(name)) this.fail(`the "${CHECKSUM_KEY}" metadata names a tensor "${name}" the file does not hold (corrupted?)`);
+    for (const [name, { data_offsets: [begin, end] }] of entries) {
+      const expected = recorded[name];
+      if (typeof expected !== "string" || !/^[0-9a-f]{8}$/.test(expected)) this.fail(`tensor "${name}" has no CRC-32 in the "${CHECKSUM_KEY}" metadata (corrupted?)`);
+      const actual = crc32Hex(crc32(data.subarray(begin, end)));
+      if (actual !== expected) {
+        throw new Error(`${this.what}: tensor "${name}" is corrupted: its ${end - begin} bytes have CRC-32 ${actual}, the file recorded ${expected} when it was written`);
+      }
+    }
+  }
 }
 
 function readFloats(bytes: Uint8Array, from: number, count: number): Float32Array {
@@ -165,6 +213,7 @@ export function decodeSafetensors(bytes: Uint8Array, what = "weights"): Safetens
     .map(([name, value]) => [name, reader.entry(name, value, dataLength)] as const)
     .sort(([, a], [, b]) => a.data_offsets[0] - b.data_offsets[0] || a.data_offsets[1] - b.data_offsets[1]);
   reader.layout(entries, dataLength);
+  reader.checksums(metadata, entries, bytes.subarray(dataStart));
   const tensors = entries.map(([name, e]) => ({ name, shape: e.shape, data: readFloats(bytes, dataStart + e.data_offsets[0], product(e.shape)) }));
   return { tensors, metadata };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { dense, dropout, input, sequential, sgd } from "typegrad/dsl";
+import { batchNormalization, dense, dropout, input, log, model, sequential, sgd } from "typegrad/dsl";
+import { NonFiniteLossError } from "../../runtime/fit";
 import { earlyStopping } from "../../runtime/callbacks";
 import { liveModel } from "../support/live-model";
 
@@ -45,10 +46,12 @@ describe("fit", () => {
     expect(history.epoch).toEqual([3, 4]);
   });
 
-  it("stops with the epoch and batch where the loss became NaN or infinite", () => {
+  it("stops with the epoch and batch where the loss (or a gradient) became NaN or infinite", () => {
     const model = regression(1, 1e6);
     const huge = x.map(([a, b]) => [a! * 1e20, b! * 1e20]);
-    expect(() => model.fit(huge, y, { epochs: 3, batchSize: 8, verbose: 0 })).toThrow(/fit: the loss became (NaN|Infinity) at epoch 1, batch \d+; training stopped/);
+    expect(() => model.fit(huge, y, { epochs: 3, batchSize: 8, verbose: 0 })).toThrow(
+      /^fit: the (loss|gradient of \w+) became (NaN|-?Infinity)( \(at index \d+; the loss was [\d.e+]+\))? at epoch 1, batch \d+; training stopped; the model keeps the weights and optimizer state of the last finite step$/,
+    );
   });
 
   it("earlyStopping ends training when the monitored value stops improving, and can restore the best weights", () => {
@@ -91,6 +94,108 @@ describe("fit", () => {
     expect(() => model.fit(x, y, { batchSize: 2.5 })).toThrow("fit: batchSize must be a positive integer, got 2.5");
     expect(() => model.fit(x, y, { validationSplit: 1 })).toThrow("fit: validationSplit must be in (0, 1), got 1");
     expect(() => model.fit(x, y, { validationSplit: 0.5, validationData: [x, y] })).toThrow("give validationSplit or validationData, not both");
+  });
+});
+
+describe("a NaN or infinite loss", () => {
+  // A learning rate of 5 on targets near 1000 diverges: the loss grows a thousandfold an epoch until
+  // the backward pass overflows float32.
+  const far = y.map(([v]) => [1000 * v!]);
+  const diverging = () => regression(1, 5);
+  const failure = (run: () => unknown): NonFiniteLossError => {
+    try {
+      run();
+    } catch (error) {
+      expect(error).toBeInstanceOf(NonFiniteLossError);
+      return error as NonFiniteLossError;
+    }
+    throw new Error("expected training to stop");
+  };
+
+  it("leaves the model as after the last finite step, and the error carries the History so far", () => {
+    const model = diverging();
+    const error = failure(() => model.fit(x, far, { epochs: 100, batchSize: 40, verbose: 0 }));
+    // One step an epoch: the model is exactly as a twin trained for the epochs before the failing one.
+    expect(error.batch).toBe(1);
+    expect(error.epoch).toBeGreaterThan(3);
+    expect(error.message).toMatch(new RegExp(`at epoch ${error.epoch}, batch 1; training stopped; the model keeps the weights and optimizer state of the last finite step$`));
+    const twin = diverging();
+    const history = twin.fit(x, far, { epochs: error.epoch - 1, batchSize: 40, verbose: 0 });
+    expect(error.history.history).toEqual(history.history);
+    expect(error.history.epoch).toEqual(history.epoch);
+    expect(error.history.loss.at(-1)!).toBeGreaterThan(1e30);
+    expect(model.getWeights()).toEqual(twin.getWeights());
+    expect(model.toBytes()).toEqual(twin.toBytes()); // weights and optimizer state (its step count), byte for byte
+    // Usable: finite predictions, saved and loaded, and trainable again at a sane learning rate.
+    expect(model.predict(x).flat().every(Number.isFinite)).toBe(true);
+    const copy = regression(1, 5);
+    copy.fromBytes(model.toBytes());
+    expect(copy.getWeights()).toEqual(model.getWeights());
+  });
+
+  it("mid-epoch: names the batch, and the History holds the epochs completed", () => {
+    const model = diverging();
+    const error = failure(() => model.fit(x, far, { epochs: 100, batchSize: 8, verbose: 0 }));
+    expect(error.epoch).toBeGreaterThan(1);
+    expect(error.batch).toBeGreaterThan(1);
+    expect(error.history.epoch).toEqual(Array.from({ length: error.epoch - 1 }, (_, i) => i));
+    expect(error.history.loss).toHaveLength(error.epoch - 1);
+    expect(error.history.params).toEqual({ epochs: 100, steps: 5, batchSize: 8, samples: 40, verbose: 0 });
+    expect(model.getWeights().every((w) => w.every(Number.isFinite))).toBe(true);
+    expect(() => model.toBytes()).not.toThrow();
+  });
+
+  it("a NaN loss from finite weights: the step is not applied", () => {
+    // log of a negative output: the loss is NaN while every weight is finite.
+    const a = input([2]);
+    const net = liveModel(model({ inputs: a, outputs: log(dense(1, { useBias: false, kernel: [[1], [1]] })(a)) }).compile({ loss: "meanSquaredError", optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }) }));
+    const before = net.toBytes();
+    expect(() => net.trainOnBatch([[-1, -2]], [[0]])).toThrow("trainOnBatch: the loss became NaN; the step was not applied; the weights and optimizer state are those from before it");
+    expect(net.toBytes()).toEqual(before);
+    const error = failure(() => net.fit([[1, 2], [-1, -2]], [[0], [0]], { epochs: 2, batchSize: 1, shuffle: false, verbose: 0 }));
+    expect(error.message).toBe("fit: the loss became NaN at epoch 1, batch 2; training stopped; the model keeps the weights and optimizer state of the last finite step");
+    expect(error.loss).toBeNaN();
+    expect(error.history.loss).toEqual([]);
+    // The first batch's step was applied (ln 3 > 0 pulls the weights down), the second's was not.
+    const once = liveModel(model({ inputs: a, outputs: log(dense(1, { useBias: false, kernel: [[1], [1]] })(a)) }).compile({ loss: "meanSquaredError", optimizer: sgd({ learningRate: 0.1, momentum: 0.9 }) }));
+    once.trainOnBatch([[1, 2]], [[0]]);
+    expect(net.toBytes()).toEqual(once.toBytes());
+  });
+
+  it("puts back batch normalisation's moving statistics, which the failing step's forward pass had moved", () => {
+    const net = liveModel(sequential(input([2]), dense(3), batchNormalization(), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd({ learningRate: 0.01 }) }));
+    const data = [[1, 2], [3, 5], [-2, 7]];
+    net.trainOnBatch(data, [[0], [1], [2]]);
+    const before = net.getWeights();
+    // Targets near float32's largest value: the forward pass (and its moving statistics) is fine,
+    // the gradients overflow.
+    expect(() => net.trainOnBatch([[4, -1], [0, 9], [6, 6]], [[3e38], [-3e38], [3e38]])).toThrow(/^trainOnBatch: the (gradient of \w+|loss) became/);
+    expect(net.getWeights()).toEqual(before);
+    // (The same batch with sane targets does move the moving statistics.)
+    net.trainOnBatch([[4, -1], [0, 9], [6, 6]], [[0], [0], [0]]);
+    expect(net.getWeights()[2]).not.toEqual(before[2]);
+  });
+
+  it("says so when the weights were already non-finite (and save refuses them)", () => {
+    const net = regression(1, 1e38);
+    const big = y.map(([v]) => [1000 + v!]);
+    const error = failure(() => net.fit(x, big, { epochs: 3, batchSize: 40, verbose: 0 }));
+    expect(error.message).toMatch(/^fit: the loss became NaN at epoch 2, batch 1; training stopped; the weights were not finite before this step either \(dense(_1)?_(kernel|bias) holds -?Infinity at index \d+\)$/);
+    expect(() => net.save("never-written.safetensors")).toThrow(/a file of non-finite weights would not load, so none is written/);
+  });
+
+  it("prints large losses in exponent form", () => {
+    const writes: string[] = [];
+    const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => (writes.push(String(chunk)), true));
+    try {
+      failure(() => diverging().fit(x, far, { epochs: 100, batchSize: 40, verbose: 2 }));
+    } finally {
+      spy.mockRestore();
+    }
+    const losses = writes.join("").match(/loss: \S+/g)!;
+    expect(losses.length).toBeGreaterThan(3);
+    for (const loss of losses) expect(loss).toMatch(/^loss: (\d+\.\d{4}|\d\.\d{4}e\+\d\d)$/);
+    expect(losses.at(-1)).toMatch(/^loss: \d\.\d{4}e\+[3-9]\d$/);
   });
 });
 

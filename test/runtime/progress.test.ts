@@ -82,6 +82,20 @@ describe("formatValue (Keras: '%.4f' when |v| > 1e-3, else '%.4e')", () => {
     expect(formatValue(4.9e-324)).toBe("4.9407e-324");
   });
 
+  it("prints a million and more in exponent form, where Keras would print every digit", () => {
+    // "%.4e" of each value, from CPython.
+    expect(formatValue(4.9934e69)).toBe("4.9934e+69");
+    expect(formatValue(1e6)).toBe("1.0000e+06");
+    expect(formatValue(-2.5e12)).toBe("-2.5000e+12");
+    expect(formatValue(3.4028234663852886e38)).toBe("3.4028e+38");
+    expect(formatValue(10000500.000000002)).toBe("1.0001e+07");
+    // Below a million, Keras' four decimals.
+    expect(formatValue(999999.99994)).toBe("999999.9999");
+    expect(formatValue(123456.789)).toBe("123456.7890");
+    const line = progressLine({ step: 1, steps: 1, elapsedSeconds: 0.5, values: [["loss", 4.9934e69]], finished: true });
+    expect(line).toBe("1/1 [==============================] - 0s 500ms/step - loss: 4.9934e+69");
+  });
+
   it("spells non-finite values as Python does", () => {
     expect(formatValue(NaN)).toBe("nan");
     expect(formatValue(Infinity)).toBe("inf");
@@ -107,6 +121,12 @@ describe("Python number formatting", () => {
     [2.675, "2.6750", "3", "2.6750e+00"],
     [1e22, "10000000000000000000000.0000", "10000000000000000000000", "1.0000e+22"],
     [-0, "-0.0000", "-0", "-0.0000e+00"],
+    // Exact ties at the fifth significant digit round to even (JavaScript's toExponential rounds up).
+    [123455, "123455.0000", "123455", "1.2346e+05"],
+    [123465, "123465.0000", "123465", "1.2346e+05"],
+    [2500050, "2500050.0000", "2500050", "2.5000e+06"],
+    [1234665, "1234665.0000", "1234665", "1.2347e+06"],
+    [99999.5, "99999.5000", "100000", "1.0000e+05"],
   ];
   for (const [value, fixed4, fixed0, exp4] of PYTHON) {
     it(`formats ${Object.is(value, -0) ? "-0" : value} as CPython`, () => {

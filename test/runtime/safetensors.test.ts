@@ -1,3 +1,4 @@
+import { zlibCrc32 } from "../support/zlib-crc32";
 import { describe, expect, it } from "vitest";
 import { decodeSafetensors, encodeSafetensors, type NamedTensor } from "../../runtime/safetensors";
 
@@ -219,6 +220,78 @@ describe("safetensors: corrupted files give clear errors", () => {
         expect(tensors.reduce((s, t) => s + t.data.length, 0)).toBe(10);
       } catch (error) {
         expect((error as Error).message).toMatch(/^f: not a valid safetensors file: /);
+      }
+    }
+  });
+});
+
+describe("safetensors: checksums", () => {
+  const file = encodeSafetensors(TENSORS, METADATA, { checksums: true });
+  const dataStart = 8 + headerLength(file);
+  const tensorAt = (at: number): string => {
+    const header = headerOf(file);
+    return Object.keys(header).find((name) => name !== "__metadata__" && header[name].data_offsets[0] <= at && at < header[name].data_offsets[1])!;
+  };
+
+  it("records each tensor's CRC-32 as zlib computes it, under the metadata's crc32", () => {
+    const header = headerOf(file);
+    const recorded = JSON.parse(header.__metadata__.crc32);
+    expect(Object.keys(recorded).sort()).toEqual(TENSORS.map((t) => t.name).sort());
+    for (const t of TENSORS) {
+      const [begin, end] = header[t.name].data_offsets;
+      expect(recorded[t.name], t.name).toBe(zlibCrc32(file.subarray(dataStart + begin, dataStart + end)).toString(16).padStart(8, "0"));
+    }
+    expect(decodeSafetensors(file).metadata).toEqual({ ...METADATA, crc32: header.__metadata__.crc32 });
+  });
+
+  it("refuses every flipped data byte, naming the file and the tensor it belongs to", () => {
+    for (let at = 0; at < file.length - dataStart; at++) {
+      const bytes = file.slice();
+      bytes[dataStart + at] ^= 0x10;
+      expect(() => decodeSafetensors(bytes, "model.safetensors"), `byte ${at}`).toThrow(
+        new RegExp(`^model\\.safetensors: tensor "${tensorAt(at)}" is corrupted: its \\d+ bytes have CRC-32 [0-9a-f]{8}, the file recorded [0-9a-f]{8} when it was written$`),
+      );
+    }
+  });
+
+  it("a file without checksums (as written before them) reads as before, and cannot see such a flip", () => {
+    const plain = encodeSafetensors(TENSORS, METADATA);
+    expect(headerOf(plain).__metadata__.crc32).toBeUndefined();
+    const bytes = plain.slice();
+    bytes[8 + headerLength(plain)] ^= 0x10;
+    expect(decodeSafetensors(bytes).tensors[0]!.data[0]).not.toBe(TENSORS[0]!.data[0]);
+  });
+
+  it("refuses checksums that do not match the tensors", () => {
+    const withSums = (edit: (h: Record<string, any>) => void) => {
+      const header = headerOf(file);
+      edit(header);
+      return () => decodeSafetensors(fileWith(header, file.subarray(dataStart)), "f");
+    };
+    expect(withSums((h) => (h.__metadata__.crc32 = "{"))).toThrow(/^f: not a valid safetensors file: the "crc32" metadata is not JSON/);
+    expect(withSums((h) => (h.__metadata__.crc32 = "[]"))).toThrow(/the "crc32" metadata is not a JSON object/);
+    expect(withSums((h) => (h.__metadata__.crc32 = JSON.stringify({ ...JSON.parse(h.__metadata__.crc32), ghost: "00000000" })))).toThrow(
+      /names a tensor "ghost" the file does not hold/,
+    );
+    expect(withSums((h) => (h.__metadata__.crc32 = JSON.stringify({ ...JSON.parse(h.__metadata__.crc32), scalar: undefined })))).toThrow(
+      /tensor "scalar" has no CRC-32 in the "crc32" metadata/,
+    );
+    expect(withSums((h) => (h.__metadata__.crc32 = JSON.stringify({ ...JSON.parse(h.__metadata__.crc32), empty: "0" })))).toThrow(/tensor "empty" has no CRC-32/);
+  });
+
+  it("keeps the crc32 key for itself", () => {
+    expect(() => encodeSafetensors(TENSORS, { crc32: "mine" }, { checksums: true })).toThrow(/the metadata key "crc32" is reserved for the checksums/);
+  });
+
+  it("every single-byte corruption of a checksummed header is harmless or a clear error", () => {
+    for (let at = 0; at < dataStart; at++) {
+      const bytes = file.slice();
+      bytes[at] ^= 0x21;
+      try {
+        const { tensors } = decodeSafetensors(bytes, "f");
+        expect(tensors.reduce((s, t) => s + t.data.length, 0)).toBe(10);
+      } catch (error) {
+        expect((error as Error).message).toMatch(/^f: (not a valid safetensors file: |tensor "[^"]*" is corrupted: )/);
       }
     }
   });

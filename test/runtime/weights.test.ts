@@ -1,8 +1,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { adam, dense, input, sequential } from "typegrad/dsl";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { zlibCrc32 } from "../support/zlib-crc32";
+import { adam, dense, input, sequential, sgd } from "typegrad/dsl";
+import { decodeSafetensors, encodeSafetensors } from "../../runtime/safetensors";
 import { modelCheckpoint } from "../../runtime/callbacks";
 import { liveModel } from "../support/live-model";
 import { Backprop } from "../../examples/backprop/backprop.gen";
@@ -62,10 +64,12 @@ describe("weights", () => {
     expect(() => XorNet.load(join(dir, "missing.safetensors"))).toThrow(/cannot read/);
   });
 
-  it("refuses weights saved before the architecture changed", () => {
+  it("refuses weights saved before the architecture changed, naming the first weight that differs", () => {
     const small = liveModel(sequential(input([3]), dense(2)).compile({ loss: "meanSquaredError", optimizer: adam() }));
     const wider = liveModel(sequential(input([3]), dense(4)).compile({ loss: "meanSquaredError", optimizer: adam() }));
-    expect(() => wider.fromBytes(small.toBytes(), "small.safetensors")).toThrow(/made for another version of Live \(IR hash [0-9a-f]+, this model is [0-9a-f]+\)/);
+    expect(() => wider.fromBytes(small.toBytes(), "small.safetensors")).toThrow(
+      'small.safetensors: its weights do not fit Live (their names or shapes changed since it was saved): weight 1 is "dense_kernel" [3, 2] in the file, "dense_kernel" [3, 4] in Live',
+    );
   });
 
   it("modelCheckpoint saves after each epoch, or only on improvement", () => {
@@ -80,3 +84,144 @@ describe("weights", () => {
     expect(XorNet.load(best).getWeights()).toEqual(net.getWeights());
   });
 });
+
+/** The safetensors header of a file's bytes, and where its data starts. */
+function headerOf(bytes: Uint8Array): { header: Record<string, any>; dataStart: number } {
+  const length = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  return { header: JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length))), dataStart: 8 + length };
+}
+
+describe("weights files a user can trust", () => {
+  const trained = () => {
+    const net = new XorNet();
+    net.fit(x, y, { epochs: 20, batchSize: 4, verbose: 0 });
+    return net;
+  };
+
+  it("carry zlib's CRC-32 of each tensor, and a flipped byte anywhere in the data is refused naming the file and the tensor", () => {
+    const bytes = trained().toBytes();
+    const { header, dataStart } = headerOf(bytes);
+    const sums = JSON.parse(header.__metadata__.crc32);
+    const names = Object.keys(header).filter((k) => k !== "__metadata__");
+    expect(names).toContain("optimizer/momentum/0");
+    for (const name of names) {
+      const [begin, end] = header[name].data_offsets;
+      expect(sums[name], name).toBe(zlibCrc32(bytes.subarray(dataStart + begin, dataStart + end)).toString(16).padStart(8, "0"));
+    }
+    const path = join(dir, "flipped.safetensors");
+    for (let at = dataStart; at < bytes.length; at++) {
+      const owner = names.find((name) => header[name].data_offsets[0] <= at - dataStart && at - dataStart < header[name].data_offsets[1]);
+      const flipped = bytes.slice();
+      flipped[at] ^= 1 << (at % 8);
+      writeFileSync(path, flipped);
+      expect(() => XorNet.load(path), `byte ${at}`).toThrow(`${path}: tensor "${owner}" is corrupted`);
+    }
+  });
+
+  it("still load when written before the checksum (a file made here the old way)", () => {
+    const net = trained();
+    const { tensors } = decodeSafetensors(net.toBytes());
+    // What typegrad 0.1.0 wrote: no crc32, the model's IR hash in the metadata.
+    const old = encodeSafetensors(tensors, { format: "typegrad", model: "XorNet", ir_hash: net.hash, typegrad_version: "0.1.0" });
+    expect(headerOf(old).header.__metadata__.crc32).toBeUndefined();
+    const path = join(dir, "old.safetensors");
+    writeFileSync(path, old);
+    const loaded = XorNet.load(path);
+    expect(loaded.getWeights()).toEqual(net.getWeights());
+    // The optimiser state came along: training goes on exactly as the original's.
+    loaded.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0 });
+    net.fit(x, y, { epochs: 3, batchSize: 4, shuffle: false, verbose: 0 });
+    expect(loaded.getWeights()).toEqual(net.getWeights());
+  });
+
+  const net = (config: { learningRate?: number; loss?: "meanSquaredError" | "meanAbsoluteError"; metrics?: "mae"[]; optimizer?: "adam" | "sgd0" }) =>
+    liveModel(
+      sequential(input([3]), dense(4, "tanh"), dense(1)).compile({
+        loss: config.loss ?? "meanSquaredError",
+        optimizer: config.optimizer === "adam" ? adam() : sgd({ learningRate: config.learningRate ?? 0.1, momentum: config.optimizer === "sgd0" ? 0 : 0.9 }),
+        metrics: config.metrics ?? [],
+      }),
+    );
+  const data = Array.from({ length: 16 }, (_, i) => [Math.sin(i), Math.cos(i), (i % 5) / 5]);
+  const targets = data.map(([a, b, c]) => [a! - b! + c!]);
+  const optimizerState = (bytes: Uint8Array) =>
+    Object.fromEntries(decodeSafetensors(bytes).tensors.filter((t) => t.name.startsWith("optimizer/")).map((t) => [t.name, Array.from(t.data)]));
+
+  it("load into a model compiled with another learning rate, loss or metric, optimizer state included", () => {
+    const base = net({});
+    base.fit(data, targets, { epochs: 5, batchSize: 4, verbose: 0 });
+    const bytes = base.toBytes();
+    expect(optimizerState(bytes)["optimizer/iterations"]).toEqual([20]);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      for (const config of [{ learningRate: 0.01 }, { loss: "meanAbsoluteError" as const }, { metrics: ["mae" as const] }]) {
+        const other = net(config);
+        expect(other.hash, JSON.stringify(config)).not.toBe(base.hash); // the IR changed, so the old rule refused
+        other.fromBytes(bytes, "base.safetensors");
+        expect(other.getWeights()).toEqual(base.getWeights());
+        expect(optimizerState(other.toBytes())).toEqual(optimizerState(bytes));
+      }
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it("leave the optimizer state out, with one line saying why, when the optimizer changed", () => {
+    const base = net({});
+    base.fit(data, targets, { epochs: 5, batchSize: 4, verbose: 0 });
+    const bytes = base.toBytes();
+    const lines: string[] = [];
+    const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => void lines.push(line));
+    try {
+      const withAdam = net({ optimizer: "adam" });
+      withAdam.fromBytes(bytes, "base.safetensors");
+      expect(withAdam.getWeights()).toEqual(base.getWeights());
+      expect(optimizerState(withAdam.toBytes())["optimizer/iterations"]).toEqual([0]);
+      const plainSgd = net({ optimizer: "sgd0" }); // sgd still, but without momentum: no slot to restore
+      plainSgd.fromBytes(bytes, "base.safetensors");
+      expect(plainSgd.getWeights()).toEqual(base.getWeights());
+    } finally {
+      warn.mockRestore();
+    }
+    expect(lines).toEqual([
+      "base.safetensors: optimizer state left out (it was saved for sgd, this model trains with adam); Live's adam starts afresh",
+      "base.safetensors: optimizer state left out (sgd state: unexpected entry momentum/0 (saved with another optimizer or another model?)); Live's sgd starts afresh",
+    ]);
+  });
+
+  it("refuse only a change of the weights' names or shapes, naming the first weight that differs", () => {
+    const bytes = net({}).toBytes();
+    const compile = { loss: "meanSquaredError", optimizer: sgd() } as const;
+    const deeper = liveModel(sequential(input([3]), dense(4, "tanh"), dense(1), dense(1)).compile(compile));
+    expect(() => deeper.fromBytes(bytes, "f")).toThrow('f: its weights do not fit Live (their names or shapes changed since it was saved): weight 5 is nothing in the file, "dense_2_kernel" [1, 1] in Live');
+    const noBias = liveModel(sequential(input([3]), dense(4, "tanh"), dense(1, { useBias: false })).compile(compile));
+    expect(() => noBias.fromBytes(bytes, "f")).toThrow('weight 4 is "dense_1_bias" [1] in the file, nothing in Live');
+    const wider = liveModel(sequential(input([3]), dense(5, "tanh"), dense(1)).compile(compile));
+    expect(() => wider.fromBytes(bytes, "f")).toThrow('weight 1 is "dense_kernel" [3, 4] in the file, "dense_kernel" [3, 5] in Live');
+  });
+
+  it("are never written with non-finite weights, which load would refuse", () => {
+    const path = join(dir, "finite.safetensors");
+    const model = liveModel(sequential(input([3]), dense(4, "tanh"), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd({ learningRate: 1e38 }) }));
+    model.save(path);
+    const before = model.getWeights();
+    // One step of a learning rate of 1e38 on targets near 1000: the loss and gradients are finite,
+    // the updated weights overflow float32.
+    expect(Number.isFinite(model.trainOnBatch(data, targets.map(([t]) => [1000 + t!])) as number)).toBe(true);
+    const infinite = model.getWeights().flatMap((w) => Array.from(w)).filter((v) => !Number.isFinite(v));
+    expect(infinite.length).toBeGreaterThan(0);
+    expect(() => model.save(path)).toThrow(/^Live: weight "dense(_1)?_(kernel|bias)" holds -?Infinity at index \d+; a file of non-finite weights would not load, so none is written$/);
+    expect(() => model.toBytes()).toThrow(/a file of non-finite weights would not load/);
+    // The file saved before is untouched, and nothing else was left behind.
+    expect(liveModelWeights(path, model)).toEqual(before);
+    expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
+  });
+});
+
+/** The weights of a file, read with the model's own rules (a fresh instance of its class). */
+function liveModelWeights(path: string, model: { constructor: unknown }): Float32Array[] {
+  const fresh = new (model.constructor as new () => { fromBytes(bytes: Uint8Array, what: string): void; getWeights(): Float32Array[] })();
+  fresh.fromBytes(new Uint8Array(readFileSync(path)), path);
+  return fresh.getWeights();
+}

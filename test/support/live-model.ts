@@ -4,18 +4,18 @@
 import { hashIR } from "../../dsl/hash";
 import type { CompiledModel } from "../../dsl/models/compiled-model";
 import { modelSpec } from "../../codegen/emit-module";
-import { GeneratedModel, RUNTIME_GENERATED_FORMAT } from "../../runtime/generated-model";
+import { GeneratedModel, RUNTIME_GENERATED_FORMAT, type ModelOptions } from "../../runtime/generated-model";
 import type { Shape } from "../../dsl/types/shape";
 import { compileKernels } from "./compile-kernels";
 
-export function liveModel(compiled: CompiledModel): GeneratedModel<readonly [Shape], Shape> {
+export function liveModel(compiled: CompiledModel, options?: ModelOptions): GeneratedModel<readonly [Shape], Shape> {
   const ir = compiled.ir;
   const kernels = compileKernels(ir);
   const spec = modelSpec(ir, kernels.plan.lowering);
   class Live extends GeneratedModel<readonly [Shape], Shape> {
-    constructor() {
-      super(spec, hashIR(ir), RUNTIME_GENERATED_FORMAT, kernels);
+    constructor(options?: ModelOptions) {
+      super(spec, hashIR(ir), RUNTIME_GENERATED_FORMAT, kernels, options);
     }
   }
-  return new Live();
+  return new Live(options);
 }
