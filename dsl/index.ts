@@ -14,6 +14,7 @@ export { embedding, type EmbeddingOptions } from "./layers/embedding";
 export { simpleRNN } from "./layers/simple-rnn";
 export { lstm, type LstmOptions } from "./layers/lstm";
 export { gru, type GruOptions } from "./layers/gru";
+export { bidirectional, type BidirectionalOptions, type MergeMode } from "./layers/bidirectional";
 export type { RecurrentOptions } from "./layers/recurrent";
 export { batchNormalization, type BatchNormalizationOptions } from "./layers/batch-normalization";
 export { layerNormalization, type LayerNormalizationOptions } from "./layers/layer-normalization";

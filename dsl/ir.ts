@@ -38,6 +38,8 @@ export type OpName =
   | "mean"
   /** Inverted dropout, training only; attrs: rate. */
   | "dropout"
+  /** A sequence [T, ...] with its steps in reverse order (Bidirectional's backward output). */
+  | "reverse"
   /** ids int32 [...S], table [V, D] -> [...S, D]; attrs: inputDim (V), maskZero (id 0 is padding, masked downstream). */
   | "embedding"
   /** x [T, F], kernel [F, U], recurrentKernel [U, U], bias [U]?; attrs: units, activation, returnSequences, useBias. */

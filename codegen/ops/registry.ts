@@ -14,6 +14,7 @@ import { layerNormalization } from "./normalization/layer-normalization";
 import { gru, lstm, simpleRNN } from "./recurrent";
 import { mean, sum } from "./reduce";
 import { reshape } from "./reshape";
+import { reverse } from "./reverse";
 import type { ComputedOp, OpNode, OpRule, OpRules } from "./rule";
 
 export const OP_RULES: OpRules = {
@@ -32,6 +33,7 @@ export const OP_RULES: OpRules = {
   log,
   concatenate,
   reshape,
+  reverse,
   sum,
   mean,
   dropout,

@@ -31,7 +31,7 @@ export interface RecurrentOptions<Seq extends boolean> {
   name?: string;
 }
 
-type Recurrent<Op extends string, T, U extends number, Seq extends boolean> =
+export type Recurrent<Op extends string, T, U extends number, Seq extends boolean> =
   T extends Tensor<infer S, infer D>
     ? D extends "int32"
       ? `${Op}: needs float32 input, got int32`
@@ -44,11 +44,13 @@ type Recurrent<Op extends string, T, U extends number, Seq extends boolean> =
 
 export interface RecurrentKind<Op extends string, U extends number, Seq extends boolean> extends LayerKind {
   readonly output: Recurrent<Op, this["input"], U, Seq>;
+  /** Type-level only, for wrappers (bidirectional): the op, units and returnSequences. */
+  readonly recurrent: { readonly op: Op; readonly units: U; readonly sequences: Seq };
 }
 
 export abstract class RecurrentLayer extends LayerCore {
   protected readonly activation: ActivationName;
-  private weights: { kernel: Param; recurrent: Param; bias: Param | null } | undefined;
+  private weights: RecurrentWeights | undefined;
 
   constructor(
     typeName: string,
@@ -75,42 +77,71 @@ export abstract class RecurrentLayer extends LayerCore {
     return resolveInitializer(this.options.biasInitializer ?? "zeros", this.biasShape(width), `${this.op}: bias`);
   }
 
-  protected apply(x: AnyTensor): AnyTensor {
-    const { op, units } = this;
+  /** Checks a sequence input; returns [steps, features]. */
+  checkInput(x: AnyTensor, op: string = this.op): [number, number] {
     if (x.dtype !== "float32") throw new Error(`${op}: needs float32 input, got ${x.dtype}`);
     if (x.shape.length !== 2) throw new Error(`${op}: needs [timesteps, features], got rank ${x.shape.length}`);
-    const [steps, features] = x.shape as [number, number];
-    const built = this.weights?.kernel.shape[0];
-    if (built !== undefined && built !== features) {
-      throw new Error(`${op}: expects ${built} input features, got ${features} (input ${shapeText(x.shape)})`);
-    }
-    const { kernel, recurrent, bias } = (this.weights ??= this.build(features));
-    const returnSequences = this.options.returnSequences ?? false;
-    const weights = [kernel, recurrent, ...(bias ? [bias] : [])].map(paramTensor);
-    const goBackwards = this.options.goBackwards ?? false;
-    const attrs = { units, activation: this.activation, returnSequences, goBackwards, useBias: bias !== null, ...this.extraAttrs() };
-    return opTensor(returnSequences ? [steps, units] : [units], "float32", op, [x, ...weights], this, attrs);
+    return x.shape as [number, number];
   }
 
-  private build(features: number) {
+  get returnSequences(): boolean {
+    return this.options.returnSequences ?? false;
+  }
+
+  get goBackwards(): boolean {
+    return this.options.goBackwards ?? false;
+  }
+
+  get outputUnits(): number {
+    return this.units;
+  }
+
+  protected apply(x: AnyTensor): AnyTensor {
+    const [, features] = this.checkInput(x);
+    const built = this.weights?.kernel.shape[0];
+    if (built !== undefined && built !== features) {
+      throw new Error(`${this.op}: expects ${built} input features, got ${features} (input ${shapeText(x.shape)})`);
+    }
+    this.weights ??= this.buildWeights(this, "", features);
+    return this.emit(x, this.weights, this, this.goBackwards);
+  }
+
+  /** The node of this layer's op on x, with the given weights, owned by `owner` (this layer, or a Bidirectional around it). */
+  emit(x: AnyTensor, weights: RecurrentWeights, owner: LayerCore, goBackwards: boolean): AnyTensor {
+    const { op, units } = this;
+    const [steps] = x.shape as [number, number];
+    const returnSequences = this.returnSequences;
+    const inputs = [weights.kernel, weights.recurrent, ...(weights.bias ? [weights.bias] : [])].map(paramTensor);
+    const attrs = { units, activation: this.activation, returnSequences, goBackwards, useBias: weights.bias !== null, ...this.extraAttrs() };
+    return opTensor(returnSequences ? [steps, units] : [units], "float32", op, [x, ...inputs], owner, attrs);
+  }
+
+  /** This layer's weights for `features` inputs, owned by `owner` with names prefixed ("forward_kernel"). */
+  buildWeights(owner: LayerCore, prefix: string, features: number): RecurrentWeights {
     const { options, units, gates } = this;
     const width = gates * units;
     const kernel = addWeight({
-      owner: this,
-      localName: "kernel",
+      owner,
+      localName: `${prefix}kernel`,
       shape: [features, width],
       initializer: options.kernelInitializer ?? "glorotUniform",
       regularizer: options.kernelRegularizer ?? null,
     });
     const recurrent = addWeight({
-      owner: this,
-      localName: "recurrent_kernel",
+      owner,
+      localName: `${prefix}recurrent_kernel`,
       shape: [units, width],
       initializer: options.recurrentInitializer ?? "orthogonal",
       regularizer: options.recurrentRegularizer ?? null,
     });
     const useBias = options.useBias ?? true;
-    const bias = useBias ? new ParamClass(this, "bias", this.biasShape(width), this.biasInitializer(width), true, options.biasRegularizer ?? null) : null;
+    const bias = useBias ? new ParamClass(owner, `${prefix}bias`, this.biasShape(width), this.biasInitializer(width), true, options.biasRegularizer ?? null) : null;
     return { kernel, recurrent, bias };
   }
+}
+
+export interface RecurrentWeights {
+  readonly kernel: Param;
+  readonly recurrent: Param;
+  readonly bias: Param | null;
 }

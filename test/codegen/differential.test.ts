@@ -9,6 +9,7 @@ import { loadModels } from "../../codegen/load-models";
 import type { KernelBuffers, Kernels, SparseRows } from "../../runtime/kernels";
 import {
   activation,
+  bidirectional,
   gru,
   lstm,
   simpleRNN,
@@ -23,6 +24,7 @@ import {
   mean,
   model,
   sequential,
+  type Tensor,
 } from "typegrad/dsl";
 import { Random } from "../../runtime/random";
 import { compileKernels } from "../support/compile-kernels";
@@ -256,6 +258,34 @@ describe("generated kernels agree with the float64 interpreter", () => {
         expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
       }
     }
+  });
+
+  it("bidirectional: forward and backward weights, the backward sequence put back in time order, every merge mode", () => {
+    const seq = input([5, 3]);
+    const concatenated: Tensor<[8]> = bidirectional(lstm(4))(seq);
+    const everyStep: Tensor<[5, 6]> = bidirectional(gru(3, { returnSequences: true }))(seq);
+    const models = [
+      model({ inputs: seq, outputs: dense(2, "softmax")(concatenated) }).compile({ loss: "categoricalCrossentropy" }),
+      model({ inputs: seq, outputs: dense(1)(flatten()(everyStep)) }).compile({ loss: "meanSquaredError" }),
+      sequential(input([4, 2]), bidirectional(simpleRNN(3, { returnSequences: true }), { mergeMode: "sum" }), bidirectional(lstm(2), { mergeMode: "mul" }), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([4, 2]), bidirectional(gru(3, { returnSequences: true, resetAfter: false }), { mergeMode: "ave" }), dense(2, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+      sequential(input([3, 2]), bidirectional(lstm(2, { goBackwards: true }), { mergeMode: "ave" }), dense(1)).compile({ loss: "meanSquaredError" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      for (const batch of [1, 4]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed: 71 + i, weightScale: 0.7 }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+    // Keras' weight order: the forward layer's, then the backward layer's.
+    expect(models[0]!.ir.params.map((p) => p.name).slice(0, 6)).toEqual([
+      "bidirectional_forward_kernel",
+      "bidirectional_forward_recurrent_kernel",
+      "bidirectional_forward_bias",
+      "bidirectional_backward_kernel",
+      "bidirectional_backward_recurrent_kernel",
+      "bidirectional_backward_bias",
+    ]);
   });
 
   it("200 random graphs: several inputs, shared layers, every loss, dropout, batches of 1-4", () => {
