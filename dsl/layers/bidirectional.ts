@@ -38,9 +38,9 @@ class Bidirectional extends LayerCore {
 
   protected apply(x: AnyTensor): AnyTensor {
     const { inner } = this;
-    const [steps, features] = inner.checkInput(x, "bidirectional");
+    const [steps, features] = inner.checkInput(x, `bidirectional(${inner.op})`);
     const built = this.weights?.forward.kernel.shape[0];
-    if (built !== undefined && built !== features) throw new Error(`bidirectional: expects ${built} input features, got ${features}`);
+    if (built !== undefined && built !== features) throw new Error(`bidirectional(${inner.op}): expects ${built} input features, got ${features}`);
     this.weights ??= { forward: inner.buildWeights(this, "forward_", features), backward: inner.buildWeights(this, "backward_", features) };
     const forward = inner.emit(x, this.weights.forward, this, inner.goBackwards);
     let backward = inner.emit(x, this.weights.backward, this, !inner.goBackwards);

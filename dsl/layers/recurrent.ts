@@ -54,7 +54,7 @@ export abstract class RecurrentLayer extends LayerCore {
 
   constructor(
     typeName: string,
-    protected readonly op: Extract<OpName, "simpleRNN" | "lstm" | "gru">,
+    readonly op: Extract<OpName, "simpleRNN" | "lstm" | "gru">,
     protected readonly units: number,
     protected readonly gates: number,
     protected readonly options: RecurrentOptions<boolean>,
