@@ -2,7 +2,19 @@
 // fetched when first needed (process.getBuiltinModule), so a browser bundle of the runtime carries
 // no Node import; there, use the byte forms (toBytes / fromBytes) instead of paths.
 
-type NodeFs = typeof import("node:fs");
+/**
+ * The calls the runtime makes of Node's fs, declared here rather than taken from @types/node, so a
+ * project that type-checks typegrad's declarations without Node's types (a browser app) can.
+ */
+interface NodeFs {
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, buffer: Uint8Array, offset: number, length: number): number;
+  fsyncSync(fd: number): void;
+  closeSync(fd: number): void;
+  renameSync(oldPath: string, newPath: string): void;
+  rmSync(path: string, options: { force: boolean }): void;
+  readFileSync(path: string): Uint8Array;
+}
 
 /** The calls writeFileAtomic makes (tests pass one that fails on purpose). */
 export type AtomicWriteFs = Pick<NodeFs, "openSync" | "writeSync" | "fsyncSync" | "closeSync" | "renameSync" | "rmSync">;
