@@ -1,0 +1,222 @@
+// What simpleRNN, lstm and gru share in generated code. Forward: every step's input projection
+// x·K + b as one product over batch·T rows, then per time step the recurrent product h_{t-1}·R added
+// in and the cell applied, states kept on time-major tapes. Backward through time: per step the cell's
+// derivatives into dZ (example-major, like x), dR += h_{t-1}ᵀ·dz_t and dh_{t-1} = dz_t·Rᵀ; then
+// dK = Xᵀ·dZ, db = Σ dZ and dX = dZ·Kᵀ as single products over all steps.
+
+import type { IRNode } from "../../../dsl/ir";
+import { emitGemm } from "../../kernels/gemm";
+import type { BufferSpec } from "../../lowering/common";
+import { ACTIVATIONS, DEFAULT_ALPHA, type ElementwiseActivation, type FunctionName } from "../activation-table";
+import type { RecurrentAttrs } from "./cell.reference";
+import { booleanAttr, numberAttr, stringAttr, type BackwardContext, type LoweringContext, type OpNode } from "../rule";
+
+const FUNCTIONS: readonly FunctionName[] = ["linear", "sigmoid", "tanh", "relu", "leakyRelu", "softmax", "step", "exp", "log"];
+
+export function recurrentAttrs(node: IRNode): RecurrentAttrs {
+  return {
+    units: numberAttr(node, "units"),
+    activation: stringAttr(node, "activation", FUNCTIONS, "tanh"),
+    recurrentActivation: stringAttr(node, "recurrentActivation", FUNCTIONS, "sigmoid"),
+    returnSequences: booleanAttr(node, "returnSequences", false),
+    useBias: booleanAttr(node, "useBias", true),
+    resetAfter: booleanAttr(node, "resetAfter", false),
+    goBackwards: booleanAttr(node, "goBackwards", false),
+  };
+}
+
+export type Op = OpNode<RecurrentAttrs>;
+
+/** The shapes and buffers of one recurrent node; gates 1 (simpleRNN) or 4 (lstm: i, f, c, o). */
+export function layout({ node, attrs }: Op, ctx: LoweringContext, gates: number) {
+  const [steps, features] = ctx.node(node.inputs[0]!).shape as [number, number];
+  const units = attrs.units;
+  const local = (what: string) => ctx.local(node, what);
+  return {
+    /** The input step processing step t reads, as code (goBackwards: last to first). */
+    xStep: attrs.goBackwards ? `(${steps - 1} - t)` : "t",
+    T: steps,
+    F: features,
+    U: units,
+    /** Columns of the kernels: gates · units. */
+    W: gates * units,
+    x: node.inputs[0]!,
+    kernel: node.inputs[1]!,
+    recurrent: node.inputs[2]!,
+    bias: attrs.useBias ? node.inputs[3]! : null,
+    /** x·K + b for every step, example-major rows b·T + t. */
+    xk: local("xk"),
+    /** One step's pre-activations, [batch, W]. */
+    z: local("step_z"),
+    /** Time-major tapes: step t of example b at (t·batch + b)·width. */
+    h: local("h"),
+    c: local("c"),
+    gates: local("gates"),
+    actC: local("act_c"),
+    /** Backward: the carried dh (and dc), [batch, U]; dZ example-major like xk. */
+    dh: local("dh"),
+    dc: local("dc"),
+    dz: local("dz"),
+  };
+}
+
+export type Layout = ReturnType<typeof layout>;
+
+/** The element-wise entry of a function, or null where the kernels cannot use it in a cell (softmax; no derivative, or one needing its input). */
+export function cellFunction(name: FunctionName): ElementwiseActivation | null {
+  const entry = ACTIVATIONS[name];
+  return entry.kind === "elementwise" && entry.derivative !== null && !entry.needsInput(DEFAULT_ALPHA) ? entry : null;
+}
+
+export function refuse(op: Op, what: string): string | null {
+  const names = what === "lstm" ? [op.attrs.activation, op.attrs.recurrentActivation] : [op.attrs.activation];
+  const bad = names.find((name) => cellFunction(name) === null);
+  return bad ? `layer "${op.node.layer}" (${what}) uses ${bad} inside its cell, which code generation does not support; use tanh, sigmoid, relu or linear` : null;
+}
+
+/** x·K + b for every step at once. */
+export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+  const bias = l.bias ? ctx.value(l.bias, mode) : null;
+  return [
+    `// ${l.xk} = ${ctx.value(l.x, mode)} · ${ctx.value(l.kernel, mode)}${bias ? ` + ${bias}` : ""}: every step's input projection in one product`,
+    ...emitGemm({
+      a: { buf: ctx.value(l.x, mode), rowStride: l.F, colStride: 1 },
+      b: { buf: ctx.value(l.kernel, mode), rowStride: l.W, colStride: 1 },
+      c: { buf: l.xk, rowStride: l.W, colStride: 1 },
+      m: `batch * ${l.T}`,
+      n: l.W,
+      k: l.F,
+      init: bias ? (col) => `${bias}[${col}]` : undefined,
+    }),
+  ];
+}
+
+/** z = xk_t + h_{t-1}·R, inside the loop over t. */
+export function stepPreActivation(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+  const recurrent = ctx.value(l.recurrent, mode);
+  return [
+    `// ${l.z} = ${l.xk}[${l.xStep}] + h_{t-1} · ${recurrent}`,
+    `for (let b = 0; b < batch; b++) for (let j = 0; j < ${l.W}; j++) ${l.z}[b * ${l.W} + j] = ${l.xk}[(b * ${l.T} + ${l.xStep}) * ${l.W} + j];`,
+    `if (t > 0) {`,
+    ...emitGemm({
+      a: { buf: l.h, rowStride: l.U, colStride: 1, offset: `(t - 1) * batch * ${l.U}` },
+      b: { buf: recurrent, rowStride: l.W, colStride: 1 },
+      c: { buf: l.z, rowStride: l.W, colStride: 1 },
+      m: "batch",
+      n: l.W,
+      k: l.U,
+      accumulate: true,
+      prefix: "r",
+    }),
+    `}`,
+  ];
+}
+
+/** The output: h at every step (returnSequences) or at the last. */
+export function emitOutput(op: Op, l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+  const out = ctx.value(op.node.id, mode);
+  if (op.attrs.returnSequences)
+    return [`for (let t = 0; t < ${l.T}; t++) for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${out}[(b * ${l.T} + t) * ${l.U} + u] = ${l.h}[(t * batch + b) * ${l.U} + u];`];
+  return [`for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${out}[b * ${l.U} + u] = ${l.h}[(${l.T - 1} * batch + b) * ${l.U} + u];`];
+}
+
+/** The carried dh starts as the output's gradient at the last step (or 0), and takes each step's when every step is an output. */
+export function outputGradient(op: Op, l: Layout, ctx: BackwardContext): { init: string[]; perStep: string[] } {
+  const dy = ctx.grad(op.node.id);
+  if (op.attrs.returnSequences)
+    return {
+      init: [`for (let i = 0; i < batch * ${l.U}; i++) ${l.dh}[i] = 0;`],
+      perStep: [`for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dh}[b * ${l.U} + u] += ${dy}[(b * ${l.T} + t) * ${l.U} + u];`],
+    };
+  return { init: [`for (let i = 0; i < batch * ${l.U}; i++) ${l.dh}[i] = ${dy}[i];`], perStep: [] };
+}
+
+/** dR += h_{t-1}ᵀ·dz_t and dh = dz_t·Rᵀ, for t > 0, inside the loop over t. */
+export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[] {
+  const recurrent = ctx.value(l.recurrent, "train");
+  const dzStep = { buf: l.dz, rowStride: l.T * l.W, colStride: 1, offset: `${l.xStep} * ${l.W}` };
+  const lines = [`if (t > 0) {`];
+  if (ctx.isTrainableParam(l.recurrent)) {
+    lines.push(
+      `// ${ctx.grad(l.recurrent)} += h_{t-1}ᵀ · dz_t`,
+      ...emitGemm({
+        a: { buf: l.h, rowStride: 1, colStride: l.U, offset: `(t - 1) * batch * ${l.U}` },
+        b: dzStep,
+        c: { buf: ctx.grad(l.recurrent), rowStride: l.W, colStride: 1 },
+        m: l.U,
+        n: l.W,
+        k: "batch",
+        accumulate: true,
+        prefix: "w",
+      }),
+    );
+  }
+  lines.push(
+    `// ${l.dh} = dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1`,
+    ...emitGemm({ a: dzStep, b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, prefix: "x" }),
+    `}`,
+  );
+  return lines;
+}
+
+/** After the loop: dK = Xᵀ·dZ, db = Σ dZ, dX = dZ·Kᵀ over all steps at once; `biasAdded` when the bias's first W take Σ dZ with "+=" (gru, whose recurrent bias was summed in the loop). */
+export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = false): string[] {
+  const rows = `batch * ${l.T}`;
+  const lines: string[] = [];
+  if (ctx.isTrainableParam(l.kernel)) {
+    const dk = ctx.grad(l.kernel);
+    const accumulate = ctx.assign(dk) === "+=";
+    lines.push(
+      `// ${dk} ${accumulate ? "+=" : "="} ${ctx.value(l.x, "train")}ᵀ · ${l.dz}`,
+      ...emitGemm({
+        a: { buf: ctx.value(l.x, "train"), rowStride: 1, colStride: l.F },
+        b: { buf: l.dz, rowStride: l.W, colStride: 1 },
+        c: { buf: dk, rowStride: l.W, colStride: 1 },
+        m: l.F,
+        n: l.W,
+        k: rows,
+        accumulate,
+        prefix: "w",
+      }),
+    );
+  }
+  if (l.bias && ctx.isTrainableParam(l.bias)) {
+    const db = ctx.grad(l.bias);
+    const op = biasAdded ? "+=" : ctx.assign(db);
+    lines.push(
+      `// ${db} ${op} Σ over steps and examples of ${l.dz}`,
+      `for (let j = 0; j < ${l.W}; j++) {`,
+      `let total = 0;`,
+      `for (let r = 0; r < ${rows}; r++) total += ${l.dz}[r * ${l.W} + j];`,
+      `${db}[j] ${op} total;`,
+      `}`,
+    );
+  }
+  if (ctx.needsGrad(l.x)) {
+    const dx = ctx.grad(l.x);
+    const accumulate = ctx.assign(dx) === "+=";
+    lines.push(
+      `// ${dx} ${accumulate ? "+=" : "="} ${l.dz} · ${ctx.value(l.kernel, "train")}ᵀ`,
+      ...emitGemm({
+        a: { buf: l.dz, rowStride: l.W, colStride: 1 },
+        b: { buf: ctx.value(l.kernel, "train"), rowStride: 1, colStride: l.W },
+        c: { buf: dx, rowStride: l.F, colStride: 1 },
+        m: rows,
+        n: l.F,
+        k: l.W,
+        accumulate,
+        prefix: "x",
+      }),
+    );
+  }
+  return lines;
+}
+
+/** dR is summed over the steps: zeroed first (or added to, when another call wrote it). */
+export function zeroRecurrentGradient(l: Layout, ctx: BackwardContext): string[] {
+  if (!ctx.isTrainableParam(l.recurrent)) return [];
+  const dr = ctx.grad(l.recurrent);
+  return ctx.assign(dr) === "=" ? [`for (let i = 0; i < ${l.U * l.W}; i++) ${dr}[i] = 0;`] : [];
+}
+
+export const perExample = (name: string, size: number): BufferSpec => ({ name, role: "tape", perExample: size, fixed: null, dtype: "float32" });

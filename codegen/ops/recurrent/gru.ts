@@ -1,0 +1,246 @@
+// gru, generated. Gates z, r, h in the 3U columns. resetAfter: hr = h_{t-1}·R + b_rec (every column), z = rec(xk_z + hr_z),
+// r = rec(xk_r + hr_r), h~ = act(xk_h + r·hr_h). Otherwise hr = h_{t-1}·R_zr for z and r, and
+// h~ = act(xk_h + (r·h_{t-1})·R_h). Both: h_t = z·h_{t-1} + (1 − z)·h~. The "inner" tape keeps hr_h
+// (resetAfter) or r·h_{t-1}, which backward needs for dr and dR_h.
+
+import { emitGemm } from "../../kernels/gemm";
+import type { RecurrentAttrs } from "./cell.reference";
+import { gruReference } from "./gru.reference";
+import { DEFAULT_ALPHA } from "../activation-table";
+import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
+import { cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, recurrentAttrs, refuse, zeroRecurrentGradient, type Op } from "./cell";
+
+function gruLayout(op: Op, ctx: LoweringContext) {
+  const l = layout(op, ctx, 3);
+  return { ...l, hr: ctx.local(op.node, "hr"), inner: ctx.local(op.node, "inner"), dhr: ctx.local(op.node, "dhr"), dInner: ctx.local(op.node, "d_inner") };
+}
+
+type GruLayout = ReturnType<typeof gruLayout>;
+
+function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+  const act = cellFunction(op.attrs.activation)!;
+  const rec = cellFunction(op.attrs.recurrentActivation)!;
+  const { U, W, T } = l;
+  const recurrent = ctx.value(l.recurrent, mode);
+  const bias = l.bias ? ctx.value(l.bias, mode) : null;
+  const resetAfter = op.attrs.resetAfter;
+  const hPrev = { buf: l.h, rowStride: U, colStride: 1, offset: `(t - 1) * batch * ${U}` };
+  const hrColumns = resetAfter ? W : 2 * U;
+  const lines = [
+    resetAfter ? `// ${l.hr} = h_{t-1} · ${recurrent}${bias ? ` + ${bias}[1]` : ""}: the recurrent product of every gate` : `// ${l.hr} = h_{t-1} · ${recurrent}[:, z r]`,
+    `for (let b = 0; b < batch; b++) for (let j = 0; j < ${hrColumns}; j++) ${l.hr}[b * ${W} + j] = ${resetAfter && bias ? `${bias}[${W} + j]` : "0"};`,
+    `if (t > 0) {`,
+    ...emitGemm({ a: hPrev, b: { buf: recurrent, rowStride: W, colStride: 1 }, c: { buf: l.hr, rowStride: W, colStride: 1 }, m: "batch", n: hrColumns, k: U, accumulate: true, prefix: "r" }),
+    `}`,
+    `// z = ${rec.name}(xk_z + hr_z), r = ${rec.name}(xk_r + hr_r)`,
+    `for (let b = 0; b < batch; b++) {`,
+    `const xRow = (b * ${T} + ${l.xStep}) * ${W};`,
+    `const gRow = (t * batch + b) * ${W};`,
+    `for (let u = 0; u < ${U}; u++) {`,
+    `const s = (t * batch + b) * ${U} + u;`,
+    `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
+    `const zp = ${l.xk}[xRow + u] + ${l.hr}[b * ${W} + u];`,
+    `const rp = ${l.xk}[xRow + ${U} + u] + ${l.hr}[b * ${W} + ${U} + u];`,
+    `const z = ${rec.expression("zp", DEFAULT_ALPHA)};`,
+    `const r = ${rec.expression("rp", DEFAULT_ALPHA)};`,
+    `${l.gates}[gRow + u] = z;`,
+    `${l.gates}[gRow + ${U} + u] = r;`,
+  ];
+  const cell = [
+    `const hhp = ${resetAfter ? `${l.xk}[xRow + ${2 * U} + u] + r * ${l.inner}[s]` : `${l.hr}[b * ${W} + ${2 * U} + u]`};`,
+    `const hh = ${act.expression("hhp", DEFAULT_ALPHA)};`,
+    `${l.gates}[gRow + ${2 * U} + u] = hh;`,
+    `${l.h}[s] = z * hp + (1 - z) * hh;`,
+  ];
+  if (resetAfter) {
+    return [
+      ...lines,
+      `// h~ = ${act.name}(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~`,
+      `${l.inner}[s] = ${l.hr}[b * ${W} + ${2 * U} + u];`,
+      ...cell,
+      `}`,
+      `}`,
+    ];
+  }
+  return [
+    ...lines,
+    `${l.inner}[s] = r * hp;`,
+    `${l.hr}[b * ${W} + ${2 * U} + u] = ${l.xk}[xRow + ${2 * U} + u];`,
+    `}`,
+    `}`,
+    `// h~ = ${act.name}(xk_h + (r · h_{t-1}) · ${recurrent}[:, h])`,
+    `if (t > 0) {`,
+    ...emitGemm({
+      a: { buf: l.inner, rowStride: U, colStride: 1, offset: `t * batch * ${U}` },
+      b: { buf: recurrent, rowStride: W, colStride: 1, offset: `${2 * U}` },
+      c: { buf: l.hr, rowStride: W, colStride: 1, offset: `${2 * U}` },
+      m: "batch",
+      n: U,
+      k: U,
+      accumulate: true,
+      prefix: "q",
+    }),
+    `}`,
+    `for (let b = 0; b < batch; b++) {`,
+    `const gRow = (t * batch + b) * ${W};`,
+    `for (let u = 0; u < ${U}; u++) {`,
+    `const s = (t * batch + b) * ${U} + u;`,
+    `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
+    `const z = ${l.gates}[gRow + u];`,
+    ...cell,
+    `}`,
+    `}`,
+  ];
+}
+
+function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
+  const act = cellFunction(op.attrs.activation)!;
+  const rec = cellFunction(op.attrs.recurrentActivation)!;
+  const { U, W, T } = l;
+  const recurrent = ctx.value(l.recurrent, "train");
+  const resetAfter = op.attrs.resetAfter;
+  const head = [
+    `// h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · ${rec.name}'(z), dh~ = dh · (1 − z) · ${act.name}'(h~), dh_{t-1} = dh · z + ...`,
+    `for (let b = 0; b < batch; b++) {`,
+    `const gRow = (t * batch + b) * ${W};`,
+    `const dzRow = (b * ${T} + ${l.xStep}) * ${W};`,
+    `for (let u = 0; u < ${U}; u++) {`,
+    `const s = (t * batch + b) * ${U} + u;`,
+    `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
+    `const z = ${l.gates}[gRow + u], r = ${l.gates}[gRow + ${U} + u], hh = ${l.gates}[gRow + ${2 * U} + u];`,
+    `const dh = ${l.dh}[b * ${U} + u];`,
+    `const dzp = dh * (hp - hh) * ${rec.derivative!("z", "", DEFAULT_ALPHA)};`,
+    `const dhhp = dh * (1 - z) * ${act.derivative!("hh", "", DEFAULT_ALPHA)};`,
+    `${l.dz}[dzRow + u] = dzp;`,
+    `${l.dz}[dzRow + ${2 * U} + u] = dhhp;`,
+    `${l.dhr}[b * ${W} + u] = dzp;`,
+    `${l.dh}[b * ${U} + u] = dh * z;`,
+  ];
+  const dzStep = (column: number) => ({ buf: l.dz, rowStride: T * W, colStride: 1, offset: `${l.xStep} * ${W}${column ? ` + ${column}` : ""}` });
+  const hPrevT = { buf: l.h, rowStride: 1, colStride: U, offset: `(t - 1) * batch * ${U}` };
+  const dr = ctx.isTrainableParam(l.recurrent) ? ctx.grad(l.recurrent) : null;
+  if (resetAfter) {
+    const lines = [
+      ...head,
+      `// hr_h feeds h~ through r: dr = dh~ · hr_h · ${rec.name}'(r), d hr_h = dh~ · r`,
+      `const drp = dhhp * ${l.inner}[s] * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
+      `${l.dz}[dzRow + ${U} + u] = drp;`,
+      `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
+      `${l.dhr}[b * ${W} + ${2 * U} + u] = dhhp * r;`,
+      `}`,
+      `}`,
+    ];
+    if (l.bias && ctx.isTrainableParam(l.bias)) {
+      const db = ctx.grad(l.bias);
+      lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, `for (let j = 0; j < ${W}; j++) { let total = 0; for (let b = 0; b < batch; b++) total += ${l.dhr}[b * ${W} + j]; ${db}[${W} + j] += total; }`);
+    }
+    lines.push(`if (t > 0) {`);
+    if (dr) lines.push(`// ${dr} += h_{t-1}ᵀ · ${l.dhr}`, ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: W, k: "batch", accumulate: true, prefix: "w" }));
+    lines.push(
+      `// ${l.dh} += ${l.dhr} · ${recurrent}ᵀ`,
+      ...emitGemm({ a: { buf: l.dhr, rowStride: W, colStride: 1 }, b: { buf: recurrent, rowStride: 1, colStride: W }, c: { buf: l.dh, rowStride: U, colStride: 1 }, m: "batch", n: U, k: W, accumulate: true, prefix: "x" }),
+      `}`,
+    );
+    return lines;
+  }
+  const lines = [
+    ...head,
+    `}`,
+    `}`,
+    `// (r · h_{t-1}) · R_h: d(r · h_{t-1}) = dh~ · ${recurrent}[:, h]ᵀ`,
+    ...emitGemm({
+      a: dzStep(2 * U),
+      b: { buf: recurrent, rowStride: 1, colStride: W, offset: `${2 * U}` },
+      c: { buf: l.dInner, rowStride: U, colStride: 1 },
+      m: "batch",
+      n: U,
+      k: U,
+      prefix: "y",
+    }),
+    `// dr = d(r · h_{t-1}) · h_{t-1} · ${rec.name}'(r); dh_{t-1} += d(r · h_{t-1}) · r`,
+    `for (let b = 0; b < batch; b++) {`,
+    `const gRow = (t * batch + b) * ${W};`,
+    `const dzRow = (b * ${T} + ${l.xStep}) * ${W};`,
+    `for (let u = 0; u < ${U}; u++) {`,
+    `const s = (t * batch + b) * ${U} + u;`,
+    `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
+    `const r = ${l.gates}[gRow + ${U} + u];`,
+    `const dInner = ${l.dInner}[b * ${U} + u];`,
+    `const drp = dInner * hp * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
+    `${l.dz}[dzRow + ${U} + u] = drp;`,
+    `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
+    `${l.dh}[b * ${U} + u] += dInner * r;`,
+    `}`,
+    `}`,
+    `if (t > 0) {`,
+  ];
+  if (dr) {
+    lines.push(
+      `// ${dr}[:, z r] += h_{t-1}ᵀ · ${l.dhr}; ${dr}[:, h] += (r · h_{t-1})ᵀ · dh~`,
+      ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: 2 * U, k: "batch", accumulate: true, prefix: "w" }),
+      ...emitGemm({
+        a: { buf: l.inner, rowStride: 1, colStride: U, offset: `t * batch * ${U}` },
+        b: dzStep(2 * U),
+        c: { buf: dr, rowStride: W, colStride: 1, offset: `${2 * U}` },
+        m: U,
+        n: U,
+        k: "batch",
+        accumulate: true,
+        prefix: "v",
+      }),
+    );
+  }
+  lines.push(
+    `// ${l.dh} += ${l.dhr}[:, z r] · ${recurrent}[:, z r]ᵀ`,
+    ...emitGemm({ a: { buf: l.dhr, rowStride: W, colStride: 1 }, b: { buf: recurrent, rowStride: 1, colStride: W }, c: { buf: l.dh, rowStride: U, colStride: 1 }, m: "batch", n: U, k: 2 * U, accumulate: true, prefix: "x" }),
+    `}`,
+  );
+  return lines;
+}
+
+const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
+  refuse: (op) => refuse(op, "gru"),
+  buffers(op, ctx) {
+    const l = gruLayout(op, ctx);
+    return [
+      perExample(l.xk, l.T * l.W),
+      perExample(l.hr, l.W),
+      perExample(l.h, l.T * l.U),
+      perExample(l.gates, l.T * l.W),
+      perExample(l.inner, l.T * l.U),
+      perExample(l.dh, l.U),
+      perExample(l.dhr, l.W),
+      perExample(l.dInner, l.U),
+      perExample(l.dz, l.T * l.W),
+    ];
+  },
+  forward(op, ctx, mode) {
+    const l = gruLayout(op, ctx);
+    // x·K + b: with resetAfter the bias's first row, the input bias (the second is added to hr per step).
+    const body = [...inputProjection(l, ctx, mode), `for (let t = 0; t < ${l.T}; t++) {`, ...gruForwardStep(op, l, ctx, mode), `}`, ...emitOutput(op, l, ctx, mode)];
+    return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = gru(${ctx.value(l.x, mode)}) over ${l.T} steps, gates z, r, h${op.attrs.resetAfter ? ", reset after the recurrent product" : ""}`, body);
+  },
+  backward(op, ctx) {
+    const l = gruLayout(op, ctx);
+    const out = outputGradient(op, l, ctx);
+    const biasFirst = l.bias && ctx.isTrainableParam(l.bias) && op.attrs.resetAfter ? ctx.assign(ctx.grad(l.bias)) : null;
+    const body = [
+      ...zeroRecurrentGradient(l, ctx),
+      ...(biasFirst === "=" ? [`for (let i = 0; i < ${2 * l.W}; i++) ${ctx.grad(l.bias!)}[i] = 0;`] : []),
+      ...out.init,
+      `for (let t = ${l.T - 1}; t >= 0; t--) {`,
+      ...out.perStep,
+      ...gruBackwardStep(op, l, ctx),
+      `}`,
+      ...inputGradients(l, ctx, biasFirst !== null),
+    ];
+    return nodeStep(op.node, "backward", `backpropagation through ${l.T} steps, from ${ctx.grad(op.node.id)}`, body);
+  },
+};
+
+export const gru: OpRule<RecurrentAttrs> = {
+  attrs: recurrentAttrs,
+  reference: gruReference,
+  blocksGradient: ({ attrs }) => (attrs.activation === "step" || attrs.recurrentActivation === "step" ? "a step activation" : null),
+  ...gruLowering,
+};

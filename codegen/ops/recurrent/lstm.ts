@@ -1,0 +1,106 @@
+// lstm, generated, gates i, f, c, o (Keras' order): c_t = f·c_{t-1} + i·g, h_t = o·act(c_t).
+
+import type { RecurrentAttrs } from "./cell.reference";
+import { lstmReference } from "./lstm.reference";
+import { DEFAULT_ALPHA } from "../activation-table";
+import { nodeStep, type OpRule } from "../rule";
+import { cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, recurrentAttrs, refuse, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
+
+const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
+  refuse: (op) => refuse(op, "lstm"),
+  buffers(op, ctx) {
+    const l = layout(op, ctx, 4);
+    return [
+      perExample(l.xk, l.T * l.W),
+      perExample(l.z, l.W),
+      perExample(l.h, l.T * l.U),
+      perExample(l.c, l.T * l.U),
+      perExample(l.gates, l.T * l.W),
+      perExample(l.actC, l.T * l.U),
+      perExample(l.dh, l.U),
+      perExample(l.dc, l.U),
+      perExample(l.dz, l.T * l.W),
+    ];
+  },
+  forward(op, ctx, mode) {
+    const l = layout(op, ctx, 4);
+    const act = cellFunction(op.attrs.activation)!;
+    const rec = cellFunction(op.attrs.recurrentActivation)!;
+    const { U, W } = l;
+    const body = [
+      ...inputProjection(l, ctx, mode),
+      `for (let t = 0; t < ${l.T}; t++) {`,
+      ...stepPreActivation(l, ctx, mode),
+      `// i, f, o = ${rec.name}(z_i, z_f, z_o); g = ${act.name}(z_c); c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)`,
+      `for (let b = 0; b < batch; b++) {`,
+      `const zRow = b * ${W};`,
+      `const gRow = (t * batch + b) * ${W};`,
+      `for (let u = 0; u < ${U}; u++) {`,
+      `const zi = ${l.z}[zRow + u], zf = ${l.z}[zRow + ${U} + u], zc = ${l.z}[zRow + ${2 * U} + u], zo = ${l.z}[zRow + ${3 * U} + u];`,
+      `const i = ${rec.expression("zi", DEFAULT_ALPHA)};`,
+      `const f = ${rec.expression("zf", DEFAULT_ALPHA)};`,
+      `const g = ${act.expression("zc", DEFAULT_ALPHA)};`,
+      `const o = ${rec.expression("zo", DEFAULT_ALPHA)};`,
+      `const s = (t * batch + b) * ${U} + u;`,
+      `const c = f * (t > 0 ? ${l.c}[s - batch * ${U}] : 0) + i * g;`,
+      `const a = ${act.expression("c", DEFAULT_ALPHA)};`,
+      `${l.gates}[gRow + u] = i;`,
+      `${l.gates}[gRow + ${U} + u] = f;`,
+      `${l.gates}[gRow + ${2 * U} + u] = g;`,
+      `${l.gates}[gRow + ${3 * U} + u] = o;`,
+      `${l.c}[s] = c;`,
+      `${l.actC}[s] = a;`,
+      `${l.h}[s] = o * a;`,
+      `}`,
+      `}`,
+      `}`,
+      ...emitOutput(op, l, ctx, mode),
+    ];
+    return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = lstm(${ctx.value(l.x, mode)}) over ${l.T} steps, gates i, f, c, o`, body);
+  },
+  backward(op, ctx) {
+    const l = layout(op, ctx, 4);
+    const act = cellFunction(op.attrs.activation)!;
+    const rec = cellFunction(op.attrs.recurrentActivation)!;
+    const { U, W } = l;
+    const out = outputGradient(op, l, ctx);
+    const body = [
+      ...zeroRecurrentGradient(l, ctx),
+      ...out.init,
+      `for (let i = 0; i < batch * ${U}; i++) ${l.dc}[i] = 0;`,
+      `for (let t = ${l.T - 1}; t >= 0; t--) {`,
+      ...out.perStep,
+      `// h = o · a, a = ${act.name}(c): do = dh · a, dc += dh · o · ${act.name}'(c)`,
+      `// c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f`,
+      `// dz of each gate: its gradient times its function's derivative (${rec.derivativeText} for i, f, o)`,
+      `for (let b = 0; b < batch; b++) {`,
+      `const gRow = (t * batch + b) * ${W};`,
+      `const dzRow = (b * ${l.T} + ${l.xStep}) * ${W};`,
+      `for (let u = 0; u < ${U}; u++) {`,
+      `const s = (t * batch + b) * ${U} + u;`,
+      `const i = ${l.gates}[gRow + u], f = ${l.gates}[gRow + ${U} + u], g = ${l.gates}[gRow + ${2 * U} + u], o = ${l.gates}[gRow + ${3 * U} + u];`,
+      `const a = ${l.actC}[s];`,
+      `const cPrev = t > 0 ? ${l.c}[s - batch * ${U}] : 0;`,
+      `const dh = ${l.dh}[b * ${U} + u];`,
+      `const dc = ${l.dc}[b * ${U} + u] + dh * o * ${act.derivative!("a", "", DEFAULT_ALPHA)};`,
+      `${l.dz}[dzRow + u] = dc * g * ${rec.derivative!("i", "", DEFAULT_ALPHA)};`,
+      `${l.dz}[dzRow + ${U} + u] = dc * cPrev * ${rec.derivative!("f", "", DEFAULT_ALPHA)};`,
+      `${l.dz}[dzRow + ${2 * U} + u] = dc * i * ${act.derivative!("g", "", DEFAULT_ALPHA)};`,
+      `${l.dz}[dzRow + ${3 * U} + u] = dh * a * ${rec.derivative!("o", "", DEFAULT_ALPHA)};`,
+      `${l.dc}[b * ${U} + u] = dc * f;`,
+      `}`,
+      `}`,
+      ...stepRecurrentGradients(l, ctx),
+      `}`,
+      ...inputGradients(l, ctx),
+    ];
+    return nodeStep(op.node, "backward", `backpropagation through ${l.T} steps, from ${ctx.grad(op.node.id)}`, body);
+  },
+};
+
+export const lstm: OpRule<RecurrentAttrs> = {
+  attrs: recurrentAttrs,
+  reference: lstmReference,
+  blocksGradient: ({ attrs }) => (attrs.activation === "step" || attrs.recurrentActivation === "step" ? "a step activation" : null),
+  ...lstmLowering,
+};
