@@ -48,6 +48,7 @@ class Bidirectional extends LayerCore {
     return this.merge(forward, backward, inner.returnSequences ? [steps] : []);
   }
 
+  /** The forward output comes first in every merge: the IR lists a layer's weights in the order its graph reads them, and Keras' order is forward's, then backward's. */
   private merge(forward: AnyTensor, backward: AnyTensor, leading: number[]): AnyTensor {
     const units = this.inner.outputUnits;
     if (this.mergeMode === "sum") return opTensor(forward.shape, "float32", "add", [forward, backward], this);
