@@ -20,14 +20,15 @@ function literalWork(g: Gemm): number {
 
 /** The gemm call and its epilogue, or null when the product is small or not in a layout gemm takes. */
 export function runtimeGemm(g: Gemm): string[] | null {
-  // gemm takes whole arrays: a view into the middle of one (a time step's slice) stays inline.
-  if (literalWork(g) < RUNTIME_GEMM_MIN_WORK || g.a.offset || g.b.offset || g.c.offset) return null;
+  if (literalWork(g) < RUNTIME_GEMM_MIN_WORK) return null;
   const a = layout(g.a, g.k, g.m);
   const b = layout(g.b, g.n, g.k);
   if (!a || !b || layout(g.c, g.n, g.m) !== "N") return null;
   const epilogue = g.init !== undefined || g.store !== undefined;
-  if (epilogue && g.accumulate) return null;
-  const call = `gemm(${g.m}, ${g.n}, ${g.k}, ${g.a.buf}, ${a === "T"}, ${g.b.buf}, ${b === "T"}, ${g.c.buf}, ${g.accumulate === true});`;
+  if (epilogue && (g.accumulate || g.c.offset)) return null;
+  // A view into the middle of an array (a time step's slice of a tape) passes its offsets.
+  const offsets = g.a.offset || g.b.offset || g.c.offset ? `, ${g.a.offset ?? 0}, ${g.b.offset ?? 0}, ${g.c.offset ?? 0}` : "";
+  const call = `gemm(${g.m}, ${g.n}, ${g.k}, ${g.a.buf}, ${a === "T"}, ${g.b.buf}, ${b === "T"}, ${g.c.buf}, ${g.accumulate === true}${offsets});`;
   return epilogue ? [call, ...epilogueLoop(g)] : [call];
 }
 

@@ -10,21 +10,35 @@ let chosen: Gemm | undefined;
 
 /**
  * C = op(A)·op(B), or C += op(A)·op(B) when accumulate. op(A) is m×k, op(B) is k×n, C is m×n, all row-major.
- * A is stored m×k (k×m when transA); B is stored k×n (n×k when transB). Arrays may be subarray views.
+ * A is stored m×k (k×m when transA); B is stored k×n (n×k when transB). Arrays may be subarray views;
+ * each operand starts at its offset in its array (a time step's slice of a tape), 0 by default.
  */
-export function gemm(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean): void {
-  checkArguments(m, n, k, a, b, c);
+export function gemm(
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  transA: boolean,
+  b: Float32Array,
+  transB: boolean,
+  c: Float32Array,
+  accumulate: boolean,
+  aOffset = 0,
+  bOffset = 0,
+  cOffset = 0,
+): void {
+  checkArguments(m, n, k, a, b, c, aOffset, bOffset, cOffset);
   chosen ??= SimdGemm.create()?.gemm ?? jsGemm;
-  chosen(m, n, k, a, transA, b, transB, c, accumulate);
+  chosen(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
 }
 
-function checkArguments(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array): void {
+function checkArguments(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, aOffset: number, bOffset: number, cOffset: number): void {
   checkSize("m", m);
   checkSize("n", n);
   checkSize("k", k);
-  checkLength("A", a, m * k);
-  checkLength("B", b, k * n);
-  checkLength("C", c, m * n);
+  checkLength("A", a, aOffset + m * k);
+  checkLength("B", b, bOffset + k * n);
+  checkLength("C", c, cOffset + m * n);
 }
 
 function checkSize(name: string, size: number): void {

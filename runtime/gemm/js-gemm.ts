@@ -2,27 +2,56 @@
 // registers (JS numbers) straight from the operands, each element rounded to float32 once, when stored.
 // Element (i, p) of op(A) is a[i·aRow + p·aK] and element (p, j) of op(B) is b[p·bK + j·bCol].
 
-/** C = op(A)·op(B), or C += op(A)·op(B) when accumulate; see gemm.ts. */
-export type Gemm = (m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean) => void;
+/** C = op(A)·op(B), or C += op(A)·op(B) when accumulate, each operand from its offset (0 by default); see gemm.ts. */
+export type Gemm = (
+  m: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  transA: boolean,
+  b: Float32Array,
+  transB: boolean,
+  c: Float32Array,
+  accumulate: boolean,
+  aOffset?: number,
+  bOffset?: number,
+  cOffset?: number,
+) => void;
 
 const TILE = 4;
 
-export const jsGemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate) => {
+export const jsGemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
   const aRow = transA ? 1 : k, aK = transA ? m : 1;
   const bK = transB ? 1 : n, bCol = transB ? k : 1;
   const fullRows = m - (m % TILE);
   const fullCols = n - (n % TILE);
   for (let i = 0; i < fullRows; i += TILE) {
-    for (let j = 0; j < fullCols; j += TILE) tile(i, j, n, k, a, aRow, aK, b, bK, bCol, c, accumulate);
-    for (let r = i; r < i + TILE; r++) for (let j = fullCols; j < n; j++) single(r, j, n, k, a, aRow, aK, b, bK, bCol, c, accumulate);
+    for (let j = 0; j < fullCols; j += TILE) tile(i, j, n, k, a, aRow, aK, b, bK, bCol, c, accumulate, aOffset, bOffset, cOffset);
+    for (let r = i; r < i + TILE; r++) for (let j = fullCols; j < n; j++) single(r, j, n, k, a, aRow, aK, b, bK, bCol, c, accumulate, aOffset, bOffset, cOffset);
   }
-  for (let i = fullRows; i < m; i++) for (let j = 0; j < n; j++) single(i, j, n, k, a, aRow, aK, b, bK, bCol, c, accumulate);
+  for (let i = fullRows; i < m; i++) for (let j = 0; j < n; j++) single(i, j, n, k, a, aRow, aK, b, bK, bCol, c, accumulate, aOffset, bOffset, cOffset);
 };
 
-function tile(i: number, j: number, n: number, k: number, a: Float32Array, aRow: number, aK: number, b: Float32Array, bK: number, bCol: number, c: Float32Array, accumulate: boolean): void {
+function tile(
+  i: number,
+  j: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aRow: number,
+  aK: number,
+  b: Float32Array,
+  bK: number,
+  bCol: number,
+  c: Float32Array,
+  accumulate: boolean,
+  aOffset: number,
+  bOffset: number,
+  cOffset: number,
+): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  for (let p = 0, ai = i * aRow, bj = j * bCol; p < k; p++, ai += aK, bj += bK) {
+  for (let p = 0, ai = aOffset + i * aRow, bj = bOffset + j * bCol; p < k; p++, ai += aK, bj += bK) {
     const a0 = a[ai], a1 = a[ai + aRow], a2 = a[ai + 2 * aRow], a3 = a[ai + 3 * aRow];
     const b0 = b[bj], b1 = b[bj + bCol], b2 = b[bj + 2 * bCol], b3 = b[bj + 3 * bCol];
     c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
@@ -30,10 +59,10 @@ function tile(i: number, j: number, n: number, k: number, a: Float32Array, aRow:
     c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
     c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
   }
-  storeFour(c, i * n + j, accumulate, c00, c01, c02, c03);
-  storeFour(c, (i + 1) * n + j, accumulate, c10, c11, c12, c13);
-  storeFour(c, (i + 2) * n + j, accumulate, c20, c21, c22, c23);
-  storeFour(c, (i + 3) * n + j, accumulate, c30, c31, c32, c33);
+  storeFour(c, cOffset + i * n + j, accumulate, c00, c01, c02, c03);
+  storeFour(c, cOffset + (i + 1) * n + j, accumulate, c10, c11, c12, c13);
+  storeFour(c, cOffset + (i + 2) * n + j, accumulate, c20, c21, c22, c23);
+  storeFour(c, cOffset + (i + 3) * n + j, accumulate, c30, c31, c32, c33);
 }
 
 function storeFour(c: Float32Array, at: number, accumulate: boolean, x0: number, x1: number, x2: number, x3: number): void {
@@ -43,9 +72,25 @@ function storeFour(c: Float32Array, at: number, accumulate: boolean, x0: number,
   c[at + 3] = accumulate ? c[at + 3] + x3 : x3;
 }
 
-function single(i: number, j: number, n: number, k: number, a: Float32Array, aRow: number, aK: number, b: Float32Array, bK: number, bCol: number, c: Float32Array, accumulate: boolean): void {
+function single(
+  i: number,
+  j: number,
+  n: number,
+  k: number,
+  a: Float32Array,
+  aRow: number,
+  aK: number,
+  b: Float32Array,
+  bK: number,
+  bCol: number,
+  c: Float32Array,
+  accumulate: boolean,
+  aOffset: number,
+  bOffset: number,
+  cOffset: number,
+): void {
   let sum = 0;
-  for (let p = 0, ai = i * aRow, bj = j * bCol; p < k; p++, ai += aK, bj += bK) sum += a[ai] * b[bj];
-  const at = i * n + j;
+  for (let p = 0, ai = aOffset + i * aRow, bj = bOffset + j * bCol; p < k; p++, ai += aK, bj += bK) sum += a[ai] * b[bj];
+  const at = cOffset + i * n + j;
   c[at] = accumulate ? c[at] + sum : sum;
 }

@@ -31,9 +31,9 @@ export class ScratchLayout {
 
 const operandPrefixes = new PrefixViews();
 
-/** The first `count` floats of source, at byte address `to` of the scratch memory. */
-export function copyIn(scratch: Float32Array, to: number, source: Float32Array, count: number): void {
-  scratch.set(operandPrefixes.of(source, count), to / FLOAT_BYTES);
+/** `count` floats of source from `offset` (the first ones by default), at byte address `to` of the scratch memory. */
+export function copyIn(scratch: Float32Array, to: number, source: Float32Array, count: number, offset = 0): void {
+  scratch.set(operandPrefixes.at(source, offset, count), to / FLOAT_BYTES);
 }
 
 /** Zeros the slack after A, so that the rows an edge tile drops are computed on zeros, not on stale floats. */

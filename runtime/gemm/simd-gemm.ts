@@ -23,23 +23,23 @@ export class SimdGemm {
     this.memory = new ScratchMemory(kernel.memory);
   }
 
-  readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate) => {
-    this.load(m, n, k, a, transA, b, transB, c, accumulate);
+  readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
+    this.load(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
     this.multiply(m, n, k, transA, accumulate);
-    this.store(m, n, c);
+    this.store(m, n, c, cOffset);
   };
 
-  /** A, B and (to accumulate) C into the scratch memory; B packed into panels there. */
-  load(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean): void {
+  /** A, B and (to accumulate) C into the scratch memory; B packed into panels there. Each operand starts at its offset. */
+  load(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean, aOffset = 0, bOffset = 0, cOffset = 0): void {
     const layout = this.layout;
     layout.plan(m, n, k);
     const scratch = this.memory.floats(layout.end);
-    copyIn(scratch, layout.a, a, m * k);
+    copyIn(scratch, layout.a, a, m * k, aOffset);
     clearSlackAfterA(scratch, layout, m, k);
-    copyIn(scratch, layout.storedB, b, k * n);
+    copyIn(scratch, layout.storedB, b, k * n, bOffset);
     // element (p, j) of op(B) is stored at p·n + j, or at j·k + p when transposed
     this.kernel.packB(layout.storedB, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, layout.packedB);
-    if (accumulate) copyIn(scratch, layout.c, c, m * n);
+    if (accumulate) copyIn(scratch, layout.c, c, m * n, cOffset);
   }
 
   /** C in the scratch memory = or += A·B, on the operands load put there. */
@@ -49,8 +49,8 @@ export class SimdGemm {
     this.kernel.gemm(m, n, k, layout.a, (transA ? 1 : k) * FLOAT_BYTES, (transA ? m : 1) * FLOAT_BYTES, layout.packedB, layout.c, accumulate ? 1 : 0);
   }
 
-  /** C from the scratch memory to the start of c. */
-  store(m: number, n: number, c: Float32Array): void {
-    c.set(this.memory.window(this.layout.c, m * n));
+  /** C from the scratch memory to c, from its offset. */
+  store(m: number, n: number, c: Float32Array, cOffset = 0): void {
+    c.set(this.memory.window(this.layout.c, m * n), cOffset);
   }
 }

@@ -5,6 +5,19 @@
 
 export class PrefixViews {
   private readonly kept = new WeakMap<Float32Array, Float32Array>();
+  private readonly keptAt = new WeakMap<Float32Array, Map<number, Float32Array>>();
+
+  /** A kept view of count floats from offset: a recurrent kernel reads one time step's slice of a tape, the same slices step after step. */
+  at(source: Float32Array, offset: number, count: number): Float32Array {
+    if (offset === 0) return this.of(source, count);
+    let views = this.keptAt.get(source);
+    if (!views) this.keptAt.set(source, (views = new Map()));
+    const kept = views.get(offset);
+    if (kept && kept.length === count) return kept;
+    const made = source.subarray(offset, offset + count);
+    views.set(offset, made);
+    return made;
+  }
 
   /** source itself when it holds exactly count floats, else a kept view of its first count. */
   of(source: Float32Array, count: number): Float32Array {

@@ -260,6 +260,22 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
+  it("large recurrent layers hand every step's products to the runtime's gemm, reading and writing tape slices at offsets", () => {
+    const models = [
+      sequential(input([4, 16]), lstm(64, { returnSequences: true }), gru(64), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([3, 8]), simpleRNN(128), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      const kernels = compileKernels(m.ir);
+      const calls = [...kernels.plan.train, ...kernels.plan.backward].flatMap((s) => s.body).filter((line) => /^gemm\(.*, [^,]+, [^,]+, [^,]+\);$/.test(line) && line.includes("batch *"));
+      expect(calls.length, `model ${i}: per-step products handed to gemm with offsets`).toBeGreaterThanOrEqual(2);
+      for (const batch of [1, 5]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 91 + i, weightScale: 0.2 }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+  });
+
   it("bidirectional: forward and backward weights, the backward sequence put back in time order, every merge mode", () => {
     const seq = input([5, 3]);
     const concatenated: Tensor<[8]> = bidirectional(lstm(4))(seq);

@@ -167,6 +167,24 @@ describe.each(implementations)("%s", (_, implementation) => {
     }
   });
 
+  it("reads each operand from its offset and writes C from its offset (a time step's slice of a tape), the same slices again and again", () => {
+    const random = new Random(7);
+    for (const [transA, transB] of TRANSPOSES) {
+      for (const accumulate of [false, true]) {
+        const p: Problem = { m: 9, n: 21, k: 17, transA, transB, accumulate };
+        for (const round of [0, 1, 2]) {
+          const operands = randomOperands(random, p);
+          const a = embedded(operands.a, 5 + round, 3);
+          const b = embedded(operands.b, 2 * round, 4);
+          const c = embedded(operands.c, 11, 6);
+          implementation(p.m, p.n, p.k, a.whole, transA, b.whole, transB, c.whole, accumulate, 5 + round, 2 * round, 11);
+          expectNear(c.view, p, operands);
+          expect([...c.whole.subarray(0, 11), ...c.whole.subarray(11 + p.m * p.n)]).toEqual(new Array(11 + 6).fill(-7.25));
+        }
+      }
+    }
+  });
+
   it("is right after a bigger problem and then a smaller one (the scratch memory is reused)", () => {
     const random = new Random(5);
     for (const [m, n, k] of [
@@ -198,6 +216,7 @@ describe("gemm", () => {
     expect(() => gemm(0, 4, 3, a, false, b, false, c, false)).toThrow("gemm: m must be a positive integer, got 0");
     expect(() => gemm(2, 4, 3, a.subarray(1), false, b, false, c, false)).toThrow("gemm: A holds 5 floats, needs 6");
     expect(() => gemm(2, 4, 3, a, false, b, false, c.subarray(0, 7), false)).toThrow("gemm: C holds 7 floats, needs 8");
+    expect(() => gemm(2, 4, 3, a, false, b, false, c, false, 1)).toThrow("gemm: A holds 6 floats, needs 7");
   });
 });
 

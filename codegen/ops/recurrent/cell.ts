@@ -57,6 +57,8 @@ export function layout({ node, attrs }: Op, ctx: LoweringContext, gates: number)
     dh: local("dh"),
     dc: local("dc"),
     dz: local("dz"),
+    /** One step's dz, [batch, W] contiguous, for the step's products (the runtime's gemm takes it). */
+    dzt: local("step_dz"),
   };
 }
 
@@ -131,11 +133,16 @@ export function outputGradient(op: Op, l: Layout, ctx: BackwardContext): { init:
   return { init: [`for (let i = 0; i < batch * ${l.U}; i++) ${l.dh}[i] = ${dy}[i];`], perStep: [] };
 }
 
-/** dR += h_{t-1}ᵀ·dz_t and dh = dz_t·Rᵀ, for t > 0, inside the loop over t. */
+/** The step's dz rows into dZ, at the rows of the input step they belong to. */
+export function keepStepGradient(l: Layout): string {
+  return `for (let b = 0; b < batch; b++) for (let j = 0; j < ${l.W}; j++) ${l.dz}[(b * ${l.T} + ${l.xStep}) * ${l.W} + j] = ${l.dzt}[b * ${l.W} + j];`;
+}
+
+/** dz_t kept in dZ; dR += h_{t-1}ᵀ·dz_t and dh = dz_t·Rᵀ for t > 0, inside the loop over t. */
 export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[] {
   const recurrent = ctx.value(l.recurrent, "train");
-  const dzStep = { buf: l.dz, rowStride: l.T * l.W, colStride: 1, offset: `${l.xStep} * ${l.W}` };
-  const lines = [`if (t > 0) {`];
+  const dzStep = { buf: l.dzt, rowStride: l.W, colStride: 1 };
+  const lines = [keepStepGradient(l), `if (t > 0) {`];
   if (ctx.isTrainableParam(l.recurrent)) {
     lines.push(
       `// ${ctx.grad(l.recurrent)} += h_{t-1}ᵀ · dz_t`,

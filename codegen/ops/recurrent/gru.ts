@@ -8,7 +8,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, recurrentAttrs, refuse, zeroRecurrentGradient, type Op } from "./cell";
+import { cellFunction, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, recurrentAttrs, refuse, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -103,7 +103,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `// h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · ${rec.name}'(z), dh~ = dh · (1 − z) · ${act.name}'(h~), dh_{t-1} = dh · z + ...`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
-    `const dzRow = (b * ${T} + ${l.xStep}) * ${W};`,
+    `const dzRow = b * ${W};`,
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
@@ -111,12 +111,12 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `const dh = ${l.dh}[b * ${U} + u];`,
     `const dzp = dh * (hp - hh) * ${rec.derivative!("z", "", DEFAULT_ALPHA)};`,
     `const dhhp = dh * (1 - z) * ${act.derivative!("hh", "", DEFAULT_ALPHA)};`,
-    `${l.dz}[dzRow + u] = dzp;`,
-    `${l.dz}[dzRow + ${2 * U} + u] = dhhp;`,
+    `${l.dzt}[dzRow + u] = dzp;`,
+    `${l.dzt}[dzRow + ${2 * U} + u] = dhhp;`,
     `${l.dhr}[b * ${W} + u] = dzp;`,
     `${l.dh}[b * ${U} + u] = dh * z;`,
   ];
-  const dzStep = (column: number) => ({ buf: l.dz, rowStride: T * W, colStride: 1, offset: `${l.xStep} * ${W}${column ? ` + ${column}` : ""}` });
+  const dzStep = (column: number) => ({ buf: l.dzt, rowStride: W, colStride: 1, offset: String(column) });
   const hPrevT = { buf: l.h, rowStride: 1, colStride: U, offset: `(t - 1) * batch * ${U}` };
   const dr = ctx.isTrainableParam(l.recurrent) ? ctx.grad(l.recurrent) : null;
   if (resetAfter) {
@@ -124,7 +124,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
       ...head,
       `// hr_h feeds h~ through r: dr = dh~ · hr_h · ${rec.name}'(r), d hr_h = dh~ · r`,
       `const drp = dhhp * ${l.inner}[s] * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
-      `${l.dz}[dzRow + ${U} + u] = drp;`,
+      `${l.dzt}[dzRow + ${U} + u] = drp;`,
       `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
       `${l.dhr}[b * ${W} + ${2 * U} + u] = dhhp * r;`,
       `}`,
@@ -134,7 +134,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
       const db = ctx.grad(l.bias);
       lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, `for (let j = 0; j < ${W}; j++) { let total = 0; for (let b = 0; b < batch; b++) total += ${l.dhr}[b * ${W} + j]; ${db}[${W} + j] += total; }`);
     }
-    lines.push(`if (t > 0) {`);
+    lines.push(keepStepGradient(l), `if (t > 0) {`);
     if (dr) lines.push(`// ${dr} += h_{t-1}ᵀ · ${l.dhr}`, ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: W, k: "batch", accumulate: true, prefix: "w" }));
     lines.push(
       `// ${l.dh} += ${l.dhr} · ${recurrent}ᵀ`,
@@ -160,18 +160,19 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `// dr = d(r · h_{t-1}) · h_{t-1} · ${rec.name}'(r); dh_{t-1} += d(r · h_{t-1}) · r`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
-    `const dzRow = (b * ${T} + ${l.xStep}) * ${W};`,
+    `const dzRow = b * ${W};`,
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
     `const r = ${l.gates}[gRow + ${U} + u];`,
     `const dInner = ${l.dInner}[b * ${U} + u];`,
     `const drp = dInner * hp * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
-    `${l.dz}[dzRow + ${U} + u] = drp;`,
+    `${l.dzt}[dzRow + ${U} + u] = drp;`,
     `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
     `${l.dh}[b * ${U} + u] += dInner * r;`,
     `}`,
     `}`,
+    keepStepGradient(l),
     `if (t > 0) {`,
   ];
   if (dr) {
@@ -212,6 +213,7 @@ const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward"
       perExample(l.dhr, l.W),
       perExample(l.dInner, l.U),
       perExample(l.dz, l.T * l.W),
+      perExample(l.dzt, l.W),
     ];
   },
   forward(op, ctx, mode) {

@@ -10,7 +10,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
   refuse: (op) => refuse(op, "simpleRNN"),
   buffers(op, ctx) {
     const l = layout(op, ctx, 1);
-    return [perExample(l.xk, l.T * l.W), perExample(l.z, l.W), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W)];
+    return [perExample(l.xk, l.T * l.W), perExample(l.z, l.W), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W), perExample(l.dzt, l.W)];
   },
   forward(op, ctx, mode) {
     const l = layout(op, ctx, 1);
@@ -37,7 +37,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       `for (let t = ${l.T - 1}; t >= 0; t--) {`,
       ...out.perStep,
       `// dz_t = dh · ${act.name}'(z), ${act.derivativeText}`,
-      `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dz}[(b * ${l.T} + ${l.xStep}) * ${l.W} + u] = ${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)};`,
+      `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dzt}[b * ${l.W} + u] = ${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)};`,
       ...stepRecurrentGradients(l, ctx),
       `}`,
       ...inputGradients(l, ctx),
