@@ -50,7 +50,8 @@ function shapeMismatch(example: unknown, shape: readonly number[]): string | nul
     if (depth === shape.length) return typeof value === "number" ? null : `${where} holds ${Array.isArray(value) ? "an array" : typeof value} where a number is expected`;
     if (!Array.isArray(value) && !ArrayBuffer.isView(value)) return `${where} holds ${typeof value} where ${shape[depth]} entries are expected`;
     const items = value as ArrayLike<unknown>;
-    if (items.length !== shape[depth]) return `${where} has ${items.length} entries where ${shape[depth]} are expected`;
+    const entries = (n: number) => `${n} ${n === 1 ? "entry" : "entries"}`;
+    if (items.length !== shape[depth]) return `${where} has ${entries(items.length)} where ${shape[depth]} ${shape[depth] === 1 ? "is" : "are"} expected`;
     for (let i = 0; i < items.length; i++) {
       const found = visit(items[i], depth + 1, `${at}[${i}]`);
       if (found) return found;

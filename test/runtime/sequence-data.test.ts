@@ -17,7 +17,7 @@ describe("sequence data", () => {
   });
 
   it("names the step with the wrong number of features", () => {
-    expect(() => net().predict([good[0]!, [[1, 2], [3], [5, 6]]])).toThrow("x: each example must have shape [3, 2]; example 1, at [1], has 1 entries where 2 are expected");
+    expect(() => net().predict([good[0]!, [[1, 2], [3], [5, 6]]])).toThrow("x: each example must have shape [3, 2]; example 1, at [1], has 1 entry where 2 are expected");
   });
 
   it("refuses a missing level of nesting (a rank-1 example) and an extra one", () => {
