@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { batchNormalization, dense, input, sequential } from "../../dsl/index";
+import { batchNormalization, bidirectional, dense, gru, input, lstm, sequential, simpleRNN } from "../../dsl/index";
 import { lstmModel, mlp, mlpLayers, tiny, twoInputs } from "./support/models";
 
 // summary(): Keras' table (Model: "...", Layer (type) | Output Shape | Param #, then the totals).
@@ -178,5 +178,15 @@ describe("summary of other model styles", () => {
     expect(text.split("\n")[0]).toBe('Model: "TinyNet"');
     expect(body(text).find((r) => r[0] === "hidden (Dense)")).toEqual(["hidden (Dense)", "(None, 4)", "20"]);
     expect(totals(text)).toEqual(["Total params: 35", "Trainable params: 35", "Non-trainable params: 0"]);
+  });
+
+  it("recurrent layers count Keras' weights: SimpleRNN(32) on 32 features 2,080, LSTM(10) on 1 feature 480, GRU and Bidirectional", () => {
+    // SimpleRNN: 32·32 + 32·32 + 32; LSTM: 4·(10·1 + 10·10 + 10); GRU with resetAfter: 3·(16·8 + 16·16 + 2·16);
+    // Bidirectional(LSTM(16)) on 8: twice 4·(16·8 + 16·16 + 16).
+    expect(totals(sequential(input([5, 32]), simpleRNN(32)).summary(false))[0]).toBe("Total params: 2,080");
+    expect(totals(sequential(input([50, 1]), lstm(10)).summary(false))[0]).toBe("Total params: 480");
+    expect(totals(sequential(input([50, 8]), gru(16)).summary(false))[0]).toBe("Total params: 1,248");
+    expect(totals(sequential(input([50, 8]), gru(16, { resetAfter: false })).summary(false))[0]).toBe("Total params: 1,200");
+    expect(totals(sequential(input([50, 8]), bidirectional(lstm(16))).summary(false))[0]).toBe("Total params: 3,200");
   });
 });
