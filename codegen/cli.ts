@@ -1,82 +1,93 @@
-// `npm run gen [-- --check] [PATH...]`: writes NAME.gen.ts beside every NAME.model.ts.
+#!/usr/bin/env node
+// The `typegrad` command (`npx typegrad gen`; `npm run gen` in this repository):
+//   typegrad gen [--check | --watch] [PATH...]
+// writes NAME.gen.ts beside every NAME.model.ts under the paths (default: the current folder).
 
-import { existsSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
-import { className } from "./class-name";
-import { discoverModelFiles, generatedPath } from "./discover";
-import { emitModule } from "./emit-module";
-import { loadModels } from "./load-models";
-import { writeFileAtomic } from "./write-file";
+import { gen, outcomeLine, type GenOutcome } from "./gen";
+import { packageInfo } from "./package-info";
+import { watch } from "./watch";
 
-interface Outcome {
-  readonly file: string;
-  readonly status: "written" | "unchanged" | "stale" | "failed";
-  readonly message?: string;
+const USAGE = `usage: typegrad gen [--check | --watch] [PATH...]
+
+Writes NAME.gen.ts beside every NAME.model.ts found under the paths (files or folders; default:
+the current folder; node_modules and dot-folders are skipped).
+  --check   write nothing; exit 1 if a generated file is missing or out of date
+  --watch   generate, then regenerate a model file whenever it or a file it imports changes`;
+
+const causeOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+function print(outcome: GenOutcome): void {
+  const { line, error } = outcomeLine(outcome);
+  if (error) console.error(line);
+  else console.log(line);
 }
 
-const root = process.cwd();
-const packageJson = fileURLToPath(new URL("../package.json", import.meta.url));
-const version = (JSON.parse(readFileSync(packageJson, "utf8")) as { version: string }).version;
-
-function causeOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-async function generateFile(modelFile: string, check: boolean): Promise<Outcome> {
-  const file = relative(root, modelFile);
-  const target = generatedPath(modelFile);
-  let models;
-  try {
-    models = await loadModels(modelFile, join(root, "tsconfig.json"));
-  } catch (error) {
-    return { file, status: "failed", message: `cannot load the model file: ${causeOf(error)}` };
+async function runGen(args: readonly string[]): Promise<number> {
+  const flags = args.filter((a) => a.startsWith("-"));
+  const paths = args.filter((a) => !a.startsWith("-"));
+  const unknown = flags.filter((f) => f !== "--check" && f !== "--watch");
+  if (unknown.length) {
+    console.error(`typegrad gen: unknown option ${unknown[0]}\n\n${USAGE}`);
+    return 2;
   }
-  if (models.length === 0) {
-    return { file, status: "failed", message: "exports no compiled model (export const net = sequential(...).compile({ loss, optimizer }))" };
+  const check = flags.includes("--check");
+  if (check && flags.includes("--watch")) {
+    console.error("typegrad gen: --check and --watch do not go together");
+    return 2;
   }
-  let text: string;
+  if (flags.includes("--watch")) return runWatch(paths);
+  let outcomes: GenOutcome[];
   try {
-    const sources = models.map((m) => ({ exportName: m.exportName, className: className(m.exportName), ir: m.ir }));
-    text = await emitModule(sources, { sourceFile: file.split("\\").join("/"), version });
-  } catch (error) {
-    return { file, status: "failed", message: causeOf(error) };
-  }
-  const current = existsSync(target) ? readFileSync(target, "utf8") : null;
-  if (current === text) return { file, status: "unchanged" };
-  if (check) return { file, status: "stale", message: current === null ? `${relative(root, target)} is missing` : `${relative(root, target)} is out of date` };
-  writeFileAtomic(target, text);
-  return { file, status: "written" };
-}
-
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  const check = args.includes("--check");
-  const paths = args.filter((a) => a !== "--check");
-  let files: string[];
-  try {
-    files = discoverModelFiles(paths, root);
+    outcomes = await gen({ paths, check });
   } catch (error) {
     console.error(causeOf(error));
     return 1;
   }
-  if (files.length === 0) {
-    console.error("gen: no *.model.ts files found");
+  if (outcomes.length === 0) {
+    console.error("typegrad gen: no *.model.ts files found");
     return 1;
   }
-  let failed = 0;
-  for (const file of files) {
-    const outcome = await generateFile(file, check);
-    if (outcome.status === "failed" || outcome.status === "stale") {
-      failed++;
-      console.error(`${outcome.file}: ${outcome.message}`);
-    } else if (!check) {
-      console.log(`${outcome.status === "written" ? "wrote" : "unchanged"} ${relative(root, generatedPath(file))}`);
-    }
+  const failed = outcomes.filter((o) => o.status === "failed" || o.status === "stale");
+  for (const outcome of outcomes) if (!check || failed.includes(outcome)) print(outcome);
+  if (check) {
+    if (failed.length) console.error(`gen --check: ${failed.length} generated file(s) stale or failing; run typegrad gen`);
+    else console.log(`gen --check: ${outcomes.length} generated file(s) up to date`);
   }
-  if (check && failed) console.error(`gen --check: ${failed} generated file(s) stale or failing; run npm run gen`);
-  if (check && !failed) console.log(`gen --check: ${files.length} generated file(s) up to date`);
-  return failed ? 1 : 0;
+  return failed.length ? 1 : 0;
 }
 
-process.exitCode = await main();
+async function runWatch(paths: readonly string[]): Promise<number> {
+  let watcher;
+  try {
+    watcher = watch({ paths, onOutcome: print });
+  } catch (error) {
+    console.error(causeOf(error));
+    return 1;
+  }
+  await watcher.ready;
+  console.log("typegrad gen: watching for changes (Ctrl-C to stop)");
+  await new Promise<void>((stop) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => stop());
+  });
+  watcher.close();
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === "--help" || command === "-h" || command === "help") {
+    console.log(USAGE);
+    return 0;
+  }
+  if (command === "--version" || command === "-v") {
+    console.log(packageInfo().version);
+    return 0;
+  }
+  if (command === "gen") return runGen(rest);
+  // `npm run gen -- --check` and older scripts call the command without its name.
+  if (command === undefined || command.startsWith("-") || command.endsWith(".model.ts") || command.includes("/")) return runGen(argv);
+  console.error(`typegrad: unknown command ${command}\n\n${USAGE}`);
+  return 2;
+}
+
+process.exitCode = await main(process.argv.slice(2));

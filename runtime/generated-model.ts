@@ -74,7 +74,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     options: ModelOptions = {},
   ) {
     if (format !== RUNTIME_GENERATED_FORMAT) {
-      throw new Error(`${this.constructor.name}: generated for format ${format}, this runtime runs format ${RUNTIME_GENERATED_FORMAT}; run npm run gen`);
+      throw new Error(`${this.constructor.name}: generated for format ${format}, this runtime runs format ${RUNTIME_GENERATED_FORMAT}; run typegrad gen`);
     }
     this.random = new Random(seedOf(options, spec.seed, this.constructor.name));
     const init = this.random.fork("initializers");
@@ -94,7 +94,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     const stack = this.kernels.denseStack;
     if (!stack) return null;
     checkDenseStackWeights(stack, sizes);
-    if (this.spec.params.some((p) => !p.trainable)) throw new Error(`${this.constructor.name}: a dense stack's weights are all trainable; run npm run gen`);
+    if (this.spec.params.some((p) => !p.trainable)) throw new Error(`${this.constructor.name}: a dense stack's weights are all trainable; run typegrad gen`);
     return DenseStep.create(stack);
   }
 

@@ -60,7 +60,7 @@ export abstract class Module<In extends Shape, Out extends Shape, D extends DTyp
     inputDType: DType = this.#options.dtype ?? "float32",
   ): ReturnType<typeof buildGraph> {
     if (inputShape === undefined) {
-      throw new Error(`${name}: the input shape is not known at run time; pass it to the constructor (super([4], [3])) or run npm run gen, which reads Module<In, Out>`);
+      throw new Error(`${name}: the input shape is not known at run time; pass it to the constructor (super([4], [3])) or run typegrad gen, which reads Module<In, Out>`);
     }
     const x = input(inputShape, { dtype: inputDType });
     const out = this.call(x as Tensor<Writable<In>, D>) as unknown;

@@ -88,6 +88,6 @@ function moduleOf(stack: DenseStack): Uint8Array {
 export function checkDenseStackWeights(stack: DenseStack, sizes: readonly number[]): void {
   const expected = denseStackWeightSizes(stack);
   if (expected.length !== sizes.length || expected.some((size, i) => size !== sizes[i])) {
-    throw new Error(`dense step: the model's weights have sizes [${sizes.join(", ")}], its dense stack needs [${expected.join(", ")}]; run npm run gen`);
+    throw new Error(`dense step: the model's weights have sizes [${sizes.join(", ")}], its dense stack needs [${expected.join(", ")}]; run typegrad gen`);
   }
 }

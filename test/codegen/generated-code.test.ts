@@ -84,13 +84,13 @@ describe("generated source", () => {
 
   it("writes softmax + categorical crossentropy's gradient as p - y", async () => {
     const seed = functions(await generateSource(mlp())).find((f) => f.getName() === "loss_gradient")!;
-    expect(seed.getText()).toMatch(/d_dense_2_z\[i\] = \(dense_2_out\[i\] - target\[i\]\) \* scale/);
+    expect(seed.getText()).toMatch(/d_dense_2_z\[i\] = \(dense_2_out\[i\]! - target\[i\]!\) \* scale/);
   });
 
   it("writes sigmoid + binary crossentropy's gradient as p - y", async () => {
     const net = sequential(input([3]), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy", optimizer: sgd() });
     const seed = functions(await generateSource(net)).find((f) => f.getName() === "loss_gradient")!;
-    expect(seed.getText()).toMatch(/d_dense_z\[i\] = \(dense_out\[i\] - target\[i\]\) \* scale/);
+    expect(seed.getText()).toMatch(/d_dense_z\[i\] = \(dense_out\[i\]! - target\[i\]!\) \* scale/);
   });
 
   it("computes no input gradient for a layer fed only by inputs", async () => {
@@ -112,7 +112,7 @@ describe("generated source", () => {
     const net = sequential(input([3]), dense(2, { kernelRegularizer: l2(0.1) })).compile({ loss: "meanSquaredError", optimizer: sgd() });
     const source = await generateSource(net);
     expect(source).toContain("total += 0.1 * w * w");
-    expect(source).toContain("d_dense_kernel[i] += 0.2 * w");
+    expect(source).toContain("d_dense_kernel[i]! += 0.2 * w");
   });
 
   it("reads a sparse input as CSR rows: a row gather forward, a scatter-add for the weight gradient", async () => {
@@ -120,10 +120,10 @@ describe("generated source", () => {
     const source = await generateSource(net);
     const fns = functions(source);
     const forward = fns.find((f) => f.getName() === "dense_forward")!.getText();
-    expect(forward).toContain("for (let p = input_indptr[r]; p < input_indptr[r + 1]; p++)");
-    expect(forward).toContain("dense_out[o + j] += v * dense_kernel[row + j]");
+    expect(forward).toContain("for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++)");
+    expect(forward).toContain("dense_out[o + j]! += v * dense_kernel[row + j]!");
     const backward = fns.find((f) => f.getName() === "dense_backward")!.getText();
-    expect(backward).toContain("d_dense_kernel[row + j] += v * d_dense_z[o + j]");
+    expect(backward).toContain("d_dense_kernel[row + j]! += v * d_dense_z[o + j]!");
     expect(source).not.toMatch(/new Float32Array\(maxBatch \* 10000\);\s*const input =/);
   });
 
@@ -161,8 +161,8 @@ describe("generated source", () => {
     expect(train).toContain("// μ = Σ x / count: the mini-batch mean");
     expect(train).toContain("// σ² = Σ (x − μ)² / count: the mini-batch variance (biased)");
     expect(train).toContain("// x̂ = (x − μ) / √(σ² + ε): normalise; y = γ x̂ + β: scale and shift");
-    expect(train).toContain("batch_normalization_out[i] = batch_normalization_gamma[c] * xhat + batch_normalization_beta[c];");
-    expect(train).toContain("batch_normalization_moving_mean[c] = batch_normalization_moving_mean[c] * 0.99 + mean * (1 - 0.99);");
+    expect(train).toContain("batch_normalization_out[i] = batch_normalization_gamma[c]! * xhat + batch_normalization_beta[c]!;");
+    expect(train).toContain("batch_normalization_moving_mean[c] = batch_normalization_moving_mean[c]! * 0.99 + mean * (1 - 0.99);");
   });
 
   it("states the derivative each backward loop applies, and only the gradients it computes", async () => {

@@ -53,11 +53,11 @@ describe("Module IR: TinyNet built with new TinyNet([4], [3])", () => {
 });
 
 describe("Module without constructor shapes", () => {
-  it("reading .ir throws a message pointing at npm run gen", () => {
+  it("reading .ir throws a message pointing at typegrad gen", () => {
     const compiled = new TinyNet().compile({ loss: "categoricalCrossentropy" });
     const message = messageOf(() => compiled.ir);
     expect(message).toMatch(/TinyNet/);
-    expect(message).toMatch(/npm run gen/);
+    expect(message).toMatch(/typegrad gen/);
   });
 
   it("says it needs the shapes from the types, and builds once given them", () => {
