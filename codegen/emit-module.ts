@@ -216,7 +216,13 @@ function addClass(file: SourceFile, source: ModuleSource, hash: string, prefix: 
     isExported: true,
     docs: [`The model "${source.exportName}": inputs ${inputShapes}, output ${outputShape}.`],
     extends: `GeneratedModel<${inputShapes}, ${outputShape}, ${(ir.training?.metrics.length ?? 0) > 0}>`,
-    ctors: [{ statements: [`super(${name("SPEC")}, ${JSON.stringify(hash)}, ${GENERATED_FORMAT}, ${kernels});`] }],
+    ctors: [
+      {
+        docs: [`\`options.seed\` seeds this instance instead of the compiled seed (${ir.seed}).`],
+        parameters: [{ name: "options", type: "ModelOptions", hasQuestionToken: true }],
+        statements: [`super(${name("SPEC")}, ${JSON.stringify(hash)}, ${GENERATED_FORMAT}, ${kernels}, options);`],
+      },
+    ],
   });
   const spec = modelSpec(ir, lowering);
   file.addVariableStatement({
@@ -248,6 +254,7 @@ export async function emitModule(sources: readonly ModuleSource[], header: Modul
       ...RUNTIME_HELPERS.filter((helper) => new RegExp(`(?<![\\w.])${helper}\\(`).test(body)),
       { name: "Kernels", isTypeOnly: true },
       { name: "ModelSpec", isTypeOnly: true },
+      { name: "ModelOptions", isTypeOnly: true },
       ...(sources.some((s) => s.ir.inputs.some((i) => i.sparse)) ? [{ name: "SparseRows", isTypeOnly: true }] : []),
       { name: "UniformSource", isTypeOnly: true },
       { name: "UpToDate", isTypeOnly: true },

@@ -2,7 +2,14 @@
 // Lookup: export "lookup", IR hash faa4465e889c5891.
 // Sentences: export "sentences", IR hash 2eaf8a1c697d3c19.
 
-import { GeneratedModel, type Kernels, type ModelSpec, type UniformSource, type UpToDate } from "typegrad/runtime";
+import {
+  GeneratedModel,
+  type Kernels,
+  type ModelSpec,
+  type ModelOptions,
+  type UniformSource,
+  type UpToDate,
+} from "typegrad/runtime";
 import type * as models from "./embedding.model.js";
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -120,8 +127,9 @@ const Lookup_KERNELS: Kernels<Lookup_Buffers> = {
 
 /** The model "lookup": inputs [[5]], output [5, 2]. */
 export class Lookup extends GeneratedModel<[[5]], [5, 2], false> {
-  constructor() {
-    super(Lookup_SPEC, "faa4465e889c5891", 1, Lookup_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(Lookup_SPEC, "faa4465e889c5891", 1, Lookup_KERNELS, options);
   }
 }
 
@@ -600,8 +608,9 @@ const Sentences_KERNELS: Kernels<Sentences_Buffers> = {
 
 /** The model "sentences": inputs [[5]], output [1]. */
 export class Sentences extends GeneratedModel<[[5]], [1], true> {
-  constructor() {
-    super(Sentences_SPEC, "2eaf8a1c697d3c19", 1, Sentences_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (3). */
+  constructor(options?: ModelOptions) {
+    super(Sentences_SPEC, "2eaf8a1c697d3c19", 1, Sentences_KERNELS, options);
   }
 }
 

@@ -2,7 +2,14 @@
 // FunctionalRegression: export "functionalRegression", IR hash 0fbc811e74c13d8b.
 // SubclassRegression: export "subclassRegression", IR hash 0ecf59ca08ce9fe4.
 
-import { GeneratedModel, type Kernels, type ModelSpec, type UniformSource, type UpToDate } from "typegrad/runtime";
+import {
+  GeneratedModel,
+  type Kernels,
+  type ModelSpec,
+  type ModelOptions,
+  type UniformSource,
+  type UpToDate,
+} from "typegrad/runtime";
 import type * as models from "./linear-regression.model.js";
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -149,8 +156,9 @@ const FunctionalRegression_KERNELS: Kernels<FunctionalRegression_Buffers> = {
 
 /** The model "functionalRegression": inputs [[1]], output [1]. */
 export class FunctionalRegression extends GeneratedModel<[[1]], [1], false> {
-  constructor() {
-    super(FunctionalRegression_SPEC, "0fbc811e74c13d8b", 1, FunctionalRegression_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(FunctionalRegression_SPEC, "0fbc811e74c13d8b", 1, FunctionalRegression_KERNELS, options);
   }
 }
 
@@ -334,8 +342,9 @@ const SubclassRegression_KERNELS: Kernels<SubclassRegression_Buffers> = {
 
 /** The model "subclassRegression": inputs [[1]], output [1]. */
 export class SubclassRegression extends GeneratedModel<[[1]], [1], false> {
-  constructor() {
-    super(SubclassRegression_SPEC, "0ecf59ca08ce9fe4", 1, SubclassRegression_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(SubclassRegression_SPEC, "0ecf59ca08ce9fe4", 1, SubclassRegression_KERNELS, options);
   }
 }
 

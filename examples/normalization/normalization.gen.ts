@@ -2,7 +2,14 @@
 // BatchNormalized: export "batchNormalized", IR hash c8d94032648751e7.
 // LayerNormalized: export "layerNormalized", IR hash aef72da889b642b5.
 
-import { GeneratedModel, type Kernels, type ModelSpec, type UniformSource, type UpToDate } from "typegrad/runtime";
+import {
+  GeneratedModel,
+  type Kernels,
+  type ModelSpec,
+  type ModelOptions,
+  type UniformSource,
+  type UpToDate,
+} from "typegrad/runtime";
 import type * as models from "./normalization.model.js";
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -940,8 +947,9 @@ const BatchNormalized_KERNELS: Kernels<BatchNormalized_Buffers> = {
 
 /** The model "batchNormalized": inputs [[4]], output [3]. */
 export class BatchNormalized extends GeneratedModel<[[4]], [3], true> {
-  constructor() {
-    super(BatchNormalized_SPEC, "c8d94032648751e7", 1, BatchNormalized_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (5). */
+  constructor(options?: ModelOptions) {
+    super(BatchNormalized_SPEC, "c8d94032648751e7", 1, BatchNormalized_KERNELS, options);
   }
 }
 
@@ -1971,8 +1979,9 @@ const LayerNormalized_KERNELS: Kernels<LayerNormalized_Buffers> = {
 
 /** The model "layerNormalized": inputs [[4]], output [3]. */
 export class LayerNormalized extends GeneratedModel<[[4]], [3], true> {
-  constructor() {
-    super(LayerNormalized_SPEC, "aef72da889b642b5", 1, LayerNormalized_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (5). */
+  constructor(options?: ModelOptions) {
+    super(LayerNormalized_SPEC, "aef72da889b642b5", 1, LayerNormalized_KERNELS, options);
   }
 }
 

@@ -5,7 +5,14 @@
 // WithRmsprop: export "withRmsprop", IR hash b7d23394271f30b6.
 // WithSgd: export "withSgd", IR hash 989da0ae56e0e07f.
 
-import { GeneratedModel, type Kernels, type ModelSpec, type UniformSource, type UpToDate } from "typegrad/runtime";
+import {
+  GeneratedModel,
+  type Kernels,
+  type ModelSpec,
+  type ModelOptions,
+  type UniformSource,
+  type UpToDate,
+} from "typegrad/runtime";
 import type * as models from "./optimizers.model.js";
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -786,8 +793,9 @@ const WithAdagrad_KERNELS: Kernels<WithAdagrad_Buffers> = {
 
 /** The model "withAdagrad": inputs [[8]], output [3]. */
 export class WithAdagrad extends GeneratedModel<[[8]], [3], true> {
-  constructor() {
-    super(WithAdagrad_SPEC, "55f94432992bceca", 1, WithAdagrad_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (11). */
+  constructor(options?: ModelOptions) {
+    super(WithAdagrad_SPEC, "55f94432992bceca", 1, WithAdagrad_KERNELS, options);
   }
 }
 
@@ -856,8 +864,9 @@ const WithAdagrad_SPEC: ModelSpec = {
 
 /** The model "withAdam": inputs [[8]], output [3]. */
 export class WithAdam extends GeneratedModel<[[8]], [3], true> {
-  constructor() {
-    super(WithAdam_SPEC, "30c2c603635e53bc", 1, WithAdagrad_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (11). */
+  constructor(options?: ModelOptions) {
+    super(WithAdam_SPEC, "30c2c603635e53bc", 1, WithAdagrad_KERNELS, options);
   }
 }
 
@@ -926,8 +935,9 @@ const WithAdam_SPEC: ModelSpec = {
 
 /** The model "withMomentum": inputs [[8]], output [3]. */
 export class WithMomentum extends GeneratedModel<[[8]], [3], true> {
-  constructor() {
-    super(WithMomentum_SPEC, "db18314b3709f8c4", 1, WithAdagrad_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (11). */
+  constructor(options?: ModelOptions) {
+    super(WithMomentum_SPEC, "db18314b3709f8c4", 1, WithAdagrad_KERNELS, options);
   }
 }
 
@@ -996,8 +1006,9 @@ const WithMomentum_SPEC: ModelSpec = {
 
 /** The model "withRmsprop": inputs [[8]], output [3]. */
 export class WithRmsprop extends GeneratedModel<[[8]], [3], true> {
-  constructor() {
-    super(WithRmsprop_SPEC, "b7d23394271f30b6", 1, WithAdagrad_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (11). */
+  constructor(options?: ModelOptions) {
+    super(WithRmsprop_SPEC, "b7d23394271f30b6", 1, WithAdagrad_KERNELS, options);
   }
 }
 
@@ -1066,8 +1077,9 @@ const WithRmsprop_SPEC: ModelSpec = {
 
 /** The model "withSgd": inputs [[8]], output [3]. */
 export class WithSgd extends GeneratedModel<[[8]], [3], true> {
-  constructor() {
-    super(WithSgd_SPEC, "989da0ae56e0e07f", 1, WithAdagrad_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (11). */
+  constructor(options?: ModelOptions) {
+    super(WithSgd_SPEC, "989da0ae56e0e07f", 1, WithAdagrad_KERNELS, options);
   }
 }
 

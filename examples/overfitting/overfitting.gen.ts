@@ -4,7 +4,14 @@
 // WithL1: export "withL1", IR hash 25f38d6ba38f7f68.
 // WithL2: export "withL2", IR hash de6ceebf3909706c.
 
-import { GeneratedModel, type Kernels, type ModelSpec, type UniformSource, type UpToDate } from "typegrad/runtime";
+import {
+  GeneratedModel,
+  type Kernels,
+  type ModelSpec,
+  type ModelOptions,
+  type UniformSource,
+  type UpToDate,
+} from "typegrad/runtime";
 import type * as models from "./overfitting.model.js";
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -1021,8 +1028,9 @@ const Plain_KERNELS: Kernels<Plain_Buffers> = {
 
 /** The model "plain": inputs [[1]], output [1]. */
 export class Plain extends GeneratedModel<[[1]], [1], false> {
-  constructor() {
-    super(Plain_SPEC, "f42e87c5cd6938e0", 1, Plain_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (5). */
+  constructor(options?: ModelOptions) {
+    super(Plain_SPEC, "f42e87c5cd6938e0", 1, Plain_KERNELS, options);
   }
 }
 
@@ -2738,8 +2746,9 @@ const WithDropout_KERNELS: Kernels<WithDropout_Buffers> = {
 
 /** The model "withDropout": inputs [[1]], output [1]. */
 export class WithDropout extends GeneratedModel<[[1]], [1], false> {
-  constructor() {
-    super(WithDropout_SPEC, "0aaf71d4265f1fc8", 1, WithDropout_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (5). */
+  constructor(options?: ModelOptions) {
+    super(WithDropout_SPEC, "0aaf71d4265f1fc8", 1, WithDropout_KERNELS, options);
   }
 }
 
@@ -2903,8 +2912,9 @@ const WithL1_KERNELS: Kernels<Plain_Buffers> = {
 
 /** The model "withL1": inputs [[1]], output [1]. */
 export class WithL1 extends GeneratedModel<[[1]], [1], false> {
-  constructor() {
-    super(WithL1_SPEC, "25f38d6ba38f7f68", 1, WithL1_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (5). */
+  constructor(options?: ModelOptions) {
+    super(WithL1_SPEC, "25f38d6ba38f7f68", 1, WithL1_KERNELS, options);
   }
 }
 
@@ -3066,8 +3076,9 @@ const WithL2_KERNELS: Kernels<Plain_Buffers> = {
 
 /** The model "withL2": inputs [[1]], output [1]. */
 export class WithL2 extends GeneratedModel<[[1]], [1], false> {
-  constructor() {
-    super(WithL2_SPEC, "de6ceebf3909706c", 1, WithL2_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (5). */
+  constructor(options?: ModelOptions) {
+    super(WithL2_SPEC, "de6ceebf3909706c", 1, WithL2_KERNELS, options);
   }
 }
 

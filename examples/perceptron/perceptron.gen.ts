@@ -5,7 +5,14 @@
 // OrGate: export "orGate", IR hash f1c8afd750686cb8.
 // SingleLayerXor: export "singleLayerXor", IR hash 1965ef1461c05603.
 
-import { GeneratedModel, type Kernels, type ModelSpec, type UniformSource, type UpToDate } from "typegrad/runtime";
+import {
+  GeneratedModel,
+  type Kernels,
+  type ModelSpec,
+  type ModelOptions,
+  type UniformSource,
+  type UpToDate,
+} from "typegrad/runtime";
 import type * as models from "./perceptron.model.js";
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -92,8 +99,9 @@ const AndGate_KERNELS: Kernels<AndGate_Buffers> = {
 
 /** The model "andGate": inputs [[2]], output [1]. */
 export class AndGate extends GeneratedModel<[[2]], [1], true> {
-  constructor() {
-    super(AndGate_SPEC, "c5076005b9e50ecb", 1, AndGate_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(AndGate_SPEC, "c5076005b9e50ecb", 1, AndGate_KERNELS, options);
   }
 }
 
@@ -507,8 +515,9 @@ const MultiLayerXor_KERNELS: Kernels<MultiLayerXor_Buffers> = {
 
 /** The model "multiLayerXor": inputs [[2]], output [1]. */
 export class MultiLayerXor extends GeneratedModel<[[2]], [1], true> {
-  constructor() {
-    super(MultiLayerXor_SPEC, "77504056368a6cd4", 1, MultiLayerXor_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (1). */
+  constructor(options?: ModelOptions) {
+    super(MultiLayerXor_SPEC, "77504056368a6cd4", 1, MultiLayerXor_KERNELS, options);
   }
 }
 
@@ -577,8 +586,9 @@ const MultiLayerXor_SPEC: ModelSpec = {
 
 /** The model "nandGate": inputs [[2]], output [1]. */
 export class NandGate extends GeneratedModel<[[2]], [1], true> {
-  constructor() {
-    super(NandGate_SPEC, "32838147ffdd961e", 1, AndGate_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(NandGate_SPEC, "32838147ffdd961e", 1, AndGate_KERNELS, options);
   }
 }
 
@@ -624,8 +634,9 @@ const NandGate_SPEC: ModelSpec = {
 
 /** The model "orGate": inputs [[2]], output [1]. */
 export class OrGate extends GeneratedModel<[[2]], [1], true> {
-  constructor() {
-    super(OrGate_SPEC, "f1c8afd750686cb8", 1, AndGate_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(OrGate_SPEC, "f1c8afd750686cb8", 1, AndGate_KERNELS, options);
   }
 }
 
@@ -815,8 +826,9 @@ const SingleLayerXor_KERNELS: Kernels<SingleLayerXor_Buffers> = {
 
 /** The model "singleLayerXor": inputs [[2]], output [1]. */
 export class SingleLayerXor extends GeneratedModel<[[2]], [1], true> {
-  constructor() {
-    super(SingleLayerXor_SPEC, "1965ef1461c05603", 1, SingleLayerXor_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (1). */
+  constructor(options?: ModelOptions) {
+    super(SingleLayerXor_SPEC, "1965ef1461c05603", 1, SingleLayerXor_KERNELS, options);
   }
 }
 
