@@ -9,6 +9,7 @@ import {
   sigmoidInPlace,
   type Kernels,
   type ModelSpec,
+  type ModelOptions,
   type UniformSource,
   type UpToDate,
 } from "typegrad/runtime";
@@ -663,8 +664,9 @@ const MlpBench_KERNELS: Kernels<MlpBench_Buffers> = {
 
 /** The model "mlpBench": inputs [[784]], output [10]. */
 export class MlpBench extends GeneratedModel<[[784]], [10], false> {
-  constructor() {
-    super(MlpBench_SPEC, "c0678f9f9536c5f3", 1, MlpBench_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(MlpBench_SPEC, "c0678f9f9536c5f3", 1, MlpBench_KERNELS, options);
   }
 }
 
@@ -1019,8 +1021,9 @@ const SeedBench_KERNELS: Kernels<SeedBench_Buffers> = {
 
 /** The model "seedBench": inputs [[2]], output [2]. */
 export class SeedBench extends GeneratedModel<[[2]], [2], false> {
-  constructor() {
-    super(SeedBench_SPEC, "9b848b670ba31345", 1, SeedBench_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(SeedBench_SPEC, "9b848b670ba31345", 1, SeedBench_KERNELS, options);
   }
 }
 
@@ -1416,8 +1419,9 @@ const XorBench_KERNELS: Kernels<XorBench_Buffers> = {
 
 /** The model "xorBench": inputs [[2]], output [1]. */
 export class XorBench extends GeneratedModel<[[2]], [1], false> {
-  constructor() {
-    super(XorBench_SPEC, "04a3f3b9372e9b7b", 1, XorBench_KERNELS);
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(XorBench_SPEC, "04a3f3b9372e9b7b", 1, XorBench_KERNELS, options);
   }
 }
 
