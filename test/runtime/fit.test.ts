@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
 import { batchNormalization, dense, dropout, input, log, model, sequential, sgd } from "typegrad/dsl";
 import { NonFiniteLossError } from "../../runtime/fit";
+import { FunctionalRegression } from "../../examples/linear-regression/linear-regression.gen";
 import { earlyStopping } from "../../runtime/callbacks";
 import { liveModel } from "../support/live-model";
 
@@ -174,6 +175,19 @@ describe("a NaN or infinite loss", () => {
     // (The same batch with sane targets does move the moving statistics.)
     net.trainOnBatch([[4, -1], [0, 9], [6, 6]], [[0], [0], [0]]);
     expect(net.getWeights()[2]).not.toEqual(before[2]);
+  });
+
+  it("the same in the fused WebAssembly step of a dense stack, whose gradients live in its memory", () => {
+    // Hours in the thousands at a learning rate of 0.01: each step overshoots a thousandfold.
+    const hours = [[1000], [2000], [3000], [4000]];
+    const scores = [[10], [20], [30], [40]];
+    const model = new FunctionalRegression();
+    expect((model as unknown as { denseStep: unknown }).denseStep).not.toBeNull();
+    const error = failure(() => model.fit(hours, scores, { epochs: 100, batchSize: 4, shuffle: false, verbose: 0 }));
+    expect(error.epoch).toBeGreaterThan(3);
+    const twin = new FunctionalRegression();
+    expect(error.history.loss).toEqual(twin.fit(hours, scores, { epochs: error.epoch - 1, batchSize: 4, shuffle: false, verbose: 0 }).loss);
+    expect(model.toBytes()).toEqual(twin.toBytes());
   });
 
   it("says so when the weights were already non-finite (and save refuses them)", () => {
