@@ -11,6 +11,7 @@ export default defineConfig({
       "typegrad/dsl": source("./dsl/index.ts"),
       "typegrad/runtime": source("./runtime/index.ts"),
       "typegrad/codegen": source("./codegen/index.ts"),
+      "typegrad/text": source("./runtime/text/index.ts"),
     },
   },
   test: {

@@ -78,7 +78,8 @@ const MODEL_LINES = [
 const WRONG_MODEL = MODEL_LINES.join("\n");
 const MODEL = WRONG_MODEL.replace("inputDim: 3", "inputDim: 2");
 
-const MAIN = `import { XorNet } from "./xor.gen.js";
+const MAIN = `import { padSequences } from "typegrad/text";
+import { XorNet } from "./xor.gen.js";
 
 const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
 const y = [[0], [1], [1], [0]];
@@ -86,7 +87,7 @@ const net = new XorNet();
 const history = net.fit(x, y, { epochs: 500, batchSize: 4, verbose: 0 });
 net.save("xor.safetensors");
 const loaded = XorNet.load("xor.safetensors");
-console.log(JSON.stringify({ loss: history.loss?.at(-1), trained: net.predict(x), loaded: loaded.predict(x) }));
+console.log(JSON.stringify({ loss: history.loss?.at(-1), trained: net.predict(x), loaded: loaded.predict(x), padded: Array.from(padSequences([[5, 6]], { maxlen: 3 })) }));
 `;
 
 beforeAll(async () => {
@@ -118,7 +119,7 @@ describe("the packed package in a user's own project", () => {
     const installed = JSON.parse(readFileSync(join(app, "node_modules", "typegrad", "package.json"), "utf8")) as { dependencies: Record<string, string> };
     expect(Object.keys(installed.dependencies).sort()).toEqual(["prettier", "ts-morph", "tsx"]);
     const dist = join(app, "node_modules", "typegrad", "dist");
-    for (const entry of ["dsl", "runtime", "codegen"]) {
+    for (const entry of ["dsl", "runtime", "codegen", "runtime/text"]) {
       expect(readdirSync(join(dist, entry))).toEqual(expect.arrayContaining(["index.js", "index.d.ts"]));
     }
     expect(readdirSync(join(app, "node_modules", "typegrad"))).not.toContain("examples");
@@ -158,8 +159,9 @@ describe("the packed package in a user's own project", () => {
   }, STEP_MS);
 
   it("trains with fit, saves and loads, under tsx and compiled on plain Node", async () => {
-    const underTsx = JSON.parse(await ok(bin("tsx"), ["src/main.ts"])) as { loss: number; trained: number[][]; loaded: number[][] };
+    const underTsx = JSON.parse(await ok(bin("tsx"), ["src/main.ts"])) as { loss: number; trained: number[][]; loaded: number[][]; padded: number[] };
     expect(underTsx.loss).toBeLessThan(0.05);
+    expect(underTsx.padded).toEqual([0, 5, 6]); // typegrad/text: Keras' pre-padding
     expect(underTsx.trained.map(([p]) => Math.round(p!))).toEqual([0, 1, 1, 0]);
     expect(underTsx.loaded).toEqual(underTsx.trained);
     const onNode = JSON.parse(await ok(process.execPath, [join("out", "main.js")])) as typeof underTsx;

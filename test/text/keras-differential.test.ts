@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { padSequences, textToWordSequence, Tokenizer, type PadSequencesOptions, type Text, type TokenizerOptions } from "../../runtime/text";
+import { padSequences, textToWordSequence, Tokenizer, type PadSequencesOptions, type Text, type TokenizerOptions } from "typegrad/text";
 import { parseFlatObject } from "../../runtime/text/python-json";
 
 const PYTHON = "/usr/bin/python3";

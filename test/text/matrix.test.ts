@@ -1,7 +1,7 @@
 // sequences_to_matrix's modes, worked out from keras_preprocessing/text.py, and the sparse form.
 
 import { describe, expect, it } from "vitest";
-import { Tokenizer, type CsrMatrix, type MatrixMode } from "../../runtime/text";
+import { Tokenizer, type CsrMatrix, type MatrixMode } from "typegrad/text";
 import type { CsrData } from "../../runtime/data";
 
 const MODES: MatrixMode[] = ["binary", "count", "tfidf", "freq"];

@@ -3,7 +3,7 @@
 // x[i, -len(trunc):] = trunc ("pre") or x[i, :len(trunc)] = trunc ("post").
 
 import { describe, expect, it } from "vitest";
-import { padSequences } from "../../runtime/text";
+import { padSequences } from "typegrad/text";
 
 const seqs = [[1, 2, 3], [4, 5], [], [6, 7, 8, 9, 10]];
 const rows = (flat: Int32Array, width: number) => Array.from({ length: flat.length / width }, (_, r) => Array.from(flat.subarray(r * width, (r + 1) * width)));

@@ -1,7 +1,7 @@
 // SEED-NOTES.md, "texts_to_matrix (Keras Tokenizer)": the chapter's Korean example, exactly.
 
 import { describe, expect, it } from "vitest";
-import { Tokenizer } from "../../runtime/text";
+import { Tokenizer } from "typegrad/text";
 
 const texts = ["먹고 싶은 사과", "먹고 싶은 바나나", "길고 노란 바나나 바나나", "저는 과일이 좋아요"];
 

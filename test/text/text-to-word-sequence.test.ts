@@ -2,7 +2,7 @@
 // -> split (str.maketrans), split(split), empty pieces dropped.
 
 import { describe, expect, it } from "vitest";
-import { DEFAULT_FILTERS, textToWordSequence } from "../../runtime/text";
+import { DEFAULT_FILTERS, textToWordSequence } from "typegrad/text";
 
 describe("textToWordSequence", () => {
   it("has Keras' default filters: punctuation, tab and newline, not the apostrophe", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toCategorical } from "../../runtime/text";
+import { toCategorical } from "typegrad/text";
 
 describe("toCategorical", () => {
   it("one-hot rows, float32, numClasses defaulting to the largest label + 1 (as Keras)", () => {

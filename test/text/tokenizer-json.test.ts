@@ -1,7 +1,7 @@
 // toJson / fromJson: Keras' tokenizer JSON (Tokenizer.to_json, tokenizer_from_json).
 
 import { describe, expect, it } from "vitest";
-import { Tokenizer, type MatrixMode } from "../../runtime/text";
+import { Tokenizer, type MatrixMode } from "typegrad/text";
 
 const texts = ["The cat sat on the mat.", "Le chat: l'été, 2020 et 7!", "東京 😀 \"quoted\" back\\slash", "", "__proto__ constructor 2020"];
 

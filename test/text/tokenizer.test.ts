@@ -2,7 +2,7 @@
 // sequences_to_texts, sequences_to_matrix).
 
 import { describe, expect, it } from "vitest";
-import { Tokenizer } from "../../runtime/text";
+import { Tokenizer } from "typegrad/text";
 
 const entries = <K, V>(map: ReadonlyMap<K, V>) => [...map];
 
