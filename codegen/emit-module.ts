@@ -32,8 +32,13 @@ const arrayType = (dtype: "float32" | "int32") => (dtype === "int32" ? "Int32Arr
 const shapeTuple = (shape: readonly number[]) => `[${shape.join(", ")}]`;
 
 /** `const x = bufs.x` for each buffer a body mentions, so the loops read locals. */
+/** The code of some lines without their comments, which name buffers they do not touch. */
+function codeOf(lines: readonly string[]): string {
+  return lines.map((line) => line.replace(/\/\/.*$/, "")).join("\n");
+}
+
 export function hoistBuffers(body: readonly string[], buffers: readonly BufferSpec[]): string[] {
-  const text = body.join("\n");
+  const text = codeOf(body);
   const lines = buffers.filter((b) => new RegExp(`\\b${b.name}\\b`).test(text)).map((b) => `const ${b.name} = bufs.${b.name};`);
   if (/\brng\b/.test(text)) lines.push("const rng = bufs.rng;");
   return [...lines, ...body];
@@ -41,7 +46,7 @@ export function hoistBuffers(body: readonly string[], buffers: readonly BufferSp
 
 /** The buffers some kernel reads or writes, plus the ones the runtime fills or reads. */
 function usedBuffers(lowering: Lowering, code: readonly string[]): BufferSpec[] {
-  const text = code.join("\n");
+  const text = codeOf(code);
   const output = lowering.value(lowering.outputId, "infer");
   return lowering
     .buffers()
