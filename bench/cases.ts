@@ -1,26 +1,65 @@
 // The benchmark cases: each a network, its data, and what a step means.
 
-export interface Case {
+interface CaseBase {
   readonly name: string;
   readonly description: string;
   /** "steps/s" counts optimiser steps; "samples/s" counts examples trained on. */
   readonly unit: "steps/s" | "samples/s";
   readonly batch: number;
+  readonly learningRate: number;
+  /** Peers to compare with; "torch-*" run in Python (bench/peers/torch.ts), skipped without torch. */
+  readonly peers: readonly string[];
+  /** Peers that cannot train this case, with the reason: a table row says so instead of a number. */
+  readonly unmeasurable?: Readonly<Record<string, string>>;
+  /** Required ratios: typegrad's throughput over a peer's. */
+  readonly bars: Readonly<Record<string, number>>;
+}
+
+/** A stack of Dense layers. */
+export interface DenseCase extends CaseBase {
+  readonly kind: "dense";
   readonly layers: readonly number[];
   readonly hidden: "sigmoid" | "relu";
   readonly output: "sigmoid" | "softmax";
   readonly loss: "meanSquaredError" | "categoricalCrossentropy";
   readonly optimizer: "sgd" | "adam";
-  readonly learningRate: number;
   readonly useBias: boolean;
-  /** Peers to compare with; "torch-*" run in Python (bench/peers/torch.ts), skipped without torch. */
-  readonly peers: readonly string[];
-  /** Required ratios: typegrad's throughput over a peer's. */
-  readonly bars: Readonly<Record<string, number>>;
 }
+
+/**
+ * Token ids -> Embedding(vocabulary, embeddingDim) -> one recurrent layer (its last output) ->
+ * Dense(1, sigmoid), binary cross-entropy; Keras' initialisers and defaults.
+ */
+export interface RecurrentCase extends CaseBase {
+  readonly kind: "recurrent";
+  readonly vocabulary: number;
+  readonly embeddingDim: number;
+  readonly timesteps: number;
+  readonly cell: "simpleRNN" | "lstm" | "gru";
+  readonly units: number;
+  /** Bidirectional(cell), the two last outputs concatenated. */
+  readonly bidirectional: boolean;
+  readonly loss: "binaryCrossentropy";
+  readonly optimizer: "rmsprop" | "adam";
+}
+
+export type Case = DenseCase | RecurrentCase;
+
+/**
+ * TF.js cannot train an Embedding of 10000 rows in a measurement's time. Its gradient is an
+ * UnsortedSegmentSum: the wasm backend has no such kernel, and the cpu backend's loops over the
+ * vocabulary, a masked sum over every token position per row (a step of the rnn case took 499 s).
+ */
+const TFJS_EMBEDDING = {
+  "tfjs-cpu": "about 8 minutes a step (UnsortedSegmentSum, the Embedding's gradient, loops over the 10000 rows)",
+  "tfjs-wasm": "no UnsortedSegmentSum kernel (the Embedding's gradient)",
+};
+
+const RECURRENT_PEERS = ["tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-all"];
 
 export const CASES: readonly Case[] = [
   {
+    kind: "dense",
     name: "xor",
     description: "XOR 2-8-1 sigmoid, MSE, SGD, full batch of 4",
     unit: "steps/s",
@@ -36,6 +75,7 @@ export const CASES: readonly Case[] = [
     bars: { "brain.js": 4, "tfjs-cpu": 1000, "tfjs-wasm": 1000 },
   },
   {
+    kind: "dense",
     name: "seed",
     description: "the seed's 2-2-2 sigmoid network, SGD, batch 1",
     unit: "steps/s",
@@ -51,6 +91,7 @@ export const CASES: readonly Case[] = [
     bars: {},
   },
   {
+    kind: "dense",
     name: "mlp",
     description: "MLP 784-256-128-10 relu/softmax, categorical cross-entropy, Adam, batch 128",
     unit: "samples/s",
@@ -65,6 +106,82 @@ export const CASES: readonly Case[] = [
     peers: ["tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-all"],
     bars: { "tfjs-wasm": 1.5 },
   },
+  {
+    kind: "recurrent",
+    name: "rnn",
+    description: "Embedding(10000, 32)-SimpleRNN(32)-Dense(1, sigmoid), T 100, binary cross-entropy, RMSprop, batch 64",
+    unit: "samples/s",
+    batch: 64,
+    vocabulary: 10000,
+    embeddingDim: 32,
+    timesteps: 100,
+    cell: "simpleRNN",
+    units: 32,
+    bidirectional: false,
+    loss: "binaryCrossentropy",
+    optimizer: "rmsprop",
+    learningRate: 0.001,
+    peers: RECURRENT_PEERS,
+    unmeasurable: TFJS_EMBEDDING,
+    bars: {},
+  },
+  {
+    kind: "recurrent",
+    name: "lstm",
+    description: "Embedding(10000, 64)-LSTM(64)-Dense(1, sigmoid), T 50, binary cross-entropy, Adam, batch 64",
+    unit: "samples/s",
+    batch: 64,
+    vocabulary: 10000,
+    embeddingDim: 64,
+    timesteps: 50,
+    cell: "lstm",
+    units: 64,
+    bidirectional: false,
+    loss: "binaryCrossentropy",
+    optimizer: "adam",
+    learningRate: 0.001,
+    peers: RECURRENT_PEERS,
+    unmeasurable: TFJS_EMBEDDING,
+    bars: {},
+  },
+  {
+    kind: "recurrent",
+    name: "gru",
+    description: "Embedding(10000, 64)-GRU(64)-Dense(1, sigmoid), T 50, binary cross-entropy, Adam, batch 64",
+    unit: "samples/s",
+    batch: 64,
+    vocabulary: 10000,
+    embeddingDim: 64,
+    timesteps: 50,
+    cell: "gru",
+    units: 64,
+    bidirectional: false,
+    loss: "binaryCrossentropy",
+    optimizer: "adam",
+    learningRate: 0.001,
+    peers: RECURRENT_PEERS,
+    unmeasurable: TFJS_EMBEDDING,
+    bars: {},
+  },
+  {
+    kind: "recurrent",
+    name: "bilstm",
+    description: "Embedding(10000, 64)-Bidirectional(LSTM(32))-Dense(1, sigmoid), T 50, binary cross-entropy, Adam, batch 64",
+    unit: "samples/s",
+    batch: 64,
+    vocabulary: 10000,
+    embeddingDim: 64,
+    timesteps: 50,
+    cell: "lstm",
+    units: 32,
+    bidirectional: true,
+    loss: "binaryCrossentropy",
+    optimizer: "adam",
+    learningRate: 0.001,
+    peers: RECURRENT_PEERS,
+    unmeasurable: TFJS_EMBEDDING,
+    bars: {},
+  },
 ];
 
 export function findCase(name: string): Case {
@@ -73,10 +190,18 @@ export function findCase(name: string): Case {
   return found;
 }
 
-/** Deterministic data: inputs in [0, 1), one-hot or [0, 1) targets. */
+/**
+ * Deterministic data. Dense cases: inputs in [0, 1), one-hot or [0, 1) targets. Recurrent cases:
+ * token ids below the vocabulary (as numbers), labels 0 or 1.
+ */
 export function caseData(c: Case): { x: number[][]; y: number[][] } {
   let state = 12345;
   const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296);
+  if (c.kind === "recurrent") {
+    const x = Array.from({ length: c.batch }, () => Array.from({ length: c.timesteps }, () => Math.floor(next() * c.vocabulary)));
+    const y = Array.from({ length: c.batch }, () => [next() < 0.5 ? 0 : 1]);
+    return { x, y };
+  }
   if (c.name === "xor") return { x: [[0, 0], [0, 1], [1, 0], [1, 1]], y: [[0], [1], [1], [0]] };
   if (c.name === "seed") return { x: [[0.1, 0.2]], y: [[0.4, 0.6]] };
   const [inputs, ...rest] = c.layers;

@@ -1,11 +1,12 @@
 // `npm run bench [-- --seconds S] [--rounds R] [CASE...]`: every (case, implementation) pair is
 // measured in its own process, implementations alternating within each round; the median of the
 // rounds is reported, with typegrad's ratio to each peer, as a markdown table and bench/results.json.
+// Naming cases runs only those; results.json keeps the other cases' earlier numbers.
 
 import { execFileSync } from "node:child_process";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { CASES, type Case } from "./cases";
 import { findTorch, isTorch, measureTorch, TORCH_INSTALL, type TorchInfo } from "./peers/torch";
 
@@ -36,6 +37,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toPrecision(3));
 
 function main(): void {
+  const loadStart = loadavg()[0]!;
   const seconds = option("--seconds", 2);
   const rounds = option("--rounds", 3);
   const names = process.argv.slice(2).filter((a, i, all) => !a.startsWith("--") && !all[i - 1]?.startsWith("--"));
@@ -46,10 +48,19 @@ function main(): void {
   } else if (torch && !torch.blas.some((l) => l.includes("openblas"))) {
     process.stderr.write(`bench: PyTorch uses ${torch.blas.join(", ") || "no shared BLAS"}, not OpenBLAS; for a fair comparison: ${TORCH_INSTALL}\n`);
   }
-  const results: { case: string; description: string; unit: string; throughput: Record<string, number>; ratios: Record<string, number>; bars: Record<string, number> }[] = [];
+  const results: {
+    case: string;
+    description: string;
+    unit: string;
+    throughput: Record<string, number>;
+    ratios: Record<string, number>;
+    bars: Record<string, number>;
+    unmeasurable?: Record<string, string>;
+  }[] = [];
   const lines = ["| case | implementation | throughput | typegrad / peer | bar |", "|---|---|---|---|---|"];
   for (const c of cases) {
-    const peers = c.peers.filter((p) => torch || !isTorch(p));
+    const unmeasurable = c.unmeasurable ?? {};
+    const peers = c.peers.filter((p) => (torch || !isTorch(p)) && !(p in unmeasurable));
     const implementations = ["typegrad", ...peers];
     const samples: Record<string, number[]> = Object.fromEntries(implementations.map((i) => [i, []]));
     for (let round = 0; round < rounds; round++) {
@@ -61,21 +72,49 @@ function main(): void {
     }
     const throughput = Object.fromEntries(implementations.map((i) => [i, median(samples[i]!)]));
     const ratios = Object.fromEntries(peers.map((p) => [p, throughput.typegrad! / throughput[p]!]));
-    results.push({ case: c.name, description: c.description, unit: c.unit, throughput, ratios, bars: c.bars });
+    results.push({ case: c.name, description: c.description, unit: c.unit, throughput, ratios, bars: c.bars, ...(c.unmeasurable && { unmeasurable: c.unmeasurable }) });
     for (const i of implementations) {
       const ratio = i === "typegrad" ? "" : `${fmt(ratios[i]!)}x`;
       const bar = c.bars[i] ? `${c.bars[i]}x ${ratios[i]! >= c.bars[i]! ? "met" : "NOT met"}` : "";
       lines.push(`| ${c.description} | ${i} | ${fmt(throughput[i]!)} ${c.unit} | ${ratio} | ${bar} |`);
     }
+    for (const [i, why] of Object.entries(unmeasurable)) lines.push(`| ${c.description} | ${i} | not measurable: ${why} |  |  |`);
   }
   process.stderr.write("\n");
   const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const date = new Date().toISOString().slice(0, 10);
   const pytorch = torch && { version: torch.torch, python: torch.python, blas: torch.blas };
-  writeFileSync(new URL("results.json", import.meta.url), `${JSON.stringify({ date, machine, ...(pytorch && { pytorch }), seconds, rounds, results }, null, 2)}\n`);
+  const load = { start: loadStart, end: loadavg()[0]! };
+  const kept = names.length ? keptResults(new Set(cases.map((c) => c.name))) : [];
+  const file = { date, machine, ...(pytorch && { pytorch }), seconds, rounds, loadAverage: load, results: [...kept, ...results].sort((a, b) => order(a) - order(b)) };
+  writeFileSync(resultsFile, `${JSON.stringify(file, null, 2)}\n`);
   const torchNote = torch ? `, PyTorch ${torch.torch} (BLAS: ${torch.blas.map((l) => l.split("/").slice(-2).join("/")).join(", ")})` : "";
-  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}; median of ${rounds} runs of ${seconds} s each.\n`);
+  const loadNote = `; load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end`;
+  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}; median of ${rounds} runs of ${seconds} s each${loadNote}.\n`);
   console.log(lines.join("\n"));
+}
+
+const resultsFile = new URL("results.json", import.meta.url);
+
+/** Results in CASES' order (cases no longer listed last). */
+const order = (r: object) => {
+  const at = CASES.findIndex((c) => c.name === (r as { case?: string }).case);
+  return at === -1 ? CASES.length : at;
+};
+
+/**
+ * A run of some cases keeps results.json's other cases, each marked with the run it came from
+ * (`from`: its date, seconds and rounds), so the file always holds every case's latest numbers.
+ */
+function keptResults(run: ReadonlySet<string>): object[] {
+  let previous: { date?: string; seconds?: number; rounds?: number; loadAverage?: object; results?: { case: string; from?: object }[] };
+  try {
+    previous = JSON.parse(readFileSync(resultsFile, "utf8")) as typeof previous;
+  } catch {
+    return [];
+  }
+  const { date, seconds, rounds, loadAverage } = previous;
+  return (previous.results ?? []).filter((r) => !run.has(r.case)).map((r) => ({ ...r, from: r.from ?? { date, seconds, rounds, ...(loadAverage && { loadAverage }) } }));
 }
 
 main();

@@ -1,5 +1,5 @@
 // The networks the benchmark trains, the same for every implementation.
-import { adam, dense, input, sequential, sgd } from "typegrad/dsl";
+import { adam, bidirectional, dense, embedding, gru, input, lstm, rmsprop, sequential, sgd, simpleRNN } from "typegrad/dsl";
 
 /** XOR: 2-8-1 sigmoid, mean squared error, SGD, full batch of 4. */
 export const xorBench = sequential(input([2]), dense(8, "sigmoid"), dense(1, "sigmoid")).compile({
@@ -16,5 +16,29 @@ export const seedBench = sequential(input([2]), dense(2, { activation: "sigmoid"
 /** MNIST-sized MLP: 784-256-128-10, relu and softmax, categorical cross-entropy, Adam, batch 128. */
 export const mlpBench = sequential(input([784]), dense(256, "relu"), dense(128, "relu"), dense(10, "softmax")).compile({
   loss: "categoricalCrossentropy",
+  optimizer: adam(),
+});
+
+/** IMDB-style sentiment: Embedding(10000, 32), SimpleRNN(32), a sigmoid; 100 tokens, RMSprop. */
+export const rnnBench = sequential(input([100], { dtype: "int32" }), embedding(10000, 32), simpleRNN(32), dense(1, "sigmoid")).compile({
+  loss: "binaryCrossentropy",
+  optimizer: rmsprop(),
+});
+
+/** Embedding(10000, 64), LSTM(64), a sigmoid; 50 tokens, Adam. */
+export const lstmBench = sequential(input([50], { dtype: "int32" }), embedding(10000, 64), lstm(64), dense(1, "sigmoid")).compile({
+  loss: "binaryCrossentropy",
+  optimizer: adam(),
+});
+
+/** Embedding(10000, 64), GRU(64) (resetAfter, Keras 3's and PyTorch's form), a sigmoid; 50 tokens, Adam. */
+export const gruBench = sequential(input([50], { dtype: "int32" }), embedding(10000, 64), gru(64), dense(1, "sigmoid")).compile({
+  loss: "binaryCrossentropy",
+  optimizer: adam(),
+});
+
+/** Embedding(10000, 64), Bidirectional(LSTM(32)) concatenated, a sigmoid; 50 tokens, Adam. */
+export const bilstmBench = sequential(input([50], { dtype: "int32" }), embedding(10000, 64), bidirectional(lstm(32)), dense(1, "sigmoid")).compile({
+  loss: "binaryCrossentropy",
   optimizer: adam(),
 });

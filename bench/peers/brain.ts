@@ -1,5 +1,5 @@
 import brain from "brain.js";
-import type { Case } from "../cases";
+import type { Case, DenseCase } from "../cases";
 import { caseData } from "../cases";
 
 /**
@@ -9,6 +9,11 @@ import { caseData } from "../cases";
  * so every step counted is one brain.js really took.
  */
 export function brainRunner(c: Case): (steps: number) => number {
+  if (c.kind !== "dense") throw new Error(`bench: brain.js has no ${c.cell} here; case "${c.name}" lists no brain.js`);
+  return denseRunner(c);
+}
+
+function denseRunner(c: DenseCase): (steps: number) => number {
   const { x, y } = caseData(c);
   const network = () =>
     new (brain as unknown as { NeuralNetwork: new (options: object) => { train(data: object[], options: object): { iterations: number } } }).NeuralNetwork({

@@ -5,13 +5,16 @@
 
 The request is one JSON object: {"case": <a Case of bench/cases.ts>, "x": [[...]], "y": [[...]],
 "implementation": "torch-1t" | "torch-all", "seconds": S}. The data are caseData's, so every
-implementation trains on the same numbers. The network is the case's Dense stack (Keras' layout and
-initialisers: Glorot-uniform kernels, zero biases), the loss and optimiser as Keras defines them.
-A step is zero_grad, forward, loss, backward and the optimiser's step over tensors built once.
-Calibration and measurement are bench/worker.ts's; the output is its one JSON line.
+implementation trains on the same numbers. A dense case's network is its Dense stack (Keras' layout
+and initialisers: Glorot-uniform kernels, zero biases); a recurrent case's is nn.Embedding, nn.RNN /
+nn.LSTM / nn.GRU (bidirectional when the case says so) and a Linear with a sigmoid, initialised and
+biased as Keras does. The loss and optimiser are as Keras defines them. A step is zero_grad,
+forward, loss, backward and the optimiser's step over tensors built once. Calibration and
+measurement are bench/worker.ts's; the output is its one JSON line.
 """
 
 import json
+import math
 import os
 import sys
 import time
@@ -59,6 +62,49 @@ def build(case):
     return torch.nn.Sequential(*layers)
 
 
+class Recurrent(torch.nn.Module):
+    """Embedding -> one recurrent layer, its last output (both directions' when bidirectional,
+    forward's then backward's, as Keras concatenates them) -> Linear(1) -> sigmoid.
+
+    Keras' initialisers: embeddings uniform(-0.05, 0.05); kernels Glorot-uniform (torch's
+    xavier_uniform_ on weight_ih [G*U, F] has Keras' limit sqrt(6 / (F + G*U))); recurrent kernels
+    orthogonal; biases zero, the LSTM's forget-gate bias 1 (unit_forget_bias). Keras' SimpleRNN and
+    LSTM have one bias, torch's two (b_ih + b_hh): b_hh is held at zero and not trained. Keras 3's
+    GRU (resetAfter) has an input and a recurrent bias, as torch's nn.GRU: both are trained.
+    Gate order differs (torch's GRU is r, z, n; Keras' z, r, h) but every gate is initialised alike.
+    """
+
+    CELLS = {"simpleRNN": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}
+
+    def __init__(self, case):
+        super().__init__()
+        units, cell = case["units"], case["cell"]
+        self.embedding = torch.nn.Embedding(case["vocabulary"], case["embeddingDim"])
+        torch.nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+        self.rnn = self.CELLS[cell](case["embeddingDim"], units, batch_first=True, bidirectional=case["bidirectional"])
+        for name, weight in self.rnn.named_parameters():
+            if name.startswith("weight_ih"):
+                torch.nn.init.xavier_uniform_(weight)
+            elif name.startswith("weight_hh"):
+                torch.nn.init.orthogonal_(weight)
+            else:
+                torch.nn.init.zeros_(weight)
+                if cell == "lstm" and name.startswith("bias_ih"):
+                    with torch.no_grad():
+                        weight[units : 2 * units] = 1.0  # gates i, f, g, o: f's bias
+                if cell != "gru" and name.startswith("bias_hh"):
+                    weight.requires_grad_(False)
+        self.dense = torch.nn.Linear(units * (2 if case["bidirectional"] else 1), 1)
+        torch.nn.init.xavier_uniform_(self.dense.weight)
+        torch.nn.init.zeros_(self.dense.bias)
+
+    def forward(self, ids):
+        _, state = self.rnn(self.embedding(ids))
+        h = state[0] if isinstance(state, tuple) else state  # h_n: [directions, batch, units]
+        last = h.transpose(0, 1).reshape(ids.shape[0], -1)
+        return torch.sigmoid(self.dense(last))
+
+
 def loss_function(case):
     if case["loss"] == "meanSquaredError":
         return F.mse_loss  # mean over the batch and the outputs, as Keras' meanSquaredError
@@ -71,23 +117,84 @@ def loss_function(case):
             return -(y * p.log()).sum(dim=1).mean()
 
         return categorical_crossentropy
+    if case["loss"] == "binaryCrossentropy":
+        # Keras' binary_crossentropy on probabilities: clip to [eps, 1 - eps], mean over the batch.
+        def binary_crossentropy(p, y):
+            p = p.clamp(EPSILON, 1 - EPSILON)
+            return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
+
+        return binary_crossentropy
     raise ValueError(f"torch_bench: unknown loss {case['loss']!r}")
+
+
+class KerasRMSprop:
+    """Keras 3's RMSprop (rho 0.9, epsilon 1e-7 inside the root): v = rho*v + (1-rho)*g^2;
+    w -= lr * g / sqrt(v + eps). torch.optim.RMSprop puts eps outside the root (sqrt(v) + eps),
+    which no constant eps can match, so the update is written out with torch's in-place ops."""
+
+    def __init__(self, parameters, lr, rho=0.9, eps=EPSILON):
+        self.parameters = [p for p in parameters if p.requires_grad]
+        self.velocities = [torch.zeros_like(p) for p in self.parameters]
+        self.lr, self.rho, self.eps = lr, rho, eps
+
+    def zero_grad(self):
+        for p in self.parameters:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        for p, v in zip(self.parameters, self.velocities):
+            g = p.grad
+            v.mul_(self.rho).addcmul_(g, g, value=1 - self.rho)
+            p.addcdiv_(g, v.add(self.eps).sqrt_(), value=-self.lr)
+
+
+class KerasAdam:
+    """Keras 3's Adam, "epsilon hat" form: m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g^2;
+    w -= lr*sqrt(1-b2^t)/(1-b1^t) * m / (sqrt(v) + eps). torch.optim.Adam adds eps to
+    sqrt(v)/sqrt(1-b2^t), i.e. Keras' form with eps*sqrt(1-b2^t) in place of eps."""
+
+    def __init__(self, parameters, lr, beta1=0.9, beta2=0.999, eps=EPSILON):
+        self.parameters = [p for p in parameters if p.requires_grad]
+        self.moments = [torch.zeros_like(p) for p in self.parameters]
+        self.velocities = [torch.zeros_like(p) for p in self.parameters]
+        self.lr, self.beta1, self.beta2, self.eps, self.t = lr, beta1, beta2, eps, 0
+
+    def zero_grad(self):
+        for p in self.parameters:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self):
+        self.t += 1
+        alpha = self.lr * math.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
+        for p, m, v in zip(self.parameters, self.moments, self.velocities):
+            g = p.grad
+            m.mul_(self.beta1).add_(g, alpha=1 - self.beta1)
+            v.mul_(self.beta2).addcmul_(g, g, value=1 - self.beta2)
+            p.addcdiv_(m, v.sqrt().add_(self.eps), value=-alpha)
 
 
 def optimizer(case, parameters):
     if case["optimizer"] == "sgd":
         return torch.optim.SGD(parameters, lr=case["learningRate"])
+    if case["optimizer"] == "adam" and case.get("kind") == "recurrent":
+        return KerasAdam(parameters, lr=case["learningRate"])
     if case["optimizer"] == "adam":
-        # Keras' Adam defaults (lr 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7).
+        # Keras' Adam defaults (lr 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7); torch's eps is
+        # Keras' scaled by sqrt(1 - beta2^t) (see KerasAdam). Kept for the MLP's earlier runs.
         return torch.optim.Adam(parameters, lr=case["learningRate"], betas=(0.9, 0.999), eps=EPSILON)
+    if case["optimizer"] == "rmsprop":
+        return KerasRMSprop(parameters, lr=case["learningRate"])
     raise ValueError(f"torch_bench: unknown optimizer {case['optimizer']!r}")
 
 
 def runner(case, x, y):
-    model = build(case)
+    recurrent = case.get("kind") == "recurrent"
+    model = Recurrent(case) if recurrent else build(case)
     loss_of = loss_function(case)
     opt = optimizer(case, model.parameters())
-    xs = torch.tensor(x, dtype=torch.float32)
+    xs = torch.tensor(x, dtype=torch.int64 if recurrent else torch.float32)
     ys = torch.tensor(y, dtype=torch.float32)
 
     def run(steps):
