@@ -4,7 +4,7 @@
 
 import type { Dim, Gemm, View } from "./gemm";
 
-/** Multiply-adds per batch row (the product of the literal dimensions) from which a product goes to gemm. */
+/** Multiply-adds per example (the product of the literal dimensions, a sequence's steps included) from which a product goes to gemm. */
 export const RUNTIME_GEMM_MIN_WORK = 16384;
 
 /** "N" for a row-major view of rows × cols, "T" for its transpose, null for any other layout. */
@@ -14,8 +14,15 @@ function layout(v: View, cols: Dim, rows: Dim): "N" | "T" | null {
   return null;
 }
 
+/** A dimension's literal factor: the number itself, or N of `batch * N` (all steps of a sequence). */
+function literalFactor(d: Dim): number {
+  if (typeof d === "number") return d;
+  const factor = /^batch \* (\d+)$/.exec(d);
+  return factor ? Number(factor[1]) : 1;
+}
+
 function literalWork(g: Gemm): number {
-  return [g.m, g.n, g.k].filter((d): d is number => typeof d === "number").reduce((a, b) => a * b, 1);
+  return [g.m, g.n, g.k].map(literalFactor).reduce((a, b) => a * b, 1);
 }
 
 /** The gemm call and its epilogue, or null when the product is small or not in a layout gemm takes. */
