@@ -1,10 +1,22 @@
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { beforeAll, describe, expect, it } from "vitest";
-import { bidirectional, dense, embedding, gru, input, lstm, sequential, sgd, simpleRNN, type CompiledModel } from "typegrad/dsl";
-import { liveModel } from "../support/live-model";
+import { describe, expect, it } from "vitest";
+import { bidirectional, dense, embedding, gru, input, lstm, sequential, sgd, simpleRNN } from "typegrad/dsl";
 import { seededRandom } from "../support/random-data";
+import {
+  explicitStart,
+  expectParity,
+  floats,
+  maxAbsDiff,
+  oneHot,
+  runParity,
+  STEPS,
+  useTfjsCpu,
+  weightIndex,
+  type ExpectedWeight,
+  type ParityCase,
+  type WeightMapping,
+} from "../support/tfjs-parity";
 
 // Parity of the generated bidirectional recurrent kernels (and of goBackwards) against TensorFlow.js
 // layers (4.22, 'cpu' backend, float32), in the manner of tfjs-parity-recurrent.test.ts and
@@ -42,47 +54,16 @@ import { seededRandom } from "../support/random-data";
 // - sparseCategoricalCrossentropy over a [T, tags] output: TF.js targets [B, T, 1], typegrad [B][T],
 //   both averaged over the B·T cross-entropies.
 
-const PREDICTION_TOLERANCE = 1e-5;
-const WEIGHT_TOLERANCE = 5e-5;
-const LOSS_TOLERANCE = 1e-5;
-const MOVED = 1e-3;
-const STEPS = 3;
-
-type TypegradNet = ReturnType<typeof liveModel>;
-type Loss = "categoricalCrossentropy" | "sparseCategoricalCrossentropy";
-type Direction = "forward" | "backward";
-
-function floats(count: number, seed: number, scale = 1): number[] {
-  const next = seededRandom(seed);
-  return Array.from({ length: count }, () => Math.fround((2 * next() - 1) * scale));
-}
-
-function oneHot(batch: number, classes: number, seed: number): number[][] {
-  const next = seededRandom(seed);
-  return Array.from({ length: batch }, (_, b) => {
-    const row = new Array<number>(classes).fill(0);
-    row[(b + Math.floor(next() * classes)) % classes] = 1;
-    return row;
-  });
-}
-
 /** One class id per step, varying along time (so that a wrong step order cannot score the same). */
 function stepTags(batch: number, steps: number, tags: number, seed: number): number[][] {
   const next = seededRandom(seed);
   return Array.from({ length: batch }, (_, b) => Array.from({ length: steps }, (_, t) => (b + 2 * t + Math.floor(next() * 2)) % tags));
 }
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst;
-}
-
 // ------------------------------------------------------------ weight mapping
 
 /** The weights a TF.js (non-wrapper) layer of this class and config holds, in its order, with shapes from its input features. */
-function expectedWeights(className: string, config: tf.serialization.ConfigDict, features: number): { suffix: string; shape: number[] }[] {
+function expectedWeights(className: string, config: tf.serialization.ConfigDict, features: number): ExpectedWeight[] {
   const units = config.units as number;
   switch (className) {
     case "SimpleRNN":
@@ -105,70 +86,21 @@ function expectedWeights(className: string, config: tf.serialization.ConfigDict,
   }
 }
 
-interface Pairing {
-  /** typegrad's parameter index. */
-  readonly index: number;
-  readonly name: string;
-  readonly shape: readonly number[];
-  /** The class of the layer that owns the weight (a Bidirectional's inner layer's class). */
-  readonly cell: string;
-  readonly direction: Direction | null;
-  readonly suffix: string;
-  readonly variable: tfl.LayerVariable;
-}
-
-const TYPEGRAD_LAYER: Record<string, RegExp> = {
-  Bidirectional: /^bidirectional(_\d+)?$/,
-  SimpleRNN: /^simple_rnn(_\d+)?$/,
-  LSTM: /^lstm(_\d+)?$/,
-  GRU: /^gru(_\d+)?$/,
-  Dense: /^dense(_\d+)?$/,
-  Embedding: /^embedding(_\d+)?$/,
-};
-
 /**
- * Pairs every typegrad parameter with its TF.js variable, layer by layer. A plain layer: same class
- * (by the typegrad layer's name), `${layer}_${suffix}` against TF.js `.../${suffix}`. A Bidirectional:
- * the inner layer's weights for the forward direction, then for the backward one;
- * `${layer}_${direction}_${suffix}` against TF.js `.../${direction}_<inner>/${suffix}`. Shapes from
- * the (inner) layer's configuration, on both sides.
+ * The weights a TF.js layer holds. A plain layer: its own. A Bidirectional: the inner layer's weights
+ * for the forward direction, then for the backward one, named `${layer}_${direction}_${suffix}` on
+ * typegrad's side against TF.js `.../${direction}_<inner>/${suffix}`. Shapes from the (inner) layer's
+ * configuration.
  */
-function pairWeights(model: tfl.Sequential, net: TypegradNet): Pairing[] {
-  const params = net.spec.params;
-  const pairs: Pairing[] = [];
-  for (const layer of model.layers.filter((l) => l.weights.length > 0)) {
-    const features = (layer.input as tfl.SymbolicTensor).shape.at(-1) as number;
-    const className = layer.getClassName();
-    const config = layer.getConfig();
-    const inner = className === "Bidirectional" ? (config.layer as { className: string; config: tf.serialization.ConfigDict }) : null;
-    const expected = inner
-      ? (["forward", "backward"] as const).flatMap((direction) =>
-          expectedWeights(inner.className, inner.config, features).map((e) => ({ ...e, direction, cell: inner.className })),
-        )
-      : expectedWeights(className, config, features).map((e) => ({ ...e, direction: null, cell: className }));
-    expect(layer.weights.length, `${layer.name}'s weights`).toBe(expected.length);
-    layer.weights.forEach((variable, j) => {
-      const { suffix, shape, direction, cell } = expected[j]!;
-      const index = pairs.length;
-      const param = params[index]!;
-      expect(param, `no typegrad weight for TF.js ${variable.name}`).toBeDefined();
-      expect(param.layer, `${param.name} against TF.js ${className}`).toMatch(TYPEGRAD_LAYER[className]!);
-      if (direction) {
-        expect(variable.name, `TF.js' ${direction} weight`).toMatch(new RegExp(`/${direction}_[^/]+/${suffix}$`));
-        expect(param.name, `${param.name} against TF.js ${variable.name}`).toBe(`${param.layer}_${direction}_${suffix}`);
-      } else {
-        expect(variable.name.slice(variable.name.lastIndexOf("/") + 1)).toBe(suffix);
-        expect(param.name, `${param.name} against TF.js ${variable.name}`).toBe(`${param.layer}_${suffix}`);
-      }
-      expect(variable.shape).toEqual(shape);
-      expect([...param.shape]).toEqual(shape);
-      pairs.push({ index, name: param.name, shape, cell, direction, suffix, variable });
-    });
-    // What the optimizer updates is what was paired, in the same order.
-    expect(layer.trainableWeights.map((v) => v.name)).toEqual(layer.weights.map((v) => v.name));
-  }
-  expect(pairs.length).toBe(params.length);
-  return pairs;
+function layerWeights(layer: tfl.layers.Layer, features: number): ExpectedWeight[] {
+  const className = layer.getClassName();
+  const config = layer.getConfig();
+  const inner = className === "Bidirectional" ? (config.layer as { className: string; config: tf.serialization.ConfigDict }) : null;
+  return inner
+    ? (["forward", "backward"] as const).flatMap((direction) =>
+        expectedWeights(inner.className, inner.config, features).map((e) => ({ ...e, direction, cell: inner.className })),
+      )
+    : expectedWeights(className, config, features);
 }
 
 /** Keras' initial recurrent bias: LSTM [0·U, 1·U, 0·2U] (unit forget bias), GRU and SimpleRNN zeros. */
@@ -179,138 +111,29 @@ function initialRecurrentBias(cell: string, size: number): Float32Array {
 }
 
 /**
- * Explicit, moderate starting weights (seeded): input kernels ±0.6, recurrent kernels ±0.5, biases
- * ±0.2 (an LSTM's forget block 1 ± 0.2, as unit forget bias starts it), embeddings ±0.5, dense ±0.6.
+ * Each weight paired by direction, name and shape (layerWeights); both libraries' own initial
+ * recurrent biases are Keras' (both directions); what the optimizer updates is what was paired, in
+ * the same order.
  */
-function explicitWeights(pairs: readonly Pairing[], seed: number): Float32Array[] {
-  return pairs.map((p, k) => {
-    const count = p.shape.reduce((a, b) => a * b, 1);
-    const scale = p.suffix === "recurrent_kernel" ? 0.5 : p.suffix === "bias" ? 0.2 : p.suffix === "embeddings" ? 0.5 : 0.6;
-    const values = Float32Array.from(floats(count, seed + 101 * k, scale));
-    if (p.cell === "LSTM" && p.suffix === "bias") {
-      const units = count / 4;
-      for (let u = units; u < 2 * units; u++) values[u] = Math.fround(1 + values[u]!);
-    }
-    return values;
-  });
-}
+const MAPPING: WeightMapping = {
+  expectedWeights: layerWeights,
+  typegradLayer: {
+    Bidirectional: /^bidirectional(_\d+)?$/,
+    SimpleRNN: /^simple_rnn(_\d+)?$/,
+    LSTM: /^lstm(_\d+)?$/,
+    GRU: /^gru(_\d+)?$/,
+    Dense: /^dense(_\d+)?$/,
+    Embedding: /^embedding(_\d+)?$/,
+  },
+  initialValue: (p) =>
+    ["LSTM", "GRU", "SimpleRNN"].includes(p.cell) && p.suffix === "bias" ? initialRecurrentBias(p.cell, p.shape[0]!) : undefined,
+  checkLayer: (layer) => expect(layer.trainableWeights.map((v) => v.name)).toEqual(layer.weights.map((v) => v.name)),
+};
 
 // ------------------------------------------------------------ the run
 
-interface ParityCase {
-  readonly typegrad: CompiledModel;
-  readonly tfjsLayers: () => tfl.layers.Layer[];
-  readonly loss: Loss;
-  readonly optimizer: () => tf.Optimizer;
-  /** One example's shape and dtype, and the batch (flat, row-major). */
-  readonly exampleShape: readonly number[];
-  readonly dtype: "float32" | "int32";
-  readonly x: readonly number[];
-  /** typegrad's targets, one row per example (one-hot rows, or one class id per step). */
-  readonly y: readonly number[][];
-  readonly seed: number;
-}
-
-interface ParityResult {
-  readonly names: readonly string[];
-  /** typegrad's weights before each step, and after the last. */
-  readonly history: readonly Float32Array[][];
-  readonly tfjsFinal: readonly Float32Array[];
-  readonly lossDiff: number;
-  readonly predictionDiff: number;
-  readonly weightDiffs: ReadonlyMap<string, number>;
-  /** typegrad's predictions before training (to check that nothing saturates). */
-  readonly initialPredictions: readonly number[];
-  /** Both sides' predictions after training (flat, row-major). */
-  readonly predictions: readonly number[];
-  readonly tfjsPredictions: readonly number[];
-}
-
-async function runParity(c: ParityCase): Promise<ParityResult> {
-  const net = liveModel(c.typegrad);
-  const names = net.spec.params.map((p) => p.name);
-  const model = tfl.sequential({ layers: c.tfjsLayers() });
-  model.compile({ loss: c.loss, optimizer: c.optimizer() });
-  const pairs = pairWeights(model, net);
-
-  // Both libraries' own initial recurrent biases are Keras' (both directions).
-  const own = net.getWeights();
-  for (const p of pairs.filter((q) => ["LSTM", "GRU", "SimpleRNN"].includes(q.cell) && q.suffix === "bias")) {
-    const expected = initialRecurrentBias(p.cell, p.shape[0]!);
-    expect(own[p.index], `typegrad's initial ${p.name}`).toEqual(expected);
-    expect(Float32Array.from(p.variable.read().dataSync()), `TF.js' initial ${p.variable.name}`).toEqual(expected);
-  }
-
-  const initial = explicitWeights(pairs, c.seed);
-  net.setWeights(initial);
-  for (const p of pairs) {
-    const value = tf.tensor(initial[p.index]!, [...p.shape], "float32");
-    p.variable.write(value);
-    value.dispose();
-  }
-  expect(net.getWeights()).toEqual(initial);
-  pairs.forEach((p) => expect(Float32Array.from(p.variable.read().dataSync())).toEqual(initial[p.index]));
-
-  const batch = c.y.length;
-  const initialPredictions = net.predict(c.x, { batchSize: batch }).flat();
-  const xs = tf.tensor(c.x as number[], [batch, ...c.exampleShape], c.dtype);
-  const ys =
-    c.loss === "sparseCategoricalCrossentropy"
-      ? tf.tensor3d(c.y.map((row) => row.map((id) => [id])))
-      : tf.tensor2d(c.y as number[][]);
-  const history: Float32Array[][] = [];
-  let lossDiff = 0;
-  for (let step = 0; step < STEPS; step++) {
-    history.push(net.getWeights());
-    const ours = net.trainOnBatch(c.x, c.y) as number;
-    const theirs = (await model.trainOnBatch(xs, ys)) as number;
-    lossDiff = Math.max(lossDiff, Math.abs(ours - theirs));
-  }
-  history.push(net.getWeights());
-
-  const predictions = net.predict(c.x, { batchSize: batch }).flat();
-  const predicted = model.predict(xs) as tf.Tensor;
-  const tfjsPredictions = Array.from(predicted.dataSync());
-  const predictionDiff = maxAbsDiff(predictions, tfjsPredictions);
-
-  const tfjsFinal = pairs.map((p) => Float32Array.from(p.variable.read().dataSync()));
-  const final = history[STEPS]!;
-  const weightDiffs = new Map(names.map((name, i) => [name, maxAbsDiff(final[i]!, tfjsFinal[i]!)]));
-
-  tf.dispose([xs, ys, predicted]);
-  model.optimizer.dispose();
-  model.dispose();
-  if (process.env.TFJS_PARITY_REPORT) {
-    const movedLeast = Math.min(...names.map((_, i) => maxAbsDiff(history[0]![i]!, final[i]!)));
-    console.log({ lossDiff, predictionDiff, weightDiff: Math.max(...weightDiffs.values()), movedLeast, weightDiffs: Object.fromEntries(weightDiffs) });
-  }
-  return { names, history, tfjsFinal, lossDiff, predictionDiff, weightDiffs, initialPredictions, predictions, tfjsPredictions };
-}
-
-function weightIndex(result: ParityResult, name: string): number {
-  const i = result.names.indexOf(name);
-  expect(i, `no weight ${name} in ${result.names.join(", ")}`).toBeGreaterThanOrEqual(0);
-  return i;
-}
-
-/** How far a weight moved in three steps (typegrad's side). */
-function moved(result: ParityResult, name: string): number {
-  const i = weightIndex(result, name);
-  return maxAbsDiff(result.history[0]![i]!, result.history[STEPS]![i]!);
-}
-
-/** Parity within the tolerances, and every weight moved. */
-function expectParity(result: ParityResult, expectedNames: readonly string[]): void {
-  expect(result.names).toEqual(expectedNames);
-  expect(result.lossDiff).toBeLessThan(LOSS_TOLERANCE);
-  expect(result.predictionDiff).toBeLessThan(PREDICTION_TOLERANCE);
-  for (const [name, diff] of result.weightDiffs) expect(diff, name).toBeLessThan(WEIGHT_TOLERANCE);
-  for (const name of result.names) expect(moved(result, name), `${name} moved`).toBeGreaterThan(MOVED);
-  // Moderate start: no output probability pinned at 0 or 1.
-  for (const p of result.initialPredictions) {
-    expect(p).toBeGreaterThan(0.02);
-    expect(p).toBeLessThan(0.98);
-  }
+function runBidirectionalParity(c: ParityCase & { readonly seed: number }) {
+  return runParity(c, explicitStart(MAPPING, c.seed));
 }
 
 /** The names of a bidirectional layer's weights: the forward direction's, then the backward one's. */
@@ -328,12 +151,7 @@ function reverseSteps(values: readonly number[], batch: number, steps: number): 
   });
 }
 
-beforeAll(async () => {
-  tf.env().set("PROD", true); // silences the "install tfjs-node" notice
-  expect(await tf.setBackend("cpu")).toBe(true);
-  await tf.ready();
-  expect(tf.getBackend()).toBe("cpu");
-});
+useTfjsCpu();
 
 /**
  * TF.js' default recurrent initialiser, orthogonal, calls Tensor.flatten(), a chained op that only
@@ -369,7 +187,7 @@ function tfjsBidirectional(layer: tfl.RNN, mergeMode: "concat" | "sum" | "mul" |
 describe("parity with TensorFlow.js: Bidirectional", () => {
   it("[T, F] -> bidirectional(lstm(3)) (concat, the default) -> dense(3, softmax), categorical cross-entropy, SGD", async () => {
     const T = 4, F = 3, U = 3, C = 3, B = 6;
-    const result = await runParity({
+    const result = await runBidirectionalParity({
       typegrad: sequential(input([T, F]), bidirectional(lstm(U)), dense(C, "softmax")).compile({
         loss: "categoricalCrossentropy",
         optimizer: sgd({ learningRate: 0.5 }),
@@ -383,7 +201,7 @@ describe("parity with TensorFlow.js: Bidirectional", () => {
       y: oneHot(B, C, 2102),
       seed: 21000,
     });
-    expectParity(result, [...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"]);
+    expectParity(result, { names: [...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"] });
   });
 
   it("part-of-speech tagger: int32 ids -> embedding -> bidirectional(lstm(3, returnSequences)) -> dense(4, softmax) per step, sparse categorical cross-entropy", async () => {
@@ -391,7 +209,7 @@ describe("parity with TensorFlow.js: Bidirectional", () => {
     const next = seededRandom(2201);
     const ids = Array.from({ length: B * T }, () => Math.floor(next() * V));
     const tags = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => (ids[b * T + t]! + b + t) % TAGS));
-    const result = await runParity({
+    const result = await runBidirectionalParity({
       typegrad: sequential(
         input([T], { dtype: "int32" }),
         embedding(V, D),
@@ -419,12 +237,12 @@ describe("parity with TensorFlow.js: Bidirectional", () => {
       expect(row(result.history[STEPS]![table]!)).toEqual(row(result.history[0]![table]!));
       expect(row(result.tfjsFinal[table]!)).toEqual(row(result.history[0]![table]!));
     }
-    expectParity(result, ["embedding_embeddings", ...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"]);
+    expectParity(result, { names: ["embedding_embeddings", ...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"] });
   });
 
   it("stacked: bidirectional(gru(2, resetAfter false, returnSequences), sum) -> bidirectional(simpleRNN(3), ave) -> dense(2, softmax), momentum SGD", async () => {
     const T = 5, F = 2, G = 2, H = 3, C = 2, B = 5;
-    const result = await runParity({
+    const result = await runBidirectionalParity({
       typegrad: sequential(
         input([T, F]),
         bidirectional(gru(G, { resetAfter: false, returnSequences: true }), { mergeMode: "sum" }),
@@ -444,12 +262,12 @@ describe("parity with TensorFlow.js: Bidirectional", () => {
       y: oneHot(B, C, 2302),
       seed: 23000,
     });
-    expectParity(result, [...bidirectionalNames("bidirectional"), ...bidirectionalNames("bidirectional_1"), "dense_kernel", "dense_bias"]);
+    expectParity(result, { names: [...bidirectionalNames("bidirectional"), ...bidirectionalNames("bidirectional_1"), "dense_kernel", "dense_bias"] });
   });
 
   it("bidirectional(lstm(3), mul) -> dense(3, softmax), categorical cross-entropy, momentum SGD", async () => {
     const T = 4, F = 3, U = 3, C = 3, B = 6;
-    const result = await runParity({
+    const result = await runBidirectionalParity({
       typegrad: sequential(input([T, F]), bidirectional(lstm(U), { mergeMode: "mul" }), dense(C, "softmax")).compile({
         loss: "categoricalCrossentropy",
         optimizer: sgd({ learningRate: 0.5, momentum: 0.9 }),
@@ -463,12 +281,12 @@ describe("parity with TensorFlow.js: Bidirectional", () => {
       y: oneHot(B, C, 2402),
       seed: 24000,
     });
-    expectParity(result, [...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"]);
+    expectParity(result, { names: [...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"] });
   });
 
   it("goBackwards: lstm(3, goBackwards, returnSequences) -> dense(3, softmax) per step: the output in processing order, as TF.js", async () => {
     const T = 5, F = 2, U = 3, TAGS = 3, B = 4;
-    const result = await runParity({
+    const result = await runBidirectionalParity({
       typegrad: sequential(input([T, F]), lstm(U, { goBackwards: true, returnSequences: true }), dense(TAGS, "softmax")).compile({
         loss: "sparseCategoricalCrossentropy",
         optimizer: sgd({ learningRate: 0.5 }),
@@ -482,14 +300,14 @@ describe("parity with TensorFlow.js: Bidirectional", () => {
       y: stepTags(B, T, TAGS, 2502),
       seed: 25000,
     });
-    expectParity(result, ["lstm_kernel", "lstm_recurrent_kernel", "lstm_bias", "dense_kernel", "dense_bias"]);
+    expectParity(result, { names: ["lstm_kernel", "lstm_recurrent_kernel", "lstm_bias", "dense_kernel", "dense_bias"] });
     // The comparison tells the orders apart: TF.js' steps put back in time order are far from typegrad's.
     expect(maxAbsDiff(result.predictions, reverseSteps(result.tfjsPredictions, B, T))).toBeGreaterThan(1e-2);
   });
 
   it("bidirectional around a goBackwards lstm(2, returnSequences) (forward runs last to first, backward first to last), concat, per step", async () => {
     const T = 4, F = 2, U = 2, TAGS = 3, B = 4;
-    const result = await runParity({
+    const result = await runBidirectionalParity({
       typegrad: sequential(input([T, F]), bidirectional(lstm(U, { goBackwards: true, returnSequences: true })), dense(TAGS, "softmax")).compile({
         loss: "sparseCategoricalCrossentropy",
         optimizer: sgd({ learningRate: 0.5, momentum: 0.9 }),
@@ -506,6 +324,6 @@ describe("parity with TensorFlow.js: Bidirectional", () => {
       y: stepTags(B, T, TAGS, 2602),
       seed: 26000,
     });
-    expectParity(result, [...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"]);
+    expectParity(result, { names: [...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"] });
   });
 });

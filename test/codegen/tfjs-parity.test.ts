@@ -1,7 +1,6 @@
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
 import * as tfl from "@tensorflow/tfjs-layers";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   activation,
   batchNormalization,
@@ -12,10 +11,22 @@ import {
   layerNormalization,
   sequential,
   sgd,
-  type CompiledModel,
 } from "typegrad/dsl";
-import { liveModel } from "../support/live-model";
 import { seededRandom } from "../support/random-data";
+import {
+  binaryLabels,
+  expectParity,
+  floats,
+  maxAbsDiff,
+  oneHot,
+  runParity,
+  STEPS,
+  useTfjsCpu,
+  WEIGHT_TOLERANCE,
+  type ParityCase,
+  type ParityResult,
+  type TypegradNet,
+} from "../support/tfjs-parity";
 
 // Parity of the generated kernels for Embedding, BatchNormalization and LayerNormalization against
 // TensorFlow.js layers (4.22, 'cpu' backend, float32). Both libraries start from typegrad's initial
@@ -46,38 +57,6 @@ import { seededRandom } from "../support/random-data";
 // Not covered: TF.js' BatchNormalization cannot train with center or scale false (its training
 // path reads this.gamma / this.beta unconditionally), so those variants have no peer here.
 
-const PREDICTION_TOLERANCE = 1e-5;
-const WEIGHT_TOLERANCE = 5e-5;
-const LOSS_TOLERANCE = 1e-5;
-const STEPS = 3;
-
-type TypegradNet = ReturnType<typeof liveModel>;
-
-function floats(count: number, seed: number, scale = 1): number[] {
-  const next = seededRandom(seed);
-  return Array.from({ length: count }, () => Math.fround((2 * next() - 1) * scale));
-}
-
-function oneHot(batch: number, classes: number, seed: number): number[][] {
-  const next = seededRandom(seed);
-  return Array.from({ length: batch }, (_, b) => {
-    const row = new Array<number>(classes).fill(0);
-    row[(b + Math.floor(next() * classes)) % classes] = 1;
-    return row;
-  });
-}
-
-function binaryLabels(batch: number): number[][] {
-  return Array.from({ length: batch }, (_, b) => [b % 3 === 0 ? 0 : b % 2]);
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
-  return worst;
-}
-
 /** The TF.js layers that own weights, in model order (each one's weights in Keras order). */
 function weightedLayers(model: tfl.Sequential): tfl.layers.Layer[] {
   return model.layers.filter((layer) => layer.weights.length > 0);
@@ -106,86 +85,24 @@ function tfjsWeights(model: tfl.Sequential): Float32Array[] {
   return weightedLayers(model).flatMap((layer) => layer.getWeights().map((w) => Float32Array.from(w.dataSync())));
 }
 
-interface ParityCase {
-  readonly typegrad: CompiledModel;
-  readonly tfjsLayers: () => tfl.layers.Layer[];
-  readonly loss: "categoricalCrossentropy" | "binaryCrossentropy";
-  readonly optimizer: () => tf.Optimizer;
-  /** One example's shape and dtype, and the batch (flat, row-major). */
-  readonly exampleShape: readonly number[];
-  readonly dtype: "float32" | "int32";
-  readonly x: readonly number[];
-  readonly y: readonly number[][];
-  /** Moves initial weights off their defaults (called with typegrad's parameter name). */
-  readonly adjust?: (name: string, values: Float32Array) => void;
+/**
+ * Both sides start from typegrad's initial weights, moved off their defaults by `adjust` (called
+ * with typegrad's parameter name), exchanged layer by layer.
+ */
+function runLayerParity(c: ParityCase & { readonly adjust?: (name: string, values: Float32Array) => void }): Promise<ParityResult> {
+  return runParity(c, (net, model) => {
+    const names = net.spec.params.map((p) => p.name);
+    const initial = net.getWeights();
+    if (c.adjust) initial.forEach((w, i) => c.adjust!(names[i]!, w));
+    net.setWeights(initial);
+    loadIntoTfjs(model, net, initial);
+    return () => tfjsWeights(model);
+  });
 }
 
-interface ParityResult {
-  readonly names: readonly string[];
-  /** typegrad's weights before each step, and after the last. */
-  readonly history: readonly Float32Array[][];
-  readonly tfjsFinal: readonly Float32Array[];
-  readonly lossDiff: number;
-  readonly predictionDiff: number;
-  readonly weightDiffs: ReadonlyMap<string, number>;
-}
-
-async function runParity(c: ParityCase): Promise<ParityResult> {
-  const net = liveModel(c.typegrad);
-  const names = net.spec.params.map((p) => p.name);
-  const initial = net.getWeights();
-  if (c.adjust) initial.forEach((w, i) => c.adjust!(names[i]!, w));
-  net.setWeights(initial);
-
-  const model = tfl.sequential({ layers: c.tfjsLayers() });
-  model.compile({ loss: c.loss, optimizer: c.optimizer() });
-  loadIntoTfjs(model, net, initial);
-
-  const batch = c.y.length;
-  const xs = tf.tensor(c.x as number[], [batch, ...c.exampleShape], c.dtype);
-  const ys = tf.tensor2d(c.y as number[][]);
-  const history: Float32Array[][] = [];
-  let lossDiff = 0;
-  for (let step = 0; step < STEPS; step++) {
-    history.push(net.getWeights());
-    const ours = net.trainOnBatch(c.x, c.y) as number;
-    const theirs = (await model.trainOnBatch(xs, ys)) as number;
-    lossDiff = Math.max(lossDiff, Math.abs(ours - theirs));
-  }
-  history.push(net.getWeights());
-
-  const ours = net.predict(c.x, { batchSize: batch }).flat();
-  const predicted = model.predict(xs) as tf.Tensor;
-  const theirs = predicted.dataSync();
-  const predictionDiff = maxAbsDiff(ours, theirs);
-
-  const tfjsFinal = tfjsWeights(model);
-  const final = history[STEPS]!;
-  expect(tfjsFinal.length).toBe(final.length);
-  const weightDiffs = new Map(names.map((name, i) => [name, maxAbsDiff(final[i]!, tfjsFinal[i]!)]));
-
-  tf.dispose([xs, ys, predicted]);
-  model.optimizer.dispose();
-  model.dispose();
-  if (process.env.TFJS_PARITY_REPORT) {
-    console.log({ lossDiff, predictionDiff, weightDiffs: Object.fromEntries(weightDiffs) });
-  }
-  return { names, history, tfjsFinal, lossDiff, predictionDiff, weightDiffs };
-}
-
-/** How far each weight moved in three steps (typegrad's side). */
-function moved(result: ParityResult, name: string): number {
-  const i = result.names.indexOf(name);
-  expect(i, `no weight ${name} in ${result.names.join(", ")}`).toBeGreaterThanOrEqual(0);
-  return maxAbsDiff(result.history[0]![i]!, result.history[STEPS]![i]!);
-}
-
-function expectParity(result: ParityResult, layerWeights: readonly string[]): void {
-  expect(result.lossDiff).toBeLessThan(LOSS_TOLERANCE);
-  expect(result.predictionDiff).toBeLessThan(PREDICTION_TOLERANCE);
-  for (const [name, diff] of result.weightDiffs) expect(diff, name).toBeLessThan(WEIGHT_TOLERANCE);
-  // Not trivially equal: every weight of the layer under test moved well past the tolerance.
-  for (const name of layerWeights) expect(moved(result, name), `${name} moved`).toBeGreaterThan(1e-3);
+/** Parity within the tolerances, and every weight of the layer under test moved well past them. */
+function expectLayerParity(result: ParityResult, layerWeights: readonly string[]): void {
+  expectParity(result, { moved: layerWeights, moderateStart: false });
 }
 
 /** gamma, beta and the moving statistics away from ones / zeros / ones (deterministic). */
@@ -228,12 +145,7 @@ function kerasMovingStats(result: ParityResult, x: readonly number[], kernel: st
   return { mean, variance, typegrad: [result.history[STEPS]![mm]!, result.history[STEPS]![mv]!], tfjs: [result.tfjsFinal[mm]!, result.tfjsFinal[mv]!] };
 }
 
-beforeAll(async () => {
-  tf.env().set("PROD", true); // silences the "install tfjs-node" notice
-  expect(await tf.setBackend("cpu")).toBe(true);
-  await tf.ready();
-  expect(tf.getBackend()).toBe("cpu");
-});
+useTfjsCpu();
 
 describe("parity with TensorFlow.js: Embedding", () => {
   it("ids -> embedding -> flatten -> dense softmax, categorical cross-entropy, SGD", async () => {
@@ -241,7 +153,7 @@ describe("parity with TensorFlow.js: Embedding", () => {
     // Ids in [0, 15): rows 15..19 get no gradient and must stay exactly as they were.
     const next = seededRandom(11);
     const ids = Array.from({ length: B * T }, () => Math.floor(next() * 15));
-    const result = await runParity({
+    const result = await runLayerParity({
       typegrad: sequential(input([T], { dtype: "int32" }), embedding(V, D), flatten(), dense(C, "softmax")).compile({
         loss: "categoricalCrossentropy",
         optimizer: sgd({ learningRate: 0.5 }),
@@ -254,7 +166,7 @@ describe("parity with TensorFlow.js: Embedding", () => {
       x: ids,
       y: oneHot(B, C, 12),
     });
-    expectParity(result, ["embedding_embeddings", "dense_kernel", "dense_bias"]);
+    expectLayerParity(result, ["embedding_embeddings", "dense_kernel", "dense_bias"]);
     const table = result.names.indexOf("embedding_embeddings");
     const [before, after] = [result.history[0]![table]!, result.history[STEPS]![table]!];
     expect(after.subarray(15 * D)).toEqual(before.subarray(15 * D));
@@ -270,7 +182,7 @@ describe("parity with TensorFlow.js: Embedding", () => {
       [1, 3, 3, 3, 3, 3],
       [5, 0, 3, 1, 1, 3],
     ].flat();
-    const result = await runParity({
+    const result = await runLayerParity({
       typegrad: sequential(input([T], { dtype: "int32" }), embedding(V, D), flatten(), dense(4, "tanh"), dense(2, "softmax")).compile({
         loss: "categoricalCrossentropy",
         optimizer: sgd({ learningRate: 0.3, momentum: 0.9 }),
@@ -288,7 +200,7 @@ describe("parity with TensorFlow.js: Embedding", () => {
       x: ids,
       y: [[1, 0], [0, 1], [0, 1], [1, 0]],
     });
-    expectParity(result, ["embedding_embeddings"]);
+    expectLayerParity(result, ["embedding_embeddings"]);
     const table = result.names.indexOf("embedding_embeddings");
     const [before, after] = [result.history[0]![table]!, result.history[STEPS]![table]!];
     const rowMoved = (id: number) => maxAbsDiff(before.subarray(id * D, (id + 1) * D), after.subarray(id * D, (id + 1) * D));
@@ -301,7 +213,7 @@ describe("parity with TensorFlow.js: BatchNormalization", () => {
   it("dense (no bias) -> BN -> relu -> dense sigmoid, binary cross-entropy, momentum SGD, BN momentum 0.9", async () => {
     const F = 6, H = 8, B = 10;
     const x = floats(B * F, 21, 1.5);
-    const result = await runParity({
+    const result = await runLayerParity({
       typegrad: sequential(
         input([F]),
         dense(H, { useBias: false }),
@@ -324,7 +236,7 @@ describe("parity with TensorFlow.js: BatchNormalization", () => {
       adjust: perturbNormalization,
     });
     const bn = "batch_normalization";
-    expectParity(result, ["dense_kernel", `${bn}_gamma`, `${bn}_beta`, `${bn}_moving_mean`, `${bn}_moving_variance`]);
+    expectLayerParity(result, ["dense_kernel", `${bn}_gamma`, `${bn}_beta`, `${bn}_moving_mean`, `${bn}_moving_variance`]);
     const keras = kerasMovingStats(result, x, "dense_kernel", bn, 0.9);
     for (const side of [keras.typegrad, keras.tfjs]) {
       expect(maxAbsDiff(side[0]!, keras.mean)).toBeLessThan(WEIGHT_TOLERANCE);
@@ -335,7 +247,7 @@ describe("parity with TensorFlow.js: BatchNormalization", () => {
   it("rank-2 input [T, F]: BN normalises each feature over batch and time (Keras 3 defaults)", async () => {
     const T = 4, F = 3, H = 5, B = 6;
     const x = floats(B * T * F, 31, 2);
-    const result = await runParity({
+    const result = await runLayerParity({
       typegrad: sequential(
         input([T, F]),
         dense(H, { useBias: false }),
@@ -360,7 +272,7 @@ describe("parity with TensorFlow.js: BatchNormalization", () => {
       adjust: perturbNormalization,
     });
     const bn = "batch_normalization";
-    expectParity(result, [`${bn}_gamma`, `${bn}_beta`, `${bn}_moving_mean`, `${bn}_moving_variance`]);
+    expectLayerParity(result, [`${bn}_gamma`, `${bn}_beta`, `${bn}_moving_mean`, `${bn}_moving_variance`]);
     const keras = kerasMovingStats(result, x, "dense_kernel", bn, 0.99);
     for (const side of [keras.typegrad, keras.tfjs]) {
       expect(maxAbsDiff(side[0]!, keras.mean)).toBeLessThan(WEIGHT_TOLERANCE);
@@ -372,7 +284,7 @@ describe("parity with TensorFlow.js: BatchNormalization", () => {
 describe("parity with TensorFlow.js: LayerNormalization", () => {
   it("dense -> LN -> relu -> dense softmax, categorical cross-entropy, momentum SGD", async () => {
     const F = 6, H = 8, C = 3, B = 8;
-    const result = await runParity({
+    const result = await runLayerParity({
       typegrad: sequential(input([F]), dense(H), layerNormalization({ epsilon: 1e-3 }), activation("relu"), dense(C, "softmax")).compile({
         loss: "categoricalCrossentropy",
         optimizer: sgd({ learningRate: 0.3, momentum: 0.9 }),
@@ -391,12 +303,12 @@ describe("parity with TensorFlow.js: LayerNormalization", () => {
       y: oneHot(B, C, 42),
       adjust: perturbNormalization,
     });
-    expectParity(result, ["dense_kernel", "dense_bias", "layer_normalization_gamma", "layer_normalization_beta"]);
+    expectLayerParity(result, ["dense_kernel", "dense_bias", "layer_normalization_gamma", "layer_normalization_beta"]);
   });
 
   it("rank-2 input [T, F]: LN over each position's features (Keras 3 default epsilon)", async () => {
     const T = 4, F = 5, C = 2, B = 6;
-    const result = await runParity({
+    const result = await runLayerParity({
       typegrad: sequential(input([T, F]), layerNormalization(), flatten(), dense(C, "softmax")).compile({
         loss: "categoricalCrossentropy",
         optimizer: sgd({ learningRate: 0.5 }),
@@ -411,6 +323,6 @@ describe("parity with TensorFlow.js: LayerNormalization", () => {
       y: oneHot(B, C, 52),
       adjust: perturbNormalization,
     });
-    expectParity(result, ["layer_normalization_gamma", "layer_normalization_beta"]);
+    expectLayerParity(result, ["layer_normalization_gamma", "layer_normalization_beta"]);
   });
 });
