@@ -6,13 +6,12 @@ import { seededRandom } from "../support/random-data";
 import {
   explicitStart,
   expectParity,
+  expectRowsKept,
   floats,
   maxAbsDiff,
   oneHot,
   runParity,
-  STEPS,
   useTfjsCpu,
-  weightIndex,
   type ExpectedWeight,
   type ParityCase,
   type WeightMapping,
@@ -231,12 +230,7 @@ describe("parity with TensorFlow.js: Bidirectional", () => {
     });
     // Rows of ids never seen keep their values: found from the batch, not assumed.
     const unseen = Array.from({ length: V }, (_, id) => id).filter((id) => !ids.includes(id));
-    const table = weightIndex(result, "embedding_embeddings");
-    for (const id of unseen) {
-      const row = (w: Float32Array) => w.subarray(id * D, (id + 1) * D);
-      expect(row(result.history[STEPS]![table]!)).toEqual(row(result.history[0]![table]!));
-      expect(row(result.tfjsFinal[table]!)).toEqual(row(result.history[0]![table]!));
-    }
+    expectRowsKept(result, "embedding_embeddings", unseen, D);
     expectParity(result, { names: ["embedding_embeddings", ...bidirectionalNames("bidirectional"), "dense_kernel", "dense_bias"] });
   });
 

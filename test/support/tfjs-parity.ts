@@ -315,3 +315,13 @@ export function expectParity(result: ParityResult, expected: ParityExpectations 
     }
   }
 }
+
+/** The given rows of a [rows, width] weight (an embedding table's unseen ids) kept their values, on both sides. */
+export function expectRowsKept(result: ParityResult, name: string, rows: readonly number[], width: number): void {
+  const table = weightIndex(result, name);
+  for (const id of rows) {
+    const row = (w: Float32Array) => w.subarray(id * width, (id + 1) * width);
+    expect(row(result.history[STEPS]![table]!)).toEqual(row(result.history[0]![table]!));
+    expect(row(result.tfjsFinal[table]!)).toEqual(row(result.history[0]![table]!));
+  }
+}
