@@ -13,24 +13,11 @@ let chosen: Gemm | undefined;
  * A is stored m×k (k×m when transA); B is stored k×n (n×k when transB). Arrays may be subarray views;
  * each operand starts at its offset in its array (a time step's slice of a tape), 0 by default.
  */
-export function gemm(
-  m: number,
-  n: number,
-  k: number,
-  a: Float32Array,
-  transA: boolean,
-  b: Float32Array,
-  transB: boolean,
-  c: Float32Array,
-  accumulate: boolean,
-  aOffset = 0,
-  bOffset = 0,
-  cOffset = 0,
-): void {
+export const gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
   checkArguments(m, n, k, a, b, c, aOffset, bOffset, cOffset);
   chosen ??= SimdGemm.create()?.gemm ?? jsGemm;
   chosen(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
-}
+};
 
 function checkArguments(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, aOffset: number, bOffset: number, cOffset: number): void {
   checkSize("m", m);

@@ -9,7 +9,7 @@ import { emitGemm } from "../../kernels/gemm";
 import type { BufferSpec } from "../../lowering/common";
 import { ACTIVATIONS, DEFAULT_ALPHA, type ElementwiseActivation, type FunctionName } from "../activation-table";
 import type { RecurrentAttrs } from "./cell.reference";
-import { booleanAttr, numberAttr, stringAttr, type BackwardContext, type LoweringContext, type OpNode } from "../rule";
+import { booleanAttr, numberAttr, stringAttr, type BackwardContext, type LoweringContext, type OpNode, type OpRule, type ReferenceRule } from "../rule";
 
 const FUNCTIONS: readonly FunctionName[] = ["linear", "sigmoid", "tanh", "relu", "leakyRelu", "softmax", "step", "exp", "log"];
 
@@ -227,3 +227,17 @@ export function zeroRecurrentGradient(l: Layout, ctx: BackwardContext): string[]
 }
 
 export const perExample = (name: string, size: number): BufferSpec => ({ name, role: "tape", perExample: size, fixed: null, dtype: "float32" });
+
+/** A recurrent op's rule: its attributes, reference and lowering; a step function in the cell (or, gated, in its gates) blocks gradients. */
+export function recurrentRule(
+  reference: ReferenceRule<RecurrentAttrs>,
+  lowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward">,
+  gated: boolean,
+): OpRule<RecurrentAttrs> {
+  return {
+    attrs: recurrentAttrs,
+    reference,
+    blocksGradient: ({ attrs }) => (attrs.activation === "step" || (gated && attrs.recurrentActivation === "step") ? "a step activation" : null),
+    ...lowering,
+  };
+}

@@ -8,7 +8,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { cellFunction, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, recurrentAttrs, refuse, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, cellFunction, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -96,7 +96,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
 function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
   const act = cellFunction(op.attrs.activation)!;
   const rec = cellFunction(op.attrs.recurrentActivation)!;
-  const { U, W, T } = l;
+  const { U, W } = l;
   const recurrent = ctx.value(l.recurrent, "train");
   const resetAfter = op.attrs.resetAfter;
   const head = [
@@ -240,9 +240,4 @@ const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward"
   },
 };
 
-export const gru: OpRule<RecurrentAttrs> = {
-  attrs: recurrentAttrs,
-  reference: gruReference,
-  blocksGradient: ({ attrs }) => (attrs.activation === "step" || attrs.recurrentActivation === "step" ? "a step activation" : null),
-  ...gruLowering,
-};
+export const gru = recurrentRule(gruReference, gruLowering, true);

@@ -4,7 +4,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { lstmReference } from "./lstm.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, recurrentAttrs, refuse, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
+import { recurrentRule, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
 
 const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "lstm"),
@@ -99,9 +99,4 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
   },
 };
 
-export const lstm: OpRule<RecurrentAttrs> = {
-  attrs: recurrentAttrs,
-  reference: lstmReference,
-  blocksGradient: ({ attrs }) => (attrs.activation === "step" || attrs.recurrentActivation === "step" ? "a step activation" : null),
-  ...lstmLowering,
-};
+export const lstm = recurrentRule(lstmReference, lstmLowering, true);

@@ -4,7 +4,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, recurrentAttrs, refuse, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
+import { recurrentRule, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
 
 const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "simpleRNN"),
@@ -46,9 +46,4 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
   },
 };
 
-export const simpleRNN: OpRule<RecurrentAttrs> = {
-  attrs: recurrentAttrs,
-  reference: simpleRnnReference,
-  blocksGradient: ({ attrs }) => (attrs.activation === "step" ? "a step activation" : null),
-  ...simpleRnnLowering,
-};
+export const simpleRNN = recurrentRule(simpleRnnReference, simpleRnnLowering, false);
