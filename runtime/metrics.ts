@@ -10,6 +10,15 @@ function argmax(values: ArrayLike<number>, from: number, width: number): number 
   return best;
 }
 
+/** Which way each metric improves (Keras' metric _direction): accuracies rise, errors fall. */
+export const METRIC_DIRECTION: Readonly<Record<MetricKind, "up" | "down">> = {
+  binaryAccuracy: "up",
+  categoricalAccuracy: "up",
+  sparseCategoricalAccuracy: "up",
+  meanSquaredError: "down",
+  meanAbsoluteError: "down",
+};
+
 /** Adds the metric's sum over the batch to into[2 * slot] and the number of values to into[2 * slot + 1]. */
 export function accumulateMetric(
   kind: MetricKind,

@@ -2,7 +2,6 @@ import { describe, expect, it, vi } from "vitest";
 import { batchNormalization, dense, dropout, input, log, model, sequential, sgd } from "typegrad/dsl";
 import { NonFiniteLossError } from "../../runtime/fit";
 import { FunctionalRegression } from "../../examples/linear-regression/linear-regression.gen";
-import { earlyStopping } from "../../runtime/callbacks";
 import { liveModel } from "../support/live-model";
 
 // fit as Keras: History, validationSplit (the last fraction, before shuffling), callbacks, NaN
@@ -53,24 +52,6 @@ describe("fit", () => {
     expect(() => model.fit(huge, y, { epochs: 3, batchSize: 8, verbose: 0 })).toThrow(
       /^fit: the (loss|gradient of \w+) became (NaN|-?Infinity)( \(at index \d+; the loss was [\d.e+]+\))? at epoch 1, batch \d+; training stopped; the model keeps the weights and optimizer state of the last finite step$/,
     );
-  });
-
-  it("earlyStopping ends training when the monitored value stops improving, and can restore the best weights", () => {
-    const model = regression(2, 2.5);
-    const seen: number[][] = [];
-    const history = model.fit(x, y, {
-      epochs: 200,
-      batchSize: 40,
-      verbose: 0,
-      validationSplit: 0.25,
-      callbacks: [earlyStopping({ monitor: "val_loss", patience: 2, restoreBestWeights: true }), { onEpochEnd: (_e, _l, m) => void seen.push(Array.from(m.getWeights()[0]!)) }],
-    });
-    expect(history.epoch.length).toBeLessThan(200);
-    const losses = history.val_loss!;
-    const best = losses.indexOf(Math.min(...losses));
-    // Stopped `patience + 1` epochs after the best one, with the best epoch's weights back.
-    expect(losses.length - 1 - best).toBe(3);
-    expect(Array.from(model.getWeights()[0]!)).toEqual(seen[best]);
   });
 
   it("one unshuffled full batch trains as trainOnBatch does, whatever validation or callbacks run on the model between epochs", () => {
