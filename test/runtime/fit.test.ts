@@ -79,6 +79,23 @@ describe("fit", () => {
   });
 });
 
+describe("evaluate", () => {
+  it("weights every example equally when the batch size does not divide the example count", () => {
+    // out = 2x on x = 1..7 against targets 0: the mean squared error is 4 · (1 + 4 + ... + 49) / 7 =
+    // 4 · 140 / 7 = 80, the mean absolute error 2 · 28 / 7 = 8, whatever the batches.
+    const doubling = liveModel(sequential(input([1]), dense(1, { useBias: false, kernel: [[2]] })).compile({ loss: "meanSquaredError", metrics: ["mae"] }));
+    const xs = [1, 2, 3, 4, 5, 6, 7].map((v) => [v]);
+    const zeros = xs.map(() => [0]);
+    const expectLossAndMae = (actual: unknown, what: string) => {
+      const [loss, mae] = actual as number[];
+      expect(Math.abs(loss! - 80), `${what}: loss ${loss}`).toBeLessThan(1e-9);
+      expect(Math.abs(mae! - 8), `${what}: mae ${mae}`).toBeLessThan(1e-9);
+    };
+    for (const batchSize of [1, 2, 3, 4, 6, 7, 32]) expectLossAndMae(doubling.evaluate(xs, zeros, { batchSize }), `batch size ${batchSize}`);
+    expectLossAndMae(doubling.testOnBatch(xs, zeros), "testOnBatch");
+  });
+});
+
 describe("a NaN or infinite loss", () => {
   // A learning rate of 5 on targets near 1000 diverges: the loss grows a thousandfold an epoch until
   // the backward pass overflows float32.
