@@ -45,11 +45,19 @@ describe("sparse inputs", () => {
     expect(fromCsr.predict(data.csr)).toEqual(fromDense.predict(data.dense));
   });
 
-  it("hold out the last rows with validationSplit", () => {
+  it("hold out the last rows with validationSplit: val_loss is the loss on those rows, every one of them", () => {
     const data = documents(100);
-    const history = net().fit(data.csr, data.labels, { epochs: 2, validationSplit: 0.2, verbose: 0 });
+    const model = net();
+    const history = model.fit(data.csr, data.labels, { epochs: 2, validationSplit: 0.2, verbose: 0 });
     expect(history.params.samples).toBe(80);
     expect(history.val_loss).toHaveLength(2);
+    // The same 20 rows given densely, measured after the last epoch.
+    const [loss, accuracy] = model.evaluate(data.dense.slice(80), data.labels.slice(80)) as number[];
+    expect(history.val_loss!.at(-1)).toBeCloseTo(loss!, 6);
+    expect(history.val_accuracy!.at(-1)).toBe(accuracy);
+    // Without the last row the loss differs: the comparison sees one row.
+    const [withoutLast] = model.evaluate(data.dense.slice(80, 99), data.labels.slice(80, 99)) as number[];
+    expect(Math.abs(withoutLast! - loss!)).toBeGreaterThan(1e-4);
   });
 
   it("refuse malformed compressed sparse rows with the reason", () => {
