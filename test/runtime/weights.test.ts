@@ -201,6 +201,25 @@ describe("weights files a user can trust", () => {
     expect(() => wider.fromBytes(bytes, "f")).toThrow('weight 1 is "dense_kernel" [3, 4] in the file, "dense_kernel" [3, 5] in Live');
   });
 
+  it("refuse a hand-made file whose metadata is right but whose kernel is transposed ([3, 2] for [2, 3])", () => {
+    const model = liveModel(sequential(input([2]), dense(3)).compile({ loss: "meanSquaredError", optimizer: sgd() }));
+    const before = model.getWeights();
+    // The model's own name and IR hash, the right tensor names and sizes: only the kernel's shape is wrong.
+    const tensors = [
+      { name: "dense_kernel", shape: [3, 2], data: Float32Array.of(1, 2, 3, 4, 5, 6) },
+      { name: "dense_bias", shape: [3], data: Float32Array.of(7, 8, 9) },
+    ];
+    const bytes = encodeSafetensors(tensors, { format: "typegrad", model: "Live", ir_hash: model.hash, typegrad_version: "0.1.0" }, { checksums: true });
+    expect(() => model.fromBytes(bytes, "transposed.safetensors")).toThrow(
+      'transposed.safetensors: its weights do not fit Live (their names or shapes changed since it was saved): weight 1 is "dense_kernel" [3, 2] in the file, "dense_kernel" [2, 3] in Live',
+    );
+    expect(model.getWeights()).toEqual(before);
+    // The same file with the kernel's shape [2, 3] loads.
+    const right = encodeSafetensors([{ ...tensors[0]!, shape: [2, 3] }, tensors[1]!], { format: "typegrad", model: "Live", ir_hash: model.hash, typegrad_version: "0.1.0" }, { checksums: true });
+    model.fromBytes(right, "right.safetensors");
+    expect(model.getWeights().map((w) => Array.from(w))).toEqual([[1, 2, 3, 4, 5, 6], [7, 8, 9]]);
+  });
+
   it("are never written with non-finite weights, which load would refuse", () => {
     const path = join(dir, "finite.safetensors");
     const model = liveModel(sequential(input([3]), dense(4, "tanh"), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd({ learningRate: 1e38 }) }));
