@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from "vitest";
-import { batchNormalization, dense, dropout, input, log, model, sequential, sgd } from "typegrad/dsl";
+import { add, batchNormalization, dense, dropout, input, log, model, sequential, sgd } from "typegrad/dsl";
 import { NonFiniteLossError } from "../../runtime/fit";
 import { FunctionalRegression } from "../../examples/linear-regression/linear-regression.gen";
-import { liveModel } from "../support/live-model";
+import { liveModel, liveModelClass } from "../support/live-model";
 
 // fit as Keras: History, validationSplit (the last fraction, before shuffling), callbacks, NaN
 // losses, determinism, and the progress output of each verbose level.
@@ -249,12 +249,33 @@ describe("data checks", () => {
     const oneHot = liveModel(sequential(input([2]), dense(3, "softmax")).compile({ loss: "categoricalCrossentropy" }));
     expect(() => oneHot.fit([[0, 1]], [[0, 1]])).toThrow("y: one-hot rows must have 3 entries (one per class), got 2");
   });
+});
 
-  it("dropout is active in training only", () => {
-    const net = liveModel(sequential(input([4]), dense(16, "relu"), dropout(0.5), dense(1)).compile({ loss: "meanSquaredError", seed: 3 }));
-    const data = [[1, 2, 3, 4]];
-    expect(net.predict(data)).toEqual(net.predict(data));
-    const a = net.evaluate(data, [[0]]);
-    expect(net.evaluate(data, [[0]])).toBe(a);
+describe("dropout", () => {
+  it("is active in training only: kept units scaled by 2 at rate 0.5, none dropped at inference", () => {
+    // Sixteen hidden units of exactly 1 (a kernel of ones on x = 1) summed by a kernel of ones: at
+    // inference the output is 16 (loss 256 against 0); in training it is 2k for the k units dropout
+    // keeps, so trainOnBatch's loss (from before its step) is (2k)². Fused into the Dense layer's
+    // store, and as a layer of its own after an add (4 per kept unit, 32 at inference).
+    const ones = (rows: number, columns: number) => Array.from({ length: rows }, () => new Array<number>(columns).fill(1));
+    const head = () => dense(1, { useBias: false, kernel: ones(16, 1) });
+    const fused = sequential(input([1]), dense(16, { useBias: false, kernel: ones(1, 16) }), dropout(0.5), head()).compile({ loss: "meanSquaredError" });
+    const x = input([1]);
+    const a = dense(16, { useBias: false, kernel: ones(1, 16) })(x);
+    const separate = model({ inputs: x, outputs: head()(dropout(0.5)(add(a, a))) }).compile({ loss: "meanSquaredError" });
+    for (const [compiled, perUnit] of [[fused, 2], [separate, 4]] as const) {
+      const Net = liveModelClass(compiled);
+      const kept = Array.from({ length: 24 }, (_, seed) => Math.sqrt(new Net({ seed }).trainOnBatch([[1]], [[0]]) as number) / perUnit);
+      for (const k of kept) expect(Number.isInteger(k) && k >= 0 && k <= 16, `${k} kept units`).toBe(true);
+      expect(new Set(kept).size, `masks differ from seed to seed: ${kept}`).toBeGreaterThan(3);
+      // Binomial(16, 1/2) keeps 8 on average; the mean of 24 draws has a standard deviation of 0.41.
+      const mean = kept.reduce((s, k) => s + k, 0) / kept.length;
+      expect(Math.abs(mean - 8), `mean kept ${mean}`).toBeLessThan(1.5);
+      const net = new Net({ seed: 3 });
+      const all = (16 * perUnit) / 2;
+      expect(net.predict([[1]])).toEqual([[all]]);
+      expect(net.evaluate([[1]], [[0]])).toBe(all * all);
+      expect(net.evaluate([[1]], [[0]])).toBe(all * all);
+    }
   });
 });

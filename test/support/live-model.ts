@@ -8,14 +8,18 @@ import { GeneratedModel, RUNTIME_GENERATED_FORMAT, type ModelOptions } from "../
 import type { Shape } from "../../dsl/types/shape";
 import { compileKernels } from "./compile-kernels";
 
-export function liveModel(compiled: CompiledModel, options?: ModelOptions): GeneratedModel<readonly [Shape], Shape> {
+/** The class a generated module would export for the model: kernels compiled once, instances made with `new`. */
+export function liveModelClass(compiled: CompiledModel): new (options?: ModelOptions) => GeneratedModel<readonly [Shape], Shape> {
   const ir = compiled.ir;
   const kernels = compileKernels(ir);
   const spec = modelSpec(ir, kernels.plan.lowering);
-  class Live extends GeneratedModel<readonly [Shape], Shape> {
+  return class Live extends GeneratedModel<readonly [Shape], Shape> {
     constructor(options?: ModelOptions) {
       super(spec, hashIR(ir), RUNTIME_GENERATED_FORMAT, kernels, options);
     }
-  }
-  return new Live(options);
+  };
+}
+
+export function liveModel(compiled: CompiledModel, options?: ModelOptions): GeneratedModel<readonly [Shape], Shape> {
+  return new (liveModelClass(compiled))(options);
 }
