@@ -6,7 +6,7 @@ import { zlibCrc32 } from "../support/zlib-crc32";
 import { adam, dense, input, sequential, sgd } from "typegrad/dsl";
 import { decodeSafetensors, encodeSafetensors } from "../../runtime/safetensors";
 import { modelCheckpoint } from "../../runtime/callbacks";
-import { liveModel } from "../support/live-model";
+import { liveModel, liveModelClass } from "../support/live-model";
 import { Backprop } from "../../examples/backprop/backprop.gen";
 import { XorNet } from "../../examples/xor/xor.gen";
 
@@ -72,16 +72,59 @@ describe("weights", () => {
     );
   });
 
-  it("modelCheckpoint saves after each epoch, or only on improvement", () => {
+  it("modelCheckpoint saves after each epoch", () => {
     const every = join(dir, "every-{epoch}.safetensors");
     new XorNet().fit(x, y, { epochs: 3, batchSize: 4, verbose: 0, callbacks: [modelCheckpoint({ path: every, monitor: "loss" })] });
     expect(readdirSync(dir).filter((f) => f.startsWith("every-")).sort()).toEqual(["every-1.safetensors", "every-2.safetensors", "every-3.safetensors"]);
-    const best = join(dir, "best.safetensors");
-    const net = new XorNet();
-    const history = net.fit(x, y, { epochs: 30, batchSize: 4, verbose: 0, callbacks: [modelCheckpoint({ path: best, monitor: "loss", saveBestOnly: true })] });
-    // The loss fell all the way, so the best epoch is the last: the file holds the final weights.
-    expect(history.loss.at(-1)).toBe(Math.min(...history.loss));
-    expect(XorNet.load(best).getWeights()).toEqual(net.getWeights());
+  });
+
+  describe("modelCheckpoint with saveBestOnly", () => {
+    // One weight w (from 0) fitted to y = x on x = 1 by SGD at lr 0.25 halves its distance to 1 each
+    // epoch: 0.5, 0.75, 0.875, 0.9375, 0.96875, ... Validated on y = 0.8x, val_loss = (w - 0.8)² is
+    // 0.09, 0.0025, 0.005625, 0.01890625, 0.0284765625, ...: the best epoch is the second, not the last.
+    const OneWeight = liveModelClass(sequential(input([1]), dense(1, { useBias: false, kernel: [[0]] })).compile({ loss: "meanSquaredError", optimizer: sgd({ learningRate: 0.25 }) }));
+    const fit = (net: InstanceType<typeof OneWeight>, epochs: number, callback: ReturnType<typeof modelCheckpoint>) =>
+      net.fit([[1]], [[1]], { epochs, batchSize: 1, verbose: 0, validationData: [[[1]], [[0.8]]], callbacks: [callback] });
+    const savedWeight = (path: string) => liveModelWeights(path, new OneWeight())[0]![0];
+
+    it("keeps the best epoch's weights, not the last's, and writes only on an improvement", () => {
+      const net = new OneWeight();
+      fit(net, 4, modelCheckpoint({ path: join(dir, "one-{epoch}.safetensors"), saveBestOnly: true }));
+      expect(readdirSync(dir).filter((f) => f.startsWith("one-")).sort()).toEqual(["one-1.safetensors", "one-2.safetensors"]);
+      expect(savedWeight(join(dir, "one-2.safetensors"))).toBe(0.75);
+      expect(net.getWeights()[0]![0]).toBe(0.9375);
+    });
+
+    it("keeps its best from one fit to the next, as Keras' ModelCheckpoint", () => {
+      const path = join(dir, "kept.safetensors");
+      const callback = modelCheckpoint({ path, saveBestOnly: true });
+      const net = new OneWeight();
+      fit(net, 4, callback);
+      expect(savedWeight(path)).toBe(0.75);
+      // The next fit's val_loss (0.0285, 0.0336, ...) never beats 0.0025: the file stays.
+      fit(net, 2, callback);
+      expect(net.getWeights()[0]![0]).toBe(0.984375);
+      expect(savedWeight(path)).toBe(0.75);
+    });
+
+    it("watches upwards in mode max", () => {
+      const path = join(dir, "max.safetensors");
+      fit(new OneWeight(), 4, modelCheckpoint({ path, saveBestOnly: true, mode: "max" }));
+      expect(savedWeight(path)).toBe(0.5);
+    });
+
+    it("saves anyway, with a warning, when the monitored value is not logged (Keras)", () => {
+      const path = join(dir, "unmonitored.safetensors");
+      const lines: string[] = [];
+      const warn = vi.spyOn(console, "warn").mockImplementation((line: string) => void lines.push(line));
+      try {
+        fit(new OneWeight(), 3, modelCheckpoint({ path, monitor: "val_mae", mode: "min", saveBestOnly: true }));
+      } finally {
+        warn.mockRestore();
+      }
+      expect(savedWeight(path)).toBe(0.875);
+      expect(lines).toEqual(new Array(3).fill('modelCheckpoint: "val_mae" is not among the logged values (loss, val_loss); saving anyway'));
+    });
   });
 });
 
