@@ -127,9 +127,9 @@ const LAYOUTS: [string, { weights: boolean; grads: boolean }][] = [
   ["weights in one store, gradients separate", { weights: true, grads: false }],
 ];
 
-/** Gradients in (-3, 3): large enough for clipnorm 1 and clipvalue 0.5 to bite. */
-function gradients(random: Random): Float32Array[] {
-  return SIZES.map((n) => Float32Array.from({ length: n }, () => (random.uniform() * 2 - 1) * 3));
+/** Gradients in (-3, 3) times `scale`: at scale 1 large enough for clipnorm 1 and clipvalue 0.5 to bite. */
+function gradients(random: Random, scale = 1): Float32Array[] {
+  return SIZES.map((n) => Float32Array.from({ length: n }, () => (random.uniform() * 2 - 1) * 3 * scale));
 }
 
 /** Relative 1e-6, floored at a tenth of the array's largest magnitude (for values that cancel to near 0). */
@@ -184,6 +184,33 @@ describe("optimizers agree with a float64 reference over 6 steps (float32 tolera
       expect([...state.keys()].sort()).toEqual(["iterations", ...ref.slots.keys()].sort());
       expect([...state.get("iterations")!]).toEqual([6]);
       for (const [key, values] of ref.slots) expectClose(state.get(key)!, values, key);
+    });
+  }
+});
+
+describe("epsilon where it matters: gradients below 3e-3, so that v is near epsilon (1e-7)", () => {
+  // RMSprop's v = 0.1·g² after a step is 1e-7 at g = 1e-3: sqrt(v + eps) and sqrt(v) + eps then
+  // differ by a third; Adam's v (1 - 0.999)·g² is far below eps, so eps inside its root would
+  // dominate; Adagrad from an empty accumulator has acc = g². Each step's weights must agree with
+  // the float64 reference to 1e-6.
+  const TINY: [string, OptimizerConfig][] = [
+    ["rmsprop", rmsprop({ learningRate: 0.01 })],
+    ["rmsprop centered", rmsprop({ learningRate: 0.01, centered: true })],
+    ["adam", adam({ learningRate: 0.01 })],
+    ["adagrad from an empty accumulator", adagrad({ learningRate: 0.01, initialAccumulatorValue: 0 })],
+  ];
+  for (const [title, config] of TINY) {
+    it(title, () => {
+      const random = new Random(7);
+      const weights = initialWeights(random);
+      const ref = reference(config, weights.map((w) => Array.from(w)));
+      const optimizer = createOptimizer(config, weights);
+      for (let step = 1; step <= 6; step++) {
+        const grads = gradients(random, 1e-3);
+        optimizer.apply(grads);
+        ref.step(grads.map((g) => Array.from(g)));
+        weights.forEach((w, k) => expectClose(w, ref.weights[k]!, `step ${step} weight ${k}`));
+      }
     });
   }
 });
