@@ -7,16 +7,18 @@ import { input } from "../input";
 import { isLayer, type AnyLayer, type Apply, type DeclaredInputOf, type KindOf } from "../layer";
 import { isTensor, type AnyTensor } from "../tensor";
 import type { Problem } from "../types/problem";
-import type { DType, Shape } from "../types/shape";
 import type { CompileConfig } from "./compile-config";
 import type { CompiledModel } from "./compiled-model";
-import { Model, type DTypesOf, type ShapesOf } from "./model";
+import { Model } from "./model";
+
+/** Whether T is the output of a model so far, not the sentence of an earlier error. */
+type IsTensor<T> = [T] extends [never] ? false : [T] extends [AnyTensor] ? true : false;
 
 /** What layer L makes of T (a tensor or a sentence); after an earlier error, that error. */
-export type Next<L, T> = [T] extends [AnyTensor] ? Apply<KindOf<L>, T> : T;
+export type Next<L, T> = IsTensor<T> extends true ? Apply<KindOf<L>, T> : T;
 
 /** Nothing when L accepts T, else the sentence; nothing either after an earlier error. */
-export type Fits<L, T> = NoInfer<[T] extends [AnyTensor] ? Problem<Apply<KindOf<L>, T>> : unknown>;
+export type Fits<L, T> = NoInfer<IsTensor<T> extends true ? Problem<Apply<KindOf<L>, T>> : unknown>;
 
 /** The output tensor, or never after an error. */
 export type TensorOf<O> = O extends AnyTensor ? O : never;
@@ -45,7 +47,7 @@ export class Sequential<In extends AnyTensor, Out, Empty extends boolean = false
     return new Sequential(this.inputs[0], layer.core.call(this.output));
   }
 
-  compile(config: CompileConfig & NoLayersProblem<Empty>): CompiledModel<ShapesOf<[In]>, TensorOf<Out>["shape"] & Shape, DTypesOf<[In]> & readonly DType[]> {
+  compile(config: CompileConfig & NoLayersProblem<Empty>): CompiledModel<[In["shape"]], TensorOf<Out>["shape"], [In["dtype"]]> {
     if ((this.output as AnyTensor) === this.inputs[0]) throw new Error(NO_LAYERS);
     return super.compile(config);
   }
@@ -54,7 +56,12 @@ export class Sequential<In extends AnyTensor, Out, Empty extends boolean = false
 /** Nothing when L can start a model (an input tensor, or a layer that declares its input), else the sentence. */
 type StartsModel<L> = NoInfer<L extends AnyTensor ? unknown : [DeclaredInputOf<L>] extends [never] ? typeof NEEDS_INPUT : Problem<Apply<KindOf<L>, DeclaredInputOf<L>>>>;
 
-type Started<L> = L extends AnyTensor ? Sequential<L, L, true> : Sequential<DeclaredInputOf<L>, Apply<KindOf<L>, DeclaredInputOf<L>>>;
+/** The model the first `.add` starts; after an error, a model that reports nothing more. */
+type Started<L> = L extends AnyTensor
+  ? Sequential<L, L, true>
+  : [DeclaredInputOf<L>] extends [never]
+    ? Sequential<never, typeof NEEDS_INPUT>
+    : Sequential<DeclaredInputOf<L>, Apply<KindOf<L>, DeclaredInputOf<L>>>;
 
 /** `sequential()`: no input yet. The first `.add` gives it: an input tensor, or a layer with an inputShape. */
 export class UnbuiltSequential {
