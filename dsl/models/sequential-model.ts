@@ -20,9 +20,13 @@ export type Next<L, T> = IsTensor<T> extends true ? Apply<KindOf<L>, T> : T;
 /** Nothing when L accepts T, else the sentence; nothing either after an earlier error. */
 export type Fits<L, T> = NoInfer<IsTensor<T> extends true ? Problem<Apply<KindOf<L>, T>> : unknown>;
 
+/** What `.add` accepts after the start: a layer that fits, not an input. */
+type AddsTo<L, T> = L extends AnyTensor ? NoInfer<typeof INPUT_FIRST_ONLY> : Fits<L, T>;
+
 /** The output tensor, or never after an error. */
 export type TensorOf<O> = O extends AnyTensor ? O : never;
 
+export const INPUT_FIRST_ONLY = "sequential: an input(...) can only start a model: sequential(input([...])) or sequential().add(input([...]))";
 export const NO_LAYERS = "sequential: no layers yet; .add(layer) returns a new model, so chain the calls or keep its result";
 export const NEEDS_INPUT =
   "sequential: the first layer must give the input's shape (inputShape, or dense's inputDim), or the model must start from an input: sequential(input([...]))";
@@ -40,9 +44,9 @@ export class Sequential<In extends AnyTensor, Out, Empty extends boolean = false
   }
 
   /** A new model: this one followed by `layer`, which must accept this model's output. */
-  add<L extends AnyLayer>(layer: L & Fits<L, Out>): Sequential<In, Next<L, Out>>;
+  add<L extends AnyLayer | AnyTensor>(layer: L & AddsTo<L, Out>): Sequential<In, L extends AnyTensor ? typeof INPUT_FIRST_ONLY : Next<L, Out>>;
   add(layer: unknown): Sequential<In, unknown> {
-    if (isTensor(layer)) throw new Error("sequential: an input(...) can only start a model: sequential(input([...])) or sequential().add(input([...]))");
+    if (isTensor(layer)) throw new Error(INPUT_FIRST_ONLY);
     if (!isLayer(layer)) throw new Error(`sequential: add expects a layer, got ${describe(layer)}`);
     return new Sequential(this.inputs[0], layer.core.call(this.output));
   }
