@@ -26,7 +26,8 @@ export { sum, mean } from "./ops/reduce";
 export { exp, log, sigmoid, tanh, relu, leakyRelu, softmax, step } from "./ops/unary";
 export { reshape, flatten } from "./ops/reshape";
 
-export { sequential } from "./models/sequential";
+export { sequential, type TooManyLayers } from "./models/sequential";
+export { Sequential, UnbuiltSequential } from "./models/sequential-model";
 export { model } from "./models/functional";
 export { Module, type ModuleOptions } from "./models/module";
 export { Model } from "./models/model";

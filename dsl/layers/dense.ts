@@ -8,10 +8,11 @@ import { activationNode } from "../ops/unary";
 import type { Param } from "../param";
 import { lastDim } from "../shapes";
 import { opTensor, Tensor, type AnyTensor } from "../tensor";
-import type { Last, Leading, SameDim } from "../types/shape";
+import type { Last, Leading, SameDim, Shape } from "../types/shape";
 import { addWeight, paramTensor } from "../weights";
+import type { CheckInputShape, DeclaredInput } from "./input-shape";
 
-export interface DenseOptions<I extends number = number> {
+export interface DenseOptions<I extends number = number, S extends Shape = Shape> {
   activation?: ActivationName;
   useBias?: boolean;
   kernelInitializer?: InitializerArg;
@@ -21,8 +22,16 @@ export interface DenseOptions<I extends number = number> {
   bias?: NestedNumbers;
   kernelRegularizer?: RegularizerConfig;
   biasRegularizer?: RegularizerConfig;
-  /** The number of input features this layer expects; checked when it is applied. */
+  /**
+   * The number of input features this layer expects; checked when it is applied. As the first layer
+   * of an empty `sequential()` it makes the model's input, `[inputDim]` (Keras' input_dim).
+   */
   inputDim?: I;
+  /**
+   * The shape of one example this layer expects (Keras' input_shape); checked when it is applied. As
+   * the first layer of an empty `sequential()` it makes the model's input.
+   */
+  inputShape?: S;
   /** False freezes the weights: training leaves them as they are (and needs no gradient through the layer). */
   trainable?: boolean;
   name?: string;
@@ -39,8 +48,9 @@ type DenseResult<T, U extends number, I extends number> =
           : `dense: expects ${I} input features, got ${Last<S>}`
     : never;
 
-export interface DenseKind<U extends number, I extends number> extends LayerKind {
-  readonly output: DenseResult<this["input"], U, I>;
+export interface DenseKind<U extends number, I extends number, S extends Shape = never> extends LayerKind {
+  readonly output: CheckInputShape<"dense", S, this["input"], DenseResult<this["input"], U, I>>;
+  readonly declaredInput: DeclaredInput<S, "float32", number extends I ? never : [I]>;
 }
 
 class Dense extends LayerCore {
@@ -54,7 +64,11 @@ class Dense extends LayerCore {
     super("Dense", "dense", options.name);
     checkPositiveInteger("dense", "units", units);
     this.activation = checkActivation("dense", options.activation ?? "linear");
-    if (options.inputDim !== undefined) checkPositiveInteger("dense", "inputDim", options.inputDim);
+    if (options.inputDim !== undefined) {
+      checkPositiveInteger("dense", "inputDim", options.inputDim);
+      this.declaredInput = { shape: [options.inputDim], dtype: "float32" };
+    }
+    if (options.inputShape !== undefined) this.declareInputShape("dense", options.inputShape, "float32");
   }
 
   protected apply(x: AnyTensor): AnyTensor {
@@ -99,10 +113,10 @@ class Dense extends LayerCore {
  * A fully connected layer: activation(x . kernel + bias), kernel laid out [in, units].
  * `dense(units, "relu")` is shorthand for `dense(units, { activation: "relu" })`.
  */
-export function dense<const U extends number, const I extends number = number>(
+export function dense<const U extends number, const I extends number = number, const S extends Shape = never>(
   units: U,
-  options: ActivationName | DenseOptions<I> = {},
-): Layer<DenseKind<U, I>> {
+  options: ActivationName | DenseOptions<I, S> = {},
+): Layer<DenseKind<U, I, S>> {
   const resolved = typeof options === "string" ? { activation: options } : options;
   if (resolved === null || typeof resolved !== "object") {
     throw new Error(`dense: the second argument is an activation (${ACTIVATIONS.join(", ")}) or an options object`);

@@ -4,13 +4,20 @@ import { checkPositiveInteger } from "../checks";
 import { LayerCore, makeLayer, type Layer, type LayerKind } from "../layer";
 import type { Param } from "../param";
 import { opTensor, Tensor, type AnyTensor } from "../tensor";
+import type { Shape } from "../types/shape";
 import { addWeight, paramTensor } from "../weights";
+import type { CheckInputShape, DeclaredInput } from "./input-shape";
 
-export interface EmbeddingOptions {
+export interface EmbeddingOptions<S extends Shape = Shape> {
   embeddingsInitializer?: InitializerArg;
   embeddingsRegularizer?: RegularizerConfig;
   /** Treat id 0 as padding: the layers after it skip those positions (Keras' mask_zero). */
   maskZero?: boolean;
+  /**
+   * The shape of the token ids of one example (Keras' input_shape), checked when the layer is
+   * applied. As the first layer of an empty `sequential()` it makes the model's int32 input.
+   */
+  inputShape?: S;
   name?: string;
 }
 
@@ -23,8 +30,9 @@ type Embedded<T, Dim extends number> =
         : Tensor<[...S, Dim]>
     : never;
 
-export interface EmbeddingKind<Dim extends number> extends LayerKind {
-  readonly output: Embedded<this["input"], Dim>;
+export interface EmbeddingKind<Dim extends number, S extends Shape = never> extends LayerKind {
+  readonly output: CheckInputShape<"embedding", S, this["input"], Embedded<this["input"], Dim>>;
+  readonly declaredInput: DeclaredInput<S, "int32">;
 }
 
 class Embedding extends LayerCore {
@@ -38,6 +46,7 @@ class Embedding extends LayerCore {
     super("Embedding", "embedding", options.name);
     checkPositiveInteger("embedding", "inputDim", inputDim);
     checkPositiveInteger("embedding", "outputDim", outputDim);
+    if (options.inputShape !== undefined) this.declareInputShape("embedding", options.inputShape, "int32");
   }
 
   protected apply(ids: AnyTensor): AnyTensor {
@@ -57,10 +66,10 @@ class Embedding extends LayerCore {
 }
 
 /** Looks up a learned vector of `outputDim` numbers for each token id in [0, inputDim). */
-export function embedding<const V extends number, const Dim extends number>(
+export function embedding<const V extends number, const Dim extends number, const S extends Shape = never>(
   inputDim: V,
   outputDim: Dim,
-  options: EmbeddingOptions = {},
-): Layer<EmbeddingKind<Dim>> {
+  options: EmbeddingOptions<S> = {},
+): Layer<EmbeddingKind<Dim, S>> {
   return makeLayer(new Embedding(inputDim, outputDim, options));
 }

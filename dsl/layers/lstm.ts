@@ -1,9 +1,10 @@
 import { checkActivation, type ActivationName } from "../config/activations";
 import type { InitializerConfig } from "../config/initializers";
 import { makeLayer, type Layer } from "../layer";
+import type { Shape } from "../types/shape";
 import { RecurrentLayer, type RecurrentKind, type RecurrentOptions } from "./recurrent";
 
-export interface LstmOptions<Seq extends boolean> extends RecurrentOptions<Seq> {
+export interface LstmOptions<Seq extends boolean, S extends Shape = Shape> extends RecurrentOptions<Seq, S> {
   recurrentActivation?: ActivationName;
   /** Start the forget gate's bias at 1 (Keras' default). */
   unitForgetBias?: boolean;
@@ -32,9 +33,9 @@ class LSTM extends RecurrentLayer {
 }
 
 /** Long short-term memory, gates in Keras' order i, f, c, o; weights [F, 4U], [U, 4U], [4U]. */
-export function lstm<const U extends number, const Seq extends boolean = false>(
+export function lstm<const U extends number, const Seq extends boolean = false, const S extends Shape = never>(
   units: U,
-  options: LstmOptions<Seq> = {},
-): Layer<RecurrentKind<"lstm", U, Seq>> {
+  options: LstmOptions<Seq, S> = {},
+): Layer<RecurrentKind<"lstm", U, Seq, S>> {
   return makeLayer(new LSTM(units, options));
 }

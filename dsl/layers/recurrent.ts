@@ -13,9 +13,11 @@ import type { Param } from "../param";
 import { Param as ParamClass } from "../param";
 import { shapeText } from "../shapes";
 import { opTensor, Tensor, type AnyTensor } from "../tensor";
+import type { Shape } from "../types/shape";
 import { addWeight, paramTensor } from "../weights";
+import type { CheckInputShape, DeclaredInput } from "./input-shape";
 
-export interface RecurrentOptions<Seq extends boolean> {
+export interface RecurrentOptions<Seq extends boolean, S extends Shape = Shape> {
   activation?: ActivationName;
   useBias?: boolean;
   /** Output every step ([timesteps, units]) instead of the last one ([units]). */
@@ -28,6 +30,11 @@ export interface RecurrentOptions<Seq extends boolean> {
   kernelRegularizer?: RegularizerConfig;
   recurrentRegularizer?: RegularizerConfig;
   biasRegularizer?: RegularizerConfig;
+  /**
+   * The [timesteps, features] of one example (Keras' input_shape), checked when the layer is
+   * applied. As the first layer of an empty `sequential()` it makes the model's input.
+   */
+  inputShape?: S;
   name?: string;
 }
 
@@ -42,8 +49,9 @@ export type Recurrent<Op extends string, T, U extends number, Seq extends boolea
         : `${Op}: needs [timesteps, features], got rank ${S["length"]}`
     : never;
 
-export interface RecurrentKind<Op extends string, U extends number, Seq extends boolean> extends LayerKind {
-  readonly output: Recurrent<Op, this["input"], U, Seq>;
+export interface RecurrentKind<Op extends string, U extends number, Seq extends boolean, S extends Shape = never> extends LayerKind {
+  readonly output: CheckInputShape<Op, S, this["input"], Recurrent<Op, this["input"], U, Seq>>;
+  readonly declaredInput: DeclaredInput<S, "float32">;
   /** Type-level only, for wrappers (bidirectional): the op, units and returnSequences. */
   readonly recurrent: { readonly op: Op; readonly units: U; readonly sequences: Seq };
 }
@@ -62,6 +70,7 @@ export abstract class RecurrentLayer extends LayerCore {
     super(typeName, op === "simpleRNN" ? "simple_rnn" : op, options.name);
     checkPositiveInteger(op, "units", units);
     this.activation = checkActivation(op, options.activation ?? "tanh");
+    if (options.inputShape !== undefined) this.declareInputShape(op, options.inputShape, "float32");
   }
 
   /** Extra attributes of the node (lstm and gru: the recurrent activation; gru: resetAfter). */

@@ -1,4 +1,5 @@
 import { makeLayer, type Layer } from "../layer";
+import type { Shape } from "../types/shape";
 import { RecurrentLayer, type RecurrentKind, type RecurrentOptions } from "./recurrent";
 
 class SimpleRNN extends RecurrentLayer {
@@ -12,9 +13,9 @@ class SimpleRNN extends RecurrentLayer {
 }
 
 /** h_t = activation(x_t . kernel + h_{t-1} . recurrentKernel + bias), activation tanh by default. */
-export function simpleRNN<const U extends number, const Seq extends boolean = false>(
+export function simpleRNN<const U extends number, const Seq extends boolean = false, const S extends Shape = never>(
   units: U,
-  options: RecurrentOptions<Seq> = {},
-): Layer<RecurrentKind<"simpleRNN", U, Seq>> {
+  options: RecurrentOptions<Seq, S> = {},
+): Layer<RecurrentKind<"simpleRNN", U, Seq, S>> {
   return makeLayer(new SimpleRNN(units, options));
 }

@@ -1,13 +1,12 @@
 import { DEFAULT_SEED, buildGraph } from "../graph";
 import type { GraphIR } from "../ir";
 import { summaryText } from "../summary";
-import type { AnyTensor, Tensor } from "../tensor";
-import type { DType, Shape } from "../types/shape";
+import type { AnyTensor } from "../tensor";
 import { CompiledModel } from "./compiled-model";
 import { resolveSeed, resolveTraining, type CompileConfig } from "./compile-config";
 
-export type ShapesOf<Ts extends readonly AnyTensor[]> = { -readonly [I in keyof Ts]: Ts[I] extends Tensor<infer S, any> ? S : never };
-export type DTypesOf<Ts extends readonly AnyTensor[]> = { -readonly [I in keyof Ts]: Ts[I] extends Tensor<any, infer D> ? D : never };
+export type ShapesOf<Ts extends readonly AnyTensor[]> = { -readonly [I in keyof Ts]: Ts[I]["shape"] };
+export type DTypesOf<Ts extends readonly AnyTensor[]> = { -readonly [I in keyof Ts]: Ts[I]["dtype"] };
 
 /** A graph of layers from inputs to an output, not yet compiled. */
 export class Model<Ins extends readonly AnyTensor[], Out extends AnyTensor> {
@@ -22,7 +21,7 @@ export class Model<Ins extends readonly AnyTensor[], Out extends AnyTensor> {
     return buildGraph({ name: this.name, inputs: this.inputs, outputs: [this.output] });
   }
 
-  compile(config: CompileConfig): CompiledModel<ShapesOf<Ins>, Out["shape"] & Shape, DTypesOf<Ins> & readonly DType[]> {
+  compile(config: CompileConfig): CompiledModel<ShapesOf<Ins>, Out["shape"], DTypesOf<Ins>> {
     const training = resolveTraining(config, this.output);
     const seed = resolveSeed(config.seed, DEFAULT_SEED);
     const ir = buildGraph({ name: this.name, inputs: this.inputs, outputs: [this.output], training, seed });

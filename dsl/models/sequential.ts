@@ -1,20 +1,19 @@
-import { checkTensor } from "../checks";
-import { isLayer, type Apply, type AnyLayer, type KindOf } from "../layer";
+import { isLayer, type AnyLayer } from "../layer";
 import type { AnyTensor } from "../tensor";
-import type { Problem } from "../types/problem";
-import { Model } from "./model";
+import { startFrom, UnbuiltSequential, type Fits, type Next, type Sequential } from "./sequential-model";
 
 // Each layer's parameter is checked against the output of the layers before it, so the error
 // lands on the layer that does not fit. A mapped type over a tuple of layers cannot do this (its
-// elements may not depend on each other and still be inferred), hence one parameter per layer.
+// elements may not depend on each other and still be inferred), hence one parameter per layer, and
+// a limit: deeper stacks chain `.add(layer)`, which has none.
 
 export const MAX_SEQUENTIAL_LAYERS = 24;
 
-/** What layer L makes of T; after an error, the error. */
-type Out<L, T> = [L] extends [never] ? never : [T] extends [AnyTensor] ? Apply<KindOf<L>, T> : T;
+/** The type of a 25th layer argument: the sentence the editor shows for it. */
+export type TooManyLayers = "sequential: at most 24 layers as arguments; add the others with .add(layer), which has no limit";
 
-/** Nothing when L accepts T, else the sentence; nothing either after an earlier error. */
-type Fits<L, T> = NoInfer<[T] extends [AnyTensor] ? Problem<Apply<KindOf<L>, T>> : unknown>;
+/** What layer L makes of T; after an error, the error; nothing for a layer not given. */
+type Out<L, T> = [L] extends [never] ? never : Next<L, T>;
 
 /** The output of the last layer given. */
 type Last<Os extends unknown[], Prev = never> = Os extends [infer H, ...infer R]
@@ -23,11 +22,13 @@ type Last<Os extends unknown[], Prev = never> = Os extends [infer H, ...infer R]
     : Last<R, H>
   : Prev;
 
-type Output<O> = O extends AnyTensor ? O : never;
-
+/** `sequential()`: Keras' `Sequential()`, to be built with `.add`; its first `.add` gives the input. */
+export function sequential(): UnbuiltSequential;
+/** `sequential(input([784]))`: a model of no layers yet; `.add(layer)` adds them. */
+export function sequential<T extends AnyTensor>(input: T): Sequential<T, T, true>;
 /**
  * A stack of layers, each fed by the one before: `sequential(input([784]), dense(256, "relu"), dense(10))`.
- * A layer that does not fit is a type error on that layer. Up to 24 layers.
+ * A layer that does not fit is a type error on that layer. Up to 24 layers here; `.add` adds more.
  */
 export function sequential<
   T extends AnyTensor,
@@ -105,15 +106,15 @@ export function sequential<
   l22?: L22 & Fits<L22, O21>,
   l23?: L23 & Fits<L23, O22>,
   l24?: L24 & Fits<L24, O23>,
-): Model<[T], Output<Last<[O1, O2, O3, O4, O5, O6, O7, O8, O9, O10, O11, O12, O13, O14, O15, O16, O17, O18, O19, O20, O21, O22, O23, O24]>>>;
-export function sequential(input: AnyTensor, ...layers: unknown[]): Model<[AnyTensor], AnyTensor> {
-  checkTensor("sequential", input);
-  if (input.origin.kind !== "input") throw new Error("sequential: the first argument must be an input(...) tensor");
-  let x: AnyTensor = input;
+  ...more: TooManyLayers[]
+): Sequential<T, Last<[O1, O2, O3, O4, O5, O6, O7, O8, O9, O10, O11, O12, O13, O14, O15, O16, O17, O18, O19, O20, O21, O22, O23, O24]>>;
+export function sequential(input?: unknown, ...layers: unknown[]): UnbuiltSequential | Sequential<AnyTensor, AnyTensor, boolean> {
+  if (input === undefined && layers.length === 0) return new UnbuiltSequential();
+  let model: Sequential<AnyTensor, AnyTensor, boolean> = startFrom(input);
   layers.forEach((layer, i) => {
     if (layer === undefined) return;
     if (!isLayer(layer)) throw new Error(`sequential: argument ${i + 2} is not a layer`);
-    x = layer.core.call(x);
+    model = model.add(layer);
   });
-  return new Model("sequential", [input], x);
+  return model;
 }

@@ -1,5 +1,7 @@
 // The type-test fixtures: wrong/*.ts each hold one shape error, marked by a comment line
 // `// @shape-error: <sentence>` right above the offending line; right/*.ts must type-check cleanly.
+// type-only/*.ts are marked as wrong/ is, but are errors for the type checker alone (plain
+// JavaScript builds them); deep/*.ts measure the type checker's work.
 
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -22,7 +24,7 @@ export interface Marker {
   readonly line: number;
 }
 
-export function fixtures(kind: "wrong" | "right"): Fixture[] {
+export function fixtures(kind: "wrong" | "right" | "type-only" | "deep"): Fixture[] {
   const dir = join(fixturesDir, kind);
   return readdirSync(dir)
     .filter((name) => name.endsWith(".ts"))

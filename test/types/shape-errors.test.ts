@@ -2,6 +2,7 @@ import ts from "typescript";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { fixtures, marker, root, type Fixture } from "./fixtures";
+import { describeDiagnostic, fixtureProgram } from "./program";
 
 // Every wrong model is ONE type error, on the offending line, whose message is the DSL's sentence;
 // every right model type-checks cleanly and shows literal shapes. One program over all fixtures,
@@ -14,11 +15,7 @@ let program: ts.Program;
 let checker: ts.TypeChecker;
 
 beforeAll(() => {
-  const configPath = join(root, "tsconfig.json");
-  const config = ts.readConfigFile(configPath, ts.sys.readFile);
-  if (config.error) throw new Error(ts.flattenDiagnosticMessageText(config.error.messageText, "\n"));
-  const parsed = ts.parseJsonConfigFileContent(config.config, ts.sys, root, undefined, configPath);
-  program = ts.createProgram([...wrong, ...right].map((f) => f.path), parsed.options);
+  program = fixtureProgram([...wrong, ...right].map((f) => f.path));
   checker = program.getTypeChecker();
 }, 120_000);
 
@@ -31,11 +28,6 @@ function sourceFile(fixture: Fixture): ts.SourceFile {
 function diagnostics(fixture: Fixture): readonly ts.Diagnostic[] {
   const file = sourceFile(fixture);
   return [...program.getSyntacticDiagnostics(file), ...program.getSemanticDiagnostics(file)];
-}
-
-function describeDiagnostic(d: ts.Diagnostic): string {
-  const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : "?";
-  return `line ${line}: ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
 }
 
 describe("the fixture program", () => {
@@ -80,6 +72,18 @@ describe("right models: no diagnostics", () => {
 
 // What the editor shows on hover: the literal shape, not a union, not number[], not never.
 const hovers: Record<string, Record<string, string>> = {
+  "add-style.ts": {
+    mlp: 'CompiledModel<[[10000]], [20], ["float32"]>',
+    sentiment: 'CompiledModel<[[100]], [1], ["int32"]>',
+    full: 'CompiledModel<[[784]], [10], ["float32"]>',
+    small: 'Sequential<Tensor<[4], "float32">, Tensor<[1], "float32">, false>',
+    sentimentStack: 'Sequential<Tensor<[100], "int32">, Tensor<[1], "float32">, false>',
+    recurrent: 'Sequential<Tensor<[50, 1], "float32">, Tensor<[1], "float32">, false>',
+    recurrentFirst: 'Sequential<Tensor<[50, 1], "float32">, Tensor<[1], "float32">, false>',
+    hidden: 'Sequential<Tensor<[784], "float32">, Tensor<[256], "float32">, false>',
+    classifier: 'Sequential<Tensor<[784], "float32">, Tensor<[10], "float32">, false>',
+    listedThenAdded: 'Sequential<Tensor<[784], "float32">, Tensor<[10], "float32">, false>',
+  },
   "two-inputs.ts": {
     x: 'Tensor<[8], "float32">',
     joined: 'Tensor<[16], "float32">',
