@@ -12,6 +12,7 @@ export default defineConfig({
       "typegrad/runtime": source("./runtime/index.ts"),
       "typegrad/codegen": source("./codegen/index.ts"),
       "typegrad/text": source("./runtime/text/index.ts"),
+      "typegrad/datasets": source("./runtime/datasets/index.ts"),
     },
   },
   test: {

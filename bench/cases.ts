@@ -24,6 +24,11 @@ export interface DenseCase extends CaseBase {
   readonly loss: "meanSquaredError" | "categoricalCrossentropy";
   readonly optimizer: "sgd" | "adam";
   readonly useBias: boolean;
+  /**
+   * A bag-of-words input: this many distinct columns of each row are 1, the rest 0. typegrad takes
+   * the rows as compressed sparse rows (its input is sparse); the peers take them whole.
+   */
+  readonly nonZerosPerRow?: number;
 }
 
 /**
@@ -105,6 +110,23 @@ export const CASES: readonly Case[] = [
     useBias: true,
     peers: ["tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-all"],
     bars: { "tfjs-wasm": 1.5 },
+  },
+  {
+    kind: "dense",
+    name: "text",
+    description: "Text MLP 10000-256-128-20 relu/softmax, binary bag of words (150 words a row, 1.5 % non-zero), sparse input, categorical cross-entropy, Adam, batch 128",
+    unit: "samples/s",
+    batch: 128,
+    layers: [10000, 256, 128, 20],
+    hidden: "relu",
+    output: "softmax",
+    loss: "categoricalCrossentropy",
+    optimizer: "adam",
+    learningRate: 0.001,
+    useBias: true,
+    nonZerosPerRow: 150,
+    peers: ["tfjs-wasm", "torch-1t", "torch-all"],
+    bars: { "torch-1t": 2 },
   },
   {
     kind: "recurrent",
@@ -191,8 +213,9 @@ export function findCase(name: string): Case {
 }
 
 /**
- * Deterministic data. Dense cases: inputs in [0, 1), one-hot or [0, 1) targets. Recurrent cases:
- * token ids below the vocabulary (as numbers), labels 0 or 1.
+ * Deterministic data. Dense cases: inputs in [0, 1) (or a bag of words: nonZerosPerRow distinct
+ * columns at 1), one-hot or [0, 1) targets. Recurrent cases: token ids below the vocabulary (as
+ * numbers), labels 0 or 1.
  */
 export function caseData(c: Case): { x: number[][]; y: number[][] } {
   let state = 12345;
@@ -206,10 +229,20 @@ export function caseData(c: Case): { x: number[][]; y: number[][] } {
   if (c.name === "seed") return { x: [[0.1, 0.2]], y: [[0.4, 0.6]] };
   const [inputs, ...rest] = c.layers;
   const classes = rest[rest.length - 1]!;
-  const x = Array.from({ length: c.batch }, () => Array.from({ length: inputs! }, next));
+  const x = Array.from({ length: c.batch }, () => (c.nonZerosPerRow ? bagOfWords(inputs!, c.nonZerosPerRow, next) : Array.from({ length: inputs! }, next)));
   const y = Array.from({ length: c.batch }, () => {
     const k = Math.floor(next() * classes);
     return Array.from({ length: classes }, (_, j) => (j === k ? 1 : 0));
   });
   return { x, y };
+}
+
+/** A row of `width` zeros with `count` distinct columns set to 1. */
+function bagOfWords(width: number, count: number, next: () => number): number[] {
+  const row = new Array<number>(width).fill(0);
+  for (let set = 0; set < count; ) {
+    const column = Math.floor(next() * width);
+    if (row[column] === 0) (row[column] = 1), set++;
+  }
+  return row;
 }

@@ -104,17 +104,17 @@ const order = (r: object) => {
 
 /**
  * A run of some cases keeps results.json's other cases, each marked with the run it came from
- * (`from`: its date, seconds and rounds), so the file always holds every case's latest numbers.
+ * (`from`: its date, machine, seconds and rounds), so the file always holds every case's latest numbers.
  */
 function keptResults(run: ReadonlySet<string>): object[] {
-  let previous: { date?: string; seconds?: number; rounds?: number; loadAverage?: object; results?: { case: string; from?: object }[] };
+  let previous: { date?: string; machine?: object; seconds?: number; rounds?: number; loadAverage?: object; results?: { case: string; from?: object }[] };
   try {
     previous = JSON.parse(readFileSync(resultsFile, "utf8")) as typeof previous;
   } catch {
     return [];
   }
-  const { date, seconds, rounds, loadAverage } = previous;
-  return (previous.results ?? []).filter((r) => !run.has(r.case)).map((r) => ({ ...r, from: r.from ?? { date, seconds, rounds, ...(loadAverage && { loadAverage }) } }));
+  const { date, machine, seconds, rounds, loadAverage } = previous;
+  return (previous.results ?? []).filter((r) => !run.has(r.case)).map((r) => ({ ...r, from: r.from ?? { date, ...(machine && { machine }), seconds, rounds, ...(loadAverage && { loadAverage }) } }));
 }
 
 main();

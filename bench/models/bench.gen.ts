@@ -5,6 +5,7 @@
 // MlpBench: export "mlpBench", IR hash c0678f9f9536c5f3.
 // RnnBench: export "rnnBench", IR hash 6eed4b1539cee704.
 // SeedBench: export "seedBench", IR hash 9b848b670ba31345.
+// TextBench: export "textBench", IR hash 6bf6848cf851f9e1.
 // XorBench: export "xorBench", IR hash 04a3f3b9372e9b7b.
 
 import {
@@ -14,6 +15,7 @@ import {
   type Kernels,
   type ModelSpec,
   type ModelOptions,
+  type SparseRows,
   type UniformSource,
   type UpToDate,
 } from "typegrad/runtime";
@@ -4965,6 +4967,675 @@ const SeedBench_SPEC: ModelSpec = {
 };
 
 /** Every array a training step touches, allocated once for the largest batch. */
+interface TextBench_Buffers {
+  readonly rng: UniformSource;
+  readonly inputs: readonly [SparseRows];
+  readonly output: Float32Array;
+  readonly input_indptr: Int32Array;
+  readonly input_indices: Int32Array;
+  readonly input_values: Float32Array;
+  readonly dense_kernel: Float32Array;
+  readonly dense_bias: Float32Array;
+  readonly dense_1_kernel: Float32Array;
+  readonly dense_1_bias: Float32Array;
+  readonly dense_2_kernel: Float32Array;
+  readonly dense_2_bias: Float32Array;
+  readonly d_dense_kernel: Float32Array;
+  readonly d_dense_bias: Float32Array;
+  readonly d_dense_1_kernel: Float32Array;
+  readonly d_dense_1_bias: Float32Array;
+  readonly d_dense_2_kernel: Float32Array;
+  readonly d_dense_2_bias: Float32Array;
+  readonly dense_out: Float32Array;
+  readonly dense_1_out: Float32Array;
+  readonly dense_2_out: Float32Array;
+  readonly d_dense_z: Float32Array;
+  readonly d_dense_out: Float32Array;
+  readonly d_dense_1_z: Float32Array;
+  readonly d_dense_1_out: Float32Array;
+  readonly d_dense_2_z: Float32Array;
+  readonly target: Float32Array;
+}
+
+/** dense: dense_out = relu(input · dense_kernel + dense_bias); [batch x 10000] · [10000 x 256] */
+function TextBench_dense_forward(bufs: TextBench_Buffers, batch: number): void {
+  const input_indptr = bufs.input_indptr;
+  const input_indices = bufs.input_indices;
+  const input_values = bufs.input_values;
+  const dense_kernel = bufs.dense_kernel;
+  const dense_bias = bufs.dense_bias;
+  const dense_out = bufs.dense_out;
+  for (let r = 0; r < batch; r++) {
+    const o = r * 256;
+    for (let j = 0; j < 256; j++) dense_out[o + j] = dense_bias[j]!;
+    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
+      const row = input_indices[p]! * 256;
+      const v = input_values[p]!;
+      for (let j = 0; j < 256; j++) dense_out[o + j]! += v * dense_kernel[row + j]!;
+    }
+
+    for (let j = 0; j < 256; j++) {
+      {
+        const z = dense_out[o + j]!;
+        const a = z > 0 ? z : 0;
+        dense_out[o + j] = a;
+      }
+    }
+  }
+}
+
+/** dense_1: dense_1_out = relu(dense_out · dense_1_kernel + dense_1_bias); [batch x 256] · [256 x 128] */
+function TextBench_dense_1_forward(bufs: TextBench_Buffers, batch: number): void {
+  const dense_1_kernel = bufs.dense_1_kernel;
+  const dense_1_bias = bufs.dense_1_bias;
+  const dense_out = bufs.dense_out;
+  const dense_1_out = bufs.dense_1_out;
+  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false);
+  for (let i = 0; i < batch; i++) {
+    const o = i * 128;
+    for (let j = 0; j < 128; j++) {
+      {
+        const z = dense_1_out[o + j]! + dense_1_bias[j]!;
+        const a = z > 0 ? z : 0;
+        dense_1_out[o + j] = a;
+      }
+    }
+  }
+}
+
+/** dense_2: dense_2_out = softmax(dense_1_out · dense_2_kernel + dense_2_bias); [batch x 128] · [128 x 20] */
+function TextBench_dense_2_forward(bufs: TextBench_Buffers, batch: number): void {
+  const dense_2_kernel = bufs.dense_2_kernel;
+  const dense_2_bias = bufs.dense_2_bias;
+  const dense_1_out = bufs.dense_1_out;
+  const dense_2_out = bufs.dense_2_out;
+  let i = 0;
+  for (; i + 4 <= batch; i += 4) {
+    for (let j = 0; j < 20; j += 4) {
+      const ar0 = i * 128;
+      const ar1 = (i + 1) * 128;
+      const ar2 = (i + 2) * 128;
+      const ar3 = (i + 3) * 128;
+      const bc0 = j;
+      const bc1 = j + 1;
+      const bc2 = j + 2;
+      const bc3 = j + 3;
+      let s00 = dense_2_bias[j]!,
+        s01 = dense_2_bias[j + 1]!,
+        s02 = dense_2_bias[j + 2]!,
+        s03 = dense_2_bias[j + 3]!;
+      let s10 = dense_2_bias[j]!,
+        s11 = dense_2_bias[j + 1]!,
+        s12 = dense_2_bias[j + 2]!,
+        s13 = dense_2_bias[j + 3]!;
+      let s20 = dense_2_bias[j]!,
+        s21 = dense_2_bias[j + 1]!,
+        s22 = dense_2_bias[j + 2]!,
+        s23 = dense_2_bias[j + 3]!;
+      let s30 = dense_2_bias[j]!,
+        s31 = dense_2_bias[j + 1]!,
+        s32 = dense_2_bias[j + 2]!,
+        s33 = dense_2_bias[j + 3]!;
+      for (let p = 0; p < 128; p++) {
+        const a0 = dense_1_out[ar0 + p]!;
+        const a1 = dense_1_out[ar1 + p]!;
+        const a2 = dense_1_out[ar2 + p]!;
+        const a3 = dense_1_out[ar3 + p]!;
+        const b0 = dense_2_kernel[p * 20 + bc0]!;
+        const b1 = dense_2_kernel[p * 20 + bc1]!;
+        const b2 = dense_2_kernel[p * 20 + bc2]!;
+        const b3 = dense_2_kernel[p * 20 + bc3]!;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s02 += a0 * b2;
+        s03 += a0 * b3;
+        s10 += a1 * b0;
+        s11 += a1 * b1;
+        s12 += a1 * b2;
+        s13 += a1 * b3;
+        s20 += a2 * b0;
+        s21 += a2 * b1;
+        s22 += a2 * b2;
+        s23 += a2 * b3;
+        s30 += a3 * b0;
+        s31 += a3 * b1;
+        s32 += a3 * b2;
+        s33 += a3 * b3;
+      }
+
+      dense_2_out[i * 20 + j] = s00;
+      dense_2_out[i * 20 + j + 1] = s01;
+      dense_2_out[i * 20 + j + 2] = s02;
+      dense_2_out[i * 20 + j + 3] = s03;
+      dense_2_out[(i + 1) * 20 + j] = s10;
+      dense_2_out[(i + 1) * 20 + j + 1] = s11;
+      dense_2_out[(i + 1) * 20 + j + 2] = s12;
+      dense_2_out[(i + 1) * 20 + j + 3] = s13;
+      dense_2_out[(i + 2) * 20 + j] = s20;
+      dense_2_out[(i + 2) * 20 + j + 1] = s21;
+      dense_2_out[(i + 2) * 20 + j + 2] = s22;
+      dense_2_out[(i + 2) * 20 + j + 3] = s23;
+      dense_2_out[(i + 3) * 20 + j] = s30;
+      dense_2_out[(i + 3) * 20 + j + 1] = s31;
+      dense_2_out[(i + 3) * 20 + j + 2] = s32;
+      dense_2_out[(i + 3) * 20 + j + 3] = s33;
+    }
+  }
+
+  for (; i < batch; i++) {
+    for (let j = 0; j < 20; j += 4) {
+      const ar0 = i * 128;
+      const bc0 = j;
+      const bc1 = j + 1;
+      const bc2 = j + 2;
+      const bc3 = j + 3;
+      let s00 = dense_2_bias[j]!,
+        s01 = dense_2_bias[j + 1]!,
+        s02 = dense_2_bias[j + 2]!,
+        s03 = dense_2_bias[j + 3]!;
+      for (let p = 0; p < 128; p++) {
+        const a0 = dense_1_out[ar0 + p]!;
+        const b0 = dense_2_kernel[p * 20 + bc0]!;
+        const b1 = dense_2_kernel[p * 20 + bc1]!;
+        const b2 = dense_2_kernel[p * 20 + bc2]!;
+        const b3 = dense_2_kernel[p * 20 + bc3]!;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s02 += a0 * b2;
+        s03 += a0 * b3;
+      }
+
+      dense_2_out[i * 20 + j] = s00;
+      dense_2_out[i * 20 + j + 1] = s01;
+      dense_2_out[i * 20 + j + 2] = s02;
+      dense_2_out[i * 20 + j + 3] = s03;
+    }
+  }
+
+  for (let r = 0; r < batch; r++) {
+    const o = r * 20;
+    let max = dense_2_out[o]!;
+    for (let j = 1; j < 20; j++) if (dense_2_out[o + j]! > max) max = dense_2_out[o + j]!;
+    let total = 0;
+    for (let j = 0; j < 20; j++) {
+      const e = Math.exp(dense_2_out[o + j]! - max);
+      dense_2_out[o + j] = e;
+      total += e;
+    }
+
+    for (let j = 0; j < 20; j++) dense_2_out[o + j]! /= total;
+  }
+}
+
+/** d_dense_2_z = (p - y) / count: d categoricalCrossentropy / d dense_2_z, softmax fused with categoricalCrossentropy */
+function TextBench_loss_gradient(bufs: TextBench_Buffers, batch: number): void {
+  const dense_2_out = bufs.dense_2_out;
+  const d_dense_2_z = bufs.d_dense_2_z;
+  const target = bufs.target;
+  const scale = 1 / batch;
+  for (let i = 0; i < batch * 20; i++) d_dense_2_z[i] = (dense_2_out[i]! - target[i]!) * scale;
+}
+
+/** dense_2: d_dense_2_bias, d_dense_2_kernel and d_dense_1_out from d_dense_2_z */
+function TextBench_dense_2_backward(bufs: TextBench_Buffers, batch: number): void {
+  const dense_2_kernel = bufs.dense_2_kernel;
+  const d_dense_2_kernel = bufs.d_dense_2_kernel;
+  const d_dense_2_bias = bufs.d_dense_2_bias;
+  const dense_1_out = bufs.dense_1_out;
+  const d_dense_1_out = bufs.d_dense_1_out;
+  const d_dense_2_z = bufs.d_dense_2_z;
+  // d_dense_2_bias = Σ over rows of d_dense_2_z
+  for (let j = 0; j < 20; j++) {
+    let total = 0;
+    for (let r = 0; r < batch; r++) total += d_dense_2_z[r * 20 + j]!;
+    d_dense_2_bias[j] = total;
+  }
+
+  // d_dense_2_kernel = dense_1_outᵀ · d_dense_2_z
+  for (let wi = 0; wi < 128; wi += 4) {
+    for (let wj = 0; wj < 20; wj += 4) {
+      const ar0 = wi;
+      const ar1 = wi + 1;
+      const ar2 = wi + 2;
+      const ar3 = wi + 3;
+      const bc0 = wj;
+      const bc1 = wj + 1;
+      const bc2 = wj + 2;
+      const bc3 = wj + 3;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
+      for (let wp = 0; wp < batch; wp++) {
+        const a0 = dense_1_out[ar0 + wp * 128]!;
+        const a1 = dense_1_out[ar1 + wp * 128]!;
+        const a2 = dense_1_out[ar2 + wp * 128]!;
+        const a3 = dense_1_out[ar3 + wp * 128]!;
+        const b0 = d_dense_2_z[wp * 20 + bc0]!;
+        const b1 = d_dense_2_z[wp * 20 + bc1]!;
+        const b2 = d_dense_2_z[wp * 20 + bc2]!;
+        const b3 = d_dense_2_z[wp * 20 + bc3]!;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s02 += a0 * b2;
+        s03 += a0 * b3;
+        s10 += a1 * b0;
+        s11 += a1 * b1;
+        s12 += a1 * b2;
+        s13 += a1 * b3;
+        s20 += a2 * b0;
+        s21 += a2 * b1;
+        s22 += a2 * b2;
+        s23 += a2 * b3;
+        s30 += a3 * b0;
+        s31 += a3 * b1;
+        s32 += a3 * b2;
+        s33 += a3 * b3;
+      }
+
+      d_dense_2_kernel[wi * 20 + wj] = s00;
+      d_dense_2_kernel[wi * 20 + wj + 1] = s01;
+      d_dense_2_kernel[wi * 20 + wj + 2] = s02;
+      d_dense_2_kernel[wi * 20 + wj + 3] = s03;
+      d_dense_2_kernel[(wi + 1) * 20 + wj] = s10;
+      d_dense_2_kernel[(wi + 1) * 20 + wj + 1] = s11;
+      d_dense_2_kernel[(wi + 1) * 20 + wj + 2] = s12;
+      d_dense_2_kernel[(wi + 1) * 20 + wj + 3] = s13;
+      d_dense_2_kernel[(wi + 2) * 20 + wj] = s20;
+      d_dense_2_kernel[(wi + 2) * 20 + wj + 1] = s21;
+      d_dense_2_kernel[(wi + 2) * 20 + wj + 2] = s22;
+      d_dense_2_kernel[(wi + 2) * 20 + wj + 3] = s23;
+      d_dense_2_kernel[(wi + 3) * 20 + wj] = s30;
+      d_dense_2_kernel[(wi + 3) * 20 + wj + 1] = s31;
+      d_dense_2_kernel[(wi + 3) * 20 + wj + 2] = s32;
+      d_dense_2_kernel[(wi + 3) * 20 + wj + 3] = s33;
+    }
+  }
+
+  // d_dense_1_out = d_dense_2_z · dense_2_kernelᵀ
+  let xi = 0;
+  for (; xi + 4 <= batch; xi += 4) {
+    for (let xj = 0; xj < 128; xj += 4) {
+      const ar0 = xi * 20;
+      const ar1 = (xi + 1) * 20;
+      const ar2 = (xi + 2) * 20;
+      const ar3 = (xi + 3) * 20;
+      const bc0 = xj * 20;
+      const bc1 = (xj + 1) * 20;
+      const bc2 = (xj + 2) * 20;
+      const bc3 = (xj + 3) * 20;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
+      for (let xp = 0; xp < 20; xp++) {
+        const a0 = d_dense_2_z[ar0 + xp]!;
+        const a1 = d_dense_2_z[ar1 + xp]!;
+        const a2 = d_dense_2_z[ar2 + xp]!;
+        const a3 = d_dense_2_z[ar3 + xp]!;
+        const b0 = dense_2_kernel[xp + bc0]!;
+        const b1 = dense_2_kernel[xp + bc1]!;
+        const b2 = dense_2_kernel[xp + bc2]!;
+        const b3 = dense_2_kernel[xp + bc3]!;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s02 += a0 * b2;
+        s03 += a0 * b3;
+        s10 += a1 * b0;
+        s11 += a1 * b1;
+        s12 += a1 * b2;
+        s13 += a1 * b3;
+        s20 += a2 * b0;
+        s21 += a2 * b1;
+        s22 += a2 * b2;
+        s23 += a2 * b3;
+        s30 += a3 * b0;
+        s31 += a3 * b1;
+        s32 += a3 * b2;
+        s33 += a3 * b3;
+      }
+
+      d_dense_1_out[xi * 128 + xj] = s00;
+      d_dense_1_out[xi * 128 + xj + 1] = s01;
+      d_dense_1_out[xi * 128 + xj + 2] = s02;
+      d_dense_1_out[xi * 128 + xj + 3] = s03;
+      d_dense_1_out[(xi + 1) * 128 + xj] = s10;
+      d_dense_1_out[(xi + 1) * 128 + xj + 1] = s11;
+      d_dense_1_out[(xi + 1) * 128 + xj + 2] = s12;
+      d_dense_1_out[(xi + 1) * 128 + xj + 3] = s13;
+      d_dense_1_out[(xi + 2) * 128 + xj] = s20;
+      d_dense_1_out[(xi + 2) * 128 + xj + 1] = s21;
+      d_dense_1_out[(xi + 2) * 128 + xj + 2] = s22;
+      d_dense_1_out[(xi + 2) * 128 + xj + 3] = s23;
+      d_dense_1_out[(xi + 3) * 128 + xj] = s30;
+      d_dense_1_out[(xi + 3) * 128 + xj + 1] = s31;
+      d_dense_1_out[(xi + 3) * 128 + xj + 2] = s32;
+      d_dense_1_out[(xi + 3) * 128 + xj + 3] = s33;
+    }
+  }
+
+  for (; xi < batch; xi++) {
+    for (let xj = 0; xj < 128; xj += 4) {
+      const ar0 = xi * 20;
+      const bc0 = xj * 20;
+      const bc1 = (xj + 1) * 20;
+      const bc2 = (xj + 2) * 20;
+      const bc3 = (xj + 3) * 20;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      for (let xp = 0; xp < 20; xp++) {
+        const a0 = d_dense_2_z[ar0 + xp]!;
+        const b0 = dense_2_kernel[xp + bc0]!;
+        const b1 = dense_2_kernel[xp + bc1]!;
+        const b2 = dense_2_kernel[xp + bc2]!;
+        const b3 = dense_2_kernel[xp + bc3]!;
+        s00 += a0 * b0;
+        s01 += a0 * b1;
+        s02 += a0 * b2;
+        s03 += a0 * b3;
+      }
+
+      d_dense_1_out[xi * 128 + xj] = s00;
+      d_dense_1_out[xi * 128 + xj + 1] = s01;
+      d_dense_1_out[xi * 128 + xj + 2] = s02;
+      d_dense_1_out[xi * 128 + xj + 3] = s03;
+    }
+  }
+}
+
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_out */
+function TextBench_dense_1_backward(bufs: TextBench_Buffers, batch: number): void {
+  const dense_1_kernel = bufs.dense_1_kernel;
+  const d_dense_1_kernel = bufs.d_dense_1_kernel;
+  const d_dense_1_bias = bufs.d_dense_1_bias;
+  const dense_out = bufs.dense_out;
+  const dense_1_out = bufs.dense_1_out;
+  const d_dense_out = bufs.d_dense_out;
+  const d_dense_1_z = bufs.d_dense_1_z;
+  const d_dense_1_out = bufs.d_dense_1_out;
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 128; i++) d_dense_1_z[i] = d_dense_1_out[i]! * (dense_1_out[i]! > 0 ? 1 : 0);
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
+  for (let j = 0; j < 128; j++) {
+    let total = 0;
+    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 128 + j]!;
+    d_dense_1_bias[j] = total;
+  }
+
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
+  gemm(256, 128, batch, dense_out, true, d_dense_1_z, false, d_dense_1_kernel, false);
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
+  gemm(batch, 256, 128, d_dense_1_z, false, dense_1_kernel, true, d_dense_out, false);
+}
+
+/** dense: d_dense_bias and d_dense_kernel from d_dense_out */
+function TextBench_dense_backward(bufs: TextBench_Buffers, batch: number): void {
+  const input_indptr = bufs.input_indptr;
+  const input_indices = bufs.input_indices;
+  const input_values = bufs.input_values;
+  const d_dense_kernel = bufs.d_dense_kernel;
+  const d_dense_bias = bufs.d_dense_bias;
+  const dense_out = bufs.dense_out;
+  const d_dense_z = bufs.d_dense_z;
+  const d_dense_out = bufs.d_dense_out;
+  // dz = dy · (z > 0 ? 1 : 0)
+  for (let i = 0; i < batch * 256; i++) d_dense_z[i] = d_dense_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
+  // d_dense_bias = Σ over rows of d_dense_z
+  for (let j = 0; j < 256; j++) {
+    let total = 0;
+    for (let r = 0; r < batch; r++) total += d_dense_z[r * 256 + j]!;
+    d_dense_bias[j] = total;
+  }
+
+  // d_dense_kernel = inputᵀ · d_dense_z
+  for (let i = 0; i < 2560000; i++) d_dense_kernel[i] = 0;
+  for (let r = 0; r < batch; r++) {
+    const o = r * 256;
+    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
+      const row = input_indices[p]! * 256;
+      const v = input_values[p]!;
+      for (let j = 0; j < 256; j++) d_dense_kernel[row + j]! += v * d_dense_z[o + j]!;
+    }
+  }
+}
+
+/** The forward pass in training mode, the same as at inference. */
+function TextBench_forwardTrain(bufs: TextBench_Buffers, batch: number): void {
+  TextBench_dense_forward(bufs, batch);
+  TextBench_dense_1_forward(bufs, batch);
+  TextBench_dense_2_forward(bufs, batch);
+}
+
+/** The forward pass at inference. */
+function TextBench_forwardInfer(bufs: TextBench_Buffers, batch: number): void {
+  TextBench_dense_forward(bufs, batch);
+  TextBench_dense_1_forward(bufs, batch);
+  TextBench_dense_2_forward(bufs, batch);
+}
+
+/** The mean categoricalCrossentropy over the batch. */
+function TextBench_loss(bufs: TextBench_Buffers, batch: number): number {
+  const dense_2_out = bufs.dense_2_out;
+  const target = bufs.target;
+  let total = 0;
+  for (let r = 0; r < batch; r++) {
+    let rowSum = 0;
+    for (let j = 0; j < 20; j++) rowSum += dense_2_out[r * 20 + j]!;
+    for (let j = 0; j < 20; j++)
+      total -= target[r * 20 + j]! * Math.log(Math.min(Math.max(dense_2_out[r * 20 + j]! / rowSum, 1e-7), 1 - 1e-7));
+  }
+
+  total /= batch;
+  return total;
+}
+
+/** Gradients of the mean batch loss for every trainable weight. */
+function TextBench_backward(bufs: TextBench_Buffers, batch: number): void {
+  TextBench_loss_gradient(bufs, batch);
+  TextBench_dense_2_backward(bufs, batch);
+  TextBench_dense_1_backward(bufs, batch);
+  TextBench_dense_backward(bufs, batch);
+}
+
+function TextBench_createBuffers(
+  maxBatch: number,
+  params: readonly Float32Array[],
+  grads: readonly Float32Array[],
+  rng: UniformSource,
+): TextBench_Buffers {
+  const input_indptr = new Int32Array(maxBatch + 1);
+  const input_indices = new Int32Array(maxBatch * 10000);
+  const input_values = new Float32Array(maxBatch * 10000);
+  const dense_kernel = params[0]!;
+  const dense_bias = params[1]!;
+  const dense_1_kernel = params[2]!;
+  const dense_1_bias = params[3]!;
+  const dense_2_kernel = params[4]!;
+  const dense_2_bias = params[5]!;
+  const d_dense_kernel = grads[0]!;
+  const d_dense_bias = grads[1]!;
+  const d_dense_1_kernel = grads[2]!;
+  const d_dense_1_bias = grads[3]!;
+  const d_dense_2_kernel = grads[4]!;
+  const d_dense_2_bias = grads[5]!;
+  const dense_out = new Float32Array(maxBatch * 256);
+  const dense_1_out = new Float32Array(maxBatch * 128);
+  const dense_2_out = new Float32Array(maxBatch * 20);
+  const d_dense_z = new Float32Array(maxBatch * 256);
+  const d_dense_out = new Float32Array(maxBatch * 256);
+  const d_dense_1_z = new Float32Array(maxBatch * 128);
+  const d_dense_1_out = new Float32Array(maxBatch * 128);
+  const d_dense_2_z = new Float32Array(maxBatch * 20);
+  const target = new Float32Array(maxBatch * 20);
+  return {
+    rng,
+    inputs: [{ indptr: input_indptr, indices: input_indices, values: input_values }],
+    output: dense_2_out,
+    input_indptr,
+    input_indices,
+    input_values,
+    dense_kernel,
+    dense_bias,
+    dense_1_kernel,
+    dense_1_bias,
+    dense_2_kernel,
+    dense_2_bias,
+    d_dense_kernel,
+    d_dense_bias,
+    d_dense_1_kernel,
+    d_dense_1_bias,
+    d_dense_2_kernel,
+    d_dense_2_bias,
+    dense_out,
+    dense_1_out,
+    dense_2_out,
+    d_dense_z,
+    d_dense_out,
+    d_dense_1_z,
+    d_dense_1_out,
+    d_dense_2_z,
+    target,
+  };
+}
+
+const TextBench_KERNELS: Kernels<TextBench_Buffers> = {
+  forwardTrain: TextBench_forwardTrain,
+  forwardInfer: TextBench_forwardInfer,
+  loss: TextBench_loss,
+  backward: TextBench_backward,
+  createBuffers: TextBench_createBuffers,
+  steps: {
+    TextBench_dense_forward,
+    TextBench_dense_1_forward,
+    TextBench_dense_2_forward,
+    TextBench_loss_gradient,
+    TextBench_dense_2_backward,
+    TextBench_dense_1_backward,
+    TextBench_dense_backward,
+  },
+};
+
+/** The model "textBench": inputs [[10000]], output [20]. */
+export class TextBench extends GeneratedModel<[[10000]], [20], false> {
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(TextBench_SPEC, "6bf6848cf851f9e1", 1, TextBench_KERNELS, options);
+  }
+}
+
+/** What the runtime needs of "textBench": weights, inputs, loss, optimiser, layers. */
+const TextBench_SPEC: ModelSpec = {
+  format: "typegrad-ir/1",
+  name: "sequential",
+  inputs: [{ name: "input", node: "input", shape: [10000], dtype: "float32", sparse: true }],
+  outputs: ["dense_2_out"],
+  params: [
+    {
+      name: "dense_kernel",
+      shape: [10000, 256],
+      initializer: { name: "glorotUniform" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense",
+    },
+    {
+      name: "dense_bias",
+      shape: [256],
+      initializer: { name: "zeros" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense",
+    },
+    {
+      name: "dense_1_kernel",
+      shape: [256, 128],
+      initializer: { name: "glorotUniform" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense_1",
+    },
+    {
+      name: "dense_1_bias",
+      shape: [128],
+      initializer: { name: "zeros" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense_1",
+    },
+    {
+      name: "dense_2_kernel",
+      shape: [128, 20],
+      initializer: { name: "glorotUniform" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense_2",
+    },
+    {
+      name: "dense_2_bias",
+      shape: [20],
+      initializer: { name: "zeros" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense_2",
+    },
+  ],
+  layers: [
+    { name: "input", type: "InputLayer", outputShapes: [[10000]], params: [], inbound: [] },
+    { name: "dense", type: "Dense", outputShapes: [[256]], params: ["dense_kernel", "dense_bias"], inbound: ["input"] },
+    {
+      name: "dense_1",
+      type: "Dense",
+      outputShapes: [[128]],
+      params: ["dense_1_kernel", "dense_1_bias"],
+      inbound: ["dense"],
+    },
+    {
+      name: "dense_2",
+      type: "Dense",
+      outputShapes: [[20]],
+      params: ["dense_2_kernel", "dense_2_bias"],
+      inbound: ["dense_1"],
+    },
+  ],
+  training: {
+    loss: "categoricalCrossentropy",
+    optimizer: { name: "adam", learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    metrics: [],
+  },
+  seed: 42,
+  outputShape: [20],
+  summary:
+    'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 256)                2560256\n\n dense_1 (Dense)               (None, 128)                32896\n\n dense_2 (Dense)               (None, 20)                 2580\n=================================================================\nTotal params: 2,595,732\nTrainable params: 2,595,732\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [null],
+};
+
+/** Every array a training step touches, allocated once for the largest batch. */
 interface XorBench_Buffers {
   readonly rng: UniformSource;
   readonly inputs: readonly [Float32Array];
@@ -5426,6 +6097,13 @@ true satisfies UpToDate<
   [2],
   ["float32"],
   "bench.gen.ts is out of date: seedBench no longer takes [2] and returns [2]; run typegrad gen"
+>;
+true satisfies UpToDate<
+  typeof models.textBench,
+  [[10000]],
+  [20],
+  ["float32"],
+  "bench.gen.ts is out of date: textBench no longer takes [10000] and returns [20]; run typegrad gen"
 >;
 true satisfies UpToDate<
   typeof models.xorBench,

@@ -19,6 +19,12 @@ export const mlpBench = sequential(input([784]), dense(256, "relu"), dense(128, 
   optimizer: adam(),
 });
 
+/** Text classification: a sparse bag of 10,000 words, 256-128-20 relu and softmax, categorical cross-entropy, Adam, batch 128. */
+export const textBench = sequential(input([10000], { sparse: true }), dense(256, "relu"), dense(128, "relu"), dense(20, "softmax")).compile({
+  loss: "categoricalCrossentropy",
+  optimizer: adam(),
+});
+
 /** IMDB-style sentiment: Embedding(10000, 32), SimpleRNN(32), a sigmoid; 100 tokens, RMSprop. */
 export const rnnBench = sequential(input([100], { dtype: "int32" }), embedding(10000, 32), simpleRNN(32), dense(1, "sigmoid")).compile({
   loss: "binaryCrossentropy",

