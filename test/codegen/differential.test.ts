@@ -195,6 +195,25 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
+  it("softmax rows of 64 or more, which call the runtime's softmaxRows: a dense layer's and a standalone one, both losses", () => {
+    const words = input([3], { dtype: "int32" });
+    const hidden = dense(16, "tanh")(flatten(embedding(300, 8)(words)));
+    const models = [
+      model({ inputs: words, outputs: dense(300, "softmax")(hidden) }).compile({ loss: "sparseCategoricalCrossentropy", optimizer: "adam" }),
+      sequential(input([5]), dense(70), activation("softmax")).compile({ loss: "categoricalCrossentropy", optimizer: "sgd" }),
+      sequential(input([5]), dense(63, "softmax")).compile({ loss: "categoricalCrossentropy", optimizer: "sgd" }),
+    ];
+    const calls = (steps: readonly { body: readonly string[] }[]) => steps.flatMap((s) => s.body).filter((line) => line.startsWith("softmaxRows(")).length;
+    models.forEach((m, i) => {
+      const kernels = compileKernels(m.ir);
+      expect(calls(kernels.plan.infer), `model ${i}`).toBe(i < 2 ? 1 : 0);
+      for (const batch of [1, 5]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 40 + batch }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    });
+  });
+
   it("embedding, batch normalisation and layer normalisation: gathers and scatter-adds, batch statistics and moving-statistic updates, shared layers", () => {
     const ids = input([2, 3], { dtype: "int32" });
     const table = embedding(7, 4);
