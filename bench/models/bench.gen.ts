@@ -3548,10 +3548,23 @@ function MlpBench_dense_1_backward(bufs: MlpBench_Buffers, batch: number): void 
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 128; i++) d_dense_1_z[i] = d_dense_1_out[i]! * (dense_1_out[i]! > 0 ? 1 : 0);
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 128; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 128 + j]!;
-    d_dense_1_bias[j] = total;
+  for (let j = 0; j < 128; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 128 + j;
+      total0 += d_dense_1_z[o + 0]!;
+      total1 += d_dense_1_z[o + 1]!;
+      total2 += d_dense_1_z[o + 2]!;
+      total3 += d_dense_1_z[o + 3]!;
+    }
+
+    d_dense_1_bias[j + 0] = total0;
+    d_dense_1_bias[j + 1] = total1;
+    d_dense_1_bias[j + 2] = total2;
+    d_dense_1_bias[j + 3] = total3;
   }
 
   // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
@@ -3571,10 +3584,23 @@ function MlpBench_dense_backward(bufs: MlpBench_Buffers, batch: number): void {
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 256; i++) d_dense_z[i] = d_dense_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 256; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_z[r * 256 + j]!;
-    d_dense_bias[j] = total;
+  for (let j = 0; j < 256; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 256 + j;
+      total0 += d_dense_z[o + 0]!;
+      total1 += d_dense_z[o + 1]!;
+      total2 += d_dense_z[o + 2]!;
+      total3 += d_dense_z[o + 3]!;
+    }
+
+    d_dense_bias[j + 0] = total0;
+    d_dense_bias[j + 1] = total1;
+    d_dense_bias[j + 2] = total2;
+    d_dense_bias[j + 3] = total3;
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z
@@ -3882,10 +3908,23 @@ function NnlmBench_dense_1_backward(bufs: NnlmBench_Buffers, batch: number): voi
   const d_dense_out = bufs.d_dense_out;
   const d_dense_1_z = bufs.d_dense_1_z;
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 5000; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 5000 + j]!;
-    d_dense_1_bias[j] = total;
+  for (let j = 0; j < 5000; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 5000 + j;
+      total0 += d_dense_1_z[o + 0]!;
+      total1 += d_dense_1_z[o + 1]!;
+      total2 += d_dense_1_z[o + 2]!;
+      total3 += d_dense_1_z[o + 3]!;
+    }
+
+    d_dense_1_bias[j + 0] = total0;
+    d_dense_1_bias[j + 1] = total1;
+    d_dense_1_bias[j + 2] = total2;
+    d_dense_1_bias[j + 3] = total3;
   }
 
   // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
@@ -3907,10 +3946,23 @@ function NnlmBench_dense_backward(bufs: NnlmBench_Buffers, batch: number): void 
   // dz = dy · (1 − tanh²(z))
   for (let i = 0; i < batch * 128; i++) d_dense_z[i] = d_dense_out[i]! * (1 - dense_out[i]! * dense_out[i]!);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 128; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_z[r * 128 + j]!;
-    d_dense_bias[j] = total;
+  for (let j = 0; j < 128; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 128 + j;
+      total0 += d_dense_z[o + 0]!;
+      total1 += d_dense_z[o + 1]!;
+      total2 += d_dense_z[o + 2]!;
+      total3 += d_dense_z[o + 3]!;
+    }
+
+    d_dense_bias[j + 0] = total0;
+    d_dense_bias[j + 1] = total1;
+    d_dense_bias[j + 2] = total2;
+    d_dense_bias[j + 3] = total3;
   }
 
   // d_dense_kernel = embedding_outᵀ · d_dense_z
