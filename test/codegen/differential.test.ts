@@ -211,7 +211,7 @@ describe("generated kernels agree with the float64 interpreter", () => {
       const weights = m.ir.params.map((p) => Float32Array.from([...randomParams(m.ir, 3).get(p.name)!]));
       const grads = weights.map((w) => new Float32Array(w.length));
       const bufs = kernels.createBuffers(batch, weights, grads, new Random(1));
-      bufs.inputs[0]!.set(Float32Array.from(randomInputs(m.ir, batch, 4, 5)[0]!));
+      (bufs.inputs[0] as Float32Array).set(Float32Array.from(randomInputs(m.ir, batch, 4, 5)[0]!));
       bufs.target.set(Float32Array.from(randomTargets(m.ir, batch, 5)));
       kernels.forwardTrain(bufs, batch);
       kernels.backward(bufs, batch);
