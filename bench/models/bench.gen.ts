@@ -3,6 +3,7 @@
 // GruBench: export "gruBench", IR hash fc1b4969417df8e0.
 // LstmBench: export "lstmBench", IR hash 6ceb3f538d19dd86.
 // MlpBench: export "mlpBench", IR hash c0678f9f9536c5f3.
+// NnlmBench: export "nnlmBench", IR hash fbc3c0b4fbe1d7b0.
 // RnnBench: export "rnnBench", IR hash 6eed4b1539cee704.
 // SeedBench: export "seedBench", IR hash 9b848b670ba31345.
 // TextBench: export "textBench", IR hash 6bf6848cf851f9e1.
@@ -12,6 +13,7 @@ import {
   GeneratedModel,
   gemm,
   sigmoidInPlace,
+  softmaxRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -3548,10 +3550,23 @@ function MlpBench_dense_1_backward(bufs: MlpBench_Buffers, batch: number): void 
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 128; i++) d_dense_1_z[i] = d_dense_1_out[i]! * (dense_1_out[i]! > 0 ? 1 : 0);
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 128; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 128 + j]!;
-    d_dense_1_bias[j] = total;
+  for (let j = 0; j < 128; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 128 + j;
+      total0 += d_dense_1_z[o + 0]!;
+      total1 += d_dense_1_z[o + 1]!;
+      total2 += d_dense_1_z[o + 2]!;
+      total3 += d_dense_1_z[o + 3]!;
+    }
+
+    d_dense_1_bias[j + 0] = total0;
+    d_dense_1_bias[j + 1] = total1;
+    d_dense_1_bias[j + 2] = total2;
+    d_dense_1_bias[j + 3] = total3;
   }
 
   // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
@@ -3571,10 +3586,23 @@ function MlpBench_dense_backward(bufs: MlpBench_Buffers, batch: number): void {
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 256; i++) d_dense_z[i] = d_dense_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 256; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_z[r * 256 + j]!;
-    d_dense_bias[j] = total;
+  for (let j = 0; j < 256; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 256 + j;
+      total0 += d_dense_z[o + 0]!;
+      total1 += d_dense_z[o + 1]!;
+      total2 += d_dense_z[o + 2]!;
+      total3 += d_dense_z[o + 3]!;
+    }
+
+    d_dense_bias[j + 0] = total0;
+    d_dense_bias[j + 1] = total1;
+    d_dense_bias[j + 2] = total2;
+    d_dense_bias[j + 3] = total3;
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z
@@ -3785,6 +3813,375 @@ const MlpBench_SPEC: ModelSpec = {
   summary:
     'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n dense (Dense)                 (None, 256)                200960\n\n dense_1 (Dense)               (None, 128)                32896\n\n dense_2 (Dense)               (None, 10)                 1290\n=================================================================\nTotal params: 235,146\nTrainable params: 235,146\nNon-trainable params: 0\n_________________________________________________________________',
   idLimits: [null],
+};
+
+/** Every array a training step touches, allocated once for the largest batch. */
+interface NnlmBench_Buffers {
+  readonly rng: UniformSource;
+  readonly inputs: readonly [Int32Array];
+  readonly output: Float32Array;
+  readonly input: Int32Array;
+  readonly embedding_embeddings: Float32Array;
+  readonly dense_kernel: Float32Array;
+  readonly dense_bias: Float32Array;
+  readonly dense_1_kernel: Float32Array;
+  readonly dense_1_bias: Float32Array;
+  readonly d_embedding_embeddings: Float32Array;
+  readonly d_dense_kernel: Float32Array;
+  readonly d_dense_bias: Float32Array;
+  readonly d_dense_1_kernel: Float32Array;
+  readonly d_dense_1_bias: Float32Array;
+  readonly embedding_out: Float32Array;
+  readonly dense_out: Float32Array;
+  readonly dense_1_out: Float32Array;
+  readonly d_embedding_out: Float32Array;
+  readonly d_dense_z: Float32Array;
+  readonly d_dense_out: Float32Array;
+  readonly d_dense_1_z: Float32Array;
+  readonly target: Float32Array;
+}
+
+/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
+function NnlmBench_embedding_out_forward(bufs: NnlmBench_Buffers, batch: number): void {
+  const input = bufs.input;
+  const embedding_embeddings = bufs.embedding_embeddings;
+  const embedding_out = bufs.embedding_out;
+  for (let r = 0; r < batch * 4; r++) {
+    const row = input[r]! * 64;
+    const o = r * 64;
+    for (let j = 0; j < 64; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
+  }
+}
+
+/** dense: dense_out = tanh(embedding_out · dense_kernel + dense_bias); [batch x 256] · [256 x 128] */
+function NnlmBench_dense_forward(bufs: NnlmBench_Buffers, batch: number): void {
+  const dense_kernel = bufs.dense_kernel;
+  const dense_bias = bufs.dense_bias;
+  const embedding_out = bufs.embedding_out;
+  const dense_out = bufs.dense_out;
+  gemm(batch, 128, 256, embedding_out, false, dense_kernel, false, dense_out, false);
+  for (let i = 0; i < batch; i++) {
+    const o = i * 128;
+    for (let j = 0; j < 128; j++) {
+      {
+        const z = dense_out[o + j]! + dense_bias[j]!;
+        const a = Math.tanh(z);
+        dense_out[o + j] = a;
+      }
+    }
+  }
+}
+
+/** dense_1: dense_1_out = softmax(dense_out · dense_1_kernel + dense_1_bias); [batch x 128] · [128 x 5000] */
+function NnlmBench_dense_1_forward(bufs: NnlmBench_Buffers, batch: number): void {
+  const dense_1_kernel = bufs.dense_1_kernel;
+  const dense_1_bias = bufs.dense_1_bias;
+  const dense_out = bufs.dense_out;
+  const dense_1_out = bufs.dense_1_out;
+  gemm(batch, 5000, 128, dense_out, false, dense_1_kernel, false, dense_1_out, false);
+  for (let i = 0; i < batch; i++) {
+    const o = i * 5000;
+    for (let j = 0; j < 5000; j++) {
+      dense_1_out[o + j] = dense_1_out[o + j]! + dense_1_bias[j]!;
+    }
+  }
+
+  softmaxRows(dense_1_out, dense_1_out, batch, 5000);
+}
+
+/** d_dense_1_z = (p - y) / count: d sparseCategoricalCrossentropy / d dense_1_z, softmax fused with sparseCategoricalCrossentropy */
+function NnlmBench_loss_gradient(bufs: NnlmBench_Buffers, batch: number): void {
+  const dense_1_out = bufs.dense_1_out;
+  const d_dense_1_z = bufs.d_dense_1_z;
+  const target = bufs.target;
+  const scale = 1 / batch;
+  for (let r = 0; r < batch; r++) {
+    for (let j = 0; j < 5000; j++) d_dense_1_z[r * 5000 + j] = dense_1_out[r * 5000 + j]! * scale;
+    d_dense_1_z[r * 5000 + target[r]!]! -= scale;
+  }
+}
+
+/** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_z */
+function NnlmBench_dense_1_backward(bufs: NnlmBench_Buffers, batch: number): void {
+  const dense_1_kernel = bufs.dense_1_kernel;
+  const d_dense_1_kernel = bufs.d_dense_1_kernel;
+  const d_dense_1_bias = bufs.d_dense_1_bias;
+  const dense_out = bufs.dense_out;
+  const d_dense_out = bufs.d_dense_out;
+  const d_dense_1_z = bufs.d_dense_1_z;
+  // d_dense_1_bias = Σ over rows of d_dense_1_z
+  for (let j = 0; j < 5000; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 5000 + j;
+      total0 += d_dense_1_z[o + 0]!;
+      total1 += d_dense_1_z[o + 1]!;
+      total2 += d_dense_1_z[o + 2]!;
+      total3 += d_dense_1_z[o + 3]!;
+    }
+
+    d_dense_1_bias[j + 0] = total0;
+    d_dense_1_bias[j + 1] = total1;
+    d_dense_1_bias[j + 2] = total2;
+    d_dense_1_bias[j + 3] = total3;
+  }
+
+  // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
+  gemm(128, 5000, batch, dense_out, true, d_dense_1_z, false, d_dense_1_kernel, false);
+  // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
+  gemm(batch, 128, 5000, d_dense_1_z, false, dense_1_kernel, true, d_dense_out, false);
+}
+
+/** dense: d_dense_bias, d_dense_kernel and d_embedding_out from d_dense_out */
+function NnlmBench_dense_backward(bufs: NnlmBench_Buffers, batch: number): void {
+  const dense_kernel = bufs.dense_kernel;
+  const d_dense_kernel = bufs.d_dense_kernel;
+  const d_dense_bias = bufs.d_dense_bias;
+  const embedding_out = bufs.embedding_out;
+  const dense_out = bufs.dense_out;
+  const d_embedding_out = bufs.d_embedding_out;
+  const d_dense_z = bufs.d_dense_z;
+  const d_dense_out = bufs.d_dense_out;
+  // dz = dy · (1 − tanh²(z))
+  for (let i = 0; i < batch * 128; i++) d_dense_z[i] = d_dense_out[i]! * (1 - dense_out[i]! * dense_out[i]!);
+  // d_dense_bias = Σ over rows of d_dense_z
+  for (let j = 0; j < 128; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 128 + j;
+      total0 += d_dense_z[o + 0]!;
+      total1 += d_dense_z[o + 1]!;
+      total2 += d_dense_z[o + 2]!;
+      total3 += d_dense_z[o + 3]!;
+    }
+
+    d_dense_bias[j + 0] = total0;
+    d_dense_bias[j + 1] = total1;
+    d_dense_bias[j + 2] = total2;
+    d_dense_bias[j + 3] = total3;
+  }
+
+  // d_dense_kernel = embedding_outᵀ · d_dense_z
+  gemm(256, 128, batch, embedding_out, true, d_dense_z, false, d_dense_kernel, false);
+  // d_embedding_out = d_dense_z · dense_kernelᵀ
+  gemm(batch, 256, 128, d_dense_z, false, dense_kernel, true, d_embedding_out, false);
+}
+
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
+function NnlmBench_embedding_out_backward(bufs: NnlmBench_Buffers, batch: number): void {
+  const input = bufs.input;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
+  const d_embedding_out = bufs.d_embedding_out;
+  for (let i = 0; i < 320000; i++) d_embedding_embeddings[i] = 0;
+  for (let r = 0; r < batch * 4; r++) {
+    const row = input[r]! * 64;
+    const o = r * 64;
+    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
+}
+
+/** The forward pass in training mode, the same as at inference. */
+function NnlmBench_forwardTrain(bufs: NnlmBench_Buffers, batch: number): void {
+  NnlmBench_embedding_out_forward(bufs, batch);
+  NnlmBench_dense_forward(bufs, batch);
+  NnlmBench_dense_1_forward(bufs, batch);
+}
+
+/** The forward pass at inference. */
+function NnlmBench_forwardInfer(bufs: NnlmBench_Buffers, batch: number): void {
+  NnlmBench_embedding_out_forward(bufs, batch);
+  NnlmBench_dense_forward(bufs, batch);
+  NnlmBench_dense_1_forward(bufs, batch);
+}
+
+/** The mean sparseCategoricalCrossentropy over the batch. */
+function NnlmBench_loss(bufs: NnlmBench_Buffers, batch: number): number {
+  const dense_1_out = bufs.dense_1_out;
+  const target = bufs.target;
+  let total = 0;
+  for (let r = 0; r < batch; r++) {
+    let rowSum = 0;
+    for (let j = 0; j < 5000; j++) rowSum += dense_1_out[r * 5000 + j]!;
+    total -= Math.log(Math.min(Math.max(dense_1_out[r * 5000 + target[r]!]! / rowSum, 1e-7), 1 - 1e-7));
+  }
+
+  total /= batch;
+  return total;
+}
+
+/** Gradients of the mean batch loss for every trainable weight. */
+function NnlmBench_backward(bufs: NnlmBench_Buffers, batch: number): void {
+  NnlmBench_loss_gradient(bufs, batch);
+  NnlmBench_dense_1_backward(bufs, batch);
+  NnlmBench_dense_backward(bufs, batch);
+  NnlmBench_embedding_out_backward(bufs, batch);
+}
+
+function NnlmBench_createBuffers(
+  maxBatch: number,
+  params: readonly Float32Array[],
+  grads: readonly Float32Array[],
+  rng: UniformSource,
+): NnlmBench_Buffers {
+  const input = new Int32Array(maxBatch * 4);
+  const embedding_embeddings = params[0]!;
+  const dense_kernel = params[1]!;
+  const dense_bias = params[2]!;
+  const dense_1_kernel = params[3]!;
+  const dense_1_bias = params[4]!;
+  const d_embedding_embeddings = grads[0]!;
+  const d_dense_kernel = grads[1]!;
+  const d_dense_bias = grads[2]!;
+  const d_dense_1_kernel = grads[3]!;
+  const d_dense_1_bias = grads[4]!;
+  const embedding_out = new Float32Array(maxBatch * 256);
+  const dense_out = new Float32Array(maxBatch * 128);
+  const dense_1_out = new Float32Array(maxBatch * 5000);
+  const d_embedding_out = new Float32Array(maxBatch * 256);
+  const d_dense_z = new Float32Array(maxBatch * 128);
+  const d_dense_out = new Float32Array(maxBatch * 128);
+  const d_dense_1_z = new Float32Array(maxBatch * 5000);
+  const target = new Float32Array(maxBatch);
+  return {
+    rng,
+    inputs: [input],
+    output: dense_1_out,
+    input,
+    embedding_embeddings,
+    dense_kernel,
+    dense_bias,
+    dense_1_kernel,
+    dense_1_bias,
+    d_embedding_embeddings,
+    d_dense_kernel,
+    d_dense_bias,
+    d_dense_1_kernel,
+    d_dense_1_bias,
+    embedding_out,
+    dense_out,
+    dense_1_out,
+    d_embedding_out,
+    d_dense_z,
+    d_dense_out,
+    d_dense_1_z,
+    target,
+  };
+}
+
+const NnlmBench_KERNELS: Kernels<NnlmBench_Buffers> = {
+  forwardTrain: NnlmBench_forwardTrain,
+  forwardInfer: NnlmBench_forwardInfer,
+  loss: NnlmBench_loss,
+  backward: NnlmBench_backward,
+  createBuffers: NnlmBench_createBuffers,
+  steps: {
+    NnlmBench_embedding_out_forward,
+    NnlmBench_dense_forward,
+    NnlmBench_dense_1_forward,
+    NnlmBench_loss_gradient,
+    NnlmBench_dense_1_backward,
+    NnlmBench_dense_backward,
+    NnlmBench_embedding_out_backward,
+  },
+};
+
+/** The model "nnlmBench": inputs [[4]], output [5000]. */
+export class NnlmBench extends GeneratedModel<[[4]], [5000], false> {
+  /** `options.seed` seeds this instance instead of the compiled seed (42). */
+  constructor(options?: ModelOptions) {
+    super(NnlmBench_SPEC, "fbc3c0b4fbe1d7b0", 1, NnlmBench_KERNELS, options);
+  }
+}
+
+/** What the runtime needs of "nnlmBench": weights, inputs, loss, optimiser, layers. */
+const NnlmBench_SPEC: ModelSpec = {
+  format: "typegrad-ir/1",
+  name: "sequential",
+  inputs: [{ name: "input", node: "input", shape: [4], dtype: "int32", sparse: false }],
+  outputs: ["dense_1_out"],
+  params: [
+    {
+      name: "embedding_embeddings",
+      shape: [5000, 64],
+      initializer: { name: "randomUniform", minval: -0.05, maxval: 0.05 },
+      trainable: true,
+      regularizer: null,
+      layer: "embedding",
+    },
+    {
+      name: "dense_kernel",
+      shape: [256, 128],
+      initializer: { name: "glorotUniform" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense",
+    },
+    {
+      name: "dense_bias",
+      shape: [128],
+      initializer: { name: "zeros" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense",
+    },
+    {
+      name: "dense_1_kernel",
+      shape: [128, 5000],
+      initializer: { name: "glorotUniform" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense_1",
+    },
+    {
+      name: "dense_1_bias",
+      shape: [5000],
+      initializer: { name: "zeros" },
+      trainable: true,
+      regularizer: null,
+      layer: "dense_1",
+    },
+  ],
+  layers: [
+    { name: "input", type: "InputLayer", outputShapes: [[4]], params: [], inbound: [] },
+    {
+      name: "embedding",
+      type: "Embedding",
+      outputShapes: [[4, 64]],
+      params: ["embedding_embeddings"],
+      inbound: ["input"],
+    },
+    { name: "flatten", type: "Flatten", outputShapes: [[256]], params: [], inbound: ["embedding"] },
+    {
+      name: "dense",
+      type: "Dense",
+      outputShapes: [[128]],
+      params: ["dense_kernel", "dense_bias"],
+      inbound: ["flatten"],
+    },
+    {
+      name: "dense_1",
+      type: "Dense",
+      outputShapes: [[5000]],
+      params: ["dense_1_kernel", "dense_1_bias"],
+      inbound: ["dense"],
+    },
+  ],
+  training: {
+    loss: "sparseCategoricalCrossentropy",
+    optimizer: { name: "adam", learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 },
+    metrics: [],
+  },
+  seed: 42,
+  outputShape: [5000],
+  summary:
+    'Model: "sequential"\n_________________________________________________________________\n Layer (type)                  Output Shape               Param #\n=================================================================\n embedding (Embedding)         (None, 4, 64)              320000\n\n flatten (Flatten)             (None, 256)                0\n\n dense (Dense)                 (None, 128)                32896\n\n dense_1 (Dense)               (None, 5000)               645000\n=================================================================\nTotal params: 997,896\nTrainable params: 997,896\nNon-trainable params: 0\n_________________________________________________________________',
+  idLimits: [5000],
 };
 
 /** Every array a training step touches, allocated once for the largest batch. */
@@ -6083,6 +6480,13 @@ true satisfies UpToDate<
   [10],
   ["float32"],
   "bench.gen.ts is out of date: mlpBench no longer takes [784] and returns [10]; run typegrad gen"
+>;
+true satisfies UpToDate<
+  typeof models.nnlmBench,
+  [[4]],
+  [5000],
+  ["int32"],
+  "bench.gen.ts is out of date: nnlmBench no longer takes [4] int32 and returns [5000]; run typegrad gen"
 >;
 true satisfies UpToDate<
   typeof models.rnnBench,

@@ -1,5 +1,5 @@
 // The networks the benchmark trains, the same for every implementation.
-import { adam, bidirectional, dense, embedding, gru, input, lstm, rmsprop, sequential, sgd, simpleRNN } from "typegrad/dsl";
+import { adam, bidirectional, dense, embedding, flatten, gru, input, lstm, rmsprop, sequential, sgd, simpleRNN } from "typegrad/dsl";
 
 /** XOR: 2-8-1 sigmoid, mean squared error, SGD, full batch of 4. */
 export const xorBench = sequential(input([2]), dense(8, "sigmoid"), dense(1, "sigmoid")).compile({
@@ -46,5 +46,11 @@ export const gruBench = sequential(input([50], { dtype: "int32" }), embedding(10
 /** Embedding(10000, 64), Bidirectional(LSTM(32)) concatenated, a sigmoid; 50 tokens, Adam. */
 export const bilstmBench = sequential(input([50], { dtype: "int32" }), embedding(10000, 64), bidirectional(lstm(32)), dense(1, "sigmoid")).compile({
   loss: "binaryCrossentropy",
+  optimizer: adam(),
+});
+
+/** The NNLM: 4 token ids, Embedding(5000, 64) flattened to 256, Dense(128, tanh), a softmax over 5000; Adam. */
+export const nnlmBench = sequential(input([4], { dtype: "int32" }), embedding(5000, 64), flatten(), dense(128, "tanh"), dense(5000, "softmax")).compile({
+  loss: "sparseCategoricalCrossentropy",
   optimizer: adam(),
 });

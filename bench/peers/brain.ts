@@ -9,7 +9,7 @@ import { caseData } from "../cases";
  * so every step counted is one brain.js really took.
  */
 export function brainRunner(c: Case): (steps: number) => number {
-  if (c.kind !== "dense") throw new Error(`bench: brain.js has no ${c.cell} here; case "${c.name}" lists no brain.js`);
+  if (c.kind !== "dense") throw new Error(`bench: brain.js has no ${c.kind === "nnlm" ? "embedding" : c.cell} here; case "${c.name}" lists no brain.js`);
   return denseRunner(c);
 }
 

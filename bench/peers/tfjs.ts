@@ -2,14 +2,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import * as tfl from "@tensorflow/tfjs-layers";
-import type { Case, DenseCase, RecurrentCase } from "../cases";
+import type { Case, DenseCase, NnlmCase, RecurrentCase } from "../cases";
 import { caseData } from "../cases";
 
 /** TensorFlow.js layers on the given backend; a step is one trainOnBatch on pre-built tensors. */
 export async function tfjsRunner(c: Case, backend: "cpu" | "wasm"): Promise<(steps: number) => Promise<void>> {
   if (!(await tf.setBackend(backend))) throw new Error(`bench: tfjs backend ${backend} failed to start`);
   await tf.ready();
-  const model = c.kind === "dense" ? denseModel(c) : recurrentModel(c);
+  const model = c.kind === "dense" ? denseModel(c) : c.kind === "nnlm" ? nnlmModel(c) : recurrentModel(c);
   const optimizer =
     c.optimizer === "sgd"
       ? tf.train.sgd(c.learningRate)
@@ -59,6 +59,18 @@ function recurrentModel(c: RecurrentCase): tfl.Sequential {
       tfl.layers.embedding({ inputDim: c.vocabulary, outputDim: c.embeddingDim, inputLength: c.timesteps, inputShape: [c.timesteps] }),
       c.bidirectional ? tfl.layers.bidirectional({ layer: cell() as tfl.RNN, mergeMode: "concat" }) : cell(),
       tfl.layers.dense({ units: 1, activation: "sigmoid" }),
+    ],
+  });
+}
+
+/** Embedding, Flatten, Dense(hidden, tanh), Dense(vocabulary, softmax): Keras' layers and initialisers. */
+function nnlmModel(c: NnlmCase): tfl.Sequential {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.embedding({ inputDim: c.vocabulary, outputDim: c.embeddingDim, inputLength: c.window, inputShape: [c.window] }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: c.hidden, activation: "tanh" }),
+      tfl.layers.dense({ units: c.vocabulary, activation: "softmax" }),
     ],
   });
 }

@@ -8,7 +8,7 @@ The request is one JSON object: {"case": <a Case of bench/cases.ts>, "x": [[...]
 implementation trains on the same numbers. A dense case's network is its Dense stack (Keras' layout
 and initialisers: Glorot-uniform kernels, zero biases); a recurrent case's is nn.Embedding, nn.RNN /
 nn.LSTM / nn.GRU (bidirectional when the case says so) and a Linear with a sigmoid, initialised and
-biased as Keras does. The loss and optimiser are as Keras defines them. A step is zero_grad,
+biased as Keras does; the nnlm case's is nn.Embedding, Linear, tanh, Linear and a softmax. The loss and optimiser are as Keras defines them. A step is zero_grad,
 forward, loss, backward and the optimiser's step over tensors built once. Calibration and
 measurement are bench/worker.ts's; the output is its one JSON line.
 """
@@ -105,6 +105,26 @@ class Recurrent(torch.nn.Module):
         return torch.sigmoid(self.dense(last))
 
 
+class Nnlm(torch.nn.Module):
+    """Embedding -> the window's vectors concatenated -> Linear(hidden) -> tanh -> Linear(vocabulary)
+    -> softmax, as Keras' Embedding, Flatten, Dense(tanh), Dense(softmax). Keras' initialisers:
+    embeddings uniform(-0.05, 0.05), Glorot-uniform kernels, zero biases."""
+
+    def __init__(self, case):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(case["vocabulary"], case["embeddingDim"])
+        torch.nn.init.uniform_(self.embedding.weight, -0.05, 0.05)
+        self.hidden = torch.nn.Linear(case["window"] * case["embeddingDim"], case["hidden"])
+        self.output = torch.nn.Linear(case["hidden"], case["vocabulary"])
+        for linear in (self.hidden, self.output):
+            torch.nn.init.xavier_uniform_(linear.weight)
+            torch.nn.init.zeros_(linear.bias)
+
+    def forward(self, ids):
+        projection = self.embedding(ids).reshape(ids.shape[0], -1)
+        return torch.softmax(self.output(torch.tanh(self.hidden(projection))), dim=1)
+
+
 def loss_function(case):
     if case["loss"] == "meanSquaredError":
         return F.mse_loss  # mean over the batch and the outputs, as Keras' meanSquaredError
@@ -124,6 +144,15 @@ def loss_function(case):
             return -(y * p.log() + (1 - y) * (1 - p).log()).mean()
 
         return binary_crossentropy
+    if case["loss"] == "sparseCategoricalCrossentropy":
+        # Keras' sparse_categorical_crossentropy on probabilities: the categorical one with the
+        # labels as class ids: -log(clip(p_label / sum p)), mean over the batch.
+        def sparse_categorical_crossentropy(p, y):
+            p = p / p.sum(dim=1, keepdim=True)
+            p = p.gather(1, y).clamp(EPSILON, 1 - EPSILON)
+            return -p.log().mean()
+
+        return sparse_categorical_crossentropy
     raise ValueError(f"torch_bench: unknown loss {case['loss']!r}")
 
 
@@ -178,7 +207,7 @@ class KerasAdam:
 def optimizer(case, parameters):
     if case["optimizer"] == "sgd":
         return torch.optim.SGD(parameters, lr=case["learningRate"])
-    if case["optimizer"] == "adam" and case.get("kind") == "recurrent":
+    if case["optimizer"] == "adam" and case.get("kind") in ("recurrent", "nnlm"):
         return KerasAdam(parameters, lr=case["learningRate"])
     if case["optimizer"] == "adam":
         # Keras' Adam defaults (lr 1e-3, beta1 0.9, beta2 0.999, epsilon 1e-7); torch's eps is
@@ -190,12 +219,12 @@ def optimizer(case, parameters):
 
 
 def runner(case, x, y):
-    recurrent = case.get("kind") == "recurrent"
-    model = Recurrent(case) if recurrent else build(case)
+    kind = case.get("kind", "dense")
+    model = {"recurrent": Recurrent, "nnlm": Nnlm}.get(kind, build)(case)
     loss_of = loss_function(case)
     opt = optimizer(case, model.parameters())
-    xs = torch.tensor(x, dtype=torch.int64 if recurrent else torch.float32)
-    ys = torch.tensor(y, dtype=torch.float32)
+    xs = torch.tensor(x, dtype=torch.float32 if kind == "dense" else torch.int64)
+    ys = torch.tensor(y, dtype=torch.int64 if case["loss"] == "sparseCategoricalCrossentropy" else torch.float32)
 
     def run(steps):
         for _ in range(steps):

@@ -1,17 +1,17 @@
 import type { Case } from "../cases";
 import { caseData } from "../cases";
-import { BilstmBench, GruBench, LstmBench, MlpBench, RnnBench, SeedBench, TextBench, XorBench } from "../models/bench.gen";
+import { BilstmBench, GruBench, LstmBench, MlpBench, NnlmBench, RnnBench, SeedBench, TextBench, XorBench } from "../models/bench.gen";
 
 /**
  * typegrad trains through fit(): `steps` epochs over the case's one batch, silently, unshuffled, in
  * calls of at most EPOCHS_PER_FIT epochs, as a user trains a small network. One call of a million
  * epochs would mostly time the growth of its million-entry History arrays, not training.
- * The recurrent cases take token ids as numbers, as a user passes them; a bag-of-words case takes
+ * The recurrent and nnlm cases take token ids as numbers, as a user passes them; a bag-of-words case takes
  * compressed sparse rows, as textsToMatrix(..., { sparse: true }) gives them.
  */
 const EPOCHS_PER_FIT = 1000;
 
-const MODELS = { xor: XorBench, seed: SeedBench, mlp: MlpBench, text: TextBench, rnn: RnnBench, lstm: LstmBench, gru: GruBench, bilstm: BilstmBench } as const;
+const MODELS = { xor: XorBench, seed: SeedBench, mlp: MlpBench, text: TextBench, rnn: RnnBench, lstm: LstmBench, gru: GruBench, bilstm: BilstmBench, nnlm: NnlmBench } as const;
 
 /** Rows as compressed sparse rows: each row's non-zero columns, ascending. */
 function csr(rows: readonly number[][]): { indptr: Int32Array; indices: Int32Array; values: Float32Array } {

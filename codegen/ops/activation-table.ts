@@ -3,6 +3,8 @@
 // the float64 reference forms the interpreter runs. Activation ops, dense layers' fused stores and
 // the recurrent cells all read it.
 
+import { runtimeSoftmax, usesRuntimeSoftmax } from "../kernels/runtime-softmax";
+
 export type FunctionName = "linear" | "sigmoid" | "tanh" | "relu" | "leakyRelu" | "softmax" | "step" | "exp" | "log";
 
 /** Keras' leaky_relu default negative slope. */
@@ -74,16 +76,19 @@ const softmax: RowwiseActivation = {
   kind: "rowwise",
   name: "softmax",
   derivativeText: "dz = y ⊙ (dy − Σ dy ⊙ y), per row",
-  forwardRows: (x, y, rows, width) => [
-    `for (let r = 0; r < ${rows}; r++) {`,
-    `const o = r * ${width};`,
-    `let max = ${x}[o];`,
-    `for (let j = 1; j < ${width}; j++) if (${x}[o + j] > max) max = ${x}[o + j];`,
-    `let total = 0;`,
-    `for (let j = 0; j < ${width}; j++) { const e = Math.exp(${x}[o + j] - max); ${y}[o + j] = e; total += e; }`,
-    `for (let j = 0; j < ${width}; j++) ${y}[o + j] /= total;`,
-    `}`,
-  ],
+  forwardRows: (x, y, rows, width) =>
+    usesRuntimeSoftmax(width)
+      ? [runtimeSoftmax(x, y, rows, width)]
+      : [
+          `for (let r = 0; r < ${rows}; r++) {`,
+          `const o = r * ${width};`,
+          `let max = ${x}[o];`,
+          `for (let j = 1; j < ${width}; j++) if (${x}[o + j] > max) max = ${x}[o + j];`,
+          `let total = 0;`,
+          `for (let j = 0; j < ${width}; j++) { const e = Math.exp(${x}[o + j] - max); ${y}[o + j] = e; total += e; }`,
+          `for (let j = 0; j < ${width}; j++) ${y}[o + j] /= total;`,
+          `}`,
+        ],
   backwardRows: (dy, y, dz, op, rows, width) => [
     `for (let r = 0; r < ${rows}; r++) {`,
     `const o = r * ${width};`,

@@ -1,6 +1,7 @@
 // biasAdd: x [..., N] + bias [N]. Inside a dense layer it is the bias stage of the fused product;
 // alone, a loop forward and, backward, dx = dy and db = Σ dy over the rows.
 
+import { columnSums } from "../kernels/column-sums";
 import { rowStart } from "../interpreter/tensor";
 import { perBatch } from "../lowering/literals";
 import { noAttrs, nodeStep, type OpRule } from "./rule";
@@ -27,14 +28,7 @@ export const biasAdd: OpRule<Record<string, never>> = {
     if (ctx.needsGrad(bias)) {
       const db = ctx.grad(bias);
       const op = ctx.assign(db);
-      body.push(
-        `// ${db} ${op} Σ over rows of ${dy}`,
-        `for (let j = 0; j < ${width}; j++) {`,
-        `let total = 0;`,
-        `for (let r = 0; r < ${ctx.rows(node)}; r++) total += ${dy}[r * ${width} + j];`,
-        `${db}[j] ${op} total;`,
-        `}`,
-      );
+      body.push(...columnSums(db, op, dy, ctx.rows(node), width));
     }
     return nodeStep(node, "backward", `gradients of the bias add, from ${dy}`, body);
   },

@@ -3,6 +3,7 @@
 // db = Σ dz, dW = Xᵀ·dz and dX = dz·Wᵀ without transposed copies, and no dX when nothing upstream
 // trains. With a per-example second operand it is a batched product of small loops.
 
+import { columnSums } from "../kernels/column-sums";
 import { emitGemm } from "../kernels/gemm";
 import { runtimeSigmoid, usesRuntimeSigmoid } from "../kernels/runtime-sigmoid";
 import { rowStart } from "../interpreter/tensor";
@@ -141,14 +142,7 @@ function denseBackward(g: FusedGroup, ctx: BackwardContext): Step {
     const db = ctx.grad(s.bias.weight);
     const op = ctx.assign(db);
     computed.push(db);
-    body.push(
-      `// ${db} ${op} Σ over rows of ${dz}`,
-      `for (let j = 0; j < ${n}; j++) {`,
-      `let total = 0;`,
-      `for (let r = 0; r < ${rows}; r++) total += ${dz}[r * ${n} + j];`,
-      `${db}[j] ${op} total;`,
-      `}`,
-    );
+    body.push(...columnSums(db, op, dz, rows, n));
   }
   if (ctx.isTrainableParam(kernelId)) {
     const dw = ctx.grad(kernelId);

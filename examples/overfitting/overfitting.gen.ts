@@ -684,10 +684,23 @@ function Plain_dense_1_backward(bufs: Plain_Buffers, batch: number): void {
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 64; i++) d_dense_1_z[i] = d_dense_1_out[i]! * (dense_1_out[i]! > 0 ? 1 : 0);
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 64; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 64 + j]!;
-    d_dense_1_bias[j] = total;
+  for (let j = 0; j < 64; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 64 + j;
+      total0 += d_dense_1_z[o + 0]!;
+      total1 += d_dense_1_z[o + 1]!;
+      total2 += d_dense_1_z[o + 2]!;
+      total3 += d_dense_1_z[o + 3]!;
+    }
+
+    d_dense_1_bias[j + 0] = total0;
+    d_dense_1_bias[j + 1] = total1;
+    d_dense_1_bias[j + 2] = total2;
+    d_dense_1_bias[j + 3] = total3;
   }
 
   // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
@@ -879,10 +892,23 @@ function Plain_dense_backward(bufs: Plain_Buffers, batch: number): void {
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 64; i++) d_dense_z[i] = d_dense_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 64; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_z[r * 64 + j]!;
-    d_dense_bias[j] = total;
+  for (let j = 0; j < 64; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 64 + j;
+      total0 += d_dense_z[o + 0]!;
+      total1 += d_dense_z[o + 1]!;
+      total2 += d_dense_z[o + 2]!;
+      total3 += d_dense_z[o + 3]!;
+    }
+
+    d_dense_bias[j + 0] = total0;
+    d_dense_bias[j + 1] = total1;
+    d_dense_bias[j + 2] = total2;
+    d_dense_bias[j + 3] = total3;
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z
@@ -2389,10 +2415,23 @@ function WithDropout_dense_1_backward(bufs: WithDropout_Buffers, batch: number):
   for (let i = 0; i < batch * 64; i++)
     d_dense_1_z[i] = d_dropout_1_out[i]! * mask_dropout_1_out[i]! * (dense_1_out[i]! > 0 ? 1 : 0);
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 64; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 64 + j]!;
-    d_dense_1_bias[j] = total;
+  for (let j = 0; j < 64; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 64 + j;
+      total0 += d_dense_1_z[o + 0]!;
+      total1 += d_dense_1_z[o + 1]!;
+      total2 += d_dense_1_z[o + 2]!;
+      total3 += d_dense_1_z[o + 3]!;
+    }
+
+    d_dense_1_bias[j + 0] = total0;
+    d_dense_1_bias[j + 1] = total1;
+    d_dense_1_bias[j + 2] = total2;
+    d_dense_1_bias[j + 3] = total3;
   }
 
   // d_dense_1_kernel = dropout_outᵀ · d_dense_1_z
@@ -2586,10 +2625,23 @@ function WithDropout_dense_backward(bufs: WithDropout_Buffers, batch: number): v
   for (let i = 0; i < batch * 64; i++)
     d_dense_z[i] = d_dropout_out[i]! * mask_dropout_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 64; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_z[r * 64 + j]!;
-    d_dense_bias[j] = total;
+  for (let j = 0; j < 64; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 64 + j;
+      total0 += d_dense_z[o + 0]!;
+      total1 += d_dense_z[o + 1]!;
+      total2 += d_dense_z[o + 2]!;
+      total3 += d_dense_z[o + 3]!;
+    }
+
+    d_dense_bias[j + 0] = total0;
+    d_dense_bias[j + 1] = total1;
+    d_dense_bias[j + 2] = total2;
+    d_dense_bias[j + 3] = total3;
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z

@@ -1931,10 +1931,23 @@ function dense_2_backward(bufs: Buffers, batch: number): void {
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 64; i++) d_dense_2_z[i] = d_dense_2_out[i]! * (dense_2_out[i]! > 0 ? 1 : 0);
   // d_dense_2_bias = Σ over rows of d_dense_2_z
-  for (let j = 0; j < 64; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_2_z[r * 64 + j]!;
-    d_dense_2_bias[j] = total;
+  for (let j = 0; j < 64; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 64 + j;
+      total0 += d_dense_2_z[o + 0]!;
+      total1 += d_dense_2_z[o + 1]!;
+      total2 += d_dense_2_z[o + 2]!;
+      total3 += d_dense_2_z[o + 3]!;
+    }
+
+    d_dense_2_bias[j + 0] = total0;
+    d_dense_2_bias[j + 1] = total1;
+    d_dense_2_bias[j + 2] = total2;
+    d_dense_2_bias[j + 3] = total3;
   }
 
   // d_dense_2_kernel = input_1ᵀ · d_dense_2_z

@@ -18,17 +18,17 @@ import type { FunctionBuilder } from "../wasm/wasm-assembler";
 // value as first operand they return a NaN value unchanged, so a NaN input gives a NaN result.
 const X_MIN = -88;
 const X_MAX = 87;
-const LOG2_E = 1.4426950408889634;
+export const LOG2_E = 1.4426950408889634;
 /**
  * ln2 = LN2_HI + LN2_LO. LN2_HI = 355/512 has 9 significant bits, so k·LN2_HI is exact for |k| ≤ 2^15,
  * and so is its difference with -x, the two being within a factor of 2 of each other (Sterbenz).
  */
-const LN2_HI = 0.693359375;
-const LN2_LO = -2.12194440e-4;
+export const LN2_HI = 0.693359375;
+export const LN2_LO = -2.12194440e-4;
 /** P(r), highest degree first. */
-const P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
-const EXPONENT_BIAS = 127;
-const MANTISSA_BITS = 23;
+export const P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+export const EXPONENT_BIAS = 127;
+export const MANTISSA_BITS = 23;
 
 const coefficient = (i: number): string => `sigmoidP${i}`;
 

@@ -16,11 +16,15 @@ export function adamOptimizer(config: AdamConfig, weights: readonly Float32Array
         const w = weights[k]!;
         const m = momentum[k]!;
         const v = velocity[k]!;
-        for (let i = 0; i < w.length; i++) {
+        const [b1, b2, c1, c2, eps, n] = [beta1, beta2, 1 - beta1, 1 - beta2, epsilon, w.length];
+        for (let i = 0; i < n; i++) {
           const gi = g[i]!;
-          m[i] = beta1 * m[i]! + (1 - beta1) * gi;
-          v[i] = beta2 * v[i]! + (1 - beta2) * gi * gi;
-          w[i]! -= (alpha * m[i]!) / (Math.sqrt(v[i]!) + epsilon);
+          // the slots are float32: m and v are rounded as they are stored, and used as stored
+          const mi = Math.fround(b1 * m[i]! + c1 * gi);
+          const vi = Math.fround(b2 * v[i]! + c2 * gi * gi);
+          m[i] = mi;
+          v[i] = vi;
+          w[i] = w[i]! - (alpha * mi) / (Math.sqrt(vi) + eps);
         }
       },
     };

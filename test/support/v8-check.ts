@@ -50,13 +50,13 @@ for (const file of readdirSync(examples, { recursive: true, encoding: "utf8" }).
     if (model.kernels.denseStack) withoutFusedStep(model);
     // Models of 100,000 weights and more (the text examples: a 10,000-word input or embedding) run 100
     // times fewer steps: their loops are long, so V8 reaches them on the stack (OSR) long before, and
-    // one of their steps costs as much as hundreds of the small models'.
+    // one of their steps costs as much as hundreds of the small models' (the NNLM's million weights most).
     const large = model.getWeights().reduce((sum, w) => sum + w.length, 0) >= 1e5;
     const { x, y } = data(model, large ? 32 : 64);
     // Training runs the training-mode kernels; evaluation the inference-mode ones.
     const run = (rounds: number) => {
       for (let round = 0; round < rounds; round++) {
-        model.fit(x, y, { epochs: large ? 5 : 50, batchSize: 16, verbose: 0 });
+        model.fit(x, y, { epochs: large ? 3 : 50, batchSize: 16, verbose: 0 });
         model.evaluate(x, y, { batchSize: 16 });
       }
     };

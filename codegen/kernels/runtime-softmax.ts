@@ -1,0 +1,13 @@
+// Wide softmax rows (a language model's vocabulary) call the runtime's softmaxRows (WebAssembly SIMD,
+// four lanes at a time, Cephes' expf). Narrow rows keep the inline loops, where a Math.exp per element
+// costs less than the call and its copies.
+
+/** The row width from which a softmax hands its rows to softmaxRows. */
+export const RUNTIME_SOFTMAX_MIN_WIDTH = 64;
+
+export const usesRuntimeSoftmax = (width: number): boolean => width >= RUNTIME_SOFTMAX_MIN_WIDTH;
+
+/** The call: y[r, :] = softmax(x[r, :]) for `rows` rows of `width`. */
+export function runtimeSoftmax(x: string, y: string, rows: string, width: number): string {
+  return `softmaxRows(${x}, ${y}, ${rows}, ${width});`;
+}

@@ -1,0 +1,51 @@
+// The softmax on the WebAssembly SIMD module, compiled synchronously on first use. A call copies the
+// rows to the start of the module's memory, transforms them there, and copies them to y. Rows whose
+// width is a multiple of 4 go in and out with one TypedArray.set each; other rows are copied one by
+// one to rows padded to a multiple of 4 with -Infinity (whose e^(x − max) is 0). Every view copied
+// through is kept from call to call, so a call allocates nothing after the first of its shape.
+
+import type { SoftmaxRows } from "./js-softmax";
+import { ROW_FLOAT_MULTIPLE, softmaxKernelModule, type SoftmaxKernelExports } from "./softmax-kernel";
+import { PrefixViews } from "../wasm/prefix-views";
+import { ScratchMemory } from "../wasm/scratch-memory";
+import { instantiateKernel } from "../wasm/instantiate";
+import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+
+const MULTIPLE = ROW_FLOAT_MULTIPLE;
+
+export class SimdSoftmax {
+  private readonly memory: ScratchMemory;
+  /** The module's memory as floats, as of its last growth. */
+  private scratch: Float32Array;
+  private readonly inputs = new PrefixViews();
+  private readonly outputs = new PrefixViews();
+
+  /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
+  static create(wasm: WasmApi | null = hostWasm()): SimdSoftmax | null {
+    const kernel = instantiateKernel<SoftmaxKernelExports>(softmaxKernelModule(), wasm);
+    return kernel && new SimdSoftmax(kernel);
+  }
+
+  private constructor(private readonly kernel: SoftmaxKernelExports) {
+    this.memory = new ScratchMemory(kernel.memory);
+    this.scratch = this.memory.floats(0);
+  }
+
+  readonly softmaxRows: SoftmaxRows = (x, y, rows, width) => {
+    if (rows === 0) return;
+    const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
+    if (rows * padded > this.scratch.length) this.scratch = this.memory.floats(rows * padded * Float32Array.BYTES_PER_ELEMENT);
+    if (padded === width) {
+      this.scratch.set(this.inputs.of(x, rows * width));
+      this.kernel.softmax(0, rows, padded);
+      y.set(this.outputs.of(this.scratch, rows * width));
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      this.scratch.set(this.inputs.at(x, r * width, width), r * padded);
+      this.scratch.fill(-Infinity, r * padded + width, (r + 1) * padded);
+    }
+    this.kernel.softmax(0, rows, padded);
+    for (let r = 0; r < rows; r++) y.set(this.outputs.at(this.scratch, r * padded, width), r * width);
+  };
+}
