@@ -2,7 +2,7 @@
 // values 30 to 49 steps apart are in order; a SimpleRNN(10) in its place, trained alike, does not get
 // far past guessing from the second value alone.
 import { runIfMain } from "../shared/run-main";
-import { markedPairs, secondValueOnlyAccuracy } from "./marked-pairs";
+import { markedPairs, secondValueOnlyAccuracy, type MarkedPairs } from "./marked-pairs";
 import { SequenceLstm, SequenceRnn } from "./sequence-lstm.gen";
 
 export interface RunOptions {
@@ -21,9 +21,7 @@ export interface ModelResult {
 
 const HELD_OUT = 1000;
 
-function trainAndTest(net: SequenceLstm | SequenceRnn, examples: number, epochs: number): ModelResult {
-  const train = markedPairs(examples, 101);
-  const test = markedPairs(HELD_OUT, 202);
+function trainAndTest(net: SequenceLstm | SequenceRnn, train: MarkedPairs, test: MarkedPairs, epochs: number): ModelResult {
   const start = performance.now();
   net.fit(train.x, train.y, { epochs, verbose: 0 });
   const seconds = (performance.now() - start) / 1000;
@@ -32,11 +30,13 @@ function trainAndTest(net: SequenceLstm | SequenceRnn, examples: number, epochs:
 }
 
 export function main(log: (line: string) => void = console.log, { examples = 4000, epochs = 8, seed }: RunOptions = {}) {
-  const baseline = secondValueOnlyAccuracy(markedPairs(HELD_OUT, 202));
+  const train = markedPairs(examples, 101);
+  const test = markedPairs(HELD_OUT, 202);
+  const baseline = secondValueOnlyAccuracy(test);
   log(`${HELD_OUT} held-out sequences; guessing from the second marked value alone gets ${baseline.toFixed(3)} right`);
-  const lstm = trainAndTest(new SequenceLstm({ seed }), examples, epochs);
+  const lstm = trainAndTest(new SequenceLstm({ seed }), train, test, epochs);
   log(lstm.summary);
-  const rnn = trainAndTest(new SequenceRnn({ seed }), examples, epochs);
+  const rnn = trainAndTest(new SequenceRnn({ seed }), train, test, epochs);
   const line = (name: string, r: ModelResult) =>
     `${name} held-out accuracy ${r.accuracy.toFixed(3)} (${epochs} epochs on ${examples} sequences in ${r.seconds.toFixed(1)} s)`;
   log(line("LSTM(10):     ", lstm));
