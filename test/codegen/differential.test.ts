@@ -124,6 +124,7 @@ function worst(errors: Record<string, number>): [string, number] {
   return Object.entries(errors).reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0]);
 }
 
+const RECURRENT_OPS: ReadonlySet<string> = new Set(["simpleRNN", "lstm", "gru"]);
 const examplesDir = fileURLToPath(new URL("../../examples", import.meta.url));
 const exampleFiles = readdirSync(examplesDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".model.ts"));
 
@@ -144,11 +145,15 @@ describe("generated kernels agree with the float64 interpreter", () => {
       for (const { exportName, ir } of models) {
         const instance = new generated[className(exportName)]!() as { kernels: Kernels };
         // The text examples (a 10,000-word input, or an embedding and 100 recurrent steps) take small
-        // weights, as the large-layer case below: random weights of ±0.9 saturate them.
+        // weights, as the large-layer case below: random weights of ±0.9 saturate them. A recurrent
+        // layer applies its recurrent kernel at every step: with weights up to 0.9, the SimpleRNN(32)
+        // of rnn-gates saturates its tanh over 30 steps and its recurrent kernel's gradient drowns in
+        // rounding (an error of 5e-4 at full scale, 4e-6 at 0.7, the scale of the recurrent cases below).
         const weightCount = ir.params.reduce((sum, p) => sum + p.shape.reduce((a, b) => a * b, 1), 0);
-        const weightScale = weightCount >= 1e5 ? 0.05 : 1;
+        const recurrent = ir.nodes.some((n) => RECURRENT_OPS.has(n.op));
+        const weightScale = EXAMPLE_WEIGHT_SCALES[file] ?? (weightCount >= 1e5 ? 0.05 : recurrent ? 0.7 : 1);
         for (const batch of [1, 5]) {
-          const [name, error] = worst(compare({ ir, kernels: instance.kernels, batch, seed: 17, weightScale: EXAMPLE_WEIGHT_SCALES[file] ?? weightScale }));
+          const [name, error] = worst(compare({ ir, kernels: instance.kernels, batch, seed: 17, weightScale }));
           expect(error, `${exportName} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
         }
       }

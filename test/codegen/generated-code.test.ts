@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Node, Project, SyntaxKind, type FunctionDeclaration } from "ts-morph";
-import { adam, batchNormalization, concatenate, dense, dropout, embedding, flatten, input, l2, lstm, model, relu, sequential, sgd, simpleRNN, step } from "typegrad/dsl";
+import { adam, batchNormalization, bidirectional, concatenate, dense, dropout, embedding, flatten, gru, input, l2, lstm, model, relu, rmsprop, sequential, sgd, simpleRNN, step } from "typegrad/dsl";
 import { generateSource } from "../support/generate";
 
 // Properties of the generated source itself: deterministic, allocation-free steps, bounded
@@ -20,6 +20,22 @@ function twoInputs() {
   const z = dense(1)(dense(2, "relu")(concatenate(x, y)));
   return model({ inputs: [a, b], outputs: z }).compile({ loss: "meanSquaredError", optimizer: "adam" });
 }
+
+/** The recurrent layers at the benchmark's sizes, stacked and both ways round, with every output form. */
+const recurrent = () =>
+  sequential(
+    input([50], { dtype: "int32" }),
+    embedding(10000, 64),
+    bidirectional(lstm(64, { returnSequences: true }), { mergeMode: "sum" }),
+    gru(64, { returnSequences: true, goBackwards: true }),
+    gru(32, { resetAfter: false, returnSequences: true }),
+    simpleRNN(32),
+    dense(1, "sigmoid"),
+  ).compile({ loss: "binaryCrossentropy", optimizer: rmsprop() });
+
+/** The chapter's Input(50, 1) -> LSTM(10) -> Dense(10, relu) -> Dense(1, sigmoid). */
+const sequenceLstm = () =>
+  sequential(input([50, 1]), lstm(10), dense(10, "relu"), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy", optimizer: adam() });
 
 function functions(source: string): FunctionDeclaration[] {
   const file = new Project({ useInMemoryFileSystem: true }).createSourceFile("gen.ts", source);
@@ -47,7 +63,7 @@ describe("generated source", () => {
     expect(await generateSource(mlp())).toBe(await generateSource(mlp()));
   });
 
-  for (const [name, make] of [["mlp", mlp], ["two-inputs", twoInputs]] as const) {
+  for (const [name, make] of [["mlp", mlp], ["two-inputs", twoInputs], ["recurrent", recurrent], ["sequence-lstm", sequenceLstm]] as const) {
     it(`${name}: training steps allocate nothing`, async () => {
       const fns = functions(await generateSource(make()));
       const local = new Set(fns.map((f) => f.getName()!));

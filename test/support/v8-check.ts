@@ -11,6 +11,9 @@ import { withoutFusedStep } from "./without-fused-step";
 const status = new Function("fn", "return %GetOptimizationStatus(fn)") as (fn: Function) => number;
 const optimizeOnNextCall = new Function("fn", "%PrepareFunctionForOptimization(fn); %OptimizeFunctionOnNextCall(fn);") as (fn: Function) => void;
 const TURBOFANNED = 1 << 6;
+const ROUND_EPOCHS = 5;
+const MAX_EPOCHS = 1000;
+const MIN_EPOCHS = 50;
 const examples = fileURLToPath(new URL("../../examples", import.meta.url));
 
 interface Trainable {
@@ -48,25 +51,29 @@ for (const file of readdirSync(examples, { recursive: true, encoding: "utf8" }).
     const model = new Model();
     // A dense stack trains through the fused WebAssembly step; its JavaScript kernels are checked here.
     if (model.kernels.denseStack) withoutFusedStep(model);
-    // Models of 100,000 weights and more (the text examples: a 10,000-word input or embedding) run 100
-    // times fewer steps: their loops are long, so V8 reaches them on the stack (OSR) long before, and
-    // one of their steps costs as much as hundreds of the small models' (the NNLM's million weights most).
+    // Models of 100,000 weights and more (the text examples: a 10,000-word input or embedding; the
+    // NNLM's million weights) take half the examples and epochs one at a time: one of their epochs
+    // costs what hundreds of a small model's do, and their long loops reach TurboFan on the stack.
     const large = model.getWeights().reduce((sum, w) => sum + w.length, 0) >= 1e5;
     const { x, y } = data(model, large ? 32 : 64);
-    // Training runs the training-mode kernels; evaluation the inference-mode ones.
-    const run = (rounds: number) => {
-      for (let round = 0; round < rounds; round++) {
-        model.fit(x, y, { epochs: large ? 3 : 50, batchSize: 16, verbose: 0 });
-        model.evaluate(x, y, { batchSize: 16 });
-      }
-    };
-    run(large ? 4 : 20);
+    const [roundEpochs, minEpochs, maxEpochs] = large ? [1, 3, 20] : [ROUND_EPOCHS, MIN_EPOCHS, MAX_EPOCHS];
     const kernels = Object.entries({ ...model.kernels.steps, loss: model.kernels.loss });
+    const optimised = ([, f]: [string, Function]) => (status(f) & TURBOFANNED) !== 0;
+    // Training runs the training-mode kernels; evaluation the inference-mode ones.
+    const round = () => {
+      model.fit(x, y, { epochs: roundEpochs, batchSize: 16, verbose: 0 });
+      model.evaluate(x, y, { batchSize: 16 });
+    };
+    // Short rounds until V8 has optimised every kernel, for at least MIN_EPOCHS (so a kernel shared
+    // with a model checked before meets this model's buffers) and at most MAX_EPOCHS: a recurrent
+    // model's epoch costs what hundreds of a small dense model's do, so one fixed count would be
+    // too short for one or far too long for the other.
+    for (let epochs = 0; epochs < maxEpochs && (epochs < minEpochs || !kernels.every(optimised)); epochs += roundEpochs) round();
     // A kernel whose loops were compiled on the stack (OSR) may not be marked optimised yet: ask
     // for TurboFan on its next call. V8 still refuses functions past its size limit.
-    const waiting = kernels.filter(([, f]) => (status(f) & TURBOFANNED) === 0);
+    const waiting = kernels.filter((k) => !optimised(k));
     for (const [, f] of waiting) optimizeOnNextCall(f);
-    if (waiting.length) run(1);
+    if (waiting.length) round();
     for (const [fn, f] of kernels) report[`${file} ${name}.${fn}`] = (status(f) & TURBOFANNED) !== 0;
   }
 }
