@@ -2,10 +2,12 @@
 // hands each input its slice of the gradient.
 
 import { lastAxis, rowStart } from "../interpreter/tensor";
-import { noAttrs, nodeStep, type OpRule } from "./rule";
+import { keepsMaskOverLastAxis, noAttrs, nodeStep, type OpRule } from "./rule";
 
 export const concatenate: OpRule<Record<string, never>> = {
   attrs: noAttrs,
+  // Keras' Concatenate: the inputs' masks combined, an unmasked input counting as all tokens; so the mask on any of them.
+  masking: keepsMaskOverLastAxis,
   forward({ node }, ctx, mode) {
     const width = ctx.lastDim(node.id);
     const out = ctx.value(node.id, mode);

@@ -2,7 +2,7 @@
 
 import { rowStart } from "../interpreter/tensor";
 import { perBatch } from "../lowering/literals";
-import { noAttrs, nodeStep, type OpRule } from "./rule";
+import { keepsMask, noAttrs, nodeStep, type OpRule } from "./rule";
 
 interface Binary {
   readonly sign: "+" | "-" | "*";
@@ -19,6 +19,8 @@ interface Binary {
 function binary(op: Binary): OpRule<Record<string, never>> {
   return {
     attrs: noAttrs,
+    // Both operands have one shape: a mask on either (Keras' merge layers: on both) marks the same positions of the output.
+    masking: keepsMask,
     forward({ node }, ctx, mode) {
       const [x, y, out] = [ctx.value(node.inputs[0]!, mode), ctx.value(node.inputs[1]!, mode), ctx.value(node.id, mode)];
       return nodeStep(node, "forward", `${out} = ${x} ${op.sign} ${y}`, [

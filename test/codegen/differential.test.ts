@@ -28,7 +28,7 @@ import {
 } from "typegrad/dsl";
 import { Random } from "../../runtime/random";
 import { compileKernels } from "../support/compile-kernels";
-import { randomInputs, randomParams, randomTargets } from "../support/random-data";
+import { paddedIds, randomInputs, randomParams, randomTargets } from "../support/random-data";
 import { LAYER_OPS, layerOpsIn, randomGraph } from "../support/random-graphs";
 
 // The generated float32 kernels against the float64 reference interpreter: outputs, loss and the
@@ -58,14 +58,16 @@ interface Case {
   readonly seed: number;
   /** Multiplies the random weights: wide layers need small ones, or their activations saturate and the gradients drown in rounding. */
   readonly weightScale?: number;
+  /** The inputs, where random ones will not do (token ids with padding laid out by example). */
+  readonly inputs?: readonly (Float64Array | Int32Array)[];
 }
 
 /** Runs both implementations on the same float32-representable data and returns the worst errors. */
-function compare({ ir, kernels, batch, seed, weightScale = 1 }: Case): Record<string, number> {
+function compare({ ir, kernels, batch, seed, weightScale = 1, inputs: given }: Case): Record<string, number> {
   // Round the data to float32 first, so both sides see exactly the same numbers.
   const params = new Map([...randomParams(ir, seed)].map(([k, v]) => [k, f64(Float32Array.from(v, (w) => w * weightScale))]));
   // Sparse inputs get mostly zeros (the interpreter reads them as dense rows; the kernels as CSR).
-  const inputs = randomInputs(ir, batch, seed + 1, 5).map((a, i) =>
+  const inputs = (given ?? randomInputs(ir, batch, seed + 1, 5)).map((a, i) =>
     a instanceof Int32Array ? a : f64(Float32Array.from(a, (v, k) => (ir.inputs[i]!.sparse && (k * 7 + seed) % 10 < 7 ? 0 : v))),
   );
   const targets = f64(Float32Array.from(randomTargets(ir, batch, seed + 2)));
@@ -302,6 +304,49 @@ describe("generated kernels agree with the float64 interpreter", () => {
       "bidirectional_backward_recurrent_kernel",
       "bidirectional_backward_bias",
     ]);
+  });
+
+  it("masks (embedding maskZero): padded steps carried over or zeroed, stacked, bidirectional in every merge mode, goBackwards, per-step losses and a dense layer per position, T = 1, padding-only examples", () => {
+    const T = 5;
+    const words = input([T], { dtype: "int32" });
+    const features = input([T, 2]);
+    const masked = () => embedding(7, 3, { maskZero: true });
+    const tokens = masked()(words);
+    const models = [
+      sequential(input([T], { dtype: "int32" }), masked(), simpleRNN(4), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), lstm(3, { returnSequences: true }), gru(2), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), gru(3, { returnSequences: true, resetAfter: false }), dense(3, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(lstm(2, { returnSequences: true })), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(gru(2, { returnSequences: true }), { mergeMode: "sum" }), dense(2)).compile({ loss: "meanSquaredError" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(simpleRNN(2, { returnSequences: true }), { mergeMode: "mul" }), dense(2, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(lstm(2, { returnSequences: true }), { mergeMode: "ave" }), dense(1, "tanh")).compile({ loss: "meanAbsoluteError" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(gru(2, { resetAfter: false })), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      // goBackwards: the mask read in processing order; the output (processing order) keeps the mask in time order, as Keras.
+      sequential(input([T], { dtype: "int32" }), masked(), simpleRNN(3, { goBackwards: true, returnSequences: true }), lstm(2, { goBackwards: true }), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([T], { dtype: "int32" }), masked(), gru(2, { goBackwards: true, returnSequences: true }), dense(3, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+      // The mask through dense layers per position, to the loss.
+      sequential(input([T], { dtype: "int32" }), masked(), dense(4, "relu"), dropout(0.3), dense(3, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+      // Concatenated with an unmasked input: the mask goes on (Keras' Concatenate).
+      model({ inputs: [words, features], outputs: dense(1)(lstm(2)(concatenate(tokens, features))) }).compile({ loss: "meanSquaredError" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      for (const batch of [1, 4, 6]) {
+        const inputs = m.ir.inputs.map((input, k) => (input.dtype === "int32" ? paddedIds(batch, T, 7, 400 + 10 * i + k) : randomInputs(m.ir, batch, 500 + i)[k]!));
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed: 131 + i, weightScale: 0.7, inputs }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+    // One step (T = 1), and batches of padding only (the loss of a per-step output is then 0).
+    const short = [
+      sequential(input([1], { dtype: "int32" }), masked(), lstm(2), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([1], { dtype: "int32" }), masked(), bidirectional(gru(2, { returnSequences: true })), dense(2, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+    ];
+    for (const [i, m] of short.entries()) {
+      for (const ids of [[3, 0, 5], [0, 0]]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch: ids.length, seed: 171 + i, weightScale: 0.7, inputs: [Int32Array.from(ids)] }));
+        expect(error, `T = 1 model ${i}, ids ${ids}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
   });
 
   it("200 random graphs: several inputs, shared layers, every loss, dropout, batches of 1-4", () => {
