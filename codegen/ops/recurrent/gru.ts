@@ -27,6 +27,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
   const resetAfter = op.attrs.resetAfter;
   const hPrev = { buf: l.h, rowStride: U, colStride: 1, offset: `(t - 1) * batch * ${U}` };
   const hrColumns = resetAfter ? W : 2 * U;
+  const padded = l.mask ? "; a padded step keeps h_{t-1}" : "";
   const lines = [
     resetAfter ? `// ${l.hr} = h_{t-1} · ${recurrent}${bias ? ` + ${bias}[1]` : ""}: the recurrent product of every gate` : `// ${l.hr} = h_{t-1} · ${recurrent}[:, z r]`,
     `for (let b = 0; b < batch; b++) for (let j = 0; j < ${hrColumns}; j++) ${l.hr}[b * ${W} + j] = ${resetAfter && bias ? `${bias}[${W} + j]` : "0"};`,
@@ -57,7 +58,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
   if (resetAfter) {
     return [
       ...lines,
-      `// h~ = ${act.name}(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~`,
+      `// h~ = ${act.name}(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~${padded}`,
       `${l.inner}[s] = ${l.hr}[b * ${W} + ${2 * U} + u];`,
       ...cell,
       `}`,
@@ -70,7 +71,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
     `${l.hr}[b * ${W} + ${2 * U} + u] = ${l.xk}[xRow + ${2 * U} + u];`,
     `}`,
     `}`,
-    `// h~ = ${act.name}(xk_h + (r · h_{t-1}) · ${recurrent}[:, h])`,
+    `// h~ = ${act.name}(xk_h + (r · h_{t-1}) · ${recurrent}[:, h])${l.mask ? `; h_t = z · h_{t-1} + (1 − z) · h~${padded}` : ""}`,
     `if (t > 0) {`,
     ...emitGemm({
       a: { buf: l.inner, rowStride: U, colStride: 1, offset: `t * batch * ${U}` },

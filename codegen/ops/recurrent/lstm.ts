@@ -92,7 +92,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `${l.dzt}[dzRow + ${2 * U} + u] = dc * i * ${act.derivative!("g", "", DEFAULT_ALPHA)};`,
       `${l.dzt}[dzRow + ${3 * U} + u] = dh * a * ${rec.derivative!("o", "", DEFAULT_ALPHA)};`,
       `${l.dc}[b * ${U} + u] = dc * f;`,
-      ...(l.mask ? [`${l.dh}[b * ${U} + u] = 0;`] : []),
+      ...(l.mask ? [`// dh is spent on this step: dh_{t-1} is added to 0 by the product below`, `${l.dh}[b * ${U} + u] = 0;`] : []),
       `}`,
       `}`,
       ...stepRecurrentGradients(l, ctx),

@@ -31,7 +31,13 @@ function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
   const dz = `${l.dzt}[b * ${l.W} + u] = ${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)};`;
   const comment = `// dz_t = dh · ${act.name}'(z), ${act.derivativeText}`;
   if (!l.mask) return [comment, `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${dz}`];
-  return [comment, `for (let b = 0; b < batch; b++) {`, ...skipPadded(l), `for (let u = 0; u < ${l.U}; u++) { ${dz} ${l.dh}[b * ${l.U} + u] = 0; }`, `}`];
+  return [
+    `${comment}; dh is spent on a token's step (dh_{t-1} is added to 0 by the product below)`,
+    `for (let b = 0; b < batch; b++) {`,
+    ...skipPadded(l),
+    `for (let u = 0; u < ${l.U}; u++) { ${dz} ${l.dh}[b * ${l.U} + u] = 0; }`,
+    `}`,
+  ];
 }
 
 const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
