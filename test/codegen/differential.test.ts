@@ -126,15 +126,20 @@ function worst(errors: Record<string, number>): [string, number] {
   return Object.entries(errors).reduce((a, b) => (b[1] > a[1] ? b : a), ["", 0]);
 }
 
-const examplesDir = fileURLToPath(new URL("../../examples", import.meta.url));
-const exampleFiles = readdirSync(examplesDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".model.ts"));
+// The examples, and the test fixtures generated beside them (masked models).
+const modelFiles = ["examples", "test/fixtures"].flatMap((folder) => {
+  const dir = fileURLToPath(new URL(`../../${folder}`, import.meta.url));
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".model.ts"))
+    .map((file) => ({ name: `${folder}/${file}`, path: `${dir}/${file}` }));
+});
 
 describe("generated kernels agree with the float64 interpreter", () => {
-  for (const file of exampleFiles) {
-    it(`example ${file}: every compiled model, from its committed generated module`, async () => {
+  for (const { name: file, path } of modelFiles) {
+    it(`${file}: every compiled model, from its committed generated module`, async () => {
       // As npm run gen loads them (a Module's shapes come from its type).
-      const models = await loadModels(`${examplesDir}/${file}`, fileURLToPath(new URL("../../tsconfig.json", import.meta.url)));
-      const generated = (await import(`${examplesDir}/${file.replace(/\.model\.ts$/, ".gen.ts")}`)) as Record<string, new () => unknown>;
+      const models = await loadModels(path, fileURLToPath(new URL("../../tsconfig.json", import.meta.url)));
+      const generated = (await import(path.replace(/\.model\.ts$/, ".gen.ts"))) as Record<string, new () => unknown>;
       expect(models.length).toBeGreaterThan(0);
       for (const { exportName, ir } of models) {
         const instance = new generated[className(exportName)]!() as { kernels: Kernels };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Node, Project, SyntaxKind, type FunctionDeclaration } from "ts-morph";
-import { adam, batchNormalization, concatenate, dense, dropout, embedding, flatten, input, l2, lstm, mean, model, relu, sequential, sgd, simpleRNN, step } from "typegrad/dsl";
+import { adam, batchNormalization, bidirectional, concatenate, dense, dropout, embedding, flatten, input, l2, lstm, mean, model, relu, sequential, sgd, simpleRNN, step } from "typegrad/dsl";
 import { generateSource } from "../support/generate";
 
 // Properties of the generated source itself: deterministic, allocation-free steps, bounded
@@ -20,6 +20,13 @@ function twoInputs() {
   const z = dense(1)(dense(2, "relu")(concatenate(x, y)));
   return model({ inputs: [a, b], outputs: z }).compile({ loss: "meanSquaredError", optimizer: "adam" });
 }
+
+/** A tagger over a masked embedding: the mask made, carried over padded steps in both directions, applied to the loss. */
+const maskedTagger = () =>
+  sequential(input([8], { dtype: "int32" }), embedding(50, 8, { maskZero: true }), bidirectional(lstm(16, { returnSequences: true })), dense(5, "softmax")).compile({
+    loss: "sparseCategoricalCrossentropy",
+    optimizer: adam(),
+  });
 
 function functions(source: string): FunctionDeclaration[] {
   const file = new Project({ useInMemoryFileSystem: true }).createSourceFile("gen.ts", source);
@@ -47,7 +54,7 @@ describe("generated source", () => {
     expect(await generateSource(mlp())).toBe(await generateSource(mlp()));
   });
 
-  for (const [name, make] of [["mlp", mlp], ["two-inputs", twoInputs]] as const) {
+  for (const [name, make] of [["mlp", mlp], ["two-inputs", twoInputs], ["masked tagger", maskedTagger]] as const) {
     it(`${name}: training steps allocate nothing`, async () => {
       const fns = functions(await generateSource(make()));
       const local = new Set(fns.map((f) => f.getName()!));
