@@ -24,6 +24,8 @@ import {
   mean,
   model,
   sequential,
+  LOSSES,
+  type AnyTensor,
   type Tensor,
 } from "typegrad/dsl";
 import { Random } from "../../runtime/random";
@@ -352,6 +354,44 @@ describe("generated kernels agree with the float64 interpreter", () => {
         expect(error, `T = 1 model ${i}, ids ${ids}: ${name}`).toBeLessThan(TOLERANCE);
       }
     }
+  });
+
+  it("60 random masked recurrent stacks: 1-3 layers of every kind, bidirectional or not, goBackwards, T of 1-5, a last state or a per-step output, every loss", () => {
+    const layer = fc.record({
+      kind: fc.constantFrom("simpleRNN", "lstm", "gru", "gru without resetAfter"),
+      units: fc.integer({ min: 1, max: 3 }),
+      goBackwards: fc.boolean(),
+      mergeMode: fc.constantFrom(null, "concat", "sum", "mul", "ave"),
+    });
+    const stack = fc.record({
+      steps: fc.integer({ min: 1, max: 5 }),
+      layers: fc.array(layer, { minLength: 1, maxLength: 3 }),
+      perStep: fc.boolean(),
+      loss: fc.constantFrom(...LOSSES),
+      batch: fc.integer({ min: 1, max: 4 }),
+      seed: fc.nat({ max: 10_000 }),
+    });
+    let checked = 0;
+    fc.assert(
+      fc.property(stack, ({ steps, layers, perStep, loss, batch, seed }) => {
+        const ids = input([steps], { dtype: "int32" });
+        let x = embedding(6, 3, { maskZero: true })(ids) as AnyTensor;
+        layers.forEach((l, i) => {
+          const options = { returnSequences: i < layers.length - 1 || perStep, goBackwards: l.goBackwards };
+          const cell = l.kind === "simpleRNN" ? simpleRNN(l.units, options) : l.kind === "lstm" ? lstm(l.units, options) : gru(l.units, { ...options, resetAfter: l.kind === "gru" });
+          const wrapped = l.mergeMode ? bidirectional(cell, { mergeMode: l.mergeMode }) : cell;
+          x = (wrapped as unknown as (t: AnyTensor) => AnyTensor)(x);
+        });
+        const head = loss.endsWith("ategoricalCrossentropy") ? dense(3, "softmax") : loss === "binaryCrossentropy" ? dense(2, "sigmoid") : dense(2);
+        const m = model({ inputs: ids, outputs: (head as unknown as (t: AnyTensor) => AnyTensor)(x) }).compile({ loss });
+        const inputs = [paddedIds(batch, steps, 6, seed)];
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed, weightScale: 0.7, inputs }));
+        checked++;
+        if (!(error < TOLERANCE)) throw new Error(`${name}: relative error ${error}`);
+      }),
+      { numRuns: 60, seed: 20261203 },
+    );
+    expect(checked).toBe(60);
   });
 
   it("200 random graphs: several inputs, shared layers, every loss, dropout, batches of 1-4", () => {
