@@ -1,5 +1,5 @@
 // Which nodes carry a mask (Keras' _keras_mask): an embedding with maskZero makes one from its ids
-// (1 where the id is a token, 0 where it is padding), and each node after it keeps it, consumes it or
+// (1 where the id is a token, 0 where it is padding), and each node after it keeps it, ends it or
 // refuses it, as its rule's masking hook says. The loss of a masked output leaves the padded
 // positions out. Shared by code generation and the reference interpreter.
 
@@ -37,7 +37,7 @@ export function maskOrigins(ir: GraphIR): ReadonlyMap<string, MaskOrigin> {
     }
     const use = rule.masking?.(op, { args, positions: origin.positions }, ctx) ?? { refused: "it has no masked form" };
     if (use === "keeps") origins.set(node.id, origin);
-    else if (use !== "consumes") throw new UnsupportedError(`layer "${node.layer}" (${node.op}) cannot take the mask of ${describe(origin.source)}: ${use.refused}; ${REMEDY}`);
+    else if (use !== "ends") throw new UnsupportedError(`layer "${node.layer}" (${node.op}) cannot take the mask of ${describe(origin.source)}: ${use.refused}; ${REMEDY}`);
   }
   return origins;
 }

@@ -6,8 +6,9 @@ import { keepsMaskOverLastAxis, noAttrs, nodeStep, type OpRule } from "./rule";
 
 export const concatenate: OpRule<Record<string, never>> = {
   attrs: noAttrs,
-  // Keras' Concatenate: the inputs' masks combined, an unmasked input counting as all tokens; so the mask on any of them.
-  masking: keepsMaskOverLastAxis,
+  // Keras' Concatenate: the OR over the joined features of the inputs' masks, an unmasked input's all
+  // ones: the one mask when every input carries it, else every position a token (none).
+  masking: (op, masked, ctx) => (masked.args.length === op.node.inputs.length ? keepsMaskOverLastAxis(op, masked, ctx) : "ends"),
   forward({ node }, ctx, mode) {
     const width = ctx.lastDim(node.id);
     const out = ctx.value(node.id, mode);

@@ -2,7 +2,7 @@
 
 import { rowStart } from "../interpreter/tensor";
 import { perBatch } from "../lowering/literals";
-import { keepsMask, noAttrs, nodeStep, type OpRule } from "./rule";
+import { noAttrs, nodeStep, type OpRule } from "./rule";
 
 interface Binary {
   readonly sign: "+" | "-" | "*";
@@ -19,8 +19,9 @@ interface Binary {
 function binary(op: Binary): OpRule<Record<string, never>> {
   return {
     attrs: noAttrs,
-    // Both operands have one shape: a mask on either (Keras' merge layers: on both) marks the same positions of the output.
-    masking: keepsMask,
+    // Keras' merge layers (Add, Subtract, Multiply): the OR of the inputs' masks (the one mask, both
+    // carrying it), and none when an input has none.
+    masking: ({ node }, masked) => (masked.args.length === node.inputs.length ? "keeps" : "ends"),
     forward({ node }, ctx, mode) {
       const [x, y, out] = [ctx.value(node.inputs[0]!, mode), ctx.value(node.inputs[1]!, mode), ctx.value(node.id, mode)];
       return nodeStep(node, "forward", `${out} = ${x} ${op.sign} ${y}`, [

@@ -131,10 +131,10 @@ export interface MaskedArgs {
 
 /**
  * "keeps": the output carries the mask on (an op within each position: dense, an activation, dropout);
- * "consumes": the node reads the mask and its output carries none (a recurrent layer returning its
- * last state); or why the node cannot take it.
+ * "ends": the output carries none (a recurrent layer returning its last state, which read the mask; a
+ * merge with an unmasked input, as Keras' merge layers); or why the node cannot take it.
  */
-export type MaskUse = "keeps" | "consumes" | { readonly refused: string };
+export type MaskUse = "keeps" | "ends" | { readonly refused: string };
 
 /** A mask passes an op that works within each position, whatever its arguments' ranks. */
 export const keepsMask = (): MaskUse => "keeps";

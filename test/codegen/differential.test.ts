@@ -9,6 +9,7 @@ import { loadModels } from "../../codegen/load-models";
 import type { KernelBuffers, Kernels, SparseRows } from "../../runtime/kernels";
 import {
   activation,
+  add,
   bidirectional,
   gru,
   lstm,
@@ -333,8 +334,9 @@ describe("generated kernels agree with the float64 interpreter", () => {
       sequential(input([T], { dtype: "int32" }), masked(), gru(2, { goBackwards: true, returnSequences: true }), dense(3, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
       // The mask through dense layers per position, to the loss.
       sequential(input([T], { dtype: "int32" }), masked(), dense(4, "relu"), dropout(0.3), dense(3, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
-      // Concatenated with an unmasked input: the mask goes on (Keras' Concatenate).
-      model({ inputs: [words, features], outputs: dense(1)(lstm(2)(concatenate(tokens, features))) }).compile({ loss: "meanSquaredError" }),
+      // Merges of masked tensors keep the mask; with an unmasked input they end it (Keras' Concatenate and Add).
+      model({ inputs: words, outputs: dense(1)(lstm(2)(concatenate(tokens, dense(2, "tanh")(tokens)))) }).compile({ loss: "meanSquaredError" }),
+      model({ inputs: [words, features], outputs: dense(1)(gru(2)(add(concatenate(tokens, features), dense(5)(features)))) }).compile({ loss: "meanSquaredError" }),
     ];
     for (const [i, m] of models.entries()) {
       for (const batch of [1, 4, 6]) {

@@ -290,7 +290,7 @@ export function recurrentRule(
     reference,
     blocksGradient: ({ attrs }) => (attrs.activation === "step" || (gated && attrs.recurrentActivation === "step") ? "a step activation" : null),
     // Keras' RNN.compute_mask: the mask goes on with every step's output, and ends with the last state.
-    masking: ({ attrs }) => (attrs.returnSequences ? "keeps" : "consumes"),
+    masking: ({ attrs }) => (attrs.returnSequences ? "keeps" : "ends"),
     ...lowering,
   };
 }
