@@ -345,6 +345,15 @@ describe("generated kernels agree with the float64 interpreter", () => {
         expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
       }
     }
+    // Products large enough for the runtime's gemm: the carried dh added to by dz_t · Rᵀ there too.
+    const large = sequential(input([T], { dtype: "int32" }), masked(), lstm(64, { returnSequences: true }), simpleRNN(128), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" });
+    const largeKernels = compileKernels(large.ir);
+    const accumulated = largeKernels.plan.backward.flatMap((s) => s.body).filter((line) => /^gemm\(batch, \d+, \d+, .*, true, /.test(line));
+    expect(accumulated.length, "dh += dz_t · Rᵀ handed to gemm").toBeGreaterThanOrEqual(2);
+    for (const batch of [1, 4]) {
+      const [name, error] = worst(compare({ ir: large.ir, kernels: largeKernels, batch, seed: 161, weightScale: 0.2, inputs: [paddedIds(batch, T, 7, 161)] }));
+      expect(error, `large model batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+    }
     // One step (T = 1), and batches of padding only (the loss of a per-step output is then 0).
     const short = [
       sequential(input([1], { dtype: "int32" }), masked(), lstm(2), dense(1)).compile({ loss: "meanSquaredError" }),
