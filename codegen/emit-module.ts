@@ -84,7 +84,8 @@ export function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, l
     return `{ indptr: ${indptr}, indices: ${indices}, values: ${values} }`;
   });
   const output = lowering.value(lowering.outputId, "infer");
-  lines.push(`return { rng, inputs: [${inputs.join(", ")}], output: ${output}, ${buffers.map((b) => b.name).join(", ")} };`);
+  const outputMask = lowering.mask(lowering.outputId);
+  lines.push(`return { rng, inputs: [${inputs.join(", ")}], output: ${output}, ${outputMask ? `outputMask: ${outputMask}, ` : ""}${buffers.map((b) => b.name).join(", ")} };`);
   return lines;
 }
 
@@ -150,7 +151,8 @@ function addKernels(file: SourceFile, shared: SharedDeclarations, plan: ModelPla
   const { lowering, buffers, train, infer, backward, lossBody } = plan;
   const name = (base: string) => (prefix ? `${prefix}_${base}` : base);
   const inputsType = `readonly [${ir.inputs.map((i) => (i.sparse ? "SparseRows" : arrayType(i.dtype))).join(", ")}]`;
-  const buffersType = shared.once(`buffers ${inputsType} ${JSON.stringify(buffers)}`, () => {
+  const outputMask = lowering.mask(lowering.outputId);
+  const buffersType = shared.once(`buffers ${inputsType} ${outputMask} ${JSON.stringify(buffers)}`, () => {
     file.addInterface({
       name: name("Buffers"),
       docs: ["Every array a training step touches, allocated once for the largest batch."],
@@ -158,6 +160,7 @@ function addKernels(file: SourceFile, shared: SharedDeclarations, plan: ModelPla
         { name: "rng", type: "UniformSource", isReadonly: true },
         { name: "inputs", type: inputsType, isReadonly: true },
         { name: "output", type: "Float32Array", isReadonly: true },
+        ...(outputMask ? [{ name: "outputMask", type: "Float32Array", isReadonly: true, docs: ["The output's padding mask, which the metrics apply: 1 per position holding a token."] }] : []),
         ...buffers.map((b) => ({ name: b.name, type: arrayType(b.dtype), isReadonly: true })),
       ],
     });

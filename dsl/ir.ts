@@ -42,7 +42,7 @@ export type OpName =
   | "reverse"
   /** ids int32 [...S], table [V, D] -> [...S, D]; attrs: inputDim (V), maskZero (id 0 is padding, masked downstream). */
   | "embedding"
-  /** x [T, F], kernel [F, U], recurrentKernel [U, U], bias [U]?; attrs: units, activation, returnSequences, useBias. */
+  /** x [T, F], kernel [F, U], recurrentKernel [U, U], bias [U]?; attrs: units, activation, returnSequences, goBackwards, useBias, zeroOutputForMask (padded steps output 0; absent: false). */
   | "simpleRNN"
   /** x [T, F], kernel [F, 4U], recurrentKernel [U, 4U], bias [4U]?; gates i, f, c, o; attrs as simpleRNN plus recurrentActivation. */
   | "lstm"

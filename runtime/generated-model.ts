@@ -261,7 +261,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     const shape = this.spec.outputShape;
     const width = shape.length ? shape[shape.length - 1]! : 1;
     const metrics = this.training.metrics;
-    for (let i = 0; i < metrics.length; i++) accumulateMetric(metrics[i]!.kind, bufs.output, bufs.target, batch, this.outputSize, width, sums, i);
+    for (let i = 0; i < metrics.length; i++) accumulateMetric(metrics[i]!.kind, bufs.output, bufs.target, batch, this.outputSize, width, sums, i, bufs.outputMask);
   }
 
   /** What the training loop needs of this model. */

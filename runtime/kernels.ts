@@ -34,6 +34,12 @@ export interface KernelBuffers {
   readonly inputs: readonly (Float32Array | Int32Array | SparseRows)[];
   readonly output: Float32Array;
   readonly target: Float32Array;
+  /**
+   * When the output carries an embedding's mask (maskZero): one number per output vector (last axis),
+   * 1 where its position holds a token and 0 where it is padding. The loss leaves the padded vectors
+   * out, and so do the metrics.
+   */
+  readonly outputMask?: Float32Array;
 }
 
 /** The functions a generated module provides. `batch` is the number of examples in the buffers. */

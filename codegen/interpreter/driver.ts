@@ -6,6 +6,7 @@ import type { GraphIR, IRNode } from "../../dsl/ir";
 import { bind } from "../ops/registry";
 import type { OpRule } from "../ops/rule";
 import { computeLoss } from "./losses";
+import { RunMasks } from "./masks";
 import type { OpCall, RunContext } from "./op-call";
 import { addRegularizationGradients, regularizationPenalty } from "./regularization";
 import { makeTensor, perExampleCopy, rowStart, sizeOf, zerosLike, type Tensor } from "./tensor";
@@ -32,6 +33,7 @@ interface Run {
   readonly calls: Map<string, { rule: OpRule<unknown>; call: OpCall }>;
   readonly ctx: RunContext;
   readonly stateUpdates: Map<string, Float64Array>;
+  readonly masks: RunMasks;
 }
 
 /** The weight a "param" node reads. */
@@ -93,6 +95,7 @@ function run(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, inputs: rea
   const tensors = new Map<string, Tensor>();
   const calls = new Map<string, { rule: OpRule<unknown>; call: OpCall }>();
   const shapes = new Map(ir.nodes.map((n) => [n.id, n.shape]));
+  const masks = new RunMasks(ir);
   for (const node of ir.nodes) {
     const size = sizeOf(node.shape);
     if (node.op === "input") {
@@ -110,13 +113,15 @@ function run(ir: GraphIR, params: ReadonlyMap<string, Float64Array>, inputs: rea
         out,
         rows: out.perExample ? batch : 1,
         batch,
+        mask: masks.ofArguments(node.inputs),
       };
       rule.reference.forward(call, ctx);
       tensors.set(node.id, out);
       calls.set(node.id, { rule, call });
+      masks.made(node.id, () => perExampleCopy(tensors.get(node.inputs[0]!)!, batch));
     }
   }
-  return { tensors, calls, ctx, stateUpdates };
+  return { tensors, calls, ctx, stateUpdates, masks };
 }
 
 /** Every node but the weights' "param" nodes (read those from params), as batch * size numbers. */
@@ -150,6 +155,7 @@ function outputNode(ir: GraphIR): IRNode {
 /**
  * Mean batch loss of the compiled loss (ir.training.loss) plus the regularisation penalty. Targets:
  * batch*outputSize floats, or batch*(outputSize/lastDim) class ids for sparseCategoricalCrossentropy.
+ * An output carrying a mask (from the token ids in `values`) has its padded positions left out.
  */
 export function lossValue(
   ir: GraphIR,
@@ -162,7 +168,8 @@ export function lossValue(
   const out = outputNode(ir);
   const predictions = values.get(out.id);
   if (!predictions) throw new Error(`interpreter: no value for the output "${out.id}"`);
-  return computeLoss(ir.training!.loss, out.shape, predictions, targets, batch, false).value + regularizationPenalty(ir, params);
+  const mask = new RunMasks(ir).ofOutput(values);
+  return computeLoss(ir.training!.loss, out.shape, predictions, targets, batch, false, mask).value + regularizationPenalty(ir, params);
 }
 
 
@@ -209,9 +216,9 @@ export function gradients(
 ): GradientResult {
   const out = outputNode(ir);
   const path = gradientPath(ir);
-  const { tensors, calls, ctx, stateUpdates } = run(ir, params, inputs, batch, options);
+  const { tensors, calls, ctx, stateUpdates, masks } = run(ir, params, inputs, batch, options);
   const values = publicValues(ir, tensors, batch);
-  const result = computeLoss(ir.training!.loss, out.shape, values.get(out.id)!, targets, batch, true);
+  const result = computeLoss(ir.training!.loss, out.shape, values.get(out.id)!, targets, batch, true, masks.ofOutput(values));
 
   const nodeGrads = new Map<string, Float64Array>();
   const gradOf = (id: string) => {

@@ -1,6 +1,7 @@
 // The compiled losses, reduced as Keras 3 does by default: the per-vector loss over the last axis,
-// then the mean over every other position and over the batch. Each loss's reference is in
-// codegen/losses; this checks the targets and runs it.
+// then the mean over every other position and over the batch (over the unpadded positions when the
+// output carries a mask). Each loss's reference is in codegen/losses; this checks the targets and
+// runs it.
 
 import type { LossName } from "../../dsl/config/losses";
 import { LOSS_RULES } from "../losses/registry";
@@ -26,6 +27,8 @@ export function computeLoss(
   targets: Float64Array,
   batch: number,
   withGradient: boolean,
+  /** The output's mask (one number per last-axis vector, 1 for a token, 0 for padding), or null. */
+  mask: Float64Array | null = null,
 ): LossResult {
   const expected = targetCount(loss, outputShape, batch);
   if (targets.length !== expected) {
@@ -33,5 +36,5 @@ export function computeLoss(
     throw new Error(`${loss}: expected ${expected} ${what} (batch ${batch}), got ${targets.length}`);
   }
   const gradient = withGradient ? new Float64Array(predictions.length) : null;
-  return { value: LOSS_RULES[loss].reference(predictions, targets, outputShape, gradient), gradient };
+  return { value: LOSS_RULES[loss].reference(predictions, targets, outputShape, gradient, mask), gradient };
 }

@@ -16,6 +16,11 @@ export interface OpCall<A = unknown> {
   readonly rows: number;
   /** The batch size (batch statistics need it even where rows is 1). */
   readonly batch: number;
+  /**
+   * The mask its arguments carry (an embedding's with maskZero), or null: batch × positions numbers,
+   * 1 where the position holds a token and 0 where it is padding.
+   */
+  readonly mask: Float64Array | null;
 }
 
 export interface RunContext {

@@ -3,7 +3,7 @@
 // d/dz = (p - y) / count.
 
 import { overBatch, perBatch } from "../lowering/literals";
-import { elementwiseLoss } from "./elementwise";
+import { elementSeed, elementwiseLoss } from "./elementwise";
 import { clip, clipExpression, inClipRange, isClipped } from "./rule";
 
 export const binaryCrossentropy = elementwiseLoss(
@@ -20,9 +20,9 @@ export const binaryCrossentropy = elementwiseLoss(
   {
     outputOp: "sigmoid",
     formula: "(p - y) / count",
-    seed: (s, d) => [
-      `const scale = ${overBatch(1, s.size)};`,
-      `for (let i = 0; i < ${perBatch(s.size)}; i++) ${d}[i] = (${s.p}[i] - target[i]) * scale;`,
-    ],
+    seed: (s, d) =>
+      s.mask
+        ? elementSeed(s, d, 1, [`g = (${s.p}[i] - target[i]) * scale;`])
+        : [`const scale = ${overBatch(1, s.size)};`, `for (let i = 0; i < ${perBatch(s.size)}; i++) ${d}[i] = (${s.p}[i] - target[i]) * scale;`],
   },
 );

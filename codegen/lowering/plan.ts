@@ -4,6 +4,7 @@
 
 import type { GraphIR, IRNode } from "../../dsl/ir";
 import { GraphAnalysis } from "../graph-analysis";
+import { maskOrigins, outputMask, type MaskOrigin } from "../mask-analysis";
 import { LOSS_RULES } from "../losses/registry";
 import type { LossShape } from "../losses/rule";
 import { bind, isComputed, ruleOf } from "../ops/registry";
@@ -18,11 +19,15 @@ export class Lowering implements LoweringContext {
   readonly a: GraphAnalysis;
   readonly groups: readonly FusedGroup[];
   private readonly groupOf: ReadonlyMap<string, FusedGroup>;
+  /** The embedding mask each node's value carries (nodes carrying none are absent). */
+  private readonly maskOrigins: ReadonlyMap<string, MaskOrigin>;
 
   constructor(readonly ir: GraphIR) {
     this.a = new GraphAnalysis(ir);
     if (ir.outputs.length !== 1) throw new UnsupportedError("models with several outputs are not supported yet");
     for (const node of ir.nodes) this.check(node);
+    this.maskOrigins = maskOrigins(ir);
+    outputMask(ir, this.maskOrigins);
     this.groups = findFusedGroups(this.a, ruleOf);
     const groupOf = new Map<string, FusedGroup>();
     for (const g of this.groups) for (const n of [g.head, g.bias, g.activation, g.mask]) if (n) groupOf.set(n.id, g);
@@ -36,7 +41,6 @@ export class Lowering implements LoweringContext {
     const { rule, op } = bind(node);
     const refusal = rule.refuse?.(op, this) ?? (node.id === this.outputId ? rule.notAnOutput?.(op) : null);
     if (refusal) throw new UnsupportedError(refusal);
-    if (rule.producesMask?.(op)) this.checkMaskReaders(node);
   }
 
   /** A sparse input arrives as CSR rows; only readers whose rules take them (dense layers) may read it. */
@@ -52,20 +56,6 @@ export class Lowering implements LoweringContext {
     if (this.ir.outputs.includes(node.id)) throw new UnsupportedError(`sparse input "${node.id}" cannot be the model's output`);
   }
 
-  /** An output carrying a mask (embedding with maskZero) may only feed layers that take one. */
-  private checkMaskReaders(node: IRNode): void {
-    const source = `embedding "${node.layer}" (maskZero: true)`;
-    if (this.ir.outputs.includes(node.id)) throw new UnsupportedError(`the model's output is the mask-carrying ${source}; the loss cannot take its mask yet`);
-    for (const reader of this.a.consumers.get(node.id)!) {
-      const { rule, op } = bind(reader);
-      if (!rule.takesMask?.(op)) {
-        throw new UnsupportedError(
-          `layer "${reader.layer}" (${reader.op}) cannot take the mask of ${source}; code generation does not apply masks yet`,
-        );
-      }
-    }
-  }
-
   get outputId(): string {
     return this.ir.outputs[0]!;
   }
@@ -76,6 +66,11 @@ export class Lowering implements LoweringContext {
 
   local(node: IRNode, what: string): string {
     return layerLocal(this.ir.nodes, node, what);
+  }
+
+  mask(id: string): string | null {
+    const origin = this.maskOrigins.get(id);
+    return origin ? this.local(origin.source, "mask") : null;
   }
 
   group(id: string): FusedGroup | undefined {
@@ -200,7 +195,7 @@ export class Lowering implements LoweringContext {
 
   /** The loss's view of the output, reading `p` in the given mode. */
   lossShape(p: string): LossShape {
-    return { p, size: this.size(this.outputId), width: this.lastDim(this.outputId) };
+    return { p, size: this.size(this.outputId), width: this.lastDim(this.outputId), mask: this.mask(this.outputId) };
   }
 
   /** Target elements per example: class ids per row for sparse labels, else the output's size. */

@@ -6,7 +6,7 @@ import { UnsupportedError } from "../lowering/common";
 import { perBatch } from "../lowering/literals";
 import { lastAxis, row, rowStart } from "../interpreter/tensor";
 import { ACTIVATIONS, DEFAULT_ALPHA, noGradientMessage, type FunctionName } from "./activation-table";
-import { nodeStep, numberAttr, type OpRule } from "./rule";
+import { keepsMask, keepsMaskOverLastAxis, nodeStep, numberAttr, type OpRule } from "./rule";
 
 export interface ActivationAttrs {
   /** leakyRelu's negative slope (unused by the others). */
@@ -19,6 +19,7 @@ function activationRule(name: Exclude<FunctionName, "linear">): OpRule<Activatio
     attrs: (node) => ({ alpha: numberAttr(node, "alpha", DEFAULT_ALPHA) }),
     fusion: { stage: "activation", activation: () => entry, alpha: ({ attrs }) => attrs.alpha },
     blocksGradient: () => (entry.kind === "elementwise" && !entry.derivative ? `a ${name} function` : null),
+    masking: entry.kind === "rowwise" ? keepsMaskOverLastAxis : keepsMask,
     forward({ node, attrs }, ctx, mode) {
       const [x, y] = [ctx.value(node.inputs[0]!, mode), ctx.value(node.id, mode)];
       const body =

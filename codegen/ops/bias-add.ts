@@ -4,11 +4,12 @@
 import { columnSums } from "../kernels/column-sums";
 import { rowStart } from "../interpreter/tensor";
 import { perBatch } from "../lowering/literals";
-import { noAttrs, nodeStep, type OpRule } from "./rule";
+import { keepsMask, noAttrs, nodeStep, type OpRule } from "./rule";
 
 export const biasAdd: OpRule<Record<string, never>> = {
   attrs: noAttrs,
   fusion: { stage: "bias", weight: ({ node }) => node.inputs[1]! },
+  masking: keepsMask,
   forward({ node }, ctx, mode) {
     const [x, b, y] = [ctx.value(node.inputs[0]!, mode), ctx.value(node.inputs[1]!, mode), ctx.value(node.id, mode)];
     const width = ctx.lastDim(node.id);

@@ -2,10 +2,13 @@
 // hands each input its slice of the gradient.
 
 import { lastAxis, rowStart } from "../interpreter/tensor";
-import { noAttrs, nodeStep, type OpRule } from "./rule";
+import { keepsMaskOverLastAxis, noAttrs, nodeStep, type OpRule } from "./rule";
 
 export const concatenate: OpRule<Record<string, never>> = {
   attrs: noAttrs,
+  // Keras' Concatenate: the OR over the joined features of the inputs' masks, an unmasked input's all
+  // ones: the one mask when every input carries it, else every position a token (none).
+  masking: (op, masked, ctx) => (masked.args.length === op.node.inputs.length ? keepsMaskOverLastAxis(op, masked, ctx) : "ends"),
   forward({ node }, ctx, mode) {
     const width = ctx.lastDim(node.id);
     const out = ctx.value(node.id, mode);

@@ -5,7 +5,7 @@
 import { rowStart } from "../interpreter/tensor";
 import { safeName } from "../lowering/common";
 import { perBatch } from "../lowering/literals";
-import { nodeStep, numberAttr, type OpNode, type OpRule } from "./rule";
+import { keepsMask, nodeStep, numberAttr, type OpNode, type OpRule } from "./rule";
 
 export interface DropoutAttrs {
   readonly rate: number;
@@ -31,6 +31,7 @@ export const dropout: OpRule<DropoutAttrs> = {
     describe: ({ attrs }) => `dropout(${attrs.rate})`,
   },
   notAnOutput: () => "the model's output is a dropout layer; put dropout before the last layer",
+  masking: keepsMask,
   sharesValueOf: ({ node }, mode) => (mode === "infer" ? node.inputs[0]! : null),
   buffers: (op, ctx) => [{ name: maskOf(op), role: "mask", perExample: ctx.size(op.node.id), fixed: null, dtype: "float32" }],
   forward(op, ctx, mode) {

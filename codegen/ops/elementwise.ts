@@ -19,6 +19,9 @@ interface Binary {
 function binary(op: Binary): OpRule<Record<string, never>> {
   return {
     attrs: noAttrs,
+    // Keras' merge layers (Add, Subtract, Multiply): the OR of the inputs' masks (the one mask, both
+    // carrying it), and none when an input has none.
+    masking: ({ node }, masked) => (masked.args.length === node.inputs.length ? "keeps" : "ends"),
     forward({ node }, ctx, mode) {
       const [x, y, out] = [ctx.value(node.inputs[0]!, mode), ctx.value(node.inputs[1]!, mode), ctx.value(node.id, mode)];
       return nodeStep(node, "forward", `${out} = ${x} ${op.sign} ${y}`, [

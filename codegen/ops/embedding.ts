@@ -1,6 +1,7 @@
 // embedding: int32 ids [...S] and a table [V, D] -> [...S, D]. Forward gathers row `id` of the table
 // for every id; backward zeroes the table's gradient and scatter-adds each position's upstream row
-// into the row of its id (no one-hot product). Ids get no gradient.
+// into the row of its id (no one-hot product). Ids get no gradient. With maskZero, forward also
+// writes the mask the layers after it read: 1 per position holding a token, 0 where the id is 0.
 
 import type { OpCall } from "../interpreter/op-call";
 import { rowStart } from "../interpreter/tensor";
@@ -27,15 +28,25 @@ export const embedding: OpRule<EmbeddingAttrs> = {
   attrs: (node) => ({ inputDim: numberAttr(node, "inputDim"), maskZero: booleanAttr(node, "maskZero", false) }),
   idLimit: ({ attrs }, index) => (index === 0 ? attrs.inputDim : null),
   producesMask: ({ attrs }) => attrs.maskZero,
-  forward({ node }, ctx, mode) {
+  buffers: ({ node, attrs }, ctx) =>
+    attrs.maskZero ? [{ name: ctx.mask(node.id)!, role: "mask", perExample: ctx.size(node.inputs[0]!), fixed: null, dtype: "float32" }] : [],
+  forward({ node, attrs }, ctx, mode) {
     const [ids, tableId] = node.inputs as [string, string];
     const [table, out] = [ctx.value(tableId, mode), ctx.value(node.id, mode)];
     const dim = ctx.lastDim(node.id);
-    return nodeStep(node, "forward", `${out}[r, :] = ${table}[${ctx.value(ids, mode)}[r], :], a row gather`, [
+    const mask = attrs.maskZero ? ctx.mask(node.id)! : null;
+    const masking = mask
+      ? [
+          `// ${mask}[r]: 1 where the id is a token, 0 where it is padding (id 0); the recurrent layers after skip padded steps, the loss leaves them out`,
+          `${mask}[r] = ${ctx.value(ids, mode)}[r] === 0 ? 0 : 1;`,
+        ]
+      : [];
+    return nodeStep(node, "forward", `${out}[r, :] = ${table}[${ctx.value(ids, mode)}[r], :], a row gather${mask ? `, and the padding mask ${mask}` : ""}`, [
       `for (let r = 0; r < ${perBatch(ctx.size(ids))}; r++) {`,
       `const row = ${ctx.value(ids, mode)}[r] * ${dim};`,
       `const o = r * ${dim};`,
       `for (let j = 0; j < ${dim}; j++) ${out}[o + j] = ${table}[row + j];`,
+      ...masking,
       `}`,
     ]);
   },

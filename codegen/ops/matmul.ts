@@ -10,7 +10,7 @@ import { rowStart } from "../interpreter/tensor";
 import { product, UnsupportedError, type Mode, type Step } from "../lowering/common";
 import type { FusedGroup } from "../lowering/fusion";
 import { noGradientMessage } from "./activation-table";
-import { noAttrs, nodeStep, type BackwardContext, type FusedStages, type LoweringContext, type OpNode, type OpRule } from "./rule";
+import { keepsMaskOverLastAxis, noAttrs, nodeStep, type BackwardContext, type FusedStages, type LoweringContext, type OpNode, type OpRule } from "./rule";
 
 type Op = OpNode<Record<string, never>>;
 
@@ -254,6 +254,8 @@ export const matmul: OpRule<Record<string, never>> = {
   attrs: noAttrs,
   headsProduct: ({ node }, ctx) => ctx.node(node.inputs[1]!).op === "param",
   readsSparse: ({ node }, index, ctx) => index === 0 && ctx.node(node.inputs[1]!).op === "param",
+  masking: (op, masked, ctx) =>
+    masked.args.includes(1) ? { refused: "the mask is on its second argument, the matrix it multiplies by" } : keepsMaskOverLastAxis(op, masked, ctx),
   forward(op, ctx, mode) {
     const group = ctx.group(op.node.id);
     return group ? denseForward(group, ctx, mode) : batchedForward(op, ctx, mode);

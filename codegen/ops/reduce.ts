@@ -5,7 +5,7 @@ import type { IRNode } from "../../dsl/ir";
 import { rowStart, sizeOf } from "../interpreter/tensor";
 import { product } from "../lowering/common";
 import { perBatch } from "../lowering/literals";
-import { axisAttr, nodeStep, type OpRule } from "./rule";
+import { axisAttr, nodeStep, type MaskUse, type OpRule } from "./rule";
 
 export interface ReduceAttrs {
   /** The axis of the example reduced, or null for all of it. */
@@ -23,6 +23,9 @@ function reduceRule(isMean: boolean): OpRule<ReduceAttrs> {
   const dims = (node: IRNode, attrs: ReduceAttrs, shape: readonly number[]) => reduceDims(shape, attrs.axis);
   return {
     attrs: (node) => ({ axis: axisAttr(node, "axis") }),
+    // Within each position the mask holds; across positions it would take padding in (Keras' masked pooling is not an op here).
+    masking: ({ attrs }, { positions }): MaskUse =>
+      attrs.axis !== null && attrs.axis >= positions.length ? "keeps" : { refused: `its ${name} runs over the positions of the mask [${positions.join(", ")}]` },
     forward({ node, attrs }, ctx, mode) {
       const { outer, count, inner } = dims(node, attrs, ctx.node(node.inputs[0]!).shape);
       const [x, y] = [ctx.value(node.inputs[0]!, mode), ctx.value(node.id, mode)];

@@ -3,10 +3,13 @@
 
 import { rowStart } from "../interpreter/tensor";
 import { product } from "../lowering/common";
-import { noAttrs, nodeStep, type OpRule } from "./rule";
+import { keepsMask, noAttrs, nodeStep, type OpRule } from "./rule";
 
 export const reverse: OpRule<Record<string, never>> = {
   attrs: noAttrs,
+  // A backward layer's output comes in processing order but carries its input's mask in time order (Keras' RNN.compute_mask);
+  // put back in time order, its steps line up with that mask again, so the mask passes unchanged.
+  masking: keepsMask,
   forward({ node }, ctx, mode) {
     const [steps, ...rest] = node.shape as [number, ...number[]];
     const width = product(rest);

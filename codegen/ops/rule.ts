@@ -40,6 +40,12 @@ export interface LoweringContext {
   fusedLossInput(): IRNode | null;
   /** A layer's name for something a node keeps ("batch_normalization_xhat"; "_2" for its second call). */
   local(node: IRNode, what: string): string;
+  /**
+   * The buffer of the mask a node's value carries (an embedding's with maskZero, passed on by the
+   * layers after it), or null: one number per position of the embedding's ids, 1 where the id is a
+   * token and 0 where it is padding (id 0).
+   */
+  mask(id: string): string | null;
   /** A fused group's stages, through their rules' fusion hooks. */
   stages(group: FusedGroup): FusedStages;
 }
@@ -111,8 +117,32 @@ export interface OpRule<A> {
   idLimit?(op: OpNode<A>, index: number): number | null;
   /** Whether the node's output carries a mask (an embedding with maskZero). */
   producesMask?(op: OpNode<A>): boolean;
-  /** Whether the node can take a mask on its first argument. */
-  takesMask?(op: OpNode<A>): boolean;
+  /** What a mask on its arguments does at this node (Keras' supports_masking and compute_mask); absent: the node cannot take one. */
+  masking?(op: OpNode<A>, masked: MaskedArgs, ctx: Pick<LoweringContext, "node">): MaskUse;
+}
+
+/** The arguments of a node that carry a mask, and the mask's axes. */
+export interface MaskedArgs {
+  /** Indices of the arguments that carry it. */
+  readonly args: readonly number[];
+  /** The mask's axes: the shape of the embedding's ids, the leading axes of every tensor carrying it. */
+  readonly positions: readonly number[];
+}
+
+/**
+ * "keeps": the output carries the mask on (an op within each position: dense, an activation, dropout);
+ * "ends": the output carries none (a recurrent layer returning its last state, which read the mask; a
+ * merge with an unmasked input, as Keras' merge layers); or why the node cannot take it.
+ */
+export type MaskUse = "keeps" | "ends" | { readonly refused: string };
+
+/** A mask passes an op that works within each position, whatever its arguments' ranks. */
+export const keepsMask = (): MaskUse => "keeps";
+
+/** A mask passes an op over the last axis only while that axis lies within a position (not one of the mask's axes). */
+export function keepsMaskOverLastAxis<A>({ node }: OpNode<A>, masked: MaskedArgs, ctx: Pick<LoweringContext, "node">): MaskUse {
+  const rank = ctx.node(node.inputs[masked.args[0]!]!).shape.length;
+  return rank > masked.positions.length ? "keeps" : { refused: `its last axis is an axis of the mask, so it would mix padded and unpadded positions` };
 }
 
 /** Every computed op's rule; `Record` makes a missing rule a type error. */

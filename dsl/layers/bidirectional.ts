@@ -1,6 +1,7 @@
 // Bidirectional (Keras): a recurrent layer run forward and, with its own weights, backward over the
 // sequence; the backward output (in processing order) is put back in time order when every step is
-// returned, then the two are merged: concatenated (the default), summed, multiplied or averaged.
+// returned, then the two are merged: concatenated (the default), summed, multiplied or averaged. With
+// every step returned, a padded step's output is zero in both directions (Keras' zero_output_for_mask).
 // Weights: the forward layer's, then the backward layer's.
 
 import type { Add } from "../types/arithmetic";
@@ -42,8 +43,9 @@ class Bidirectional extends LayerCore {
     const built = this.weights?.forward.kernel.shape[0];
     if (built !== undefined && built !== features) throw new Error(`bidirectional(${inner.op}): expects ${built} input features, got ${features}`);
     this.weights ??= { forward: inner.buildWeights(this, "forward_", features), backward: inner.buildWeights(this, "backward_", features) };
-    const forward = inner.emit(x, this.weights.forward, this, inner.goBackwards);
-    let backward = inner.emit(x, this.weights.backward, this, !inner.goBackwards);
+    // Keras' Bidirectional sets zero_output_for_mask = return_sequences on both layers.
+    const forward = inner.emit(x, this.weights.forward, this, inner.goBackwards, inner.returnSequences);
+    let backward = inner.emit(x, this.weights.backward, this, !inner.goBackwards, inner.returnSequences);
     if (inner.returnSequences) backward = opTensor(backward.shape, "float32", "reverse", [backward], this);
     return this.merge(forward, backward, inner.returnSequences ? [steps] : []);
   }

@@ -115,13 +115,25 @@ export abstract class RecurrentLayer extends LayerCore {
     return this.emit(x, this.weights, this, this.goBackwards);
   }
 
-  /** The node of this layer's op on x, with the given weights, owned by `owner` (this layer, or a Bidirectional around it). */
-  emit(x: AnyTensor, weights: RecurrentWeights, owner: LayerCore, goBackwards: boolean): AnyTensor {
+  /**
+   * The node of this layer's op on x, with the given weights, owned by `owner` (this layer, or a
+   * Bidirectional around it). `zeroOutputForMask`: padded steps output zeros instead of the state
+   * carried over them (Keras' zero_output_for_mask, which Bidirectional sets with returnSequences).
+   */
+  emit(x: AnyTensor, weights: RecurrentWeights, owner: LayerCore, goBackwards: boolean, zeroOutputForMask = false): AnyTensor {
     const { op, units } = this;
     const [steps] = x.shape as [number, number];
     const returnSequences = this.returnSequences;
     const inputs = [weights.kernel, weights.recurrent, ...(weights.bias ? [weights.bias] : [])].map(paramTensor);
-    const attrs = { units, activation: this.activation, returnSequences, goBackwards, useBias: weights.bias !== null, ...this.extraAttrs() };
+    const attrs = {
+      units,
+      activation: this.activation,
+      returnSequences,
+      goBackwards,
+      useBias: weights.bias !== null,
+      ...this.extraAttrs(),
+      ...(zeroOutputForMask ? { zeroOutputForMask } : {}),
+    };
     return opTensor(returnSequences ? [steps, units] : [units], "float32", op, [x, ...inputs], owner, attrs);
   }
 

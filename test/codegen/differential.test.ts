@@ -9,6 +9,7 @@ import { loadModels } from "../../codegen/load-models";
 import type { KernelBuffers, Kernels, SparseRows } from "../../runtime/kernels";
 import {
   activation,
+  add,
   bidirectional,
   gru,
   lstm,
@@ -24,11 +25,13 @@ import {
   mean,
   model,
   sequential,
+  LOSSES,
+  type AnyTensor,
   type Tensor,
 } from "typegrad/dsl";
 import { Random } from "../../runtime/random";
 import { compileKernels } from "../support/compile-kernels";
-import { randomInputs, randomParams, randomTargets } from "../support/random-data";
+import { paddedIds, randomInputs, randomParams, randomTargets } from "../support/random-data";
 import { LAYER_OPS, layerOpsIn, randomGraph } from "../support/random-graphs";
 
 // The generated float32 kernels against the float64 reference interpreter: outputs, loss and the
@@ -58,14 +61,16 @@ interface Case {
   readonly seed: number;
   /** Multiplies the random weights: wide layers need small ones, or their activations saturate and the gradients drown in rounding. */
   readonly weightScale?: number;
+  /** The inputs, where random ones will not do (token ids with padding laid out by example). */
+  readonly inputs?: readonly (Float64Array | Int32Array)[];
 }
 
 /** Runs both implementations on the same float32-representable data and returns the worst errors. */
-function compare({ ir, kernels, batch, seed, weightScale = 1 }: Case): Record<string, number> {
+function compare({ ir, kernels, batch, seed, weightScale = 1, inputs: given }: Case): Record<string, number> {
   // Round the data to float32 first, so both sides see exactly the same numbers.
   const params = new Map([...randomParams(ir, seed)].map(([k, v]) => [k, f64(Float32Array.from(v, (w) => w * weightScale))]));
   // Sparse inputs get mostly zeros (the interpreter reads them as dense rows; the kernels as CSR).
-  const inputs = randomInputs(ir, batch, seed + 1, 5).map((a, i) =>
+  const inputs = (given ?? randomInputs(ir, batch, seed + 1, 5)).map((a, i) =>
     a instanceof Int32Array ? a : f64(Float32Array.from(a, (v, k) => (ir.inputs[i]!.sparse && (k * 7 + seed) % 10 < 7 ? 0 : v))),
   );
   const targets = f64(Float32Array.from(randomTargets(ir, batch, seed + 2)));
@@ -125,22 +130,27 @@ function worst(errors: Record<string, number>): [string, number] {
 }
 
 const RECURRENT_OPS: ReadonlySet<string> = new Set(["simpleRNN", "lstm", "gru"]);
-const examplesDir = fileURLToPath(new URL("../../examples", import.meta.url));
-const exampleFiles = readdirSync(examplesDir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".model.ts"));
+// The examples, and the test fixtures generated beside them (masked models).
+const modelFiles = ["examples", "test/fixtures"].flatMap((folder) => {
+  const dir = fileURLToPath(new URL(`../../${folder}`, import.meta.url));
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".model.ts"))
+    .map((file) => ({ name: `${folder}/${file}`, path: `${dir}/${file}` }));
+});
 
 /**
  * Smaller random weights for examples whose layers are wide. Under weights of up to 0.9, the NNLM's
  * 5000-way softmax saturates: a target's probability falls below the loss's 1e-7 clip, where the
  * interpreter's clipped loss has no gradient and the fused p − y seed (Keras' path from the logits) has one.
  */
-const EXAMPLE_WEIGHT_SCALES: Readonly<Record<string, number>> = { "nnlm/nnlm.model.ts": 0.1 };
+const EXAMPLE_WEIGHT_SCALES: Readonly<Record<string, number>> = { "examples/nnlm/nnlm.model.ts": 0.1 };
 
 describe("generated kernels agree with the float64 interpreter", () => {
-  for (const file of exampleFiles) {
-    it(`example ${file}: every compiled model, from its committed generated module`, async () => {
+  for (const { name: file, path } of modelFiles) {
+    it(`${file}: every compiled model, from its committed generated module`, async () => {
       // As npm run gen loads them (a Module's shapes come from its type).
-      const models = await loadModels(`${examplesDir}/${file}`, fileURLToPath(new URL("../../tsconfig.json", import.meta.url)));
-      const generated = (await import(`${examplesDir}/${file.replace(/\.model\.ts$/, ".gen.ts")}`)) as Record<string, new () => unknown>;
+      const models = await loadModels(path, fileURLToPath(new URL("../../tsconfig.json", import.meta.url)));
+      const generated = (await import(path.replace(/\.model\.ts$/, ".gen.ts"))) as Record<string, new () => unknown>;
       expect(models.length).toBeGreaterThan(0);
       for (const { exportName, ir } of models) {
         const instance = new generated[className(exportName)]!() as { kernels: Kernels };
@@ -361,6 +371,97 @@ describe("generated kernels agree with the float64 interpreter", () => {
       "bidirectional_backward_recurrent_kernel",
       "bidirectional_backward_bias",
     ]);
+  });
+
+  it("masks (embedding maskZero): padded steps carried over or zeroed, stacked, bidirectional in every merge mode, goBackwards, per-step losses and a dense layer per position, T = 1, padding-only examples", () => {
+    const T = 5;
+    const words = input([T], { dtype: "int32" });
+    const features = input([T, 2]);
+    const masked = () => embedding(7, 3, { maskZero: true });
+    const tokens = masked()(words);
+    const models = [
+      sequential(input([T], { dtype: "int32" }), masked(), simpleRNN(4), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), lstm(3, { returnSequences: true }), gru(2), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), gru(3, { returnSequences: true, resetAfter: false }), dense(3, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(lstm(2, { returnSequences: true })), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(gru(2, { returnSequences: true }), { mergeMode: "sum" }), dense(2)).compile({ loss: "meanSquaredError" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(simpleRNN(2, { returnSequences: true }), { mergeMode: "mul" }), dense(2, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(lstm(2, { returnSequences: true }), { mergeMode: "ave" }), dense(1, "tanh")).compile({ loss: "meanAbsoluteError" }),
+      sequential(input([T], { dtype: "int32" }), masked(), bidirectional(gru(2, { resetAfter: false })), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      // goBackwards: the mask read in processing order; the output (processing order) keeps the mask in time order, as Keras.
+      sequential(input([T], { dtype: "int32" }), masked(), simpleRNN(3, { goBackwards: true, returnSequences: true }), lstm(2, { goBackwards: true }), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([T], { dtype: "int32" }), masked(), gru(2, { goBackwards: true, returnSequences: true }), dense(3, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+      // The mask through dense layers per position, to the loss.
+      sequential(input([T], { dtype: "int32" }), masked(), dense(4, "relu"), dropout(0.3), dense(3, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+      // Merges of masked tensors keep the mask; with an unmasked input they end it (Keras' Concatenate and Add).
+      model({ inputs: words, outputs: dense(1)(lstm(2)(concatenate(tokens, dense(2, "tanh")(tokens)))) }).compile({ loss: "meanSquaredError" }),
+      model({ inputs: [words, features], outputs: dense(1)(gru(2)(add(concatenate(tokens, features), dense(5)(features)))) }).compile({ loss: "meanSquaredError" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      for (const batch of [1, 4, 6]) {
+        const inputs = m.ir.inputs.map((input, k) => (input.dtype === "int32" ? paddedIds(batch, T, 7, 400 + 10 * i + k) : randomInputs(m.ir, batch, 500 + i)[k]!));
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed: 131 + i, weightScale: 0.7, inputs }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+    // Products large enough for the runtime's gemm: the carried dh added to by dz_t · Rᵀ there too.
+    const large = sequential(input([T], { dtype: "int32" }), masked(), lstm(64, { returnSequences: true }), simpleRNN(128), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" });
+    const largeKernels = compileKernels(large.ir);
+    const accumulated = largeKernels.plan.backward.flatMap((s) => s.body).filter((line) => /^gemm\(batch, \d+, \d+, .*, true, /.test(line));
+    expect(accumulated.length, "dh += dz_t · Rᵀ handed to gemm").toBeGreaterThanOrEqual(2);
+    for (const batch of [1, 4]) {
+      const [name, error] = worst(compare({ ir: large.ir, kernels: largeKernels, batch, seed: 161, weightScale: 0.2, inputs: [paddedIds(batch, T, 7, 161)] }));
+      expect(error, `large model batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+    }
+    // One step (T = 1), and batches of padding only (the loss of a per-step output is then 0).
+    const short = [
+      sequential(input([1], { dtype: "int32" }), masked(), lstm(2), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([1], { dtype: "int32" }), masked(), bidirectional(gru(2, { returnSequences: true })), dense(2, "softmax")).compile({ loss: "sparseCategoricalCrossentropy" }),
+    ];
+    for (const [i, m] of short.entries()) {
+      for (const ids of [[3, 0, 5], [0, 0]]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch: ids.length, seed: 171 + i, weightScale: 0.7, inputs: [Int32Array.from(ids)] }));
+        expect(error, `T = 1 model ${i}, ids ${ids}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+  });
+
+  it("60 random masked recurrent stacks: 1-3 layers of every kind, bidirectional or not, goBackwards, T of 1-5, a last state or a per-step output, every loss", () => {
+    const layer = fc.record({
+      kind: fc.constantFrom("simpleRNN", "lstm", "gru", "gru without resetAfter"),
+      units: fc.integer({ min: 1, max: 3 }),
+      goBackwards: fc.boolean(),
+      mergeMode: fc.constantFrom(null, "concat", "sum", "mul", "ave"),
+    });
+    const stack = fc.record({
+      steps: fc.integer({ min: 1, max: 5 }),
+      layers: fc.array(layer, { minLength: 1, maxLength: 3 }),
+      perStep: fc.boolean(),
+      loss: fc.constantFrom(...LOSSES),
+      batch: fc.integer({ min: 1, max: 4 }),
+      seed: fc.nat({ max: 10_000 }),
+    });
+    let checked = 0;
+    fc.assert(
+      fc.property(stack, ({ steps, layers, perStep, loss, batch, seed }) => {
+        const ids = input([steps], { dtype: "int32" });
+        let x = embedding(6, 3, { maskZero: true })(ids) as AnyTensor;
+        layers.forEach((l, i) => {
+          const options = { returnSequences: i < layers.length - 1 || perStep, goBackwards: l.goBackwards };
+          const cell = l.kind === "simpleRNN" ? simpleRNN(l.units, options) : l.kind === "lstm" ? lstm(l.units, options) : gru(l.units, { ...options, resetAfter: l.kind === "gru" });
+          const wrapped = l.mergeMode ? bidirectional(cell, { mergeMode: l.mergeMode }) : cell;
+          x = (wrapped as unknown as (t: AnyTensor) => AnyTensor)(x);
+        });
+        const head = loss.endsWith("ategoricalCrossentropy") ? dense(3, "softmax") : loss === "binaryCrossentropy" ? dense(2, "sigmoid") : dense(2);
+        const m = model({ inputs: ids, outputs: (head as unknown as (t: AnyTensor) => AnyTensor)(x) }).compile({ loss });
+        const inputs = [paddedIds(batch, steps, 6, seed)];
+        const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed, weightScale: 0.7, inputs }));
+        checked++;
+        if (!(error < TOLERANCE)) throw new Error(`${name}: relative error ${error}`);
+      }),
+      { numRuns: 60, seed: 20261203 },
+    );
+    expect(checked).toBe(60);
   });
 
   it("200 random graphs: several inputs, shared layers, every loss, dropout, batches of 1-4", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Node, Project, SyntaxKind, type FunctionDeclaration } from "ts-morph";
-import { adam, batchNormalization, bidirectional, concatenate, dense, dropout, embedding, flatten, gru, input, l2, lstm, model, relu, rmsprop, sequential, sgd, simpleRNN, step } from "typegrad/dsl";
+import { adam, batchNormalization, bidirectional, concatenate, dense, dropout, embedding, flatten, gru, input, l2, lstm, mean, model, relu, rmsprop, sequential, sgd, simpleRNN, step } from "typegrad/dsl";
 import { generateSource } from "../support/generate";
 
 // Properties of the generated source itself: deterministic, allocation-free steps, bounded
@@ -37,6 +37,13 @@ const recurrent = () =>
 const sequenceLstm = () =>
   sequential(input([50, 1]), lstm(10), dense(10, "relu"), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy", optimizer: adam() });
 
+/** A tagger over a masked embedding: the mask made, carried over padded steps in both directions, applied to the loss. */
+const maskedTagger = () =>
+  sequential(input([8], { dtype: "int32" }), embedding(50, 8, { maskZero: true }), bidirectional(lstm(16, { returnSequences: true })), dense(5, "softmax")).compile({
+    loss: "sparseCategoricalCrossentropy",
+    optimizer: adam(),
+  });
+
 function functions(source: string): FunctionDeclaration[] {
   const file = new Project({ useInMemoryFileSystem: true }).createSourceFile("gen.ts", source);
   return file.getFunctions();
@@ -63,7 +70,7 @@ describe("generated source", () => {
     expect(await generateSource(mlp())).toBe(await generateSource(mlp()));
   });
 
-  for (const [name, make] of [["mlp", mlp], ["two-inputs", twoInputs], ["recurrent", recurrent], ["sequence-lstm", sequenceLstm]] as const) {
+  for (const [name, make] of [["mlp", mlp], ["two-inputs", twoInputs], ["recurrent", recurrent], ["sequence-lstm", sequenceLstm], ["masked tagger", maskedTagger]] as const) {
     it(`${name}: training steps allocate nothing`, async () => {
       const fns = functions(await generateSource(make()));
       const local = new Set(fns.map((f) => f.getName()!));
@@ -155,13 +162,45 @@ describe("generated source", () => {
     await expect(generateSource(net)).rejects.toThrow(/layer "step" uses step, which has no useful gradient/);
   });
 
-  it("refuses the mask of an embedding with maskZero where no layer can take it yet, naming both layers", async () => {
-    const masked = sequential(input([5], { dtype: "int32" }), embedding(10, 4, { maskZero: true }), flatten(), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" });
-    await expect(generateSource(masked)).rejects.toThrow(
-      'layer "flatten" (reshape) cannot take the mask of embedding "embedding" (maskZero: true); code generation does not apply masks yet',
+  it("refuses the mask of an embedding with maskZero where a layer cannot take it, naming both layers and why", async () => {
+    const ids = () => input([5], { dtype: "int32" });
+    const masked = () => embedding(10, 4, { maskZero: true });
+    const remedy = "leave maskZero off, or let a recurrent layer without returnSequences consume the mask before it";
+    const flat = sequential(ids(), masked(), flatten(), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" });
+    await expect(generateSource(flat)).rejects.toThrow(
+      `layer "flatten" (reshape) cannot take the mask of embedding "embedding" (maskZero: true): it moves numbers across the positions of the mask [5] (to [20]), and Keras' Flatten and Reshape drop the mask; ${remedy}`,
     );
-    const unmasked = sequential(input([5], { dtype: "int32" }), embedding(10, 4), flatten(), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" });
+    const normalised = sequential(ids(), masked(), batchNormalization(), lstm(2), dense(1)).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(normalised)).rejects.toThrow(
+      'layer "batch_normalization" (batchNormalization) cannot take the mask of embedding "embedding" (maskZero: true): Keras leaves padded positions out of the batch statistics, which code generation does not do',
+    );
+    const tokens = ids();
+    const pooled = model({ inputs: tokens, outputs: dense(1)(mean(masked()(tokens), 0)) }).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(pooled)).rejects.toThrow('layer "mean" (mean) cannot take the mask of embedding "embedding" (maskZero: true): its mean runs over the positions of the mask [5]');
+    const [a, b] = [ids(), ids()];
+    const two = model({ inputs: [a, b], outputs: dense(1)(lstm(2)(concatenate(masked()(a), masked()(b)))) }).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(two)).rejects.toThrow('layer "concatenate" (concatenate) combines the masks of embedding "embedding" (maskZero: true) and embedding "embedding_1" (maskZero: true), which is not supported');
+    const perPosition = model({ inputs: tokens, outputs: mean(dense(3)(masked()(tokens)), -1) }).compile({ loss: "meanSquaredError" });
+    await expect(generateSource(perPosition)).rejects.toThrow(
+      `the model's output (layer "mean", [5]) carries the mask of embedding "embedding" (maskZero: true) over [5]; the loss leaves out whole last-axis vectors, so the output must be [5, C]`,
+    );
+    const unmasked = sequential(ids(), embedding(10, 4), flatten(), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" });
     await expect(generateSource(unmasked)).resolves.toContain("a row gather");
+  });
+
+  it("says in comments what a mask does: made by the embedding, carried over padded steps, left out of the loss", async () => {
+    const tagger = sequential(input([5], { dtype: "int32" }), embedding(10, 4, { maskZero: true }), lstm(3, { returnSequences: true }), dense(2, "softmax")).compile({
+      loss: "sparseCategoricalCrossentropy",
+      optimizer: sgd(),
+    });
+    const source = await generateSource(tagger);
+    const text = (name: string) => functions(source).find((f) => f.getName() === name)!.getText();
+    expect(text("embedding_out_forward")).toContain("// embedding_mask[r]: 1 where the id is a token, 0 where it is padding (id 0)");
+    expect(text("lstm_out_forward")).toContain("; a padded step keeps c_{t-1} and h_{t-1}");
+    expect(text("lstm_out_backward")).toContain("// a padded step: the carried gradients pass to the step before unchanged; nothing reaches the weights");
+    expect(text("loss")).toContain("// the padded positions (embedding_mask 0) are left out: the mean over the other vectors (Keras' apply_mask)");
+    expect(text("loss_gradient")).toContain("// the padded positions (embedding_mask 0) get no gradient");
+    expect(source).toContain("outputMask: embedding_mask");
   });
 
   it("refuses a recurrent cell function it cannot differentiate in place, naming the layer", async () => {

@@ -297,12 +297,54 @@ const REGULARIZERS: readonly Case[] = [
   ],
 ];
 
+// Masks (embedding maskZero): each case's int32 ids are paddedIds, batch 4: one example pre-padded,
+// one without padding, one all padding and one with zeros scattered. Per-step outputs take the
+// masked loss (Keras' apply_mask: the mean over the unpadded steps).
+const masked = () => embedding(6, 3, { maskZero: true });
+const ids = (steps = 4) => input([steps], { dtype: "int32" });
+const MASKED: CaseOptions = { vocabulary: 6, padded: true, batch: 4 };
+
+const MASKS: readonly Case[] = [
+  ["simpleRNN, last step", () => compile(sequential(ids(), masked(), simpleRNN(3), dense(2))), MASKED],
+  ["simpleRNN every step, a dense layer per step, masked loss", () => compile(sequential(ids(), masked(), simpleRNN(3, { returnSequences: true }), dense(2))), MASKED],
+  ["lstm, last step", () => compile(sequential(ids(), masked(), lstm(2), dense(2, "softmax")), "categoricalCrossentropy"), MASKED],
+  ["lstm every step, sparse categorical cross-entropy per step", () => compile(sequential(ids(), masked(), lstm(2, { returnSequences: true }), dense(3, "softmax")), "sparseCategoricalCrossentropy"), MASKED],
+  ["gru (resetAfter), every step", () => compile(sequential(ids(), masked(), gru(2, { returnSequences: true }), dense(2, "sigmoid")), "binaryCrossentropy"), MASKED],
+  ["gru without resetAfter, last step", () => compile(sequential(ids(), masked(), gru(3, { resetAfter: false }), dense(2))), MASKED],
+  ["gru without resetAfter, every step", () => compile(sequential(ids(), masked(), gru(2, { resetAfter: false, returnSequences: true }), dense(2))), MASKED],
+  ...(["concat", "sum", "mul", "ave"] as const).map(
+    (mergeMode): Case => [
+      `bidirectional lstm every step (padded steps output zeros), ${mergeMode}`,
+      () => compile(sequential(ids(), masked(), bidirectional(lstm(2, { returnSequences: true }), { mergeMode }), dense(3, "softmax")), "sparseCategoricalCrossentropy"),
+      MASKED,
+    ],
+  ),
+  ["bidirectional gru, last step, concat", () => compile(sequential(ids(), masked(), bidirectional(gru(2)), dense(2))), MASKED],
+  ["bidirectional simpleRNN, last step, ave", () => compile(sequential(ids(), masked(), bidirectional(simpleRNN(2), { mergeMode: "ave" }), dense(2))), MASKED],
+  [
+    "goBackwards: simpleRNN every step, then lstm and gru",
+    () => compile(sequential(ids(), masked(), simpleRNN(2, { goBackwards: true, returnSequences: true }), lstm(2, { goBackwards: true, returnSequences: true }), gru(2, { goBackwards: true }), dense(2))),
+    MASKED,
+  ],
+  ["goBackwards lstm every step, per-step loss", () => compile(sequential(ids(), masked(), lstm(2, { goBackwards: true, returnSequences: true }), dense(2))), MASKED],
+  [
+    "stacked simpleRNN -> lstm -> bidirectional gru, every step",
+    () => compile(sequential(ids(5), masked(), simpleRNN(2, { returnSequences: true }), lstm(2, { returnSequences: true }), bidirectional(gru(2, { returnSequences: true })), dense(2))),
+    MASKED,
+  ],
+  ["dense layers per position, no recurrent layer", () => compile(sequential(ids(), masked(), dense(3, "tanh"), dense(2))), MASKED],
+];
+
 describe("gradient check: ops and layers", () => {
   for (const [name, make, options] of OPS) it(name, () => expectGradientsMatch(name, make, options));
 });
 
 describe("gradient check: losses", () => {
   for (const [name, make, options] of LOSSES) it(name, () => expectGradientsMatch(name, make, options));
+});
+
+describe("gradient check: masks", () => {
+  for (const [name, make, options] of MASKS) it(name, () => expectGradientsMatch(name, make, options));
 });
 
 describe("gradient check: regularisers", () => {

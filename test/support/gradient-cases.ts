@@ -3,7 +3,7 @@
 
 import type { CompiledModel } from "typegrad/dsl";
 import { gradientCheck, nearKink, type GradientCase, type GradientCheckResult } from "./gradient-check";
-import { randomDropoutMasks, randomInputs, randomParams, randomTargets } from "./random-data";
+import { paddedIds, randomDropoutMasks, randomInputs, randomParams, randomTargets } from "./random-data";
 
 export interface CaseOptions {
   readonly batch?: number;
@@ -11,15 +11,18 @@ export interface CaseOptions {
   readonly training?: boolean;
   /** The range of int32 inputs (token ids). */
   readonly vocabulary?: number;
+  /** int32 inputs [batch, T] as paddedIds: padding (id 0) laid out by example (pre-padded, none, all, scattered). */
+  readonly padded?: boolean;
 }
 
 export function makeCase(model: CompiledModel, options: CaseOptions = {}): GradientCase {
-  const { batch = 3, seed = 7, training = true, vocabulary = 1 } = options;
+  const { batch = 3, seed = 7, training = true, vocabulary = 1, padded = false } = options;
   const ir = model.ir;
+  const random = randomInputs(ir, batch, seed + 1, vocabulary);
   return {
     ir,
     params: randomParams(ir, seed),
-    inputs: randomInputs(ir, batch, seed + 1, vocabulary),
+    inputs: padded ? ir.inputs.map((input, i) => (input.dtype === "int32" ? paddedIds(batch, input.shape[0]!, vocabulary, seed + 5 + i) : random[i]!)) : random,
     targets: randomTargets(ir, batch, seed + 2),
     batch,
     options: { training, dropoutMasks: randomDropoutMasks(ir, batch, seed + 3) },

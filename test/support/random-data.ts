@@ -94,3 +94,22 @@ export function randomDropoutMasks(ir: GraphIR, batch: number, seed: number): Ma
   }
   return masks;
 }
+
+/**
+ * Token ids [batch, steps] in [1, vocabulary) with padding (id 0) laid out by example: b % 4 = 0
+ * pre-padded (Keras' padSequences default: zeros, then a random number of tokens), 1 no padding,
+ * 2 padding only, 3 zeros at random positions.
+ */
+export function paddedIds(batch: number, steps: number, vocabulary: number, seed: number): Int32Array {
+  const rand = seededRandom(seed);
+  const ids = new Int32Array(batch * steps);
+  for (let b = 0; b < batch; b++) {
+    const tokens = 1 + Math.floor(rand() * steps);
+    for (let t = 0; t < steps; t++) {
+      const token = 1 + Math.floor(rand() * (vocabulary - 1));
+      const padded = [t < steps - tokens, false, true, rand() < 0.4][b % 4]!;
+      ids[b * steps + t] = padded ? 0 : token;
+    }
+  }
+  return ids;
+}

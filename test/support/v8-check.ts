@@ -1,5 +1,5 @@
 // Run with `node --allow-natives-syntax --no-concurrent-recompilation --import tsx test/support/v8-check.ts`: trains and evaluates
-// every example model for a while, then prints, for each generated kernel (each loop nest, and the
+// every example model (and test fixture) for a while, then prints, for each generated kernel (each loop nest, and the
 // loss), whether V8 optimised it with TurboFan. (forwardTrain and backward only call the kernels in
 // order and are inlined into the runtime's step; they are not listed.)
 
@@ -14,7 +14,8 @@ const TURBOFANNED = 1 << 6;
 const ROUND_EPOCHS = 5;
 const MAX_EPOCHS = 1000;
 const MIN_EPOCHS = 50;
-const examples = fileURLToPath(new URL("../../examples", import.meta.url));
+// The examples, and the test fixtures generated beside them (masked models).
+const folders = ["examples", "test/fixtures"].map((folder) => fileURLToPath(new URL(`../../${folder}`, import.meta.url)));
 
 interface Trainable {
   kernels: Kernels;
@@ -44,8 +45,9 @@ function data(model: Trainable, count: number) {
 }
 
 const report: Record<string, boolean> = {};
-for (const file of readdirSync(examples, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".gen.ts"))) {
-  const module = (await import(`${examples}/${file}`)) as Record<string, new () => Trainable>;
+const files = folders.flatMap((folder) => readdirSync(folder, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".gen.ts")).map((file) => ({ folder, file })));
+for (const { folder, file } of files) {
+  const module = (await import(`${folder}/${file}`)) as Record<string, new () => Trainable>;
   for (const [name, Model] of Object.entries(module)) {
     if (typeof Model !== "function") continue;
     const model = new Model();

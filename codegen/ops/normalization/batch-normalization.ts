@@ -81,6 +81,7 @@ export const batchNormalization: OpRule<BatchNormalizationAttrs> = {
     center: booleanAttr(node, "center"),
     scale: booleanAttr(node, "scale"),
   }),
+  masking: () => ({ refused: "Keras leaves padded positions out of the batch statistics, which code generation does not do" }),
   buffers(op, ctx): BufferSpec[] {
     const t = tapes(op, ctx);
     const C = ctx.lastDim(op.node.id);

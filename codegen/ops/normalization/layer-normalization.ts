@@ -3,7 +3,7 @@
 // Backward: dx = (1/√(σ² + ε)) · (dx̂ − mean(dx̂) − x̂ · mean(dx̂ · x̂)) with dx̂ = dy · γ, per vector.
 
 import type { BufferSpec } from "../../lowering/common";
-import { booleanAttr, nodeStep, numberAttr, type LoweringContext, type OpNode, type OpRule } from "../rule";
+import { booleanAttr, keepsMaskOverLastAxis, nodeStep, numberAttr, type LoweringContext, type OpNode, type OpRule } from "../rule";
 import type { AffineAttrs } from "./affine.reference";
 import { affineIds, gammaAt, scaleAndShift } from "./affine";
 import { layerNormalizationReference } from "./layer-normalization.reference";
@@ -17,6 +17,7 @@ function tapes({ node }: Op, ctx: LoweringContext) {
 
 export const layerNormalization: OpRule<AffineAttrs> = {
   attrs: (node) => ({ epsilon: numberAttr(node, "epsilon"), center: booleanAttr(node, "center"), scale: booleanAttr(node, "scale") }),
+  masking: keepsMaskOverLastAxis,
   buffers(op, ctx): BufferSpec[] {
     const t = tapes(op, ctx);
     const size = ctx.size(op.node.id);

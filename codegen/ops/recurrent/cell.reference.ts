@@ -2,6 +2,10 @@
 // the pre-activation x_t K + h_{t-1} R + b and its vector-Jacobian product, and the output (every
 // step, or the last). Each layer's backward pass re-runs its forward steps to get the states it
 // needs (clarity over speed: this is the reference).
+//
+// Masks (Keras' backend rnn): a padded step (mask 0, read at the input step it processes) carries
+// the states before it over unchanged, and outputs them, or zeros with zeroOutputForMask; backward,
+// it passes dh (and dc) straight to the step before and adds nothing to the weights' gradients.
 
 import type { OpCall } from "../../interpreter/op-call";
 import { row, rowStart } from "../../interpreter/tensor";
@@ -17,12 +21,20 @@ export interface RecurrentAttrs {
   readonly resetAfter: boolean;
   /** Process the steps last to first; the output (every step, or the last processed) is in processing order, as Keras'. */
   readonly goBackwards: boolean;
+  /** A padded step outputs zeros instead of the state carried over it (Keras' zero_output_for_mask; Bidirectional with returnSequences). */
+  readonly zeroOutputForMask: boolean;
 }
 
 export type Call = OpCall<RecurrentAttrs>;
 
 /** The input step that processing step t reads. */
 export const inputStep = (call: Call, t: number, steps: number) => (call.attrs.goBackwards ? steps - 1 - t : t);
+
+/** Whether processing step t of example b is padding: its input step's mask is 0. */
+export const isPadded = (call: Call, b: number, t: number, steps: number) => call.mask !== null && call.mask[b * steps + inputStep(call, t, steps)] === 0;
+
+/** Whether the output at processing step t of example b is zero, not the state (a padded step with zeroOutputForMask). */
+const outputsZero = (call: Call, b: number, t: number, steps: number) => call.attrs.zeroOutputForMask && isPadded(call, b, t, steps);
 
 export const activate = (name: FunctionName, z: Float64Array, y: Float64Array, width: number) => ACTIVATIONS[name].forward(z, y, width, DEFAULT_ALPHA);
 export const activationBackward = (name: FunctionName, z: Float64Array, y: Float64Array, dy: Float64Array, dz: Float64Array, width: number) =>
@@ -93,16 +105,18 @@ export function preActivationBackward(
   return dhPrev;
 }
 
-/** Writes h_t into the output row: every step, or the last one. */
+/** Writes h_t (or zeros, see outputsZero) into the output row: every step, or the last one. */
 export function emit(call: Call, b: number, d: Dims, t: number, h: Float64Array): void {
   const out = row(call.out, b);
-  if (call.attrs.returnSequences) out.set(h, t * d.units);
-  else if (t === d.steps - 1) out.set(h);
+  const value = outputsZero(call, b, t, d.steps) ? new Float64Array(d.units) : h;
+  if (call.attrs.returnSequences) out.set(value, t * d.units);
+  else if (t === d.steps - 1) out.set(value);
 }
 
-/** The upstream gradient of h_t from the output. */
+/** The upstream gradient of h_t from the output (none where the output is zero). */
 export function addOutputGradient(call: Call, dOut: Float64Array, b: number, d: Dims, t: number, dh: Float64Array): void {
   const start = rowStart(call.out, b);
+  if (outputsZero(call, b, t, d.steps)) return;
   if (call.attrs.returnSequences) for (let u = 0; u < d.units; u++) dh[u]! += dOut[start + t * d.units + u]!;
   else if (t === d.steps - 1) for (let u = 0; u < d.units; u++) dh[u]! += dOut[start + u]!;
 }

@@ -3,6 +3,11 @@
 // in and the cell applied, states kept on time-major tapes. Backward through time: per step the cell's
 // derivatives into dZ (example-major, like x), dR += h_{t-1}ᵀ·dz_t and dh_{t-1} = dz_t·Rᵀ; then
 // dK = Xᵀ·dZ, db = Σ dZ and dX = dZ·Kᵀ as single products over all steps.
+//
+// With a mask on the input (an embedding's with maskZero), as Keras' backend rnn: a padded step
+// (mask 0 at the input step it reads) keeps the states of the step before and outputs them (zeros
+// with zeroOutputForMask); backward, its dz is 0 and dh (and dc) pass to the step before unchanged,
+// so it adds nothing to the weights' gradients or to dx.
 
 import type { IRNode } from "../../../dsl/ir";
 import { emitGemm } from "../../kernels/gemm";
@@ -22,6 +27,7 @@ export function recurrentAttrs(node: IRNode): RecurrentAttrs {
     useBias: booleanAttr(node, "useBias", true),
     resetAfter: booleanAttr(node, "resetAfter", false),
     goBackwards: booleanAttr(node, "goBackwards", false),
+    zeroOutputForMask: booleanAttr(node, "zeroOutputForMask", false),
   };
 }
 
@@ -32,9 +38,14 @@ export function layout({ node, attrs }: Op, ctx: LoweringContext, gates: number)
   const [steps, features] = ctx.node(node.inputs[0]!).shape as [number, number];
   const units = attrs.units;
   const local = (what: string) => ctx.local(node, what);
+  const mask = ctx.mask(node.inputs[0]!);
   return {
     /** The input step processing step t reads, as code (goBackwards: last to first). */
     xStep: attrs.goBackwards ? `(${steps - 1} - t)` : "t",
+    /** The input's padding mask ([batch, T], 1 a token, 0 padding), or null. */
+    mask,
+    /** Whether padded steps output zeros rather than the state carried over them. */
+    zeroOutput: mask !== null && attrs.zeroOutputForMask,
     T: steps,
     F: features,
     U: units,
@@ -63,6 +74,32 @@ export function layout({ node, attrs }: Op, ctx: LoweringContext, gates: number)
 }
 
 export type Layout = ReturnType<typeof layout>;
+
+/** The mask of example b at processing step t, as code (a layout with a mask). */
+const maskAt = (l: Layout, step = l.xStep) => `${l.mask}[b * ${l.T} + ${step}]`;
+
+/** In a loop over b inside the loop over t: `m`, the mask of the step (1 a token, 0 padding); nothing unmasked. */
+export function stepMask(l: Layout): string[] {
+  return l.mask ? [`const m = ${maskAt(l)};`] : [];
+}
+
+/** A state's store at s = (t·batch + b)·U + u: its new value, or on a padded step (m 0) the previous step's, carried over. */
+export function carry(l: Layout, tape: string, value: string): string {
+  return l.mask ? `m === 0 ? (t > 0 ? ${tape}[s - batch * ${l.U}] : 0) : ${value}` : value;
+}
+
+/** Backward, in the loop over b: a padded step's dz (and the other rows listed) are 0 and the carried gradients pass on untouched. */
+export function skipPadded(l: Layout, zeroRows: readonly string[] = []): string[] {
+  if (!l.mask) return [];
+  return [
+    `if (${maskAt(l)} === 0) {`,
+    `// a padded step: the carried gradients pass to the step before unchanged; nothing reaches the weights`,
+    `for (let j = 0; j < ${l.W}; j++) ${l.dzt}[b * ${l.W} + j] = 0;`,
+    ...zeroRows.map((buf) => `for (let j = 0; j < ${l.W}; j++) ${buf}[b * ${l.W} + j] = 0;`),
+    `continue;`,
+    `}`,
+  ];
+}
 
 /** The element-wise entry of a function, or null where the kernels cannot use it in a cell (softmax; no derivative, or one needing its input). */
 export function cellFunction(name: FunctionName): ElementwiseActivation | null {
@@ -114,12 +151,20 @@ export function stepPreActivation(l: Layout, ctx: LoweringContext, mode: "train"
   ];
 }
 
-/** The output: h at every step (returnSequences) or at the last. */
+/** With zeroOutput, the mask factor that zeroes a padded step's output (and its gradient), as code; else "". */
+const zeroedAt = (l: Layout, step: string) => (l.zeroOutput ? `${maskAt(l, step)} * ` : "");
+
+/** The output: h at every step (returnSequences) or at the last (a padded step's zeroed with zeroOutput). */
 export function emitOutput(op: Op, l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
   const out = ctx.value(op.node.id, mode);
+  const zeroed = l.zeroOutput ? [`// a padded step outputs 0 (zeroOutputForMask)`] : [];
   if (op.attrs.returnSequences)
-    return [`for (let t = 0; t < ${l.T}; t++) for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${out}[(b * ${l.T} + t) * ${l.U} + u] = ${l.h}[(t * batch + b) * ${l.U} + u];`];
-  return [`for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${out}[b * ${l.U} + u] = ${l.h}[(${l.T - 1} * batch + b) * ${l.U} + u];`];
+    return [
+      ...zeroed,
+      `for (let t = 0; t < ${l.T}; t++) for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${out}[(b * ${l.T} + t) * ${l.U} + u] = ${zeroedAt(l, l.xStep)}${l.h}[(t * batch + b) * ${l.U} + u];`,
+    ];
+  const last = op.attrs.goBackwards ? "0" : String(l.T - 1);
+  return [...zeroed, `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${out}[b * ${l.U} + u] = ${zeroedAt(l, last)}${l.h}[(${l.T - 1} * batch + b) * ${l.U} + u];`];
 }
 
 /** The carried dh starts as the output's gradient at the last step (or 0), and takes each step's when every step is an output. */
@@ -128,9 +173,13 @@ export function outputGradient(op: Op, l: Layout, ctx: BackwardContext): { init:
   if (op.attrs.returnSequences)
     return {
       init: [`for (let i = 0; i < batch * ${l.U}; i++) ${l.dh}[i] = 0;`],
-      perStep: [`for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dh}[b * ${l.U} + u] += ${dy}[(b * ${l.T} + t) * ${l.U} + u];`],
+      perStep: [`for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dh}[b * ${l.U} + u] += ${zeroedAt(l, l.xStep)}${dy}[(b * ${l.T} + t) * ${l.U} + u];`],
     };
-  return { init: [`for (let i = 0; i < batch * ${l.U}; i++) ${l.dh}[i] = ${dy}[i];`], perStep: [] };
+  const last = op.attrs.goBackwards ? "0" : String(l.T - 1);
+  const init = l.zeroOutput
+    ? `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dh}[b * ${l.U} + u] = ${zeroedAt(l, last)}${dy}[b * ${l.U} + u];`
+    : `for (let i = 0; i < batch * ${l.U}; i++) ${l.dh}[i] = ${dy}[i];`;
+  return { init: [init], perStep: [] };
 }
 
 /** The step's dz rows into dZ, at the rows of the input step they belong to. */
@@ -159,8 +208,10 @@ export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[
     );
   }
   lines.push(
-    `// ${l.dh} = dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1`,
-    ...emitGemm({ a: dzStep, b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, prefix: "x" }),
+    l.mask
+      ? `// ${l.dh} += dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1 (0 before it on a token's step, kept on a padded one, whose dz_t is 0)`
+      : `// ${l.dh} = dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1`,
+    ...emitGemm({ a: dzStep, b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, accumulate: l.mask !== null, prefix: "x" }),
     `}`,
   );
   return lines;
@@ -238,6 +289,8 @@ export function recurrentRule(
     attrs: recurrentAttrs,
     reference,
     blocksGradient: ({ attrs }) => (attrs.activation === "step" || (gated && attrs.recurrentActivation === "step") ? "a step activation" : null),
+    // Keras' RNN.compute_mask: the mask goes on with every step's output, and ends with the last state.
+    masking: ({ attrs }) => (attrs.returnSequences ? "keeps" : "ends"),
     ...lowering,
   };
 }

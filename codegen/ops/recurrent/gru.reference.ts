@@ -7,7 +7,7 @@
 
 import { row } from "../../interpreter/tensor";
 import type { ReferenceRule } from "../rule";
-import { activate, activationBackward, addOutputGradient, dims, emit, gradientViews, inputStep, weights, type Call, type RecurrentAttrs } from "./cell.reference";
+import { activate, activationBackward, addOutputGradient, dims, emit, gradientViews, inputStep, isPadded, weights, type Call, type RecurrentAttrs } from "./cell.reference";
 
 interface GruStep {
   /** Pre-activations and values of z, r and h~ (U each). */
@@ -78,7 +78,7 @@ function gruTrace(call: Call, b: number): { steps: GruStep[]; h: Float64Array[] 
     const hh = new Float64Array(U);
     activate(act, hPre, hh, U);
     steps.push({ zPre, z, rPre, r, hPre, hh, inner });
-    h.push(z.map((zv, u) => zv * hp[u]! + (1 - zv) * hh[u]!));
+    h.push(isPadded(call, b, t, d.steps) ? hp.slice() : z.map((zv, u) => zv * hp[u]! + (1 - zv) * hh[u]!));
   }
   return { steps, h };
 }
@@ -106,6 +106,7 @@ function gruBackward(call: Call, dOut: Float64Array, dArgs: readonly (Float64Arr
     let dh: Float64Array = new Float64Array(U);
     for (let t = d.steps - 1; t >= 0; t--) {
       addOutputGradient(call, dOut, b, d, t, dh);
+      if (isPadded(call, b, t, d.steps)) continue;
       const s = steps[t]!;
       const hp = h[t]!;
       // h = z hp + (1 - z) h~

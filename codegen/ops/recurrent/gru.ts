@@ -1,14 +1,15 @@
 // gru, generated. Gates z, r, h in the 3U columns. resetAfter: hr = h_{t-1}·R + b_rec (every column), z = rec(xk_z + hr_z),
 // r = rec(xk_r + hr_r), h~ = act(xk_h + r·hr_h). Otherwise hr = h_{t-1}·R_zr for z and r, and
 // h~ = act(xk_h + (r·h_{t-1})·R_h). Both: h_t = z·h_{t-1} + (1 − z)·h~. The "inner" tape keeps hr_h
-// (resetAfter) or r·h_{t-1}, which backward needs for dr and dR_h.
+// (resetAfter) or r·h_{t-1}, which backward needs for dr and dR_h. Masked (see cell.ts): a padded step
+// keeps h_{t-1}, and its dh passes to the step before.
 
 import { emitGemm } from "../../kernels/gemm";
 import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, cellFunction, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, skipPadded, stepMask, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -26,6 +27,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
   const resetAfter = op.attrs.resetAfter;
   const hPrev = { buf: l.h, rowStride: U, colStride: 1, offset: `(t - 1) * batch * ${U}` };
   const hrColumns = resetAfter ? W : 2 * U;
+  const padded = l.mask ? "; a padded step keeps h_{t-1}" : "";
   const lines = [
     resetAfter ? `// ${l.hr} = h_{t-1} · ${recurrent}${bias ? ` + ${bias}[1]` : ""}: the recurrent product of every gate` : `// ${l.hr} = h_{t-1} · ${recurrent}[:, z r]`,
     `for (let b = 0; b < batch; b++) for (let j = 0; j < ${hrColumns}; j++) ${l.hr}[b * ${W} + j] = ${resetAfter && bias ? `${bias}[${W} + j]` : "0"};`,
@@ -36,6 +38,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
     `for (let b = 0; b < batch; b++) {`,
     `const xRow = (b * ${T} + ${l.xStep}) * ${W};`,
     `const gRow = (t * batch + b) * ${W};`,
+    ...(resetAfter ? stepMask(l) : []),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
@@ -50,12 +53,12 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
     `const hhp = ${resetAfter ? `${l.xk}[xRow + ${2 * U} + u] + r * ${l.inner}[s]` : `${l.hr}[b * ${W} + ${2 * U} + u]`};`,
     `const hh = ${act.expression("hhp", DEFAULT_ALPHA)};`,
     `${l.gates}[gRow + ${2 * U} + u] = hh;`,
-    `${l.h}[s] = z * hp + (1 - z) * hh;`,
+    `${l.h}[s] = ${carry(l, l.h, "z * hp + (1 - z) * hh")};`,
   ];
   if (resetAfter) {
     return [
       ...lines,
-      `// h~ = ${act.name}(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~`,
+      `// h~ = ${act.name}(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~${padded}`,
       `${l.inner}[s] = ${l.hr}[b * ${W} + ${2 * U} + u];`,
       ...cell,
       `}`,
@@ -68,7 +71,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
     `${l.hr}[b * ${W} + ${2 * U} + u] = ${l.xk}[xRow + ${2 * U} + u];`,
     `}`,
     `}`,
-    `// h~ = ${act.name}(xk_h + (r · h_{t-1}) · ${recurrent}[:, h])`,
+    `// h~ = ${act.name}(xk_h + (r · h_{t-1}) · ${recurrent}[:, h])${l.mask ? `; h_t = z · h_{t-1} + (1 − z) · h~${padded}` : ""}`,
     `if (t > 0) {`,
     ...emitGemm({
       a: { buf: l.inner, rowStride: U, colStride: 1, offset: `t * batch * ${U}` },
@@ -83,6 +86,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
     `}`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
+    ...stepMask(l),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
@@ -104,6 +108,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
     `const dzRow = b * ${W};`,
+    ...skipPadded(l, [l.dhr]),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,

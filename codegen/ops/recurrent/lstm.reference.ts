@@ -3,7 +3,7 @@
 
 import { row } from "../../interpreter/tensor";
 import type { ReferenceRule } from "../rule";
-import { activate, activationBackward, addOutputGradient, dims, emit, gradientViews, inputStep, preActivation, preActivationBackward, weights, type Call, type RecurrentAttrs } from "./cell.reference";
+import { activate, activationBackward, addOutputGradient, dims, emit, gradientViews, inputStep, isPadded, preActivation, preActivationBackward, weights, type Call, type RecurrentAttrs } from "./cell.reference";
 
 interface LstmTrace {
   /** z[t]: the 4U pre-activations of step t. */
@@ -42,6 +42,7 @@ function lstmTrace(call: Call, b: number): LstmTrace {
     activate(act, c, actC, U);
     const h = new Float64Array(U);
     for (let u = 0; u < U; u++) h[u] = o[u]! * actC[u]!;
+    if (isPadded(call, b, t, d.steps)) (c.set(cPrev), h.set(trace.h[t]!));
     trace.z.push(z);
     trace.gates.push(gates);
     trace.c.push(c);
@@ -73,6 +74,7 @@ function lstmBackward(call: Call, dOut: Float64Array, dArgs: readonly (Float64Ar
     let dc: Float64Array = new Float64Array(U);
     for (let t = d.steps - 1; t >= 0; t--) {
       addOutputGradient(call, dOut, b, d, t, dh);
+      if (isPadded(call, b, t, d.steps)) continue;
       const gates = trace.gates[t]!;
       const [i, f, g, o] = [0, 1, 2, 3].map((k) => gate(gates, k, U)) as [Float64Array, Float64Array, Float64Array, Float64Array];
       const actC = trace.actC[t]!;

@@ -1,10 +1,11 @@
 // lstm, generated, gates i, f, c, o (Keras' order): c_t = f·c_{t-1} + i·g, h_t = o·act(c_t).
+// Masked (see cell.ts): a padded step keeps c_{t-1} and h_{t-1}, and its dh and dc pass to the step before.
 
 import type { RecurrentAttrs } from "./cell.reference";
 import { lstmReference } from "./lstm.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, skipPadded, stepMask, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
 
 const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "lstm"),
@@ -32,10 +33,11 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       ...inputProjection(l, ctx, mode),
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepPreActivation(l, ctx, mode),
-      `// i, f, o = ${rec.name}(z_i, z_f, z_o); g = ${act.name}(z_c); c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)`,
+      `// i, f, o = ${rec.name}(z_i, z_f, z_o); g = ${act.name}(z_c); c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`,
       `for (let b = 0; b < batch; b++) {`,
       `const zRow = b * ${W};`,
       `const gRow = (t * batch + b) * ${W};`,
+      ...stepMask(l),
       `for (let u = 0; u < ${U}; u++) {`,
       `const zi = ${l.z}[zRow + u], zf = ${l.z}[zRow + ${U} + u], zc = ${l.z}[zRow + ${2 * U} + u], zo = ${l.z}[zRow + ${3 * U} + u];`,
       `const i = ${rec.expression("zi", DEFAULT_ALPHA)};`,
@@ -49,9 +51,9 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `${l.gates}[gRow + ${U} + u] = f;`,
       `${l.gates}[gRow + ${2 * U} + u] = g;`,
       `${l.gates}[gRow + ${3 * U} + u] = o;`,
-      `${l.c}[s] = c;`,
+      `${l.c}[s] = ${carry(l, l.c, "c")};`,
       `${l.actC}[s] = a;`,
-      `${l.h}[s] = o * a;`,
+      `${l.h}[s] = ${carry(l, l.h, "o * a")};`,
       `}`,
       `}`,
       `}`,
@@ -77,6 +79,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `for (let b = 0; b < batch; b++) {`,
       `const gRow = (t * batch + b) * ${W};`,
       `const dzRow = b * ${W};`,
+      ...skipPadded(l),
       `for (let u = 0; u < ${U}; u++) {`,
       `const s = (t * batch + b) * ${U} + u;`,
       `const i = ${l.gates}[gRow + u], f = ${l.gates}[gRow + ${U} + u], g = ${l.gates}[gRow + ${2 * U} + u], o = ${l.gates}[gRow + ${3 * U} + u];`,
@@ -89,6 +92,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `${l.dzt}[dzRow + ${2 * U} + u] = dc * i * ${act.derivative!("g", "", DEFAULT_ALPHA)};`,
       `${l.dzt}[dzRow + ${3 * U} + u] = dh * a * ${rec.derivative!("o", "", DEFAULT_ALPHA)};`,
       `${l.dc}[b * ${U} + u] = dc * f;`,
+      ...(l.mask ? [`// dh is spent on this step: dh_{t-1} is added to 0 by the product below`, `${l.dh}[b * ${U} + u] = 0;`] : []),
       `}`,
       `}`,
       ...stepRecurrentGradients(l, ctx),

@@ -2,7 +2,7 @@
 
 import { row } from "../../interpreter/tensor";
 import type { ReferenceRule } from "../rule";
-import { activate, activationBackward, addOutputGradient, dims, emit, gradientViews, inputStep, preActivation, preActivationBackward, weights, type Call, type RecurrentAttrs } from "./cell.reference";
+import { activate, activationBackward, addOutputGradient, dims, emit, gradientViews, inputStep, isPadded, preActivation, preActivationBackward, weights, type Call, type RecurrentAttrs } from "./cell.reference";
 
 interface RnnTrace {
   /** z[t]: pre-activations of step t. */
@@ -22,6 +22,7 @@ function simpleRnnTrace(call: Call, b: number): RnnTrace {
     const h = new Float64Array(d.units);
     preActivation(d, w, x, inputStep(call, t, d.steps), trace.h[t]!, z);
     activate(act, z, h, d.units);
+    if (isPadded(call, b, t, d.steps)) h.set(trace.h[t]!);
     trace.z.push(z);
     trace.h.push(h);
   }
@@ -47,6 +48,7 @@ function simpleRnnBackward(call: Call, dOut: Float64Array, dArgs: readonly (Floa
     let dh: Float64Array = new Float64Array(d.units);
     for (let t = d.steps - 1; t >= 0; t--) {
       addOutputGradient(call, dOut, b, d, t, dh);
+      if (isPadded(call, b, t, d.steps)) continue;
       const dz = new Float64Array(d.units);
       activationBackward(act, trace.z[t]!, trace.h[t + 1]!, dh, dz, d.units);
       dh = preActivationBackward(d, w, x, inputStep(call, t, d.steps), trace.h[t]!, dz, grads);

@@ -1,10 +1,44 @@
 // simpleRNN, generated: h_t = act(x_t·K + h_{t-1}·R + b); backward dz_t = dh · act'(z) per step.
+// Masked (see cell.ts): a padded step keeps h_{t-1}, and its dh passes to the step before.
 
 import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
-import { DEFAULT_ALPHA } from "../activation-table";
+import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, skipPadded, stepMask, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient, type Layout } from "./cell";
+
+/** h_t = act(z) for every example, in the loop over t; masked, a padded step's h_t is h_{t-1}. */
+function stepState(l: Layout, act: ElementwiseActivation): string[] {
+  const value = act.expression("z", DEFAULT_ALPHA);
+  if (!l.mask) {
+    return [
+      `// h_t = ${act.name}(z)`,
+      `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) { const z = ${l.z}[b * ${l.U} + u]; ${l.h}[(t * batch + b) * ${l.U} + u] = ${value}; }`,
+    ];
+  }
+  return [
+    `// h_t = ${act.name}(z), or h_{t-1} where the step is padding`,
+    `for (let b = 0; b < batch; b++) {`,
+    ...stepMask(l),
+    `for (let u = 0; u < ${l.U}; u++) { const z = ${l.z}[b * ${l.U} + u]; const s = (t * batch + b) * ${l.U} + u; ${l.h}[s] = ${carry(l, l.h, value)}; }`,
+    `}`,
+  ];
+}
+
+/** dz_t = dh · act'(z) for every example, in the loop over t; masked, a padded step's dz is 0 and its dh stays, a token step's dh is spent (0). */
+function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
+  const h = `${l.h}[(t * batch + b) * ${l.U} + u]`;
+  const dz = `${l.dzt}[b * ${l.W} + u] = ${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)};`;
+  const comment = `// dz_t = dh · ${act.name}'(z), ${act.derivativeText}`;
+  if (!l.mask) return [comment, `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${dz}`];
+  return [
+    `${comment}; dh is spent on a token's step (dh_{t-1} is added to 0 by the product below)`,
+    `for (let b = 0; b < batch; b++) {`,
+    ...skipPadded(l),
+    `for (let u = 0; u < ${l.U}; u++) { ${dz} ${l.dh}[b * ${l.U} + u] = 0; }`,
+    `}`,
+  ];
+}
 
 const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "simpleRNN"),
@@ -19,8 +53,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       ...inputProjection(l, ctx, mode),
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepPreActivation(l, ctx, mode),
-      `// h_t = ${act.name}(z)`,
-      `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) { const z = ${l.z}[b * ${l.U} + u]; ${l.h}[(t * batch + b) * ${l.U} + u] = ${act.expression("z", DEFAULT_ALPHA)}; }`,
+      ...stepState(l, act),
       `}`,
       ...emitOutput(op, l, ctx, mode),
     ];
@@ -30,14 +63,12 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
     const l = layout(op, ctx, 1);
     const act = cellFunction(op.attrs.activation)!;
     const out = outputGradient(op, l, ctx);
-    const h = `${l.h}[(t * batch + b) * ${l.U} + u]`;
     const body = [
       ...zeroRecurrentGradient(l, ctx),
       ...out.init,
       `for (let t = ${l.T - 1}; t >= 0; t--) {`,
       ...out.perStep,
-      `// dz_t = dh · ${act.name}'(z), ${act.derivativeText}`,
-      `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${l.dzt}[b * ${l.W} + u] = ${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)};`,
+      ...stepGradient(l, act),
       ...stepRecurrentGradients(l, ctx),
       `}`,
       ...inputGradients(l, ctx),
