@@ -115,108 +115,20 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
     for (let b = 0; b < batch; b++)
       for (let j = 0; j < 128; j++) bidirectional_step_z[b * 128 + j] = bidirectional_xk[(b * 50 + t) * 128 + j]!;
     if (t > 0) {
-      let ri = 0;
-      for (; ri + 4 <= batch; ri += 4) {
-        for (let rj = 0; rj < 128; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const ar1 = (t - 1) * batch * 32 + (ri + 1) * 32;
-          const ar2 = (t - 1) * batch * 32 + (ri + 2) * 32;
-          const ar3 = (t - 1) * batch * 32 + (ri + 3) * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = bidirectional_h[ar0 + rp]!;
-            const a1 = bidirectional_h[ar1 + rp]!;
-            const a2 = bidirectional_h[ar2 + rp]!;
-            const a3 = bidirectional_h[ar3 + rp]!;
-            const b0 = bidirectional_forward_recurrent_kernel[rp * 128 + bc0]!;
-            const b1 = bidirectional_forward_recurrent_kernel[rp * 128 + bc1]!;
-            const b2 = bidirectional_forward_recurrent_kernel[rp * 128 + bc2]!;
-            const b3 = bidirectional_forward_recurrent_kernel[rp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          bidirectional_step_z[ri * 128 + rj]! += s00;
-          bidirectional_step_z[ri * 128 + rj + 1]! += s01;
-          bidirectional_step_z[ri * 128 + rj + 2]! += s02;
-          bidirectional_step_z[ri * 128 + rj + 3]! += s03;
-          bidirectional_step_z[(ri + 1) * 128 + rj]! += s10;
-          bidirectional_step_z[(ri + 1) * 128 + rj + 1]! += s11;
-          bidirectional_step_z[(ri + 1) * 128 + rj + 2]! += s12;
-          bidirectional_step_z[(ri + 1) * 128 + rj + 3]! += s13;
-          bidirectional_step_z[(ri + 2) * 128 + rj]! += s20;
-          bidirectional_step_z[(ri + 2) * 128 + rj + 1]! += s21;
-          bidirectional_step_z[(ri + 2) * 128 + rj + 2]! += s22;
-          bidirectional_step_z[(ri + 2) * 128 + rj + 3]! += s23;
-          bidirectional_step_z[(ri + 3) * 128 + rj]! += s30;
-          bidirectional_step_z[(ri + 3) * 128 + rj + 1]! += s31;
-          bidirectional_step_z[(ri + 3) * 128 + rj + 2]! += s32;
-          bidirectional_step_z[(ri + 3) * 128 + rj + 3]! += s33;
-        }
-      }
-
-      for (; ri < batch; ri++) {
-        for (let rj = 0; rj < 128; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = bidirectional_h[ar0 + rp]!;
-            const b0 = bidirectional_forward_recurrent_kernel[rp * 128 + bc0]!;
-            const b1 = bidirectional_forward_recurrent_kernel[rp * 128 + bc1]!;
-            const b2 = bidirectional_forward_recurrent_kernel[rp * 128 + bc2]!;
-            const b3 = bidirectional_forward_recurrent_kernel[rp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          bidirectional_step_z[ri * 128 + rj]! += s00;
-          bidirectional_step_z[ri * 128 + rj + 1]! += s01;
-          bidirectional_step_z[ri * 128 + rj + 2]! += s02;
-          bidirectional_step_z[ri * 128 + rj + 3]! += s03;
-        }
-      }
+      gemm(
+        batch,
+        128,
+        32,
+        bidirectional_h,
+        false,
+        bidirectional_forward_recurrent_kernel,
+        false,
+        bidirectional_step_z,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
     }
 
     // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
@@ -278,108 +190,20 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
       for (let j = 0; j < 128; j++)
         bidirectional_step_z_2[b * 128 + j] = bidirectional_xk_2[(b * 50 + (49 - t)) * 128 + j]!;
     if (t > 0) {
-      let ri = 0;
-      for (; ri + 4 <= batch; ri += 4) {
-        for (let rj = 0; rj < 128; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const ar1 = (t - 1) * batch * 32 + (ri + 1) * 32;
-          const ar2 = (t - 1) * batch * 32 + (ri + 2) * 32;
-          const ar3 = (t - 1) * batch * 32 + (ri + 3) * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = bidirectional_h_2[ar0 + rp]!;
-            const a1 = bidirectional_h_2[ar1 + rp]!;
-            const a2 = bidirectional_h_2[ar2 + rp]!;
-            const a3 = bidirectional_h_2[ar3 + rp]!;
-            const b0 = bidirectional_backward_recurrent_kernel[rp * 128 + bc0]!;
-            const b1 = bidirectional_backward_recurrent_kernel[rp * 128 + bc1]!;
-            const b2 = bidirectional_backward_recurrent_kernel[rp * 128 + bc2]!;
-            const b3 = bidirectional_backward_recurrent_kernel[rp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          bidirectional_step_z_2[ri * 128 + rj]! += s00;
-          bidirectional_step_z_2[ri * 128 + rj + 1]! += s01;
-          bidirectional_step_z_2[ri * 128 + rj + 2]! += s02;
-          bidirectional_step_z_2[ri * 128 + rj + 3]! += s03;
-          bidirectional_step_z_2[(ri + 1) * 128 + rj]! += s10;
-          bidirectional_step_z_2[(ri + 1) * 128 + rj + 1]! += s11;
-          bidirectional_step_z_2[(ri + 1) * 128 + rj + 2]! += s12;
-          bidirectional_step_z_2[(ri + 1) * 128 + rj + 3]! += s13;
-          bidirectional_step_z_2[(ri + 2) * 128 + rj]! += s20;
-          bidirectional_step_z_2[(ri + 2) * 128 + rj + 1]! += s21;
-          bidirectional_step_z_2[(ri + 2) * 128 + rj + 2]! += s22;
-          bidirectional_step_z_2[(ri + 2) * 128 + rj + 3]! += s23;
-          bidirectional_step_z_2[(ri + 3) * 128 + rj]! += s30;
-          bidirectional_step_z_2[(ri + 3) * 128 + rj + 1]! += s31;
-          bidirectional_step_z_2[(ri + 3) * 128 + rj + 2]! += s32;
-          bidirectional_step_z_2[(ri + 3) * 128 + rj + 3]! += s33;
-        }
-      }
-
-      for (; ri < batch; ri++) {
-        for (let rj = 0; rj < 128; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = bidirectional_h_2[ar0 + rp]!;
-            const b0 = bidirectional_backward_recurrent_kernel[rp * 128 + bc0]!;
-            const b1 = bidirectional_backward_recurrent_kernel[rp * 128 + bc1]!;
-            const b2 = bidirectional_backward_recurrent_kernel[rp * 128 + bc2]!;
-            const b3 = bidirectional_backward_recurrent_kernel[rp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          bidirectional_step_z_2[ri * 128 + rj]! += s00;
-          bidirectional_step_z_2[ri * 128 + rj + 1]! += s01;
-          bidirectional_step_z_2[ri * 128 + rj + 2]! += s02;
-          bidirectional_step_z_2[ri * 128 + rj + 3]! += s03;
-        }
-      }
+      gemm(
+        batch,
+        128,
+        32,
+        bidirectional_h_2,
+        false,
+        bidirectional_backward_recurrent_kernel,
+        false,
+        bidirectional_step_z_2,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
     }
 
     // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
@@ -719,181 +543,32 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
         bidirectional_dz_2[(b * 50 + (49 - t)) * 128 + j] = bidirectional_step_dz_2[b * 128 + j]!;
     if (t > 0) {
       // d_bidirectional_backward_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      for (let wi = 0; wi < 32; wi += 4) {
-        for (let wj = 0; wj < 128; wj += 4) {
-          const ar0 = (t - 1) * batch * 32 + wi;
-          const ar1 = (t - 1) * batch * 32 + wi + 1;
-          const ar2 = (t - 1) * batch * 32 + wi + 2;
-          const ar3 = (t - 1) * batch * 32 + wi + 3;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = bidirectional_h_2[ar0 + wp * 32]!;
-            const a1 = bidirectional_h_2[ar1 + wp * 32]!;
-            const a2 = bidirectional_h_2[ar2 + wp * 32]!;
-            const a3 = bidirectional_h_2[ar3 + wp * 32]!;
-            const b0 = bidirectional_step_dz_2[wp * 128 + bc0]!;
-            const b1 = bidirectional_step_dz_2[wp * 128 + bc1]!;
-            const b2 = bidirectional_step_dz_2[wp * 128 + bc2]!;
-            const b3 = bidirectional_step_dz_2[wp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          d_bidirectional_backward_recurrent_kernel[wi * 128 + wj]! += s00;
-          d_bidirectional_backward_recurrent_kernel[wi * 128 + wj + 1]! += s01;
-          d_bidirectional_backward_recurrent_kernel[wi * 128 + wj + 2]! += s02;
-          d_bidirectional_backward_recurrent_kernel[wi * 128 + wj + 3]! += s03;
-          d_bidirectional_backward_recurrent_kernel[(wi + 1) * 128 + wj]! += s10;
-          d_bidirectional_backward_recurrent_kernel[(wi + 1) * 128 + wj + 1]! += s11;
-          d_bidirectional_backward_recurrent_kernel[(wi + 1) * 128 + wj + 2]! += s12;
-          d_bidirectional_backward_recurrent_kernel[(wi + 1) * 128 + wj + 3]! += s13;
-          d_bidirectional_backward_recurrent_kernel[(wi + 2) * 128 + wj]! += s20;
-          d_bidirectional_backward_recurrent_kernel[(wi + 2) * 128 + wj + 1]! += s21;
-          d_bidirectional_backward_recurrent_kernel[(wi + 2) * 128 + wj + 2]! += s22;
-          d_bidirectional_backward_recurrent_kernel[(wi + 2) * 128 + wj + 3]! += s23;
-          d_bidirectional_backward_recurrent_kernel[(wi + 3) * 128 + wj]! += s30;
-          d_bidirectional_backward_recurrent_kernel[(wi + 3) * 128 + wj + 1]! += s31;
-          d_bidirectional_backward_recurrent_kernel[(wi + 3) * 128 + wj + 2]! += s32;
-          d_bidirectional_backward_recurrent_kernel[(wi + 3) * 128 + wj + 3]! += s33;
-        }
-      }
-
+      gemm(
+        32,
+        128,
+        batch,
+        bidirectional_h_2,
+        true,
+        bidirectional_step_dz_2,
+        false,
+        d_bidirectional_backward_recurrent_kernel,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
       // bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ: the gradient carried to step t - 1
-      let xi = 0;
-      for (; xi + 4 <= batch; xi += 4) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 128;
-          const ar1 = (xi + 1) * 128;
-          const ar2 = (xi + 2) * 128;
-          const ar3 = (xi + 3) * 128;
-          const bc0 = xj * 128;
-          const bc1 = (xj + 1) * 128;
-          const bc2 = (xj + 2) * 128;
-          const bc3 = (xj + 3) * 128;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let xp = 0; xp < 128; xp++) {
-            const a0 = bidirectional_step_dz_2[ar0 + xp]!;
-            const a1 = bidirectional_step_dz_2[ar1 + xp]!;
-            const a2 = bidirectional_step_dz_2[ar2 + xp]!;
-            const a3 = bidirectional_step_dz_2[ar3 + xp]!;
-            const b0 = bidirectional_backward_recurrent_kernel[xp + bc0]!;
-            const b1 = bidirectional_backward_recurrent_kernel[xp + bc1]!;
-            const b2 = bidirectional_backward_recurrent_kernel[xp + bc2]!;
-            const b3 = bidirectional_backward_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          bidirectional_dh_2[xi * 32 + xj] = s00;
-          bidirectional_dh_2[xi * 32 + xj + 1] = s01;
-          bidirectional_dh_2[xi * 32 + xj + 2] = s02;
-          bidirectional_dh_2[xi * 32 + xj + 3] = s03;
-          bidirectional_dh_2[(xi + 1) * 32 + xj] = s10;
-          bidirectional_dh_2[(xi + 1) * 32 + xj + 1] = s11;
-          bidirectional_dh_2[(xi + 1) * 32 + xj + 2] = s12;
-          bidirectional_dh_2[(xi + 1) * 32 + xj + 3] = s13;
-          bidirectional_dh_2[(xi + 2) * 32 + xj] = s20;
-          bidirectional_dh_2[(xi + 2) * 32 + xj + 1] = s21;
-          bidirectional_dh_2[(xi + 2) * 32 + xj + 2] = s22;
-          bidirectional_dh_2[(xi + 2) * 32 + xj + 3] = s23;
-          bidirectional_dh_2[(xi + 3) * 32 + xj] = s30;
-          bidirectional_dh_2[(xi + 3) * 32 + xj + 1] = s31;
-          bidirectional_dh_2[(xi + 3) * 32 + xj + 2] = s32;
-          bidirectional_dh_2[(xi + 3) * 32 + xj + 3] = s33;
-        }
-      }
-
-      for (; xi < batch; xi++) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 128;
-          const bc0 = xj * 128;
-          const bc1 = (xj + 1) * 128;
-          const bc2 = (xj + 2) * 128;
-          const bc3 = (xj + 3) * 128;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let xp = 0; xp < 128; xp++) {
-            const a0 = bidirectional_step_dz_2[ar0 + xp]!;
-            const b0 = bidirectional_backward_recurrent_kernel[xp + bc0]!;
-            const b1 = bidirectional_backward_recurrent_kernel[xp + bc1]!;
-            const b2 = bidirectional_backward_recurrent_kernel[xp + bc2]!;
-            const b3 = bidirectional_backward_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          bidirectional_dh_2[xi * 32 + xj] = s00;
-          bidirectional_dh_2[xi * 32 + xj + 1] = s01;
-          bidirectional_dh_2[xi * 32 + xj + 2] = s02;
-          bidirectional_dh_2[xi * 32 + xj + 3] = s03;
-        }
-      }
+      gemm(
+        batch,
+        32,
+        128,
+        bidirectional_step_dz_2,
+        false,
+        bidirectional_backward_recurrent_kernel,
+        true,
+        bidirectional_dh_2,
+        false,
+      );
     }
   }
 
@@ -960,181 +635,32 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
       for (let j = 0; j < 128; j++) bidirectional_dz[(b * 50 + t) * 128 + j] = bidirectional_step_dz[b * 128 + j]!;
     if (t > 0) {
       // d_bidirectional_forward_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      for (let wi = 0; wi < 32; wi += 4) {
-        for (let wj = 0; wj < 128; wj += 4) {
-          const ar0 = (t - 1) * batch * 32 + wi;
-          const ar1 = (t - 1) * batch * 32 + wi + 1;
-          const ar2 = (t - 1) * batch * 32 + wi + 2;
-          const ar3 = (t - 1) * batch * 32 + wi + 3;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = bidirectional_h[ar0 + wp * 32]!;
-            const a1 = bidirectional_h[ar1 + wp * 32]!;
-            const a2 = bidirectional_h[ar2 + wp * 32]!;
-            const a3 = bidirectional_h[ar3 + wp * 32]!;
-            const b0 = bidirectional_step_dz[wp * 128 + bc0]!;
-            const b1 = bidirectional_step_dz[wp * 128 + bc1]!;
-            const b2 = bidirectional_step_dz[wp * 128 + bc2]!;
-            const b3 = bidirectional_step_dz[wp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          d_bidirectional_forward_recurrent_kernel[wi * 128 + wj]! += s00;
-          d_bidirectional_forward_recurrent_kernel[wi * 128 + wj + 1]! += s01;
-          d_bidirectional_forward_recurrent_kernel[wi * 128 + wj + 2]! += s02;
-          d_bidirectional_forward_recurrent_kernel[wi * 128 + wj + 3]! += s03;
-          d_bidirectional_forward_recurrent_kernel[(wi + 1) * 128 + wj]! += s10;
-          d_bidirectional_forward_recurrent_kernel[(wi + 1) * 128 + wj + 1]! += s11;
-          d_bidirectional_forward_recurrent_kernel[(wi + 1) * 128 + wj + 2]! += s12;
-          d_bidirectional_forward_recurrent_kernel[(wi + 1) * 128 + wj + 3]! += s13;
-          d_bidirectional_forward_recurrent_kernel[(wi + 2) * 128 + wj]! += s20;
-          d_bidirectional_forward_recurrent_kernel[(wi + 2) * 128 + wj + 1]! += s21;
-          d_bidirectional_forward_recurrent_kernel[(wi + 2) * 128 + wj + 2]! += s22;
-          d_bidirectional_forward_recurrent_kernel[(wi + 2) * 128 + wj + 3]! += s23;
-          d_bidirectional_forward_recurrent_kernel[(wi + 3) * 128 + wj]! += s30;
-          d_bidirectional_forward_recurrent_kernel[(wi + 3) * 128 + wj + 1]! += s31;
-          d_bidirectional_forward_recurrent_kernel[(wi + 3) * 128 + wj + 2]! += s32;
-          d_bidirectional_forward_recurrent_kernel[(wi + 3) * 128 + wj + 3]! += s33;
-        }
-      }
-
+      gemm(
+        32,
+        128,
+        batch,
+        bidirectional_h,
+        true,
+        bidirectional_step_dz,
+        false,
+        d_bidirectional_forward_recurrent_kernel,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
       // bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ: the gradient carried to step t - 1
-      let xi = 0;
-      for (; xi + 4 <= batch; xi += 4) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 128;
-          const ar1 = (xi + 1) * 128;
-          const ar2 = (xi + 2) * 128;
-          const ar3 = (xi + 3) * 128;
-          const bc0 = xj * 128;
-          const bc1 = (xj + 1) * 128;
-          const bc2 = (xj + 2) * 128;
-          const bc3 = (xj + 3) * 128;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let xp = 0; xp < 128; xp++) {
-            const a0 = bidirectional_step_dz[ar0 + xp]!;
-            const a1 = bidirectional_step_dz[ar1 + xp]!;
-            const a2 = bidirectional_step_dz[ar2 + xp]!;
-            const a3 = bidirectional_step_dz[ar3 + xp]!;
-            const b0 = bidirectional_forward_recurrent_kernel[xp + bc0]!;
-            const b1 = bidirectional_forward_recurrent_kernel[xp + bc1]!;
-            const b2 = bidirectional_forward_recurrent_kernel[xp + bc2]!;
-            const b3 = bidirectional_forward_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          bidirectional_dh[xi * 32 + xj] = s00;
-          bidirectional_dh[xi * 32 + xj + 1] = s01;
-          bidirectional_dh[xi * 32 + xj + 2] = s02;
-          bidirectional_dh[xi * 32 + xj + 3] = s03;
-          bidirectional_dh[(xi + 1) * 32 + xj] = s10;
-          bidirectional_dh[(xi + 1) * 32 + xj + 1] = s11;
-          bidirectional_dh[(xi + 1) * 32 + xj + 2] = s12;
-          bidirectional_dh[(xi + 1) * 32 + xj + 3] = s13;
-          bidirectional_dh[(xi + 2) * 32 + xj] = s20;
-          bidirectional_dh[(xi + 2) * 32 + xj + 1] = s21;
-          bidirectional_dh[(xi + 2) * 32 + xj + 2] = s22;
-          bidirectional_dh[(xi + 2) * 32 + xj + 3] = s23;
-          bidirectional_dh[(xi + 3) * 32 + xj] = s30;
-          bidirectional_dh[(xi + 3) * 32 + xj + 1] = s31;
-          bidirectional_dh[(xi + 3) * 32 + xj + 2] = s32;
-          bidirectional_dh[(xi + 3) * 32 + xj + 3] = s33;
-        }
-      }
-
-      for (; xi < batch; xi++) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 128;
-          const bc0 = xj * 128;
-          const bc1 = (xj + 1) * 128;
-          const bc2 = (xj + 2) * 128;
-          const bc3 = (xj + 3) * 128;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let xp = 0; xp < 128; xp++) {
-            const a0 = bidirectional_step_dz[ar0 + xp]!;
-            const b0 = bidirectional_forward_recurrent_kernel[xp + bc0]!;
-            const b1 = bidirectional_forward_recurrent_kernel[xp + bc1]!;
-            const b2 = bidirectional_forward_recurrent_kernel[xp + bc2]!;
-            const b3 = bidirectional_forward_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          bidirectional_dh[xi * 32 + xj] = s00;
-          bidirectional_dh[xi * 32 + xj + 1] = s01;
-          bidirectional_dh[xi * 32 + xj + 2] = s02;
-          bidirectional_dh[xi * 32 + xj + 3] = s03;
-        }
-      }
+      gemm(
+        batch,
+        32,
+        128,
+        bidirectional_step_dz,
+        false,
+        bidirectional_forward_recurrent_kernel,
+        true,
+        bidirectional_dh,
+        false,
+      );
     }
   }
 
@@ -1544,108 +1070,7 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
     // gru_hr = h_{t-1} · gru_recurrent_kernel + gru_bias[1]: the recurrent product of every gate
     for (let b = 0; b < batch; b++) for (let j = 0; j < 192; j++) gru_hr[b * 192 + j] = gru_bias[192 + j]!;
     if (t > 0) {
-      let ri = 0;
-      for (; ri + 4 <= batch; ri += 4) {
-        for (let rj = 0; rj < 192; rj += 4) {
-          const ar0 = (t - 1) * batch * 64 + ri * 64;
-          const ar1 = (t - 1) * batch * 64 + (ri + 1) * 64;
-          const ar2 = (t - 1) * batch * 64 + (ri + 2) * 64;
-          const ar3 = (t - 1) * batch * 64 + (ri + 3) * 64;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let rp = 0; rp < 64; rp++) {
-            const a0 = gru_h[ar0 + rp]!;
-            const a1 = gru_h[ar1 + rp]!;
-            const a2 = gru_h[ar2 + rp]!;
-            const a3 = gru_h[ar3 + rp]!;
-            const b0 = gru_recurrent_kernel[rp * 192 + bc0]!;
-            const b1 = gru_recurrent_kernel[rp * 192 + bc1]!;
-            const b2 = gru_recurrent_kernel[rp * 192 + bc2]!;
-            const b3 = gru_recurrent_kernel[rp * 192 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          gru_hr[ri * 192 + rj]! += s00;
-          gru_hr[ri * 192 + rj + 1]! += s01;
-          gru_hr[ri * 192 + rj + 2]! += s02;
-          gru_hr[ri * 192 + rj + 3]! += s03;
-          gru_hr[(ri + 1) * 192 + rj]! += s10;
-          gru_hr[(ri + 1) * 192 + rj + 1]! += s11;
-          gru_hr[(ri + 1) * 192 + rj + 2]! += s12;
-          gru_hr[(ri + 1) * 192 + rj + 3]! += s13;
-          gru_hr[(ri + 2) * 192 + rj]! += s20;
-          gru_hr[(ri + 2) * 192 + rj + 1]! += s21;
-          gru_hr[(ri + 2) * 192 + rj + 2]! += s22;
-          gru_hr[(ri + 2) * 192 + rj + 3]! += s23;
-          gru_hr[(ri + 3) * 192 + rj]! += s30;
-          gru_hr[(ri + 3) * 192 + rj + 1]! += s31;
-          gru_hr[(ri + 3) * 192 + rj + 2]! += s32;
-          gru_hr[(ri + 3) * 192 + rj + 3]! += s33;
-        }
-      }
-
-      for (; ri < batch; ri++) {
-        for (let rj = 0; rj < 192; rj += 4) {
-          const ar0 = (t - 1) * batch * 64 + ri * 64;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let rp = 0; rp < 64; rp++) {
-            const a0 = gru_h[ar0 + rp]!;
-            const b0 = gru_recurrent_kernel[rp * 192 + bc0]!;
-            const b1 = gru_recurrent_kernel[rp * 192 + bc1]!;
-            const b2 = gru_recurrent_kernel[rp * 192 + bc2]!;
-            const b3 = gru_recurrent_kernel[rp * 192 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          gru_hr[ri * 192 + rj]! += s00;
-          gru_hr[ri * 192 + rj + 1]! += s01;
-          gru_hr[ri * 192 + rj + 2]! += s02;
-          gru_hr[ri * 192 + rj + 3]! += s03;
-        }
-      }
+      gemm(batch, 192, 64, gru_h, false, gru_recurrent_kernel, false, gru_hr, true, (t - 1) * batch * 64, 0, 0);
     }
 
     // z = sigmoid(xk_z + hr_z), r = sigmoid(xk_r + hr_r)
@@ -1964,181 +1389,9 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
       for (let j = 0; j < 192; j++) gru_dz[(b * 50 + t) * 192 + j] = gru_step_dz[b * 192 + j]!;
     if (t > 0) {
       // d_gru_recurrent_kernel += h_{t-1}ᵀ · gru_dhr
-      for (let wi = 0; wi < 64; wi += 4) {
-        for (let wj = 0; wj < 192; wj += 4) {
-          const ar0 = (t - 1) * batch * 64 + wi;
-          const ar1 = (t - 1) * batch * 64 + wi + 1;
-          const ar2 = (t - 1) * batch * 64 + wi + 2;
-          const ar3 = (t - 1) * batch * 64 + wi + 3;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = gru_h[ar0 + wp * 64]!;
-            const a1 = gru_h[ar1 + wp * 64]!;
-            const a2 = gru_h[ar2 + wp * 64]!;
-            const a3 = gru_h[ar3 + wp * 64]!;
-            const b0 = gru_dhr[wp * 192 + bc0]!;
-            const b1 = gru_dhr[wp * 192 + bc1]!;
-            const b2 = gru_dhr[wp * 192 + bc2]!;
-            const b3 = gru_dhr[wp * 192 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          d_gru_recurrent_kernel[wi * 192 + wj]! += s00;
-          d_gru_recurrent_kernel[wi * 192 + wj + 1]! += s01;
-          d_gru_recurrent_kernel[wi * 192 + wj + 2]! += s02;
-          d_gru_recurrent_kernel[wi * 192 + wj + 3]! += s03;
-          d_gru_recurrent_kernel[(wi + 1) * 192 + wj]! += s10;
-          d_gru_recurrent_kernel[(wi + 1) * 192 + wj + 1]! += s11;
-          d_gru_recurrent_kernel[(wi + 1) * 192 + wj + 2]! += s12;
-          d_gru_recurrent_kernel[(wi + 1) * 192 + wj + 3]! += s13;
-          d_gru_recurrent_kernel[(wi + 2) * 192 + wj]! += s20;
-          d_gru_recurrent_kernel[(wi + 2) * 192 + wj + 1]! += s21;
-          d_gru_recurrent_kernel[(wi + 2) * 192 + wj + 2]! += s22;
-          d_gru_recurrent_kernel[(wi + 2) * 192 + wj + 3]! += s23;
-          d_gru_recurrent_kernel[(wi + 3) * 192 + wj]! += s30;
-          d_gru_recurrent_kernel[(wi + 3) * 192 + wj + 1]! += s31;
-          d_gru_recurrent_kernel[(wi + 3) * 192 + wj + 2]! += s32;
-          d_gru_recurrent_kernel[(wi + 3) * 192 + wj + 3]! += s33;
-        }
-      }
-
+      gemm(64, 192, batch, gru_h, true, gru_dhr, false, d_gru_recurrent_kernel, true, (t - 1) * batch * 64, 0, 0);
       // gru_dh += gru_dhr · gru_recurrent_kernelᵀ
-      let xi = 0;
-      for (; xi + 4 <= batch; xi += 4) {
-        for (let xj = 0; xj < 64; xj += 4) {
-          const ar0 = xi * 192;
-          const ar1 = (xi + 1) * 192;
-          const ar2 = (xi + 2) * 192;
-          const ar3 = (xi + 3) * 192;
-          const bc0 = xj * 192;
-          const bc1 = (xj + 1) * 192;
-          const bc2 = (xj + 2) * 192;
-          const bc3 = (xj + 3) * 192;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let xp = 0; xp < 192; xp++) {
-            const a0 = gru_dhr[ar0 + xp]!;
-            const a1 = gru_dhr[ar1 + xp]!;
-            const a2 = gru_dhr[ar2 + xp]!;
-            const a3 = gru_dhr[ar3 + xp]!;
-            const b0 = gru_recurrent_kernel[xp + bc0]!;
-            const b1 = gru_recurrent_kernel[xp + bc1]!;
-            const b2 = gru_recurrent_kernel[xp + bc2]!;
-            const b3 = gru_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          gru_dh[xi * 64 + xj]! += s00;
-          gru_dh[xi * 64 + xj + 1]! += s01;
-          gru_dh[xi * 64 + xj + 2]! += s02;
-          gru_dh[xi * 64 + xj + 3]! += s03;
-          gru_dh[(xi + 1) * 64 + xj]! += s10;
-          gru_dh[(xi + 1) * 64 + xj + 1]! += s11;
-          gru_dh[(xi + 1) * 64 + xj + 2]! += s12;
-          gru_dh[(xi + 1) * 64 + xj + 3]! += s13;
-          gru_dh[(xi + 2) * 64 + xj]! += s20;
-          gru_dh[(xi + 2) * 64 + xj + 1]! += s21;
-          gru_dh[(xi + 2) * 64 + xj + 2]! += s22;
-          gru_dh[(xi + 2) * 64 + xj + 3]! += s23;
-          gru_dh[(xi + 3) * 64 + xj]! += s30;
-          gru_dh[(xi + 3) * 64 + xj + 1]! += s31;
-          gru_dh[(xi + 3) * 64 + xj + 2]! += s32;
-          gru_dh[(xi + 3) * 64 + xj + 3]! += s33;
-        }
-      }
-
-      for (; xi < batch; xi++) {
-        for (let xj = 0; xj < 64; xj += 4) {
-          const ar0 = xi * 192;
-          const bc0 = xj * 192;
-          const bc1 = (xj + 1) * 192;
-          const bc2 = (xj + 2) * 192;
-          const bc3 = (xj + 3) * 192;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let xp = 0; xp < 192; xp++) {
-            const a0 = gru_dhr[ar0 + xp]!;
-            const b0 = gru_recurrent_kernel[xp + bc0]!;
-            const b1 = gru_recurrent_kernel[xp + bc1]!;
-            const b2 = gru_recurrent_kernel[xp + bc2]!;
-            const b3 = gru_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          gru_dh[xi * 64 + xj]! += s00;
-          gru_dh[xi * 64 + xj + 1]! += s01;
-          gru_dh[xi * 64 + xj + 2]! += s02;
-          gru_dh[xi * 64 + xj + 3]! += s03;
-        }
-      }
+      gemm(batch, 64, 192, gru_dhr, false, gru_recurrent_kernel, true, gru_dh, true);
     }
   }
 
@@ -3854,108 +3107,20 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
     for (let b = 0; b < batch; b++)
       for (let j = 0; j < 32; j++) simple_rnn_step_z[b * 32 + j] = simple_rnn_xk[(b * 100 + t) * 32 + j]!;
     if (t > 0) {
-      let ri = 0;
-      for (; ri + 4 <= batch; ri += 4) {
-        for (let rj = 0; rj < 32; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const ar1 = (t - 1) * batch * 32 + (ri + 1) * 32;
-          const ar2 = (t - 1) * batch * 32 + (ri + 2) * 32;
-          const ar3 = (t - 1) * batch * 32 + (ri + 3) * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = simple_rnn_h[ar0 + rp]!;
-            const a1 = simple_rnn_h[ar1 + rp]!;
-            const a2 = simple_rnn_h[ar2 + rp]!;
-            const a3 = simple_rnn_h[ar3 + rp]!;
-            const b0 = simple_rnn_recurrent_kernel[rp * 32 + bc0]!;
-            const b1 = simple_rnn_recurrent_kernel[rp * 32 + bc1]!;
-            const b2 = simple_rnn_recurrent_kernel[rp * 32 + bc2]!;
-            const b3 = simple_rnn_recurrent_kernel[rp * 32 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          simple_rnn_step_z[ri * 32 + rj]! += s00;
-          simple_rnn_step_z[ri * 32 + rj + 1]! += s01;
-          simple_rnn_step_z[ri * 32 + rj + 2]! += s02;
-          simple_rnn_step_z[ri * 32 + rj + 3]! += s03;
-          simple_rnn_step_z[(ri + 1) * 32 + rj]! += s10;
-          simple_rnn_step_z[(ri + 1) * 32 + rj + 1]! += s11;
-          simple_rnn_step_z[(ri + 1) * 32 + rj + 2]! += s12;
-          simple_rnn_step_z[(ri + 1) * 32 + rj + 3]! += s13;
-          simple_rnn_step_z[(ri + 2) * 32 + rj]! += s20;
-          simple_rnn_step_z[(ri + 2) * 32 + rj + 1]! += s21;
-          simple_rnn_step_z[(ri + 2) * 32 + rj + 2]! += s22;
-          simple_rnn_step_z[(ri + 2) * 32 + rj + 3]! += s23;
-          simple_rnn_step_z[(ri + 3) * 32 + rj]! += s30;
-          simple_rnn_step_z[(ri + 3) * 32 + rj + 1]! += s31;
-          simple_rnn_step_z[(ri + 3) * 32 + rj + 2]! += s32;
-          simple_rnn_step_z[(ri + 3) * 32 + rj + 3]! += s33;
-        }
-      }
-
-      for (; ri < batch; ri++) {
-        for (let rj = 0; rj < 32; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = simple_rnn_h[ar0 + rp]!;
-            const b0 = simple_rnn_recurrent_kernel[rp * 32 + bc0]!;
-            const b1 = simple_rnn_recurrent_kernel[rp * 32 + bc1]!;
-            const b2 = simple_rnn_recurrent_kernel[rp * 32 + bc2]!;
-            const b3 = simple_rnn_recurrent_kernel[rp * 32 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          simple_rnn_step_z[ri * 32 + rj]! += s00;
-          simple_rnn_step_z[ri * 32 + rj + 1]! += s01;
-          simple_rnn_step_z[ri * 32 + rj + 2]! += s02;
-          simple_rnn_step_z[ri * 32 + rj + 3]! += s03;
-        }
-      }
+      gemm(
+        batch,
+        32,
+        32,
+        simple_rnn_h,
+        false,
+        simple_rnn_recurrent_kernel,
+        false,
+        simple_rnn_step_z,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
     }
 
     // h_t = tanh(z)
@@ -4230,181 +3395,22 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
       for (let j = 0; j < 32; j++) simple_rnn_dz[(b * 100 + t) * 32 + j] = simple_rnn_step_dz[b * 32 + j]!;
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      for (let wi = 0; wi < 32; wi += 4) {
-        for (let wj = 0; wj < 32; wj += 4) {
-          const ar0 = (t - 1) * batch * 32 + wi;
-          const ar1 = (t - 1) * batch * 32 + wi + 1;
-          const ar2 = (t - 1) * batch * 32 + wi + 2;
-          const ar3 = (t - 1) * batch * 32 + wi + 3;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = simple_rnn_h[ar0 + wp * 32]!;
-            const a1 = simple_rnn_h[ar1 + wp * 32]!;
-            const a2 = simple_rnn_h[ar2 + wp * 32]!;
-            const a3 = simple_rnn_h[ar3 + wp * 32]!;
-            const b0 = simple_rnn_step_dz[wp * 32 + bc0]!;
-            const b1 = simple_rnn_step_dz[wp * 32 + bc1]!;
-            const b2 = simple_rnn_step_dz[wp * 32 + bc2]!;
-            const b3 = simple_rnn_step_dz[wp * 32 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          d_simple_rnn_recurrent_kernel[wi * 32 + wj]! += s00;
-          d_simple_rnn_recurrent_kernel[wi * 32 + wj + 1]! += s01;
-          d_simple_rnn_recurrent_kernel[wi * 32 + wj + 2]! += s02;
-          d_simple_rnn_recurrent_kernel[wi * 32 + wj + 3]! += s03;
-          d_simple_rnn_recurrent_kernel[(wi + 1) * 32 + wj]! += s10;
-          d_simple_rnn_recurrent_kernel[(wi + 1) * 32 + wj + 1]! += s11;
-          d_simple_rnn_recurrent_kernel[(wi + 1) * 32 + wj + 2]! += s12;
-          d_simple_rnn_recurrent_kernel[(wi + 1) * 32 + wj + 3]! += s13;
-          d_simple_rnn_recurrent_kernel[(wi + 2) * 32 + wj]! += s20;
-          d_simple_rnn_recurrent_kernel[(wi + 2) * 32 + wj + 1]! += s21;
-          d_simple_rnn_recurrent_kernel[(wi + 2) * 32 + wj + 2]! += s22;
-          d_simple_rnn_recurrent_kernel[(wi + 2) * 32 + wj + 3]! += s23;
-          d_simple_rnn_recurrent_kernel[(wi + 3) * 32 + wj]! += s30;
-          d_simple_rnn_recurrent_kernel[(wi + 3) * 32 + wj + 1]! += s31;
-          d_simple_rnn_recurrent_kernel[(wi + 3) * 32 + wj + 2]! += s32;
-          d_simple_rnn_recurrent_kernel[(wi + 3) * 32 + wj + 3]! += s33;
-        }
-      }
-
+      gemm(
+        32,
+        32,
+        batch,
+        simple_rnn_h,
+        true,
+        simple_rnn_step_dz,
+        false,
+        d_simple_rnn_recurrent_kernel,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
       // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
-      let xi = 0;
-      for (; xi + 4 <= batch; xi += 4) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 32;
-          const ar1 = (xi + 1) * 32;
-          const ar2 = (xi + 2) * 32;
-          const ar3 = (xi + 3) * 32;
-          const bc0 = xj * 32;
-          const bc1 = (xj + 1) * 32;
-          const bc2 = (xj + 2) * 32;
-          const bc3 = (xj + 3) * 32;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let xp = 0; xp < 32; xp++) {
-            const a0 = simple_rnn_step_dz[ar0 + xp]!;
-            const a1 = simple_rnn_step_dz[ar1 + xp]!;
-            const a2 = simple_rnn_step_dz[ar2 + xp]!;
-            const a3 = simple_rnn_step_dz[ar3 + xp]!;
-            const b0 = simple_rnn_recurrent_kernel[xp + bc0]!;
-            const b1 = simple_rnn_recurrent_kernel[xp + bc1]!;
-            const b2 = simple_rnn_recurrent_kernel[xp + bc2]!;
-            const b3 = simple_rnn_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          simple_rnn_dh[xi * 32 + xj] = s00;
-          simple_rnn_dh[xi * 32 + xj + 1] = s01;
-          simple_rnn_dh[xi * 32 + xj + 2] = s02;
-          simple_rnn_dh[xi * 32 + xj + 3] = s03;
-          simple_rnn_dh[(xi + 1) * 32 + xj] = s10;
-          simple_rnn_dh[(xi + 1) * 32 + xj + 1] = s11;
-          simple_rnn_dh[(xi + 1) * 32 + xj + 2] = s12;
-          simple_rnn_dh[(xi + 1) * 32 + xj + 3] = s13;
-          simple_rnn_dh[(xi + 2) * 32 + xj] = s20;
-          simple_rnn_dh[(xi + 2) * 32 + xj + 1] = s21;
-          simple_rnn_dh[(xi + 2) * 32 + xj + 2] = s22;
-          simple_rnn_dh[(xi + 2) * 32 + xj + 3] = s23;
-          simple_rnn_dh[(xi + 3) * 32 + xj] = s30;
-          simple_rnn_dh[(xi + 3) * 32 + xj + 1] = s31;
-          simple_rnn_dh[(xi + 3) * 32 + xj + 2] = s32;
-          simple_rnn_dh[(xi + 3) * 32 + xj + 3] = s33;
-        }
-      }
-
-      for (; xi < batch; xi++) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 32;
-          const bc0 = xj * 32;
-          const bc1 = (xj + 1) * 32;
-          const bc2 = (xj + 2) * 32;
-          const bc3 = (xj + 3) * 32;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let xp = 0; xp < 32; xp++) {
-            const a0 = simple_rnn_step_dz[ar0 + xp]!;
-            const b0 = simple_rnn_recurrent_kernel[xp + bc0]!;
-            const b1 = simple_rnn_recurrent_kernel[xp + bc1]!;
-            const b2 = simple_rnn_recurrent_kernel[xp + bc2]!;
-            const b3 = simple_rnn_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          simple_rnn_dh[xi * 32 + xj] = s00;
-          simple_rnn_dh[xi * 32 + xj + 1] = s01;
-          simple_rnn_dh[xi * 32 + xj + 2] = s02;
-          simple_rnn_dh[xi * 32 + xj + 3] = s03;
-        }
-      }
+      gemm(batch, 32, 32, simple_rnn_step_dz, false, simple_rnn_recurrent_kernel, true, simple_rnn_dh, false);
     }
   }
 

@@ -109,6 +109,7 @@ export function stepPreActivation(l: Layout, ctx: LoweringContext, mode: "train"
       k: l.U,
       accumulate: true,
       prefix: "r",
+      repeats: l.T,
     }),
     `}`,
   ];
@@ -155,12 +156,13 @@ export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[
         k: "batch",
         accumulate: true,
         prefix: "w",
+        repeats: l.T,
       }),
     );
   }
   lines.push(
     `// ${l.dh} = dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1`,
-    ...emitGemm({ a: dzStep, b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, prefix: "x" }),
+    ...emitGemm({ a: dzStep, b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, prefix: "x", repeats: l.T }),
     `}`,
   );
   return lines;
