@@ -17,3 +17,4 @@ export { TYPEGRAD_VERSION } from "./version";
 export type { UpToDate } from "./up-to-date";
 export { gemm } from "./gemm/gemm";
 export { sigmoidInPlace } from "./activations/sigmoid";
+export { rationalTanh } from "./activations/rational-tanh";

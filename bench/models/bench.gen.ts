@@ -11,6 +11,7 @@ import {
   GeneratedModel,
   gemm,
   sigmoidInPlace,
+  rationalTanh,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -142,11 +143,11 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
           zo = bidirectional_step_z[zRow + 96 + u]!;
         const i = 1 / (1 + Math.exp(-zi));
         const f = 1 / (1 + Math.exp(-zf));
-        const g = Math.tanh(zc);
+        const g = rationalTanh(zc);
         const o = 1 / (1 + Math.exp(-zo));
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? bidirectional_c[s - batch * 32]! : 0) + i * g;
-        const a = Math.tanh(c);
+        const a = rationalTanh(c);
         bidirectional_gates[gRow + u] = i;
         bidirectional_gates[gRow + 32 + u] = f;
         bidirectional_gates[gRow + 64 + u] = g;
@@ -217,11 +218,11 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
           zo = bidirectional_step_z_2[zRow + 96 + u]!;
         const i = 1 / (1 + Math.exp(-zi));
         const f = 1 / (1 + Math.exp(-zf));
-        const g = Math.tanh(zc);
+        const g = rationalTanh(zc);
         const o = 1 / (1 + Math.exp(-zo));
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? bidirectional_c_2[s - batch * 32]! : 0) + i * g;
-        const a = Math.tanh(c);
+        const a = rationalTanh(c);
         bidirectional_gates_2[gRow + u] = i;
         bidirectional_gates_2[gRow + 32 + u] = f;
         bidirectional_gates_2[gRow + 64 + u] = g;
@@ -1089,7 +1090,7 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
         // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
         gru_inner[s] = gru_hr[b * 192 + 128 + u]!;
         const hhp = gru_xk[xRow + 128 + u]! + r * gru_inner[s]!;
-        const hh = Math.tanh(hhp);
+        const hh = rationalTanh(hhp);
         gru_gates[gRow + 128 + u] = hh;
         gru_h[s] = z * hp + (1 - z) * hh;
       }
@@ -1729,11 +1730,11 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
           zo = lstm_step_z[zRow + 192 + u]!;
         const i = 1 / (1 + Math.exp(-zi));
         const f = 1 / (1 + Math.exp(-zf));
-        const g = Math.tanh(zc);
+        const g = rationalTanh(zc);
         const o = 1 / (1 + Math.exp(-zo));
         const s = (t * batch + b) * 64 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 64]! : 0) + i * g;
-        const a = Math.tanh(c);
+        const a = rationalTanh(c);
         lstm_gates[gRow + u] = i;
         lstm_gates[gRow + 64 + u] = f;
         lstm_gates[gRow + 128 + u] = g;
@@ -3127,7 +3128,7 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
     for (let b = 0; b < batch; b++)
       for (let u = 0; u < 32; u++) {
         const z = simple_rnn_step_z[b * 32 + u]!;
-        simple_rnn_h[(t * batch + b) * 32 + u] = Math.tanh(z);
+        simple_rnn_h[(t * batch + b) * 32 + u] = rationalTanh(z);
       }
   }
 

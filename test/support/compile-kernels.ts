@@ -6,12 +6,13 @@ import { createBuffersBody, hoistBuffers, planModel } from "../../codegen/emit-m
 import type { KernelBuffers, Kernels, UniformSource } from "../../runtime/kernels";
 import { gemm } from "../../runtime/gemm/gemm";
 import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
+import { rationalTanh } from "../../runtime/activations/rational-tanh";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace);
+  return new Function("gemm", "sigmoidInPlace", "rationalTanh", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace, rationalTanh);
 }
 
 export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {
