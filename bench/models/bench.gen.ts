@@ -102,19 +102,13 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xk = embedding_out · bidirectional_forward_kernel + bidirectional_forward_bias: every step's input projection in one product
+  // bidirectional_xk = embedding_out · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
   gemm(batch * 50, 128, 64, embedding_out, false, bidirectional_forward_kernel, false, bidirectional_xk, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      bidirectional_xk[o + j] = bidirectional_xk[o + j]! + bidirectional_forward_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
-    // bidirectional_step_z = bidirectional_xk[t] + h_{t-1} · bidirectional_forward_recurrent_kernel
+    // bidirectional_step_z = bidirectional_xk[t] + bidirectional_forward_bias + h_{t-1} · bidirectional_forward_recurrent_kernel
     for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++) bidirectional_step_z[b * 128 + j] = bidirectional_xk[(b * 50 + t) * 128 + j]!;
+      for (let j = 0; j < 128; j++)
+        bidirectional_step_z[b * 128 + j] = bidirectional_xk[(b * 50 + t) * 128 + j]! + bidirectional_forward_bias[j]!;
     if (t > 0) {
       gemm(
         batch,
@@ -176,20 +170,14 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xk_2 = embedding_out · bidirectional_backward_kernel + bidirectional_backward_bias: every step's input projection in one product
+  // bidirectional_xk_2 = embedding_out · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
   gemm(batch * 50, 128, 64, embedding_out, false, bidirectional_backward_kernel, false, bidirectional_xk_2, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      bidirectional_xk_2[o + j] = bidirectional_xk_2[o + j]! + bidirectional_backward_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
-    // bidirectional_step_z_2 = bidirectional_xk_2[(49 - t)] + h_{t-1} · bidirectional_backward_recurrent_kernel
+    // bidirectional_step_z_2 = bidirectional_xk_2[(49 - t)] + bidirectional_backward_bias + h_{t-1} · bidirectional_backward_recurrent_kernel
     for (let b = 0; b < batch; b++)
       for (let j = 0; j < 128; j++)
-        bidirectional_step_z_2[b * 128 + j] = bidirectional_xk_2[(b * 50 + (49 - t)) * 128 + j]!;
+        bidirectional_step_z_2[b * 128 + j] =
+          bidirectional_xk_2[(b * 50 + (49 - t)) * 128 + j]! + bidirectional_backward_bias[j]!;
     if (t > 0) {
       gemm(
         batch,
@@ -576,10 +564,35 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   // d_bidirectional_backward_kernel = embedding_outᵀ · bidirectional_dz_2
   gemm(64, 128, batch * 50, embedding_out, true, bidirectional_dz_2, false, d_bidirectional_backward_kernel, false);
   // d_bidirectional_backward_bias = Σ over steps and examples of bidirectional_dz_2
-  for (let j = 0; j < 128; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 50; r++) total += bidirectional_dz_2[r * 128 + j]!;
-    d_bidirectional_backward_bias[j] = total;
+  for (let j = 0; j < 128; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 50; r++) {
+      const o = r * 128 + j;
+      total0 += bidirectional_dz_2[o]!;
+      total1 += bidirectional_dz_2[o + 1]!;
+      total2 += bidirectional_dz_2[o + 2]!;
+      total3 += bidirectional_dz_2[o + 3]!;
+      total4 += bidirectional_dz_2[o + 4]!;
+      total5 += bidirectional_dz_2[o + 5]!;
+      total6 += bidirectional_dz_2[o + 6]!;
+      total7 += bidirectional_dz_2[o + 7]!;
+    }
+
+    d_bidirectional_backward_bias[j] = total0;
+    d_bidirectional_backward_bias[j + 1] = total1;
+    d_bidirectional_backward_bias[j + 2] = total2;
+    d_bidirectional_backward_bias[j + 3] = total3;
+    d_bidirectional_backward_bias[j + 4] = total4;
+    d_bidirectional_backward_bias[j + 5] = total5;
+    d_bidirectional_backward_bias[j + 6] = total6;
+    d_bidirectional_backward_bias[j + 7] = total7;
   }
 
   // d_embedding_out = bidirectional_dz_2 · bidirectional_backward_kernelᵀ
@@ -668,10 +681,35 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   // d_bidirectional_forward_kernel = embedding_outᵀ · bidirectional_dz
   gemm(64, 128, batch * 50, embedding_out, true, bidirectional_dz, false, d_bidirectional_forward_kernel, false);
   // d_bidirectional_forward_bias = Σ over steps and examples of bidirectional_dz
-  for (let j = 0; j < 128; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 50; r++) total += bidirectional_dz[r * 128 + j]!;
-    d_bidirectional_forward_bias[j] = total;
+  for (let j = 0; j < 128; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 50; r++) {
+      const o = r * 128 + j;
+      total0 += bidirectional_dz[o]!;
+      total1 += bidirectional_dz[o + 1]!;
+      total2 += bidirectional_dz[o + 2]!;
+      total3 += bidirectional_dz[o + 3]!;
+      total4 += bidirectional_dz[o + 4]!;
+      total5 += bidirectional_dz[o + 5]!;
+      total6 += bidirectional_dz[o + 6]!;
+      total7 += bidirectional_dz[o + 7]!;
+    }
+
+    d_bidirectional_forward_bias[j] = total0;
+    d_bidirectional_forward_bias[j + 1] = total1;
+    d_bidirectional_forward_bias[j + 2] = total2;
+    d_bidirectional_forward_bias[j + 3] = total3;
+    d_bidirectional_forward_bias[j + 4] = total4;
+    d_bidirectional_forward_bias[j + 5] = total5;
+    d_bidirectional_forward_bias[j + 6] = total6;
+    d_bidirectional_forward_bias[j + 7] = total7;
   }
 
   // d_embedding_out += bidirectional_dz · bidirectional_forward_kernelᵀ
@@ -1399,10 +1437,35 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
   // d_gru_kernel = embedding_outᵀ · gru_dz
   gemm(64, 192, batch * 50, embedding_out, true, gru_dz, false, d_gru_kernel, false);
   // d_gru_bias += Σ over steps and examples of gru_dz
-  for (let j = 0; j < 192; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 50; r++) total += gru_dz[r * 192 + j]!;
-    d_gru_bias[j]! += total;
+  for (let j = 0; j < 192; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 50; r++) {
+      const o = r * 192 + j;
+      total0 += gru_dz[o]!;
+      total1 += gru_dz[o + 1]!;
+      total2 += gru_dz[o + 2]!;
+      total3 += gru_dz[o + 3]!;
+      total4 += gru_dz[o + 4]!;
+      total5 += gru_dz[o + 5]!;
+      total6 += gru_dz[o + 6]!;
+      total7 += gru_dz[o + 7]!;
+    }
+
+    d_gru_bias[j]! += total0;
+    d_gru_bias[j + 1]! += total1;
+    d_gru_bias[j + 2]! += total2;
+    d_gru_bias[j + 3]! += total3;
+    d_gru_bias[j + 4]! += total4;
+    d_gru_bias[j + 5]! += total5;
+    d_gru_bias[j + 6]! += total6;
+    d_gru_bias[j + 7]! += total7;
   }
 
   // d_embedding_out = gru_dz · gru_kernelᵀ
@@ -1702,19 +1765,12 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xk = embedding_out · lstm_kernel + lstm_bias: every step's input projection in one product
+  // lstm_xk = embedding_out · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 50, 256, 64, embedding_out, false, lstm_kernel, false, lstm_xk, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 256;
-    for (let j = 0; j < 256; j++) {
-      lstm_xk[o + j] = lstm_xk[o + j]! + lstm_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
-    // lstm_step_z = lstm_xk[t] + h_{t-1} · lstm_recurrent_kernel
+    // lstm_step_z = lstm_xk[t] + lstm_bias + h_{t-1} · lstm_recurrent_kernel
     for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 256; j++) lstm_step_z[b * 256 + j] = lstm_xk[(b * 50 + t) * 256 + j]!;
+      for (let j = 0; j < 256; j++) lstm_step_z[b * 256 + j] = lstm_xk[(b * 50 + t) * 256 + j]! + lstm_bias[j]!;
     if (t > 0) {
       gemm(batch, 256, 64, lstm_h, false, lstm_recurrent_kernel, false, lstm_step_z, true, (t - 1) * batch * 64, 0, 0);
     }
@@ -2055,10 +2111,35 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   // d_lstm_kernel = embedding_outᵀ · lstm_dz
   gemm(64, 256, batch * 50, embedding_out, true, lstm_dz, false, d_lstm_kernel, false);
   // d_lstm_bias = Σ over steps and examples of lstm_dz
-  for (let j = 0; j < 256; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 50; r++) total += lstm_dz[r * 256 + j]!;
-    d_lstm_bias[j] = total;
+  for (let j = 0; j < 256; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 50; r++) {
+      const o = r * 256 + j;
+      total0 += lstm_dz[o]!;
+      total1 += lstm_dz[o + 1]!;
+      total2 += lstm_dz[o + 2]!;
+      total3 += lstm_dz[o + 3]!;
+      total4 += lstm_dz[o + 4]!;
+      total5 += lstm_dz[o + 5]!;
+      total6 += lstm_dz[o + 6]!;
+      total7 += lstm_dz[o + 7]!;
+    }
+
+    d_lstm_bias[j] = total0;
+    d_lstm_bias[j + 1] = total1;
+    d_lstm_bias[j + 2] = total2;
+    d_lstm_bias[j + 3] = total3;
+    d_lstm_bias[j + 4] = total4;
+    d_lstm_bias[j + 5] = total5;
+    d_lstm_bias[j + 6] = total6;
+    d_lstm_bias[j + 7] = total7;
   }
 
   // d_embedding_out = lstm_dz · lstm_kernelᵀ
@@ -3094,19 +3175,13 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
   const simple_rnn_xk = bufs.simple_rnn_xk;
   const simple_rnn_step_z = bufs.simple_rnn_step_z;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xk = embedding_out · simple_rnn_kernel + simple_rnn_bias: every step's input projection in one product
+  // simple_rnn_xk = embedding_out · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 100, 32, 32, embedding_out, false, simple_rnn_kernel, false, simple_rnn_xk, false);
-  for (let i = 0; i < batch * 100; i++) {
-    const o = i * 32;
-    for (let j = 0; j < 32; j++) {
-      simple_rnn_xk[o + j] = simple_rnn_xk[o + j]! + simple_rnn_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 100; t++) {
-    // simple_rnn_step_z = simple_rnn_xk[t] + h_{t-1} · simple_rnn_recurrent_kernel
+    // simple_rnn_step_z = simple_rnn_xk[t] + simple_rnn_bias + h_{t-1} · simple_rnn_recurrent_kernel
     for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 32; j++) simple_rnn_step_z[b * 32 + j] = simple_rnn_xk[(b * 100 + t) * 32 + j]!;
+      for (let j = 0; j < 32; j++)
+        simple_rnn_step_z[b * 32 + j] = simple_rnn_xk[(b * 100 + t) * 32 + j]! + simple_rnn_bias[j]!;
     if (t > 0) {
       gemm(
         batch,
@@ -3418,10 +3493,35 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   // d_simple_rnn_kernel = embedding_outᵀ · simple_rnn_dz
   gemm(32, 32, batch * 100, embedding_out, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
   // d_simple_rnn_bias = Σ over steps and examples of simple_rnn_dz
-  for (let j = 0; j < 32; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 100; r++) total += simple_rnn_dz[r * 32 + j]!;
-    d_simple_rnn_bias[j] = total;
+  for (let j = 0; j < 32; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 100; r++) {
+      const o = r * 32 + j;
+      total0 += simple_rnn_dz[o]!;
+      total1 += simple_rnn_dz[o + 1]!;
+      total2 += simple_rnn_dz[o + 2]!;
+      total3 += simple_rnn_dz[o + 3]!;
+      total4 += simple_rnn_dz[o + 4]!;
+      total5 += simple_rnn_dz[o + 5]!;
+      total6 += simple_rnn_dz[o + 6]!;
+      total7 += simple_rnn_dz[o + 7]!;
+    }
+
+    d_simple_rnn_bias[j] = total0;
+    d_simple_rnn_bias[j + 1] = total1;
+    d_simple_rnn_bias[j + 2] = total2;
+    d_simple_rnn_bias[j + 3] = total3;
+    d_simple_rnn_bias[j + 4] = total4;
+    d_simple_rnn_bias[j + 5] = total5;
+    d_simple_rnn_bias[j + 6] = total6;
+    d_simple_rnn_bias[j + 7] = total7;
   }
 
   // d_embedding_out = simple_rnn_dz · simple_rnn_kernelᵀ
