@@ -721,7 +721,7 @@ function BilstmBench_embedding_out_backward(bufs: BilstmBench_Buffers, batch: nu
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 640000; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 640000);
   for (let r = 0; r < batch * 50; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -1477,7 +1477,7 @@ function GruBench_embedding_out_backward(bufs: GruBench_Buffers, batch: number):
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 640000; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 640000);
   for (let r = 0; r < batch * 50; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -2151,7 +2151,7 @@ function LstmBench_embedding_out_backward(bufs: LstmBench_Buffers, batch: number
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 640000; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 640000);
   for (let r = 0; r < batch * 50; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -3533,7 +3533,7 @@ function RnnBench_embedding_out_backward(bufs: RnnBench_Buffers, batch: number):
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 320000; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 320000);
   for (let r = 0; r < batch * 100; r++) {
     const row = input[r]! * 32;
     const o = r * 32;
