@@ -1418,10 +1418,35 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
     }
 
     // d_gru_bias[1] += Σ over examples of gru_dhr
-    for (let j = 0; j < 192; j++) {
-      let total = 0;
-      for (let b = 0; b < batch; b++) total += gru_dhr[b * 192 + j]!;
-      d_gru_bias[192 + j]! += total;
+    for (let j = 0; j < 192; j += 8) {
+      let total0 = 0,
+        total1 = 0,
+        total2 = 0,
+        total3 = 0,
+        total4 = 0,
+        total5 = 0,
+        total6 = 0,
+        total7 = 0;
+      for (let r = 0; r < batch; r++) {
+        const o = r * 192 + j;
+        total0 += gru_dhr[o]!;
+        total1 += gru_dhr[o + 1]!;
+        total2 += gru_dhr[o + 2]!;
+        total3 += gru_dhr[o + 3]!;
+        total4 += gru_dhr[o + 4]!;
+        total5 += gru_dhr[o + 5]!;
+        total6 += gru_dhr[o + 6]!;
+        total7 += gru_dhr[o + 7]!;
+      }
+
+      d_gru_bias[192 + j]! += total0;
+      d_gru_bias[192 + j + 1]! += total1;
+      d_gru_bias[192 + j + 2]! += total2;
+      d_gru_bias[192 + j + 3]! += total3;
+      d_gru_bias[192 + j + 4]! += total4;
+      d_gru_bias[192 + j + 5]! += total5;
+      d_gru_bias[192 + j + 6]! += total6;
+      d_gru_bias[192 + j + 7]! += total7;
     }
 
     for (let b = 0; b < batch; b++)

@@ -225,8 +225,9 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
 /** Columns summed in one pass over the rows per block of them: a pass per column strides through the whole of dZ. */
 const SUMMED_TOGETHER = 8;
 
-/** sums[j] (= or +=) Σ_r rows' column j, each column summed in row order in float64, SUMMED_TOGETHER columns a pass. */
-function columnSums(buf: string, rows: string, width: number, sums: string, op: string): string[] {
+/** sums[from + j] (= or +=) Σ_r rows' column j, each column summed in row order in float64, SUMMED_TOGETHER columns a pass. */
+export function columnSums(buf: string, rows: string, width: number, sums: string, op: string, from = 0): string[] {
+  const at = (j: string) => (from ? `${from} + ${j}` : j);
   const blocked = width - (width % SUMMED_TOGETHER);
   const lanes = Array.from({ length: SUMMED_TOGETHER }, (_, c) => c);
   const lines: string[] = [];
@@ -238,12 +239,12 @@ function columnSums(buf: string, rows: string, width: number, sums: string, op: 
       `const o = r * ${width} + j;`,
       ...lanes.map((c) => `total${c} += ${buf}[o${c ? ` + ${c}` : ""}];`),
       `}`,
-      ...lanes.map((c) => `${sums}[j${c ? ` + ${c}` : ""}] ${op} total${c};`),
+      ...lanes.map((c) => `${sums}[${at(c ? `j + ${c}` : "j")}] ${op} total${c};`),
       `}`,
     );
   }
   if (blocked < width) {
-    lines.push(`for (let j = ${blocked}; j < ${width}; j++) {`, `let total = 0;`, `for (let r = 0; r < ${rows}; r++) total += ${buf}[r * ${width} + j];`, `${sums}[j] ${op} total;`, `}`);
+    lines.push(`for (let j = ${blocked}; j < ${width}; j++) {`, `let total = 0;`, `for (let r = 0; r < ${rows}; r++) total += ${buf}[r * ${width} + j];`, `${sums}[${at("j")}] ${op} total;`, `}`);
   }
   return lines;
 }

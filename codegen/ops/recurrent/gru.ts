@@ -8,7 +8,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, cellFunction, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -133,7 +133,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     ];
     if (l.bias && ctx.isTrainableParam(l.bias)) {
       const db = ctx.grad(l.bias);
-      lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, `for (let j = 0; j < ${W}; j++) { let total = 0; for (let b = 0; b < batch; b++) total += ${l.dhr}[b * ${W} + j]; ${db}[${W} + j] += total; }`);
+      lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, ...columnSums(l.dhr, "batch", W, db, "+=", W));
     }
     lines.push(keepStepGradient(l), `if (t > 0) {`);
     if (dr) lines.push(`// ${dr} += h_{t-1}ᵀ · ${l.dhr}`, ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: W, k: "batch", accumulate: true, prefix: "w", repeats: l.T }));
