@@ -166,7 +166,7 @@ export const CASES: readonly Case[] = [
     learningRate: 0.001,
     peers: RECURRENT_PEERS,
     unmeasurable: TFJS_EMBEDDING,
-    bars: {},
+    bars: { "torch-1t": 2 },
   },
   {
     kind: "recurrent",
@@ -185,7 +185,7 @@ export const CASES: readonly Case[] = [
     learningRate: 0.001,
     peers: RECURRENT_PEERS,
     unmeasurable: TFJS_EMBEDDING,
-    bars: {},
+    bars: { "torch-1t": 2 },
   },
   {
     kind: "recurrent",

@@ -18,3 +18,4 @@ export type { UpToDate } from "./up-to-date";
 export { gemm } from "./gemm/gemm";
 export { sigmoidInPlace } from "./activations/sigmoid";
 export { softmaxRows } from "./activations/softmax";
+export { rationalTanh } from "./activations/rational-tanh";

@@ -38,6 +38,8 @@ export interface Gemm {
   readonly accumulate?: boolean;
   /** Loop variable prefix, to keep nested emitters apart. */
   readonly prefix?: string;
+  /** Times the product runs per call of the kernel (a recurrent layer's per-step product: T); 1 by default. */
+  readonly repeats?: number;
 }
 
 const ROW_BLOCK = 4;

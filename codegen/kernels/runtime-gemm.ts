@@ -4,7 +4,7 @@
 
 import type { Dim, Gemm, View } from "./gemm";
 
-/** Multiply-adds per example (the product of the literal dimensions, a sequence's steps included) from which a product goes to gemm. */
+/** Multiply-adds per example (the product of the literal dimensions, a sequence's steps included, a per-step product's repeats too) from which a product goes to gemm. */
 export const RUNTIME_GEMM_MIN_WORK = 16384;
 
 /** "N" for a row-major view of rows × cols, "T" for its transpose, null for any other layout. */
@@ -22,7 +22,7 @@ function literalFactor(d: Dim): number {
 }
 
 function literalWork(g: Gemm): number {
-  return [g.m, g.n, g.k].map(literalFactor).reduce((a, b) => a * b, 1);
+  return [g.m, g.n, g.k].map(literalFactor).reduce((a, b) => a * b, g.repeats ?? 1);
 }
 
 /** The gemm call and its epilogue, or null when the product is small or not in a layout gemm takes. */

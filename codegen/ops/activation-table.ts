@@ -134,7 +134,7 @@ export const ACTIVATIONS: Readonly<Record<FunctionName, ActivationEntry>> = {
     df: (_z, y) => y * (1 - y),
   }),
   tanh: elementwise("tanh", {
-    expression: (z) => `Math.tanh(${z})`,
+    expression: (z) => `rationalTanh(${z})`,
     derivative: (y) => `(1 - ${y} * ${y})`,
     derivativeText: "dz = dy · (1 − tanh²(z))",
     f: Math.tanh,

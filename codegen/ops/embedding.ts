@@ -5,7 +5,7 @@
 
 import type { OpCall } from "../interpreter/op-call";
 import { rowStart } from "../interpreter/tensor";
-import { perBatch } from "../lowering/literals";
+import { perBatch, zeroFill } from "../lowering/literals";
 import { booleanAttr, nodeStep, numberAttr, type OpRule } from "./rule";
 
 export interface EmbeddingAttrs {
@@ -57,7 +57,7 @@ export const embedding: OpRule<EmbeddingAttrs> = {
     const [vocabulary, dim] = ctx.node(tableId).shape as [number, number];
     const first = ctx.assign(dTable) === "=";
     return nodeStep(node, "backward", `${dTable}[id, :] += ${dy}[r, :] for each position r and its id, a scatter-add`, [
-      ...(first ? [`for (let i = 0; i < ${vocabulary * dim}; i++) ${dTable}[i] = 0;`] : []),
+      ...(first ? [zeroFill(dTable, vocabulary * dim)] : []),
       `for (let r = 0; r < ${perBatch(ctx.size(ids))}; r++) {`,
       `const row = ${ctx.value(ids, "train")}[r] * ${dim};`,
       `const o = r * ${dim};`,

@@ -8,6 +8,7 @@ import { emitGemm } from "../kernels/gemm";
 import { runtimeSigmoid, usesRuntimeSigmoid } from "../kernels/runtime-sigmoid";
 import { rowStart } from "../interpreter/tensor";
 import { product, UnsupportedError, type Mode, type Step } from "../lowering/common";
+import { zeroFill } from "../lowering/literals";
 import type { FusedGroup } from "../lowering/fusion";
 import { noGradientMessage } from "./activation-table";
 import { keepsMaskOverLastAxis, noAttrs, nodeStep, type BackwardContext, type FusedStages, type LoweringContext, type OpNode, type OpRule } from "./rule";
@@ -115,7 +116,7 @@ function preActivationGradient(g: FusedGroup, s: FusedStages, ctx: LoweringConte
 function sparseWeightGradient(ctx: LoweringContext, x: string, dz: string, dw: string, k: number, n: number, accumulate: boolean): string[] {
   const { indptr, indices, values } = ctx.sparseBuffers(x);
   return [
-    ...(accumulate ? [] : [`for (let i = 0; i < ${k * n}; i++) ${dw}[i] = 0;`]),
+    ...(accumulate ? [] : [zeroFill(dw, k * n)]),
     `for (let r = 0; r < batch; r++) {`,
     `const o = r * ${n};`,
     `for (let p = ${indptr}[r]; p < ${indptr}[r + 1]; p++) {`,

@@ -53,7 +53,7 @@ function Lookup_embedding_out_backward(bufs: Lookup_Buffers, batch: number): voi
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 14; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 14);
   for (let r = 0; r < batch * 5; r++) {
     const row = input[r]! * 2;
     const o = r * 2;
@@ -513,7 +513,7 @@ function Sentences_embedding_out_backward(bufs: Sentences_Buffers, batch: number
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 14; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 14);
   for (let r = 0; r < batch * 5; r++) {
     const row = input[r]! * 2;
     const o = r * 2;

@@ -3,6 +3,7 @@
 
 import {
   GeneratedModel,
+  rationalTanh,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -176,97 +177,97 @@ function dense_forward(bufs: Buffers, batch: number): void {
 
       {
         const z = s00;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j] = a;
       }
 
       {
         const z = s01;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 1] = a;
       }
 
       {
         const z = s02;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 2] = a;
       }
 
       {
         const z = s03;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 3] = a;
       }
 
       {
         const z = s10;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 1) * 16 + j] = a;
       }
 
       {
         const z = s11;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 1) * 16 + j + 1] = a;
       }
 
       {
         const z = s12;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 1) * 16 + j + 2] = a;
       }
 
       {
         const z = s13;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 1) * 16 + j + 3] = a;
       }
 
       {
         const z = s20;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 2) * 16 + j] = a;
       }
 
       {
         const z = s21;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 2) * 16 + j + 1] = a;
       }
 
       {
         const z = s22;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 2) * 16 + j + 2] = a;
       }
 
       {
         const z = s23;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 2) * 16 + j + 3] = a;
       }
 
       {
         const z = s30;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 3) * 16 + j] = a;
       }
 
       {
         const z = s31;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 3) * 16 + j + 1] = a;
       }
 
       {
         const z = s32;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 3) * 16 + j + 2] = a;
       }
 
       {
         const z = s33;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 3) * 16 + j + 3] = a;
       }
     }
@@ -333,25 +334,25 @@ function dense_forward(bufs: Buffers, batch: number): void {
 
       {
         const z = s00;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j] = a;
       }
 
       {
         const z = s01;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 1] = a;
       }
 
       {
         const z = s02;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 2] = a;
       }
 
       {
         const z = s03;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 3] = a;
       }
     }

@@ -6,6 +6,7 @@ import {
   GeneratedModel,
   gemm,
   softmaxRows,
+  rationalTanh,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -64,7 +65,7 @@ function Nnlm_dense_forward(bufs: Nnlm_Buffers, batch: number): void {
     for (let j = 0; j < 128; j++) {
       {
         const z = dense_out[o + j]! + dense_bias[j]!;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[o + j] = a;
       }
     }
@@ -177,7 +178,7 @@ function Nnlm_embedding_out_backward(bufs: Nnlm_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 320000; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 320000);
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -483,97 +484,97 @@ function SentenceNnlm_dense_forward(bufs: SentenceNnlm_Buffers, batch: number): 
 
       {
         const z = s00;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j] = a;
       }
 
       {
         const z = s01;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 1] = a;
       }
 
       {
         const z = s02;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 2] = a;
       }
 
       {
         const z = s03;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 3] = a;
       }
 
       {
         const z = s10;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 1) * 16 + j] = a;
       }
 
       {
         const z = s11;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 1) * 16 + j + 1] = a;
       }
 
       {
         const z = s12;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 1) * 16 + j + 2] = a;
       }
 
       {
         const z = s13;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 1) * 16 + j + 3] = a;
       }
 
       {
         const z = s20;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 2) * 16 + j] = a;
       }
 
       {
         const z = s21;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 2) * 16 + j + 1] = a;
       }
 
       {
         const z = s22;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 2) * 16 + j + 2] = a;
       }
 
       {
         const z = s23;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 2) * 16 + j + 3] = a;
       }
 
       {
         const z = s30;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 3) * 16 + j] = a;
       }
 
       {
         const z = s31;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 3) * 16 + j + 1] = a;
       }
 
       {
         const z = s32;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 3) * 16 + j + 2] = a;
       }
 
       {
         const z = s33;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[(i + 3) * 16 + j + 3] = a;
       }
     }
@@ -604,25 +605,25 @@ function SentenceNnlm_dense_forward(bufs: SentenceNnlm_Buffers, batch: number): 
 
       {
         const z = s00;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j] = a;
       }
 
       {
         const z = s01;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 1] = a;
       }
 
       {
         const z = s02;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 2] = a;
       }
 
       {
         const z = s03;
-        const a = Math.tanh(z);
+        const a = rationalTanh(z);
         dense_out[i * 16 + j + 3] = a;
       }
     }
@@ -1160,7 +1161,7 @@ function SentenceNnlm_embedding_out_backward(bufs: SentenceNnlm_Buffers, batch: 
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 80; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 80);
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 10;
     const o = r * 10;

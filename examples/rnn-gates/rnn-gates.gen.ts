@@ -6,6 +6,7 @@
 import {
   GeneratedModel,
   gemm,
+  rationalTanh,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -87,108 +88,7 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
     // gru_hr = h_{t-1} · gru_recurrent_kernel + gru_bias[1]: the recurrent product of every gate
     for (let b = 0; b < batch; b++) for (let j = 0; j < 96; j++) gru_hr[b * 96 + j] = gru_bias[96 + j]!;
     if (t > 0) {
-      let ri = 0;
-      for (; ri + 4 <= batch; ri += 4) {
-        for (let rj = 0; rj < 96; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const ar1 = (t - 1) * batch * 32 + (ri + 1) * 32;
-          const ar2 = (t - 1) * batch * 32 + (ri + 2) * 32;
-          const ar3 = (t - 1) * batch * 32 + (ri + 3) * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = gru_h[ar0 + rp]!;
-            const a1 = gru_h[ar1 + rp]!;
-            const a2 = gru_h[ar2 + rp]!;
-            const a3 = gru_h[ar3 + rp]!;
-            const b0 = gru_recurrent_kernel[rp * 96 + bc0]!;
-            const b1 = gru_recurrent_kernel[rp * 96 + bc1]!;
-            const b2 = gru_recurrent_kernel[rp * 96 + bc2]!;
-            const b3 = gru_recurrent_kernel[rp * 96 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          gru_hr[ri * 96 + rj]! += s00;
-          gru_hr[ri * 96 + rj + 1]! += s01;
-          gru_hr[ri * 96 + rj + 2]! += s02;
-          gru_hr[ri * 96 + rj + 3]! += s03;
-          gru_hr[(ri + 1) * 96 + rj]! += s10;
-          gru_hr[(ri + 1) * 96 + rj + 1]! += s11;
-          gru_hr[(ri + 1) * 96 + rj + 2]! += s12;
-          gru_hr[(ri + 1) * 96 + rj + 3]! += s13;
-          gru_hr[(ri + 2) * 96 + rj]! += s20;
-          gru_hr[(ri + 2) * 96 + rj + 1]! += s21;
-          gru_hr[(ri + 2) * 96 + rj + 2]! += s22;
-          gru_hr[(ri + 2) * 96 + rj + 3]! += s23;
-          gru_hr[(ri + 3) * 96 + rj]! += s30;
-          gru_hr[(ri + 3) * 96 + rj + 1]! += s31;
-          gru_hr[(ri + 3) * 96 + rj + 2]! += s32;
-          gru_hr[(ri + 3) * 96 + rj + 3]! += s33;
-        }
-      }
-
-      for (; ri < batch; ri++) {
-        for (let rj = 0; rj < 96; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = gru_h[ar0 + rp]!;
-            const b0 = gru_recurrent_kernel[rp * 96 + bc0]!;
-            const b1 = gru_recurrent_kernel[rp * 96 + bc1]!;
-            const b2 = gru_recurrent_kernel[rp * 96 + bc2]!;
-            const b3 = gru_recurrent_kernel[rp * 96 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          gru_hr[ri * 96 + rj]! += s00;
-          gru_hr[ri * 96 + rj + 1]! += s01;
-          gru_hr[ri * 96 + rj + 2]! += s02;
-          gru_hr[ri * 96 + rj + 3]! += s03;
-        }
-      }
+      gemm(batch, 96, 32, gru_h, false, gru_recurrent_kernel, false, gru_hr, true, (t - 1) * batch * 32, 0, 0);
     }
 
     // z = sigmoid(xk_z + hr_z), r = sigmoid(xk_r + hr_r)
@@ -207,7 +107,7 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
         // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
         gru_inner[s] = gru_hr[b * 96 + 64 + u]!;
         const hhp = gru_xk[xRow + 64 + u]! + r * gru_inner[s]!;
-        const hh = Math.tanh(hhp);
+        const hh = rationalTanh(hhp);
         gru_gates[gRow + 64 + u] = hh;
         gru_h[s] = z * hp + (1 - z) * hh;
       }
@@ -497,201 +397,79 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
     }
 
     // d_gru_bias[1] += Σ over examples of gru_dhr
-    for (let j = 0; j < 96; j++) {
-      let total = 0;
-      for (let b = 0; b < batch; b++) total += gru_dhr[b * 96 + j]!;
-      d_gru_bias[96 + j]! += total;
+    for (let j = 0; j < 96; j += 8) {
+      let total0 = 0,
+        total1 = 0,
+        total2 = 0,
+        total3 = 0,
+        total4 = 0,
+        total5 = 0,
+        total6 = 0,
+        total7 = 0;
+      for (let r = 0; r < batch; r++) {
+        const o = r * 96 + j;
+        total0 += gru_dhr[o]!;
+        total1 += gru_dhr[o + 1]!;
+        total2 += gru_dhr[o + 2]!;
+        total3 += gru_dhr[o + 3]!;
+        total4 += gru_dhr[o + 4]!;
+        total5 += gru_dhr[o + 5]!;
+        total6 += gru_dhr[o + 6]!;
+        total7 += gru_dhr[o + 7]!;
+      }
+
+      d_gru_bias[96 + j]! += total0;
+      d_gru_bias[96 + j + 1]! += total1;
+      d_gru_bias[96 + j + 2]! += total2;
+      d_gru_bias[96 + j + 3]! += total3;
+      d_gru_bias[96 + j + 4]! += total4;
+      d_gru_bias[96 + j + 5]! += total5;
+      d_gru_bias[96 + j + 6]! += total6;
+      d_gru_bias[96 + j + 7]! += total7;
     }
 
     for (let b = 0; b < batch; b++)
       for (let j = 0; j < 96; j++) gru_dz[(b * 30 + t) * 96 + j] = gru_step_dz[b * 96 + j]!;
     if (t > 0) {
       // d_gru_recurrent_kernel += h_{t-1}ᵀ · gru_dhr
-      for (let wi = 0; wi < 32; wi += 4) {
-        for (let wj = 0; wj < 96; wj += 4) {
-          const ar0 = (t - 1) * batch * 32 + wi;
-          const ar1 = (t - 1) * batch * 32 + wi + 1;
-          const ar2 = (t - 1) * batch * 32 + wi + 2;
-          const ar3 = (t - 1) * batch * 32 + wi + 3;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = gru_h[ar0 + wp * 32]!;
-            const a1 = gru_h[ar1 + wp * 32]!;
-            const a2 = gru_h[ar2 + wp * 32]!;
-            const a3 = gru_h[ar3 + wp * 32]!;
-            const b0 = gru_dhr[wp * 96 + bc0]!;
-            const b1 = gru_dhr[wp * 96 + bc1]!;
-            const b2 = gru_dhr[wp * 96 + bc2]!;
-            const b3 = gru_dhr[wp * 96 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          d_gru_recurrent_kernel[wi * 96 + wj]! += s00;
-          d_gru_recurrent_kernel[wi * 96 + wj + 1]! += s01;
-          d_gru_recurrent_kernel[wi * 96 + wj + 2]! += s02;
-          d_gru_recurrent_kernel[wi * 96 + wj + 3]! += s03;
-          d_gru_recurrent_kernel[(wi + 1) * 96 + wj]! += s10;
-          d_gru_recurrent_kernel[(wi + 1) * 96 + wj + 1]! += s11;
-          d_gru_recurrent_kernel[(wi + 1) * 96 + wj + 2]! += s12;
-          d_gru_recurrent_kernel[(wi + 1) * 96 + wj + 3]! += s13;
-          d_gru_recurrent_kernel[(wi + 2) * 96 + wj]! += s20;
-          d_gru_recurrent_kernel[(wi + 2) * 96 + wj + 1]! += s21;
-          d_gru_recurrent_kernel[(wi + 2) * 96 + wj + 2]! += s22;
-          d_gru_recurrent_kernel[(wi + 2) * 96 + wj + 3]! += s23;
-          d_gru_recurrent_kernel[(wi + 3) * 96 + wj]! += s30;
-          d_gru_recurrent_kernel[(wi + 3) * 96 + wj + 1]! += s31;
-          d_gru_recurrent_kernel[(wi + 3) * 96 + wj + 2]! += s32;
-          d_gru_recurrent_kernel[(wi + 3) * 96 + wj + 3]! += s33;
-        }
-      }
-
+      gemm(32, 96, batch, gru_h, true, gru_dhr, false, d_gru_recurrent_kernel, true, (t - 1) * batch * 32, 0, 0);
       // gru_dh += gru_dhr · gru_recurrent_kernelᵀ
-      let xi = 0;
-      for (; xi + 4 <= batch; xi += 4) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 96;
-          const ar1 = (xi + 1) * 96;
-          const ar2 = (xi + 2) * 96;
-          const ar3 = (xi + 3) * 96;
-          const bc0 = xj * 96;
-          const bc1 = (xj + 1) * 96;
-          const bc2 = (xj + 2) * 96;
-          const bc3 = (xj + 3) * 96;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let xp = 0; xp < 96; xp++) {
-            const a0 = gru_dhr[ar0 + xp]!;
-            const a1 = gru_dhr[ar1 + xp]!;
-            const a2 = gru_dhr[ar2 + xp]!;
-            const a3 = gru_dhr[ar3 + xp]!;
-            const b0 = gru_recurrent_kernel[xp + bc0]!;
-            const b1 = gru_recurrent_kernel[xp + bc1]!;
-            const b2 = gru_recurrent_kernel[xp + bc2]!;
-            const b3 = gru_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          gru_dh[xi * 32 + xj]! += s00;
-          gru_dh[xi * 32 + xj + 1]! += s01;
-          gru_dh[xi * 32 + xj + 2]! += s02;
-          gru_dh[xi * 32 + xj + 3]! += s03;
-          gru_dh[(xi + 1) * 32 + xj]! += s10;
-          gru_dh[(xi + 1) * 32 + xj + 1]! += s11;
-          gru_dh[(xi + 1) * 32 + xj + 2]! += s12;
-          gru_dh[(xi + 1) * 32 + xj + 3]! += s13;
-          gru_dh[(xi + 2) * 32 + xj]! += s20;
-          gru_dh[(xi + 2) * 32 + xj + 1]! += s21;
-          gru_dh[(xi + 2) * 32 + xj + 2]! += s22;
-          gru_dh[(xi + 2) * 32 + xj + 3]! += s23;
-          gru_dh[(xi + 3) * 32 + xj]! += s30;
-          gru_dh[(xi + 3) * 32 + xj + 1]! += s31;
-          gru_dh[(xi + 3) * 32 + xj + 2]! += s32;
-          gru_dh[(xi + 3) * 32 + xj + 3]! += s33;
-        }
-      }
-
-      for (; xi < batch; xi++) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 96;
-          const bc0 = xj * 96;
-          const bc1 = (xj + 1) * 96;
-          const bc2 = (xj + 2) * 96;
-          const bc3 = (xj + 3) * 96;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let xp = 0; xp < 96; xp++) {
-            const a0 = gru_dhr[ar0 + xp]!;
-            const b0 = gru_recurrent_kernel[xp + bc0]!;
-            const b1 = gru_recurrent_kernel[xp + bc1]!;
-            const b2 = gru_recurrent_kernel[xp + bc2]!;
-            const b3 = gru_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          gru_dh[xi * 32 + xj]! += s00;
-          gru_dh[xi * 32 + xj + 1]! += s01;
-          gru_dh[xi * 32 + xj + 2]! += s02;
-          gru_dh[xi * 32 + xj + 3]! += s03;
-        }
-      }
+      gemm(batch, 32, 96, gru_dhr, false, gru_recurrent_kernel, true, gru_dh, true);
     }
   }
 
   // d_gru_kernel = embedding_outᵀ · gru_dz
   gemm(32, 96, batch * 30, embedding_out, true, gru_dz, false, d_gru_kernel, false);
   // d_gru_bias += Σ over steps and examples of gru_dz
-  for (let j = 0; j < 96; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 30; r++) total += gru_dz[r * 96 + j]!;
-    d_gru_bias[j]! += total;
+  for (let j = 0; j < 96; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 30; r++) {
+      const o = r * 96 + j;
+      total0 += gru_dz[o]!;
+      total1 += gru_dz[o + 1]!;
+      total2 += gru_dz[o + 2]!;
+      total3 += gru_dz[o + 3]!;
+      total4 += gru_dz[o + 4]!;
+      total5 += gru_dz[o + 5]!;
+      total6 += gru_dz[o + 6]!;
+      total7 += gru_dz[o + 7]!;
+    }
+
+    d_gru_bias[j]! += total0;
+    d_gru_bias[j + 1]! += total1;
+    d_gru_bias[j + 2]! += total2;
+    d_gru_bias[j + 3]! += total3;
+    d_gru_bias[j + 4]! += total4;
+    d_gru_bias[j + 5]! += total5;
+    d_gru_bias[j + 6]! += total6;
+    d_gru_bias[j + 7]! += total7;
   }
 
   // d_embedding_out = gru_dz · gru_kernelᵀ
@@ -703,7 +481,7 @@ function WithGru_embedding_out_backward(bufs: WithGru_Buffers, batch: number): v
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 640; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 640);
   for (let r = 0; r < batch * 30; r++) {
     const row = input[r]! * 32;
     const o = r * 32;
@@ -991,122 +769,14 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xk = embedding_out · lstm_kernel + lstm_bias: every step's input projection in one product
+  // lstm_xk = embedding_out · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 30, 128, 32, embedding_out, false, lstm_kernel, false, lstm_xk, false);
-  for (let i = 0; i < batch * 30; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      lstm_xk[o + j] = lstm_xk[o + j]! + lstm_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 30; t++) {
-    // lstm_step_z = lstm_xk[t] + h_{t-1} · lstm_recurrent_kernel
+    // lstm_step_z = lstm_xk[t] + lstm_bias + h_{t-1} · lstm_recurrent_kernel
     for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++) lstm_step_z[b * 128 + j] = lstm_xk[(b * 30 + t) * 128 + j]!;
+      for (let j = 0; j < 128; j++) lstm_step_z[b * 128 + j] = lstm_xk[(b * 30 + t) * 128 + j]! + lstm_bias[j]!;
     if (t > 0) {
-      let ri = 0;
-      for (; ri + 4 <= batch; ri += 4) {
-        for (let rj = 0; rj < 128; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const ar1 = (t - 1) * batch * 32 + (ri + 1) * 32;
-          const ar2 = (t - 1) * batch * 32 + (ri + 2) * 32;
-          const ar3 = (t - 1) * batch * 32 + (ri + 3) * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = lstm_h[ar0 + rp]!;
-            const a1 = lstm_h[ar1 + rp]!;
-            const a2 = lstm_h[ar2 + rp]!;
-            const a3 = lstm_h[ar3 + rp]!;
-            const b0 = lstm_recurrent_kernel[rp * 128 + bc0]!;
-            const b1 = lstm_recurrent_kernel[rp * 128 + bc1]!;
-            const b2 = lstm_recurrent_kernel[rp * 128 + bc2]!;
-            const b3 = lstm_recurrent_kernel[rp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          lstm_step_z[ri * 128 + rj]! += s00;
-          lstm_step_z[ri * 128 + rj + 1]! += s01;
-          lstm_step_z[ri * 128 + rj + 2]! += s02;
-          lstm_step_z[ri * 128 + rj + 3]! += s03;
-          lstm_step_z[(ri + 1) * 128 + rj]! += s10;
-          lstm_step_z[(ri + 1) * 128 + rj + 1]! += s11;
-          lstm_step_z[(ri + 1) * 128 + rj + 2]! += s12;
-          lstm_step_z[(ri + 1) * 128 + rj + 3]! += s13;
-          lstm_step_z[(ri + 2) * 128 + rj]! += s20;
-          lstm_step_z[(ri + 2) * 128 + rj + 1]! += s21;
-          lstm_step_z[(ri + 2) * 128 + rj + 2]! += s22;
-          lstm_step_z[(ri + 2) * 128 + rj + 3]! += s23;
-          lstm_step_z[(ri + 3) * 128 + rj]! += s30;
-          lstm_step_z[(ri + 3) * 128 + rj + 1]! += s31;
-          lstm_step_z[(ri + 3) * 128 + rj + 2]! += s32;
-          lstm_step_z[(ri + 3) * 128 + rj + 3]! += s33;
-        }
-      }
-
-      for (; ri < batch; ri++) {
-        for (let rj = 0; rj < 128; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = lstm_h[ar0 + rp]!;
-            const b0 = lstm_recurrent_kernel[rp * 128 + bc0]!;
-            const b1 = lstm_recurrent_kernel[rp * 128 + bc1]!;
-            const b2 = lstm_recurrent_kernel[rp * 128 + bc2]!;
-            const b3 = lstm_recurrent_kernel[rp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          lstm_step_z[ri * 128 + rj]! += s00;
-          lstm_step_z[ri * 128 + rj + 1]! += s01;
-          lstm_step_z[ri * 128 + rj + 2]! += s02;
-          lstm_step_z[ri * 128 + rj + 3]! += s03;
-        }
-      }
+      gemm(batch, 128, 32, lstm_h, false, lstm_recurrent_kernel, false, lstm_step_z, true, (t - 1) * batch * 32, 0, 0);
     }
 
     // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
@@ -1120,11 +790,11 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
           zo = lstm_step_z[zRow + 96 + u]!;
         const i = 1 / (1 + Math.exp(-zi));
         const f = 1 / (1 + Math.exp(-zf));
-        const g = Math.tanh(zc);
+        const g = rationalTanh(zc);
         const o = 1 / (1 + Math.exp(-zo));
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 32]! : 0) + i * g;
-        const a = Math.tanh(c);
+        const a = rationalTanh(c);
         lstm_gates[gRow + u] = i;
         lstm_gates[gRow + 32 + u] = f;
         lstm_gates[gRow + 64 + u] = g;
@@ -1423,191 +1093,57 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
       for (let j = 0; j < 128; j++) lstm_dz[(b * 30 + t) * 128 + j] = lstm_step_dz[b * 128 + j]!;
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      for (let wi = 0; wi < 32; wi += 4) {
-        for (let wj = 0; wj < 128; wj += 4) {
-          const ar0 = (t - 1) * batch * 32 + wi;
-          const ar1 = (t - 1) * batch * 32 + wi + 1;
-          const ar2 = (t - 1) * batch * 32 + wi + 2;
-          const ar3 = (t - 1) * batch * 32 + wi + 3;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = lstm_h[ar0 + wp * 32]!;
-            const a1 = lstm_h[ar1 + wp * 32]!;
-            const a2 = lstm_h[ar2 + wp * 32]!;
-            const a3 = lstm_h[ar3 + wp * 32]!;
-            const b0 = lstm_step_dz[wp * 128 + bc0]!;
-            const b1 = lstm_step_dz[wp * 128 + bc1]!;
-            const b2 = lstm_step_dz[wp * 128 + bc2]!;
-            const b3 = lstm_step_dz[wp * 128 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          d_lstm_recurrent_kernel[wi * 128 + wj]! += s00;
-          d_lstm_recurrent_kernel[wi * 128 + wj + 1]! += s01;
-          d_lstm_recurrent_kernel[wi * 128 + wj + 2]! += s02;
-          d_lstm_recurrent_kernel[wi * 128 + wj + 3]! += s03;
-          d_lstm_recurrent_kernel[(wi + 1) * 128 + wj]! += s10;
-          d_lstm_recurrent_kernel[(wi + 1) * 128 + wj + 1]! += s11;
-          d_lstm_recurrent_kernel[(wi + 1) * 128 + wj + 2]! += s12;
-          d_lstm_recurrent_kernel[(wi + 1) * 128 + wj + 3]! += s13;
-          d_lstm_recurrent_kernel[(wi + 2) * 128 + wj]! += s20;
-          d_lstm_recurrent_kernel[(wi + 2) * 128 + wj + 1]! += s21;
-          d_lstm_recurrent_kernel[(wi + 2) * 128 + wj + 2]! += s22;
-          d_lstm_recurrent_kernel[(wi + 2) * 128 + wj + 3]! += s23;
-          d_lstm_recurrent_kernel[(wi + 3) * 128 + wj]! += s30;
-          d_lstm_recurrent_kernel[(wi + 3) * 128 + wj + 1]! += s31;
-          d_lstm_recurrent_kernel[(wi + 3) * 128 + wj + 2]! += s32;
-          d_lstm_recurrent_kernel[(wi + 3) * 128 + wj + 3]! += s33;
-        }
-      }
-
+      gemm(
+        32,
+        128,
+        batch,
+        lstm_h,
+        true,
+        lstm_step_dz,
+        false,
+        d_lstm_recurrent_kernel,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
       // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
-      let xi = 0;
-      for (; xi + 4 <= batch; xi += 4) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 128;
-          const ar1 = (xi + 1) * 128;
-          const ar2 = (xi + 2) * 128;
-          const ar3 = (xi + 3) * 128;
-          const bc0 = xj * 128;
-          const bc1 = (xj + 1) * 128;
-          const bc2 = (xj + 2) * 128;
-          const bc3 = (xj + 3) * 128;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let xp = 0; xp < 128; xp++) {
-            const a0 = lstm_step_dz[ar0 + xp]!;
-            const a1 = lstm_step_dz[ar1 + xp]!;
-            const a2 = lstm_step_dz[ar2 + xp]!;
-            const a3 = lstm_step_dz[ar3 + xp]!;
-            const b0 = lstm_recurrent_kernel[xp + bc0]!;
-            const b1 = lstm_recurrent_kernel[xp + bc1]!;
-            const b2 = lstm_recurrent_kernel[xp + bc2]!;
-            const b3 = lstm_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          lstm_dh[xi * 32 + xj] = s00;
-          lstm_dh[xi * 32 + xj + 1] = s01;
-          lstm_dh[xi * 32 + xj + 2] = s02;
-          lstm_dh[xi * 32 + xj + 3] = s03;
-          lstm_dh[(xi + 1) * 32 + xj] = s10;
-          lstm_dh[(xi + 1) * 32 + xj + 1] = s11;
-          lstm_dh[(xi + 1) * 32 + xj + 2] = s12;
-          lstm_dh[(xi + 1) * 32 + xj + 3] = s13;
-          lstm_dh[(xi + 2) * 32 + xj] = s20;
-          lstm_dh[(xi + 2) * 32 + xj + 1] = s21;
-          lstm_dh[(xi + 2) * 32 + xj + 2] = s22;
-          lstm_dh[(xi + 2) * 32 + xj + 3] = s23;
-          lstm_dh[(xi + 3) * 32 + xj] = s30;
-          lstm_dh[(xi + 3) * 32 + xj + 1] = s31;
-          lstm_dh[(xi + 3) * 32 + xj + 2] = s32;
-          lstm_dh[(xi + 3) * 32 + xj + 3] = s33;
-        }
-      }
-
-      for (; xi < batch; xi++) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 128;
-          const bc0 = xj * 128;
-          const bc1 = (xj + 1) * 128;
-          const bc2 = (xj + 2) * 128;
-          const bc3 = (xj + 3) * 128;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let xp = 0; xp < 128; xp++) {
-            const a0 = lstm_step_dz[ar0 + xp]!;
-            const b0 = lstm_recurrent_kernel[xp + bc0]!;
-            const b1 = lstm_recurrent_kernel[xp + bc1]!;
-            const b2 = lstm_recurrent_kernel[xp + bc2]!;
-            const b3 = lstm_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          lstm_dh[xi * 32 + xj] = s00;
-          lstm_dh[xi * 32 + xj + 1] = s01;
-          lstm_dh[xi * 32 + xj + 2] = s02;
-          lstm_dh[xi * 32 + xj + 3] = s03;
-        }
-      }
+      gemm(batch, 32, 128, lstm_step_dz, false, lstm_recurrent_kernel, true, lstm_dh, false);
     }
   }
 
   // d_lstm_kernel = embedding_outᵀ · lstm_dz
   gemm(32, 128, batch * 30, embedding_out, true, lstm_dz, false, d_lstm_kernel, false);
   // d_lstm_bias = Σ over steps and examples of lstm_dz
-  for (let j = 0; j < 128; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 30; r++) total += lstm_dz[r * 128 + j]!;
-    d_lstm_bias[j] = total;
+  for (let j = 0; j < 128; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 30; r++) {
+      const o = r * 128 + j;
+      total0 += lstm_dz[o]!;
+      total1 += lstm_dz[o + 1]!;
+      total2 += lstm_dz[o + 2]!;
+      total3 += lstm_dz[o + 3]!;
+      total4 += lstm_dz[o + 4]!;
+      total5 += lstm_dz[o + 5]!;
+      total6 += lstm_dz[o + 6]!;
+      total7 += lstm_dz[o + 7]!;
+    }
+
+    d_lstm_bias[j] = total0;
+    d_lstm_bias[j + 1] = total1;
+    d_lstm_bias[j + 2] = total2;
+    d_lstm_bias[j + 3] = total3;
+    d_lstm_bias[j + 4] = total4;
+    d_lstm_bias[j + 5] = total5;
+    d_lstm_bias[j + 6] = total6;
+    d_lstm_bias[j + 7] = total7;
   }
 
   // d_embedding_out = lstm_dz · lstm_kernelᵀ
@@ -1619,7 +1155,7 @@ function WithLstm_embedding_out_backward(bufs: WithLstm_Buffers, batch: number):
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 640; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 640);
   for (let r = 0; r < batch * 30; r++) {
     const row = input[r]! * 32;
     const o = r * 32;
@@ -1902,129 +1438,35 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
   const simple_rnn_xk = bufs.simple_rnn_xk;
   const simple_rnn_step_z = bufs.simple_rnn_step_z;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xk = embedding_out · simple_rnn_kernel + simple_rnn_bias: every step's input projection in one product
+  // simple_rnn_xk = embedding_out · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 30, 32, 32, embedding_out, false, simple_rnn_kernel, false, simple_rnn_xk, false);
-  for (let i = 0; i < batch * 30; i++) {
-    const o = i * 32;
-    for (let j = 0; j < 32; j++) {
-      simple_rnn_xk[o + j] = simple_rnn_xk[o + j]! + simple_rnn_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 30; t++) {
-    // simple_rnn_step_z = simple_rnn_xk[t] + h_{t-1} · simple_rnn_recurrent_kernel
+    // simple_rnn_step_z = simple_rnn_xk[t] + simple_rnn_bias + h_{t-1} · simple_rnn_recurrent_kernel
     for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 32; j++) simple_rnn_step_z[b * 32 + j] = simple_rnn_xk[(b * 30 + t) * 32 + j]!;
+      for (let j = 0; j < 32; j++)
+        simple_rnn_step_z[b * 32 + j] = simple_rnn_xk[(b * 30 + t) * 32 + j]! + simple_rnn_bias[j]!;
     if (t > 0) {
-      let ri = 0;
-      for (; ri + 4 <= batch; ri += 4) {
-        for (let rj = 0; rj < 32; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const ar1 = (t - 1) * batch * 32 + (ri + 1) * 32;
-          const ar2 = (t - 1) * batch * 32 + (ri + 2) * 32;
-          const ar3 = (t - 1) * batch * 32 + (ri + 3) * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = simple_rnn_h[ar0 + rp]!;
-            const a1 = simple_rnn_h[ar1 + rp]!;
-            const a2 = simple_rnn_h[ar2 + rp]!;
-            const a3 = simple_rnn_h[ar3 + rp]!;
-            const b0 = simple_rnn_recurrent_kernel[rp * 32 + bc0]!;
-            const b1 = simple_rnn_recurrent_kernel[rp * 32 + bc1]!;
-            const b2 = simple_rnn_recurrent_kernel[rp * 32 + bc2]!;
-            const b3 = simple_rnn_recurrent_kernel[rp * 32 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          simple_rnn_step_z[ri * 32 + rj]! += s00;
-          simple_rnn_step_z[ri * 32 + rj + 1]! += s01;
-          simple_rnn_step_z[ri * 32 + rj + 2]! += s02;
-          simple_rnn_step_z[ri * 32 + rj + 3]! += s03;
-          simple_rnn_step_z[(ri + 1) * 32 + rj]! += s10;
-          simple_rnn_step_z[(ri + 1) * 32 + rj + 1]! += s11;
-          simple_rnn_step_z[(ri + 1) * 32 + rj + 2]! += s12;
-          simple_rnn_step_z[(ri + 1) * 32 + rj + 3]! += s13;
-          simple_rnn_step_z[(ri + 2) * 32 + rj]! += s20;
-          simple_rnn_step_z[(ri + 2) * 32 + rj + 1]! += s21;
-          simple_rnn_step_z[(ri + 2) * 32 + rj + 2]! += s22;
-          simple_rnn_step_z[(ri + 2) * 32 + rj + 3]! += s23;
-          simple_rnn_step_z[(ri + 3) * 32 + rj]! += s30;
-          simple_rnn_step_z[(ri + 3) * 32 + rj + 1]! += s31;
-          simple_rnn_step_z[(ri + 3) * 32 + rj + 2]! += s32;
-          simple_rnn_step_z[(ri + 3) * 32 + rj + 3]! += s33;
-        }
-      }
-
-      for (; ri < batch; ri++) {
-        for (let rj = 0; rj < 32; rj += 4) {
-          const ar0 = (t - 1) * batch * 32 + ri * 32;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let rp = 0; rp < 32; rp++) {
-            const a0 = simple_rnn_h[ar0 + rp]!;
-            const b0 = simple_rnn_recurrent_kernel[rp * 32 + bc0]!;
-            const b1 = simple_rnn_recurrent_kernel[rp * 32 + bc1]!;
-            const b2 = simple_rnn_recurrent_kernel[rp * 32 + bc2]!;
-            const b3 = simple_rnn_recurrent_kernel[rp * 32 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          simple_rnn_step_z[ri * 32 + rj]! += s00;
-          simple_rnn_step_z[ri * 32 + rj + 1]! += s01;
-          simple_rnn_step_z[ri * 32 + rj + 2]! += s02;
-          simple_rnn_step_z[ri * 32 + rj + 3]! += s03;
-        }
-      }
+      gemm(
+        batch,
+        32,
+        32,
+        simple_rnn_h,
+        false,
+        simple_rnn_recurrent_kernel,
+        false,
+        simple_rnn_step_z,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
     }
 
     // h_t = tanh(z)
     for (let b = 0; b < batch; b++)
       for (let u = 0; u < 32; u++) {
         const z = simple_rnn_step_z[b * 32 + u]!;
-        simple_rnn_h[(t * batch + b) * 32 + u] = Math.tanh(z);
+        simple_rnn_h[(t * batch + b) * 32 + u] = rationalTanh(z);
       }
   }
 
@@ -2292,191 +1734,57 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
       for (let j = 0; j < 32; j++) simple_rnn_dz[(b * 30 + t) * 32 + j] = simple_rnn_step_dz[b * 32 + j]!;
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      for (let wi = 0; wi < 32; wi += 4) {
-        for (let wj = 0; wj < 32; wj += 4) {
-          const ar0 = (t - 1) * batch * 32 + wi;
-          const ar1 = (t - 1) * batch * 32 + wi + 1;
-          const ar2 = (t - 1) * batch * 32 + wi + 2;
-          const ar3 = (t - 1) * batch * 32 + wi + 3;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = simple_rnn_h[ar0 + wp * 32]!;
-            const a1 = simple_rnn_h[ar1 + wp * 32]!;
-            const a2 = simple_rnn_h[ar2 + wp * 32]!;
-            const a3 = simple_rnn_h[ar3 + wp * 32]!;
-            const b0 = simple_rnn_step_dz[wp * 32 + bc0]!;
-            const b1 = simple_rnn_step_dz[wp * 32 + bc1]!;
-            const b2 = simple_rnn_step_dz[wp * 32 + bc2]!;
-            const b3 = simple_rnn_step_dz[wp * 32 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          d_simple_rnn_recurrent_kernel[wi * 32 + wj]! += s00;
-          d_simple_rnn_recurrent_kernel[wi * 32 + wj + 1]! += s01;
-          d_simple_rnn_recurrent_kernel[wi * 32 + wj + 2]! += s02;
-          d_simple_rnn_recurrent_kernel[wi * 32 + wj + 3]! += s03;
-          d_simple_rnn_recurrent_kernel[(wi + 1) * 32 + wj]! += s10;
-          d_simple_rnn_recurrent_kernel[(wi + 1) * 32 + wj + 1]! += s11;
-          d_simple_rnn_recurrent_kernel[(wi + 1) * 32 + wj + 2]! += s12;
-          d_simple_rnn_recurrent_kernel[(wi + 1) * 32 + wj + 3]! += s13;
-          d_simple_rnn_recurrent_kernel[(wi + 2) * 32 + wj]! += s20;
-          d_simple_rnn_recurrent_kernel[(wi + 2) * 32 + wj + 1]! += s21;
-          d_simple_rnn_recurrent_kernel[(wi + 2) * 32 + wj + 2]! += s22;
-          d_simple_rnn_recurrent_kernel[(wi + 2) * 32 + wj + 3]! += s23;
-          d_simple_rnn_recurrent_kernel[(wi + 3) * 32 + wj]! += s30;
-          d_simple_rnn_recurrent_kernel[(wi + 3) * 32 + wj + 1]! += s31;
-          d_simple_rnn_recurrent_kernel[(wi + 3) * 32 + wj + 2]! += s32;
-          d_simple_rnn_recurrent_kernel[(wi + 3) * 32 + wj + 3]! += s33;
-        }
-      }
-
+      gemm(
+        32,
+        32,
+        batch,
+        simple_rnn_h,
+        true,
+        simple_rnn_step_dz,
+        false,
+        d_simple_rnn_recurrent_kernel,
+        true,
+        (t - 1) * batch * 32,
+        0,
+        0,
+      );
       // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
-      let xi = 0;
-      for (; xi + 4 <= batch; xi += 4) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 32;
-          const ar1 = (xi + 1) * 32;
-          const ar2 = (xi + 2) * 32;
-          const ar3 = (xi + 3) * 32;
-          const bc0 = xj * 32;
-          const bc1 = (xj + 1) * 32;
-          const bc2 = (xj + 2) * 32;
-          const bc3 = (xj + 3) * 32;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let xp = 0; xp < 32; xp++) {
-            const a0 = simple_rnn_step_dz[ar0 + xp]!;
-            const a1 = simple_rnn_step_dz[ar1 + xp]!;
-            const a2 = simple_rnn_step_dz[ar2 + xp]!;
-            const a3 = simple_rnn_step_dz[ar3 + xp]!;
-            const b0 = simple_rnn_recurrent_kernel[xp + bc0]!;
-            const b1 = simple_rnn_recurrent_kernel[xp + bc1]!;
-            const b2 = simple_rnn_recurrent_kernel[xp + bc2]!;
-            const b3 = simple_rnn_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          simple_rnn_dh[xi * 32 + xj] = s00;
-          simple_rnn_dh[xi * 32 + xj + 1] = s01;
-          simple_rnn_dh[xi * 32 + xj + 2] = s02;
-          simple_rnn_dh[xi * 32 + xj + 3] = s03;
-          simple_rnn_dh[(xi + 1) * 32 + xj] = s10;
-          simple_rnn_dh[(xi + 1) * 32 + xj + 1] = s11;
-          simple_rnn_dh[(xi + 1) * 32 + xj + 2] = s12;
-          simple_rnn_dh[(xi + 1) * 32 + xj + 3] = s13;
-          simple_rnn_dh[(xi + 2) * 32 + xj] = s20;
-          simple_rnn_dh[(xi + 2) * 32 + xj + 1] = s21;
-          simple_rnn_dh[(xi + 2) * 32 + xj + 2] = s22;
-          simple_rnn_dh[(xi + 2) * 32 + xj + 3] = s23;
-          simple_rnn_dh[(xi + 3) * 32 + xj] = s30;
-          simple_rnn_dh[(xi + 3) * 32 + xj + 1] = s31;
-          simple_rnn_dh[(xi + 3) * 32 + xj + 2] = s32;
-          simple_rnn_dh[(xi + 3) * 32 + xj + 3] = s33;
-        }
-      }
-
-      for (; xi < batch; xi++) {
-        for (let xj = 0; xj < 32; xj += 4) {
-          const ar0 = xi * 32;
-          const bc0 = xj * 32;
-          const bc1 = (xj + 1) * 32;
-          const bc2 = (xj + 2) * 32;
-          const bc3 = (xj + 3) * 32;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let xp = 0; xp < 32; xp++) {
-            const a0 = simple_rnn_step_dz[ar0 + xp]!;
-            const b0 = simple_rnn_recurrent_kernel[xp + bc0]!;
-            const b1 = simple_rnn_recurrent_kernel[xp + bc1]!;
-            const b2 = simple_rnn_recurrent_kernel[xp + bc2]!;
-            const b3 = simple_rnn_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          simple_rnn_dh[xi * 32 + xj] = s00;
-          simple_rnn_dh[xi * 32 + xj + 1] = s01;
-          simple_rnn_dh[xi * 32 + xj + 2] = s02;
-          simple_rnn_dh[xi * 32 + xj + 3] = s03;
-        }
-      }
+      gemm(batch, 32, 32, simple_rnn_step_dz, false, simple_rnn_recurrent_kernel, true, simple_rnn_dh, false);
     }
   }
 
   // d_simple_rnn_kernel = embedding_outᵀ · simple_rnn_dz
   gemm(32, 32, batch * 30, embedding_out, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
   // d_simple_rnn_bias = Σ over steps and examples of simple_rnn_dz
-  for (let j = 0; j < 32; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 30; r++) total += simple_rnn_dz[r * 32 + j]!;
-    d_simple_rnn_bias[j] = total;
+  for (let j = 0; j < 32; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 30; r++) {
+      const o = r * 32 + j;
+      total0 += simple_rnn_dz[o]!;
+      total1 += simple_rnn_dz[o + 1]!;
+      total2 += simple_rnn_dz[o + 2]!;
+      total3 += simple_rnn_dz[o + 3]!;
+      total4 += simple_rnn_dz[o + 4]!;
+      total5 += simple_rnn_dz[o + 5]!;
+      total6 += simple_rnn_dz[o + 6]!;
+      total7 += simple_rnn_dz[o + 7]!;
+    }
+
+    d_simple_rnn_bias[j] = total0;
+    d_simple_rnn_bias[j + 1] = total1;
+    d_simple_rnn_bias[j + 2] = total2;
+    d_simple_rnn_bias[j + 3] = total3;
+    d_simple_rnn_bias[j + 4] = total4;
+    d_simple_rnn_bias[j + 5] = total5;
+    d_simple_rnn_bias[j + 6] = total6;
+    d_simple_rnn_bias[j + 7] = total7;
   }
 
   // d_embedding_out = simple_rnn_dz · simple_rnn_kernelᵀ
@@ -2488,7 +1796,7 @@ function WithSimpleRnn_embedding_out_backward(bufs: WithSimpleRnn_Buffers, batch
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  for (let i = 0; i < 640; i++) d_embedding_embeddings[i] = 0;
+  d_embedding_embeddings.fill(0, 0, 640);
   for (let r = 0; r < batch * 30; r++) {
     const row = input[r]! * 32;
     const o = r * 32;

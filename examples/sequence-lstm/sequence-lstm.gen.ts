@@ -4,6 +4,8 @@
 
 import {
   GeneratedModel,
+  gemm,
+  rationalTanh,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -65,7 +67,7 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xk = input · lstm_kernel + lstm_bias: every step's input projection in one product
+  // lstm_xk = input · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   let i = 0;
   for (; i + 4 <= batch * 50; i += 4) {
     for (let j = 0; j < 40; j += 4) {
@@ -77,22 +79,22 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
       const bc1 = j + 1;
       const bc2 = j + 2;
       const bc3 = j + 3;
-      let s00 = lstm_bias[j]!,
-        s01 = lstm_bias[j + 1]!,
-        s02 = lstm_bias[j + 2]!,
-        s03 = lstm_bias[j + 3]!;
-      let s10 = lstm_bias[j]!,
-        s11 = lstm_bias[j + 1]!,
-        s12 = lstm_bias[j + 2]!,
-        s13 = lstm_bias[j + 3]!;
-      let s20 = lstm_bias[j]!,
-        s21 = lstm_bias[j + 1]!,
-        s22 = lstm_bias[j + 2]!,
-        s23 = lstm_bias[j + 3]!;
-      let s30 = lstm_bias[j]!,
-        s31 = lstm_bias[j + 1]!,
-        s32 = lstm_bias[j + 2]!,
-        s33 = lstm_bias[j + 3]!;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       {
         const a0 = input[ar0]!;
         const a1 = input[ar1]!;
@@ -146,10 +148,10 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
       const bc1 = j + 1;
       const bc2 = j + 2;
       const bc3 = j + 3;
-      let s00 = lstm_bias[j]!,
-        s01 = lstm_bias[j + 1]!,
-        s02 = lstm_bias[j + 2]!,
-        s03 = lstm_bias[j + 3]!;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
       {
         const a0 = input[ar0]!;
         const b0 = lstm_kernel[bc0]!;
@@ -170,112 +172,11 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
   }
 
   for (let t = 0; t < 50; t++) {
-    // lstm_step_z = lstm_xk[t] + h_{t-1} · lstm_recurrent_kernel
+    // lstm_step_z = lstm_xk[t] + lstm_bias + h_{t-1} · lstm_recurrent_kernel
     for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 40; j++) lstm_step_z[b * 40 + j] = lstm_xk[(b * 50 + t) * 40 + j]!;
+      for (let j = 0; j < 40; j++) lstm_step_z[b * 40 + j] = lstm_xk[(b * 50 + t) * 40 + j]! + lstm_bias[j]!;
     if (t > 0) {
-      let ri = 0;
-      for (; ri + 4 <= batch; ri += 4) {
-        for (let rj = 0; rj < 40; rj += 4) {
-          const ar0 = (t - 1) * batch * 10 + ri * 10;
-          const ar1 = (t - 1) * batch * 10 + (ri + 1) * 10;
-          const ar2 = (t - 1) * batch * 10 + (ri + 2) * 10;
-          const ar3 = (t - 1) * batch * 10 + (ri + 3) * 10;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let rp = 0; rp < 10; rp++) {
-            const a0 = lstm_h[ar0 + rp]!;
-            const a1 = lstm_h[ar1 + rp]!;
-            const a2 = lstm_h[ar2 + rp]!;
-            const a3 = lstm_h[ar3 + rp]!;
-            const b0 = lstm_recurrent_kernel[rp * 40 + bc0]!;
-            const b1 = lstm_recurrent_kernel[rp * 40 + bc1]!;
-            const b2 = lstm_recurrent_kernel[rp * 40 + bc2]!;
-            const b3 = lstm_recurrent_kernel[rp * 40 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          lstm_step_z[ri * 40 + rj]! += s00;
-          lstm_step_z[ri * 40 + rj + 1]! += s01;
-          lstm_step_z[ri * 40 + rj + 2]! += s02;
-          lstm_step_z[ri * 40 + rj + 3]! += s03;
-          lstm_step_z[(ri + 1) * 40 + rj]! += s10;
-          lstm_step_z[(ri + 1) * 40 + rj + 1]! += s11;
-          lstm_step_z[(ri + 1) * 40 + rj + 2]! += s12;
-          lstm_step_z[(ri + 1) * 40 + rj + 3]! += s13;
-          lstm_step_z[(ri + 2) * 40 + rj]! += s20;
-          lstm_step_z[(ri + 2) * 40 + rj + 1]! += s21;
-          lstm_step_z[(ri + 2) * 40 + rj + 2]! += s22;
-          lstm_step_z[(ri + 2) * 40 + rj + 3]! += s23;
-          lstm_step_z[(ri + 3) * 40 + rj]! += s30;
-          lstm_step_z[(ri + 3) * 40 + rj + 1]! += s31;
-          lstm_step_z[(ri + 3) * 40 + rj + 2]! += s32;
-          lstm_step_z[(ri + 3) * 40 + rj + 3]! += s33;
-        }
-      }
-
-      for (; ri < batch; ri++) {
-        for (let rj = 0; rj < 40; rj += 4) {
-          const ar0 = (t - 1) * batch * 10 + ri * 10;
-          const bc0 = rj;
-          const bc1 = rj + 1;
-          const bc2 = rj + 2;
-          const bc3 = rj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let rp = 0; rp < 10; rp++) {
-            const a0 = lstm_h[ar0 + rp]!;
-            const b0 = lstm_recurrent_kernel[rp * 40 + bc0]!;
-            const b1 = lstm_recurrent_kernel[rp * 40 + bc1]!;
-            const b2 = lstm_recurrent_kernel[rp * 40 + bc2]!;
-            const b3 = lstm_recurrent_kernel[rp * 40 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          lstm_step_z[ri * 40 + rj]! += s00;
-          lstm_step_z[ri * 40 + rj + 1]! += s01;
-          lstm_step_z[ri * 40 + rj + 2]! += s02;
-          lstm_step_z[ri * 40 + rj + 3]! += s03;
-        }
-      }
+      gemm(batch, 40, 10, lstm_h, false, lstm_recurrent_kernel, false, lstm_step_z, true, (t - 1) * batch * 10, 0, 0);
     }
 
     // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
@@ -289,11 +190,11 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
           zo = lstm_step_z[zRow + 30 + u]!;
         const i = 1 / (1 + Math.exp(-zi));
         const f = 1 / (1 + Math.exp(-zf));
-        const g = Math.tanh(zc);
+        const g = rationalTanh(zc);
         const o = 1 / (1 + Math.exp(-zo));
         const s = (t * batch + b) * 10 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 10]! : 0) + i * g;
-        const a = Math.tanh(c);
+        const a = rationalTanh(c);
         lstm_gates[gRow + u] = i;
         lstm_gates[gRow + 10 + u] = f;
         lstm_gates[gRow + 20 + u] = g;
@@ -1332,281 +1233,9 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
       for (let j = 0; j < 40; j++) lstm_dz[(b * 50 + t) * 40 + j] = lstm_step_dz[b * 40 + j]!;
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      for (let wi = 0; wi < 8; wi += 4) {
-        for (let wj = 0; wj < 40; wj += 4) {
-          const ar0 = (t - 1) * batch * 10 + wi;
-          const ar1 = (t - 1) * batch * 10 + wi + 1;
-          const ar2 = (t - 1) * batch * 10 + wi + 2;
-          const ar3 = (t - 1) * batch * 10 + wi + 3;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = lstm_h[ar0 + wp * 10]!;
-            const a1 = lstm_h[ar1 + wp * 10]!;
-            const a2 = lstm_h[ar2 + wp * 10]!;
-            const a3 = lstm_h[ar3 + wp * 10]!;
-            const b0 = lstm_step_dz[wp * 40 + bc0]!;
-            const b1 = lstm_step_dz[wp * 40 + bc1]!;
-            const b2 = lstm_step_dz[wp * 40 + bc2]!;
-            const b3 = lstm_step_dz[wp * 40 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          d_lstm_recurrent_kernel[wi * 40 + wj]! += s00;
-          d_lstm_recurrent_kernel[wi * 40 + wj + 1]! += s01;
-          d_lstm_recurrent_kernel[wi * 40 + wj + 2]! += s02;
-          d_lstm_recurrent_kernel[wi * 40 + wj + 3]! += s03;
-          d_lstm_recurrent_kernel[(wi + 1) * 40 + wj]! += s10;
-          d_lstm_recurrent_kernel[(wi + 1) * 40 + wj + 1]! += s11;
-          d_lstm_recurrent_kernel[(wi + 1) * 40 + wj + 2]! += s12;
-          d_lstm_recurrent_kernel[(wi + 1) * 40 + wj + 3]! += s13;
-          d_lstm_recurrent_kernel[(wi + 2) * 40 + wj]! += s20;
-          d_lstm_recurrent_kernel[(wi + 2) * 40 + wj + 1]! += s21;
-          d_lstm_recurrent_kernel[(wi + 2) * 40 + wj + 2]! += s22;
-          d_lstm_recurrent_kernel[(wi + 2) * 40 + wj + 3]! += s23;
-          d_lstm_recurrent_kernel[(wi + 3) * 40 + wj]! += s30;
-          d_lstm_recurrent_kernel[(wi + 3) * 40 + wj + 1]! += s31;
-          d_lstm_recurrent_kernel[(wi + 3) * 40 + wj + 2]! += s32;
-          d_lstm_recurrent_kernel[(wi + 3) * 40 + wj + 3]! += s33;
-        }
-      }
-
-      {
-        for (let wj = 0; wj < 40; wj += 4) {
-          const ar0 = (t - 1) * batch * 10 + 8;
-          const ar1 = (t - 1) * batch * 10 + 9;
-          const bc0 = wj;
-          const bc1 = wj + 1;
-          const bc2 = wj + 2;
-          const bc3 = wj + 3;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          for (let wp = 0; wp < batch; wp++) {
-            const a0 = lstm_h[ar0 + wp * 10]!;
-            const a1 = lstm_h[ar1 + wp * 10]!;
-            const b0 = lstm_step_dz[wp * 40 + bc0]!;
-            const b1 = lstm_step_dz[wp * 40 + bc1]!;
-            const b2 = lstm_step_dz[wp * 40 + bc2]!;
-            const b3 = lstm_step_dz[wp * 40 + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-          }
-
-          d_lstm_recurrent_kernel[wj + 320]! += s00;
-          d_lstm_recurrent_kernel[wj + 1 + 320]! += s01;
-          d_lstm_recurrent_kernel[wj + 2 + 320]! += s02;
-          d_lstm_recurrent_kernel[wj + 3 + 320]! += s03;
-          d_lstm_recurrent_kernel[wj + 360]! += s10;
-          d_lstm_recurrent_kernel[wj + 1 + 360]! += s11;
-          d_lstm_recurrent_kernel[wj + 2 + 360]! += s12;
-          d_lstm_recurrent_kernel[wj + 3 + 360]! += s13;
-        }
-      }
-
+      gemm(10, 40, batch, lstm_h, true, lstm_step_dz, false, d_lstm_recurrent_kernel, true, (t - 1) * batch * 10, 0, 0);
       // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
-      let xi = 0;
-      for (; xi + 4 <= batch; xi += 4) {
-        for (let xj = 0; xj < 8; xj += 4) {
-          const ar0 = xi * 40;
-          const ar1 = (xi + 1) * 40;
-          const ar2 = (xi + 2) * 40;
-          const ar3 = (xi + 3) * 40;
-          const bc0 = xj * 40;
-          const bc1 = (xj + 1) * 40;
-          const bc2 = (xj + 2) * 40;
-          const bc3 = (xj + 3) * 40;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          let s10 = 0,
-            s11 = 0,
-            s12 = 0,
-            s13 = 0;
-          let s20 = 0,
-            s21 = 0,
-            s22 = 0,
-            s23 = 0;
-          let s30 = 0,
-            s31 = 0,
-            s32 = 0,
-            s33 = 0;
-          for (let xp = 0; xp < 40; xp++) {
-            const a0 = lstm_step_dz[ar0 + xp]!;
-            const a1 = lstm_step_dz[ar1 + xp]!;
-            const a2 = lstm_step_dz[ar2 + xp]!;
-            const a3 = lstm_step_dz[ar3 + xp]!;
-            const b0 = lstm_recurrent_kernel[xp + bc0]!;
-            const b1 = lstm_recurrent_kernel[xp + bc1]!;
-            const b2 = lstm_recurrent_kernel[xp + bc2]!;
-            const b3 = lstm_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s12 += a1 * b2;
-            s13 += a1 * b3;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s22 += a2 * b2;
-            s23 += a2 * b3;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-            s32 += a3 * b2;
-            s33 += a3 * b3;
-          }
-
-          lstm_dh[xi * 10 + xj] = s00;
-          lstm_dh[xi * 10 + xj + 1] = s01;
-          lstm_dh[xi * 10 + xj + 2] = s02;
-          lstm_dh[xi * 10 + xj + 3] = s03;
-          lstm_dh[(xi + 1) * 10 + xj] = s10;
-          lstm_dh[(xi + 1) * 10 + xj + 1] = s11;
-          lstm_dh[(xi + 1) * 10 + xj + 2] = s12;
-          lstm_dh[(xi + 1) * 10 + xj + 3] = s13;
-          lstm_dh[(xi + 2) * 10 + xj] = s20;
-          lstm_dh[(xi + 2) * 10 + xj + 1] = s21;
-          lstm_dh[(xi + 2) * 10 + xj + 2] = s22;
-          lstm_dh[(xi + 2) * 10 + xj + 3] = s23;
-          lstm_dh[(xi + 3) * 10 + xj] = s30;
-          lstm_dh[(xi + 3) * 10 + xj + 1] = s31;
-          lstm_dh[(xi + 3) * 10 + xj + 2] = s32;
-          lstm_dh[(xi + 3) * 10 + xj + 3] = s33;
-        }
-
-        {
-          const ar0 = xi * 40;
-          const ar1 = (xi + 1) * 40;
-          const ar2 = (xi + 2) * 40;
-          const ar3 = (xi + 3) * 40;
-          let s00 = 0,
-            s01 = 0;
-          let s10 = 0,
-            s11 = 0;
-          let s20 = 0,
-            s21 = 0;
-          let s30 = 0,
-            s31 = 0;
-          for (let xp = 0; xp < 40; xp++) {
-            const a0 = lstm_step_dz[ar0 + xp]!;
-            const a1 = lstm_step_dz[ar1 + xp]!;
-            const a2 = lstm_step_dz[ar2 + xp]!;
-            const a3 = lstm_step_dz[ar3 + xp]!;
-            const b0 = lstm_recurrent_kernel[xp + 320]!;
-            const b1 = lstm_recurrent_kernel[xp + 360]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s10 += a1 * b0;
-            s11 += a1 * b1;
-            s20 += a2 * b0;
-            s21 += a2 * b1;
-            s30 += a3 * b0;
-            s31 += a3 * b1;
-          }
-
-          lstm_dh[xi * 10 + 8] = s00;
-          lstm_dh[xi * 10 + 9] = s01;
-          lstm_dh[(xi + 1) * 10 + 8] = s10;
-          lstm_dh[(xi + 1) * 10 + 9] = s11;
-          lstm_dh[(xi + 2) * 10 + 8] = s20;
-          lstm_dh[(xi + 2) * 10 + 9] = s21;
-          lstm_dh[(xi + 3) * 10 + 8] = s30;
-          lstm_dh[(xi + 3) * 10 + 9] = s31;
-        }
-      }
-
-      for (; xi < batch; xi++) {
-        for (let xj = 0; xj < 8; xj += 4) {
-          const ar0 = xi * 40;
-          const bc0 = xj * 40;
-          const bc1 = (xj + 1) * 40;
-          const bc2 = (xj + 2) * 40;
-          const bc3 = (xj + 3) * 40;
-          let s00 = 0,
-            s01 = 0,
-            s02 = 0,
-            s03 = 0;
-          for (let xp = 0; xp < 40; xp++) {
-            const a0 = lstm_step_dz[ar0 + xp]!;
-            const b0 = lstm_recurrent_kernel[xp + bc0]!;
-            const b1 = lstm_recurrent_kernel[xp + bc1]!;
-            const b2 = lstm_recurrent_kernel[xp + bc2]!;
-            const b3 = lstm_recurrent_kernel[xp + bc3]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-            s02 += a0 * b2;
-            s03 += a0 * b3;
-          }
-
-          lstm_dh[xi * 10 + xj] = s00;
-          lstm_dh[xi * 10 + xj + 1] = s01;
-          lstm_dh[xi * 10 + xj + 2] = s02;
-          lstm_dh[xi * 10 + xj + 3] = s03;
-        }
-
-        {
-          const ar0 = xi * 40;
-          let s00 = 0,
-            s01 = 0;
-          for (let xp = 0; xp < 40; xp++) {
-            const a0 = lstm_step_dz[ar0 + xp]!;
-            const b0 = lstm_recurrent_kernel[xp + 320]!;
-            const b1 = lstm_recurrent_kernel[xp + 360]!;
-            s00 += a0 * b0;
-            s01 += a0 * b1;
-          }
-
-          lstm_dh[xi * 10 + 8] = s00;
-          lstm_dh[xi * 10 + 9] = s01;
-        }
-      }
+      gemm(batch, 10, 40, lstm_step_dz, false, lstm_recurrent_kernel, true, lstm_dh, false);
     }
   }
 
@@ -1641,10 +1270,35 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
   }
 
   // d_lstm_bias = Σ over steps and examples of lstm_dz
-  for (let j = 0; j < 40; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 50; r++) total += lstm_dz[r * 40 + j]!;
-    d_lstm_bias[j] = total;
+  for (let j = 0; j < 40; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 50; r++) {
+      const o = r * 40 + j;
+      total0 += lstm_dz[o]!;
+      total1 += lstm_dz[o + 1]!;
+      total2 += lstm_dz[o + 2]!;
+      total3 += lstm_dz[o + 3]!;
+      total4 += lstm_dz[o + 4]!;
+      total5 += lstm_dz[o + 5]!;
+      total6 += lstm_dz[o + 6]!;
+      total7 += lstm_dz[o + 7]!;
+    }
+
+    d_lstm_bias[j] = total0;
+    d_lstm_bias[j + 1] = total1;
+    d_lstm_bias[j + 2] = total2;
+    d_lstm_bias[j + 3] = total3;
+    d_lstm_bias[j + 4] = total4;
+    d_lstm_bias[j + 5] = total5;
+    d_lstm_bias[j + 6] = total6;
+    d_lstm_bias[j + 7] = total7;
   }
 }
 
@@ -1928,7 +1582,7 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
   const simple_rnn_xk = bufs.simple_rnn_xk;
   const simple_rnn_step_z = bufs.simple_rnn_step_z;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xk = input · simple_rnn_kernel + simple_rnn_bias: every step's input projection in one product
+  // simple_rnn_xk = input · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   let i = 0;
   for (; i + 4 <= batch * 50; i += 4) {
     for (let j = 0; j < 8; j += 4) {
@@ -1940,22 +1594,22 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       const bc1 = j + 1;
       const bc2 = j + 2;
       const bc3 = j + 3;
-      let s00 = simple_rnn_bias[j]!,
-        s01 = simple_rnn_bias[j + 1]!,
-        s02 = simple_rnn_bias[j + 2]!,
-        s03 = simple_rnn_bias[j + 3]!;
-      let s10 = simple_rnn_bias[j]!,
-        s11 = simple_rnn_bias[j + 1]!,
-        s12 = simple_rnn_bias[j + 2]!,
-        s13 = simple_rnn_bias[j + 3]!;
-      let s20 = simple_rnn_bias[j]!,
-        s21 = simple_rnn_bias[j + 1]!,
-        s22 = simple_rnn_bias[j + 2]!,
-        s23 = simple_rnn_bias[j + 3]!;
-      let s30 = simple_rnn_bias[j]!,
-        s31 = simple_rnn_bias[j + 1]!,
-        s32 = simple_rnn_bias[j + 2]!,
-        s33 = simple_rnn_bias[j + 3]!;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       {
         const a0 = input[ar0]!;
         const a1 = input[ar1]!;
@@ -2006,14 +1660,14 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       const ar1 = i + 1;
       const ar2 = i + 2;
       const ar3 = i + 3;
-      let s00 = simple_rnn_bias[8]!,
-        s01 = simple_rnn_bias[9]!;
-      let s10 = simple_rnn_bias[8]!,
-        s11 = simple_rnn_bias[9]!;
-      let s20 = simple_rnn_bias[8]!,
-        s21 = simple_rnn_bias[9]!;
-      let s30 = simple_rnn_bias[8]!,
-        s31 = simple_rnn_bias[9]!;
+      let s00 = 0,
+        s01 = 0;
+      let s10 = 0,
+        s11 = 0;
+      let s20 = 0,
+        s21 = 0;
+      let s30 = 0,
+        s31 = 0;
       {
         const a0 = input[ar0]!;
         const a1 = input[ar1]!;
@@ -2049,10 +1703,10 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       const bc1 = j + 1;
       const bc2 = j + 2;
       const bc3 = j + 3;
-      let s00 = simple_rnn_bias[j]!,
-        s01 = simple_rnn_bias[j + 1]!,
-        s02 = simple_rnn_bias[j + 2]!,
-        s03 = simple_rnn_bias[j + 3]!;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
       {
         const a0 = input[ar0]!;
         const b0 = simple_rnn_kernel[bc0]!;
@@ -2073,8 +1727,8 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
 
     {
       const ar0 = i;
-      let s00 = simple_rnn_bias[8]!,
-        s01 = simple_rnn_bias[9]!;
+      let s00 = 0,
+        s01 = 0;
       {
         const a0 = input[ar0]!;
         const b0 = simple_rnn_kernel[8]!;
@@ -2089,9 +1743,10 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
   }
 
   for (let t = 0; t < 50; t++) {
-    // simple_rnn_step_z = simple_rnn_xk[t] + h_{t-1} · simple_rnn_recurrent_kernel
+    // simple_rnn_step_z = simple_rnn_xk[t] + simple_rnn_bias + h_{t-1} · simple_rnn_recurrent_kernel
     for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 10; j++) simple_rnn_step_z[b * 10 + j] = simple_rnn_xk[(b * 50 + t) * 10 + j]!;
+      for (let j = 0; j < 10; j++)
+        simple_rnn_step_z[b * 10 + j] = simple_rnn_xk[(b * 50 + t) * 10 + j]! + simple_rnn_bias[j]!;
     if (t > 0) {
       let ri = 0;
       for (; ri + 4 <= batch; ri += 4) {
@@ -2257,7 +1912,7 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
     for (let b = 0; b < batch; b++)
       for (let u = 0; u < 10; u++) {
         const z = simple_rnn_step_z[b * 10 + u]!;
-        simple_rnn_h[(t * batch + b) * 10 + u] = Math.tanh(z);
+        simple_rnn_h[(t * batch + b) * 10 + u] = rationalTanh(z);
       }
   }
 
@@ -3653,7 +3308,38 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
   }
 
   // d_simple_rnn_bias = Σ over steps and examples of simple_rnn_dz
-  for (let j = 0; j < 10; j++) {
+  for (let j = 0; j < 8; j += 8) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0,
+      total4 = 0,
+      total5 = 0,
+      total6 = 0,
+      total7 = 0;
+    for (let r = 0; r < batch * 50; r++) {
+      const o = r * 10 + j;
+      total0 += simple_rnn_dz[o]!;
+      total1 += simple_rnn_dz[o + 1]!;
+      total2 += simple_rnn_dz[o + 2]!;
+      total3 += simple_rnn_dz[o + 3]!;
+      total4 += simple_rnn_dz[o + 4]!;
+      total5 += simple_rnn_dz[o + 5]!;
+      total6 += simple_rnn_dz[o + 6]!;
+      total7 += simple_rnn_dz[o + 7]!;
+    }
+
+    d_simple_rnn_bias[j] = total0;
+    d_simple_rnn_bias[j + 1] = total1;
+    d_simple_rnn_bias[j + 2] = total2;
+    d_simple_rnn_bias[j + 3] = total3;
+    d_simple_rnn_bias[j + 4] = total4;
+    d_simple_rnn_bias[j + 5] = total5;
+    d_simple_rnn_bias[j + 6] = total6;
+    d_simple_rnn_bias[j + 7] = total7;
+  }
+
+  for (let j = 8; j < 10; j++) {
     let total = 0;
     for (let r = 0; r < batch * 50; r++) total += simple_rnn_dz[r * 10 + j]!;
     d_simple_rnn_bias[j] = total;

@@ -703,10 +703,23 @@ function MailMlp_dense_1_backward(bufs: MailMlp_Buffers, batch: number): void {
   for (let i = 0; i < batch * 128; i++)
     d_dense_1_z[i] = d_dropout_1_out[i]! * mask_dropout_1_out[i]! * (dense_1_out[i]! > 0 ? 1 : 0);
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 128; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 128 + j]!;
-    d_dense_1_bias[j] = total;
+  for (let j = 0; j < 128; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 128 + j;
+      total0 += d_dense_1_z[o + 0]!;
+      total1 += d_dense_1_z[o + 1]!;
+      total2 += d_dense_1_z[o + 2]!;
+      total3 += d_dense_1_z[o + 3]!;
+    }
+
+    d_dense_1_bias[j + 0] = total0;
+    d_dense_1_bias[j + 1] = total1;
+    d_dense_1_bias[j + 2] = total2;
+    d_dense_1_bias[j + 3] = total3;
   }
 
   // d_dense_1_kernel = dropout_outᵀ · d_dense_1_z
@@ -730,14 +743,27 @@ function MailMlp_dense_backward(bufs: MailMlp_Buffers, batch: number): void {
   for (let i = 0; i < batch * 256; i++)
     d_dense_z[i] = d_dropout_out[i]! * mask_dropout_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 256; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_z[r * 256 + j]!;
-    d_dense_bias[j] = total;
+  for (let j = 0; j < 256; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 256 + j;
+      total0 += d_dense_z[o + 0]!;
+      total1 += d_dense_z[o + 1]!;
+      total2 += d_dense_z[o + 2]!;
+      total3 += d_dense_z[o + 3]!;
+    }
+
+    d_dense_bias[j + 0] = total0;
+    d_dense_bias[j + 1] = total1;
+    d_dense_bias[j + 2] = total2;
+    d_dense_bias[j + 3] = total3;
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z
-  for (let i = 0; i < 2560000; i++) d_dense_kernel[i] = 0;
+  d_dense_kernel.fill(0, 0, 2560000);
   for (let r = 0; r < batch; r++) {
     const o = r * 256;
     for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
@@ -1642,10 +1668,23 @@ function MailMlpDense_dense_1_backward(bufs: MailMlpDense_Buffers, batch: number
   for (let i = 0; i < batch * 128; i++)
     d_dense_1_z[i] = d_dropout_1_out[i]! * mask_dropout_1_out[i]! * (dense_1_out[i]! > 0 ? 1 : 0);
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 128; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_1_z[r * 128 + j]!;
-    d_dense_1_bias[j] = total;
+  for (let j = 0; j < 128; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 128 + j;
+      total0 += d_dense_1_z[o + 0]!;
+      total1 += d_dense_1_z[o + 1]!;
+      total2 += d_dense_1_z[o + 2]!;
+      total3 += d_dense_1_z[o + 3]!;
+    }
+
+    d_dense_1_bias[j + 0] = total0;
+    d_dense_1_bias[j + 1] = total1;
+    d_dense_1_bias[j + 2] = total2;
+    d_dense_1_bias[j + 3] = total3;
   }
 
   // d_dense_1_kernel = dropout_outᵀ · d_dense_1_z
@@ -1667,10 +1706,23 @@ function MailMlpDense_dense_backward(bufs: MailMlpDense_Buffers, batch: number):
   for (let i = 0; i < batch * 256; i++)
     d_dense_z[i] = d_dropout_out[i]! * mask_dropout_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 256; j++) {
-    let total = 0;
-    for (let r = 0; r < batch; r++) total += d_dense_z[r * 256 + j]!;
-    d_dense_bias[j] = total;
+  for (let j = 0; j < 256; j += 4) {
+    let total0 = 0,
+      total1 = 0,
+      total2 = 0,
+      total3 = 0;
+    for (let r = 0; r < batch; r++) {
+      const o = r * 256 + j;
+      total0 += d_dense_z[o + 0]!;
+      total1 += d_dense_z[o + 1]!;
+      total2 += d_dense_z[o + 2]!;
+      total3 += d_dense_z[o + 3]!;
+    }
+
+    d_dense_bias[j + 0] = total0;
+    d_dense_bias[j + 1] = total1;
+    d_dense_bias[j + 2] = total2;
+    d_dense_bias[j + 3] = total3;
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z

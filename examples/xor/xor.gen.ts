@@ -3,6 +3,7 @@
 
 import {
   GeneratedModel,
+  rationalTanh,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -61,49 +62,49 @@ function dense_forward(bufs: Buffers, batch: number): void {
       a1 = input[ar + 1]!;
     {
       const z = dense_bias[0]! + a0 * dense_kernel_0 + a1 * dense_kernel_8;
-      const a = Math.tanh(z);
+      const a = rationalTanh(z);
       dense_out[i * 8] = a;
     }
 
     {
       const z = dense_bias[1]! + a0 * dense_kernel_1 + a1 * dense_kernel_9;
-      const a = Math.tanh(z);
+      const a = rationalTanh(z);
       dense_out[i * 8 + 1] = a;
     }
 
     {
       const z = dense_bias[2]! + a0 * dense_kernel_2 + a1 * dense_kernel_10;
-      const a = Math.tanh(z);
+      const a = rationalTanh(z);
       dense_out[i * 8 + 2] = a;
     }
 
     {
       const z = dense_bias[3]! + a0 * dense_kernel_3 + a1 * dense_kernel_11;
-      const a = Math.tanh(z);
+      const a = rationalTanh(z);
       dense_out[i * 8 + 3] = a;
     }
 
     {
       const z = dense_bias[4]! + a0 * dense_kernel_4 + a1 * dense_kernel_12;
-      const a = Math.tanh(z);
+      const a = rationalTanh(z);
       dense_out[i * 8 + 4] = a;
     }
 
     {
       const z = dense_bias[5]! + a0 * dense_kernel_5 + a1 * dense_kernel_13;
-      const a = Math.tanh(z);
+      const a = rationalTanh(z);
       dense_out[i * 8 + 5] = a;
     }
 
     {
       const z = dense_bias[6]! + a0 * dense_kernel_6 + a1 * dense_kernel_14;
-      const a = Math.tanh(z);
+      const a = rationalTanh(z);
       dense_out[i * 8 + 6] = a;
     }
 
     {
       const z = dense_bias[7]! + a0 * dense_kernel_7 + a1 * dense_kernel_15;
-      const a = Math.tanh(z);
+      const a = rationalTanh(z);
       dense_out[i * 8 + 7] = a;
     }
   }

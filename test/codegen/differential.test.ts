@@ -329,10 +329,12 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
-  it("large recurrent layers hand every step's products to the runtime's gemm, reading and writing tape slices at offsets", () => {
+  it("large recurrent layers, and small ones over many steps, hand every step's products to the runtime's gemm, reading and writing tape slices at offsets", () => {
     const models = [
       sequential(input([4, 16]), lstm(64, { returnSequences: true }), gru(64), dense(1)).compile({ loss: "meanSquaredError" }),
       sequential(input([3, 8]), simpleRNN(128), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      // a step's product of 24 or 32 units is small, but 30 of them a call are not
+      sequential(input([30, 4]), gru(24, { returnSequences: true }), simpleRNN(32, { goBackwards: true }), dense(1)).compile({ loss: "meanSquaredError" }),
     ];
     for (const [i, m] of models.entries()) {
       const kernels = compileKernels(m.ir);

@@ -7,12 +7,13 @@ import type { KernelBuffers, Kernels, UniformSource } from "../../runtime/kernel
 import { gemm } from "../../runtime/gemm/gemm";
 import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
 import { softmaxRows } from "../../runtime/activations/softmax";
+import { rationalTanh } from "../../runtime/activations/rational-tanh";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace, softmaxRows);
+  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace, softmaxRows, rationalTanh);
 }
 
 export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {

@@ -113,11 +113,15 @@ export function refuse(op: Op, what: string): string | null {
   return bad ? `layer "${op.node.layer}" (${what}) uses ${bad} inside its cell, which code generation does not support; use tanh, sigmoid, relu or linear` : null;
 }
 
-/** x·K + b for every step at once. */
-export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+/**
+ * x·K + b for every step at once; with `biasInStep`, x·K alone, stepPreActivation adding b as it
+ * copies each step's rows out (one pass fewer over the batch·T rows than a bias loop after gemm).
+ */
+export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" | "infer", biasInStep = false): string[] {
   const bias = l.bias ? ctx.value(l.bias, mode) : null;
+  const added = bias && !biasInStep ? bias : null;
   return [
-    `// ${l.xk} = ${ctx.value(l.x, mode)} · ${ctx.value(l.kernel, mode)}${bias ? ` + ${bias}` : ""}: every step's input projection in one product`,
+    `// ${l.xk} = ${ctx.value(l.x, mode)} · ${ctx.value(l.kernel, mode)}${added ? ` + ${added}` : ""}: every step's input projection in one product${bias && biasInStep ? ` (${bias} is added at each step)` : ""}`,
     ...emitGemm({
       a: { buf: ctx.value(l.x, mode), rowStride: l.F, colStride: 1 },
       b: { buf: ctx.value(l.kernel, mode), rowStride: l.W, colStride: 1 },
@@ -125,17 +129,18 @@ export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" |
       m: `batch * ${l.T}`,
       n: l.W,
       k: l.F,
-      init: bias ? (col) => `${bias}[${col}]` : undefined,
+      init: added ? (col) => `${added}[${col}]` : undefined,
     }),
   ];
 }
 
-/** z = xk_t + h_{t-1}·R, inside the loop over t. */
+/** z = xk_t + b + h_{t-1}·R, inside the loop over t (xk from inputProjection with biasInStep). */
 export function stepPreActivation(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
   const recurrent = ctx.value(l.recurrent, mode);
+  const bias = l.bias ? ctx.value(l.bias, mode) : null;
   return [
-    `// ${l.z} = ${l.xk}[${l.xStep}] + h_{t-1} · ${recurrent}`,
-    `for (let b = 0; b < batch; b++) for (let j = 0; j < ${l.W}; j++) ${l.z}[b * ${l.W} + j] = ${l.xk}[(b * ${l.T} + ${l.xStep}) * ${l.W} + j];`,
+    `// ${l.z} = ${l.xk}[${l.xStep}]${bias ? ` + ${bias}` : ""} + h_{t-1} · ${recurrent}`,
+    `for (let b = 0; b < batch; b++) for (let j = 0; j < ${l.W}; j++) ${l.z}[b * ${l.W} + j] = ${l.xk}[(b * ${l.T} + ${l.xStep}) * ${l.W} + j]${bias ? ` + ${bias}[j]` : ""};`,
     `if (t > 0) {`,
     ...emitGemm({
       a: { buf: l.h, rowStride: l.U, colStride: 1, offset: `(t - 1) * batch * ${l.U}` },
@@ -146,6 +151,7 @@ export function stepPreActivation(l: Layout, ctx: LoweringContext, mode: "train"
       k: l.U,
       accumulate: true,
       prefix: "r",
+      repeats: l.T,
     }),
     `}`,
   ];
@@ -204,6 +210,7 @@ export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[
         k: "batch",
         accumulate: true,
         prefix: "w",
+        repeats: l.T,
       }),
     );
   }
@@ -211,7 +218,7 @@ export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[
     l.mask
       ? `// ${l.dh} += dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1 (0 before it on a token's step, kept on a padded one, whose dz_t is 0)`
       : `// ${l.dh} = dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1`,
-    ...emitGemm({ a: dzStep, b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, accumulate: l.mask !== null, prefix: "x" }),
+    ...emitGemm({ a: dzStep, b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, accumulate: l.mask !== null, prefix: "x", repeats: l.T }),
     `}`,
   );
   return lines;
@@ -243,11 +250,7 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
     const op = biasAdded ? "+=" : ctx.assign(db);
     lines.push(
       `// ${db} ${op} Σ over steps and examples of ${l.dz}`,
-      `for (let j = 0; j < ${l.W}; j++) {`,
-      `let total = 0;`,
-      `for (let r = 0; r < ${rows}; r++) total += ${l.dz}[r * ${l.W} + j];`,
-      `${db}[j] ${op} total;`,
-      `}`,
+      ...columnSums(l.dz, rows, l.W, db, op),
     );
   }
   if (ctx.needsGrad(l.x)) {
@@ -266,6 +269,33 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
         prefix: "x",
       }),
     );
+  }
+  return lines;
+}
+
+/** Columns summed in one pass over the rows per block of them: a pass per column strides through the whole of dZ. */
+const SUMMED_TOGETHER = 8;
+
+/** sums[from + j] (= or +=) Σ_r rows' column j, each column summed in row order in float64, SUMMED_TOGETHER columns a pass. */
+export function columnSums(buf: string, rows: string, width: number, sums: string, op: string, from = 0): string[] {
+  const at = (j: string) => (from ? `${from} + ${j}` : j);
+  const blocked = width - (width % SUMMED_TOGETHER);
+  const lanes = Array.from({ length: SUMMED_TOGETHER }, (_, c) => c);
+  const lines: string[] = [];
+  if (blocked > 0) {
+    lines.push(
+      `for (let j = 0; j < ${blocked}; j += ${SUMMED_TOGETHER}) {`,
+      `let ${lanes.map((c) => `total${c} = 0`).join(", ")};`,
+      `for (let r = 0; r < ${rows}; r++) {`,
+      `const o = r * ${width} + j;`,
+      ...lanes.map((c) => `total${c} += ${buf}[o${c ? ` + ${c}` : ""}];`),
+      `}`,
+      ...lanes.map((c) => `${sums}[${at(c ? `j + ${c}` : "j")}] ${op} total${c};`),
+      `}`,
+    );
+  }
+  if (blocked < width) {
+    lines.push(`for (let j = ${blocked}; j < ${width}; j++) {`, `let total = 0;`, `for (let r = 0; r < ${rows}; r++) total += ${buf}[r * ${width} + j];`, `${sums}[${at("j")}] ${op} total;`, `}`);
   }
   return lines;
 }

@@ -9,7 +9,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, skipPadded, stepMask, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, skipPadded, stepMask, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -32,7 +32,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
     resetAfter ? `// ${l.hr} = h_{t-1} · ${recurrent}${bias ? ` + ${bias}[1]` : ""}: the recurrent product of every gate` : `// ${l.hr} = h_{t-1} · ${recurrent}[:, z r]`,
     `for (let b = 0; b < batch; b++) for (let j = 0; j < ${hrColumns}; j++) ${l.hr}[b * ${W} + j] = ${resetAfter && bias ? `${bias}[${W} + j]` : "0"};`,
     `if (t > 0) {`,
-    ...emitGemm({ a: hPrev, b: { buf: recurrent, rowStride: W, colStride: 1 }, c: { buf: l.hr, rowStride: W, colStride: 1 }, m: "batch", n: hrColumns, k: U, accumulate: true, prefix: "r" }),
+    ...emitGemm({ a: hPrev, b: { buf: recurrent, rowStride: W, colStride: 1 }, c: { buf: l.hr, rowStride: W, colStride: 1 }, m: "batch", n: hrColumns, k: U, accumulate: true, prefix: "r", repeats: l.T }),
     `}`,
     `// z = ${rec.name}(xk_z + hr_z), r = ${rec.name}(xk_r + hr_r)`,
     `for (let b = 0; b < batch; b++) {`,
@@ -82,6 +82,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
       k: U,
       accumulate: true,
       prefix: "q",
+      repeats: l.T,
     }),
     `}`,
     `for (let b = 0; b < batch; b++) {`,
@@ -137,13 +138,13 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     ];
     if (l.bias && ctx.isTrainableParam(l.bias)) {
       const db = ctx.grad(l.bias);
-      lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, `for (let j = 0; j < ${W}; j++) { let total = 0; for (let b = 0; b < batch; b++) total += ${l.dhr}[b * ${W} + j]; ${db}[${W} + j] += total; }`);
+      lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, ...columnSums(l.dhr, "batch", W, db, "+=", W));
     }
     lines.push(keepStepGradient(l), `if (t > 0) {`);
-    if (dr) lines.push(`// ${dr} += h_{t-1}ᵀ · ${l.dhr}`, ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: W, k: "batch", accumulate: true, prefix: "w" }));
+    if (dr) lines.push(`// ${dr} += h_{t-1}ᵀ · ${l.dhr}`, ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: W, k: "batch", accumulate: true, prefix: "w", repeats: l.T }));
     lines.push(
       `// ${l.dh} += ${l.dhr} · ${recurrent}ᵀ`,
-      ...emitGemm({ a: { buf: l.dhr, rowStride: W, colStride: 1 }, b: { buf: recurrent, rowStride: 1, colStride: W }, c: { buf: l.dh, rowStride: U, colStride: 1 }, m: "batch", n: U, k: W, accumulate: true, prefix: "x" }),
+      ...emitGemm({ a: { buf: l.dhr, rowStride: W, colStride: 1 }, b: { buf: recurrent, rowStride: 1, colStride: W }, c: { buf: l.dh, rowStride: U, colStride: 1 }, m: "batch", n: U, k: W, accumulate: true, prefix: "x", repeats: l.T }),
       `}`,
     );
     return lines;
@@ -161,6 +162,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
       n: U,
       k: U,
       prefix: "y",
+      repeats: l.T,
     }),
     `// dr = d(r · h_{t-1}) · h_{t-1} · ${rec.name}'(r); dh_{t-1} += d(r · h_{t-1}) · r`,
     `for (let b = 0; b < batch; b++) {`,
@@ -183,7 +185,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
   if (dr) {
     lines.push(
       `// ${dr}[:, z r] += h_{t-1}ᵀ · ${l.dhr}; ${dr}[:, h] += (r · h_{t-1})ᵀ · dh~`,
-      ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: 2 * U, k: "batch", accumulate: true, prefix: "w" }),
+      ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: 2 * U, k: "batch", accumulate: true, prefix: "w", repeats: l.T }),
       ...emitGemm({
         a: { buf: l.inner, rowStride: 1, colStride: U, offset: `t * batch * ${U}` },
         b: dzStep(2 * U),
@@ -193,12 +195,13 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
         k: "batch",
         accumulate: true,
         prefix: "v",
+        repeats: l.T,
       }),
     );
   }
   lines.push(
     `// ${l.dh} += ${l.dhr}[:, z r] · ${recurrent}[:, z r]ᵀ`,
-    ...emitGemm({ a: { buf: l.dhr, rowStride: W, colStride: 1 }, b: { buf: recurrent, rowStride: 1, colStride: W }, c: { buf: l.dh, rowStride: U, colStride: 1 }, m: "batch", n: U, k: 2 * U, accumulate: true, prefix: "x" }),
+    ...emitGemm({ a: { buf: l.dhr, rowStride: W, colStride: 1 }, b: { buf: recurrent, rowStride: 1, colStride: W }, c: { buf: l.dh, rowStride: U, colStride: 1 }, m: "batch", n: U, k: 2 * U, accumulate: true, prefix: "x", repeats: l.T }),
     `}`,
   );
   return lines;

@@ -30,7 +30,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const rec = cellFunction(op.attrs.recurrentActivation)!;
     const { U, W } = l;
     const body = [
-      ...inputProjection(l, ctx, mode),
+      ...inputProjection(l, ctx, mode, true),
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepPreActivation(l, ctx, mode),
       `// i, f, o = ${rec.name}(z_i, z_f, z_o); g = ${act.name}(z_c); c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`,

@@ -50,7 +50,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
     const l = layout(op, ctx, 1);
     const act = cellFunction(op.attrs.activation)!;
     const body = [
-      ...inputProjection(l, ctx, mode),
+      ...inputProjection(l, ctx, mode, true),
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepPreActivation(l, ctx, mode),
       ...stepState(l, act),
