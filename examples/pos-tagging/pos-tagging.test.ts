@@ -30,9 +30,9 @@ describe("pos-tagging", () => {
     // counted right here by argmax over the predictions at the words' own positions.
     expect(reportedAccuracy).toBeCloseTo(accuracy, 9);
 
-    // Nouns are about a quarter of the words. Looking words up in the training counts gets about nine
-    // in ten right; a tagger that does not learn the words reaches neither, and one that ignores the
-    // context around each word (as the unigram tagger does) does not pass it.
+    // Nouns are about a quarter of the words; looking each word up in the training counts gets about
+    // nine in ten right. A tagger that does not learn the words reaches neither; passing the lookup
+    // takes the context around each word, which only the bidirectional layer sees.
     expect(majority.correct / majority.words).toBeLessThan(0.3);
     expect(accuracy).toBeGreaterThan(majority.correct / majority.words + 0.5);
     expect(accuracy).toBeGreaterThan(unigram.correct / unigram.words);
