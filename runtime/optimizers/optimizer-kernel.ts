@@ -63,20 +63,24 @@ interface RuleKernel {
 
 type Ops = ReturnType<typeof opsOf>;
 
-function opsOf(f: FunctionBuilder) {
-  const binary = (name: "f64x2.add" | "f64x2.sub" | "f64x2.mul" | "f64x2.div") => (a: Expr, b: Expr): Expr => () => {
+/** How the rules compute: float64 pairs (bit-identical to the JavaScript), or float32 lanes, four at a time. */
+export type Precision = "float64" | "float32";
+
+function opsOf(f: FunctionBuilder, precision: Precision) {
+  const lanes = precision === "float64" ? "f64x2" : "f32x4";
+  const binary = (name: "add" | "sub" | "mul" | "div") => (a: Expr, b: Expr): Expr => () => {
     a();
     b();
-    f.op(name);
+    f.op(`${lanes}.${name}`);
   };
   return {
-    add: binary("f64x2.add"),
-    sub: binary("f64x2.sub"),
-    mul: binary("f64x2.mul"),
-    div: binary("f64x2.div"),
+    add: binary("add"),
+    sub: binary("sub"),
+    mul: binary("mul"),
+    div: binary("div"),
     sqrt: (a: Expr): Expr => () => {
       a();
-      f.op("f64x2.sqrt");
+      f.op(`${lanes}.sqrt`);
     },
   };
 }
@@ -174,29 +178,41 @@ function loopOverFloats(f: FunctionBuilder, stepBytes: number, body: () => void)
   );
 }
 
-function ruleFunction(module: ModuleBuilder, rule: RuleKernel): void {
+function ruleFunction(module: ModuleBuilder, rule: RuleKernel, precision: Precision): void {
   const f = module.function(rule.name, i32Params(...ARRAYS, "floats"), [], true);
+  const wide = precision === "float64";
+  // float64: two pairs of floats per step, each pair widened into an f64x2; float32: one f32x4
+  const parts = wide ? PAIRS_PER_STEP : 1;
+  const partBytes = wide ? PAIR_BYTES : FLOATS_PER_STEP * FLOAT_BYTES;
   for (const name of rule.hyper) f.local(`hyper_${name}`, "v128");
-  for (let pair = 0; pair < PAIRS_PER_STEP; pair++) for (const array of rule.reads) f.local(`${array}${pair}`, "v128");
+  for (let part = 0; part < parts; part++) for (const array of rule.reads) f.local(`${array}${part}`, "v128");
   f.local("rounded", "v128");
-  rule.hyper.forEach((name, index) => f.i32(0).op("v128.load64_splat", (HYPER.first + index) * 8).set(`hyper_${name}`));
+  rule.hyper.forEach((name, index) => {
+    f.i32(0);
+    if (wide) f.op("v128.load64_splat", (HYPER.first + index) * 8);
+    else f.op("f64.load", (HYPER.first + index) * 8).op("f32.demote_f64").op("f32x4.splat");
+    f.set(`hyper_${name}`);
+  });
   const address = (array: ArrayName) => f.get(array).get("at").op("i32.add");
-  const ops = opsOf(f);
-  loopOverFloats(f, PAIRS_PER_STEP * PAIR_BYTES, () => {
-    for (let pair = 0; pair < PAIRS_PER_STEP; pair++) {
-      const offset = pair * PAIR_BYTES;
+  const ops = opsOf(f, precision);
+  loopOverFloats(f, FLOATS_PER_STEP * FLOAT_BYTES, () => {
+    for (let part = 0; part < parts; part++) {
+      const offset = part * partBytes;
       for (const array of rule.reads) {
-        address(array).op("v128.load64_splat", offset).op("f64x2.promote_low_f32x4").set(`${array}${pair}`);
+        if (wide) address(array).op("v128.load64_splat", offset).op("f64x2.promote_low_f32x4");
+        else address(array).op("v128.load", offset);
+        f.set(`${array}${part}`);
       }
       rule.step(
         {
-          value: (array) => () => void f.get(`${array}${pair}`),
+          value: (array) => () => void f.get(`${array}${part}`),
           hyper: (name) => () => void f.get(`hyper_${name}`),
           update(array, value) {
             address(array);
             value();
+            if (!wide) return void f.tee(`${array}${part}`).op("v128.store", offset);
             f.op("f32x4.demote_f64x2_zero").tee("rounded").op("v128.store64_lane", offset);
-            f.get("rounded").op("f64x2.promote_low_f32x4").set(`${array}${pair}`);
+            f.get("rounded").op("f64x2.promote_low_f32x4").set(`${array}${part}`);
           },
         },
         ops,
@@ -251,9 +267,9 @@ function clipValueFunction(module: ModuleBuilder): void {
 }
 
 /** The module's bytes. Its memory starts at one page; the host grows it once, to fit the optimiser's arrays. */
-export function optimizerKernelModule(): Uint8Array {
+export function optimizerKernelModule(precision: Precision = "float64"): Uint8Array {
   const module = new ModuleBuilder(1);
-  for (const rule of RULES) ruleFunction(module, rule);
+  for (const rule of RULES) ruleFunction(module, rule, precision);
   clipNormFunction(module);
   clipValueFunction(module);
   return module.encode();

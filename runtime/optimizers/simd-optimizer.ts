@@ -1,5 +1,6 @@
-// An optimiser whose rule runs in the WebAssembly SIMD module of optimizer-kernel.ts, bit-identical to
-// the JavaScript rule (optimizer.ts' optimizerOf). Each optimiser has an instance of the module of
+// An optimiser whose rule runs in the WebAssembly SIMD module of optimizer-kernel.ts, in float32 lanes
+// (its weights within float32 rounding of the JavaScript rule's, optimizer.ts' optimizerOf, not
+// bit-identical) or in float64 pairs (bit-identical to it, and slower). Each optimiser has an instance of the module of
 // its own: its slots live in that instance's memory for good (getState and setState read and write
 // them there), with a copy of the weights and their gradients. A step copies the gradients and the
 // weights in (the model's weights may have been set since the last step, and live elsewhere: in a
@@ -15,10 +16,16 @@ import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { hostWasm, type WasmApi, type WasmModule } from "../wasm/wasm-api";
 import { checkClipping, checkGradients, restoreSlots, sameArrays, slotState, type Clipping, type Optimizer, type Slots } from "./optimizer";
-import { FLOATS_PER_STEP, HYPER, HYPER_BYTES, hyperIndex, optimizerKernelModule, type OptimizerKernelExports, type RuleName } from "./optimizer-kernel";
+import { FLOATS_PER_STEP, HYPER, HYPER_BYTES, hyperIndex, optimizerKernelModule, type OptimizerKernelExports, type Precision, type RuleName } from "./optimizer-kernel";
 
-/** Where an optimiser runs: "auto" (WebAssembly SIMD for models of SIMD_MIN_WEIGHTS weights or more, where the host has it), "simd" (wherever the host has it), "js". */
-export type OptimizerPath = "auto" | "simd" | "js";
+/**
+ * Where an optimiser runs: "simd" on the WebAssembly SIMD kernel in float32 lanes (the fastest; its
+ * weights differ from the JavaScript's in the last bits), "simd-float64" on the kernel in float64
+ * pairs (bit-identical to the JavaScript), "js" in JavaScript, "auto" as "simd" for models of
+ * SIMD_MIN_WEIGHTS weights or more and as "js" below. Where the host has no WebAssembly SIMD, all run
+ * in JavaScript.
+ */
+export type OptimizerPath = "auto" | "simd" | "simd-float64" | "js";
 
 /**
  * Below this many weights, "auto" runs the JavaScript rule: a step of the SIMD one has a fixed cost of
@@ -38,11 +45,13 @@ export interface KernelPlan {
   readonly perStep?: (t: number, hyper: Float64Array) => void;
 }
 
-const compiled = new WeakMap<WasmApi, WasmModule | null>();
+const compiled: Record<Precision, WeakMap<WasmApi, WasmModule | null>> = { float32: new WeakMap(), float64: new WeakMap() };
 
-function optimizerKernel(wasm: WasmApi): OptimizerKernelExports | null {
-  if (!compiled.has(wasm)) compiled.set(wasm, compileKernel(optimizerKernelModule(), wasm));
-  const module = compiled.get(wasm);
+/** A new instance (a memory of its own) of the kernel, compiled once per host and precision. */
+function optimizerKernel(wasm: WasmApi, precision: Precision): OptimizerKernelExports | null {
+  const modules = compiled[precision];
+  if (!modules.has(wasm)) modules.set(wasm, compileKernel(optimizerKernelModule(precision), wasm));
+  const module = modules.get(wasm);
   return module ? instanceOf<OptimizerKernelExports>(module, wasm) : null;
 }
 
@@ -54,7 +63,7 @@ export function simdOptimizer(name: string, config: Clipping, weights: readonly 
   checkClipping(name, config);
   const count = weights.reduce((sum, w) => sum + w.length, 0);
   if (path === "js" || (path === "auto" && count < SIMD_MIN_WEIGHTS) || !wasm) return null;
-  const kernel = optimizerKernel(wasm);
+  const kernel = optimizerKernel(wasm, path === "simd-float64" ? "float64" : "float32");
   return kernel && new SimdOptimizer(name, config, weights, plan, kernel);
 }
 

@@ -106,6 +106,7 @@ const INSTRUCTIONS = {
   "i32x4.add": simdOp(0xae),
   "i32x4.sub": simdOp(0xb1),
   "f32x4.neg": simdOp(0xe1),
+  "f32x4.sqrt": simdOp(0xe3),
   "f32x4.add": simdOp(0xe4),
   "f32x4.sub": simdOp(0xe5),
   "f32x4.mul": simdOp(0xe6),

@@ -11,7 +11,8 @@ import { Random } from "../../runtime/random";
 import { reference } from "../support/optimizer-reference";
 
 // The float64 reference the optimisers are held to is test/support/optimizer-reference.ts. Every test
-// runs on both paths: the WebAssembly SIMD kernels (where the host has them) and the JavaScript loops.
+// runs on every path: the WebAssembly SIMD kernels (where the host has them) in float32 lanes and in
+// float64 pairs, and the JavaScript loops.
 
 // ------------------------------------------------------------------ helpers
 
@@ -76,7 +77,7 @@ const CASES: [string, OptimizerConfig][] = [
 
 // ------------------------------------------------------------------ tests
 
-const PATHS: readonly OptimizerPath[] = ["simd", "js"];
+const PATHS: readonly OptimizerPath[] = ["simd", "simd-float64", "js"];
 
 for (const path of PATHS) describe(`the ${path} path`, () => {
   const create = (config: OptimizerConfig, weights: readonly Float32Array[]) => createOptimizer(config, weights, path);
@@ -368,7 +369,7 @@ for (const path of PATHS) describe(`the ${path} path`, () => {
   });
 });
 
-describe("the WebAssembly SIMD path and the JavaScript one", () => {
+describe("the WebAssembly SIMD path in float64 pairs and the JavaScript one", () => {
   /** Sizes that are and are not multiples of the kernel's 4 floats, one large. */
   const MIXED = [1, 2, 3, 4, 5, 31, 1000];
   const mixed = (random: Random) => MIXED.map((n) => Float32Array.from({ length: n }, () => (random.uniform() * 2 - 1) * 3));
@@ -378,7 +379,7 @@ describe("the WebAssembly SIMD path and the JavaScript one", () => {
       const random = new Random(11);
       const start = mixed(random);
       const [simdWeights, jsWeights] = [inOneStore(start), start.map((w) => w.slice())];
-      const [simd, js] = [createOptimizer(config, simdWeights, "simd"), createOptimizer(config, jsWeights, "js")];
+      const [simd, js] = [createOptimizer(config, simdWeights, "simd-float64"), createOptimizer(config, jsWeights, "js")];
       for (let step = 0; step < 20; step++) {
         const grads = mixed(random);
         simd.apply(grads);
@@ -389,10 +390,11 @@ describe("the WebAssembly SIMD path and the JavaScript one", () => {
     });
   }
 
-  it("the SIMD one is a module a browser compiles synchronously, and gives way to JavaScript without WebAssembly", () => {
-    const bytes = optimizerKernelModule();
-    expect(hostWasm()!.validate(bytes)).toBe(true);
-    expect(bytes.length).toBeLessThan(SYNC_COMPILE_LIMIT_BYTES);
+  it("the SIMD kernels are modules a browser compiles synchronously, and give way to JavaScript without WebAssembly", () => {
+    for (const bytes of [optimizerKernelModule("float32"), optimizerKernelModule("float64")]) {
+      expect(hostWasm()!.validate(bytes)).toBe(true);
+      expect(bytes.length).toBeLessThan(SYNC_COMPILE_LIMIT_BYTES);
+    }
     const plan = { rule: "sgd", slots: [], hyper: { lr: 0.1 } } as const;
     const weights = [new Float32Array(1000)];
     expect(simdOptimizer("sgd", {}, weights, plan, "simd")).not.toBeNull();
