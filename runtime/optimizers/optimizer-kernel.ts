@@ -10,16 +10,22 @@
 //
 // Their hyperparameters are float64s at the start of the memory (HYPER below), written by the host.
 //
-// The rules compute in float64 lanes, two at a time (f64x2, two pairs of floats per loop step), each
-// operation in the order of the JavaScript loops of sgd.ts, adagrad.ts, rmsprop.ts and adam.ts, with
-// every slot rounded to float32 when stored and used as stored: the results are bit-identical to
-// theirs. Float32 lanes (f32x4) would take four at a time but round each operation to float32 and so
-// differ from them in the last bits; the float64 form is still several times faster than JavaScript.
+// The module comes in two precisions (optimizerKernelModule's argument), the rules written once:
+// - "float32": the rules in float32 lanes, four at a time, the hyperparameters rounded to float32.
+//   Each operation rounds to float32, where the JavaScript loops of sgd.ts, adagrad.ts, rmsprop.ts
+//   and adam.ts compute in float64 and round only what they store: the weights differ from theirs
+//   in the last bits (a few float32 ulps of each step's increment), not bit-identical. The fastest:
+//   its square roots and divisions take four lanes at a time, where float64 takes two, at about half
+//   the speed each (bench/optimizer.ts: Adam 3 to 4 times faster than in float64 pairs).
+// - "float64": the rules in float64 lanes, two at a time (f64x2, two pairs of floats per loop step),
+//   each operation in the JavaScript's order, every slot rounded to float32 when stored and used as
+//   stored: the results are bit-identical to the JavaScript's.
 //
-// clipNorm sums the squares in two float64 lanes (the elements at even and odd indices, each in
-// order), as optimizer.ts' JavaScript does, so that both round alike; a tensor starts at a 16-byte
-// boundary and its padding is zeros, which add nothing. clipValue works in float32 lanes: clamping to
-// the float32 nearest clipvalue gives what clamping to clipvalue in float64 and rounding gives.
+// clipNorm (in both) sums the squares in two float64 lanes (the elements at even and odd indices,
+// each in order), as optimizer.ts' JavaScript does, so that every path clips alike to the last bit; a
+// tensor starts at a 16-byte boundary and its padding is zeros, which add nothing. clipValue works in
+// float32 lanes: clamping to the float32 nearest clipvalue gives what clamping to clipvalue in float64
+// and rounding gives, so it too is bit-identical.
 
 import { FunctionBuilder, i32Params, ModuleBuilder } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
@@ -85,7 +91,7 @@ function opsOf(f: FunctionBuilder, precision: Precision) {
   };
 }
 
-/** Rounds g·lr etc. as the JavaScript does: left to right, `a * b * c` being (a·b)·c. */
+/** Each rule's operations in the order of its JavaScript loop: left to right, `a * b * c` being (a·b)·c. */
 const RULES: readonly RuleKernel[] = [
   {
     name: "sgd",

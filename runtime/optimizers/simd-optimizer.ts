@@ -29,8 +29,8 @@ export type OptimizerPath = "auto" | "simd" | "simd-float64" | "js";
 
 /**
  * Below this many weights, "auto" runs the JavaScript rule: a step of the SIMD one has a fixed cost of
- * about 0.3 µs (calls into the module, one copy per tensor), more than the JavaScript takes for a few
- * dozen weights (bench/optimizer.ts).
+ * about half a microsecond (calls into the module, copies per tensor), as much as plain SGD takes in
+ * JavaScript for about a hundred weights (bench/optimizer.ts: even at 72 weights, SGD; Adam twice as fast).
  */
 export const SIMD_MIN_WEIGHTS = 256;
 
