@@ -14,7 +14,8 @@ export type { OptimizerPath } from "./simd-optimizer";
 
 /**
  * The optimiser a config names, over the given weights (updated in place by apply): on WebAssembly
- * SIMD or in JavaScript, as `path` says (simd-optimizer.ts); the two give bit-identical weights.
+ * SIMD or in JavaScript, as `path` says (simd-optimizer.ts: "simd" computes in float32 and differs from
+ * the JavaScript in the last bits, "simd-float64" is bit-identical to it).
  */
 export function createOptimizer(config: OptimizerConfig, weights: readonly Float32Array[], path: OptimizerPath = "auto"): Optimizer {
   switch (config.name) {

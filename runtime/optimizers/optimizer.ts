@@ -1,6 +1,7 @@
 // What every optimiser provides, and what they share: gradient clipping (applied before the rule,
 // as Keras 3's BaseOptimizer._clip_gradients), the step count, and saving the slot variables.
-// Source: keras/src/optimizers/base_optimizer.py.
+// Source: keras/src/optimizers/base_optimizer.py. optimizerOf runs a rule's JavaScript loop; models
+// of a few hundred weights or more run it on WebAssembly SIMD instead (simd-optimizer.ts).
 //
 // "Allocates nothing" is kept in V8's terms too: a non-Smi number passed to or returned from a call
 // that is not inlined is boxed (a heap allocation), so the per-step path passes only integers and
