@@ -5,7 +5,7 @@
 // copied in only to accumulate, and copied out whole. C comes first, at a fixed address, so the
 // view it is copied out through can be kept from call to call.
 
-import { FLOAT_BYTES, MR, NR, TILE_ADDRESS, TILE_BYTES } from "./tile";
+import { FLOAT_BYTES, TILE_ADDRESS, type Tile } from "./tile";
 import { PrefixViews } from "../wasm/prefix-views";
 
 const ALIGNMENT = 16;
@@ -13,19 +13,23 @@ const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGNMENT) * ALIGNM
 
 /** Byte addresses of one problem's regions: the scratch tile, C, A and the slack after it, B as stored, B packed. */
 export class ScratchLayout {
-  readonly c = alignUp(TILE_ADDRESS + TILE_BYTES);
+  readonly c: number;
   a = 0;
   storedB = 0;
   packedB = 0;
   end = 0;
 
+  constructor(readonly tile: Tile) {
+    this.c = alignUp(TILE_ADDRESS + tile.bytes);
+  }
+
   plan(m: number, n: number, k: number): void {
     // the rows of the last tile past m read up to MR - 1 rows of k floats beyond A (fewer when A is transposed)
-    const slackAfterA = (MR - 1) * k;
+    const slackAfterA = (this.tile.mr - 1) * k;
     this.a = alignUp(this.c + m * n * FLOAT_BYTES);
     this.storedB = alignUp(this.a + (m * k + slackAfterA) * FLOAT_BYTES);
     this.packedB = alignUp(this.storedB + k * n * FLOAT_BYTES);
-    this.end = this.packedB + Math.ceil(n / NR) * NR * k * FLOAT_BYTES;
+    this.end = this.packedB + Math.ceil(n / this.tile.nr) * this.tile.nr * k * FLOAT_BYTES;
   }
 }
 
@@ -39,5 +43,5 @@ export function copyIn(scratch: Float32Array, to: number, source: Float32Array, 
 /** Zeros the slack after A, so that the rows an edge tile drops are computed on zeros, not on stale floats. */
 export function clearSlackAfterA(scratch: Float32Array, layout: ScratchLayout, m: number, k: number): void {
   const start = layout.a / FLOAT_BYTES + m * k;
-  scratch.fill(0, start, start + (MR - 1) * k);
+  scratch.fill(0, start, start + (layout.tile.mr - 1) * k);
 }

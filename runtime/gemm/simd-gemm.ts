@@ -4,23 +4,37 @@
 import type { Gemm } from "./js-gemm";
 import { clearSlackAfterA, copyIn, ScratchLayout } from "./pack";
 import { ScratchMemory } from "../wasm/scratch-memory";
-import { simdKernelModule, type SimdKernelExports } from "./simd-kernel";
-import { FLOAT_BYTES } from "./tile";
+import { simdKernelModule, type KernelBuild, type SimdKernelExports } from "./simd-kernel";
+import { DEFAULT_TILE, FLOAT_BYTES } from "./tile";
 import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+import { hasRelaxedSimd } from "../wasm/relaxed-simd";
+
+/** The build gemm uses on a host: the default tile, with relaxed SIMD's fused multiply-add where the host has it. */
+export function hostBuild(wasm: WasmApi): KernelBuild {
+  return { tile: DEFAULT_TILE, fusedMultiplyAdd: hasRelaxedSimd(wasm) };
+}
 
 export class SimdGemm {
   private readonly memory: ScratchMemory;
-  private readonly layout = new ScratchLayout();
+  private readonly layout: ScratchLayout;
 
-  /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
-  static create(wasm: WasmApi | null = hostWasm()): SimdGemm | null {
-    const kernel = instantiateKernel<SimdKernelExports>(simdKernelModule(), wasm);
-    return kernel && new SimdGemm(kernel);
+  /**
+   * null where there is no WebAssembly, it has no SIMD (or not the relaxed SIMD a build asks for), or
+   * the host forbids compiling (a browser's CSP). The build is the host's by default.
+   */
+  static create(wasm: WasmApi | null = hostWasm(), build: KernelBuild | null = wasm && hostBuild(wasm)): SimdGemm | null {
+    if (!wasm || !build) return null;
+    const kernel = instantiateKernel<SimdKernelExports>(simdKernelModule(build), wasm);
+    return kernel && new SimdGemm(kernel, build);
   }
 
-  private constructor(private readonly kernel: SimdKernelExports) {
+  private constructor(
+    private readonly kernel: SimdKernelExports,
+    readonly build: KernelBuild,
+  ) {
     this.memory = new ScratchMemory(kernel.memory);
+    this.layout = new ScratchLayout(build.tile);
   }
 
   readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {

@@ -108,6 +108,8 @@ const INSTRUCTIONS = {
   "f32x4.pmax": simdOp(0xeb),
   "f64x2.add": simdOp(0xf0),
   "i32x4.trunc_sat_f32x4_s": simdOp(0xf8),
+  /** Relaxed SIMD: a·b + c, fused (one rounding) or not, as the host's hardware does it. */
+  "f32x4.relaxed_madd": simdOp(0x105),
 } satisfies Record<string, Instruction>;
 
 export type InstructionName = keyof typeof INSTRUCTIONS;
