@@ -46,10 +46,12 @@ export class SimdGemm {
   /** A, B and (to accumulate) C into the scratch memory; B packed into panels there. Each operand starts at its offset. */
   load(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean, aOffset = 0, bOffset = 0, cOffset = 0): void {
     const layout = this.layout;
-    layout.plan(m, n, k);
+    layout.plan(m, n, k, transA);
     const scratch = this.memory.floats(layout.end);
     copyIn(scratch, layout.a, a, m * k, aOffset);
-    clearSlackAfterA(scratch, layout, m, k);
+    // element (i, p) of op(A) is stored at p·m + i when transposed: packed into panels of MR rows
+    if (transA) this.kernel.packA(layout.a, m * FLOAT_BYTES, FLOAT_BYTES, m, k, layout.packedA);
+    else clearSlackAfterA(scratch, layout, m, k);
     copyIn(scratch, layout.storedB, b, k * n, bOffset);
     // element (p, j) of op(B) is stored at p·n + j, or at j·k + p when transposed
     this.kernel.packB(layout.storedB, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, layout.packedB);
@@ -59,8 +61,15 @@ export class SimdGemm {
   /** C in the scratch memory = or += A·B, on the operands load put there. */
   multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean): void {
     const layout = this.layout;
-    // element (i, p) of op(A) is stored at i·k + p, or at p·m + i when transposed
-    this.kernel.gemm(m, n, k, layout.a, (transA ? 1 : k) * FLOAT_BYTES, (transA ? m : 1) * FLOAT_BYTES, layout.packedB, layout.c, accumulate ? 1 : 0);
+    const accumulateFlag = accumulate ? 1 : 0;
+    if (transA) {
+      // packed A: a panel of MR rows is k rows of MR floats
+      const { mr } = this.build.tile;
+      this.kernel.gemm(m, n, k, layout.packedA, FLOAT_BYTES, mr * FLOAT_BYTES, k * FLOAT_BYTES, layout.packedB, layout.c, accumulateFlag);
+    } else {
+      // element (i, p) of A in place is at i·k + p
+      this.kernel.gemm(m, n, k, layout.a, k * FLOAT_BYTES, FLOAT_BYTES, k * FLOAT_BYTES, layout.packedB, layout.c, accumulateFlag);
+    }
   }
 
   /** C from the scratch memory to c, from its offset. */

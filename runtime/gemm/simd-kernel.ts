@@ -1,10 +1,17 @@
 // The WebAssembly SIMD module behind gemm. All addresses and strides are in bytes.
 //
-//   packB(b, bKStride, bJStride, n, k, packed)            see simd-pack.ts
-//   gemm(m, n, k, a, aRowStride, aKStride, packedB, c, accumulate)
-//       C (m×n, row-major at c) = or += A·B, A read in place (element (i, p) at a + i·aRowStride + p·aKStride)
+//   packB(b, bKStride, bJStride, n, k, packed)     B into panels of NR columns (simd-pack.ts)
+//   packA(a, aKStride, aRowStride, m, k, packed)   A into panels of MR rows, the same way
+//   gemm(m, n, k, a, aRowStride, aKStride, aTileStride, packedB, c, accumulate)
+//       C (m×n, row-major at c) = or += A·B. A is read where it is: the tile of rows i0… starts at
+//       a + i0·aTileStride, its element (r, p) at r·aRowStride + p·aKStride from there. For A in
+//       place aTileStride is aRowStride; for A packed it is k floats (a panel is MR·k floats), with
+//       aRowStride one float and aKStride MR floats.
 //
-// gemm cuts k into slices of KC and the rows into blocks of MC, so that a KC×NR panel of B stays in
+// A transposed A is packed (rows four floats apart would make the micro-kernel touch a cache line
+// per step of k for every four rows); A as stored is read in place, its rows streaming along k.
+//
+// gemm cuts k into slices of KC and the rows into blocks of MC (about 64, whole tiles), so that a KC×NR panel of B stays in
 // L1 while the MC rows of A pass under it, and computes C in MR×NR tiles (tile.ts): MR·NR/4 f32x4
 // accumulators, per step of k one splatted A scalar per row and NR/4 vectors of B, multiplied and
 // added, or fused into one relaxed-SIMD f32x4.relaxed_madd (one rounding instead of two) in the build
@@ -15,7 +22,7 @@
 // (slices hand their sums on through C exactly), so on one host results are reproducible to the bit.
 
 import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
-import { packB } from "./simd-pack";
+import { packPanels } from "./simd-pack";
 import type { GrowableMemory } from "../wasm/scratch-memory";
 import { DEFAULT_TILE, FLOAT_BYTES, TILE_ADDRESS, VECTOR_BYTES, type Tile } from "./tile";
 
@@ -28,7 +35,8 @@ export interface KernelBuild {
 export const PLAIN_BUILD: KernelBuild = { tile: DEFAULT_TILE, fusedMultiplyAdd: false };
 
 const KC = 256;
-const MC = 64;
+/** About 64 rows a block, a whole number of tiles (a packed A's panels are MR rows each). */
+const rowsPerBlock = ({ mr }: Tile): number => Math.max(1, Math.floor(64 / mr)) * mr;
 
 const accumulator = (row: number, vector: number): string => `acc${row}_${vector}`;
 const aRow = (row: number): string => `a${row}`;
@@ -113,7 +121,7 @@ function edgeTile(module: ModuleBuilder, { panelRowBytes }: Tile): void {
 
 /** gemm: for each KC slice of k, each MC block of rows, each NR panel of B, the tiles of the block. */
 function blockedGemm(module: ModuleBuilder, tile: Tile): void {
-  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aRowStride", "aKStride", "packedB", "c", "accumulate"), [], true);
+  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aRowStride", "aKStride", "aTileStride", "packedB", "c", "accumulate"), [], true);
   for (const local of ["ldc", "k0", "kc", "loadC", "i1", "blockEnd", "j0", "cols", "panel", "i0", "rows", "aTile", "cTile"]) f.local(local, "i32");
   f.get("n").i32(FLOAT_BYTES).op("i32.mul").set("ldc");
   f.i32(0).set("k0");
@@ -131,7 +139,7 @@ function blockedGemm(module: ModuleBuilder, tile: Tile): void {
 
 function rowBlock(f: FunctionBuilder, tile: Tile): void {
   const { nr } = tile;
-  f.setMinUnsigned("blockEnd", () => f.get("i1").i32(MC).op("i32.add"), () => f.get("m"));
+  f.setMinUnsigned("blockEnd", () => f.get("i1").i32(rowsPerBlock(tile)).op("i32.add"), () => f.get("m"));
   f.i32(0).set("j0");
   f.doWhile(
     () => {
@@ -149,7 +157,7 @@ function rowBlock(f: FunctionBuilder, tile: Tile): void {
 
 function tileCall(f: FunctionBuilder, { mr, nr }: Tile): void {
   f.setMinUnsigned("rows", () => f.i32(mr), () => f.get("blockEnd").get("i0").op("i32.sub"));
-  f.get("a").get("i0").get("aRowStride").op("i32.mul").op("i32.add").get("k0").get("aKStride").op("i32.mul").op("i32.add").set("aTile");
+  f.get("a").get("i0").get("aTileStride").op("i32.mul").op("i32.add").get("k0").get("aKStride").op("i32.mul").op("i32.add").set("aTile");
   f.get("c").get("i0").get("n").op("i32.mul").get("j0").op("i32.add").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("cTile");
   const kernelArguments = (): void => void f.get("aTile").get("aRowStride").get("aKStride").get("panel").get("cTile").get("ldc").get("kc").get("loadC");
   f.get("rows").i32(mr).op("i32.eq").get("cols").i32(nr).op("i32.eq").op("i32.and").op("if");
@@ -168,7 +176,8 @@ export function simdKernelModule(build: KernelBuild = PLAIN_BUILD): Uint8Array {
   microKernel(module, build);
   copyTile(module);
   edgeTile(module, build.tile);
-  packB(module, build.tile);
+  packPanels(module, "packB", build.tile.nr);
+  packPanels(module, "packA", build.tile.mr);
   blockedGemm(module, build.tile);
   return module.encode();
 }
@@ -176,5 +185,6 @@ export function simdKernelModule(build: KernelBuild = PLAIN_BUILD): Uint8Array {
 export interface SimdKernelExports {
   readonly memory: GrowableMemory;
   packB(b: number, bKStride: number, bJStride: number, n: number, k: number, packed: number): void;
-  gemm(m: number, n: number, k: number, a: number, aRowStride: number, aKStride: number, packedB: number, c: number, accumulate: number): void;
+  packA(a: number, aKStride: number, aRowStride: number, m: number, k: number, packed: number): void;
+  gemm(m: number, n: number, k: number, a: number, aRowStride: number, aKStride: number, aTileStride: number, packedB: number, c: number, accumulate: number): void;
 }

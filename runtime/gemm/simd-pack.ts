@@ -1,73 +1,78 @@
-// The wasm function that packs B for the micro-kernel: panel after panel of NR columns, each panel k
-// rows of NR floats, the last one zero-padded. B is read in place (element (p, j) at
-// b + p·bKStride + j·bJStride bytes), so the same function packs B and a transposed B.
+// The wasm functions that pack an operand into panels for the micro-kernel: panel after panel of
+// `width` lines (columns of B, NR of them; rows of a transposed A, MR of them), each panel k rows of
+// `width` floats, the last one zero-padded. The operand is read in place (element (p, j) at
+// src + p·kStride + j·lineStride bytes), so one function packs B and a transposed B alike.
 
 import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
-import { FLOAT_BYTES, VECTOR_BYTES, type Tile } from "./tile";
+import { FLOAT_BYTES, VECTOR_BYTES } from "./tile";
 
-/** packB(b, bKStride, bJStride, n, k, packed) */
-export function packB(module: ModuleBuilder, tile: Tile): void {
-  const { nr, panelRowBytes } = tile;
-  const f = module.function("packB", i32Params("b", "bKStride", "bJStride", "n", "k", "packed"), [], true);
-  f.local("j0", "i32").local("cols", "i32").local("src", "i32").local("panelEnd", "i32");
+/** Emits `name(src, kStride, lineStride, lines, k, packed)`, packing panels of `width` lines. */
+export function packPanels(module: ModuleBuilder, name: string, width: number): void {
+  const rowBytes = width * FLOAT_BYTES;
+  const f = module.function(name, i32Params("src", "kStride", "lineStride", "lines", "k", "packed"), [], true);
+  f.local("j0", "i32").local("cols", "i32").local("from0", "i32").local("panelEnd", "i32");
   f.local("column", "i32").local("from", "i32");
   f.i32(0).set("j0");
   f.doWhile(
     () => {
-      f.setMinUnsigned("cols", () => f.i32(nr), () => f.get("n").get("j0").op("i32.sub"));
-      f.get("b").get("j0").get("bJStride").op("i32.mul").op("i32.add").set("src");
-      f.get("packed").get("k").i32(panelRowBytes).op("i32.mul").op("i32.add").set("panelEnd");
-      f.get("cols").i32(nr).op("i32.eq").get("bJStride").i32(FLOAT_BYTES).op("i32.eq").op("i32.and").op("if");
-      copyPanelRows(f, tile);
-      f.op("else");
-      gatherPanel(f, tile);
-      f.op("end");
-      f.increment("j0", () => f.i32(nr));
+      f.setMinUnsigned("cols", () => f.i32(width), () => f.get("lines").get("j0").op("i32.sub"));
+      f.get("src").get("j0").get("lineStride").op("i32.mul").op("i32.add").set("from0");
+      f.get("packed").get("k").i32(rowBytes).op("i32.mul").op("i32.add").set("panelEnd");
+      if (rowBytes % VECTOR_BYTES === 0) {
+        f.get("cols").i32(width).op("i32.eq").get("lineStride").i32(FLOAT_BYTES).op("i32.eq").op("i32.and").op("if");
+        copyPanelRows(f, rowBytes);
+        f.op("else");
+        gatherPanel(f, width);
+        f.op("end");
+      } else {
+        gatherPanel(f, width);
+      }
+      f.increment("j0", () => f.i32(width));
     },
-    () => f.get("j0").get("n").op("i32.lt_u"),
+    () => f.get("j0").get("lines").op("i32.lt_u"),
   );
 }
 
-/** A full panel of a row-major B: NR/4 vectors per row. */
-function copyPanelRows(f: FunctionBuilder, { vectorsPerRow, panelRowBytes }: Tile): void {
+/** A full panel whose lines are adjacent floats: whole vectors per row. */
+function copyPanelRows(f: FunctionBuilder, rowBytes: number): void {
   f.doWhile(
     () => {
-      for (let v = 0; v < vectorsPerRow; v++) f.get("packed").get("src").op("v128.load", v * VECTOR_BYTES).op("v128.store", v * VECTOR_BYTES);
-      f.increment("src", () => f.get("bKStride"));
-      f.increment("packed", () => f.i32(panelRowBytes));
+      for (let at = 0; at < rowBytes; at += VECTOR_BYTES) f.get("packed").get("from0").op("v128.load", at).op("v128.store", at);
+      f.increment("from0", () => f.get("kStride"));
+      f.increment("packed", () => f.i32(rowBytes));
     },
     () => f.get("packed").get("panelEnd").op("i32.ne"),
   );
 }
 
-/** A transposed B or the last panel, one float at a time: cols values per row, then zeros up to NR. */
-function gatherPanel(f: FunctionBuilder, { nr, panelRowBytes }: Tile): void {
+/** Lines apart in memory, or the last panel: one float at a time, cols values per row, then zeros up to the width. */
+function gatherPanel(f: FunctionBuilder, width: number): void {
   const storeAddress = (): void => void f.get("packed").get("column").i32(FLOAT_BYTES).op("i32.mul").op("i32.add");
   f.doWhile(
     () => {
       f.i32(0).set("column");
-      f.get("src").set("from");
+      f.get("from0").set("from");
       f.doWhile(
         () => {
           storeAddress();
           f.get("from").op("f32.load", 0).op("f32.store", 0);
-          f.increment("from", () => f.get("bJStride"));
+          f.increment("from", () => f.get("lineStride"));
           f.increment("column", () => f.i32(1));
         },
         () => f.get("column").get("cols").op("i32.lt_u"),
       );
-      f.get("column").i32(nr).op("i32.lt_u").op("if");
+      f.get("column").i32(width).op("i32.lt_u").op("if");
       f.doWhile(
         () => {
           storeAddress();
           f.i32(0).op("i32.store", 0); // the bits of +0.0f
           f.increment("column", () => f.i32(1));
         },
-        () => f.get("column").i32(nr).op("i32.lt_u"),
+        () => f.get("column").i32(width).op("i32.lt_u"),
       );
       f.op("end");
-      f.increment("src", () => f.get("bKStride"));
-      f.increment("packed", () => f.i32(panelRowBytes));
+      f.increment("from0", () => f.get("kStride"));
+      f.increment("packed", () => f.i32(width * FLOAT_BYTES));
     },
     () => f.get("packed").get("panelEnd").op("i32.ne"),
   );
