@@ -61,15 +61,7 @@ export class SimdGemm {
   /** C in the scratch memory = or += A·B, on the operands load put there. */
   multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean): void {
     const layout = this.layout;
-    const accumulateFlag = accumulate ? 1 : 0;
-    if (transA) {
-      // packed A: a panel of MR rows is k rows of MR floats
-      const { mr } = this.build.tile;
-      this.kernel.gemm(m, n, k, layout.packedA, FLOAT_BYTES, mr * FLOAT_BYTES, k * FLOAT_BYTES, layout.packedB, layout.c, accumulateFlag);
-    } else {
-      // element (i, p) of A in place is at i·k + p
-      this.kernel.gemm(m, n, k, layout.a, k * FLOAT_BYTES, FLOAT_BYTES, k * FLOAT_BYTES, layout.packedB, layout.c, accumulateFlag);
-    }
+    this.kernel.gemm(m, n, k, transA ? layout.packedA : layout.a, transA ? 1 : 0, layout.packedB, layout.c, accumulate ? 1 : 0);
   }
 
   /** C from the scratch memory to c, from its offset. */

@@ -2,11 +2,8 @@
 //
 //   packB(b, bKStride, bJStride, n, k, packed)     B into panels of NR columns (simd-pack.ts)
 //   packA(a, aKStride, aRowStride, m, k, packed)   A into panels of MR rows, the same way
-//   gemm(m, n, k, a, aRowStride, aKStride, aTileStride, packedB, c, accumulate)
-//       C (m×n, row-major at c) = or += A·B. A is read where it is: the tile of rows i0… starts at
-//       a + i0·aTileStride, its element (r, p) at r·aRowStride + p·aKStride from there. For A in
-//       place aTileStride is aRowStride; for A packed it is k floats (a panel is MR·k floats), with
-//       aRowStride one float and aKStride MR floats.
+//   gemm(m, n, k, a, aPacked, packedB, c, accumulate)
+//       C (m×n, row-major at c) = or += A·B, A (m×k) row-major at a, or packed there when aPacked.
 //
 // A transposed A is packed (rows four floats apart would make the micro-kernel touch a cache line
 // per step of k for every four rows); A as stored is read in place, its rows streaming along k.
@@ -42,32 +39,40 @@ const accumulator = (row: number, vector: number): string => `acc${row}_${vector
 const aRow = (row: number): string => `a${row}`;
 const bVector = (vector: number): string => `b${vector}`;
 
-/** microKernel(a0, aRowStride, aKStride, b, c, ldc, kc, loadC): the tile at c = (loadC ? tile : 0) + kc steps of A·B. */
-function microKernel(module: ModuleBuilder, { tile, fusedMultiplyAdd }: KernelBuild): void {
+/** How the micro-kernel finds A: rows in place (along k one float apart, rows aRowStride apart), or a packed panel (MR floats per step of k). */
+type AForm = "rows" | "packed";
+const KERNEL_NAME: Record<AForm, string> = { rows: "microKernelRows", packed: "microKernelPacked" };
+
+/** microKernelRows / microKernelPacked(a0, aRowStride, b, c, ldc, kc, loadC): the tile at c = (loadC ? tile : 0) + kc steps of A·B. */
+function microKernel(module: ModuleBuilder, { tile, fusedMultiplyAdd }: KernelBuild, form: AForm): void {
   const { mr, vectorsPerRow, panelRowBytes } = tile;
-  const f = module.function("microKernel", i32Params("a0", "aRowStride", "aKStride", "b", "c", "ldc", "kc", "loadC"));
-  for (let r = 1; r < mr; r++) f.local(aRow(r), "i32");
+  const f = module.function(KERNEL_NAME[form], i32Params("a0", "aRowStride", "b", "c", "ldc", "kc", "loadC"));
+  if (form === "rows") for (let r = 1; r < mr; r++) f.local(aRow(r), "i32");
   f.local("bEnd", "i32").local("cRow", "i32").local("splat", "v128");
   for (let v = 0; v < vectorsPerRow; v++) f.local(bVector(v), "v128");
   for (let r = 0; r < mr; r++) for (let v = 0; v < vectorsPerRow; v++) f.local(accumulator(r, v), "v128");
 
-  for (let r = 1; r < mr; r++) f.get(aRow(r - 1)).get("aRowStride").op("i32.add").set(aRow(r));
+  if (form === "rows") for (let r = 1; r < mr; r++) f.get(aRow(r - 1)).get("aRowStride").op("i32.add").set(aRow(r));
   f.get("loadC").op("if");
   forEachTileVector(f, tile, (r, v) => f.get("cRow").op("v128.load", v * VECTOR_BYTES).set(accumulator(r, v)));
   f.op("end");
   f.get("b").get("kc").i32(panelRowBytes).op("i32.mul").op("i32.add").set("bEnd");
+  // one step of k a pass: V8 hoists the loads of an unrolled second step above the first one's arithmetic and spills
   f.doWhile(
     () => {
       for (let v = 0; v < vectorsPerRow; v++) f.get("b").op("v128.load", v * VECTOR_BYTES).set(bVector(v));
       for (let r = 0; r < mr; r++) {
-        f.get(aRow(r)).op("v128.load32_splat", 0).set("splat");
+        if (form === "rows") f.get(aRow(r)).op("v128.load32_splat", 0);
+        else f.get("a0").op("v128.load32_splat", r * FLOAT_BYTES);
+        f.set("splat");
         for (let v = 0; v < vectorsPerRow; v++) {
           if (fusedMultiplyAdd) f.get("splat").get(bVector(v)).get(accumulator(r, v)).op("f32x4.relaxed_madd");
           else f.get(accumulator(r, v)).get("splat").get(bVector(v)).op("f32x4.mul").op("f32x4.add");
           f.set(accumulator(r, v));
         }
-        f.increment(aRow(r), () => f.get("aKStride"));
       }
+      if (form === "rows") for (let r = 0; r < mr; r++) f.increment(aRow(r), () => f.i32(FLOAT_BYTES));
+      else f.increment("a0", () => f.i32(mr * FLOAT_BYTES));
       f.increment("b", () => f.i32(panelRowBytes));
     },
     () => f.get("b").get("bEnd").op("i32.ne"),
@@ -109,21 +114,35 @@ function copyTile(module: ModuleBuilder): void {
   );
 }
 
-/** edgeTile(a, aRowStride, aKStride, b, c, ldc, kc, loadC, rows, cols): the micro-kernel on the scratch tile. */
+/** edgeTile(a, aRowStride, aPacked, b, c, ldc, kc, loadC, rows, cols): the micro-kernel on the scratch tile. */
 function edgeTile(module: ModuleBuilder, { panelRowBytes }: Tile): void {
-  const f = module.function("edgeTile", i32Params("a", "aRowStride", "aKStride", "b", "c", "ldc", "kc", "loadC", "rows", "cols"));
+  const f = module.function("edgeTile", i32Params("a", "aRowStride", "aPacked", "b", "c", "ldc", "kc", "loadC", "rows", "cols"));
   f.get("loadC").op("if");
   f.get("c").get("ldc").i32(TILE_ADDRESS).i32(panelRowBytes).get("rows").get("cols").call("copyTile");
   f.op("end");
-  f.get("a").get("aRowStride").get("aKStride").get("b").i32(TILE_ADDRESS).i32(panelRowBytes).get("kc").get("loadC").call("microKernel");
+  callMicroKernel(f, () => void f.get("a").get("aRowStride").get("b").i32(TILE_ADDRESS).i32(panelRowBytes).get("kc").get("loadC"));
   f.i32(TILE_ADDRESS).i32(panelRowBytes).get("c").get("ldc").get("rows").get("cols").call("copyTile");
+}
+
+/** The micro-kernel for the local aPacked's form of A, on the arguments pushed by `args`. */
+function callMicroKernel(f: FunctionBuilder, args: () => void): void {
+  f.get("aPacked").op("if");
+  args();
+  f.call(KERNEL_NAME.packed);
+  f.op("else");
+  args();
+  f.call(KERNEL_NAME.rows);
+  f.op("end");
 }
 
 /** gemm: for each KC slice of k, each MC block of rows, each NR panel of B, the tiles of the block. */
 function blockedGemm(module: ModuleBuilder, tile: Tile): void {
-  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aRowStride", "aKStride", "aTileStride", "packedB", "c", "accumulate"), [], true);
-  for (const local of ["ldc", "k0", "kc", "loadC", "i1", "blockEnd", "j0", "cols", "panel", "i0", "rows", "aTile", "cTile"]) f.local(local, "i32");
+  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aPacked", "packedB", "c", "accumulate"), [], true);
+  for (const local of ["aRowStride", "aKStride", "ldc", "k0", "kc", "loadC", "i1", "blockEnd", "j0", "cols", "panel", "i0", "rows", "aTile", "cTile"]) f.local(local, "i32");
   f.get("n").i32(FLOAT_BYTES).op("i32.mul").set("ldc");
+  // rows of A in place are k floats apart, and so are the starts of a packed A's tiles (a panel is MR·k floats)
+  f.get("k").i32(FLOAT_BYTES).op("i32.mul").set("aRowStride");
+  f.i32(tile.mr * FLOAT_BYTES).i32(FLOAT_BYTES).get("aPacked").op("select").set("aKStride");
   f.i32(0).set("k0");
   f.doWhile(
     () => {
@@ -157,15 +176,13 @@ function rowBlock(f: FunctionBuilder, tile: Tile): void {
 
 function tileCall(f: FunctionBuilder, { mr, nr }: Tile): void {
   f.setMinUnsigned("rows", () => f.i32(mr), () => f.get("blockEnd").get("i0").op("i32.sub"));
-  f.get("a").get("i0").get("aTileStride").op("i32.mul").op("i32.add").get("k0").get("aKStride").op("i32.mul").op("i32.add").set("aTile");
+  f.get("a").get("i0").get("aRowStride").op("i32.mul").op("i32.add").get("k0").get("aKStride").op("i32.mul").op("i32.add").set("aTile");
   f.get("c").get("i0").get("n").op("i32.mul").get("j0").op("i32.add").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("cTile");
-  const kernelArguments = (): void => void f.get("aTile").get("aRowStride").get("aKStride").get("panel").get("cTile").get("ldc").get("kc").get("loadC");
+  const kernelArguments = (): void => void f.get("aTile").get("aRowStride").get("panel").get("cTile").get("ldc").get("kc").get("loadC");
   f.get("rows").i32(mr).op("i32.eq").get("cols").i32(nr).op("i32.eq").op("i32.and").op("if");
-  kernelArguments();
-  f.call("microKernel");
+  callMicroKernel(f, kernelArguments);
   f.op("else");
-  kernelArguments();
-  f.get("rows").get("cols").call("edgeTile");
+  f.get("aTile").get("aRowStride").get("aPacked").get("panel").get("cTile").get("ldc").get("kc").get("loadC").get("rows").get("cols").call("edgeTile");
   f.op("end");
   f.increment("i0", () => f.i32(mr));
 }
@@ -173,7 +190,8 @@ function tileCall(f: FunctionBuilder, { mr, nr }: Tile): void {
 /** The module's bytes for one build (by default the tile gemm uses, without relaxed SIMD). Its memory starts at one page; the host grows it. */
 export function simdKernelModule(build: KernelBuild = PLAIN_BUILD): Uint8Array {
   const module = new ModuleBuilder(1);
-  microKernel(module, build);
+  microKernel(module, build, "rows");
+  microKernel(module, build, "packed");
   copyTile(module);
   edgeTile(module, build.tile);
   packPanels(module, "packB", build.tile.nr);
@@ -186,5 +204,5 @@ export interface SimdKernelExports {
   readonly memory: GrowableMemory;
   packB(b: number, bKStride: number, bJStride: number, n: number, k: number, packed: number): void;
   packA(a: number, aKStride: number, aRowStride: number, m: number, k: number, packed: number): void;
-  gemm(m: number, n: number, k: number, a: number, aRowStride: number, aKStride: number, aTileStride: number, packedB: number, c: number, accumulate: number): void;
+  gemm(m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number): void;
 }
