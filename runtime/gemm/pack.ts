@@ -1,9 +1,8 @@
 // Where one problem sits in the scratch memory, and how it gets there. A and B are copied in as they
-// are stored, with TypedArray.set (a memcpy; a JS loop costs about 20 times as much per float). A as
-// stored needs no packing: the micro-kernel reads its rows in place. A transposed A is packed into
-// panels of MR rows by the wasm packA (a copy of MR adjacent floats per step of k), and B into panels
-// of NR columns by packB, which also transposes and pads it. C is
-// copied in only to accumulate, and copied out whole. C comes first, at a fixed address, so the
+// are stored, with TypedArray.set (a memcpy; a JS loop costs about 20 times as much per float). Then
+// the wasm packB packs B into panels of NR columns (transposing and padding it), and packA packs A
+// into panels of MR rows where that pays (simd-gemm.ts says when); otherwise the micro-kernel reads
+// A's rows in place. C is copied in only to accumulate, and copied out whole. C comes first, at a fixed address, so the
 // view it is copied out through can be kept from call to call.
 
 import { FLOAT_BYTES, TILE_ADDRESS, type Tile } from "./tile";

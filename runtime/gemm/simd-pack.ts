@@ -11,21 +11,36 @@ export function packPanels(module: ModuleBuilder, name: string, width: number): 
   const rowBytes = width * FLOAT_BYTES;
   const f = module.function(name, i32Params("src", "kStride", "lineStride", "lines", "k", "packed"), [], true);
   f.local("j0", "i32").local("cols", "i32").local("from0", "i32").local("panelEnd", "i32");
-  f.local("column", "i32").local("from", "i32");
+  f.local("column", "i32").local("from", "i32").local("blockEnd", "i32");
+  const transposing = width === FLOATS_PER_VECTOR;
+  if (transposing) for (const name of [...rowVectors, ...halfVectors]) f.local(name, "v128");
   f.i32(0).set("j0");
   f.doWhile(
     () => {
       f.setMinUnsigned("cols", () => f.i32(width), () => f.get("lines").get("j0").op("i32.sub"));
       f.get("src").get("j0").get("lineStride").op("i32.mul").op("i32.add").set("from0");
       f.get("packed").get("k").i32(rowBytes).op("i32.mul").op("i32.add").set("panelEnd");
+      const rest = (): void => {
+        if (transposing) {
+          // a full panel of four lines along which k runs (an A as stored): 4×4 blocks transposed in registers
+          f.get("cols").i32(width).op("i32.eq").get("kStride").i32(FLOAT_BYTES).op("i32.eq").op("i32.and").op("if");
+          transposeBlocks(f);
+          f.op("end");
+          f.get("packed").get("panelEnd").op("i32.ne").op("if");
+          gatherPanel(f, width);
+          f.op("end");
+        } else {
+          gatherPanel(f, width);
+        }
+      };
       if (rowBytes % VECTOR_BYTES === 0) {
         f.get("cols").i32(width).op("i32.eq").get("lineStride").i32(FLOAT_BYTES).op("i32.eq").op("i32.and").op("if");
         copyPanelRows(f, rowBytes);
         f.op("else");
-        gatherPanel(f, width);
+        rest();
         f.op("end");
       } else {
-        gatherPanel(f, width);
+        rest();
       }
       f.increment("j0", () => f.i32(width));
     },
@@ -43,6 +58,38 @@ function copyPanelRows(f: FunctionBuilder, rowBytes: number): void {
     },
     () => f.get("packed").get("panelEnd").op("i32.ne"),
   );
+}
+
+const FLOATS_PER_VECTOR = VECTOR_BYTES / FLOAT_BYTES;
+const rowVectors = ["line0", "line1", "line2", "line3"];
+const halfVectors = ["low01", "low23", "high01", "high23"];
+/** i8x16.shuffle's byte indices picking the given f32 lanes of its two operands (0-3 the first, 4-7 the second). */
+const lanes = (...picked: number[]): number[] => picked.flatMap((lane) => [0, 1, 2, 3].map((byte) => 4 * lane + byte));
+
+/** Four lines of four floats each step of four: loaded as vectors, transposed (k rows of four lines), stored; stops before the last k mod 4 rows. */
+function transposeBlocks(f: FunctionBuilder): void {
+  f.get("packed").get("k").i32(-FLOATS_PER_VECTOR).op("i32.and").i32(VECTOR_BYTES).op("i32.mul").op("i32.add").set("blockEnd");
+  f.get("packed").get("blockEnd").op("i32.ne").op("if");
+  f.doWhile(
+    () => {
+      f.get("from0").tee("from").op("v128.load", 0).set("line0");
+      for (let line = 1; line < 4; line++) f.get("from").get("lineStride").op("i32.add").tee("from").op("v128.load", 0).set(rowVectors[line]!);
+      const shuffle = (x: string, y: string, picked: number[], into: string): void => void f.get(x).get(y).op("i8x16.shuffle", lanes(...picked)).set(into);
+      shuffle("line0", "line1", [0, 4, 1, 5], "low01");
+      shuffle("line2", "line3", [0, 4, 1, 5], "low23");
+      shuffle("line0", "line1", [2, 6, 3, 7], "high01");
+      shuffle("line2", "line3", [2, 6, 3, 7], "high23");
+      const store = (row: number, x: string, y: string, picked: number[]): void => void f.get("packed").get(x).get(y).op("i8x16.shuffle", lanes(...picked)).op("v128.store", row * VECTOR_BYTES);
+      store(0, "low01", "low23", [0, 1, 4, 5]);
+      store(1, "low01", "low23", [2, 3, 6, 7]);
+      store(2, "high01", "high23", [0, 1, 4, 5]);
+      store(3, "high01", "high23", [2, 3, 6, 7]);
+      f.increment("from0", () => f.i32(VECTOR_BYTES));
+      f.increment("packed", () => f.i32(4 * VECTOR_BYTES));
+    },
+    () => f.get("packed").get("blockEnd").op("i32.ne"),
+  );
+  f.op("end");
 }
 
 /** Lines apart in memory, or the last panel: one float at a time, cols values per row, then zeros up to the width. */
