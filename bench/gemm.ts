@@ -2,7 +2,8 @@
 // included) of runtime/gemm's WebAssembly SIMD path and of its plain-JS fallback, on the products of
 // an MLP 784-256-128-10 at batch 128 and of the recurrent benchmarks (batch 64, 100 or 200 steps), as a
 // markdown table. Each figure is the median of the rounds, each round calling gemm back to back for
-// --ms milliseconds after a warm-up. The last column is the part of a wasm call spent copying A, B
+// --ms milliseconds after a warm-up, timed in the process' CPU time (the load of a shared machine
+// takes cores away; CPU time leaves that out, wall time does not). The last column is the part of a wasm call spent copying A, B
 // and C in and out of wasm memory and packing B.
 //
 // `npx tsx bench/gemm.ts --builds 4x8,6x8,4x8+fma [--ms 100] [--rounds 7]`: the same shapes on builds of
@@ -10,7 +11,7 @@
 // which Node 20 has only under --experimental-wasm-relaxed-simd), the builds alternating within each
 // round so that a machine's changing load falls on all of them alike.
 
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { gemm } from "../runtime/gemm/gemm";
 import { jsGemm } from "../runtime/gemm/js-gemm";
 import { SimdGemm } from "../runtime/gemm/simd-gemm";
@@ -56,20 +57,25 @@ function option(name: string, fallback: number): number {
 
 const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? NaN;
 
-/** Median over the rounds of the time per call, in seconds. */
+/** The process' CPU time in seconds: on a machine shared with other work, the time the core spends elsewhere is not counted. */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+
+/** Median over the rounds of the CPU time per call, in seconds. */
 function secondsPerCall(call: () => void, milliseconds: number, rounds: number): number {
   for (let i = 0; i < WARM_UP_CALLS; i++) call();
   const perRound: number[] = [];
   for (let round = 0; round < rounds; round++) {
     let calls = 0;
     const start = performance.now();
-    let now = start;
-    while (now - start < milliseconds) {
+    const cpuStart = cpuSeconds();
+    while (performance.now() - start < milliseconds) {
       call();
       calls++;
-      now = performance.now();
     }
-    perRound.push((now - start) / 1000 / calls);
+    perRound.push((cpuSeconds() - cpuStart) / calls);
   }
   return median(perRound);
 }
@@ -103,7 +109,7 @@ function compareBuilds(specs: readonly string[], milliseconds: number, rounds: n
     process.stderr.write(".");
   }
   process.stderr.write("\n");
-  console.log(`gemm builds on ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}; median of ${rounds} interleaved rounds of ${milliseconds} ms.\n`);
+  console.log(`gemm builds on ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}; median of ${rounds} interleaved rounds of ${milliseconds} ms, CPU time; load average ${loadavg()[0]!.toFixed(1)}.\n`);
   console.log(lines.join("\n"));
 }
 
@@ -137,7 +143,7 @@ function main(): void {
     process.stderr.write(".");
   }
   process.stderr.write("\n");
-  console.log(`gemm on ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}; median of ${rounds} rounds of ${milliseconds} ms.\n`);
+  console.log(`gemm on ${cpus()[0]?.model ?? "unknown CPU"}, Node ${process.version}; median of ${rounds} rounds of ${milliseconds} ms, CPU time; load average ${loadavg()[0]!.toFixed(1)}.\n`);
   console.log(lines.join("\n"));
 }
 
