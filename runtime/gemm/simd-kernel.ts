@@ -5,16 +5,18 @@
 //   gemm(m, n, k, a, aPacked, packedB, c, accumulate)
 //       C (m×n, row-major at c) = or += A·B, A (m×k) row-major at a, or packed there when aPacked.
 //
-// A transposed A is packed (rows four floats apart would make the micro-kernel touch a cache line
-// per step of k for every four rows); A as stored is read in place, its rows streaming along k.
+// A is packed when transposed, or when C is wide enough to repay it (simd-gemm.ts); then the
+// micro-kernel for packed A reads it through one pointer, MR floats a step of k. Otherwise the
+// micro-kernel for rows reads A where it is stored, through one pointer per row.
 //
-// gemm cuts k into slices of KC and the rows into blocks of MC (about 64, whole tiles), so that a KC×NR panel of B stays in
-// L1 while the MC rows of A pass under it, and computes C in MR×NR tiles (tile.ts): MR·NR/4 f32x4
-// accumulators, per step of k one splatted A scalar per row and NR/4 vectors of B, multiplied and
-// added, or fused into one relaxed-SIMD f32x4.relaxed_madd (one rounding instead of two) in the build
-// for hosts that have it (relaxed-simd.ts). A tile cut by the edge of C is
-// computed on the scratch tile at TILE_ADDRESS; its rows past m read whatever follows A (the caller
-// leaves room for them) and are dropped, like its columns past n (which the padding of B made zero).
+// gemm cuts k into slices of KC and the rows into blocks of MC (about 64, whole tiles), so that a
+// KC×NR panel of B stays in L1 while the MC rows of A pass under it, and computes C in MR×NR tiles
+// (tile.ts): MR·NR/4 f32x4 accumulators, per step of k one splatted A scalar per row and NR/4
+// vectors of B, multiplied and added, or fused into one relaxed-SIMD f32x4.relaxed_madd (one
+// rounding instead of two) in the build for hosts that have it (relaxed-simd.ts). A tile cut by the
+// edge of C is computed on the scratch tile at TILE_ADDRESS; its rows past m read the zeros that pad
+// a packed A, or whatever follows A in place (the caller leaves room for them), and are dropped, like
+// its columns past n (which the padding of B made zero).
 // Whatever the blocking, each element of C is summed in float32 in the order p = 0, 1, …, k - 1
 // (slices hand their sums on through C exactly), so on one host results are reproducible to the bit.
 
