@@ -1,11 +1,14 @@
-// Large products go to the runtime's gemm (WebAssembly SIMD): one call, then the fused epilogue
-// (bias, activation, dropout) as a loop over C. Small products stay inline, where a call and the
-// packing of operands would cost more than they save.
+// Products go to the runtime's gemm (WebAssembly SIMD): one call, then the fused epilogue (bias,
+// activation, dropout) as a loop over C. Small products stay inline, where a call and the packing of
+// operands would cost more than they save. Measured (bench/gemm.ts's neighbour, CPU time, forward
+// X·W): gemm beats the inline loops (about 3 GFLOP/s) from 1,024 multiply-adds per example at a
+// batch of 4 or more (2.6x at 4×32×32, 6.5x at 32×32×32, 4.3x at the 10-unit layer 32×10×128), and
+// is even with them at a batch of 1 (0.9x at 1×32×32, 1.4x at 1×64×64); below that it loses.
 
 import type { Dim, Gemm, View } from "./gemm";
 
 /** Multiply-adds per example (the product of the literal dimensions, a sequence's steps included, a per-step product's repeats too) from which a product goes to gemm. */
-export const RUNTIME_GEMM_MIN_WORK = 16384;
+export const RUNTIME_GEMM_MIN_WORK = 1024;
 
 /** "N" for a row-major view of rows × cols, "T" for its transpose, null for any other layout. */
 function layout(v: View, cols: Dim, rows: Dim): "N" | "T" | null {

@@ -1,31 +1,39 @@
 // Where one problem sits in the scratch memory, and how it gets there. A and B are copied in as they
-// are stored, with TypedArray.set (a memcpy; a JS loop costs about 20 times as much per float). A
-// needs no packing at all: the micro-kernel reads it in place, transposed or not, through two strides.
-// B is packed into panels afterwards by the wasm packB, which also transposes and pads it. C is
-// copied in only to accumulate, and copied out whole. C comes first, at a fixed address, so the
+// are stored, with TypedArray.set (a memcpy; a JS loop costs about 20 times as much per float). Then
+// the wasm packB packs B into panels of NR columns (transposing and padding it), and packA packs A
+// into panels of MR rows where that pays (simd-gemm.ts says when); otherwise the micro-kernel reads
+// A's rows in place. C is copied in only to accumulate, and copied out whole. C comes first, at a fixed address, so the
 // view it is copied out through can be kept from call to call.
 
-import { FLOAT_BYTES, MR, NR, TILE_ADDRESS, TILE_BYTES } from "./tile";
+import { FLOAT_BYTES, TILE_ADDRESS, type Tile } from "./tile";
 import { PrefixViews } from "../wasm/prefix-views";
 
 const ALIGNMENT = 16;
 const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGNMENT) * ALIGNMENT;
 
-/** Byte addresses of one problem's regions: the scratch tile, C, A and the slack after it, B as stored, B packed. */
+/** Byte addresses of one problem's regions: the scratch tile, C, A and the slack after it, A packed (when transposed), B as stored, B packed. */
 export class ScratchLayout {
-  readonly c = alignUp(TILE_ADDRESS + TILE_BYTES);
+  readonly c: number;
   a = 0;
+  packedA = 0;
   storedB = 0;
   packedB = 0;
   end = 0;
 
-  plan(m: number, n: number, k: number): void {
-    // the rows of the last tile past m read up to MR - 1 rows of k floats beyond A (fewer when A is transposed)
-    const slackAfterA = (MR - 1) * k;
+  constructor(readonly tile: Tile) {
+    this.c = alignUp(TILE_ADDRESS + tile.bytes);
+  }
+
+  plan(m: number, n: number, k: number, packA: boolean): void {
+    const { mr, nr } = this.tile;
+    // the rows of the last tile past m read up to MR - 1 rows of k floats beyond A in place
+    const slackAfterA = (mr - 1) * k;
     this.a = alignUp(this.c + m * n * FLOAT_BYTES);
-    this.storedB = alignUp(this.a + (m * k + slackAfterA) * FLOAT_BYTES);
+    this.packedA = alignUp(this.a + (m * k + slackAfterA) * FLOAT_BYTES);
+    const packedABytes = packA ? Math.ceil(m / mr) * mr * k * FLOAT_BYTES : 0;
+    this.storedB = alignUp(this.packedA + packedABytes);
     this.packedB = alignUp(this.storedB + k * n * FLOAT_BYTES);
-    this.end = this.packedB + Math.ceil(n / NR) * NR * k * FLOAT_BYTES;
+    this.end = this.packedB + Math.ceil(n / nr) * nr * k * FLOAT_BYTES;
   }
 }
 
@@ -39,5 +47,5 @@ export function copyIn(scratch: Float32Array, to: number, source: Float32Array, 
 /** Zeros the slack after A, so that the rows an edge tile drops are computed on zeros, not on stale floats. */
 export function clearSlackAfterA(scratch: Float32Array, layout: ScratchLayout, m: number, k: number): void {
   const start = layout.a / FLOAT_BYTES + m * k;
-  scratch.fill(0, start, start + (MR - 1) * k);
+  scratch.fill(0, start, start + (layout.tile.mr - 1) * k);
 }

@@ -4,23 +4,47 @@
 import type { Gemm } from "./js-gemm";
 import { clearSlackAfterA, copyIn, ScratchLayout } from "./pack";
 import { ScratchMemory } from "../wasm/scratch-memory";
-import { simdKernelModule, type SimdKernelExports } from "./simd-kernel";
-import { FLOAT_BYTES } from "./tile";
+import { simdKernelModule, type KernelBuild, type SimdKernelExports } from "./simd-kernel";
+import { DEFAULT_TILE, FLOAT_BYTES } from "./tile";
 import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+import { hasRelaxedSimd } from "../wasm/relaxed-simd";
+
+/**
+ * Whether A is packed into panels of MR rows first. A transposed A always is: its rows four bytes
+ * apart would cost the micro-kernel a cache line per step of k for every four rows. A as stored is
+ * read in place by a micro-kernel that steps four row pointers; the packed one steps one, about 8%
+ * faster (15% with relaxed SIMD), which repays the packing (about one more pass over A) once A is
+ * read for 8 panels of B or more.
+ */
+const PACK_A_MIN_COLUMNS = 64;
+const packsA = (n: number, transA: boolean): boolean => transA || n >= PACK_A_MIN_COLUMNS;
+
+/** The build gemm uses on a host: the default tile, with relaxed SIMD's fused multiply-add where the host has it. */
+export function hostBuild(wasm: WasmApi): KernelBuild {
+  return { tile: DEFAULT_TILE, fusedMultiplyAdd: hasRelaxedSimd(wasm) };
+}
 
 export class SimdGemm {
   private readonly memory: ScratchMemory;
-  private readonly layout = new ScratchLayout();
+  private readonly layout: ScratchLayout;
 
-  /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
-  static create(wasm: WasmApi | null = hostWasm()): SimdGemm | null {
-    const kernel = instantiateKernel<SimdKernelExports>(simdKernelModule(), wasm);
-    return kernel && new SimdGemm(kernel);
+  /**
+   * null where there is no WebAssembly, it has no SIMD (or not the relaxed SIMD a build asks for), or
+   * the host forbids compiling (a browser's CSP). The build is the host's by default.
+   */
+  static create(wasm: WasmApi | null = hostWasm(), build: KernelBuild | null = wasm && hostBuild(wasm)): SimdGemm | null {
+    if (!wasm || !build) return null;
+    const kernel = instantiateKernel<SimdKernelExports>(simdKernelModule(build), wasm);
+    return kernel && new SimdGemm(kernel, build);
   }
 
-  private constructor(private readonly kernel: SimdKernelExports) {
+  private constructor(
+    private readonly kernel: SimdKernelExports,
+    readonly build: KernelBuild,
+  ) {
     this.memory = new ScratchMemory(kernel.memory);
+    this.layout = new ScratchLayout(build.tile);
   }
 
   readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
@@ -32,10 +56,13 @@ export class SimdGemm {
   /** A, B and (to accumulate) C into the scratch memory; B packed into panels there. Each operand starts at its offset. */
   load(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean, aOffset = 0, bOffset = 0, cOffset = 0): void {
     const layout = this.layout;
-    layout.plan(m, n, k);
+    const packA = packsA(n, transA);
+    layout.plan(m, n, k, packA);
     const scratch = this.memory.floats(layout.end);
     copyIn(scratch, layout.a, a, m * k, aOffset);
-    clearSlackAfterA(scratch, layout, m, k);
+    // element (i, p) of op(A) is stored at i·k + p, or at p·m + i when transposed
+    if (packA) this.kernel.packA(layout.a, (transA ? m : 1) * FLOAT_BYTES, (transA ? 1 : k) * FLOAT_BYTES, m, k, layout.packedA);
+    else clearSlackAfterA(scratch, layout, m, k);
     copyIn(scratch, layout.storedB, b, k * n, bOffset);
     // element (p, j) of op(B) is stored at p·n + j, or at j·k + p when transposed
     this.kernel.packB(layout.storedB, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, layout.packedB);
@@ -45,8 +72,8 @@ export class SimdGemm {
   /** C in the scratch memory = or += A·B, on the operands load put there. */
   multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean): void {
     const layout = this.layout;
-    // element (i, p) of op(A) is stored at i·k + p, or at p·m + i when transposed
-    this.kernel.gemm(m, n, k, layout.a, (transA ? 1 : k) * FLOAT_BYTES, (transA ? m : 1) * FLOAT_BYTES, layout.packedB, layout.c, accumulate ? 1 : 0);
+    const packA = packsA(n, transA);
+    this.kernel.gemm(m, n, k, packA ? layout.packedA : layout.a, packA ? 1 : 0, layout.packedB, layout.c, accumulate ? 1 : 0);
   }
 
   /** C from the scratch memory to c, from its offset. */

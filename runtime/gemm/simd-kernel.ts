@@ -1,65 +1,93 @@
 // The WebAssembly SIMD module behind gemm. All addresses and strides are in bytes.
 //
-//   packB(b, bKStride, bJStride, n, k, packed)            see simd-pack.ts
-//   gemm(m, n, k, a, aRowStride, aKStride, packedB, c, accumulate)
-//       C (m×n, row-major at c) = or += A·B, A read in place (element (i, p) at a + i·aRowStride + p·aKStride)
+//   packB(b, bKStride, bJStride, n, k, packed)     B into panels of NR columns (simd-pack.ts)
+//   packA(a, aKStride, aRowStride, m, k, packed)   A into panels of MR rows, the same way
+//   gemm(m, n, k, a, aPacked, packedB, c, accumulate)
+//       C (m×n, row-major at c) = or += A·B, A (m×k) row-major at a, or packed there when aPacked.
 //
-// gemm cuts k into slices of KC and the rows into blocks of MC, so that a KC×NR panel of B stays in
-// L1 while the MC rows of A pass under it, and computes C in MR×NR tiles: MR·NR/4 f32x4 accumulators,
-// per step of k one splatted A scalar per row and NR/4 vectors of B. A tile cut by the edge of C is
-// computed on the scratch tile at TILE_ADDRESS; its rows past m read whatever follows A (the caller
-// leaves room for them) and are dropped, like its columns past n (which the padding of B made zero).
+// A is packed when transposed, or when C is wide enough to repay it (simd-gemm.ts); then the
+// micro-kernel for packed A reads it through one pointer, MR floats a step of k. Otherwise the
+// micro-kernel for rows reads A where it is stored, through one pointer per row.
+//
+// gemm cuts k into slices of KC and the rows into blocks of MC (about 64, whole tiles), so that a
+// KC×NR panel of B stays in L1 while the MC rows of A pass under it, and computes C in MR×NR tiles
+// (tile.ts): MR·NR/4 f32x4 accumulators, per step of k one splatted A scalar per row and NR/4
+// vectors of B, multiplied and added, or fused into one relaxed-SIMD f32x4.relaxed_madd (one
+// rounding instead of two) in the build for hosts that have it (relaxed-simd.ts). A tile cut by the
+// edge of C is computed on the scratch tile at TILE_ADDRESS; its rows past m read the zeros that pad
+// a packed A, or whatever follows A in place (the caller leaves room for them), and are dropped, like
+// its columns past n (which the padding of B made zero).
 // Whatever the blocking, each element of C is summed in float32 in the order p = 0, 1, …, k - 1
-// (slices hand their sums on through C exactly), so results are reproducible to the bit.
+// (slices hand their sums on through C exactly), so on one host results are reproducible to the bit.
 
 import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
-import { packB } from "./simd-pack";
+import { packPanels } from "./simd-pack";
 import type { GrowableMemory } from "../wasm/scratch-memory";
-import { FLOAT_BYTES, MR, NR, PANEL_ROW_BYTES, TILE_ADDRESS, VECTORS_PER_ROW, VECTOR_BYTES } from "./tile";
+import { DEFAULT_TILE, FLOAT_BYTES, TILE_ADDRESS, VECTOR_BYTES, type Tile } from "./tile";
+
+/** One build of the module: its register tile, and whether it multiplies and adds with relaxed_madd. */
+export interface KernelBuild {
+  readonly tile: Tile;
+  readonly fusedMultiplyAdd: boolean;
+}
+
+export const PLAIN_BUILD: KernelBuild = { tile: DEFAULT_TILE, fusedMultiplyAdd: false };
 
 const KC = 256;
-const MC = 64;
+/** About 64 rows a block, a whole number of tiles (a packed A's panels are MR rows each). */
+const rowsPerBlock = ({ mr }: Tile): number => Math.max(1, Math.floor(64 / mr)) * mr;
 
 const accumulator = (row: number, vector: number): string => `acc${row}_${vector}`;
 const aRow = (row: number): string => `a${row}`;
 const bVector = (vector: number): string => `b${vector}`;
 
-/** microKernel(a0, aRowStride, aKStride, b, c, ldc, kc, loadC): the tile at c = (loadC ? tile : 0) + kc steps of A·B. */
-function microKernel(module: ModuleBuilder): void {
-  const f = module.function("microKernel", i32Params("a0", "aRowStride", "aKStride", "b", "c", "ldc", "kc", "loadC"));
-  for (let r = 1; r < MR; r++) f.local(aRow(r), "i32");
-  f.local("bEnd", "i32").local("cRow", "i32").local("splat", "v128");
-  for (let v = 0; v < VECTORS_PER_ROW; v++) f.local(bVector(v), "v128");
-  for (let r = 0; r < MR; r++) for (let v = 0; v < VECTORS_PER_ROW; v++) f.local(accumulator(r, v), "v128");
+/** How the micro-kernel finds A: rows in place (along k one float apart, rows aRowStride apart), or a packed panel (MR floats per step of k). */
+type AForm = "rows" | "packed";
+const KERNEL_NAME: Record<AForm, string> = { rows: "microKernelRows", packed: "microKernelPacked" };
 
-  for (let r = 1; r < MR; r++) f.get(aRow(r - 1)).get("aRowStride").op("i32.add").set(aRow(r));
+/** microKernelRows / microKernelPacked(a0, aRowStride, b, c, ldc, kc, loadC): the tile at c = (loadC ? tile : 0) + kc steps of A·B. */
+function microKernel(module: ModuleBuilder, { tile, fusedMultiplyAdd }: KernelBuild, form: AForm): void {
+  const { mr, vectorsPerRow, panelRowBytes } = tile;
+  const f = module.function(KERNEL_NAME[form], i32Params("a0", "aRowStride", "b", "c", "ldc", "kc", "loadC"));
+  if (form === "rows") for (let r = 1; r < mr; r++) f.local(aRow(r), "i32");
+  f.local("bEnd", "i32").local("cRow", "i32").local("splat", "v128");
+  for (let v = 0; v < vectorsPerRow; v++) f.local(bVector(v), "v128");
+  for (let r = 0; r < mr; r++) for (let v = 0; v < vectorsPerRow; v++) f.local(accumulator(r, v), "v128");
+
+  if (form === "rows") for (let r = 1; r < mr; r++) f.get(aRow(r - 1)).get("aRowStride").op("i32.add").set(aRow(r));
   f.get("loadC").op("if");
-  forEachTileVector(f, (r, v) => f.get("cRow").op("v128.load", v * VECTOR_BYTES).set(accumulator(r, v)));
+  forEachTileVector(f, tile, (r, v) => f.get("cRow").op("v128.load", v * VECTOR_BYTES).set(accumulator(r, v)));
   f.op("end");
-  f.get("b").get("kc").i32(PANEL_ROW_BYTES).op("i32.mul").op("i32.add").set("bEnd");
+  f.get("b").get("kc").i32(panelRowBytes).op("i32.mul").op("i32.add").set("bEnd");
+  // one step of k a pass: V8 hoists the loads of an unrolled second step above the first one's arithmetic and spills
   f.doWhile(
     () => {
-      for (let v = 0; v < VECTORS_PER_ROW; v++) f.get("b").op("v128.load", v * VECTOR_BYTES).set(bVector(v));
-      for (let r = 0; r < MR; r++) {
-        f.get(aRow(r)).op("v128.load32_splat", 0).set("splat");
-        for (let v = 0; v < VECTORS_PER_ROW; v++) {
-          f.get(accumulator(r, v)).get("splat").get(bVector(v)).op("f32x4.mul").op("f32x4.add").set(accumulator(r, v));
+      for (let v = 0; v < vectorsPerRow; v++) f.get("b").op("v128.load", v * VECTOR_BYTES).set(bVector(v));
+      for (let r = 0; r < mr; r++) {
+        if (form === "rows") f.get(aRow(r)).op("v128.load32_splat", 0);
+        else f.get("a0").op("v128.load32_splat", r * FLOAT_BYTES);
+        f.set("splat");
+        for (let v = 0; v < vectorsPerRow; v++) {
+          if (fusedMultiplyAdd) f.get("splat").get(bVector(v)).get(accumulator(r, v)).op("f32x4.relaxed_madd");
+          else f.get(accumulator(r, v)).get("splat").get(bVector(v)).op("f32x4.mul").op("f32x4.add");
+          f.set(accumulator(r, v));
         }
-        f.increment(aRow(r), () => f.get("aKStride"));
       }
-      f.increment("b", () => f.i32(PANEL_ROW_BYTES));
+      if (form === "rows") for (let r = 0; r < mr; r++) f.increment(aRow(r), () => f.i32(FLOAT_BYTES));
+      else f.increment("a0", () => f.i32(mr * FLOAT_BYTES));
+      f.increment("b", () => f.i32(panelRowBytes));
     },
     () => f.get("b").get("bEnd").op("i32.ne"),
   );
-  forEachTileVector(f, (r, v) => f.get("cRow").get(accumulator(r, v)).op("v128.store", v * VECTOR_BYTES));
+  forEachTileVector(f, tile, (r, v) => f.get("cRow").get(accumulator(r, v)).op("v128.store", v * VECTOR_BYTES));
 }
 
 /** Visits the tile's vectors row by row, with the local cRow at the row's address. */
-function forEachTileVector(f: FunctionBuilder, visit: (row: number, vector: number) => void): void {
+function forEachTileVector(f: FunctionBuilder, { mr, vectorsPerRow }: Tile, visit: (row: number, vector: number) => void): void {
   f.get("c").set("cRow");
-  for (let r = 0; r < MR; r++) {
-    for (let v = 0; v < VECTORS_PER_ROW; v++) visit(r, v);
-    if (r < MR - 1) f.increment("cRow", () => f.get("ldc"));
+  for (let r = 0; r < mr; r++) {
+    for (let v = 0; v < vectorsPerRow; v++) visit(r, v);
+    if (r < mr - 1) f.increment("cRow", () => f.get("ldc"));
   }
 }
 
@@ -88,79 +116,95 @@ function copyTile(module: ModuleBuilder): void {
   );
 }
 
-/** edgeTile(a, aRowStride, aKStride, b, c, ldc, kc, loadC, rows, cols): the micro-kernel on the scratch tile. */
-function edgeTile(module: ModuleBuilder): void {
-  const f = module.function("edgeTile", i32Params("a", "aRowStride", "aKStride", "b", "c", "ldc", "kc", "loadC", "rows", "cols"));
+/** edgeTile(a, aRowStride, aPacked, b, c, ldc, kc, loadC, rows, cols): the micro-kernel on the scratch tile. */
+function edgeTile(module: ModuleBuilder, { panelRowBytes }: Tile): void {
+  const f = module.function("edgeTile", i32Params("a", "aRowStride", "aPacked", "b", "c", "ldc", "kc", "loadC", "rows", "cols"));
   f.get("loadC").op("if");
-  f.get("c").get("ldc").i32(TILE_ADDRESS).i32(PANEL_ROW_BYTES).get("rows").get("cols").call("copyTile");
+  f.get("c").get("ldc").i32(TILE_ADDRESS).i32(panelRowBytes).get("rows").get("cols").call("copyTile");
   f.op("end");
-  f.get("a").get("aRowStride").get("aKStride").get("b").i32(TILE_ADDRESS).i32(PANEL_ROW_BYTES).get("kc").get("loadC").call("microKernel");
-  f.i32(TILE_ADDRESS).i32(PANEL_ROW_BYTES).get("c").get("ldc").get("rows").get("cols").call("copyTile");
+  callMicroKernel(f, () => void f.get("a").get("aRowStride").get("b").i32(TILE_ADDRESS).i32(panelRowBytes).get("kc").get("loadC"));
+  f.i32(TILE_ADDRESS).i32(panelRowBytes).get("c").get("ldc").get("rows").get("cols").call("copyTile");
+}
+
+/** The micro-kernel for the local aPacked's form of A, on the arguments pushed by `args`. */
+function callMicroKernel(f: FunctionBuilder, args: () => void): void {
+  f.get("aPacked").op("if");
+  args();
+  f.call(KERNEL_NAME.packed);
+  f.op("else");
+  args();
+  f.call(KERNEL_NAME.rows);
+  f.op("end");
 }
 
 /** gemm: for each KC slice of k, each MC block of rows, each NR panel of B, the tiles of the block. */
-function blockedGemm(module: ModuleBuilder): void {
-  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aRowStride", "aKStride", "packedB", "c", "accumulate"), [], true);
-  for (const local of ["ldc", "k0", "kc", "loadC", "i1", "blockEnd", "j0", "cols", "panel", "i0", "rows", "aTile", "cTile"]) f.local(local, "i32");
+function blockedGemm(module: ModuleBuilder, tile: Tile): void {
+  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aPacked", "packedB", "c", "accumulate"), [], true);
+  for (const local of ["aRowStride", "aKStride", "ldc", "k0", "kc", "loadC", "i1", "blockEnd", "j0", "cols", "panel", "i0", "rows", "aTile", "cTile"]) f.local(local, "i32");
   f.get("n").i32(FLOAT_BYTES).op("i32.mul").set("ldc");
+  // rows of A in place are k floats apart, and so are the starts of a packed A's tiles (a panel is MR·k floats)
+  f.get("k").i32(FLOAT_BYTES).op("i32.mul").set("aRowStride");
+  f.i32(tile.mr * FLOAT_BYTES).i32(FLOAT_BYTES).get("aPacked").op("select").set("aKStride");
   f.i32(0).set("k0");
   f.doWhile(
     () => {
       f.setMinUnsigned("kc", () => f.i32(KC), () => f.get("k").get("k0").op("i32.sub"));
       f.get("accumulate").get("k0").op("i32.or").set("loadC"); // later slices add to what earlier ones stored
       f.i32(0).set("i1");
-      f.doWhile(() => rowBlock(f), () => f.get("i1").get("m").op("i32.lt_u"));
+      f.doWhile(() => rowBlock(f, tile), () => f.get("i1").get("m").op("i32.lt_u"));
       f.increment("k0", () => f.i32(KC));
     },
     () => f.get("k0").get("k").op("i32.lt_u"),
   );
 }
 
-function rowBlock(f: FunctionBuilder): void {
-  f.setMinUnsigned("blockEnd", () => f.get("i1").i32(MC).op("i32.add"), () => f.get("m"));
+function rowBlock(f: FunctionBuilder, tile: Tile): void {
+  const { nr } = tile;
+  f.setMinUnsigned("blockEnd", () => f.get("i1").i32(rowsPerBlock(tile)).op("i32.add"), () => f.get("m"));
   f.i32(0).set("j0");
   f.doWhile(
     () => {
-      f.setMinUnsigned("cols", () => f.i32(NR), () => f.get("n").get("j0").op("i32.sub"));
+      f.setMinUnsigned("cols", () => f.i32(nr), () => f.get("n").get("j0").op("i32.sub"));
       // panel j0/NR is k rows of NR floats, so it starts j0·k floats in; the slice starts at its row k0
-      f.get("packedB").get("j0").get("k").op("i32.mul").get("k0").i32(NR).op("i32.mul").op("i32.add").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("panel");
+      f.get("packedB").get("j0").get("k").op("i32.mul").get("k0").i32(nr).op("i32.mul").op("i32.add").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("panel");
       f.get("i1").set("i0");
-      f.doWhile(() => tile(f), () => f.get("i0").get("blockEnd").op("i32.lt_u"));
-      f.increment("j0", () => f.i32(NR));
+      f.doWhile(() => tileCall(f, tile), () => f.get("i0").get("blockEnd").op("i32.lt_u"));
+      f.increment("j0", () => f.i32(nr));
     },
     () => f.get("j0").get("n").op("i32.lt_u"),
   );
   f.get("blockEnd").set("i1");
 }
 
-function tile(f: FunctionBuilder): void {
-  f.setMinUnsigned("rows", () => f.i32(MR), () => f.get("blockEnd").get("i0").op("i32.sub"));
+function tileCall(f: FunctionBuilder, { mr, nr }: Tile): void {
+  f.setMinUnsigned("rows", () => f.i32(mr), () => f.get("blockEnd").get("i0").op("i32.sub"));
   f.get("a").get("i0").get("aRowStride").op("i32.mul").op("i32.add").get("k0").get("aKStride").op("i32.mul").op("i32.add").set("aTile");
   f.get("c").get("i0").get("n").op("i32.mul").get("j0").op("i32.add").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("cTile");
-  const kernelArguments = (): void => void f.get("aTile").get("aRowStride").get("aKStride").get("panel").get("cTile").get("ldc").get("kc").get("loadC");
-  f.get("rows").i32(MR).op("i32.eq").get("cols").i32(NR).op("i32.eq").op("i32.and").op("if");
-  kernelArguments();
-  f.call("microKernel");
+  const kernelArguments = (): void => void f.get("aTile").get("aRowStride").get("panel").get("cTile").get("ldc").get("kc").get("loadC");
+  f.get("rows").i32(mr).op("i32.eq").get("cols").i32(nr).op("i32.eq").op("i32.and").op("if");
+  callMicroKernel(f, kernelArguments);
   f.op("else");
-  kernelArguments();
-  f.get("rows").get("cols").call("edgeTile");
+  f.get("aTile").get("aRowStride").get("aPacked").get("panel").get("cTile").get("ldc").get("kc").get("loadC").get("rows").get("cols").call("edgeTile");
   f.op("end");
-  f.increment("i0", () => f.i32(MR));
+  f.increment("i0", () => f.i32(mr));
 }
 
-/** The module's bytes. Its memory starts at one page; the host grows it. */
-export function simdKernelModule(): Uint8Array {
+/** The module's bytes for one build (by default the tile gemm uses, without relaxed SIMD). Its memory starts at one page; the host grows it. */
+export function simdKernelModule(build: KernelBuild = PLAIN_BUILD): Uint8Array {
   const module = new ModuleBuilder(1);
-  microKernel(module);
+  microKernel(module, build, "rows");
+  microKernel(module, build, "packed");
   copyTile(module);
-  edgeTile(module);
-  packB(module);
-  blockedGemm(module);
+  edgeTile(module, build.tile);
+  packPanels(module, "packB", build.tile.nr);
+  packPanels(module, "packA", build.tile.mr);
+  blockedGemm(module, build.tile);
   return module.encode();
 }
 
 export interface SimdKernelExports {
   readonly memory: GrowableMemory;
   packB(b: number, bKStride: number, bJStride: number, n: number, k: number, packed: number): void;
-  gemm(m: number, n: number, k: number, a: number, aRowStride: number, aKStride: number, packedB: number, c: number, accumulate: number): void;
+  packA(a: number, aKStride: number, aRowStride: number, m: number, k: number, packed: number): void;
+  gemm(m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number): void;
 }

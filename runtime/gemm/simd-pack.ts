@@ -1,72 +1,125 @@
-// The wasm function that packs B for the micro-kernel: panel after panel of NR columns, each panel k
-// rows of NR floats, the last one zero-padded. B is read in place (element (p, j) at
-// b + p·bKStride + j·bJStride bytes), so the same function packs B and a transposed B.
+// The wasm functions that pack an operand into panels for the micro-kernel: panel after panel of
+// `width` lines (columns of B, NR of them; rows of a transposed A, MR of them), each panel k rows of
+// `width` floats, the last one zero-padded. The operand is read in place (element (p, j) at
+// src + p·kStride + j·lineStride bytes), so one function packs B and a transposed B alike.
 
 import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
-import { FLOAT_BYTES, NR, PANEL_ROW_BYTES, VECTORS_PER_ROW, VECTOR_BYTES } from "./tile";
+import { FLOAT_BYTES, VECTOR_BYTES } from "./tile";
 
-/** packB(b, bKStride, bJStride, n, k, packed) */
-export function packB(module: ModuleBuilder): void {
-  const f = module.function("packB", i32Params("b", "bKStride", "bJStride", "n", "k", "packed"), [], true);
-  f.local("j0", "i32").local("cols", "i32").local("src", "i32").local("panelEnd", "i32");
-  f.local("column", "i32").local("from", "i32");
+/** Emits `name(src, kStride, lineStride, lines, k, packed)`, packing panels of `width` lines. */
+export function packPanels(module: ModuleBuilder, name: string, width: number): void {
+  const rowBytes = width * FLOAT_BYTES;
+  const f = module.function(name, i32Params("src", "kStride", "lineStride", "lines", "k", "packed"), [], true);
+  f.local("j0", "i32").local("cols", "i32").local("from0", "i32").local("panelEnd", "i32");
+  f.local("column", "i32").local("from", "i32").local("blockEnd", "i32");
+  const transposing = width === FLOATS_PER_VECTOR;
+  if (transposing) for (const name of [...rowVectors, ...halfVectors]) f.local(name, "v128");
   f.i32(0).set("j0");
   f.doWhile(
     () => {
-      f.setMinUnsigned("cols", () => f.i32(NR), () => f.get("n").get("j0").op("i32.sub"));
-      f.get("b").get("j0").get("bJStride").op("i32.mul").op("i32.add").set("src");
-      f.get("packed").get("k").i32(PANEL_ROW_BYTES).op("i32.mul").op("i32.add").set("panelEnd");
-      f.get("cols").i32(NR).op("i32.eq").get("bJStride").i32(FLOAT_BYTES).op("i32.eq").op("i32.and").op("if");
-      copyPanelRows(f);
-      f.op("else");
-      gatherPanel(f);
-      f.op("end");
-      f.increment("j0", () => f.i32(NR));
+      f.setMinUnsigned("cols", () => f.i32(width), () => f.get("lines").get("j0").op("i32.sub"));
+      f.get("src").get("j0").get("lineStride").op("i32.mul").op("i32.add").set("from0");
+      f.get("packed").get("k").i32(rowBytes).op("i32.mul").op("i32.add").set("panelEnd");
+      const rest = (): void => {
+        if (transposing) {
+          // a full panel of four lines along which k runs (an A as stored): 4×4 blocks transposed in registers
+          f.get("cols").i32(width).op("i32.eq").get("kStride").i32(FLOAT_BYTES).op("i32.eq").op("i32.and").op("if");
+          transposeBlocks(f);
+          f.op("end");
+          f.get("packed").get("panelEnd").op("i32.ne").op("if");
+          gatherPanel(f, width);
+          f.op("end");
+        } else {
+          gatherPanel(f, width);
+        }
+      };
+      if (rowBytes % VECTOR_BYTES === 0) {
+        f.get("cols").i32(width).op("i32.eq").get("lineStride").i32(FLOAT_BYTES).op("i32.eq").op("i32.and").op("if");
+        copyPanelRows(f, rowBytes);
+        f.op("else");
+        rest();
+        f.op("end");
+      } else {
+        rest();
+      }
+      f.increment("j0", () => f.i32(width));
     },
-    () => f.get("j0").get("n").op("i32.lt_u"),
+    () => f.get("j0").get("lines").op("i32.lt_u"),
   );
 }
 
-/** A full panel of a row-major B: two vectors per row. */
-function copyPanelRows(f: FunctionBuilder): void {
+/** A full panel whose lines are adjacent floats: whole vectors per row. */
+function copyPanelRows(f: FunctionBuilder, rowBytes: number): void {
   f.doWhile(
     () => {
-      for (let v = 0; v < VECTORS_PER_ROW; v++) f.get("packed").get("src").op("v128.load", v * VECTOR_BYTES).op("v128.store", v * VECTOR_BYTES);
-      f.increment("src", () => f.get("bKStride"));
-      f.increment("packed", () => f.i32(PANEL_ROW_BYTES));
+      for (let at = 0; at < rowBytes; at += VECTOR_BYTES) f.get("packed").get("from0").op("v128.load", at).op("v128.store", at);
+      f.increment("from0", () => f.get("kStride"));
+      f.increment("packed", () => f.i32(rowBytes));
     },
     () => f.get("packed").get("panelEnd").op("i32.ne"),
   );
 }
 
-/** A transposed B or the last panel, one float at a time: cols values per row, then zeros up to NR. */
-function gatherPanel(f: FunctionBuilder): void {
+const FLOATS_PER_VECTOR = VECTOR_BYTES / FLOAT_BYTES;
+const rowVectors = ["line0", "line1", "line2", "line3"];
+const halfVectors = ["low01", "low23", "high01", "high23"];
+/** i8x16.shuffle's byte indices picking the given f32 lanes of its two operands (0-3 the first, 4-7 the second). */
+const lanes = (...picked: number[]): number[] => picked.flatMap((lane) => [0, 1, 2, 3].map((byte) => 4 * lane + byte));
+
+/** Four lines of four floats each step of four: loaded as vectors, transposed (k rows of four lines), stored; stops before the last k mod 4 rows. */
+function transposeBlocks(f: FunctionBuilder): void {
+  f.get("packed").get("k").i32(-FLOATS_PER_VECTOR).op("i32.and").i32(VECTOR_BYTES).op("i32.mul").op("i32.add").set("blockEnd");
+  f.get("packed").get("blockEnd").op("i32.ne").op("if");
+  f.doWhile(
+    () => {
+      f.get("from0").tee("from").op("v128.load", 0).set("line0");
+      for (let line = 1; line < 4; line++) f.get("from").get("lineStride").op("i32.add").tee("from").op("v128.load", 0).set(rowVectors[line]!);
+      const shuffle = (x: string, y: string, picked: number[], into: string): void => void f.get(x).get(y).op("i8x16.shuffle", lanes(...picked)).set(into);
+      shuffle("line0", "line1", [0, 4, 1, 5], "low01");
+      shuffle("line2", "line3", [0, 4, 1, 5], "low23");
+      shuffle("line0", "line1", [2, 6, 3, 7], "high01");
+      shuffle("line2", "line3", [2, 6, 3, 7], "high23");
+      const store = (row: number, x: string, y: string, picked: number[]): void => void f.get("packed").get(x).get(y).op("i8x16.shuffle", lanes(...picked)).op("v128.store", row * VECTOR_BYTES);
+      store(0, "low01", "low23", [0, 1, 4, 5]);
+      store(1, "low01", "low23", [2, 3, 6, 7]);
+      store(2, "high01", "high23", [0, 1, 4, 5]);
+      store(3, "high01", "high23", [2, 3, 6, 7]);
+      f.increment("from0", () => f.i32(VECTOR_BYTES));
+      f.increment("packed", () => f.i32(4 * VECTOR_BYTES));
+    },
+    () => f.get("packed").get("blockEnd").op("i32.ne"),
+  );
+  f.op("end");
+}
+
+/** Lines apart in memory, or the last panel: one float at a time, cols values per row, then zeros up to the width. */
+function gatherPanel(f: FunctionBuilder, width: number): void {
   const storeAddress = (): void => void f.get("packed").get("column").i32(FLOAT_BYTES).op("i32.mul").op("i32.add");
   f.doWhile(
     () => {
       f.i32(0).set("column");
-      f.get("src").set("from");
+      f.get("from0").set("from");
       f.doWhile(
         () => {
           storeAddress();
           f.get("from").op("f32.load", 0).op("f32.store", 0);
-          f.increment("from", () => f.get("bJStride"));
+          f.increment("from", () => f.get("lineStride"));
           f.increment("column", () => f.i32(1));
         },
         () => f.get("column").get("cols").op("i32.lt_u"),
       );
-      f.get("column").i32(NR).op("i32.lt_u").op("if");
+      f.get("column").i32(width).op("i32.lt_u").op("if");
       f.doWhile(
         () => {
           storeAddress();
           f.i32(0).op("i32.store", 0); // the bits of +0.0f
           f.increment("column", () => f.i32(1));
         },
-        () => f.get("column").i32(NR).op("i32.lt_u"),
+        () => f.get("column").i32(width).op("i32.lt_u"),
       );
       f.op("end");
-      f.increment("src", () => f.get("bKStride"));
-      f.increment("packed", () => f.i32(PANEL_ROW_BYTES));
+      f.increment("from0", () => f.get("kStride"));
+      f.increment("packed", () => f.i32(width * FLOAT_BYTES));
     },
     () => f.get("packed").get("panelEnd").op("i32.ne"),
   );

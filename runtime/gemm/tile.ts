@@ -1,15 +1,43 @@
-// The register tile shared by the micro-kernel, the B packing and the scratch layout.
-
-/** Rows of C per micro-kernel call: one splatted A scalar each. */
-export const MR = 4;
-/** Columns of C per micro-kernel call: the width of a packed B panel, two f32x4 vectors. */
-export const NR = 8;
+// The register tile of one build of the gemm module, shared by its micro-kernel, its B packing and
+// the scratch layout. All sizes in bytes unless named otherwise.
 
 export const FLOAT_BYTES = 4;
 export const VECTOR_BYTES = 16;
-export const VECTORS_PER_ROW = NR / 4;
-export const PANEL_ROW_BYTES = NR * FLOAT_BYTES;
+const FLOATS_PER_VECTOR = VECTOR_BYTES / FLOAT_BYTES;
 
 /** Where edge tiles are computed before their valid part is copied to C. */
 export const TILE_ADDRESS = 0;
-export const TILE_BYTES = MR * PANEL_ROW_BYTES;
+
+export class Tile {
+  /**
+   * @param mr rows of C per micro-kernel call: one splatted A scalar each
+   * @param nr columns of C per call: the width of a packed B panel, a whole number of f32x4 vectors
+   */
+  constructor(
+    readonly mr: number,
+    readonly nr: number,
+  ) {
+    if (!(Number.isInteger(mr) && mr >= 1 && Number.isInteger(nr) && nr >= FLOATS_PER_VECTOR && nr % FLOATS_PER_VECTOR === 0)) {
+      throw new RangeError(`gemm tile: rows must be a positive integer and columns a positive multiple of ${FLOATS_PER_VECTOR}, got ${mr}×${nr}`);
+    }
+  }
+
+  get vectorsPerRow(): number {
+    return this.nr / FLOATS_PER_VECTOR;
+  }
+
+  get panelRowBytes(): number {
+    return this.nr * FLOAT_BYTES;
+  }
+
+  get bytes(): number {
+    return this.mr * this.panelRowBytes;
+  }
+
+  toString(): string {
+    return `${this.mr}×${this.nr}`;
+  }
+}
+
+/** The tile gemm uses: MR rows by NR columns. */
+export const DEFAULT_TILE = new Tile(4, 8);

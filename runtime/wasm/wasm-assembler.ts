@@ -121,6 +121,8 @@ const INSTRUCTIONS = {
   "f64x2.mul": simdOp(0xf2),
   "f64x2.div": simdOp(0xf3),
   "i32x4.trunc_sat_f32x4_s": simdOp(0xf8),
+  /** Relaxed SIMD: a·b + c, fused (one rounding) or not, as the host's hardware does it. */
+  "f32x4.relaxed_madd": simdOp(0x105),
 } satisfies Record<string, Instruction>;
 
 export type InstructionName = keyof typeof INSTRUCTIONS;

@@ -1,104 +1,26 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { gemm } from "../../runtime/gemm/gemm";
 import { jsGemm, type Gemm } from "../../runtime/gemm/js-gemm";
 import { SimdGemm } from "../../runtime/gemm/simd-gemm";
-import { simdKernelModule } from "../../runtime/gemm/simd-kernel";
+import { PLAIN_BUILD, simdKernelModule, type KernelBuild } from "../../runtime/gemm/simd-kernel";
+import { Tile } from "../../runtime/gemm/tile";
+import { hasRelaxedSimd } from "../../runtime/wasm/relaxed-simd";
 import { hostWasm } from "../../runtime/wasm/wasm-api";
 import { signedLeb128, unsignedLeb128 } from "../../runtime/wasm/wasm-assembler";
 import { Random } from "../../runtime/random";
-
-interface Problem {
-  readonly m: number;
-  readonly n: number;
-  readonly k: number;
-  readonly transA: boolean;
-  readonly transB: boolean;
-  readonly accumulate: boolean;
-}
-
-interface Operands {
-  readonly a: Float32Array;
-  readonly b: Float32Array;
-  /** C before the call: what accumulate adds to. */
-  readonly c: Float32Array;
-}
-
-const UNIT_ROUNDOFF_TIMES_2 = 2 ** -23;
-const ODD_SIZES = [1, 3, 5, 7, 9, 17, 33];
-const TRANSPOSES = [
-  [false, false],
-  [true, false],
-  [false, true],
-  [true, true],
-] as const;
-const MLP_SHAPES: readonly Omit<Problem, "accumulate">[] = [
-  { m: 128, n: 256, k: 784, transA: false, transB: false },
-  { m: 128, n: 128, k: 256, transA: false, transB: false },
-  { m: 128, n: 10, k: 128, transA: false, transB: false },
-  { m: 784, n: 256, k: 128, transA: true, transB: false },
-  { m: 256, n: 128, k: 128, transA: true, transB: false },
-  { m: 128, n: 10, k: 128, transA: true, transB: false },
-  { m: 128, n: 128, k: 10, transA: false, transB: true },
-  { m: 128, n: 256, k: 128, transA: false, transB: true },
-];
-
-const describeProblem = (p: Problem): string =>
-  `${p.m}×${p.n}×${p.k}${p.transA ? " Aᵀ" : ""}${p.transB ? " Bᵀ" : ""}${p.accumulate ? " accumulate" : ""}`;
-
-function randomFloats(random: Random, count: number): Float32Array {
-  return Float32Array.from({ length: count }, () => random.uniform() * 2 - 1);
-}
-
-function randomOperands(random: Random, { m, n, k }: Problem): Operands {
-  return { a: randomFloats(random, m * k), b: randomFloats(random, k * n), c: randomFloats(random, m * n) };
-}
-
-/**
- * The product in float64, and for each element the bound on a float32 result's error: summing k
- * products (and C, when accumulating) in float32 errs by at most γ(k+1)·(Σ|a·b| + |c|), where
- * γ(j) ≈ j·2^-24; the bound allowed is twice that.
- */
-function reference(p: Problem, { a, b, c }: Operands): { product: Float64Array; bound: Float64Array } {
-  const { m, n, k, transA, transB, accumulate } = p;
-  const product = new Float64Array(m * n);
-  const bound = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = accumulate ? c[i * n + j]! : 0;
-      let magnitude = Math.abs(sum);
-      for (let p = 0; p < k; p++) {
-        const term = a[transA ? p * m + i : i * k + p]! * b[transB ? j * k + p : p * n + j]!;
-        sum += term;
-        magnitude += Math.abs(term);
-      }
-      product[i * n + j] = sum;
-      bound[i * n + j] = (k + (accumulate ? 1 : 0)) * UNIT_ROUNDOFF_TIMES_2 * magnitude;
-    }
-  }
-  return { product, bound };
-}
-
-function expectNear(actual: Float32Array, p: Problem, operands: Operands): void {
-  const { product, bound } = reference(p, operands);
-  for (let e = 0; e < product.length; e++) {
-    const error = Math.abs(actual[e]! - product[e]!);
-    if (!(error <= bound[e]!)) {
-      throw new Error(`${describeProblem(p)}: C[${Math.floor(e / p.n)}, ${e % p.n}] = ${actual[e]}, expected ${product[e]} within ${bound[e]}`);
-    }
-  }
-}
-
-/** Runs gemm on fresh copies of the operands and returns C after the call. */
-function run(implementation: Gemm, p: Problem, operands: Operands): Float32Array {
-  const c = operands.c.slice();
-  implementation(p.m, p.n, p.k, operands.a, p.transA, operands.b, p.transB, c, p.accumulate);
-  return c;
-}
-
-function checkProblem(implementation: Gemm, random: Random, p: Problem): void {
-  const operands = randomOperands(random, p);
-  expectNear(run(implementation, p, operands), p, operands);
-}
+import {
+  BLOCKING_SIZES,
+  checkProblem,
+  expectNear,
+  MLP_SHAPES,
+  ODD_SIZES,
+  randomOperands,
+  run,
+  TRANSPOSES,
+  type Problem,
+} from "../support/gemm-reference";
 
 /** `values` inside a larger array, starting at an offset that is not a multiple of 4 floats, with sentinels around. */
 function embedded(values: Float32Array, before: number, after: number): { view: Float32Array; whole: Float32Array } {
@@ -107,8 +29,22 @@ function embedded(values: Float32Array, before: number, after: number): { view: 
   return { view: whole.subarray(before, before + values.length), whole };
 }
 
+const RELAXED_BUILD: KernelBuild = { ...PLAIN_BUILD, fusedMultiplyAdd: true };
+const relaxedHere = hasRelaxedSimd(hostWasm()!);
+
+function buildGemm(build: KernelBuild): Gemm {
+  const simd = SimdGemm.create(hostWasm(), build);
+  if (!simd) throw new Error(`no WebAssembly SIMD for the build ${String(build.tile)}`);
+  return simd.gemm;
+}
+
 const implementations: readonly (readonly [string, Gemm])[] = [
-  ["gemm (WebAssembly SIMD)", gemm],
+  ["gemm (WebAssembly SIMD, the host's build)", gemm],
+  ["the plain SIMD build (multiply, then add; the fallback where relaxed SIMD is missing)", buildGemm(PLAIN_BUILD)],
+  // where this Node has relaxed SIMD by default; Node 20 needs a flag, and the child process below has it
+  ...(relaxedHere ? [["the relaxed-SIMD build (relaxed_madd)", buildGemm(RELAXED_BUILD)] as const] : []),
+  // other register tiles than the default, so that the tile stays a parameter that works
+  ["a 3×12 tile build", buildGemm({ tile: new Tile(3, 12), fusedMultiplyAdd: false })],
   ["jsGemm (the fallback)", jsGemm],
 ];
 
@@ -130,12 +66,7 @@ describe.each(implementations)("%s", (_, implementation) => {
 
   it.each(TRANSPOSES)("is right past the blocking (k > 256 in slices, m > 64 in blocks, several panels), transA %s, transB %s", (transA, transB) => {
     const random = new Random(2);
-    for (const [m, n, k] of [
-      [67, 41, 257],
-      [130, 9, 600],
-      [5, 250, 513],
-      [64, 16, 256],
-    ] as const) {
+    for (const [m, n, k] of BLOCKING_SIZES) {
       for (const accumulate of [false, true]) checkProblem(implementation, random, { m, n, k, transA, transB, accumulate });
     }
   });
@@ -210,6 +141,33 @@ describe.each(implementations)("%s", (_, implementation) => {
   });
 });
 
+describe("the relaxed-SIMD build", () => {
+  it.skipIf(relaxedHere)(
+    "passes every reference problem in a child Node run with --experimental-wasm-relaxed-simd, where gemm picks it",
+    () => {
+      const script = fileURLToPath(new URL("../support/relaxed-gemm-child.ts", import.meta.url));
+      const child = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", script], { encoding: "utf8" });
+      expect(child.stderr).toBe("");
+      expect(child.status).toBe(0);
+      const report = JSON.parse(child.stdout) as { fusedMultiplyAdd: boolean | null; checked: number; failures: string[]; deterministic: boolean };
+      expect(report.fusedMultiplyAdd).toBe(true);
+      expect(report.checked).toBeGreaterThan(2000);
+      expect(report.failures).toEqual([]);
+      expect(report.deterministic).toBe(true);
+    },
+    60_000,
+  );
+
+  it("is refused where the host lacks relaxed SIMD, and then gemm uses the plain build", () => {
+    if (relaxedHere) {
+      expect(SimdGemm.create()!.build.fusedMultiplyAdd).toBe(true);
+      return;
+    }
+    expect(SimdGemm.create(hostWasm(), RELAXED_BUILD)).toBeNull();
+    expect(SimdGemm.create()!.build.fusedMultiplyAdd).toBe(false);
+  });
+});
+
 describe("gemm", () => {
   it("rejects sizes below 1 and arrays too short for their operand", () => {
     const [a, b, c] = [new Float32Array(6), new Float32Array(12), new Float32Array(8)];
@@ -245,5 +203,14 @@ describe("the wasm assembler", () => {
     const bytes = simdKernelModule();
     expect(hostWasm()!.validate(bytes)).toBe(true);
     expect(bytes.length).toBeLessThan(4096);
+    expect(simdKernelModule(RELAXED_BUILD).length).toBeLessThan(4096);
+  });
+
+  it("encodes f32x4.relaxed_madd as the relaxed-SIMD spec does (0xfd, then 0x105 as LEB128: 0x85 0x02), one per accumulator and step of k of the relaxed build's micro-kernels only", () => {
+    const count = (bytes: Uint8Array): number => bytes.filter((byte, i) => byte === 0xfd && bytes[i + 1] === 0x85 && bytes[i + 2] === 0x02).length;
+    const accumulators = 4 * 2;
+    expect(count(simdKernelModule(RELAXED_BUILD))).toBeGreaterThan(0);
+    expect(count(simdKernelModule(RELAXED_BUILD)) % accumulators).toBe(0);
+    expect(count(simdKernelModule())).toBe(0);
   });
 });
