@@ -1,4 +1,4 @@
-import type { Case } from "../cases";
+import type { TrainingCase } from "../cases";
 import { caseData } from "../cases";
 import { BilstmBench, GruBench, LstmBench, MlpBench, NnlmBench, RnnBench, SeedBench, TextBench, XorBench } from "../models/bench.gen";
 
@@ -25,7 +25,7 @@ function csr(rows: readonly number[][]): { indptr: Int32Array; indices: Int32Arr
   return { indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
 }
 
-export function typegradRunner(c: Case): (steps: number) => void {
+export function typegradRunner(c: TrainingCase): (steps: number) => void {
   const data = caseData(c);
   const x = c.kind === "dense" && c.nonZerosPerRow ? csr(data.x) : data.x;
   const y = data.y;
