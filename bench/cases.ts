@@ -1,13 +1,19 @@
-// The benchmark cases: each a network, its data, and what a step means.
+// The benchmark cases: each a network and its data, or a preprocessing call and its corpus, and what
+// a step means.
+
+import type { MatrixMode } from "typegrad/text";
 
 interface CaseBase {
   readonly name: string;
   readonly description: string;
-  /** "steps/s" counts optimiser steps; "samples/s" counts examples trained on. */
-  readonly unit: "steps/s" | "samples/s";
+  /** "steps/s" counts steps; "samples/s" counts examples trained on; "mails/s" counts mails preprocessed. */
+  readonly unit: "steps/s" | "samples/s" | "mails/s";
+  /** Examples a step works on. */
   readonly batch: number;
-  readonly learningRate: number;
-  /** Peers to compare with; "torch-*" run in Python (bench/peers/torch.ts), skipped without torch. */
+  /**
+   * Peers to compare with; "torch-*" run in Python (bench/peers/torch.ts), skipped without torch, as
+   * is "keras_preprocessing" without it (bench/peers/keras-preprocessing.ts).
+   */
   readonly peers: readonly string[];
   /** Peers that cannot train this case, with the reason: a table row says so instead of a number. */
   readonly unmeasurable?: Readonly<Record<string, string>>;
@@ -15,8 +21,12 @@ interface CaseBase {
   readonly bars: Readonly<Record<string, number>>;
 }
 
+interface TrainingCaseBase extends CaseBase {
+  readonly learningRate: number;
+}
+
 /** A stack of Dense layers. */
-export interface DenseCase extends CaseBase {
+export interface DenseCase extends TrainingCaseBase {
   readonly kind: "dense";
   readonly layers: readonly number[];
   readonly hidden: "sigmoid" | "relu";
@@ -35,7 +45,7 @@ export interface DenseCase extends CaseBase {
  * Token ids -> Embedding(vocabulary, embeddingDim) -> one recurrent layer (its last output) ->
  * Dense(1, sigmoid), binary cross-entropy; Keras' initialisers and defaults.
  */
-export interface RecurrentCase extends CaseBase {
+export interface RecurrentCase extends TrainingCaseBase {
   readonly kind: "recurrent";
   readonly vocabulary: number;
   readonly embeddingDim: number;
@@ -53,7 +63,7 @@ export interface RecurrentCase extends CaseBase {
  * embeddingDim), flattened -> Dense(hidden, tanh) -> Dense(vocabulary, softmax), sparse categorical
  * cross-entropy on the next token's id; Keras' initialisers and defaults.
  */
-export interface NnlmCase extends CaseBase {
+export interface NnlmCase extends TrainingCaseBase {
   readonly kind: "nnlm";
   readonly vocabulary: number;
   readonly window: number;
@@ -63,7 +73,22 @@ export interface NnlmCase extends CaseBase {
   readonly optimizer: "adam";
 }
 
-export type Case = DenseCase | RecurrentCase | NnlmCase;
+/**
+ * Keras' text preprocessing (typegrad/text's Tokenizer against keras_preprocessing's) on `batch`
+ * texts of the Spam Assassin corpus (bench/texts.ts). A step is one call over all of them:
+ * fitOnTexts of a new Tokenizer, or textsToMatrix(texts, mode), dense, by a tokenizer fitted on them
+ * beforehand. Each side prints a checksum of what the call made, so the bench can tell that both did
+ * the same work.
+ */
+export interface TextsCase extends CaseBase {
+  readonly kind: "texts";
+  readonly operation: "fitOnTexts" | MatrixMode;
+  readonly numWords: number;
+}
+
+export type TrainingCase = DenseCase | RecurrentCase | NnlmCase;
+
+export type Case = TrainingCase | TextsCase;
 
 /**
  * TF.js cannot train an Embedding of 10000 rows in a measurement's time. Its gradient is an
@@ -82,6 +107,19 @@ const RECURRENT_PEERS = ["tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-all"];
  * backend's loop over the 5000 rows and 512 token positions takes about 30 s a step, so it is measured.
  */
 const TFJS_NNLM_EMBEDDING = { "tfjs-wasm": TFJS_EMBEDDING["tfjs-wasm"] };
+
+const TEXTS_CASE = { kind: "texts", unit: "mails/s", batch: 10000, numWords: 10000, peers: ["keras_preprocessing"], bars: {} } as const;
+
+/** The texts cases: fitOnTexts, then textsToMatrix in each of Keras' modes. */
+const TEXTS_CASES: readonly TextsCase[] = [
+  { ...TEXTS_CASE, name: "texts-fit", operation: "fitOnTexts", description: "Tokenizer({ numWords: 10000 }).fitOnTexts of 10,000 Spam Assassin mails" },
+  ...(["binary", "count", "tfidf", "freq"] as const).map((mode) => ({
+    ...TEXTS_CASE,
+    name: `texts-${mode}`,
+    operation: mode,
+    description: `textsToMatrix(10,000 Spam Assassin mails, "${mode}"), numWords 10000, dense`,
+  })),
+];
 
 export const CASES: readonly Case[] = [
   {
@@ -242,6 +280,7 @@ export const CASES: readonly Case[] = [
     unmeasurable: TFJS_NNLM_EMBEDDING,
     bars: { "torch-1t": 1.5 },
   },
+  ...TEXTS_CASES,
 ];
 
 export function findCase(name: string): Case {
@@ -256,7 +295,7 @@ export function findCase(name: string): Case {
  * numbers), labels 0 or 1. The nnlm case: windows of token ids,
  * each with the id of the next token as its label.
  */
-export function caseData(c: Case): { x: number[][]; y: number[][] } {
+export function caseData(c: TrainingCase): { x: number[][]; y: number[][] } {
   let state = 12345;
   const next = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296);
   if (c.kind === "nnlm") {

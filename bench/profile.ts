@@ -50,6 +50,7 @@ async function main(): Promise<void> {
   const [name, stepsArg] = process.argv.slice(2);
   if (!name) throw new Error("usage: tsx bench/profile.ts CASE [STEPS]");
   const c = findCase(name);
+  if (c.kind === "texts") throw new Error(`bench: profile.ts profiles training steps; "${name}" is a texts case`);
   const steps = Number(stepsArg ?? 20);
   const { module, url, lines, done } = await loadGenerated();
   const className = `${c.name[0]!.toUpperCase()}${c.name.slice(1)}Bench`;

@@ -1,19 +1,23 @@
 // `npm run bench [-- --seconds S] [--rounds R] [CASE...]`: every (case, implementation) pair is
 // measured in its own process, implementations alternating within each round; the median of the
 // rounds is reported, with typegrad's ratio to each peer, as a markdown table and bench/results.json.
-// Naming cases runs only those; results.json keeps the other cases' earlier numbers.
+// Naming cases runs only those; results.json keeps the other cases' earlier numbers. Where a case's
+// implementations print checksums of their results (the texts cases), the table says whether they agree.
 
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { readFileSync, writeFileSync } from "node:fs";
 import { CASES, type Case } from "./cases";
+import { findKerasPreprocessing, isKerasPreprocessing, KERAS_PREPROCESSING_INSTALL } from "./peers/keras-preprocessing";
 import { findTorch, isTorch, measureTorch, TORCH_INSTALL, type TorchInfo } from "./peers/torch";
 
 interface Measurement {
   readonly case: string;
   readonly implementation: string;
   readonly perSecond: number;
+  /** A hash of what the measured call made (texts cases). */
+  readonly checksum?: string;
 }
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -24,13 +28,20 @@ function option(name: string, fallback: number): number {
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-function measure(c: Case, implementation: string, seconds: number, torch: TorchInfo | null): number {
-  const out = isTorch(implementation)
-    ? measureTorch(torch!.python, c, implementation, seconds)
-    : execFileSync(tsx, [`${here}worker.ts`, c.name, implementation, String(seconds)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
+function measure(c: Case, implementation: string, seconds: number, torch: TorchInfo | null): Measurement {
+  const out =
+    isTorch(implementation) && c.kind !== "texts"
+      ? measureTorch(torch!.python, c, implementation, seconds)
+      : execFileSync(tsx, [`${here}worker.ts`, c.name, implementation, String(seconds)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   const line = out.split("\n").find((l) => l.startsWith("{"));
   if (!line) throw new Error(`bench: ${implementation} on ${c.name} printed no result`);
-  return (JSON.parse(line) as Measurement).perSecond;
+  return JSON.parse(line) as Measurement;
+}
+
+/** Whether every implementation's checksums (over all rounds) are one and the same; undefined when none printed any. */
+function checksumsAgree(checksums: Record<string, string[]>): boolean | undefined {
+  const all = Object.values(checksums).flat();
+  return all.length === 0 ? undefined : all.every((sum) => sum === all[0]);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -48,6 +59,10 @@ function main(): void {
   } else if (torch && !torch.blas.some((l) => l.includes("openblas"))) {
     process.stderr.write(`bench: PyTorch uses ${torch.blas.join(", ") || "no shared BLAS"}, not OpenBLAS; for a fair comparison: ${TORCH_INSTALL}\n`);
   }
+  const keras = cases.some((c) => c.peers.some(isKerasPreprocessing)) ? findKerasPreprocessing() : null;
+  if (!keras && cases.some((c) => c.peers.some(isKerasPreprocessing))) {
+    process.stderr.write(`bench: keras_preprocessing is skipped (neither python3 nor /usr/bin/python3 imports it); to compare with it: ${KERAS_PREPROCESSING_INSTALL}\n`);
+  }
   const results: {
     case: string;
     description: string;
@@ -56,25 +71,42 @@ function main(): void {
     ratios: Record<string, number>;
     bars: Record<string, number>;
     unmeasurable?: Record<string, string>;
+    checksums?: Record<string, string[]>;
+    outputsAgree?: boolean;
   }[] = [];
   const lines = ["| case | implementation | throughput | typegrad / peer | bar |", "|---|---|---|---|---|"];
   for (const c of cases) {
     const unmeasurable = c.unmeasurable ?? {};
-    const peers = c.peers.filter((p) => (torch || !isTorch(p)) && !(p in unmeasurable));
+    const peers = c.peers.filter((p) => (torch || !isTorch(p)) && (keras || !isKerasPreprocessing(p)) && !(p in unmeasurable));
     const implementations = ["typegrad", ...peers];
     const samples: Record<string, number[]> = Object.fromEntries(implementations.map((i) => [i, []]));
+    const checksums: Record<string, string[]> = {};
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? implementations : [...implementations].reverse();
       for (const implementation of order) {
-        samples[implementation]!.push(measure(c, implementation, seconds, torch));
+        const measured = measure(c, implementation, seconds, torch);
+        samples[implementation]!.push(measured.perSecond);
+        if (measured.checksum !== undefined) (checksums[implementation] ??= []).push(measured.checksum);
         process.stderr.write(".");
       }
     }
     const throughput = Object.fromEntries(implementations.map((i) => [i, median(samples[i]!)]));
     const ratios = Object.fromEntries(peers.map((p) => [p, throughput.typegrad! / throughput[p]!]));
-    results.push({ case: c.name, description: c.description, unit: c.unit, throughput, ratios, bars: c.bars, ...(c.unmeasurable && { unmeasurable: c.unmeasurable }) });
+    const outputsAgree = checksumsAgree(checksums);
+    if (outputsAgree === false) process.stderr.write(`\nbench: ${c.name}: the implementations' results differ (checksums ${JSON.stringify(checksums)}); its ratios compare unequal work\n`);
+    results.push({
+      case: c.name,
+      description: c.description,
+      unit: c.unit,
+      throughput,
+      ratios,
+      bars: c.bars,
+      ...(c.unmeasurable && { unmeasurable: c.unmeasurable }),
+      ...(outputsAgree !== undefined && { checksums, outputsAgree }),
+    });
     for (const i of implementations) {
-      const ratio = i === "typegrad" ? "" : `${fmt(ratios[i]!)}x`;
+      const agreement = i === "typegrad" || outputsAgree === undefined ? "" : outputsAgree ? " (same result)" : " (results DIFFER)";
+      const ratio = i === "typegrad" ? "" : `${fmt(ratios[i]!)}x${agreement}`;
       const bar = c.bars[i] ? `${c.bars[i]}x ${ratios[i]! >= c.bars[i]! ? "met" : "NOT met"}` : "";
       lines.push(`| ${c.description} | ${i} | ${fmt(throughput[i]!)} ${c.unit} | ${ratio} | ${bar} |`);
     }
@@ -84,13 +116,15 @@ function main(): void {
   const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
   const date = new Date().toISOString().slice(0, 10);
   const pytorch = torch && { version: torch.torch, python: torch.python, blas: torch.blas };
+  const kerasPreprocessing = keras && { version: keras.version, python: keras.python };
   const load = { start: loadStart, end: loadavg()[0]! };
   const kept = names.length ? keptResults(new Set(cases.map((c) => c.name))) : [];
-  const file = { date, machine, ...(pytorch && { pytorch }), seconds, rounds, loadAverage: load, results: [...kept, ...results].sort((a, b) => order(a) - order(b)) };
+  const file = { date, machine, ...(pytorch && { pytorch }), ...(kerasPreprocessing && { kerasPreprocessing }), seconds, rounds, loadAverage: load, results: [...kept, ...results].sort((a, b) => order(a) - order(b)) };
   writeFileSync(resultsFile, `${JSON.stringify(file, null, 2)}\n`);
   const torchNote = torch ? `, PyTorch ${torch.torch} (BLAS: ${torch.blas.map((l) => l.split("/").slice(-2).join("/")).join(", ")})` : "";
+  const kerasNote = keras ? `, keras_preprocessing ${keras.version} (${keras.python})` : "";
   const loadNote = `; load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end`;
-  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}; median of ${rounds} runs of ${seconds} s each${loadNote}.\n`);
+  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}${kerasNote}; median of ${rounds} runs of ${seconds} s each${loadNote}.\n`);
   console.log(lines.join("\n"));
 }
 
@@ -107,14 +141,24 @@ const order = (r: object) => {
  * (`from`: its date, machine, seconds and rounds), so the file always holds every case's latest numbers.
  */
 function keptResults(run: ReadonlySet<string>): object[] {
-  let previous: { date?: string; machine?: object; seconds?: number; rounds?: number; loadAverage?: object; results?: { case: string; from?: object }[] };
+  let previous: {
+    date?: string;
+    machine?: object;
+    pytorch?: object;
+    kerasPreprocessing?: object;
+    seconds?: number;
+    rounds?: number;
+    loadAverage?: object;
+    results?: { case: string; from?: object }[];
+  };
   try {
     previous = JSON.parse(readFileSync(resultsFile, "utf8")) as typeof previous;
   } catch {
     return [];
   }
-  const { date, machine, seconds, rounds, loadAverage } = previous;
-  return (previous.results ?? []).filter((r) => !run.has(r.case)).map((r) => ({ ...r, from: r.from ?? { date, ...(machine && { machine }), seconds, rounds, ...(loadAverage && { loadAverage }) } }));
+  const { date, machine, pytorch, kerasPreprocessing, seconds, rounds, loadAverage } = previous;
+  const from = { date, ...(machine && { machine }), ...(pytorch && { pytorch }), ...(kerasPreprocessing && { kerasPreprocessing }), seconds, rounds, ...(loadAverage && { loadAverage }) };
+  return (previous.results ?? []).filter((r) => !run.has(r.case)).map((r) => ({ ...r, from: r.from ?? from }));
 }
 
 main();

@@ -1,5 +1,5 @@
 import brain from "brain.js";
-import type { Case, DenseCase } from "../cases";
+import type { DenseCase, TrainingCase } from "../cases";
 import { caseData } from "../cases";
 
 /**
@@ -8,7 +8,7 @@ import { caseData } from "../cases";
  * for millions of iterations can fit the case to the last bit; it then goes on with a fresh network,
  * so every step counted is one brain.js really took.
  */
-export function brainRunner(c: Case): (steps: number) => number {
+export function brainRunner(c: TrainingCase): (steps: number) => number {
   if (c.kind !== "dense") throw new Error(`bench: brain.js has no ${c.kind === "nnlm" ? "embedding" : c.cell} here; case "${c.name}" lists no brain.js`);
   return denseRunner(c);
 }

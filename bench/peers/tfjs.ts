@@ -2,11 +2,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import * as tfl from "@tensorflow/tfjs-layers";
-import type { Case, DenseCase, NnlmCase, RecurrentCase } from "../cases";
+import type { DenseCase, NnlmCase, RecurrentCase, TrainingCase } from "../cases";
 import { caseData } from "../cases";
 
 /** TensorFlow.js layers on the given backend; a step is one trainOnBatch on pre-built tensors. */
-export async function tfjsRunner(c: Case, backend: "cpu" | "wasm"): Promise<(steps: number) => Promise<void>> {
+export async function tfjsRunner(c: TrainingCase, backend: "cpu" | "wasm"): Promise<(steps: number) => Promise<void>> {
   if (!(await tf.setBackend(backend))) throw new Error(`bench: tfjs backend ${backend} failed to start`);
   await tf.ready();
   const model = c.kind === "dense" ? denseModel(c) : c.kind === "nnlm" ? nnlmModel(c) : recurrentModel(c);

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Case } from "../cases";
+import type { TrainingCase } from "../cases";
 import { caseData } from "../cases";
 
 /**
@@ -45,7 +45,7 @@ export function findTorch(): TorchInfo | null {
 }
 
 /** One measurement: the JSON line torch_bench.py prints. */
-export function measureTorch(python: string, c: Case, implementation: string, seconds: number): string {
+export function measureTorch(python: string, c: TrainingCase, implementation: string, seconds: number): string {
   const { x, y } = caseData(c);
   const request = JSON.stringify({ case: c, x, y, implementation, seconds });
   return execFileSync(python, [script], { input: request, encoding: "utf8", stdio: ["pipe", "pipe", "ignore"] });

@@ -1,4 +1,4 @@
-import type { Case } from "../cases";
+import type { TrainingCase } from "../cases";
 import { caseData } from "../cases";
 import { BilstmBench, GruBench, LstmBench, MlpBench, NnlmBench, RnnBench, SeedBench, TextBench, XorBench } from "../models/bench.gen";
 
@@ -26,7 +26,7 @@ function csr(rows: readonly number[][]): { indptr: Int32Array; indices: Int32Arr
 }
 
 /** The case's training, `steps` epochs a call; `made` sees the model (bench/optimizer-training.ts swaps its optimiser). */
-export function typegradRunner(c: Case, made?: (net: object) => void): (steps: number) => void {
+export function typegradRunner(c: TrainingCase, made?: (net: object) => void): (steps: number) => void {
   const data = caseData(c);
   const x = c.kind === "dense" && c.nonZerosPerRow ? csr(data.x) : data.x;
   const y = data.y;

@@ -1,7 +1,12 @@
-// The chapter's recurrent model, Input(50, 1) -> LSTM(10) -> Dense(10, relu) -> Dense(1, sigmoid), and
-// the same network with a SimpleRNN(10) in the LSTM's place, on a task that needs memory across the
-// sequence (see marked-pairs.ts).
-import { adam, dense, input, lstm, sequential, simpleRNN } from "typegrad/dsl";
+// The chapter's recurrent model, in the seed's Functional form:
+//   inputs = Input(shape=(50,1))
+//   lstm_layer = LSTM(10)(inputs)
+//   x = Dense(10, activation='relu')(lstm_layer)
+//   output = Dense(1, activation='sigmoid')(x)
+//   model = Model(inputs=inputs, outputs=output)
+// and the same network with a SimpleRNN(10) in the LSTM's place, on a task that needs memory across
+// the sequence (see marked-pairs.ts).
+import { adam, dense, input, lstm, model, simpleRNN } from "typegrad/dsl";
 
 const training = {
   loss: "binaryCrossentropy",
@@ -10,6 +15,14 @@ const training = {
   seed: 1,
 } as const;
 
-export const sequenceLstm = sequential(input([50, 1]), lstm(10), dense(10, "relu"), dense(1, "sigmoid")).compile(training);
+const inputs = input([50, 1]);
+const lstmLayer = lstm(10)(inputs);
+const x = dense(10, "relu")(lstmLayer);
+const output = dense(1, "sigmoid")(x);
+export const sequenceLstm = model({ inputs, outputs: output }).compile(training);
 
-export const sequenceRnn = sequential(input([50, 1]), simpleRNN(10), dense(10, "relu"), dense(1, "sigmoid")).compile(training);
+const rnnInputs = input([50, 1]);
+const rnnLayer = simpleRNN(10)(rnnInputs);
+const rnnX = dense(10, "relu")(rnnLayer);
+const rnnOutput = dense(1, "sigmoid")(rnnX);
+export const sequenceRnn = model({ inputs: rnnInputs, outputs: rnnOutput }).compile(training);
