@@ -15,6 +15,8 @@ import {
   sigmoidInPlace,
   softmaxRows,
   rationalTanh,
+  sparseProduct,
+  sparseWeightGradient,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -4534,21 +4536,12 @@ function TextBench_dense_forward(bufs: TextBench_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  for (let r = 0; r < batch; r++) {
-    const o = r * 256;
-    for (let j = 0; j < 256; j++) dense_out[o + j] = dense_bias[j]!;
-    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
-      const row = input_indices[p]! * 256;
-      const v = input_values[p]!;
-      for (let j = 0; j < 256; j++) dense_out[o + j]! += v * dense_kernel[row + j]!;
-    }
-
-    for (let j = 0; j < 256; j++) {
-      {
-        const z = dense_out[o + j]!;
-        const a = z > 0 ? z : 0;
-        dense_out[o + j] = a;
-      }
+  sparseProduct(batch, 256, input_indptr, input_indices, input_values, dense_kernel, dense_bias, dense_out);
+  for (let i = 0; i < batch * 256; i++) {
+    {
+      const z = dense_out[i]!;
+      const a = z > 0 ? z : 0;
+      dense_out[i] = a;
     }
   }
 }
@@ -4969,15 +4962,7 @@ function TextBench_dense_backward(bufs: TextBench_Buffers, batch: number): void 
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z
-  d_dense_kernel.fill(0, 0, 2560000);
-  for (let r = 0; r < batch; r++) {
-    const o = r * 256;
-    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
-      const row = input_indices[p]! * 256;
-      const v = input_values[p]!;
-      for (let j = 0; j < 256; j++) d_dense_kernel[row + j]! += v * d_dense_z[o + j]!;
-    }
-  }
+  sparseWeightGradient(batch, 256, input_indptr, input_indices, input_values, d_dense_z, d_dense_kernel, "touchedRows");
 }
 
 /** The forward pass in training mode, the same as at inference. */
