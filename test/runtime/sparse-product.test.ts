@@ -77,6 +77,7 @@ function referenceGradient(x: Csr, rows: number, columns: number, n: number, dz:
 
 const PATHS = [
   { name: "WebAssembly SIMD", wasm: true, n: 32 },
+  { name: "WebAssembly SIMD (width a multiple of 16, not of 32)", wasm: true, n: 48 },
   { name: "JavaScript", wasm: false, n: 6 },
   { name: "JavaScript (width not a multiple of 16)", wasm: true, n: 6 },
 ];
