@@ -12,6 +12,8 @@
 //       dw[column_p] += value_p · dz[r] for each non-zero p of each row r. A column stored as -1 - c
 //       marks the first write of row c of dw in this call: that row becomes 0 + value_p · dz[r]
 //       (the same bits as adding into a zeroed row), so its old contents need no zeroing.
+//       (Summing dw like gather instead, x transposed in JavaScript first so that each row of dw is
+//       written once, measured no faster: the transposition cost what the fewer stores saved.)
 //
 // Each float of a row is summed in float32 in the order of the non-zeros (starting from the bias
 // or, for scatter, the gradient), VECTOR_GROUP_FLOATS floats or more per loop turn.
