@@ -39,7 +39,8 @@ export function sparseWeightGradient(batch: number, n: number, indptr: Int32Arra
   touched?.clearStale(dw, n);
 }
 
-function touchedRowsOf(dw: Float32Array, n: number): TouchedRows {
+/** The TouchedRows kept for a gradient of rows of `n` floats. */
+export function touchedRowsOf(dw: Float32Array, n: number): TouchedRows {
   let touched = touchedByGradient.get(dw);
   if (!touched) touchedByGradient.set(dw, (touched = new TouchedRows(dw.length / n)));
   return touched;

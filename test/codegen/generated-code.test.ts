@@ -49,9 +49,9 @@ function functions(source: string): FunctionDeclaration[] {
   return file.getFunctions();
 }
 
-/** Calls a step may make: math, the dropout generator, the runtime's gemm, sigmoidInPlace and softmaxRows (which reuse their scratch memory), its rationalTanh, sparseProduct and sparseWeightGradient, a typed array's fill and other generated functions. */
+/** Calls a step may make: math, the dropout generator, the runtime's gemm, sigmoidInPlace and softmaxRows (which reuse their scratch memory), its rationalTanh, sparseProduct, sparseWeightGradient and embeddingGradient, a typed array's fill and other generated functions. */
 function isAllowedCall(callee: string, local: ReadonlySet<string>): boolean {
-  return /^Math\.\w+$/.test(callee) || /^\w+\.fill$/.test(callee) || callee === "rng.uniform" || callee === "gemm" || callee === "sigmoidInPlace" || callee === "softmaxRows" || callee === "rationalTanh" || callee === "sparseProduct" || callee === "sparseWeightGradient" || local.has(callee);
+  return /^Math\.\w+$/.test(callee) || /^\w+\.fill$/.test(callee) || callee === "rng.uniform" || callee === "gemm" || callee === "sigmoidInPlace" || callee === "softmaxRows" || callee === "rationalTanh" || callee === "sparseProduct" || callee === "sparseWeightGradient" || callee === "embeddingGradient" || local.has(callee);
 }
 
 function allocations(fn: FunctionDeclaration, local: ReadonlySet<string>): string[] {
@@ -150,6 +150,12 @@ describe("generated source", () => {
     expect(backward).toContain('sparseWeightGradient(batch, 8, input_indptr, input_indices, input_values, d_dense_z, d_dense_kernel, "touchedRows");');
     expect(backward).not.toContain("d_dense_kernel.fill");
     expect(source).not.toMatch(/new Float32Array\(maxBatch \* 10000\);\s*const input =/);
+  });
+
+  it("scatter-adds an embedding's gradient, zeroing only the rows the last batch wrote where nothing else writes it", async () => {
+    const source = await generateSource(sequential(input([6], { dtype: "int32" }), embedding(100, 4), flatten(), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd() }));
+    expect(source).toContain('embeddingGradient(batch * 6, 4, input, d_embedding_out, d_embedding_embeddings, "touchedRows");');
+    expect(source).not.toContain("d_embedding_embeddings.fill");
   });
 
   it("zeroes a sparse layer's whole kernel gradient where a penalty also writes it", async () => {
