@@ -20,4 +20,4 @@ export { sigmoidInPlace } from "./activations/sigmoid";
 export { softmaxRows } from "./activations/softmax";
 export { rationalTanh } from "./activations/rational-tanh";
 export { sparseProduct, sparseWeightGradient, type GradientStart } from "./sparse/sparse-product";
-export { embeddingGradient } from "./sparse/embedding-gradient";
+export { zeroWrittenRows } from "./sparse/zero-written-rows";

@@ -17,7 +17,7 @@ import {
   rationalTanh,
   sparseProduct,
   sparseWeightGradient,
-  embeddingGradient,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -723,12 +723,18 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   gemm(batch * 50, 64, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, d_embedding_out, true);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function BilstmBench_embedding_out_backward(bufs: BilstmBench_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 50, 64, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
+  for (let r = 0; r < batch * 50; r++) {
+    const row = input[r]! * 64;
+    const o = r * 64;
+    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -1499,12 +1505,18 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
   gemm(batch * 50, 64, 192, gru_dz, false, gru_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function GruBench_embedding_out_backward(bufs: GruBench_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 50, 64, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
+  for (let r = 0; r < batch * 50; r++) {
+    const row = input[r]! * 64;
+    const o = r * 64;
+    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -2168,12 +2180,18 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   gemm(batch * 50, 64, 256, lstm_dz, false, lstm_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function LstmBench_embedding_out_backward(bufs: LstmBench_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 50, 64, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
+  for (let r = 0; r < batch * 50; r++) {
+    const row = input[r]! * 64;
+    const o = r * 64;
+    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -3321,12 +3339,18 @@ function NnlmBench_dense_backward(bufs: NnlmBench_Buffers, batch: number): void 
   gemm(batch, 256, 128, d_dense_z, false, dense_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function NnlmBench_embedding_out_backward(bufs: NnlmBench_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 4, 64, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 4);
+  for (let r = 0; r < batch * 4; r++) {
+    const row = input[r]! * 64;
+    const o = r * 64;
+    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -3935,12 +3959,18 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function RnnBench_embedding_out_backward(bufs: RnnBench_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 100, 32, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
+  for (let r = 0; r < batch * 100; r++) {
+    const row = input[r]! * 32;
+    const o = r * 32;
+    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */

@@ -1,12 +1,12 @@
 // embedding: int32 ids [...S] and a table [V, D] -> [...S, D]. Forward gathers row `id` of the table
-// for every id; backward scatter-adds each position's upstream row into the row of its id (no one-hot
-// product), by the runtime's embeddingGradient, which zeroes only the rows the last batch wrote where
-// it can. Ids get no gradient. With maskZero, forward also
+// for every id; backward zeroes the table's gradient (where the scatter-add is its one writer, only
+// the rows the previous batch wrote: the runtime's zeroWrittenRows) and scatter-adds each position's
+// upstream row into the row of its id (no one-hot product). Ids get no gradient. With maskZero, forward also
 // writes the mask the layers after it read: 1 per position holding a token, 0 where the id is 0.
 
 import type { OpCall } from "../interpreter/op-call";
 import { rowStart } from "../interpreter/tensor";
-import { perBatch } from "../lowering/literals";
+import { perBatch, zeroFill } from "../lowering/literals";
 import { booleanAttr, nodeStep, numberAttr, type OpRule } from "./rule";
 
 export interface EmbeddingAttrs {
@@ -55,12 +55,24 @@ export const embedding: OpRule<EmbeddingAttrs> = {
     const [ids, tableId] = node.inputs as [string, string];
     if (!ctx.needsGrad(tableId)) return null;
     const [dTable, dy] = [ctx.grad(tableId), ctx.grad(node.id)];
-    const dim = (ctx.node(tableId).shape as [number, number])[1];
+    const [vocabulary, dim] = ctx.node(tableId).shape as [number, number];
     const first = ctx.assign(dTable) === "=";
-    // the table's gradient written by this scatter alone: only the rows the last batch wrote are zeroed
-    const start = !first ? "accumulate" : ctx.gradientHasOneWriter(tableId) ? "touchedRows" : "zero";
-    return nodeStep(node, "backward", `${dTable}[id, :] ${first ? "=" : "+="} Σ ${dy}[r, :] over the positions r holding id, a scatter-add`, [
-      `embeddingGradient(${perBatch(ctx.size(ids))}, ${dim}, ${ctx.value(ids, "train")}, ${dy}, ${dTable}, "${start}");`,
+    // the scatter-add alone writes the table's gradient: only the rows the last batch wrote need zeroing
+    const zeroing = !first
+      ? []
+      : ctx.gradientHasOneWriter(tableId)
+        ? [
+            `// zero the rows of ${dTable} the previous batch wrote (every other row is still zero), noting this batch's`,
+            `zeroWrittenRows(${dTable}, ${dim}, ${ctx.value(ids, "train")}, ${perBatch(ctx.size(ids))});`,
+          ]
+        : [zeroFill(dTable, vocabulary * dim)];
+    return nodeStep(node, "backward", `${dTable}[id, :] += ${dy}[r, :] for each position r and its id, a scatter-add`, [
+      ...zeroing,
+      `for (let r = 0; r < ${perBatch(ctx.size(ids))}; r++) {`,
+      `const row = ${ctx.value(ids, "train")}[r] * ${dim};`,
+      `const o = r * ${dim};`,
+      `for (let j = 0; j < ${dim}; j++) ${dTable}[row + j] += ${dy}[o + j];`,
+      `}`,
     ]);
   },
   reference: {

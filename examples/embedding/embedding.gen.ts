@@ -4,7 +4,7 @@
 
 import {
   GeneratedModel,
-  embeddingGradient,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -49,12 +49,18 @@ function Lookup_loss_gradient(bufs: Lookup_Buffers, batch: number): void {
   }
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function Lookup_embedding_out_backward(bufs: Lookup_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 5, 2, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 2, input, batch * 5);
+  for (let r = 0; r < batch * 5; r++) {
+    const row = input[r]! * 2;
+    const o = r * 2;
+    for (let j = 0; j < 2; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -504,12 +510,18 @@ function Sentences_dense_backward(bufs: Sentences_Buffers, batch: number): void 
   }
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function Sentences_embedding_out_backward(bufs: Sentences_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 5, 2, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 2, input, batch * 5);
+  for (let r = 0; r < batch * 5; r++) {
+    const row = input[r]! * 2;
+    const o = r * 2;
+    for (let j = 0; j < 2; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */

@@ -7,7 +7,7 @@ import {
   gemm,
   softmaxRows,
   rationalTanh,
-  embeddingGradient,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -174,12 +174,18 @@ function Nnlm_dense_backward(bufs: Nnlm_Buffers, batch: number): void {
   gemm(batch, 256, 128, d_dense_z, false, dense_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function Nnlm_embedding_out_backward(bufs: Nnlm_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 4, 64, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 4);
+  for (let r = 0; r < batch * 4; r++) {
+    const row = input[r]! * 64;
+    const o = r * 64;
+    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -1152,12 +1158,18 @@ function SentenceNnlm_dense_backward(bufs: SentenceNnlm_Buffers, batch: number):
   }
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function SentenceNnlm_embedding_out_backward(bufs: SentenceNnlm_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 4, 10, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 10, input, batch * 4);
+  for (let r = 0; r < batch * 4; r++) {
+    const row = input[r]! * 10;
+    const o = r * 10;
+    for (let j = 0; j < 10; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */

@@ -7,7 +7,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
-  embeddingGradient,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -477,12 +477,18 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
   gemm(batch * 30, 32, 96, gru_dz, false, gru_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function WithGru_embedding_out_backward(bufs: WithGru_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 30, 32, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
+  for (let r = 0; r < batch * 30; r++) {
+    const row = input[r]! * 32;
+    const o = r * 32;
+    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -1146,12 +1152,18 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
   gemm(batch * 30, 32, 128, lstm_dz, false, lstm_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function WithLstm_embedding_out_backward(bufs: WithLstm_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 30, 32, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
+  for (let r = 0; r < batch * 30; r++) {
+    const row = input[r]! * 32;
+    const o = r * 32;
+    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -1782,12 +1794,18 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   gemm(batch * 30, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function WithSimpleRnn_embedding_out_backward(bufs: WithSimpleRnn_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 30, 32, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
+  for (let r = 0; r < batch * 30; r++) {
+    const row = input[r]! * 32;
+    const o = r * 32;
+    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */

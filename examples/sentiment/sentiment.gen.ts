@@ -6,7 +6,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
-  embeddingGradient,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -458,12 +458,18 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
   gemm(batch * 100, 32, 128, lstm_dz, false, lstm_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function LstmSentiment_embedding_out_backward(bufs: LstmSentiment_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 100, 32, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
+  for (let r = 0; r < batch * 100; r++) {
+    const row = input[r]! * 32;
+    const o = r * 32;
+    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -1094,12 +1100,18 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
   gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, d_embedding_out, false);
 }
 
-/** embedding: d_embedding_embeddings[id, :] = Σ d_embedding_out[r, :] over the positions r holding id, a scatter-add */
+/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
 function RnnSentiment_embedding_out_backward(bufs: RnnSentiment_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  embeddingGradient(batch * 100, 32, input, d_embedding_out, d_embedding_embeddings, "touchedRows");
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
+  for (let r = 0; r < batch * 100; r++) {
+    const row = input[r]! * 32;
+    const o = r * 32;
+    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+  }
 }
 
 /** The forward pass in training mode, the same as at inference. */

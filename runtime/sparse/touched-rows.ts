@@ -1,7 +1,8 @@
-// Which rows of a sparse layer's kernel gradient hold anything. A batch of bag-of-words rows names a
-// few thousand of the vocabulary's rows, so instead of zeroing the whole gradient before each
-// scatter-add, each row the batch names is written from zero on its first touch, and only the rows
-// the previous batch wrote and this one does not are zeroed. The gradient is then the same, bit for
+// Which rows of a sparse layer's kernel gradient (or an embedding's table gradient) hold anything. A
+// batch of bag-of-words rows names a few thousand of the vocabulary's rows, so instead of zeroing the
+// whole gradient before each scatter-add, either each row the batch names is written from zero on its
+// first touch and only the rows the previous batch wrote and this one does not are zeroed
+// (clearStale), or the rows the previous batch wrote are zeroed before the scatter-add (clearPrevious). The gradient is then the same, bit for
 // bit, as after zeroing it all, provided nothing else writes it between calls (the generated code
 // asks for this only where the product is the gradient's one writer).
 
@@ -39,6 +40,18 @@ export class TouchedRows {
     this.stamps[row] = this.call;
     this.current[this.currentCount++] = row;
     return true;
+  }
+
+  /** Zeroes every row of `grad` (rows of `width` floats) the previous call wrote; before the first call, all of it. */
+  clearPrevious(grad: Float32Array, width: number): void {
+    if (this.previousCount < 0) {
+      grad.fill(0);
+      return;
+    }
+    for (let i = 0; i < this.previousCount; i++) {
+      const row = this.previous[i]!;
+      grad.fill(0, row * width, (row + 1) * width);
+    }
   }
 
   /**

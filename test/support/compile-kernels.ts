@@ -9,20 +9,20 @@ import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
 import { softmaxRows } from "../../runtime/activations/softmax";
 import { rationalTanh } from "../../runtime/activations/rational-tanh";
 import { sparseProduct, sparseWeightGradient } from "../../runtime/sparse/sparse-product";
-import { embeddingGradient } from "../../runtime/sparse/embedding-gradient";
+import { zeroWrittenRows } from "../../runtime/sparse/zero-written-rows";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "sparseProduct", "sparseWeightGradient", "embeddingGradient", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
+  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
     gemm,
     sigmoidInPlace,
     softmaxRows,
     rationalTanh,
     sparseProduct,
     sparseWeightGradient,
-    embeddingGradient,
+    zeroWrittenRows,
   );
 }
 
