@@ -25,13 +25,15 @@ function csr(rows: readonly number[][]): { indptr: Int32Array; indices: Int32Arr
   return { indptr, indices: Int32Array.from(indices), values: Float32Array.from(values) };
 }
 
-export function typegradRunner(c: Case): (steps: number) => void {
+/** The case's training, `steps` epochs a call; `made` sees the model (bench/optimizer-training.ts swaps its optimiser). */
+export function typegradRunner(c: Case, made?: (net: object) => void): (steps: number) => void {
   const data = caseData(c);
   const x = c.kind === "dense" && c.nonZerosPerRow ? csr(data.x) : data.x;
   const y = data.y;
   const Model = MODELS[c.name as keyof typeof MODELS];
   if (!Model) throw new Error(`bench: no typegrad model for case "${c.name}" in bench/models/bench.model.ts`);
   const net = new Model();
+  made?.(net);
   return (steps) => {
     for (let done = 0; done < steps; done += EPOCHS_PER_FIT) {
       net.fit(x, y, { epochs: Math.min(EPOCHS_PER_FIT, steps - done), batchSize: c.batch, shuffle: false, verbose: 0 });

@@ -3,9 +3,12 @@
 
 import type { AdagradConfig } from "../../dsl/config/optimizers";
 import { optimizerOf, zerosLike, type Optimizer } from "./optimizer";
+import { simdOptimizer, type OptimizerPath } from "./simd-optimizer";
 
-export function adagradOptimizer(config: AdagradConfig, weights: readonly Float32Array[]): Optimizer {
+export function adagradOptimizer(config: AdagradConfig, weights: readonly Float32Array[], path: OptimizerPath): Optimizer {
   const { learningRate: lr, initialAccumulatorValue, epsilon } = config;
+  const simd = simdOptimizer("adagrad", config, weights, { rule: "adagrad", slots: [["accumulator", initialAccumulatorValue]], hyper: { lr, epsilon } }, path);
+  if (simd) return simd;
   return optimizerOf("adagrad", config, weights, (weights) => {
     const accumulator = zerosLike(weights, initialAccumulatorValue);
     return {

@@ -7,11 +7,25 @@
 
 import type { AdamConfig } from "../../dsl/config/optimizers";
 import { optimizerOf, zerosLike, type Optimizer } from "./optimizer";
+import { hyperIndex } from "./optimizer-kernel";
+import { simdOptimizer, type OptimizerPath } from "./simd-optimizer";
 
-export function adamOptimizer(config: AdamConfig, weights: readonly Float32Array[]): Optimizer {
+const ALPHA = hyperIndex("adam", "alpha");
+
+export function adamOptimizer(config: AdamConfig, weights: readonly Float32Array[], path: OptimizerPath): Optimizer {
   const { learningRate: lr, beta1, beta2, epsilon } = config;
   /** [a, b1, b2, eps], a set at each step. */
   const hyper = Float64Array.of(0, beta1, beta2, epsilon);
+  const kernelPlan = {
+    rule: "adam",
+    slots: [["momentum", 0], ["velocity", 0]],
+    hyper: { beta1, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, epsilon },
+    perStep(t: number, simdHyper: Float64Array) {
+      simdHyper[ALPHA] = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    },
+  } as const;
+  const simd = simdOptimizer("adam", config, weights, kernelPlan, path);
+  if (simd) return simd;
   return optimizerOf("adam", config, weights, (weights) => {
     const momentum = zerosLike(weights);
     const velocity = zerosLike(weights);

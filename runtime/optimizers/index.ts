@@ -7,19 +7,25 @@ import { adamOptimizer } from "./adam";
 import type { Optimizer } from "./optimizer";
 import { rmspropOptimizer } from "./rmsprop";
 import { sgdOptimizer } from "./sgd";
+import type { OptimizerPath } from "./simd-optimizer";
 
 export type { Optimizer } from "./optimizer";
+export type { OptimizerPath } from "./simd-optimizer";
 
-/** The optimiser a config names, over the given weights (updated in place by apply). */
-export function createOptimizer(config: OptimizerConfig, weights: readonly Float32Array[]): Optimizer {
+/**
+ * The optimiser a config names, over the given weights (updated in place by apply): on WebAssembly
+ * SIMD or in JavaScript, as `path` says (simd-optimizer.ts: "simd" computes in float32 and differs from
+ * the JavaScript in the last bits, "simd-float64" is bit-identical to it).
+ */
+export function createOptimizer(config: OptimizerConfig, weights: readonly Float32Array[], path: OptimizerPath = "auto"): Optimizer {
   switch (config.name) {
     case "sgd":
-      return sgdOptimizer(config, weights);
+      return sgdOptimizer(config, weights, path);
     case "adam":
-      return adamOptimizer(config, weights);
+      return adamOptimizer(config, weights, path);
     case "rmsprop":
-      return rmspropOptimizer(config, weights);
+      return rmspropOptimizer(config, weights, path);
     case "adagrad":
-      return adagradOptimizer(config, weights);
+      return adagradOptimizer(config, weights, path);
   }
 }

@@ -1,6 +1,7 @@
 // What every optimiser provides, and what they share: gradient clipping (applied before the rule,
 // as Keras 3's BaseOptimizer._clip_gradients), the step count, and saving the slot variables.
-// Source: keras/src/optimizers/base_optimizer.py.
+// Source: keras/src/optimizers/base_optimizer.py. optimizerOf runs a rule's JavaScript loop; models
+// of a few hundred weights or more run it on WebAssembly SIMD instead (simd-optimizer.ts).
 //
 // "Allocates nothing" is kept in V8's terms too: a non-Smi number passed to or returned from a call
 // that is not inlined is boxed (a heap allocation), so the per-step path passes only integers and
@@ -46,9 +47,7 @@ function clipper({ clipnorm, clipvalue }: Clipping, weights: readonly Float32Arr
   if (clipnorm !== undefined) {
     return (k, g) => {
       const out = buffers[k]!;
-      let squares = 0;
-      for (let i = 0; i < g.length; i++) squares += g[i]! * g[i]!;
-      const norm = Math.max(Math.sqrt(squares), clipnorm);
+      const norm = Math.max(Math.sqrt(sumOfSquares(g)), clipnorm);
       for (let i = 0; i < g.length; i++) out[i] = (g[i]! * clipnorm) / norm;
       return out;
     };
@@ -61,11 +60,29 @@ function clipper({ clipnorm, clipvalue }: Clipping, weights: readonly Float32Arr
   };
 }
 
+/**
+ * Σ g², summed in float64 as two sums (over the even indices and over the odd ones, each in order)
+ * added at the end: the order of the WebAssembly kernel's two float64 lanes, so that both paths give
+ * the same norm to the last bit.
+ */
+function sumOfSquares(g: Float32Array): number {
+  let even = 0;
+  let odd = 0;
+  const n = g.length;
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    even += g[i]! * g[i]!;
+    odd += g[i + 1]! * g[i + 1]!;
+  }
+  if (i < n) even += g[i]! * g[i]!;
+  return even + odd;
+}
+
 export function zerosLike(weights: readonly Float32Array[], value = 0): Float32Array[] {
   return weights.map((w) => new Float32Array(w.length).fill(value));
 }
 
-function checkClipping(name: string, { clipnorm, clipvalue }: Clipping): void {
+export function checkClipping(name: string, { clipnorm, clipvalue }: Clipping): void {
   if (clipnorm !== undefined && clipvalue !== undefined) {
     throw new Error(`${name}: set clipnorm or clipvalue, not both (Keras allows only one), got clipnorm ${clipnorm} and clipvalue ${clipvalue}`);
   }
@@ -77,7 +94,7 @@ function checkClipping(name: string, { clipnorm, clipvalue }: Clipping): void {
   }
 }
 
-function checkGradients(grads: readonly Float32Array[], weights: readonly Float32Array[]): void {
+export function checkGradients(grads: readonly Float32Array[], weights: readonly Float32Array[]): void {
   if (grads.length !== weights.length) throw new Error(`optimizer: ${grads.length} gradients for ${weights.length} weights`);
   for (let k = 0; k < grads.length; k++) {
     if (grads[k]!.length !== weights[k]!.length) throw new Error(`optimizer: gradient ${k} has ${grads[k]!.length} values, its weight ${weights[k]!.length}`);
@@ -170,7 +187,7 @@ class GradientTargets {
   }
 }
 
-function sameArrays(a: readonly Float32Array[], b: readonly Float32Array[]): boolean {
+export function sameArrays(a: readonly Float32Array[], b: readonly Float32Array[]): boolean {
   if (a.length !== b.length) return false;
   for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
   return true;
@@ -180,14 +197,14 @@ function sameArrays(a: readonly Float32Array[], b: readonly Float32Array[]): boo
  * Slots named `${slot}/${index}`, plus `iterations` (a float32: exact to 2^24 steps, and beyond
  * that only Adam reads it, through beta^t, which has long been 0).
  */
-function slotState(slots: Slots, iterations: number): Map<string, Float32Array> {
+export function slotState(slots: Slots, iterations: number): Map<string, Float32Array> {
   const state = new Map<string, Float32Array>([["iterations", Float32Array.of(iterations)]]);
   for (const [slot, arrays] of Object.entries(slots)) arrays.forEach((a, i) => state.set(`${slot}/${i}`, a.slice()));
   return state;
 }
 
 /** Checks every entry first, then copies: a state that does not fit changes nothing. */
-function restoreSlots(name: string, slots: Slots, state: ReadonlyMap<string, Float32Array>): number {
+export function restoreSlots(name: string, slots: Slots, state: ReadonlyMap<string, Float32Array>): number {
   const fail = (why: string): never => {
     throw new Error(`${name} state: ${why} (saved with another optimizer or another model?)`);
   };

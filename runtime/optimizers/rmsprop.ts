@@ -9,9 +9,17 @@
 
 import type { RmspropConfig } from "../../dsl/config/optimizers";
 import { optimizerOf, zerosLike, type Optimizer } from "./optimizer";
+import { simdOptimizer, type KernelPlan, type OptimizerPath } from "./simd-optimizer";
 
-export function rmspropOptimizer(config: RmspropConfig, weights: readonly Float32Array[]): Optimizer {
+export function rmspropOptimizer(config: RmspropConfig, weights: readonly Float32Array[], path: OptimizerPath): Optimizer {
   const { learningRate: lr, rho, momentum: beta, epsilon, centered } = config;
+  const kernelPlan: KernelPlan = {
+    rule: `rmsprop${centered ? "Centered" : ""}${beta > 0 ? "Momentum" : ""}`,
+    slots: [["velocity", 0], beta > 0 ? ["momentum", 0] : null, centered ? ["average_gradient", 0] : null],
+    hyper: { rho, oneMinusRho: 1 - rho, lr, epsilon, momentum: beta },
+  };
+  const simd = simdOptimizer("rmsprop", config, weights, kernelPlan, path);
+  if (simd) return simd;
   // the hyperparameters pass to the loop in an array: a fractional number passed to a call is boxed
   const hyper = Float64Array.of(rho, lr, epsilon);
   return optimizerOf("rmsprop", config, weights, (weights) => {

@@ -3,9 +3,14 @@
 
 import type { SgdConfig } from "../../dsl/config/optimizers";
 import { optimizerOf, zerosLike, type Optimizer, type Slots } from "./optimizer";
+import { simdOptimizer, type KernelPlan, type OptimizerPath } from "./simd-optimizer";
 
-export function sgdOptimizer(config: SgdConfig, weights: readonly Float32Array[]): Optimizer {
+export function sgdOptimizer(config: SgdConfig, weights: readonly Float32Array[], path: OptimizerPath): Optimizer {
   const { learningRate: lr, momentum: m, nesterov } = config;
+  const kernelPlan: KernelPlan =
+    m === 0 ? { rule: "sgd", slots: [], hyper: { lr } } : { rule: nesterov ? "sgdNesterov" : "sgdMomentum", slots: [["momentum", 0]], hyper: { momentum: m, lr } };
+  const simd = simdOptimizer("sgd", config, weights, kernelPlan, path);
+  if (simd) return simd;
   return optimizerOf("sgd", config, weights, (weights) => {
     const momentum = m !== 0 ? zerosLike(weights) : [];
     const slots: Slots = m !== 0 ? { momentum } : {};

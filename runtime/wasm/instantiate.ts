@@ -2,16 +2,31 @@
 // to JavaScript where there is no WebAssembly, it lacks what the module uses (SIMD), or the host
 // forbids compiling (a browser's CSP).
 
-import { hostWasm, type WasmApi } from "./wasm-api";
+import { hostWasm, type WasmApi, type WasmModule } from "./wasm-api";
 
 /** Synchronous compiling is allowed on a browser's main thread only for modules under 4 KB. */
 export const SYNC_COMPILE_LIMIT_BYTES = 4096;
 
 export function instantiateKernel<Exports>(bytes: Uint8Array, wasm: WasmApi | null = hostWasm()): Exports | null {
+  const module = compileKernel(bytes, wasm);
+  return module && instanceOf<Exports>(module, wasm!);
+}
+
+/** The compiled module, for a kernel instantiated many times (each instance with a memory of its own); null as instantiateKernel. */
+export function compileKernel(bytes: Uint8Array, wasm: WasmApi | null = hostWasm()): WasmModule | null {
   if (bytes.length >= SYNC_COMPILE_LIMIT_BYTES) throw new Error(`wasm kernel of ${bytes.length} bytes: too big to compile synchronously in a browser`);
   if (!wasm || !wasm.validate(bytes)) return null;
   try {
-    return new wasm.Instance(new wasm.Module(bytes)).exports as Exports;
+    return new wasm.Module(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/** A new instance of a compiled kernel, or null where the host refuses it. */
+export function instanceOf<Exports>(module: WasmModule, wasm: WasmApi): Exports | null {
+  try {
+    return new wasm.Instance(module).exports as Exports;
   } catch {
     return null;
   }

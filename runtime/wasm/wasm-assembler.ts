@@ -2,9 +2,9 @@
 // them), LEB128 immediates, and the few module sections a compute kernel needs: types, functions,
 // one memory of its own (exported, so the host can grow it and see it), exports and code.
 
-export type ValueType = "i32" | "f32" | "v128";
+export type ValueType = "i32" | "f32" | "f64" | "v128";
 
-const VALUE_TYPE_CODE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
+const VALUE_TYPE_CODE: Record<ValueType, number> = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 export function unsignedLeb128(value: number): number[] {
   const bytes: number[] = [];
@@ -30,10 +30,11 @@ export function signedLeb128(value: number): number[] {
 }
 
 /**
- * What follows an opcode: nothing, a LEB128 index or depth, a memory offset, an i32 or f32 constant, a
- * block type, a lane index (one byte), or 16 bytes (a v128 constant, a shuffle's lane indices).
+ * What follows an opcode: nothing, a LEB128 index or depth, a memory offset, a memory offset and lane 0
+ * (a lane store of the vector's low lane), an i32 or f32 constant, a block type, a lane index (one
+ * byte), or 16 bytes (a v128 constant, a shuffle's lane indices).
  */
-type Immediate = "none" | "index" | "memory" | "i32" | "f32" | "block" | "lane" | "bytes16";
+type Immediate = "none" | "index" | "memory" | "memoryLane0" | "i32" | "f32" | "block" | "lane" | "bytes16";
 
 interface Instruction {
   readonly opcode: readonly number[];
@@ -62,6 +63,7 @@ const INSTRUCTIONS = {
   "local.tee": withIndex(0x22),
   "i32.load": memory([0x28], 2),
   "f32.load": memory([0x2a], 2),
+  "f64.load": memory([0x2b], 3),
   "i32.store": memory([0x36], 2),
   "f32.store": memory([0x38], 2),
   "i32.const": { opcode: [0x41], immediate: "i32" },
@@ -75,7 +77,9 @@ const INSTRUCTIONS = {
   "i32.mul": plain(0x6c),
   "i32.and": plain(0x71),
   "i32.or": plain(0x72),
+  "f64.sqrt": plain(0x9f),
   "f64.add": plain(0xa0),
+  "f64.max": plain(0xa5),
   "f32.add": plain(0x92),
   "f32.div": plain(0x95),
   "f32.max": plain(0x97),
@@ -83,23 +87,28 @@ const INSTRUCTIONS = {
   "f32.convert_i32_s": plain(0xb2),
   "v128.load": memory(simd(0x00), 4),
   "v128.load32_splat": memory(simd(0x09), 2),
+  "v128.load64_splat": memory(simd(0x0a), 3),
   "v128.store": memory(simd(0x0b), 4),
   "v128.const": { opcode: simd(0x0c), immediate: "bytes16" },
   "i8x16.shuffle": { opcode: simd(0x0d), immediate: "bytes16" },
   "i32x4.splat": simdOp(0x11),
   "f32x4.splat": simdOp(0x13),
+  "f64x2.splat": simdOp(0x14),
   "f32x4.extract_lane": laneOp(0x1f),
   "f64x2.extract_lane": laneOp(0x21),
   "f32x4.replace_lane": laneOp(0x20),
   "i32x4.gt_s": simdOp(0x3b),
   "f32x4.gt": simdOp(0x44),
   "v128.and": simdOp(0x4e),
+  "v128.store64_lane": { opcode: simd(0x5b), immediate: "memoryLane0", alignment: 3 },
+  "f32x4.demote_f64x2_zero": simdOp(0x5e),
   "f64x2.promote_low_f32x4": simdOp(0x5f),
   "f32x4.nearest": simdOp(0x6a),
   "i32x4.shl": simdOp(0xab),
   "i32x4.add": simdOp(0xae),
   "i32x4.sub": simdOp(0xb1),
   "f32x4.neg": simdOp(0xe1),
+  "f32x4.sqrt": simdOp(0xe3),
   "f32x4.add": simdOp(0xe4),
   "f32x4.sub": simdOp(0xe5),
   "f32x4.mul": simdOp(0xe6),
@@ -108,7 +117,11 @@ const INSTRUCTIONS = {
   "f32x4.max": simdOp(0xe9),
   "f32x4.pmin": simdOp(0xea),
   "f32x4.pmax": simdOp(0xeb),
+  "f64x2.sqrt": simdOp(0xef),
   "f64x2.add": simdOp(0xf0),
+  "f64x2.sub": simdOp(0xf1),
+  "f64x2.mul": simdOp(0xf2),
+  "f64x2.div": simdOp(0xf3),
   "i32x4.trunc_sat_f32x4_s": simdOp(0xf8),
 } satisfies Record<string, Instruction>;
 
@@ -148,6 +161,8 @@ function encodeInstruction(name: InstructionName, immediate: number | readonly n
       return [...instruction.opcode, ...float32Bytes(value)];
     case "memory":
       return [...instruction.opcode, ...unsignedLeb128(instruction.alignment ?? 0), ...unsignedLeb128(value)];
+    case "memoryLane0":
+      return [...instruction.opcode, ...unsignedLeb128(instruction.alignment ?? 0), ...unsignedLeb128(value), 0];
     case "lane":
       if (!(Number.isInteger(value) && value >= 0 && value < 4)) throw new Error(`wasm-assembler: ${name} lane must be 0 to 3, got ${value}`);
       return [...instruction.opcode, value];

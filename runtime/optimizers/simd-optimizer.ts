@@ -1,0 +1,170 @@
+// An optimiser whose rule runs in the WebAssembly SIMD module of optimizer-kernel.ts, in float32 lanes
+// (its weights within float32 rounding of the JavaScript rule's, optimizer.ts' optimizerOf, not
+// bit-identical) or in float64 pairs (bit-identical to it, and slower). Each optimiser has an instance of the module of
+// its own: its slots live in that instance's memory for good (getState and setState read and write
+// them there), with a copy of the weights and their gradients. A step copies the gradients and the
+// weights in (the model's weights may have been set since the last step, and live elsewhere: in a
+// JavaScript array, or in the fused dense step's own module), runs the clipping and the rule once
+// over every weight, and copies the weights out. Each copy is a TypedArray.set (a memcpy).
+//
+// The memory, laid out once and never grown after (so that the views on it stay valid):
+//   [HYPER_BYTES of float64 hyperparameters | weights | gradients | slot 0 | slot 1 | slot 2]
+// each array region holding every weight tensor from a 16-byte boundary, with zeros between (a
+// tensor's padding is updated as a weight of 0 with gradient 0, which stays finite and is never read).
+
+import { compileKernel, instanceOf } from "../wasm/instantiate";
+import { ScratchMemory } from "../wasm/scratch-memory";
+import { hostWasm, type WasmApi, type WasmModule } from "../wasm/wasm-api";
+import { checkClipping, checkGradients, restoreSlots, sameArrays, slotState, type Clipping, type Optimizer, type Slots } from "./optimizer";
+import { FLOATS_PER_STEP, HYPER, HYPER_BYTES, hyperIndex, optimizerKernelModule, type OptimizerKernelExports, type Precision, type RuleName } from "./optimizer-kernel";
+
+/**
+ * Where an optimiser runs: "simd" on the WebAssembly SIMD kernel in float32 lanes (the fastest; its
+ * weights differ from the JavaScript's in the last bits), "simd-float64" on the kernel in float64
+ * pairs (bit-identical to the JavaScript), "js" in JavaScript, "auto" as "simd" for models of
+ * SIMD_MIN_WEIGHTS weights or more and as "js" below. Where the host has no WebAssembly SIMD, all run
+ * in JavaScript.
+ */
+export type OptimizerPath = "auto" | "simd" | "simd-float64" | "js";
+
+/**
+ * Below this many weights, "auto" runs the JavaScript rule: a step of the SIMD one has a fixed cost of
+ * about half a microsecond (calls into the module, copies per tensor), as much as plain SGD takes in
+ * JavaScript for about a hundred weights (bench/optimizer.ts: even at 72 weights, SGD; Adam twice as fast).
+ */
+export const SIMD_MIN_WEIGHTS = 256;
+
+/** What the kernel needs of an optimiser. */
+export interface KernelPlan {
+  readonly rule: RuleName;
+  /** Keras' names of the slots s0, s1, s2 and their initial value; null for one the rule does not use. */
+  readonly slots: readonly (readonly [name: string, initial: number] | null)[];
+  /** The rule's hyperparameters, by the kernel's names. */
+  readonly hyper: Readonly<Record<string, number>>;
+  /** Sets those that change from step to step (Adam's alpha) for step t, in hyper. */
+  readonly perStep?: (t: number, hyper: Float64Array) => void;
+}
+
+const compiled: Record<Precision, WeakMap<WasmApi, WasmModule | null>> = { float32: new WeakMap(), float64: new WeakMap() };
+
+/** A new instance (a memory of its own) of the kernel, compiled once per host and precision. */
+function optimizerKernel(wasm: WasmApi, precision: Precision): OptimizerKernelExports | null {
+  const modules = compiled[precision];
+  if (!modules.has(wasm)) modules.set(wasm, compileKernel(optimizerKernelModule(precision), wasm));
+  const module = modules.get(wasm);
+  return module ? instanceOf<OptimizerKernelExports>(module, wasm) : null;
+}
+
+/**
+ * The optimiser on the WebAssembly SIMD module when `path` asks for it and the host has it; null
+ * for the JavaScript one. Refuses bad clipping settings either way.
+ */
+export function simdOptimizer(name: string, config: Clipping, weights: readonly Float32Array[], plan: KernelPlan, path: OptimizerPath, wasm: WasmApi | null = hostWasm()): Optimizer | null {
+  checkClipping(name, config);
+  const count = weights.reduce((sum, w) => sum + w.length, 0);
+  if (path === "js" || (path === "auto" && count < SIMD_MIN_WEIGHTS) || !wasm) return null;
+  const kernel = optimizerKernel(wasm, path === "simd-float64" ? "float64" : "float32");
+  return kernel && new SimdOptimizer(name, config, weights, plan, kernel);
+}
+
+const roundUp = (n: number): number => Math.ceil(n / FLOATS_PER_STEP) * FLOATS_PER_STEP;
+const FLOAT_BYTES = 4;
+
+class SimdOptimizer implements Optimizer {
+  private steps = 0;
+  /** Floats in each array region: every tensor, padded. */
+  private readonly floats: number;
+  /** Byte addresses of the regions: weights, gradients, slots 0 to 2 (0 for a slot not used). */
+  private readonly at: { w: number; g: number; s: [number, number, number] };
+  /** Each tensor's byte offset in a region, and its padded length. */
+  private readonly offsets: number[] = [];
+  private readonly padded: number[];
+  private readonly hyper: Float64Array;
+  private readonly weightViews: Float32Array[];
+  private readonly gradientViews: Float32Array[];
+  private readonly slots: Slots;
+  private readonly run: OptimizerKernelExports[RuleName];
+  private readonly perStep: ((t: number, hyper: Float64Array) => void) | null;
+  private readonly clipping: "none" | "norm" | "value";
+  private seen: readonly Float32Array[] = [];
+
+  constructor(
+    private readonly name: string,
+    config: Clipping,
+    private readonly weights: readonly Float32Array[],
+    plan: KernelPlan,
+    private readonly kernel: OptimizerKernelExports,
+  ) {
+    this.padded = weights.map((w) => roundUp(w.length));
+    let offset = 0;
+    for (const floats of this.padded) {
+      this.offsets.push(offset * FLOAT_BYTES);
+      offset += floats;
+    }
+    this.floats = offset;
+    const regionBytes = this.floats * FLOAT_BYTES;
+    const slotCount = plan.slots.filter((slot) => slot !== null).length;
+    const regionAt = (region: number) => HYPER_BYTES + region * regionBytes;
+    let nextSlot = 2;
+    this.at = { w: regionAt(0), g: regionAt(1), s: [0, 1, 2].map((s) => (plan.slots[s] ? regionAt(nextSlot++) : 0)) as [number, number, number] };
+    const memory = new ScratchMemory(kernel.memory).floats(regionAt(2 + slotCount));
+    const buffer = memory.buffer;
+    const viewsOf = (regionStart: number) => weights.map((w, k) => new Float32Array(buffer, regionStart + this.offsets[k]!, w.length));
+    this.weightViews = viewsOf(this.at.w);
+    this.gradientViews = viewsOf(this.at.g);
+    const slots: Record<string, Float32Array[]> = {};
+    plan.slots.forEach((slot, s) => {
+      if (!slot) return;
+      new Float32Array(buffer, this.at.s[s], this.floats).fill(slot[1]);
+      slots[slot[0]] = viewsOf(this.at.s[s]);
+    });
+    this.slots = slots;
+    this.hyper = new Float64Array(buffer, 0, HYPER.count);
+    for (const [key, value] of Object.entries(plan.hyper)) this.hyper[hyperIndex(plan.rule, key)] = value;
+    this.hyper[HYPER.clip] = config.clipnorm ?? config.clipvalue ?? 0;
+    this.clipping = config.clipnorm !== undefined ? "norm" : config.clipvalue !== undefined ? "value" : "none";
+    this.run = kernel[plan.rule];
+    this.perStep = plan.perStep ?? null;
+  }
+
+  get iterations(): number {
+    return this.steps;
+  }
+
+  apply(grads: readonly Float32Array[]): void {
+    if (!sameArrays(grads, this.seen)) {
+      checkGradients(grads, this.weights);
+      this.seen = [...grads];
+    }
+    const { weights, weightViews, gradientViews, at } = this;
+    for (let k = 0; k < weights.length; k++) {
+      gradientViews[k]!.set(grads[k]!);
+      weightViews[k]!.set(weights[k]!);
+    }
+    const t = this.steps + 1;
+    if (this.perStep) this.perStep(t, this.hyper);
+    if (this.floats > 0) {
+      this.clip();
+      this.run(at.w, at.g, at.s[0], at.s[1], at.s[2], this.floats);
+    }
+    for (let k = 0; k < weights.length; k++) weights[k]!.set(weightViews[k]!);
+    this.steps = t;
+  }
+
+  getState(): Map<string, Float32Array> {
+    return slotState(this.slots, this.steps);
+  }
+
+  setState(state: ReadonlyMap<string, Float32Array>): void {
+    this.steps = restoreSlots(this.name, this.slots, state);
+  }
+
+  /** Keras' clipping, on the gradients in the memory: clipnorm per tensor, clipvalue over all. */
+  private clip(): void {
+    if (this.clipping === "value") return this.kernel.clipValue(this.at.g, this.floats);
+    if (this.clipping !== "norm") return;
+    for (let k = 0; k < this.padded.length; k++) {
+      if (this.padded[k]! > 0) this.kernel.clipNorm(this.at.g + this.offsets[k]!, this.padded[k]!);
+    }
+  }
+}
