@@ -18,6 +18,7 @@ import { decodeWeights, encodeWeights } from "./weights-file";
 import { product } from "./product";
 import { weightStore } from "./weight-store";
 import { checkDenseStackWeights, DenseStep } from "./dense-step/dense-step";
+import { SparseMemory } from "./sparse/sparse-memory";
 import { RefusedStep, StepGuard } from "./step-guard";
 
 /** The format of generated modules this runtime runs. */
@@ -38,6 +39,14 @@ function seedOf(options: ModelOptions, compiled: number, who: string): number {
   if (seed === undefined) return compiled;
   if (!(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32)) throw new Error(`${who}: seed must be an integer in [0, 2^32), got ${seed}`);
   return seed;
+}
+
+/** For a model with a sparse input: its weights and gradients where the sparse products' WebAssembly reads them, or null. */
+function createSparseMemory(spec: ModelSpec, sizes: readonly number[], gradSizes: readonly number[]): SparseMemory | null {
+  const widths = spec.inputs.filter((i) => i.sparse).map((i) => product(i.shape));
+  if (widths.length === 0) return null;
+  const sum = (list: readonly number[]) => list.reduce((total, size) => total + size, 0);
+  return SparseMemory.create(sum(sizes), sum(gradSizes), Math.max(...widths));
 }
 
 /** x for a model: one input's examples, or a tuple with one entry per input. */
@@ -80,10 +89,12 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     const init = this.random.fork("initializers");
     // Streams by position, not name: the same architecture starts from the same weights in every style.
     const sizes = spec.params.map((p) => product(p.shape));
+    const gradSizes = spec.params.filter((p) => p.trainable).map((p) => product(p.shape));
     this.denseStep = this.createDenseStep(sizes);
-    this.weights = weightStore(sizes, this.denseStep?.weights);
+    const sparse = this.denseStep ? null : createSparseMemory(spec, sizes, gradSizes);
+    this.weights = weightStore(sizes, this.denseStep?.weights ?? sparse?.weights);
     spec.params.forEach((p, i) => this.weights[i]!.set(initialize(p.initializer, p.shape, init.fork(String(i)))));
-    this.grads = weightStore(spec.params.filter((p) => p.trainable).map((p) => product(p.shape)), this.denseStep?.grads);
+    this.grads = weightStore(gradSizes, this.denseStep?.grads ?? sparse?.grads);
     this.metricCount = spec.training?.metrics.length ?? 0;
     this.optimizer = createOptimizer(this.training.optimizer, this.trainableWeights());
     this.guard = new StepGuard(spec, this.weights, this.grads);

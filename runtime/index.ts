@@ -19,3 +19,5 @@ export { gemm } from "./gemm/gemm";
 export { sigmoidInPlace } from "./activations/sigmoid";
 export { softmaxRows } from "./activations/softmax";
 export { rationalTanh } from "./activations/rational-tanh";
+export { sparseProduct, sparseWeightGradient, type GradientStart } from "./sparse/sparse-product";
+export { zeroWrittenRows } from "./sparse/zero-written-rows";

@@ -15,6 +15,9 @@ import {
   sigmoidInPlace,
   softmaxRows,
   rationalTanh,
+  sparseProduct,
+  sparseWeightGradient,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -725,7 +728,8 @@ function BilstmBench_embedding_out_backward(bufs: BilstmBench_Buffers, batch: nu
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 640000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
   for (let r = 0; r < batch * 50; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -1506,7 +1510,8 @@ function GruBench_embedding_out_backward(bufs: GruBench_Buffers, batch: number):
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 640000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
   for (let r = 0; r < batch * 50; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -2180,7 +2185,8 @@ function LstmBench_embedding_out_backward(bufs: LstmBench_Buffers, batch: number
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 640000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
   for (let r = 0; r < batch * 50; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -2975,7 +2981,8 @@ function NnlmBench_embedding_out_backward(bufs: NnlmBench_Buffers, batch: number
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 320000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 4);
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -3594,7 +3601,8 @@ function RnnBench_embedding_out_backward(bufs: RnnBench_Buffers, batch: number):
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 320000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
   for (let r = 0; r < batch * 100; r++) {
     const row = input[r]! * 32;
     const o = r * 32;
@@ -4171,21 +4179,12 @@ function TextBench_dense_forward(bufs: TextBench_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  for (let r = 0; r < batch; r++) {
-    const o = r * 256;
-    for (let j = 0; j < 256; j++) dense_out[o + j] = dense_bias[j]!;
-    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
-      const row = input_indices[p]! * 256;
-      const v = input_values[p]!;
-      for (let j = 0; j < 256; j++) dense_out[o + j]! += v * dense_kernel[row + j]!;
-    }
-
-    for (let j = 0; j < 256; j++) {
-      {
-        const z = dense_out[o + j]!;
-        const a = z > 0 ? z : 0;
-        dense_out[o + j] = a;
-      }
+  sparseProduct(batch, 256, input_indptr, input_indices, input_values, dense_kernel, dense_bias, dense_out);
+  for (let i = 0; i < batch * 256; i++) {
+    {
+      const z = dense_out[i]!;
+      const a = z > 0 ? z : 0;
+      dense_out[i] = a;
     }
   }
 }
@@ -4339,15 +4338,7 @@ function TextBench_dense_backward(bufs: TextBench_Buffers, batch: number): void 
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z
-  d_dense_kernel.fill(0, 0, 2560000);
-  for (let r = 0; r < batch; r++) {
-    const o = r * 256;
-    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
-      const row = input_indices[p]! * 256;
-      const v = input_values[p]!;
-      for (let j = 0; j < 256; j++) d_dense_kernel[row + j]! += v * d_dense_z[o + j]!;
-    }
-  }
+  sparseWeightGradient(batch, 256, input_indptr, input_indices, input_values, d_dense_z, d_dense_kernel, "touchedRows");
 }
 
 /** The forward pass in training mode, the same as at inference. */

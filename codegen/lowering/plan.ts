@@ -99,6 +99,13 @@ export class Lowering implements LoweringContext {
     return this.a.isTrainableParam(this.a.node(id));
   }
 
+  gradientHasOneWriter(paramId: string): boolean {
+    const node = this.a.node(paramId);
+    const param = this.ir.params.find((p) => p.name === node.attrs.param);
+    const penalised = param?.regularizer != null && (param.regularizer.l1 !== 0 || param.regularizer.l2 !== 0);
+    return node.op === "param" && this.a.consumers.get(paramId)!.length === 1 && !penalised;
+  }
+
   isSparse(id: string): boolean {
     const node = this.a.node(id);
     return node.op === "input" && node.attrs.sparse === true;

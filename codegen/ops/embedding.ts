@@ -1,6 +1,7 @@
 // embedding: int32 ids [...S] and a table [V, D] -> [...S, D]. Forward gathers row `id` of the table
-// for every id; backward zeroes the table's gradient and scatter-adds each position's upstream row
-// into the row of its id (no one-hot product). Ids get no gradient. With maskZero, forward also
+// for every id; backward zeroes the table's gradient (where the scatter-add is its one writer, only
+// the rows the previous batch wrote: the runtime's zeroWrittenRows) and scatter-adds each position's
+// upstream row into the row of its id (no one-hot product). Ids get no gradient. With maskZero, forward also
 // writes the mask the layers after it read: 1 per position holding a token, 0 where the id is 0.
 
 import type { OpCall } from "../interpreter/op-call";
@@ -56,8 +57,17 @@ export const embedding: OpRule<EmbeddingAttrs> = {
     const [dTable, dy] = [ctx.grad(tableId), ctx.grad(node.id)];
     const [vocabulary, dim] = ctx.node(tableId).shape as [number, number];
     const first = ctx.assign(dTable) === "=";
+    // the scatter-add alone writes the table's gradient: only the rows the last batch wrote need zeroing
+    const zeroing = !first
+      ? []
+      : ctx.gradientHasOneWriter(tableId)
+        ? [
+            `// zero the rows of ${dTable} the previous batch wrote (every other row is still zero), noting this batch's`,
+            `zeroWrittenRows(${dTable}, ${dim}, ${ctx.value(ids, "train")}, ${perBatch(ctx.size(ids))});`,
+          ]
+        : [zeroFill(dTable, vocabulary * dim)];
     return nodeStep(node, "backward", `${dTable}[id, :] += ${dy}[r, :] for each position r and its id, a scatter-add`, [
-      ...(first ? [zeroFill(dTable, vocabulary * dim)] : []),
+      ...zeroing,
       `for (let r = 0; r < ${perBatch(ctx.size(ids))}; r++) {`,
       `const row = ${ctx.value(ids, "train")}[r] * ${dim};`,
       `const o = r * ${dim};`,

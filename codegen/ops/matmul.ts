@@ -8,7 +8,6 @@ import { emitGemm } from "../kernels/gemm";
 import { runtimeSigmoid, usesRuntimeSigmoid } from "../kernels/runtime-sigmoid";
 import { rowStart } from "../interpreter/tensor";
 import { product, UnsupportedError, type Mode, type Step } from "../lowering/common";
-import { zeroFill } from "../lowering/literals";
 import type { FusedGroup } from "../lowering/fusion";
 import { noGradientMessage } from "./activation-table";
 import { keepsMaskOverLastAxis, noAttrs, nodeStep, type BackwardContext, type FusedStages, type LoweringContext, type OpNode, type OpRule } from "./rule";
@@ -43,7 +42,7 @@ function denseForward(g: FusedGroup, ctx: LoweringContext, mode: Mode): Step {
   const inline = entry !== null && entry.kind === "elementwise" && !vectorSigmoid;
   const store = fusedStore(s, actOut, inline, mode);
   const body = ctx.isSparse(x)
-    ? sparseProduct(ctx, x, kernel, actOut, n, bias, store)
+    ? sparseProduct(ctx, x, kernel, actOut, n, bias, inline ? store : null)
     : emitGemm({
         a: { buf: ctx.value(x, mode), rowStride: k, colStride: 1 },
         b: { buf: kernel, rowStride: n, colStride: 1 },
@@ -66,8 +65,9 @@ function denseForward(g: FusedGroup, ctx: LoweringContext, mode: Mode): Step {
 }
 
 /**
- * y = x · W for CSR rows x: each row starts from the bias and adds, for each non-zero (k, v),
- * v times row k of W (a row gather); then the fused store (activation, dropout) runs per element.
+ * y = x · W for CSR rows x: the runtime's sparseProduct starts each row from the bias and adds, for
+ * each non-zero (k, v), v times row k of W (a row gather); then the fused store (activation,
+ * dropout) runs per element.
  */
 function sparseProduct(
   ctx: LoweringContext,
@@ -76,23 +76,12 @@ function sparseProduct(
   out: string,
   n: number,
   bias: string | null,
-  store: (v: string, r: string, c: string, at: string) => string[],
+  store: ((v: string, r: string, c: string, at: string) => string[]) | null,
 ): string[] {
   const { indptr, indices, values } = ctx.sparseBuffers(x);
-  return [
-    `for (let r = 0; r < batch; r++) {`,
-    `const o = r * ${n};`,
-    `for (let j = 0; j < ${n}; j++) ${out}[o + j] = ${bias ? `${bias}[j]` : "0"};`,
-    `for (let p = ${indptr}[r]; p < ${indptr}[r + 1]; p++) {`,
-    `const row = ${indices}[p] * ${n};`,
-    `const v = ${values}[p];`,
-    `for (let j = 0; j < ${n}; j++) ${out}[o + j] += v * ${kernel}[row + j];`,
-    `}`,
-    `for (let j = 0; j < ${n}; j++) {`,
-    ...store(`${out}[o + j]`, "r", "j", "o + j"),
-    `}`,
-    `}`,
-  ];
+  const product = `sparseProduct(batch, ${n}, ${indptr}, ${indices}, ${values}, ${kernel}, ${bias ?? "null"}, ${out});`;
+  if (!store) return [product];
+  return [product, `for (let i = 0; i < batch * ${n}; i++) {`, ...store(`${out}[i]`, `Math.floor(i / ${n})`, `i % ${n}`, "i"), `}`];
 }
 
 /** dz = dy (* mask) (* act'(z)): the upstream gradient loaded once with the derivatives applied. */
@@ -112,20 +101,15 @@ function preActivationGradient(g: FusedGroup, s: FusedStages, ctx: LoweringConte
   return [comment, `for (let i = 0; i < ${rows} * ${n}; i++) ${dz}[i] = ${upstream("i")} * ${derivative};`];
 }
 
-/** dW (=|+=) xᵀ · dz for CSR rows x: each non-zero (k, v) of row r scatter-adds v * dz[r] into row k of dW. */
-function sparseWeightGradient(ctx: LoweringContext, x: string, dz: string, dw: string, k: number, n: number, accumulate: boolean): string[] {
+/**
+ * dW (=|+=) xᵀ · dz for CSR rows x: the runtime's sparseWeightGradient scatter-adds, for each
+ * non-zero (k, v) of row r, v * dz[r] into row k of dW. Where this product is dW's one writer (no
+ * other use of W, no penalty) it zeroes only the rows the previous batch wrote, with the result of
+ * zeroing dW whole.
+ */
+function sparseWeightGradient(ctx: LoweringContext, x: string, dz: string, dw: string, n: number, start: "accumulate" | "zero" | "touchedRows"): string {
   const { indptr, indices, values } = ctx.sparseBuffers(x);
-  return [
-    ...(accumulate ? [] : [zeroFill(dw, k * n)]),
-    `for (let r = 0; r < batch; r++) {`,
-    `const o = r * ${n};`,
-    `for (let p = ${indptr}[r]; p < ${indptr}[r + 1]; p++) {`,
-    `const row = ${indices}[p] * ${n};`,
-    `const v = ${values}[p];`,
-    `for (let j = 0; j < ${n}; j++) ${dw}[row + j] += v * ${dz}[o + j];`,
-    `}`,
-    `}`,
-  ];
+  return `sparseWeightGradient(batch, ${n}, ${indptr}, ${indices}, ${values}, ${dz}, ${dw}, "${start}");`;
 }
 
 function denseBackward(g: FusedGroup, ctx: BackwardContext): Step {
@@ -150,7 +134,7 @@ function denseBackward(g: FusedGroup, ctx: BackwardContext): Step {
     const accumulate = ctx.assign(dw) === "+=";
     computed.push(dw);
     body.push(`// ${dw} ${accumulate ? "+=" : "="} ${ctx.value(x, "train")}ᵀ · ${dz}`);
-    if (ctx.isSparse(x)) body.push(...sparseWeightGradient(ctx, x, dz, dw, k, n, accumulate));
+    if (ctx.isSparse(x)) body.push(sparseWeightGradient(ctx, x, dz, dw, n, accumulate ? "accumulate" : ctx.gradientHasOneWriter(kernelId) ? "touchedRows" : "zero"));
     else
       body.push(
         ...emitGemm({

@@ -32,6 +32,8 @@ export interface LoweringContext {
   lastDim(id: string): number;
   needsGrad(id: string): boolean;
   isTrainableParam(id: string): boolean;
+  /** Whether a weight's gradient has one writer: the weight has one reader and no penalty (L1, L2). */
+  gradientHasOneWriter(paramId: string): boolean;
   /** The fused product a node belongs to, if any. */
   group(id: string): FusedGroup | undefined;
   isSparse(id: string): boolean;

@@ -4,6 +4,7 @@
 
 import {
   GeneratedModel,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -53,7 +54,8 @@ function Lookup_embedding_out_backward(bufs: Lookup_Buffers, batch: number): voi
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 14);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 2, input, batch * 5);
   for (let r = 0; r < batch * 5; r++) {
     const row = input[r]! * 2;
     const o = r * 2;
@@ -513,7 +515,8 @@ function Sentences_embedding_out_backward(bufs: Sentences_Buffers, batch: number
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 14);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 2, input, batch * 5);
   for (let r = 0; r < batch * 5; r++) {
     const row = input[r]! * 2;
     const o = r * 2;

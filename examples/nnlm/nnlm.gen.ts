@@ -7,6 +7,7 @@ import {
   gemm,
   softmaxRows,
   rationalTanh,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -178,7 +179,8 @@ function Nnlm_embedding_out_backward(bufs: Nnlm_Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 320000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 4);
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
@@ -1161,7 +1163,8 @@ function SentenceNnlm_embedding_out_backward(bufs: SentenceNnlm_Buffers, batch: 
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 80);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 10, input, batch * 4);
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 10;
     const o = r * 10;

@@ -5,6 +5,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -615,7 +616,8 @@ function embedding_out_backward(bufs: Buffers, batch: number): void {
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 320000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 50);
   for (let r = 0; r < batch * 50; r++) {
     const row = input[r]! * 32;
     const o = r * 32;

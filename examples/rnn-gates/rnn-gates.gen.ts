@@ -7,6 +7,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -481,7 +482,8 @@ function WithGru_embedding_out_backward(bufs: WithGru_Buffers, batch: number): v
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 640);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
   for (let r = 0; r < batch * 30; r++) {
     const row = input[r]! * 32;
     const o = r * 32;
@@ -1155,7 +1157,8 @@ function WithLstm_embedding_out_backward(bufs: WithLstm_Buffers, batch: number):
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 640);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
   for (let r = 0; r < batch * 30; r++) {
     const row = input[r]! * 32;
     const o = r * 32;
@@ -1796,7 +1799,8 @@ function WithSimpleRnn_embedding_out_backward(bufs: WithSimpleRnn_Buffers, batch
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 640);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
   for (let r = 0; r < batch * 30; r++) {
     const row = input[r]! * 32;
     const o = r * 32;

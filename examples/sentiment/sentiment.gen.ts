@@ -6,6 +6,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
+  zeroWrittenRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -462,7 +463,8 @@ function LstmSentiment_embedding_out_backward(bufs: LstmSentiment_Buffers, batch
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 320000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
   for (let r = 0; r < batch * 100; r++) {
     const row = input[r]! * 32;
     const o = r * 32;
@@ -1103,7 +1105,8 @@ function RnnSentiment_embedding_out_backward(bufs: RnnSentiment_Buffers, batch: 
   const input = bufs.input;
   const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_embedding_out = bufs.d_embedding_out;
-  d_embedding_embeddings.fill(0, 0, 320000);
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
   for (let r = 0; r < batch * 100; r++) {
     const row = input[r]! * 32;
     const o = r * 32;

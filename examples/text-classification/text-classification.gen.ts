@@ -5,6 +5,8 @@
 import {
   GeneratedModel,
   gemm,
+  sparseProduct,
+  sparseWeightGradient,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -60,24 +62,15 @@ function MailMlp_dense_forward_train(bufs: MailMlp_Buffers, batch: number): void
   const dropout_out = bufs.dropout_out;
   const mask_dropout_out = bufs.mask_dropout_out;
   const rng = bufs.rng;
-  for (let r = 0; r < batch; r++) {
-    const o = r * 256;
-    for (let j = 0; j < 256; j++) dense_out[o + j] = dense_bias[j]!;
-    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
-      const row = input_indices[p]! * 256;
-      const v = input_values[p]!;
-      for (let j = 0; j < 256; j++) dense_out[o + j]! += v * dense_kernel[row + j]!;
-    }
-
-    for (let j = 0; j < 256; j++) {
-      {
-        const z = dense_out[o + j]!;
-        const a = z > 0 ? z : 0;
-        dense_out[o + j] = a;
-        const keep = rng.uniform() < 0.5 ? 0 : 2;
-        mask_dropout_out[o + j] = keep;
-        dropout_out[o + j] = a * keep;
-      }
+  sparseProduct(batch, 256, input_indptr, input_indices, input_values, dense_kernel, dense_bias, dense_out);
+  for (let i = 0; i < batch * 256; i++) {
+    {
+      const z = dense_out[i]!;
+      const a = z > 0 ? z : 0;
+      dense_out[i] = a;
+      const keep = rng.uniform() < 0.5 ? 0 : 2;
+      mask_dropout_out[i] = keep;
+      dropout_out[i] = a * keep;
     }
   }
 }
@@ -270,21 +263,12 @@ function MailMlp_dense_forward(bufs: MailMlp_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  for (let r = 0; r < batch; r++) {
-    const o = r * 256;
-    for (let j = 0; j < 256; j++) dense_out[o + j] = dense_bias[j]!;
-    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
-      const row = input_indices[p]! * 256;
-      const v = input_values[p]!;
-      for (let j = 0; j < 256; j++) dense_out[o + j]! += v * dense_kernel[row + j]!;
-    }
-
-    for (let j = 0; j < 256; j++) {
-      {
-        const z = dense_out[o + j]!;
-        const a = z > 0 ? z : 0;
-        dense_out[o + j] = a;
-      }
+  sparseProduct(batch, 256, input_indptr, input_indices, input_values, dense_kernel, dense_bias, dense_out);
+  for (let i = 0; i < batch * 256; i++) {
+    {
+      const z = dense_out[i]!;
+      const a = z > 0 ? z : 0;
+      dense_out[i] = a;
     }
   }
 }
@@ -763,15 +747,7 @@ function MailMlp_dense_backward(bufs: MailMlp_Buffers, batch: number): void {
   }
 
   // d_dense_kernel = inputᵀ · d_dense_z
-  d_dense_kernel.fill(0, 0, 2560000);
-  for (let r = 0; r < batch; r++) {
-    const o = r * 256;
-    for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++) {
-      const row = input_indices[p]! * 256;
-      const v = input_values[p]!;
-      for (let j = 0; j < 256; j++) d_dense_kernel[row + j]! += v * d_dense_z[o + j]!;
-    }
-  }
+  sparseWeightGradient(batch, 256, input_indptr, input_indices, input_values, d_dense_z, d_dense_kernel, "touchedRows");
 }
 
 /** The forward pass in training mode; these steps differ from inference: dense_forward_train, dense_1_forward_train, dense_2_forward. */

@@ -19,6 +19,7 @@ import {
   dense,
   dropout,
   embedding,
+  l2,
   flatten,
   input,
   layerNormalization,
@@ -30,6 +31,8 @@ import {
   type Tensor,
 } from "typegrad/dsl";
 import { Random } from "../../runtime/random";
+import { SparseMemory } from "../../runtime/sparse/sparse-memory";
+import { weightStore } from "../../runtime/weight-store";
 import { compileKernels } from "../support/compile-kernels";
 import { paddedIds, randomInputs, randomParams, randomTargets } from "../support/random-data";
 import { LAYER_OPS, layerOpsIn, randomGraph } from "../support/random-graphs";
@@ -63,10 +66,23 @@ interface Case {
   readonly weightScale?: number;
   /** The inputs, where random ones will not do (token ids with padding laid out by example). */
   readonly inputs?: readonly (Float64Array | Int32Array)[];
+  /** Keep the weights and gradients in a SparseMemory, as a model with a sparse input does: its sparse products then run on WebAssembly SIMD. */
+  readonly sparseMemory?: boolean;
+}
+
+/** Weight and gradient arrays of the IR's parameters: plain, or views of a SparseMemory. */
+function weightArrays(ir: GraphIR, sparseMemory: boolean): { weights: Float32Array[]; grads: Float32Array[] } {
+  const sizes = ir.params.map((p) => p.shape.reduce((a, b) => a * b, 1));
+  const gradSizes = sizes.filter((_, i) => ir.params[i]!.trainable);
+  if (!sparseMemory) return { weights: sizes.map((s) => new Float32Array(s)), grads: gradSizes.map((s) => new Float32Array(s)) };
+  const sum = (list: number[]) => list.reduce((a, b) => a + b, 0);
+  const memory = SparseMemory.create(sum(sizes), sum(gradSizes), Math.max(...ir.inputs.map((i) => i.shape[0]!)));
+  if (!memory) throw new Error("this case needs WebAssembly SIMD (Node 16.4 or later)");
+  return { weights: weightStore(sizes, memory.weights), grads: weightStore(gradSizes, memory.grads) };
 }
 
 /** Runs both implementations on the same float32-representable data and returns the worst errors. */
-function compare({ ir, kernels, batch, seed, weightScale = 1, inputs: given }: Case): Record<string, number> {
+function compare({ ir, kernels, batch, seed, weightScale = 1, inputs: given, sparseMemory = false }: Case): Record<string, number> {
   // Round the data to float32 first, so both sides see exactly the same numbers.
   const params = new Map([...randomParams(ir, seed)].map(([k, v]) => [k, f64(Float32Array.from(v, (w) => w * weightScale))]));
   // Sparse inputs get mostly zeros (the interpreter reads them as dense rows; the kernels as CSR).
@@ -74,8 +90,8 @@ function compare({ ir, kernels, batch, seed, weightScale = 1, inputs: given }: C
     a instanceof Int32Array ? a : f64(Float32Array.from(a, (v, k) => (ir.inputs[i]!.sparse && (k * 7 + seed) % 10 < 7 ? 0 : v))),
   );
   const targets = f64(Float32Array.from(randomTargets(ir, batch, seed + 2)));
-  const weights = ir.params.map((p) => Float32Array.from(params.get(p.name)!));
-  const grads = ir.params.filter((p) => p.trainable).map((p) => new Float32Array(params.get(p.name)!.length));
+  const { weights, grads } = weightArrays(ir, sparseMemory);
+  ir.params.forEach((p, i) => weights[i]!.set(params.get(p.name)!));
   const bufs: KernelBuffers = kernels.createBuffers(batch, weights, grads, new Random(seed));
   inputs.forEach((input, i) => {
     const buffer = bufs.inputs[i]!;
@@ -182,6 +198,24 @@ describe("generated kernels agree with the float64 interpreter", () => {
     for (const [i, m] of models.entries()) {
       for (const batch of [1, 6]) {
         const [name, error] = worst(compare({ ir: m.ir, kernels: compileKernels(m.ir), batch, seed: 3 + i }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+  });
+
+  it("sparse inputs on WebAssembly SIMD (weights in the sparse products' memory, widths a multiple of 16), the gradient zeroed whole or by touched rows", () => {
+    const words = input([40], { sparse: true });
+    const extra = input([3]);
+    const joined = dense(1, "sigmoid")(concatenate(dense(32, "relu")(words), dense(2, "tanh")(extra)));
+    const models = [
+      sequential(input([30], { sparse: true }), dense(16, "relu"), dropout(0.5), dense(3, "softmax")).compile({ loss: "categoricalCrossentropy", optimizer: "adam" }),
+      sequential(input([30], { sparse: true }), dense(16, { activation: "sigmoid", useBias: false, kernelRegularizer: l2(0.01) })).compile({ loss: "meanSquaredError" }),
+      model({ inputs: [words, extra], outputs: joined }).compile({ loss: "binaryCrossentropy" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      const kernels = compileKernels(m.ir);
+      for (const batch of [1, 6, 3]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 5 + i, sparseMemory: true }));
         expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
       }
     }

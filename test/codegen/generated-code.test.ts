@@ -49,9 +49,9 @@ function functions(source: string): FunctionDeclaration[] {
   return file.getFunctions();
 }
 
-/** Calls a step may make: math, the dropout generator, the runtime's gemm, sigmoidInPlace and softmaxRows (which reuse their scratch memory), its rationalTanh, a typed array's fill and other generated functions. */
+/** Calls a step may make: math, the dropout generator, the runtime's gemm, sigmoidInPlace and softmaxRows (which reuse their scratch memory), its rationalTanh, sparseProduct, sparseWeightGradient and zeroWrittenRows, a typed array's fill and other generated functions. */
 function isAllowedCall(callee: string, local: ReadonlySet<string>): boolean {
-  return /^Math\.\w+$/.test(callee) || /^\w+\.fill$/.test(callee) || callee === "rng.uniform" || callee === "gemm" || callee === "sigmoidInPlace" || callee === "softmaxRows" || callee === "rationalTanh" || local.has(callee);
+  return /^Math\.\w+$/.test(callee) || /^\w+\.fill$/.test(callee) || callee === "rng.uniform" || callee === "gemm" || callee === "sigmoidInPlace" || callee === "softmaxRows" || callee === "rationalTanh" || callee === "sparseProduct" || callee === "sparseWeightGradient" || callee === "zeroWrittenRows" || local.has(callee);
 }
 
 function allocations(fn: FunctionDeclaration, local: ReadonlySet<string>): string[] {
@@ -138,16 +138,32 @@ describe("generated source", () => {
     expect(source).toContain("d_dense_kernel[i]! += 0.2 * w");
   });
 
-  it("reads a sparse input as CSR rows: a row gather forward, a scatter-add for the weight gradient", async () => {
+  it("reads a sparse input as CSR rows: the runtime's row gather forward, its scatter-add for the weight gradient", async () => {
     const net = sequential(input([10000], { sparse: true }), dense(8, "relu"), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy", optimizer: sgd() });
     const source = await generateSource(net);
     const fns = functions(source);
     const forward = fns.find((f) => f.getName() === "dense_forward")!.getText();
-    expect(forward).toContain("for (let p = input_indptr[r]!; p < input_indptr[r + 1]!; p++)");
-    expect(forward).toContain("dense_out[o + j]! += v * dense_kernel[row + j]!");
+    expect(forward).toContain("sparseProduct(batch, 8, input_indptr, input_indices, input_values, dense_kernel, dense_bias, dense_out);");
+    expect(forward).toContain("const a = z > 0 ? z : 0;");
     const backward = fns.find((f) => f.getName() === "dense_backward")!.getText();
-    expect(backward).toContain("d_dense_kernel[row + j]! += v * d_dense_z[o + j]!");
+    // the kernel's gradient has no other writer: only the rows the last batch wrote are zeroed
+    expect(backward).toContain('sparseWeightGradient(batch, 8, input_indptr, input_indices, input_values, d_dense_z, d_dense_kernel, "touchedRows");');
+    expect(backward).not.toContain("d_dense_kernel.fill");
     expect(source).not.toMatch(/new Float32Array\(maxBatch \* 10000\);\s*const input =/);
+  });
+
+  it("scatter-adds an embedding's gradient, zeroing only the rows the last batch wrote where nothing else writes it", async () => {
+    const source = await generateSource(sequential(input([6], { dtype: "int32" }), embedding(100, 4), flatten(), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd() }));
+    expect(source).toContain("zeroWrittenRows(d_embedding_embeddings, 4, input, batch * 6);");
+    expect(source).toContain("d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!");
+    expect(source).not.toContain("d_embedding_embeddings.fill");
+  });
+
+  it("zeroes a sparse layer's whole kernel gradient where a penalty also writes it", async () => {
+    const net = sequential(input([50], { sparse: true }), dense(4, { kernelRegularizer: l2(0.1) })).compile({ loss: "meanSquaredError", optimizer: sgd() });
+    const source = await generateSource(net);
+    expect(source).toContain('sparseWeightGradient(batch, 4, input_indptr, input_indices, input_values, d_dense_out, d_dense_kernel, "zero");');
+    expect(source).toContain("d_dense_kernel[i]! += 0.2 * w");
   });
 
   it("refuses a sparse input that feeds anything but a dense layer", async () => {

@@ -8,12 +8,22 @@ import { gemm } from "../../runtime/gemm/gemm";
 import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
 import { softmaxRows } from "../../runtime/activations/softmax";
 import { rationalTanh } from "../../runtime/activations/rational-tanh";
+import { sparseProduct, sparseWeightGradient } from "../../runtime/sparse/sparse-product";
+import { zeroWrittenRows } from "../../runtime/sparse/zero-written-rows";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace, softmaxRows, rationalTanh);
+  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
+    gemm,
+    sigmoidInPlace,
+    softmaxRows,
+    rationalTanh,
+    sparseProduct,
+    sparseWeightGradient,
+    zeroWrittenRows,
+  );
 }
 
 export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {
