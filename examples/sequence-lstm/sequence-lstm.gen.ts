@@ -36,7 +36,6 @@ interface SequenceLstm_Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly lstm_out: Float32Array;
   readonly lstm_xk: Float32Array;
-  readonly lstm_step_z: Float32Array;
   readonly lstm_h: Float32Array;
   readonly lstm_c: Float32Array;
   readonly lstm_gates: Float32Array;
@@ -62,7 +61,6 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
   const lstm_bias = bufs.lstm_bias;
   const lstm_out = bufs.lstm_out;
   const lstm_xk = bufs.lstm_xk;
-  const lstm_step_z = bufs.lstm_step_z;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
@@ -172,22 +170,35 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
   }
 
   for (let t = 0; t < 50; t++) {
-    // lstm_step_z = lstm_xk[t] + lstm_bias + h_{t-1} · lstm_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 40; j++) lstm_step_z[b * 40 + j] = lstm_xk[(b * 50 + t) * 40 + j]! + lstm_bias[j]!;
+    // lstm_gates[t] = h_{t-1} · lstm_recurrent_kernel, 0 at the first step (the cell adds lstm_xk[t] + lstm_bias)
     if (t > 0) {
-      gemm(batch, 40, 10, lstm_h, false, lstm_recurrent_kernel, false, lstm_step_z, true, (t - 1) * batch * 10, 0, 0);
+      gemm(
+        batch,
+        40,
+        10,
+        lstm_h,
+        false,
+        lstm_recurrent_kernel,
+        false,
+        lstm_gates,
+        false,
+        (t - 1) * batch * 10,
+        0,
+        t * batch * 40,
+      );
+    } else {
+      lstm_gates.fill(0, 0, batch * 40);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = lstm_gates[t] + lstm_xk[t] + b; i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 40;
+      const xRow = (b * 50 + t) * 40;
       const gRow = (t * batch + b) * 40;
       for (let u = 0; u < 10; u++) {
-        const zi = lstm_step_z[zRow + u]!,
-          zf = lstm_step_z[zRow + 10 + u]!,
-          zc = lstm_step_z[zRow + 20 + u]!,
-          zo = lstm_step_z[zRow + 30 + u]!;
+        const zi = lstm_gates[gRow + u]! + lstm_xk[xRow + u]! + lstm_bias[u]!;
+        const zf = lstm_gates[gRow + 10 + u]! + lstm_xk[xRow + 10 + u]! + lstm_bias[10 + u]!;
+        const zc = lstm_gates[gRow + 20 + u]! + lstm_xk[xRow + 20 + u]! + lstm_bias[20 + u]!;
+        const zo = lstm_gates[gRow + 30 + u]! + lstm_xk[xRow + 30 + u]! + lstm_bias[30 + u]!;
         const i = 1 / (1 + Math.exp(-zi));
         const f = 1 / (1 + Math.exp(-zf));
         const g = rationalTanh(zc);
@@ -1211,6 +1222,7 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 40;
       const dzRow = b * 40;
+      const xRow = (b * 50 + t) * 40;
       for (let u = 0; u < 10; u++) {
         const s = (t * batch + b) * 10 + u;
         const i = lstm_gates[gRow + u]!,
@@ -1221,16 +1233,34 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
         const cPrev = t > 0 ? lstm_c[s - batch * 10]! : 0;
         const dh = lstm_dh[b * 10 + u]!;
         const dc = lstm_dc[b * 10 + u]! + dh * o * (1 - a * a);
-        lstm_step_dz[dzRow + u] = dc * g * i * (1 - i);
-        lstm_step_dz[dzRow + 10 + u] = dc * cPrev * f * (1 - f);
-        lstm_step_dz[dzRow + 20 + u] = dc * i * (1 - g * g);
-        lstm_step_dz[dzRow + 30 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          lstm_step_dz[dzRow + u] = d;
+          lstm_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          lstm_step_dz[dzRow + 10 + u] = d;
+          lstm_dz[xRow + 10 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          lstm_step_dz[dzRow + 20 + u] = d;
+          lstm_dz[xRow + 20 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          lstm_step_dz[dzRow + 30 + u] = d;
+          lstm_dz[xRow + 30 + u] = d;
+        }
+
         lstm_dc[b * 10 + u] = dc * f;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 40; j++) lstm_dz[(b * 50 + t) * 40 + j] = lstm_step_dz[b * 40 + j]!;
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(10, 40, batch, lstm_h, true, lstm_step_dz, false, d_lstm_recurrent_kernel, true, (t - 1) * batch * 10, 0, 0);
@@ -1361,7 +1391,6 @@ function SequenceLstm_createBuffers(
   const d_dense_1_bias = grads[6]!;
   const lstm_out = new Float32Array(maxBatch * 10);
   const lstm_xk = new Float32Array(maxBatch * 2000);
-  const lstm_step_z = new Float32Array(maxBatch * 40);
   const lstm_h = new Float32Array(maxBatch * 500);
   const lstm_c = new Float32Array(maxBatch * 500);
   const lstm_gates = new Float32Array(maxBatch * 2000);
@@ -1398,7 +1427,6 @@ function SequenceLstm_createBuffers(
     d_dense_1_bias,
     lstm_out,
     lstm_xk,
-    lstm_step_z,
     lstm_h,
     lstm_c,
     lstm_gates,
@@ -1558,7 +1586,6 @@ interface SequenceRnn_Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly simple_rnn_out: Float32Array;
   readonly simple_rnn_xk: Float32Array;
-  readonly simple_rnn_step_z: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
@@ -1580,7 +1607,6 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
   const simple_rnn_bias = bufs.simple_rnn_bias;
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xk = bufs.simple_rnn_xk;
-  const simple_rnn_step_z = bufs.simple_rnn_step_z;
   const simple_rnn_h = bufs.simple_rnn_h;
   // simple_rnn_xk = input · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   let i = 0;
@@ -1743,10 +1769,7 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
   }
 
   for (let t = 0; t < 50; t++) {
-    // simple_rnn_step_z = simple_rnn_xk[t] + simple_rnn_bias + h_{t-1} · simple_rnn_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 10; j++)
-        simple_rnn_step_z[b * 10 + j] = simple_rnn_xk[(b * 50 + t) * 10 + j]! + simple_rnn_bias[j]!;
+    // simple_rnn_h[t] = h_{t-1} · simple_rnn_recurrent_kernel, 0 at the first step (the cell adds simple_rnn_xk[t] + simple_rnn_bias)
     if (t > 0) {
       let ri = 0;
       for (; ri + 4 <= batch; ri += 4) {
@@ -1802,22 +1825,22 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
             s33 += a3 * b3;
           }
 
-          simple_rnn_step_z[ri * 10 + rj]! += s00;
-          simple_rnn_step_z[ri * 10 + rj + 1]! += s01;
-          simple_rnn_step_z[ri * 10 + rj + 2]! += s02;
-          simple_rnn_step_z[ri * 10 + rj + 3]! += s03;
-          simple_rnn_step_z[(ri + 1) * 10 + rj]! += s10;
-          simple_rnn_step_z[(ri + 1) * 10 + rj + 1]! += s11;
-          simple_rnn_step_z[(ri + 1) * 10 + rj + 2]! += s12;
-          simple_rnn_step_z[(ri + 1) * 10 + rj + 3]! += s13;
-          simple_rnn_step_z[(ri + 2) * 10 + rj]! += s20;
-          simple_rnn_step_z[(ri + 2) * 10 + rj + 1]! += s21;
-          simple_rnn_step_z[(ri + 2) * 10 + rj + 2]! += s22;
-          simple_rnn_step_z[(ri + 2) * 10 + rj + 3]! += s23;
-          simple_rnn_step_z[(ri + 3) * 10 + rj]! += s30;
-          simple_rnn_step_z[(ri + 3) * 10 + rj + 1]! += s31;
-          simple_rnn_step_z[(ri + 3) * 10 + rj + 2]! += s32;
-          simple_rnn_step_z[(ri + 3) * 10 + rj + 3]! += s33;
+          simple_rnn_h[t * batch * 10 + ri * 10 + rj] = s00;
+          simple_rnn_h[t * batch * 10 + ri * 10 + rj + 1] = s01;
+          simple_rnn_h[t * batch * 10 + ri * 10 + rj + 2] = s02;
+          simple_rnn_h[t * batch * 10 + ri * 10 + rj + 3] = s03;
+          simple_rnn_h[t * batch * 10 + (ri + 1) * 10 + rj] = s10;
+          simple_rnn_h[t * batch * 10 + (ri + 1) * 10 + rj + 1] = s11;
+          simple_rnn_h[t * batch * 10 + (ri + 1) * 10 + rj + 2] = s12;
+          simple_rnn_h[t * batch * 10 + (ri + 1) * 10 + rj + 3] = s13;
+          simple_rnn_h[t * batch * 10 + (ri + 2) * 10 + rj] = s20;
+          simple_rnn_h[t * batch * 10 + (ri + 2) * 10 + rj + 1] = s21;
+          simple_rnn_h[t * batch * 10 + (ri + 2) * 10 + rj + 2] = s22;
+          simple_rnn_h[t * batch * 10 + (ri + 2) * 10 + rj + 3] = s23;
+          simple_rnn_h[t * batch * 10 + (ri + 3) * 10 + rj] = s30;
+          simple_rnn_h[t * batch * 10 + (ri + 3) * 10 + rj + 1] = s31;
+          simple_rnn_h[t * batch * 10 + (ri + 3) * 10 + rj + 2] = s32;
+          simple_rnn_h[t * batch * 10 + (ri + 3) * 10 + rj + 3] = s33;
         }
 
         {
@@ -1850,14 +1873,14 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
             s31 += a3 * b1;
           }
 
-          simple_rnn_step_z[ri * 10 + 8]! += s00;
-          simple_rnn_step_z[ri * 10 + 9]! += s01;
-          simple_rnn_step_z[(ri + 1) * 10 + 8]! += s10;
-          simple_rnn_step_z[(ri + 1) * 10 + 9]! += s11;
-          simple_rnn_step_z[(ri + 2) * 10 + 8]! += s20;
-          simple_rnn_step_z[(ri + 2) * 10 + 9]! += s21;
-          simple_rnn_step_z[(ri + 3) * 10 + 8]! += s30;
-          simple_rnn_step_z[(ri + 3) * 10 + 9]! += s31;
+          simple_rnn_h[t * batch * 10 + ri * 10 + 8] = s00;
+          simple_rnn_h[t * batch * 10 + ri * 10 + 9] = s01;
+          simple_rnn_h[t * batch * 10 + (ri + 1) * 10 + 8] = s10;
+          simple_rnn_h[t * batch * 10 + (ri + 1) * 10 + 9] = s11;
+          simple_rnn_h[t * batch * 10 + (ri + 2) * 10 + 8] = s20;
+          simple_rnn_h[t * batch * 10 + (ri + 2) * 10 + 9] = s21;
+          simple_rnn_h[t * batch * 10 + (ri + 3) * 10 + 8] = s30;
+          simple_rnn_h[t * batch * 10 + (ri + 3) * 10 + 9] = s31;
         }
       }
 
@@ -1884,10 +1907,10 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
             s03 += a0 * b3;
           }
 
-          simple_rnn_step_z[ri * 10 + rj]! += s00;
-          simple_rnn_step_z[ri * 10 + rj + 1]! += s01;
-          simple_rnn_step_z[ri * 10 + rj + 2]! += s02;
-          simple_rnn_step_z[ri * 10 + rj + 3]! += s03;
+          simple_rnn_h[t * batch * 10 + ri * 10 + rj] = s00;
+          simple_rnn_h[t * batch * 10 + ri * 10 + rj + 1] = s01;
+          simple_rnn_h[t * batch * 10 + ri * 10 + rj + 2] = s02;
+          simple_rnn_h[t * batch * 10 + ri * 10 + rj + 3] = s03;
         }
 
         {
@@ -1902,18 +1925,23 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
             s01 += a0 * b1;
           }
 
-          simple_rnn_step_z[ri * 10 + 8]! += s00;
-          simple_rnn_step_z[ri * 10 + 9]! += s01;
+          simple_rnn_h[t * batch * 10 + ri * 10 + 8] = s00;
+          simple_rnn_h[t * batch * 10 + ri * 10 + 9] = s01;
         }
       }
+    } else {
+      simple_rnn_h.fill(0, 0, batch * 10);
     }
 
-    // h_t = tanh(z)
-    for (let b = 0; b < batch; b++)
+    // h_t = tanh(z), z = h_{t-1} · R (in simple_rnn_h[t]) + simple_rnn_xk[t] + b
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 50 + t) * 10;
       for (let u = 0; u < 10; u++) {
-        const z = simple_rnn_step_z[b * 10 + u]!;
-        simple_rnn_h[(t * batch + b) * 10 + u] = rationalTanh(z);
+        const s = (t * batch + b) * 10 + u;
+        const z = simple_rnn_h[s]! + simple_rnn_xk[xRow + u]! + simple_rnn_bias[u]!;
+        simple_rnn_h[s] = rationalTanh(z);
       }
+    }
   }
 
   for (let b = 0; b < batch; b++)
@@ -2911,13 +2939,20 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
   for (let i = 0; i < batch * 10; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 49; t >= 0; t--) {
     // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++)
-      for (let u = 0; u < 10; u++)
-        simple_rnn_step_dz[b * 10 + u] =
-          simple_rnn_dh[b * 10 + u]! *
-          (1 - simple_rnn_h[(t * batch + b) * 10 + u]! * simple_rnn_h[(t * batch + b) * 10 + u]!);
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 10; j++) simple_rnn_dz[(b * 50 + t) * 10 + j] = simple_rnn_step_dz[b * 10 + j]!;
+    for (let b = 0; b < batch; b++) {
+      const dzRow = b * 10;
+      const xRow = (b * 50 + t) * 10;
+      for (let u = 0; u < 10; u++) {
+        {
+          const d =
+            simple_rnn_dh[b * 10 + u]! *
+            (1 - simple_rnn_h[(t * batch + b) * 10 + u]! * simple_rnn_h[(t * batch + b) * 10 + u]!);
+          simple_rnn_step_dz[dzRow + u] = d;
+          simple_rnn_dz[xRow + u] = d;
+        }
+      }
+    }
+
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       for (let wi = 0; wi < 8; wi += 4) {
@@ -3405,7 +3440,6 @@ function SequenceRnn_createBuffers(
   const d_dense_1_bias = grads[6]!;
   const simple_rnn_out = new Float32Array(maxBatch * 10);
   const simple_rnn_xk = new Float32Array(maxBatch * 500);
-  const simple_rnn_step_z = new Float32Array(maxBatch * 10);
   const simple_rnn_h = new Float32Array(maxBatch * 500);
   const simple_rnn_dh = new Float32Array(maxBatch * 10);
   const simple_rnn_dz = new Float32Array(maxBatch * 500);
@@ -3438,7 +3472,6 @@ function SequenceRnn_createBuffers(
     d_dense_1_bias,
     simple_rnn_out,
     simple_rnn_xk,
-    simple_rnn_step_z,
     simple_rnn_h,
     simple_rnn_dh,
     simple_rnn_dz,

@@ -9,7 +9,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, skipPadded, stepMask, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, inputRow, layout, outputGradient, perExample, refuse, skipPadded, stepMask, storeStepGradient, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -109,6 +109,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
     `const dzRow = b * ${W};`,
+    inputRow(l),
     ...skipPadded(l, [l.dhr]),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
@@ -117,8 +118,8 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `const dh = ${l.dh}[b * ${U} + u];`,
     `const dzp = dh * (hp - hh) * ${rec.derivative!("z", "", DEFAULT_ALPHA)};`,
     `const dhhp = dh * (1 - z) * ${act.derivative!("hh", "", DEFAULT_ALPHA)};`,
-    `${l.dzt}[dzRow + u] = dzp;`,
-    `${l.dzt}[dzRow + ${2 * U} + u] = dhhp;`,
+    storeStepGradient(l, "u", "dzp"),
+    storeStepGradient(l, `${2 * U} + u`, "dhhp"),
     `${l.dhr}[b * ${W} + u] = dzp;`,
     `${l.dh}[b * ${U} + u] = dh * z;`,
   ];
@@ -130,7 +131,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
       ...head,
       `// hr_h feeds h~ through r: dr = dh~ · hr_h · ${rec.name}'(r), d hr_h = dh~ · r`,
       `const drp = dhhp * ${l.inner}[s] * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
-      `${l.dzt}[dzRow + ${U} + u] = drp;`,
+      storeStepGradient(l, `${U} + u`, "drp"),
       `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
       `${l.dhr}[b * ${W} + ${2 * U} + u] = dhhp * r;`,
       `}`,
@@ -140,7 +141,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
       const db = ctx.grad(l.bias);
       lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, ...columnSums(l.dhr, "batch", W, db, "+=", W));
     }
-    lines.push(keepStepGradient(l), `if (t > 0) {`);
+    lines.push(`if (t > 0) {`);
     if (dr) lines.push(`// ${dr} += h_{t-1}ᵀ · ${l.dhr}`, ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: W, k: "batch", accumulate: true, prefix: "w", repeats: l.T }));
     lines.push(
       `// ${l.dh} += ${l.dhr} · ${recurrent}ᵀ`,
@@ -168,18 +169,18 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
     `const dzRow = b * ${W};`,
+    inputRow(l),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
     `const r = ${l.gates}[gRow + ${U} + u];`,
     `const dInner = ${l.dInner}[b * ${U} + u];`,
     `const drp = dInner * hp * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
-    `${l.dzt}[dzRow + ${U} + u] = drp;`,
+    storeStepGradient(l, `${U} + u`, "drp"),
     `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
     `${l.dh}[b * ${U} + u] += dInner * r;`,
     `}`,
     `}`,
-    keepStepGradient(l),
     `if (t > 0) {`,
   ];
   if (dr) {
