@@ -15,6 +15,7 @@ import {
   sigmoidInPlace,
   softmaxRows,
   rationalTanh,
+  lstmGates,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -126,29 +127,27 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
       bidirectional_gates.fill(0, 0, batch * 128);
     }
 
-    // z = bidirectional_gates[t] + bidirectional_xk[t] + b; i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = bidirectional_gates[t] + bidirectional_xk[t] + b, in place
     for (let b = 0; b < batch; b++) {
       const xRow = (b * 50 + t) * 128;
       const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++)
+        bidirectional_gates[gRow + j]! += bidirectional_xk[xRow + j]! + bidirectional_forward_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it)
+    lstmGates(bidirectional_gates, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
+      const gRow = (t * batch + b) * 128;
       for (let u = 0; u < 32; u++) {
-        const zi = bidirectional_gates[gRow + u]! + bidirectional_xk[xRow + u]! + bidirectional_forward_bias[u]!;
-        const zf =
-          bidirectional_gates[gRow + 32 + u]! + bidirectional_xk[xRow + 32 + u]! + bidirectional_forward_bias[32 + u]!;
-        const zc =
-          bidirectional_gates[gRow + 64 + u]! + bidirectional_xk[xRow + 64 + u]! + bidirectional_forward_bias[64 + u]!;
-        const zo =
-          bidirectional_gates[gRow + 96 + u]! + bidirectional_xk[xRow + 96 + u]! + bidirectional_forward_bias[96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = bidirectional_gates[gRow + u]!,
+          f = bidirectional_gates[gRow + 32 + u]!,
+          g = bidirectional_gates[gRow + 64 + u]!,
+          o = bidirectional_gates[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? bidirectional_c[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        bidirectional_gates[gRow + u] = i;
-        bidirectional_gates[gRow + 32 + u] = f;
-        bidirectional_gates[gRow + 64 + u] = g;
-        bidirectional_gates[gRow + 96 + u] = o;
         bidirectional_c[s] = c;
         bidirectional_act_c[s] = a;
         bidirectional_h[s] = o * a;
@@ -195,35 +194,27 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
       bidirectional_gates_2.fill(0, 0, batch * 128);
     }
 
-    // z = bidirectional_gates_2[t] + bidirectional_xk_2[(49 - t)] + b; i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = bidirectional_gates_2[t] + bidirectional_xk_2[(49 - t)] + b, in place
     for (let b = 0; b < batch; b++) {
       const xRow = (b * 50 + (49 - t)) * 128;
       const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++)
+        bidirectional_gates_2[gRow + j]! += bidirectional_xk_2[xRow + j]! + bidirectional_backward_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it)
+    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
+      const gRow = (t * batch + b) * 128;
       for (let u = 0; u < 32; u++) {
-        const zi = bidirectional_gates_2[gRow + u]! + bidirectional_xk_2[xRow + u]! + bidirectional_backward_bias[u]!;
-        const zf =
-          bidirectional_gates_2[gRow + 32 + u]! +
-          bidirectional_xk_2[xRow + 32 + u]! +
-          bidirectional_backward_bias[32 + u]!;
-        const zc =
-          bidirectional_gates_2[gRow + 64 + u]! +
-          bidirectional_xk_2[xRow + 64 + u]! +
-          bidirectional_backward_bias[64 + u]!;
-        const zo =
-          bidirectional_gates_2[gRow + 96 + u]! +
-          bidirectional_xk_2[xRow + 96 + u]! +
-          bidirectional_backward_bias[96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = bidirectional_gates_2[gRow + u]!,
+          f = bidirectional_gates_2[gRow + 32 + u]!,
+          g = bidirectional_gates_2[gRow + 64 + u]!,
+          o = bidirectional_gates_2[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? bidirectional_c_2[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        bidirectional_gates_2[gRow + u] = i;
-        bidirectional_gates_2[gRow + 32 + u] = f;
-        bidirectional_gates_2[gRow + 64 + u] = g;
-        bidirectional_gates_2[gRow + 96 + u] = o;
         bidirectional_c_2[s] = c;
         bidirectional_act_c_2[s] = a;
         bidirectional_h_2[s] = o * a;
@@ -1867,26 +1858,26 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
       lstm_gates.fill(0, 0, batch * 256);
     }
 
-    // z = lstm_gates[t] + lstm_xk[t] + b; i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = lstm_gates[t] + lstm_xk[t] + b, in place
     for (let b = 0; b < batch; b++) {
       const xRow = (b * 50 + t) * 256;
       const gRow = (t * batch + b) * 256;
+      for (let j = 0; j < 256; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it)
+    lstmGates(lstm_gates, t * batch * 256, batch, 64);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
+      const gRow = (t * batch + b) * 256;
       for (let u = 0; u < 64; u++) {
-        const zi = lstm_gates[gRow + u]! + lstm_xk[xRow + u]! + lstm_bias[u]!;
-        const zf = lstm_gates[gRow + 64 + u]! + lstm_xk[xRow + 64 + u]! + lstm_bias[64 + u]!;
-        const zc = lstm_gates[gRow + 128 + u]! + lstm_xk[xRow + 128 + u]! + lstm_bias[128 + u]!;
-        const zo = lstm_gates[gRow + 192 + u]! + lstm_xk[xRow + 192 + u]! + lstm_bias[192 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = lstm_gates[gRow + u]!,
+          f = lstm_gates[gRow + 64 + u]!,
+          g = lstm_gates[gRow + 128 + u]!,
+          o = lstm_gates[gRow + 192 + u]!;
         const s = (t * batch + b) * 64 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 64]! : 0) + i * g;
         const a = rationalTanh(c);
-        lstm_gates[gRow + u] = i;
-        lstm_gates[gRow + 64 + u] = f;
-        lstm_gates[gRow + 128 + u] = g;
-        lstm_gates[gRow + 192 + u] = o;
         lstm_c[s] = c;
         lstm_act_c[s] = a;
         lstm_h[s] = o * a;

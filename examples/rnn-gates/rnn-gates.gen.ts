@@ -7,6 +7,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
+  lstmGates,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -804,26 +805,26 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
       lstm_gates.fill(0, 0, batch * 128);
     }
 
-    // z = lstm_gates[t] + lstm_xk[t] + b; i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = lstm_gates[t] + lstm_xk[t] + b, in place
     for (let b = 0; b < batch; b++) {
       const xRow = (b * 30 + t) * 128;
       const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it)
+    lstmGates(lstm_gates, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
+      const gRow = (t * batch + b) * 128;
       for (let u = 0; u < 32; u++) {
-        const zi = lstm_gates[gRow + u]! + lstm_xk[xRow + u]! + lstm_bias[u]!;
-        const zf = lstm_gates[gRow + 32 + u]! + lstm_xk[xRow + 32 + u]! + lstm_bias[32 + u]!;
-        const zc = lstm_gates[gRow + 64 + u]! + lstm_xk[xRow + 64 + u]! + lstm_bias[64 + u]!;
-        const zo = lstm_gates[gRow + 96 + u]! + lstm_xk[xRow + 96 + u]! + lstm_bias[96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = lstm_gates[gRow + u]!,
+          f = lstm_gates[gRow + 32 + u]!,
+          g = lstm_gates[gRow + 64 + u]!,
+          o = lstm_gates[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        lstm_gates[gRow + u] = i;
-        lstm_gates[gRow + 32 + u] = f;
-        lstm_gates[gRow + 64 + u] = g;
-        lstm_gates[gRow + 96 + u] = o;
         lstm_c[s] = c;
         lstm_act_c[s] = a;
         lstm_h[s] = o * a;

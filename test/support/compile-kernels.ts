@@ -8,12 +8,13 @@ import { gemm } from "../../runtime/gemm/gemm";
 import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
 import { softmaxRows } from "../../runtime/activations/softmax";
 import { rationalTanh } from "../../runtime/activations/rational-tanh";
+import { lstmGates } from "../../runtime/activations/gates";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace, softmaxRows, rationalTanh);
+  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "lstmGates", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace, softmaxRows, rationalTanh, lstmGates);
 }
 
 export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {
