@@ -19,4 +19,4 @@ export { gemm } from "./gemm/gemm";
 export { sigmoidInPlace } from "./activations/sigmoid";
 export { softmaxRows } from "./activations/softmax";
 export { rationalTanh } from "./activations/rational-tanh";
-export { lstmGates } from "./activations/gates";
+export { gruGates, lstmGates } from "./activations/gates";

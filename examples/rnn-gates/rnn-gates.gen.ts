@@ -8,6 +8,7 @@ import {
   gemm,
   rationalTanh,
   lstmGates,
+  gruGates,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -76,38 +77,36 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xk = embedding_out · gru_kernel + gru_bias: every step's input projection in one product
+  // gru_xk = embedding_out · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
   gemm(batch * 30, 96, 32, embedding_out, false, gru_kernel, false, gru_xk, false);
-  for (let i = 0; i < batch * 30; i++) {
-    const o = i * 96;
-    for (let j = 0; j < 96; j++) {
-      gru_xk[o + j] = gru_xk[o + j]! + gru_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 30; t++) {
-    // gru_hr = h_{t-1} · gru_recurrent_kernel + gru_bias[1]: the recurrent product of every gate
-    for (let b = 0; b < batch; b++) for (let j = 0; j < 96; j++) gru_hr[b * 96 + j] = gru_bias[96 + j]!;
+    // gru_hr = h_{t-1} · gru_recurrent_kernel: the recurrent product of every gate, 0 at the first step
     if (t > 0) {
-      gemm(batch, 96, 32, gru_h, false, gru_recurrent_kernel, false, gru_hr, true, (t - 1) * batch * 32, 0, 0);
+      gemm(batch, 96, 32, gru_h, false, gru_recurrent_kernel, false, gru_hr, false, (t - 1) * batch * 32, 0, 0);
+    } else {
+      gru_hr.fill(0, 0, batch * 96);
     }
 
-    // z = sigmoid(xk_z + hr_z), r = sigmoid(xk_r + hr_r)
+    // z = sigmoid(xk_z + b + hr_z + b_rec), r = sigmoid(xk_r + b + hr_r + b_rec), kept in gru_gates[t]
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 30 + t) * 96;
+      const gRow = (t * batch + b) * 96;
+      for (let j = 0; j < 64; j++)
+        gru_gates[gRow + j] = gru_xk[xRow + j]! + gru_bias[j]! + gru_hr[b * 96 + j]! + gru_bias[96 + j]!;
+    }
+
+    // in place over the step's [batch, 96] block at once, the first 64 of each row (WebAssembly SIMD where the host has it)
+    gruGates(gru_gates, t * batch * 96, batch, 32);
+    // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
     for (let b = 0; b < batch; b++) {
       const xRow = (b * 30 + t) * 96;
       const gRow = (t * batch + b) * 96;
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
         const hp = t > 0 ? gru_h[s - batch * 32]! : 0;
-        const zp = gru_xk[xRow + u]! + gru_hr[b * 96 + u]!;
-        const rp = gru_xk[xRow + 32 + u]! + gru_hr[b * 96 + 32 + u]!;
-        const z = 1 / (1 + Math.exp(-zp));
-        const r = 1 / (1 + Math.exp(-rp));
-        gru_gates[gRow + u] = z;
-        gru_gates[gRow + 32 + u] = r;
-        // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
-        gru_inner[s] = gru_hr[b * 96 + 64 + u]!;
-        const hhp = gru_xk[xRow + 64 + u]! + r * gru_inner[s]!;
+        const z = gru_gates[gRow + u]!;
+        gru_inner[s] = gru_hr[b * 96 + 64 + u]! + gru_bias[96 + 64 + u]!;
+        const hhp = gru_xk[xRow + 64 + u]! + gru_bias[64 + u]! + gru_gates[gRow + 32 + u]! * gru_inner[s]!;
         const hh = rationalTanh(hhp);
         gru_gates[gRow + 64 + u] = hh;
         gru_h[s] = z * hp + (1 - z) * hh;

@@ -3,6 +3,9 @@
 //   lstmGates(at, rows, units)   on `rows` rows of 4·units floats from byte address at, an LSTM step's
 //                                pre-activations in Keras' gate order i, f, c, o: σ in place on i, f
 //                                and o, tanh on c (units: a positive multiple of 4)
+//   gruGates(at, rows, units)    on `rows` rows of 3·units floats from byte address at, a GRU step's
+//                                gates z, r, h: σ in place on the pre-activations of z and r (units: a
+//                                positive multiple of 4); h~ is left to the cell, as it needs r
 //   tanh(at, floats)             tanh in place on `floats` floats (a positive multiple of 4)
 //
 // Both run a vector at a time through the instructions of sigmoid-vectors.ts and tanh-vectors.ts.
@@ -51,17 +54,32 @@ function lstmGatesFunction(module: ModuleBuilder): void {
   );
 }
 
+function gruGatesFunction(module: ModuleBuilder): void {
+  const f = module.function("gruGates", i32Params("at", "rows", "units"), [], true);
+  f.doWhile(
+    () => {
+      // z and r, the row's first 2·units floats
+      f.get("at").get("units").i32(2).op("i32.mul").call("sigmoid");
+      f.increment("at", () => f.get("units").i32(3 * FLOAT_BYTES).op("i32.mul"));
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows").i32(0).op("i32.ne"),
+  );
+}
+
 /** The module's bytes. Its memory starts at one page; the host grows it. */
 export function gateKernelModule(): Uint8Array {
   const module = new ModuleBuilder(1);
   inPlace(module, "sigmoid", false, (f) => (declareSigmoidLocals(f, 1), splatSigmoidConstants(f)), sigmoidVectors);
   inPlace(module, "tanh", true, (f) => (declareTanhLocals(f, 1), splatTanhConstants(f)), tanhVectors);
   lstmGatesFunction(module);
+  gruGatesFunction(module);
   return module.encode();
 }
 
 export interface GateKernelExports {
   readonly memory: GrowableMemory;
   lstmGates(at: number, rows: number, units: number): void;
+  gruGates(at: number, rows: number, units: number): void;
   tanh(at: number, floats: number): void;
 }

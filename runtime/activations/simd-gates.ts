@@ -1,10 +1,10 @@
-// The LSTM's gate functions on the WebAssembly SIMD module (gate-kernel.ts), compiled synchronously
+// The LSTM's and GRU's gate functions on the WebAssembly SIMD module (gate-kernel.ts), compiled synchronously
 // on first use. A call copies the step's gate block to the start of the module's memory with one
 // TypedArray.set, transforms it there and copies it back with another; the views copied through are
 // kept from call to call, so a call allocates nothing after the first of its shape.
 
 import { gateKernelModule, VECTOR_FLOATS, type GateKernelExports } from "./gate-kernel";
-import { jsLstmGates, type LstmGates } from "./js-gates";
+import { jsGruGates, jsLstmGates, type GruGates, type LstmGates } from "./js-gates";
 import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
@@ -35,9 +35,24 @@ export class SimdGates {
     if (rows === 0) return;
     if (units % FLOATS_PER_VECTOR !== 0) return jsLstmGates(values, offset, rows, units);
     const count = rows * 4 * units;
-    if (count > this.scratch.length) this.scratch = this.memory.floats(count * Float32Array.BYTES_PER_ELEMENT);
-    this.scratch.set(this.inputs.at(values, offset, count));
+    this.copyIn(values, offset, count);
     this.kernel.lstmGates(0, rows, units);
     values.set(this.memory.window(0, count), offset);
   };
+
+  /** See GruGates; gates whose width is not a multiple of 4 floats go to the JavaScript one. */
+  readonly gruGates: GruGates = (values, offset, rows, units) => {
+    if (rows === 0) return;
+    if (units % FLOATS_PER_VECTOR !== 0) return jsGruGates(values, offset, rows, units);
+    const count = rows * 3 * units;
+    this.copyIn(values, offset, count);
+    this.kernel.gruGates(0, rows, units);
+    values.set(this.memory.window(0, count), offset);
+  };
+
+  /** count floats of values from offset to the start of the module's memory, grown first if need be. */
+  private copyIn(values: Float32Array, offset: number, count: number): void {
+    if (count > this.scratch.length) this.scratch = this.memory.floats(count * Float32Array.BYTES_PER_ELEMENT);
+    this.scratch.set(this.inputs.at(values, offset, count));
+  }
 }

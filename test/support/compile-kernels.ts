@@ -8,13 +8,13 @@ import { gemm } from "../../runtime/gemm/gemm";
 import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
 import { softmaxRows } from "../../runtime/activations/softmax";
 import { rationalTanh } from "../../runtime/activations/rational-tanh";
-import { lstmGates } from "../../runtime/activations/gates";
+import { gruGates, lstmGates } from "../../runtime/activations/gates";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "lstmGates", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace, softmaxRows, rationalTanh, lstmGates);
+  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "lstmGates", "gruGates", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(gemm, sigmoidInPlace, softmaxRows, rationalTanh, lstmGates, gruGates);
 }
 
 export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {
