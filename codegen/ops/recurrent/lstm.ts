@@ -51,10 +51,11 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       : {
           before: [],
           read: [
-            `const i = ${rec.expression(`(${pre("u")})`, DEFAULT_ALPHA)};`,
-            `const f = ${rec.expression(`(${pre(`${U} + u`)})`, DEFAULT_ALPHA)};`,
-            `const g = ${act.expression(`(${pre(`${2 * U} + u`)})`, DEFAULT_ALPHA)};`,
-            `const o = ${rec.expression(`(${pre(`${3 * U} + u`)})`, DEFAULT_ALPHA)};`,
+            `const zi = ${pre("u")}, zf = ${pre(`${U} + u`)}, zc = ${pre(`${2 * U} + u`)}, zo = ${pre(`${3 * U} + u`)};`,
+            `const i = ${rec.expression("zi", DEFAULT_ALPHA)};`,
+            `const f = ${rec.expression("zf", DEFAULT_ALPHA)};`,
+            `const g = ${act.expression("zc", DEFAULT_ALPHA)};`,
+            `const o = ${rec.expression("zo", DEFAULT_ALPHA)};`,
           ],
           write: [`${l.gates}[gRow + u] = i;`, `${l.gates}[gRow + ${U} + u] = f;`, `${l.gates}[gRow + ${2 * U} + u] = g;`, `${l.gates}[gRow + ${3 * U} + u] = o;`],
         };
