@@ -136,7 +136,7 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
         bidirectional_gates[gRow + j]! += bidirectional_xk[xRow + j]! + bidirectional_forward_bias[j]!;
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it)
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     lstmGates(bidirectional_gates, t * batch * 128, batch, 32);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {
@@ -203,7 +203,7 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
         bidirectional_gates_2[gRow + j]! += bidirectional_xk_2[xRow + j]! + bidirectional_backward_bias[j]!;
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it)
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {
@@ -1148,7 +1148,7 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
         gru_gates[gRow + j] = gru_xk[xRow + j]! + gru_bias[j]! + gru_hr[b * 192 + j]! + gru_bias[192 + j]!;
     }
 
-    // in place over the step's [batch, 192] block at once, the first 128 of each row (WebAssembly SIMD where the host has it)
+    // in place over the step's [batch, 192] block at once, the first 128 of each row (WebAssembly SIMD where the host has it and 4 divides the units)
     gruGates(gru_gates, t * batch * 192, batch, 64);
     // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
     for (let b = 0; b < batch; b++) {
@@ -1864,7 +1864,7 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
       for (let j = 0; j < 256; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it)
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     lstmGates(lstm_gates, t * batch * 256, batch, 64);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {

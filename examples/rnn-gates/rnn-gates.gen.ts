@@ -95,7 +95,7 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
         gru_gates[gRow + j] = gru_xk[xRow + j]! + gru_bias[j]! + gru_hr[b * 96 + j]! + gru_bias[96 + j]!;
     }
 
-    // in place over the step's [batch, 96] block at once, the first 64 of each row (WebAssembly SIMD where the host has it)
+    // in place over the step's [batch, 96] block at once, the first 64 of each row (WebAssembly SIMD where the host has it and 4 divides the units)
     gruGates(gru_gates, t * batch * 96, batch, 32);
     // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
     for (let b = 0; b < batch; b++) {
@@ -811,7 +811,7 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
       for (let j = 0; j < 128; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it)
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     lstmGates(lstm_gates, t * batch * 128, batch, 32);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {

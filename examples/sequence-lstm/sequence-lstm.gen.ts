@@ -198,7 +198,7 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
       for (let j = 0; j < 40; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it)
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     lstmGates(lstm_gates, t * batch * 40, batch, 10);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {

@@ -51,7 +51,7 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
       ? `for (let j = 0; j < ${2 * U}; j++) ${l.gates}[gRow + j] = ${xk("j")} + ${l.hr}[b * ${W} + j]${recurrentBias("j")};`
       : `for (let j = 0; j < ${2 * U}; j++) { const zp = ${xk("j")} + ${l.hr}[b * ${W} + j]${recurrentBias("j")}; ${l.gates}[gRow + j] = ${rec.expression("zp", DEFAULT_ALPHA)}; }`,
     `}`,
-    ...(vectorGates ? [`// in place over the step's [batch, ${W}] block at once, the first ${2 * U} of each row (WebAssembly SIMD where the host has it)`, `gruGates(${l.gates}, t * batch * ${W}, batch, ${U});`] : []),
+    ...(vectorGates ? [`// in place over the step's [batch, ${W}] block at once, the first ${2 * U} of each row (WebAssembly SIMD where the host has it and 4 divides the units)`, `gruGates(${l.gates}, t * batch * ${W}, batch, ${U});`] : []),
   ];
   const cellHead = [
     `for (let b = 0; b < batch; b++) {`,

@@ -17,7 +17,7 @@ function vectorGateStep(l: Layout, ctx: LoweringContext, mode: "train" | "infer"
     `const gRow = (t * batch + b) * ${l.W};`,
     `for (let j = 0; j < ${l.W}; j++) ${l.gates}[gRow + j] += ${stepInput(l, ctx, mode, "j")};`,
     `}`,
-    `// i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, ${l.W}] block at once (WebAssembly SIMD where the host has it)`,
+    `// i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, ${l.W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
     `lstmGates(${l.gates}, t * batch * ${l.W}, batch, ${l.U});`,
   ];
 }
