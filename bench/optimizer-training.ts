@@ -7,7 +7,7 @@
 
 import { cpus } from "node:os";
 import { createOptimizer, type OptimizerPath } from "../runtime/optimizers";
-import { caseData, findCase, type Case } from "./cases";
+import { caseData, findCase, type TrainingCase } from "./cases";
 import { typegradRunner } from "./peers/typegrad";
 
 function option(name: string, fallback: number): number {
@@ -24,7 +24,7 @@ interface Reachable {
 }
 
 /** The case's runner, its model's optimiser on `path`. */
-function runnerOn(c: Case, path: OptimizerPath): (steps: number) => void {
+function runnerOn(c: TrainingCase, path: OptimizerPath): (steps: number) => void {
   let made: Reachable | undefined;
   const run = typegradRunner(c, (net) => (made = net as unknown as Reachable));
   made!.optimizer = createOptimizer(made!.spec.training.optimizer, made!.trainableWeights(), path);
@@ -48,6 +48,7 @@ function main(): void {
   const lines = ["| case | steps/s, optimiser auto (SIMD) | steps/s, optimiser JS | auto / JS |", "|---|---|---|---|"];
   for (const name of names.length ? names : ["mlp", "text", "lstm", "nnlm"]) {
     const c = findCase(name);
+    if (c.kind === "texts") throw new Error(`bench/optimizer-training: ${name} is a preprocessing case; name a training case (mlp, text, lstm, nnlm, ...)`);
     caseData(c);
     const runs = (["auto", "js"] as const).map((path) => runnerOn(c, path));
     runs.forEach((run) => run(2)); // warm-up

@@ -15,6 +15,8 @@ import {
   sigmoidInPlace,
   softmaxRows,
   rationalTanh,
+  lstmGates,
+  gruGates,
   sparseProduct,
   sparseWeightGradient,
   zeroWrittenRows,
@@ -54,7 +56,6 @@ interface BilstmBench_Buffers {
   readonly embedding_out: Float32Array;
   readonly bidirectional_lstm: Float32Array;
   readonly bidirectional_xk: Float32Array;
-  readonly bidirectional_step_z: Float32Array;
   readonly bidirectional_h: Float32Array;
   readonly bidirectional_c: Float32Array;
   readonly bidirectional_gates: Float32Array;
@@ -65,7 +66,6 @@ interface BilstmBench_Buffers {
   readonly bidirectional_step_dz: Float32Array;
   readonly bidirectional_lstm_2: Float32Array;
   readonly bidirectional_xk_2: Float32Array;
-  readonly bidirectional_step_z_2: Float32Array;
   readonly bidirectional_h_2: Float32Array;
   readonly bidirectional_c_2: Float32Array;
   readonly bidirectional_gates_2: Float32Array;
@@ -104,7 +104,6 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   const embedding_out = bufs.embedding_out;
   const bidirectional_lstm = bufs.bidirectional_lstm;
   const bidirectional_xk = bufs.bidirectional_xk;
-  const bidirectional_step_z = bufs.bidirectional_step_z;
   const bidirectional_h = bufs.bidirectional_h;
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
@@ -112,10 +111,7 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   // bidirectional_xk = embedding_out · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
   gemm(batch * 50, 128, 64, embedding_out, false, bidirectional_forward_kernel, false, bidirectional_xk, false);
   for (let t = 0; t < 50; t++) {
-    // bidirectional_step_z = bidirectional_xk[t] + bidirectional_forward_bias + h_{t-1} · bidirectional_forward_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++)
-        bidirectional_step_z[b * 128 + j] = bidirectional_xk[(b * 50 + t) * 128 + j]! + bidirectional_forward_bias[j]!;
+    // bidirectional_gates[t] = h_{t-1} · bidirectional_forward_recurrent_kernel, 0 at the first step (the cell adds bidirectional_xk[t] + bidirectional_forward_bias)
     if (t > 0) {
       gemm(
         batch,
@@ -125,34 +121,37 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
         false,
         bidirectional_forward_recurrent_kernel,
         false,
-        bidirectional_step_z,
-        true,
+        bidirectional_gates,
+        false,
         (t - 1) * batch * 32,
         0,
-        0,
+        t * batch * 128,
       );
+    } else {
+      bidirectional_gates.fill(0, 0, batch * 128);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = bidirectional_gates[t] + bidirectional_xk[t] + b, in place
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 128;
+      const xRow = (b * 50 + t) * 128;
+      const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++)
+        bidirectional_gates[gRow + j]! += bidirectional_xk[xRow + j]! + bidirectional_forward_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       for (let u = 0; u < 32; u++) {
-        const zi = bidirectional_step_z[zRow + u]!,
-          zf = bidirectional_step_z[zRow + 32 + u]!,
-          zc = bidirectional_step_z[zRow + 64 + u]!,
-          zo = bidirectional_step_z[zRow + 96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = bidirectional_gates[gRow + u]!,
+          f = bidirectional_gates[gRow + 32 + u]!,
+          g = bidirectional_gates[gRow + 64 + u]!,
+          o = bidirectional_gates[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? bidirectional_c[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        bidirectional_gates[gRow + u] = i;
-        bidirectional_gates[gRow + 32 + u] = f;
-        bidirectional_gates[gRow + 64 + u] = g;
-        bidirectional_gates[gRow + 96 + u] = o;
         bidirectional_c[s] = c;
         bidirectional_act_c[s] = a;
         bidirectional_h[s] = o * a;
@@ -172,7 +171,6 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   const embedding_out = bufs.embedding_out;
   const bidirectional_lstm_2 = bufs.bidirectional_lstm_2;
   const bidirectional_xk_2 = bufs.bidirectional_xk_2;
-  const bidirectional_step_z_2 = bufs.bidirectional_step_z_2;
   const bidirectional_h_2 = bufs.bidirectional_h_2;
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
@@ -180,11 +178,7 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   // bidirectional_xk_2 = embedding_out · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
   gemm(batch * 50, 128, 64, embedding_out, false, bidirectional_backward_kernel, false, bidirectional_xk_2, false);
   for (let t = 0; t < 50; t++) {
-    // bidirectional_step_z_2 = bidirectional_xk_2[(49 - t)] + bidirectional_backward_bias + h_{t-1} · bidirectional_backward_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++)
-        bidirectional_step_z_2[b * 128 + j] =
-          bidirectional_xk_2[(b * 50 + (49 - t)) * 128 + j]! + bidirectional_backward_bias[j]!;
+    // bidirectional_gates_2[t] = h_{t-1} · bidirectional_backward_recurrent_kernel, 0 at the first step (the cell adds bidirectional_xk_2[(49 - t)] + bidirectional_backward_bias)
     if (t > 0) {
       gemm(
         batch,
@@ -194,34 +188,37 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
         false,
         bidirectional_backward_recurrent_kernel,
         false,
-        bidirectional_step_z_2,
-        true,
+        bidirectional_gates_2,
+        false,
         (t - 1) * batch * 32,
         0,
-        0,
+        t * batch * 128,
       );
+    } else {
+      bidirectional_gates_2.fill(0, 0, batch * 128);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = bidirectional_gates_2[t] + bidirectional_xk_2[(49 - t)] + b, in place
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 128;
+      const xRow = (b * 50 + (49 - t)) * 128;
+      const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++)
+        bidirectional_gates_2[gRow + j]! += bidirectional_xk_2[xRow + j]! + bidirectional_backward_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       for (let u = 0; u < 32; u++) {
-        const zi = bidirectional_step_z_2[zRow + u]!,
-          zf = bidirectional_step_z_2[zRow + 32 + u]!,
-          zc = bidirectional_step_z_2[zRow + 64 + u]!,
-          zo = bidirectional_step_z_2[zRow + 96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = bidirectional_gates_2[gRow + u]!,
+          f = bidirectional_gates_2[gRow + 32 + u]!,
+          g = bidirectional_gates_2[gRow + 64 + u]!,
+          o = bidirectional_gates_2[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? bidirectional_c_2[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        bidirectional_gates_2[gRow + u] = i;
-        bidirectional_gates_2[gRow + 32 + u] = f;
-        bidirectional_gates_2[gRow + 64 + u] = g;
-        bidirectional_gates_2[gRow + 96 + u] = o;
         bidirectional_c_2[s] = c;
         bidirectional_act_c_2[s] = a;
         bidirectional_h_2[s] = o * a;
@@ -516,6 +513,7 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       const dzRow = b * 128;
+      const xRow = (b * 50 + (49 - t)) * 128;
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
         const i = bidirectional_gates_2[gRow + u]!,
@@ -526,17 +524,34 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
         const cPrev = t > 0 ? bidirectional_c_2[s - batch * 32]! : 0;
         const dh = bidirectional_dh_2[b * 32 + u]!;
         const dc = bidirectional_dc_2[b * 32 + u]! + dh * o * (1 - a * a);
-        bidirectional_step_dz_2[dzRow + u] = dc * g * i * (1 - i);
-        bidirectional_step_dz_2[dzRow + 32 + u] = dc * cPrev * f * (1 - f);
-        bidirectional_step_dz_2[dzRow + 64 + u] = dc * i * (1 - g * g);
-        bidirectional_step_dz_2[dzRow + 96 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          bidirectional_step_dz_2[dzRow + u] = d;
+          bidirectional_dz_2[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          bidirectional_step_dz_2[dzRow + 32 + u] = d;
+          bidirectional_dz_2[xRow + 32 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          bidirectional_step_dz_2[dzRow + 64 + u] = d;
+          bidirectional_dz_2[xRow + 64 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          bidirectional_step_dz_2[dzRow + 96 + u] = d;
+          bidirectional_dz_2[xRow + 96 + u] = d;
+        }
+
         bidirectional_dc_2[b * 32 + u] = dc * f;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++)
-        bidirectional_dz_2[(b * 50 + (49 - t)) * 128 + j] = bidirectional_step_dz_2[b * 128 + j]!;
     if (t > 0) {
       // d_bidirectional_backward_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -634,6 +649,7 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       const dzRow = b * 128;
+      const xRow = (b * 50 + t) * 128;
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
         const i = bidirectional_gates[gRow + u]!,
@@ -644,16 +660,34 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
         const cPrev = t > 0 ? bidirectional_c[s - batch * 32]! : 0;
         const dh = bidirectional_dh[b * 32 + u]!;
         const dc = bidirectional_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        bidirectional_step_dz[dzRow + u] = dc * g * i * (1 - i);
-        bidirectional_step_dz[dzRow + 32 + u] = dc * cPrev * f * (1 - f);
-        bidirectional_step_dz[dzRow + 64 + u] = dc * i * (1 - g * g);
-        bidirectional_step_dz[dzRow + 96 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          bidirectional_step_dz[dzRow + u] = d;
+          bidirectional_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          bidirectional_step_dz[dzRow + 32 + u] = d;
+          bidirectional_dz[xRow + 32 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          bidirectional_step_dz[dzRow + 64 + u] = d;
+          bidirectional_dz[xRow + 64 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          bidirectional_step_dz[dzRow + 96 + u] = d;
+          bidirectional_dz[xRow + 96 + u] = d;
+        }
+
         bidirectional_dc[b * 32 + u] = dc * f;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++) bidirectional_dz[(b * 50 + t) * 128 + j] = bidirectional_step_dz[b * 128 + j]!;
     if (t > 0) {
       // d_bidirectional_forward_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -807,7 +841,6 @@ function BilstmBench_createBuffers(
   const embedding_out = new Float32Array(maxBatch * 3200);
   const bidirectional_lstm = new Float32Array(maxBatch * 32);
   const bidirectional_xk = new Float32Array(maxBatch * 6400);
-  const bidirectional_step_z = new Float32Array(maxBatch * 128);
   const bidirectional_h = new Float32Array(maxBatch * 1600);
   const bidirectional_c = new Float32Array(maxBatch * 1600);
   const bidirectional_gates = new Float32Array(maxBatch * 6400);
@@ -818,7 +851,6 @@ function BilstmBench_createBuffers(
   const bidirectional_step_dz = new Float32Array(maxBatch * 128);
   const bidirectional_lstm_2 = new Float32Array(maxBatch * 32);
   const bidirectional_xk_2 = new Float32Array(maxBatch * 6400);
-  const bidirectional_step_z_2 = new Float32Array(maxBatch * 128);
   const bidirectional_h_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_c_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_gates_2 = new Float32Array(maxBatch * 6400);
@@ -861,7 +893,6 @@ function BilstmBench_createBuffers(
     embedding_out,
     bidirectional_lstm,
     bidirectional_xk,
-    bidirectional_step_z,
     bidirectional_h,
     bidirectional_c,
     bidirectional_gates,
@@ -872,7 +903,6 @@ function BilstmBench_createBuffers(
     bidirectional_step_dz,
     bidirectional_lstm_2,
     bidirectional_xk_2,
-    bidirectional_step_z_2,
     bidirectional_h_2,
     bidirectional_c_2,
     bidirectional_gates_2,
@@ -1104,38 +1134,36 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xk = embedding_out · gru_kernel + gru_bias: every step's input projection in one product
+  // gru_xk = embedding_out · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
   gemm(batch * 50, 192, 64, embedding_out, false, gru_kernel, false, gru_xk, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 192;
-    for (let j = 0; j < 192; j++) {
-      gru_xk[o + j] = gru_xk[o + j]! + gru_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
-    // gru_hr = h_{t-1} · gru_recurrent_kernel + gru_bias[1]: the recurrent product of every gate
-    for (let b = 0; b < batch; b++) for (let j = 0; j < 192; j++) gru_hr[b * 192 + j] = gru_bias[192 + j]!;
+    // gru_hr = h_{t-1} · gru_recurrent_kernel: the recurrent product of every gate, 0 at the first step
     if (t > 0) {
-      gemm(batch, 192, 64, gru_h, false, gru_recurrent_kernel, false, gru_hr, true, (t - 1) * batch * 64, 0, 0);
+      gemm(batch, 192, 64, gru_h, false, gru_recurrent_kernel, false, gru_hr, false, (t - 1) * batch * 64, 0, 0);
+    } else {
+      gru_hr.fill(0, 0, batch * 192);
     }
 
-    // z = sigmoid(xk_z + hr_z), r = sigmoid(xk_r + hr_r)
+    // z = sigmoid(xk_z + b + hr_z + b_rec), r = sigmoid(xk_r + b + hr_r + b_rec), kept in gru_gates[t]
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 50 + t) * 192;
+      const gRow = (t * batch + b) * 192;
+      for (let j = 0; j < 128; j++)
+        gru_gates[gRow + j] = gru_xk[xRow + j]! + gru_bias[j]! + gru_hr[b * 192 + j]! + gru_bias[192 + j]!;
+    }
+
+    // in place over the step's [batch, 192] block at once, the first 128 of each row (WebAssembly SIMD where the host has it and 4 divides the units)
+    gruGates(gru_gates, t * batch * 192, batch, 64);
+    // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
     for (let b = 0; b < batch; b++) {
       const xRow = (b * 50 + t) * 192;
       const gRow = (t * batch + b) * 192;
       for (let u = 0; u < 64; u++) {
         const s = (t * batch + b) * 64 + u;
         const hp = t > 0 ? gru_h[s - batch * 64]! : 0;
-        const zp = gru_xk[xRow + u]! + gru_hr[b * 192 + u]!;
-        const rp = gru_xk[xRow + 64 + u]! + gru_hr[b * 192 + 64 + u]!;
-        const z = 1 / (1 + Math.exp(-zp));
-        const r = 1 / (1 + Math.exp(-rp));
-        gru_gates[gRow + u] = z;
-        gru_gates[gRow + 64 + u] = r;
-        // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
-        gru_inner[s] = gru_hr[b * 192 + 128 + u]!;
-        const hhp = gru_xk[xRow + 128 + u]! + r * gru_inner[s]!;
+        const z = gru_gates[gRow + u]!;
+        gru_inner[s] = gru_hr[b * 192 + 128 + u]! + gru_bias[192 + 128 + u]!;
+        const hhp = gru_xk[xRow + 128 + u]! + gru_bias[128 + u]! + gru_gates[gRow + 64 + u]! * gru_inner[s]!;
         const hh = rationalTanh(hhp);
         gru_gates[gRow + 128 + u] = hh;
         gru_h[s] = z * hp + (1 - z) * hh;
@@ -1404,6 +1432,7 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 192;
       const dzRow = b * 192;
+      const xRow = (b * 50 + t) * 192;
       for (let u = 0; u < 64; u++) {
         const s = (t * batch + b) * 64 + u;
         const hp = t > 0 ? gru_h[s - batch * 64]! : 0;
@@ -1413,13 +1442,28 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
         const dh = gru_dh[b * 64 + u]!;
         const dzp = dh * (hp - hh) * z * (1 - z);
         const dhhp = dh * (1 - z) * (1 - hh * hh);
-        gru_step_dz[dzRow + u] = dzp;
-        gru_step_dz[dzRow + 128 + u] = dhhp;
+        {
+          const d = dzp;
+          gru_step_dz[dzRow + u] = d;
+          gru_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dhhp;
+          gru_step_dz[dzRow + 128 + u] = d;
+          gru_dz[xRow + 128 + u] = d;
+        }
+
         gru_dhr[b * 192 + u] = dzp;
         gru_dh[b * 64 + u] = dh * z;
         // hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
         const drp = dhhp * gru_inner[s]! * r * (1 - r);
-        gru_step_dz[dzRow + 64 + u] = drp;
+        {
+          const d = drp;
+          gru_step_dz[dzRow + 64 + u] = d;
+          gru_dz[xRow + 64 + u] = d;
+        }
+
         gru_dhr[b * 192 + 64 + u] = drp;
         gru_dhr[b * 192 + 128 + u] = dhhp * r;
       }
@@ -1457,8 +1501,6 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
       d_gru_bias[192 + j + 7]! += total7;
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 192; j++) gru_dz[(b * 50 + t) * 192 + j] = gru_step_dz[b * 192 + j]!;
     if (t > 0) {
       // d_gru_recurrent_kernel += h_{t-1}ᵀ · gru_dhr
       gemm(64, 192, batch, gru_h, true, gru_dhr, false, d_gru_recurrent_kernel, true, (t - 1) * batch * 64, 0, 0);
@@ -1758,7 +1800,6 @@ interface LstmBench_Buffers {
   readonly embedding_out: Float32Array;
   readonly lstm_out: Float32Array;
   readonly lstm_xk: Float32Array;
-  readonly lstm_step_z: Float32Array;
   readonly lstm_h: Float32Array;
   readonly lstm_c: Float32Array;
   readonly lstm_gates: Float32Array;
@@ -1794,7 +1835,6 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   const embedding_out = bufs.embedding_out;
   const lstm_out = bufs.lstm_out;
   const lstm_xk = bufs.lstm_xk;
-  const lstm_step_z = bufs.lstm_step_z;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
@@ -1802,33 +1842,46 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   // lstm_xk = embedding_out · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 50, 256, 64, embedding_out, false, lstm_kernel, false, lstm_xk, false);
   for (let t = 0; t < 50; t++) {
-    // lstm_step_z = lstm_xk[t] + lstm_bias + h_{t-1} · lstm_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 256; j++) lstm_step_z[b * 256 + j] = lstm_xk[(b * 50 + t) * 256 + j]! + lstm_bias[j]!;
+    // lstm_gates[t] = h_{t-1} · lstm_recurrent_kernel, 0 at the first step (the cell adds lstm_xk[t] + lstm_bias)
     if (t > 0) {
-      gemm(batch, 256, 64, lstm_h, false, lstm_recurrent_kernel, false, lstm_step_z, true, (t - 1) * batch * 64, 0, 0);
+      gemm(
+        batch,
+        256,
+        64,
+        lstm_h,
+        false,
+        lstm_recurrent_kernel,
+        false,
+        lstm_gates,
+        false,
+        (t - 1) * batch * 64,
+        0,
+        t * batch * 256,
+      );
+    } else {
+      lstm_gates.fill(0, 0, batch * 256);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = lstm_gates[t] + lstm_xk[t] + b, in place
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 256;
+      const xRow = (b * 50 + t) * 256;
+      const gRow = (t * batch + b) * 256;
+      for (let j = 0; j < 256; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(lstm_gates, t * batch * 256, batch, 64);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 256;
       for (let u = 0; u < 64; u++) {
-        const zi = lstm_step_z[zRow + u]!,
-          zf = lstm_step_z[zRow + 64 + u]!,
-          zc = lstm_step_z[zRow + 128 + u]!,
-          zo = lstm_step_z[zRow + 192 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = lstm_gates[gRow + u]!,
+          f = lstm_gates[gRow + 64 + u]!,
+          g = lstm_gates[gRow + 128 + u]!,
+          o = lstm_gates[gRow + 192 + u]!;
         const s = (t * batch + b) * 64 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 64]! : 0) + i * g;
         const a = rationalTanh(c);
-        lstm_gates[gRow + u] = i;
-        lstm_gates[gRow + 64 + u] = f;
-        lstm_gates[gRow + 128 + u] = g;
-        lstm_gates[gRow + 192 + u] = o;
         lstm_c[s] = c;
         lstm_act_c[s] = a;
         lstm_h[s] = o * a;
@@ -2101,6 +2154,7 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 256;
       const dzRow = b * 256;
+      const xRow = (b * 50 + t) * 256;
       for (let u = 0; u < 64; u++) {
         const s = (t * batch + b) * 64 + u;
         const i = lstm_gates[gRow + u]!,
@@ -2111,16 +2165,34 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
         const cPrev = t > 0 ? lstm_c[s - batch * 64]! : 0;
         const dh = lstm_dh[b * 64 + u]!;
         const dc = lstm_dc[b * 64 + u]! + dh * o * (1 - a * a);
-        lstm_step_dz[dzRow + u] = dc * g * i * (1 - i);
-        lstm_step_dz[dzRow + 64 + u] = dc * cPrev * f * (1 - f);
-        lstm_step_dz[dzRow + 128 + u] = dc * i * (1 - g * g);
-        lstm_step_dz[dzRow + 192 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          lstm_step_dz[dzRow + u] = d;
+          lstm_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          lstm_step_dz[dzRow + 64 + u] = d;
+          lstm_dz[xRow + 64 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          lstm_step_dz[dzRow + 128 + u] = d;
+          lstm_dz[xRow + 128 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          lstm_step_dz[dzRow + 192 + u] = d;
+          lstm_dz[xRow + 192 + u] = d;
+        }
+
         lstm_dc[b * 64 + u] = dc * f;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 256; j++) lstm_dz[(b * 50 + t) * 256 + j] = lstm_step_dz[b * 256 + j]!;
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -2252,7 +2324,6 @@ function LstmBench_createBuffers(
   const embedding_out = new Float32Array(maxBatch * 3200);
   const lstm_out = new Float32Array(maxBatch * 64);
   const lstm_xk = new Float32Array(maxBatch * 12800);
-  const lstm_step_z = new Float32Array(maxBatch * 256);
   const lstm_h = new Float32Array(maxBatch * 3200);
   const lstm_c = new Float32Array(maxBatch * 3200);
   const lstm_gates = new Float32Array(maxBatch * 12800);
@@ -2286,7 +2357,6 @@ function LstmBench_createBuffers(
     embedding_out,
     lstm_out,
     lstm_xk,
-    lstm_step_z,
     lstm_h,
     lstm_c,
     lstm_gates,
@@ -3209,7 +3279,6 @@ interface RnnBench_Buffers {
   readonly embedding_out: Float32Array;
   readonly simple_rnn_out: Float32Array;
   readonly simple_rnn_xk: Float32Array;
-  readonly simple_rnn_step_z: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
@@ -3241,15 +3310,11 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
   const embedding_out = bufs.embedding_out;
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xk = bufs.simple_rnn_xk;
-  const simple_rnn_step_z = bufs.simple_rnn_step_z;
   const simple_rnn_h = bufs.simple_rnn_h;
   // simple_rnn_xk = embedding_out · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 100, 32, 32, embedding_out, false, simple_rnn_kernel, false, simple_rnn_xk, false);
   for (let t = 0; t < 100; t++) {
-    // simple_rnn_step_z = simple_rnn_xk[t] + simple_rnn_bias + h_{t-1} · simple_rnn_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 32; j++)
-        simple_rnn_step_z[b * 32 + j] = simple_rnn_xk[(b * 100 + t) * 32 + j]! + simple_rnn_bias[j]!;
+    // simple_rnn_h[t] = h_{t-1} · simple_rnn_recurrent_kernel, 0 at the first step (the cell adds simple_rnn_xk[t] + simple_rnn_bias)
     if (t > 0) {
       gemm(
         batch,
@@ -3259,20 +3324,25 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
         false,
         simple_rnn_recurrent_kernel,
         false,
-        simple_rnn_step_z,
-        true,
+        simple_rnn_h,
+        false,
         (t - 1) * batch * 32,
         0,
-        0,
+        t * batch * 32,
       );
+    } else {
+      simple_rnn_h.fill(0, 0, batch * 32);
     }
 
-    // h_t = tanh(z)
-    for (let b = 0; b < batch; b++)
+    // h_t = tanh(z), z = h_{t-1} · R (in simple_rnn_h[t]) + simple_rnn_xk[t] + b
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 100 + t) * 32;
       for (let u = 0; u < 32; u++) {
-        const z = simple_rnn_step_z[b * 32 + u]!;
-        simple_rnn_h[(t * batch + b) * 32 + u] = rationalTanh(z);
+        const s = (t * batch + b) * 32 + u;
+        const z = simple_rnn_h[s]! + simple_rnn_xk[xRow + u]! + simple_rnn_bias[u]!;
+        simple_rnn_h[s] = rationalTanh(z);
       }
+    }
   }
 
   for (let b = 0; b < batch; b++)
@@ -3530,13 +3600,20 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 99; t >= 0; t--) {
     // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++)
-      for (let u = 0; u < 32; u++)
-        simple_rnn_step_dz[b * 32 + u] =
-          simple_rnn_dh[b * 32 + u]! *
-          (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 32; j++) simple_rnn_dz[(b * 100 + t) * 32 + j] = simple_rnn_step_dz[b * 32 + j]!;
+    for (let b = 0; b < batch; b++) {
+      const dzRow = b * 32;
+      const xRow = (b * 100 + t) * 32;
+      for (let u = 0; u < 32; u++) {
+        {
+          const d =
+            simple_rnn_dh[b * 32 + u]! *
+            (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
+          simple_rnn_step_dz[dzRow + u] = d;
+          simple_rnn_dz[xRow + u] = d;
+        }
+      }
+    }
+
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -3668,7 +3745,6 @@ function RnnBench_createBuffers(
   const embedding_out = new Float32Array(maxBatch * 3200);
   const simple_rnn_out = new Float32Array(maxBatch * 32);
   const simple_rnn_xk = new Float32Array(maxBatch * 3200);
-  const simple_rnn_step_z = new Float32Array(maxBatch * 32);
   const simple_rnn_h = new Float32Array(maxBatch * 3200);
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
   const simple_rnn_dz = new Float32Array(maxBatch * 3200);
@@ -3698,7 +3774,6 @@ function RnnBench_createBuffers(
     embedding_out,
     simple_rnn_out,
     simple_rnn_xk,
-    simple_rnn_step_z,
     simple_rnn_h,
     simple_rnn_dh,
     simple_rnn_dz,

@@ -5,6 +5,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
+  lstmGates,
   zeroWrittenRows,
   type Kernels,
   type ModelSpec,
@@ -44,7 +45,6 @@ interface Buffers {
   readonly embedding_mask: Float32Array;
   readonly bidirectional_lstm: Float32Array;
   readonly bidirectional_xk: Float32Array;
-  readonly bidirectional_step_z: Float32Array;
   readonly bidirectional_h: Float32Array;
   readonly bidirectional_c: Float32Array;
   readonly bidirectional_gates: Float32Array;
@@ -55,7 +55,6 @@ interface Buffers {
   readonly bidirectional_step_dz: Float32Array;
   readonly bidirectional_lstm_2: Float32Array;
   readonly bidirectional_xk_2: Float32Array;
-  readonly bidirectional_step_z_2: Float32Array;
   readonly bidirectional_h_2: Float32Array;
   readonly bidirectional_c_2: Float32Array;
   readonly bidirectional_gates_2: Float32Array;
@@ -100,7 +99,6 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
   const embedding_mask = bufs.embedding_mask;
   const bidirectional_lstm = bufs.bidirectional_lstm;
   const bidirectional_xk = bufs.bidirectional_xk;
-  const bidirectional_step_z = bufs.bidirectional_step_z;
   const bidirectional_h = bufs.bidirectional_h;
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
@@ -108,10 +106,7 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
   // bidirectional_xk = embedding_out · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
   gemm(batch * 50, 128, 32, embedding_out, false, bidirectional_forward_kernel, false, bidirectional_xk, false);
   for (let t = 0; t < 50; t++) {
-    // bidirectional_step_z = bidirectional_xk[t] + bidirectional_forward_bias + h_{t-1} · bidirectional_forward_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++)
-        bidirectional_step_z[b * 128 + j] = bidirectional_xk[(b * 50 + t) * 128 + j]! + bidirectional_forward_bias[j]!;
+    // bidirectional_gates[t] = h_{t-1} · bidirectional_forward_recurrent_kernel, 0 at the first step (the cell adds bidirectional_xk[t] + bidirectional_forward_bias)
     if (t > 0) {
       gemm(
         batch,
@@ -121,36 +116,39 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
         false,
         bidirectional_forward_recurrent_kernel,
         false,
-        bidirectional_step_z,
-        true,
+        bidirectional_gates,
+        false,
         (t - 1) * batch * 32,
         0,
-        0,
+        t * batch * 128,
       );
+    } else {
+      bidirectional_gates.fill(0, 0, batch * 128);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t); a padded step keeps c_{t-1} and h_{t-1}
+    // z = bidirectional_gates[t] + bidirectional_xk[t] + b, in place
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 50 + t) * 128;
+      const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++)
+        bidirectional_gates[gRow + j]! += bidirectional_xk[xRow + j]! + bidirectional_forward_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t); a padded step keeps c_{t-1} and h_{t-1}
 
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 128;
       const gRow = (t * batch + b) * 128;
       const m = embedding_mask[b * 50 + t]!;
       for (let u = 0; u < 32; u++) {
-        const zi = bidirectional_step_z[zRow + u]!,
-          zf = bidirectional_step_z[zRow + 32 + u]!,
-          zc = bidirectional_step_z[zRow + 64 + u]!,
-          zo = bidirectional_step_z[zRow + 96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = bidirectional_gates[gRow + u]!,
+          f = bidirectional_gates[gRow + 32 + u]!,
+          g = bidirectional_gates[gRow + 64 + u]!,
+          o = bidirectional_gates[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? bidirectional_c[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        bidirectional_gates[gRow + u] = i;
-        bidirectional_gates[gRow + 32 + u] = f;
-        bidirectional_gates[gRow + 64 + u] = g;
-        bidirectional_gates[gRow + 96 + u] = o;
         bidirectional_c[s] = m === 0 ? (t > 0 ? bidirectional_c[s - batch * 32]! : 0) : c;
         bidirectional_act_c[s] = a;
         bidirectional_h[s] = m === 0 ? (t > 0 ? bidirectional_h[s - batch * 32]! : 0) : o * a;
@@ -175,7 +173,6 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
   const embedding_mask = bufs.embedding_mask;
   const bidirectional_lstm_2 = bufs.bidirectional_lstm_2;
   const bidirectional_xk_2 = bufs.bidirectional_xk_2;
-  const bidirectional_step_z_2 = bufs.bidirectional_step_z_2;
   const bidirectional_h_2 = bufs.bidirectional_h_2;
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
@@ -183,11 +180,7 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
   // bidirectional_xk_2 = embedding_out · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
   gemm(batch * 50, 128, 32, embedding_out, false, bidirectional_backward_kernel, false, bidirectional_xk_2, false);
   for (let t = 0; t < 50; t++) {
-    // bidirectional_step_z_2 = bidirectional_xk_2[(49 - t)] + bidirectional_backward_bias + h_{t-1} · bidirectional_backward_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++)
-        bidirectional_step_z_2[b * 128 + j] =
-          bidirectional_xk_2[(b * 50 + (49 - t)) * 128 + j]! + bidirectional_backward_bias[j]!;
+    // bidirectional_gates_2[t] = h_{t-1} · bidirectional_backward_recurrent_kernel, 0 at the first step (the cell adds bidirectional_xk_2[(49 - t)] + bidirectional_backward_bias)
     if (t > 0) {
       gemm(
         batch,
@@ -197,36 +190,39 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
         false,
         bidirectional_backward_recurrent_kernel,
         false,
-        bidirectional_step_z_2,
-        true,
+        bidirectional_gates_2,
+        false,
         (t - 1) * batch * 32,
         0,
-        0,
+        t * batch * 128,
       );
+    } else {
+      bidirectional_gates_2.fill(0, 0, batch * 128);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t); a padded step keeps c_{t-1} and h_{t-1}
+    // z = bidirectional_gates_2[t] + bidirectional_xk_2[(49 - t)] + b, in place
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 50 + (49 - t)) * 128;
+      const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++)
+        bidirectional_gates_2[gRow + j]! += bidirectional_xk_2[xRow + j]! + bidirectional_backward_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t); a padded step keeps c_{t-1} and h_{t-1}
 
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 128;
       const gRow = (t * batch + b) * 128;
       const m = embedding_mask[b * 50 + (49 - t)]!;
       for (let u = 0; u < 32; u++) {
-        const zi = bidirectional_step_z_2[zRow + u]!,
-          zf = bidirectional_step_z_2[zRow + 32 + u]!,
-          zc = bidirectional_step_z_2[zRow + 64 + u]!,
-          zo = bidirectional_step_z_2[zRow + 96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = bidirectional_gates_2[gRow + u]!,
+          f = bidirectional_gates_2[gRow + 32 + u]!,
+          g = bidirectional_gates_2[gRow + 64 + u]!,
+          o = bidirectional_gates_2[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? bidirectional_c_2[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        bidirectional_gates_2[gRow + u] = i;
-        bidirectional_gates_2[gRow + 32 + u] = f;
-        bidirectional_gates_2[gRow + 64 + u] = g;
-        bidirectional_gates_2[gRow + 96 + u] = o;
         bidirectional_c_2[s] = m === 0 ? (t > 0 ? bidirectional_c_2[s - batch * 32]! : 0) : c;
         bidirectional_act_c_2[s] = a;
         bidirectional_h_2[s] = m === 0 ? (t > 0 ? bidirectional_h_2[s - batch * 32]! : 0) : o * a;
@@ -384,9 +380,11 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       const dzRow = b * 128;
+      const xRow = (b * 50 + (49 - t)) * 128;
       if (embedding_mask[b * 50 + (49 - t)]! === 0) {
         // a padded step: the carried gradients pass to the step before unchanged; nothing reaches the weights
         for (let j = 0; j < 128; j++) bidirectional_step_dz_2[b * 128 + j] = 0;
+        for (let j = 0; j < 128; j++) bidirectional_dz_2[xRow + j] = 0;
         continue;
       }
 
@@ -400,19 +398,36 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
         const cPrev = t > 0 ? bidirectional_c_2[s - batch * 32]! : 0;
         const dh = bidirectional_dh_2[b * 32 + u]!;
         const dc = bidirectional_dc_2[b * 32 + u]! + dh * o * (1 - a * a);
-        bidirectional_step_dz_2[dzRow + u] = dc * g * i * (1 - i);
-        bidirectional_step_dz_2[dzRow + 32 + u] = dc * cPrev * f * (1 - f);
-        bidirectional_step_dz_2[dzRow + 64 + u] = dc * i * (1 - g * g);
-        bidirectional_step_dz_2[dzRow + 96 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          bidirectional_step_dz_2[dzRow + u] = d;
+          bidirectional_dz_2[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          bidirectional_step_dz_2[dzRow + 32 + u] = d;
+          bidirectional_dz_2[xRow + 32 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          bidirectional_step_dz_2[dzRow + 64 + u] = d;
+          bidirectional_dz_2[xRow + 64 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          bidirectional_step_dz_2[dzRow + 96 + u] = d;
+          bidirectional_dz_2[xRow + 96 + u] = d;
+        }
+
         bidirectional_dc_2[b * 32 + u] = dc * f;
         // dh is spent on this step: dh_{t-1} is added to 0 by the product below
         bidirectional_dh_2[b * 32 + u] = 0;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++)
-        bidirectional_dz_2[(b * 50 + (49 - t)) * 128 + j] = bidirectional_step_dz_2[b * 128 + j]!;
     if (t > 0) {
       // d_bidirectional_backward_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -514,9 +529,11 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       const dzRow = b * 128;
+      const xRow = (b * 50 + t) * 128;
       if (embedding_mask[b * 50 + t]! === 0) {
         // a padded step: the carried gradients pass to the step before unchanged; nothing reaches the weights
         for (let j = 0; j < 128; j++) bidirectional_step_dz[b * 128 + j] = 0;
+        for (let j = 0; j < 128; j++) bidirectional_dz[xRow + j] = 0;
         continue;
       }
 
@@ -530,18 +547,36 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
         const cPrev = t > 0 ? bidirectional_c[s - batch * 32]! : 0;
         const dh = bidirectional_dh[b * 32 + u]!;
         const dc = bidirectional_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        bidirectional_step_dz[dzRow + u] = dc * g * i * (1 - i);
-        bidirectional_step_dz[dzRow + 32 + u] = dc * cPrev * f * (1 - f);
-        bidirectional_step_dz[dzRow + 64 + u] = dc * i * (1 - g * g);
-        bidirectional_step_dz[dzRow + 96 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          bidirectional_step_dz[dzRow + u] = d;
+          bidirectional_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          bidirectional_step_dz[dzRow + 32 + u] = d;
+          bidirectional_dz[xRow + 32 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          bidirectional_step_dz[dzRow + 64 + u] = d;
+          bidirectional_dz[xRow + 64 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          bidirectional_step_dz[dzRow + 96 + u] = d;
+          bidirectional_dz[xRow + 96 + u] = d;
+        }
+
         bidirectional_dc[b * 32 + u] = dc * f;
         // dh is spent on this step: dh_{t-1} is added to 0 by the product below
         bidirectional_dh[b * 32 + u] = 0;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++) bidirectional_dz[(b * 50 + t) * 128 + j] = bidirectional_step_dz[b * 128 + j]!;
     if (t > 0) {
       // d_bidirectional_forward_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -705,7 +740,6 @@ function createBuffers(
   const embedding_mask = new Float32Array(maxBatch * 50);
   const bidirectional_lstm = new Float32Array(maxBatch * 1600);
   const bidirectional_xk = new Float32Array(maxBatch * 6400);
-  const bidirectional_step_z = new Float32Array(maxBatch * 128);
   const bidirectional_h = new Float32Array(maxBatch * 1600);
   const bidirectional_c = new Float32Array(maxBatch * 1600);
   const bidirectional_gates = new Float32Array(maxBatch * 6400);
@@ -716,7 +750,6 @@ function createBuffers(
   const bidirectional_step_dz = new Float32Array(maxBatch * 128);
   const bidirectional_lstm_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_xk_2 = new Float32Array(maxBatch * 6400);
-  const bidirectional_step_z_2 = new Float32Array(maxBatch * 128);
   const bidirectional_h_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_c_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_gates_2 = new Float32Array(maxBatch * 6400);
@@ -763,7 +796,6 @@ function createBuffers(
     embedding_mask,
     bidirectional_lstm,
     bidirectional_xk,
-    bidirectional_step_z,
     bidirectional_h,
     bidirectional_c,
     bidirectional_gates,
@@ -774,7 +806,6 @@ function createBuffers(
     bidirectional_step_dz,
     bidirectional_lstm_2,
     bidirectional_xk_2,
-    bidirectional_step_z_2,
     bidirectional_h_2,
     bidirectional_c_2,
     bidirectional_gates_2,

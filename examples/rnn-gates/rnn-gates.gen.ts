@@ -7,6 +7,8 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
+  lstmGates,
+  gruGates,
   zeroWrittenRows,
   type Kernels,
   type ModelSpec,
@@ -76,38 +78,36 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xk = embedding_out · gru_kernel + gru_bias: every step's input projection in one product
+  // gru_xk = embedding_out · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
   gemm(batch * 30, 96, 32, embedding_out, false, gru_kernel, false, gru_xk, false);
-  for (let i = 0; i < batch * 30; i++) {
-    const o = i * 96;
-    for (let j = 0; j < 96; j++) {
-      gru_xk[o + j] = gru_xk[o + j]! + gru_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 30; t++) {
-    // gru_hr = h_{t-1} · gru_recurrent_kernel + gru_bias[1]: the recurrent product of every gate
-    for (let b = 0; b < batch; b++) for (let j = 0; j < 96; j++) gru_hr[b * 96 + j] = gru_bias[96 + j]!;
+    // gru_hr = h_{t-1} · gru_recurrent_kernel: the recurrent product of every gate, 0 at the first step
     if (t > 0) {
-      gemm(batch, 96, 32, gru_h, false, gru_recurrent_kernel, false, gru_hr, true, (t - 1) * batch * 32, 0, 0);
+      gemm(batch, 96, 32, gru_h, false, gru_recurrent_kernel, false, gru_hr, false, (t - 1) * batch * 32, 0, 0);
+    } else {
+      gru_hr.fill(0, 0, batch * 96);
     }
 
-    // z = sigmoid(xk_z + hr_z), r = sigmoid(xk_r + hr_r)
+    // z = sigmoid(xk_z + b + hr_z + b_rec), r = sigmoid(xk_r + b + hr_r + b_rec), kept in gru_gates[t]
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 30 + t) * 96;
+      const gRow = (t * batch + b) * 96;
+      for (let j = 0; j < 64; j++)
+        gru_gates[gRow + j] = gru_xk[xRow + j]! + gru_bias[j]! + gru_hr[b * 96 + j]! + gru_bias[96 + j]!;
+    }
+
+    // in place over the step's [batch, 96] block at once, the first 64 of each row (WebAssembly SIMD where the host has it and 4 divides the units)
+    gruGates(gru_gates, t * batch * 96, batch, 32);
+    // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
     for (let b = 0; b < batch; b++) {
       const xRow = (b * 30 + t) * 96;
       const gRow = (t * batch + b) * 96;
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
         const hp = t > 0 ? gru_h[s - batch * 32]! : 0;
-        const zp = gru_xk[xRow + u]! + gru_hr[b * 96 + u]!;
-        const rp = gru_xk[xRow + 32 + u]! + gru_hr[b * 96 + 32 + u]!;
-        const z = 1 / (1 + Math.exp(-zp));
-        const r = 1 / (1 + Math.exp(-rp));
-        gru_gates[gRow + u] = z;
-        gru_gates[gRow + 32 + u] = r;
-        // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
-        gru_inner[s] = gru_hr[b * 96 + 64 + u]!;
-        const hhp = gru_xk[xRow + 64 + u]! + r * gru_inner[s]!;
+        const z = gru_gates[gRow + u]!;
+        gru_inner[s] = gru_hr[b * 96 + 64 + u]! + gru_bias[96 + 64 + u]!;
+        const hhp = gru_xk[xRow + 64 + u]! + gru_bias[64 + u]! + gru_gates[gRow + 32 + u]! * gru_inner[s]!;
         const hh = rationalTanh(hhp);
         gru_gates[gRow + 64 + u] = hh;
         gru_h[s] = z * hp + (1 - z) * hh;
@@ -376,6 +376,7 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 96;
       const dzRow = b * 96;
+      const xRow = (b * 30 + t) * 96;
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
         const hp = t > 0 ? gru_h[s - batch * 32]! : 0;
@@ -385,13 +386,28 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
         const dh = gru_dh[b * 32 + u]!;
         const dzp = dh * (hp - hh) * z * (1 - z);
         const dhhp = dh * (1 - z) * (1 - hh * hh);
-        gru_step_dz[dzRow + u] = dzp;
-        gru_step_dz[dzRow + 64 + u] = dhhp;
+        {
+          const d = dzp;
+          gru_step_dz[dzRow + u] = d;
+          gru_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dhhp;
+          gru_step_dz[dzRow + 64 + u] = d;
+          gru_dz[xRow + 64 + u] = d;
+        }
+
         gru_dhr[b * 96 + u] = dzp;
         gru_dh[b * 32 + u] = dh * z;
         // hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
         const drp = dhhp * gru_inner[s]! * r * (1 - r);
-        gru_step_dz[dzRow + 32 + u] = drp;
+        {
+          const d = drp;
+          gru_step_dz[dzRow + 32 + u] = d;
+          gru_dz[xRow + 32 + u] = d;
+        }
+
         gru_dhr[b * 96 + 32 + u] = drp;
         gru_dhr[b * 96 + 64 + u] = dhhp * r;
       }
@@ -429,8 +445,6 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
       d_gru_bias[96 + j + 7]! += total7;
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 96; j++) gru_dz[(b * 30 + t) * 96 + j] = gru_step_dz[b * 96 + j]!;
     if (t > 0) {
       // d_gru_recurrent_kernel += h_{t-1}ᵀ · gru_dhr
       gemm(32, 96, batch, gru_h, true, gru_dhr, false, d_gru_recurrent_kernel, true, (t - 1) * batch * 32, 0, 0);
@@ -730,7 +744,6 @@ interface WithLstm_Buffers {
   readonly embedding_out: Float32Array;
   readonly lstm_out: Float32Array;
   readonly lstm_xk: Float32Array;
-  readonly lstm_step_z: Float32Array;
   readonly lstm_h: Float32Array;
   readonly lstm_c: Float32Array;
   readonly lstm_gates: Float32Array;
@@ -766,7 +779,6 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
   const embedding_out = bufs.embedding_out;
   const lstm_out = bufs.lstm_out;
   const lstm_xk = bufs.lstm_xk;
-  const lstm_step_z = bufs.lstm_step_z;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
@@ -774,33 +786,46 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
   // lstm_xk = embedding_out · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 30, 128, 32, embedding_out, false, lstm_kernel, false, lstm_xk, false);
   for (let t = 0; t < 30; t++) {
-    // lstm_step_z = lstm_xk[t] + lstm_bias + h_{t-1} · lstm_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++) lstm_step_z[b * 128 + j] = lstm_xk[(b * 30 + t) * 128 + j]! + lstm_bias[j]!;
+    // lstm_gates[t] = h_{t-1} · lstm_recurrent_kernel, 0 at the first step (the cell adds lstm_xk[t] + lstm_bias)
     if (t > 0) {
-      gemm(batch, 128, 32, lstm_h, false, lstm_recurrent_kernel, false, lstm_step_z, true, (t - 1) * batch * 32, 0, 0);
+      gemm(
+        batch,
+        128,
+        32,
+        lstm_h,
+        false,
+        lstm_recurrent_kernel,
+        false,
+        lstm_gates,
+        false,
+        (t - 1) * batch * 32,
+        0,
+        t * batch * 128,
+      );
+    } else {
+      lstm_gates.fill(0, 0, batch * 128);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = lstm_gates[t] + lstm_xk[t] + b, in place
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 128;
+      const xRow = (b * 30 + t) * 128;
+      const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(lstm_gates, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       for (let u = 0; u < 32; u++) {
-        const zi = lstm_step_z[zRow + u]!,
-          zf = lstm_step_z[zRow + 32 + u]!,
-          zc = lstm_step_z[zRow + 64 + u]!,
-          zo = lstm_step_z[zRow + 96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = lstm_gates[gRow + u]!,
+          f = lstm_gates[gRow + 32 + u]!,
+          g = lstm_gates[gRow + 64 + u]!,
+          o = lstm_gates[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        lstm_gates[gRow + u] = i;
-        lstm_gates[gRow + 32 + u] = f;
-        lstm_gates[gRow + 64 + u] = g;
-        lstm_gates[gRow + 96 + u] = o;
         lstm_c[s] = c;
         lstm_act_c[s] = a;
         lstm_h[s] = o * a;
@@ -1073,6 +1098,7 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       const dzRow = b * 128;
+      const xRow = (b * 30 + t) * 128;
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
         const i = lstm_gates[gRow + u]!,
@@ -1083,16 +1109,34 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
         const cPrev = t > 0 ? lstm_c[s - batch * 32]! : 0;
         const dh = lstm_dh[b * 32 + u]!;
         const dc = lstm_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        lstm_step_dz[dzRow + u] = dc * g * i * (1 - i);
-        lstm_step_dz[dzRow + 32 + u] = dc * cPrev * f * (1 - f);
-        lstm_step_dz[dzRow + 64 + u] = dc * i * (1 - g * g);
-        lstm_step_dz[dzRow + 96 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          lstm_step_dz[dzRow + u] = d;
+          lstm_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          lstm_step_dz[dzRow + 32 + u] = d;
+          lstm_dz[xRow + 32 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          lstm_step_dz[dzRow + 64 + u] = d;
+          lstm_dz[xRow + 64 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          lstm_step_dz[dzRow + 96 + u] = d;
+          lstm_dz[xRow + 96 + u] = d;
+        }
+
         lstm_dc[b * 32 + u] = dc * f;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++) lstm_dz[(b * 30 + t) * 128 + j] = lstm_step_dz[b * 128 + j]!;
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -1224,7 +1268,6 @@ function WithLstm_createBuffers(
   const embedding_out = new Float32Array(maxBatch * 960);
   const lstm_out = new Float32Array(maxBatch * 32);
   const lstm_xk = new Float32Array(maxBatch * 3840);
-  const lstm_step_z = new Float32Array(maxBatch * 128);
   const lstm_h = new Float32Array(maxBatch * 960);
   const lstm_c = new Float32Array(maxBatch * 960);
   const lstm_gates = new Float32Array(maxBatch * 3840);
@@ -1258,7 +1301,6 @@ function WithLstm_createBuffers(
     embedding_out,
     lstm_out,
     lstm_xk,
-    lstm_step_z,
     lstm_h,
     lstm_c,
     lstm_gates,
@@ -1407,7 +1449,6 @@ interface WithSimpleRnn_Buffers {
   readonly embedding_out: Float32Array;
   readonly simple_rnn_out: Float32Array;
   readonly simple_rnn_xk: Float32Array;
-  readonly simple_rnn_step_z: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
@@ -1439,15 +1480,11 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
   const embedding_out = bufs.embedding_out;
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xk = bufs.simple_rnn_xk;
-  const simple_rnn_step_z = bufs.simple_rnn_step_z;
   const simple_rnn_h = bufs.simple_rnn_h;
   // simple_rnn_xk = embedding_out · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 30, 32, 32, embedding_out, false, simple_rnn_kernel, false, simple_rnn_xk, false);
   for (let t = 0; t < 30; t++) {
-    // simple_rnn_step_z = simple_rnn_xk[t] + simple_rnn_bias + h_{t-1} · simple_rnn_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 32; j++)
-        simple_rnn_step_z[b * 32 + j] = simple_rnn_xk[(b * 30 + t) * 32 + j]! + simple_rnn_bias[j]!;
+    // simple_rnn_h[t] = h_{t-1} · simple_rnn_recurrent_kernel, 0 at the first step (the cell adds simple_rnn_xk[t] + simple_rnn_bias)
     if (t > 0) {
       gemm(
         batch,
@@ -1457,20 +1494,25 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
         false,
         simple_rnn_recurrent_kernel,
         false,
-        simple_rnn_step_z,
-        true,
+        simple_rnn_h,
+        false,
         (t - 1) * batch * 32,
         0,
-        0,
+        t * batch * 32,
       );
+    } else {
+      simple_rnn_h.fill(0, 0, batch * 32);
     }
 
-    // h_t = tanh(z)
-    for (let b = 0; b < batch; b++)
+    // h_t = tanh(z), z = h_{t-1} · R (in simple_rnn_h[t]) + simple_rnn_xk[t] + b
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 30 + t) * 32;
       for (let u = 0; u < 32; u++) {
-        const z = simple_rnn_step_z[b * 32 + u]!;
-        simple_rnn_h[(t * batch + b) * 32 + u] = rationalTanh(z);
+        const s = (t * batch + b) * 32 + u;
+        const z = simple_rnn_h[s]! + simple_rnn_xk[xRow + u]! + simple_rnn_bias[u]!;
+        simple_rnn_h[s] = rationalTanh(z);
       }
+    }
   }
 
   for (let b = 0; b < batch; b++)
@@ -1728,13 +1770,20 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 29; t >= 0; t--) {
     // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++)
-      for (let u = 0; u < 32; u++)
-        simple_rnn_step_dz[b * 32 + u] =
-          simple_rnn_dh[b * 32 + u]! *
-          (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 32; j++) simple_rnn_dz[(b * 30 + t) * 32 + j] = simple_rnn_step_dz[b * 32 + j]!;
+    for (let b = 0; b < batch; b++) {
+      const dzRow = b * 32;
+      const xRow = (b * 30 + t) * 32;
+      for (let u = 0; u < 32; u++) {
+        {
+          const d =
+            simple_rnn_dh[b * 32 + u]! *
+            (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
+          simple_rnn_step_dz[dzRow + u] = d;
+          simple_rnn_dz[xRow + u] = d;
+        }
+      }
+    }
+
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -1866,7 +1915,6 @@ function WithSimpleRnn_createBuffers(
   const embedding_out = new Float32Array(maxBatch * 960);
   const simple_rnn_out = new Float32Array(maxBatch * 32);
   const simple_rnn_xk = new Float32Array(maxBatch * 960);
-  const simple_rnn_step_z = new Float32Array(maxBatch * 32);
   const simple_rnn_h = new Float32Array(maxBatch * 960);
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
   const simple_rnn_dz = new Float32Array(maxBatch * 960);
@@ -1896,7 +1944,6 @@ function WithSimpleRnn_createBuffers(
     embedding_out,
     simple_rnn_out,
     simple_rnn_xk,
-    simple_rnn_step_z,
     simple_rnn_h,
     simple_rnn_dh,
     simple_rnn_dz,

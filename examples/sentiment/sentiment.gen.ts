@@ -6,6 +6,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
+  lstmGates,
   zeroWrittenRows,
   type Kernels,
   type ModelSpec,
@@ -36,7 +37,6 @@ interface LstmSentiment_Buffers {
   readonly embedding_out: Float32Array;
   readonly lstm_out: Float32Array;
   readonly lstm_xk: Float32Array;
-  readonly lstm_step_z: Float32Array;
   readonly lstm_h: Float32Array;
   readonly lstm_c: Float32Array;
   readonly lstm_gates: Float32Array;
@@ -72,7 +72,6 @@ function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: numb
   const embedding_out = bufs.embedding_out;
   const lstm_out = bufs.lstm_out;
   const lstm_xk = bufs.lstm_xk;
-  const lstm_step_z = bufs.lstm_step_z;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
@@ -80,33 +79,46 @@ function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: numb
   // lstm_xk = embedding_out · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 100, 128, 32, embedding_out, false, lstm_kernel, false, lstm_xk, false);
   for (let t = 0; t < 100; t++) {
-    // lstm_step_z = lstm_xk[t] + lstm_bias + h_{t-1} · lstm_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++) lstm_step_z[b * 128 + j] = lstm_xk[(b * 100 + t) * 128 + j]! + lstm_bias[j]!;
+    // lstm_gates[t] = h_{t-1} · lstm_recurrent_kernel, 0 at the first step (the cell adds lstm_xk[t] + lstm_bias)
     if (t > 0) {
-      gemm(batch, 128, 32, lstm_h, false, lstm_recurrent_kernel, false, lstm_step_z, true, (t - 1) * batch * 32, 0, 0);
+      gemm(
+        batch,
+        128,
+        32,
+        lstm_h,
+        false,
+        lstm_recurrent_kernel,
+        false,
+        lstm_gates,
+        false,
+        (t - 1) * batch * 32,
+        0,
+        t * batch * 128,
+      );
+    } else {
+      lstm_gates.fill(0, 0, batch * 128);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = lstm_gates[t] + lstm_xk[t] + b, in place
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 128;
+      const xRow = (b * 100 + t) * 128;
+      const gRow = (t * batch + b) * 128;
+      for (let j = 0; j < 128; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(lstm_gates, t * batch * 128, batch, 32);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       for (let u = 0; u < 32; u++) {
-        const zi = lstm_step_z[zRow + u]!,
-          zf = lstm_step_z[zRow + 32 + u]!,
-          zc = lstm_step_z[zRow + 64 + u]!,
-          zo = lstm_step_z[zRow + 96 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = lstm_gates[gRow + u]!,
+          f = lstm_gates[gRow + 32 + u]!,
+          g = lstm_gates[gRow + 64 + u]!,
+          o = lstm_gates[gRow + 96 + u]!;
         const s = (t * batch + b) * 32 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 32]! : 0) + i * g;
         const a = rationalTanh(c);
-        lstm_gates[gRow + u] = i;
-        lstm_gates[gRow + 32 + u] = f;
-        lstm_gates[gRow + 64 + u] = g;
-        lstm_gates[gRow + 96 + u] = o;
         lstm_c[s] = c;
         lstm_act_c[s] = a;
         lstm_h[s] = o * a;
@@ -379,6 +391,7 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
       const dzRow = b * 128;
+      const xRow = (b * 100 + t) * 128;
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
         const i = lstm_gates[gRow + u]!,
@@ -389,16 +402,34 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
         const cPrev = t > 0 ? lstm_c[s - batch * 32]! : 0;
         const dh = lstm_dh[b * 32 + u]!;
         const dc = lstm_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        lstm_step_dz[dzRow + u] = dc * g * i * (1 - i);
-        lstm_step_dz[dzRow + 32 + u] = dc * cPrev * f * (1 - f);
-        lstm_step_dz[dzRow + 64 + u] = dc * i * (1 - g * g);
-        lstm_step_dz[dzRow + 96 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          lstm_step_dz[dzRow + u] = d;
+          lstm_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          lstm_step_dz[dzRow + 32 + u] = d;
+          lstm_dz[xRow + 32 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          lstm_step_dz[dzRow + 64 + u] = d;
+          lstm_dz[xRow + 64 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          lstm_step_dz[dzRow + 96 + u] = d;
+          lstm_dz[xRow + 96 + u] = d;
+        }
+
         lstm_dc[b * 32 + u] = dc * f;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 128; j++) lstm_dz[(b * 100 + t) * 128 + j] = lstm_step_dz[b * 128 + j]!;
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -530,7 +561,6 @@ function LstmSentiment_createBuffers(
   const embedding_out = new Float32Array(maxBatch * 3200);
   const lstm_out = new Float32Array(maxBatch * 32);
   const lstm_xk = new Float32Array(maxBatch * 12800);
-  const lstm_step_z = new Float32Array(maxBatch * 128);
   const lstm_h = new Float32Array(maxBatch * 3200);
   const lstm_c = new Float32Array(maxBatch * 3200);
   const lstm_gates = new Float32Array(maxBatch * 12800);
@@ -564,7 +594,6 @@ function LstmSentiment_createBuffers(
     embedding_out,
     lstm_out,
     lstm_xk,
-    lstm_step_z,
     lstm_h,
     lstm_c,
     lstm_gates,
@@ -713,7 +742,6 @@ interface RnnSentiment_Buffers {
   readonly embedding_out: Float32Array;
   readonly simple_rnn_out: Float32Array;
   readonly simple_rnn_xk: Float32Array;
-  readonly simple_rnn_step_z: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
@@ -745,15 +773,11 @@ function RnnSentiment_simple_rnn_out_forward(bufs: RnnSentiment_Buffers, batch: 
   const embedding_out = bufs.embedding_out;
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xk = bufs.simple_rnn_xk;
-  const simple_rnn_step_z = bufs.simple_rnn_step_z;
   const simple_rnn_h = bufs.simple_rnn_h;
   // simple_rnn_xk = embedding_out · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 100, 32, 32, embedding_out, false, simple_rnn_kernel, false, simple_rnn_xk, false);
   for (let t = 0; t < 100; t++) {
-    // simple_rnn_step_z = simple_rnn_xk[t] + simple_rnn_bias + h_{t-1} · simple_rnn_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 32; j++)
-        simple_rnn_step_z[b * 32 + j] = simple_rnn_xk[(b * 100 + t) * 32 + j]! + simple_rnn_bias[j]!;
+    // simple_rnn_h[t] = h_{t-1} · simple_rnn_recurrent_kernel, 0 at the first step (the cell adds simple_rnn_xk[t] + simple_rnn_bias)
     if (t > 0) {
       gemm(
         batch,
@@ -763,20 +787,25 @@ function RnnSentiment_simple_rnn_out_forward(bufs: RnnSentiment_Buffers, batch: 
         false,
         simple_rnn_recurrent_kernel,
         false,
-        simple_rnn_step_z,
-        true,
+        simple_rnn_h,
+        false,
         (t - 1) * batch * 32,
         0,
-        0,
+        t * batch * 32,
       );
+    } else {
+      simple_rnn_h.fill(0, 0, batch * 32);
     }
 
-    // h_t = tanh(z)
-    for (let b = 0; b < batch; b++)
+    // h_t = tanh(z), z = h_{t-1} · R (in simple_rnn_h[t]) + simple_rnn_xk[t] + b
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 100 + t) * 32;
       for (let u = 0; u < 32; u++) {
-        const z = simple_rnn_step_z[b * 32 + u]!;
-        simple_rnn_h[(t * batch + b) * 32 + u] = rationalTanh(z);
+        const s = (t * batch + b) * 32 + u;
+        const z = simple_rnn_h[s]! + simple_rnn_xk[xRow + u]! + simple_rnn_bias[u]!;
+        simple_rnn_h[s] = rationalTanh(z);
       }
+    }
   }
 
   for (let b = 0; b < batch; b++)
@@ -1034,13 +1063,20 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 99; t >= 0; t--) {
     // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++)
-      for (let u = 0; u < 32; u++)
-        simple_rnn_step_dz[b * 32 + u] =
-          simple_rnn_dh[b * 32 + u]! *
-          (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 32; j++) simple_rnn_dz[(b * 100 + t) * 32 + j] = simple_rnn_step_dz[b * 32 + j]!;
+    for (let b = 0; b < batch; b++) {
+      const dzRow = b * 32;
+      const xRow = (b * 100 + t) * 32;
+      for (let u = 0; u < 32; u++) {
+        {
+          const d =
+            simple_rnn_dh[b * 32 + u]! *
+            (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
+          simple_rnn_step_dz[dzRow + u] = d;
+          simple_rnn_dz[xRow + u] = d;
+        }
+      }
+    }
+
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -1172,7 +1208,6 @@ function RnnSentiment_createBuffers(
   const embedding_out = new Float32Array(maxBatch * 3200);
   const simple_rnn_out = new Float32Array(maxBatch * 32);
   const simple_rnn_xk = new Float32Array(maxBatch * 3200);
-  const simple_rnn_step_z = new Float32Array(maxBatch * 32);
   const simple_rnn_h = new Float32Array(maxBatch * 3200);
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
   const simple_rnn_dz = new Float32Array(maxBatch * 3200);
@@ -1202,7 +1237,6 @@ function RnnSentiment_createBuffers(
     embedding_out,
     simple_rnn_out,
     simple_rnn_xk,
-    simple_rnn_step_z,
     simple_rnn_h,
     simple_rnn_dh,
     simple_rnn_dz,

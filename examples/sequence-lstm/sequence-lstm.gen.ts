@@ -6,6 +6,7 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
+  lstmGates,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -36,7 +37,6 @@ interface SequenceLstm_Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly lstm_out: Float32Array;
   readonly lstm_xk: Float32Array;
-  readonly lstm_step_z: Float32Array;
   readonly lstm_h: Float32Array;
   readonly lstm_c: Float32Array;
   readonly lstm_gates: Float32Array;
@@ -62,7 +62,6 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
   const lstm_bias = bufs.lstm_bias;
   const lstm_out = bufs.lstm_out;
   const lstm_xk = bufs.lstm_xk;
-  const lstm_step_z = bufs.lstm_step_z;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
@@ -70,33 +69,46 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
   // lstm_xk = input · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 50, 40, 1, input, false, lstm_kernel, false, lstm_xk, false);
   for (let t = 0; t < 50; t++) {
-    // lstm_step_z = lstm_xk[t] + lstm_bias + h_{t-1} · lstm_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 40; j++) lstm_step_z[b * 40 + j] = lstm_xk[(b * 50 + t) * 40 + j]! + lstm_bias[j]!;
+    // lstm_gates[t] = h_{t-1} · lstm_recurrent_kernel, 0 at the first step (the cell adds lstm_xk[t] + lstm_bias)
     if (t > 0) {
-      gemm(batch, 40, 10, lstm_h, false, lstm_recurrent_kernel, false, lstm_step_z, true, (t - 1) * batch * 10, 0, 0);
+      gemm(
+        batch,
+        40,
+        10,
+        lstm_h,
+        false,
+        lstm_recurrent_kernel,
+        false,
+        lstm_gates,
+        false,
+        (t - 1) * batch * 10,
+        0,
+        t * batch * 40,
+      );
+    } else {
+      lstm_gates.fill(0, 0, batch * 40);
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o); g = tanh(z_c); c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    // z = lstm_gates[t] + lstm_xk[t] + b, in place
     for (let b = 0; b < batch; b++) {
-      const zRow = b * 40;
+      const xRow = (b * 50 + t) * 40;
+      const gRow = (t * batch + b) * 40;
+      for (let j = 0; j < 40; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
+    }
+
+    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(lstm_gates, t * batch * 40, batch, 10);
+    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+    for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 40;
       for (let u = 0; u < 10; u++) {
-        const zi = lstm_step_z[zRow + u]!,
-          zf = lstm_step_z[zRow + 10 + u]!,
-          zc = lstm_step_z[zRow + 20 + u]!,
-          zo = lstm_step_z[zRow + 30 + u]!;
-        const i = 1 / (1 + Math.exp(-zi));
-        const f = 1 / (1 + Math.exp(-zf));
-        const g = rationalTanh(zc);
-        const o = 1 / (1 + Math.exp(-zo));
+        const i = lstm_gates[gRow + u]!,
+          f = lstm_gates[gRow + 10 + u]!,
+          g = lstm_gates[gRow + 20 + u]!,
+          o = lstm_gates[gRow + 30 + u]!;
         const s = (t * batch + b) * 10 + u;
         const c = f * (t > 0 ? lstm_c[s - batch * 10]! : 0) + i * g;
         const a = rationalTanh(c);
-        lstm_gates[gRow + u] = i;
-        lstm_gates[gRow + 10 + u] = f;
-        lstm_gates[gRow + 20 + u] = g;
-        lstm_gates[gRow + 30 + u] = o;
         lstm_c[s] = c;
         lstm_act_c[s] = a;
         lstm_h[s] = o * a;
@@ -1109,6 +1121,7 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 40;
       const dzRow = b * 40;
+      const xRow = (b * 50 + t) * 40;
       for (let u = 0; u < 10; u++) {
         const s = (t * batch + b) * 10 + u;
         const i = lstm_gates[gRow + u]!,
@@ -1119,16 +1132,34 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
         const cPrev = t > 0 ? lstm_c[s - batch * 10]! : 0;
         const dh = lstm_dh[b * 10 + u]!;
         const dc = lstm_dc[b * 10 + u]! + dh * o * (1 - a * a);
-        lstm_step_dz[dzRow + u] = dc * g * i * (1 - i);
-        lstm_step_dz[dzRow + 10 + u] = dc * cPrev * f * (1 - f);
-        lstm_step_dz[dzRow + 20 + u] = dc * i * (1 - g * g);
-        lstm_step_dz[dzRow + 30 + u] = dh * a * o * (1 - o);
+        {
+          const d = dc * g * i * (1 - i);
+          lstm_step_dz[dzRow + u] = d;
+          lstm_dz[xRow + u] = d;
+        }
+
+        {
+          const d = dc * cPrev * f * (1 - f);
+          lstm_step_dz[dzRow + 10 + u] = d;
+          lstm_dz[xRow + 10 + u] = d;
+        }
+
+        {
+          const d = dc * i * (1 - g * g);
+          lstm_step_dz[dzRow + 20 + u] = d;
+          lstm_dz[xRow + 20 + u] = d;
+        }
+
+        {
+          const d = dh * a * o * (1 - o);
+          lstm_step_dz[dzRow + 30 + u] = d;
+          lstm_dz[xRow + 30 + u] = d;
+        }
+
         lstm_dc[b * 10 + u] = dc * f;
       }
     }
 
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 40; j++) lstm_dz[(b * 50 + t) * 40 + j] = lstm_step_dz[b * 40 + j]!;
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(10, 40, batch, lstm_h, true, lstm_step_dz, false, d_lstm_recurrent_kernel, true, (t - 1) * batch * 10, 0, 0);
@@ -1231,7 +1262,6 @@ function SequenceLstm_createBuffers(
   const d_dense_1_bias = grads[6]!;
   const lstm_out = new Float32Array(maxBatch * 10);
   const lstm_xk = new Float32Array(maxBatch * 2000);
-  const lstm_step_z = new Float32Array(maxBatch * 40);
   const lstm_h = new Float32Array(maxBatch * 500);
   const lstm_c = new Float32Array(maxBatch * 500);
   const lstm_gates = new Float32Array(maxBatch * 2000);
@@ -1268,7 +1298,6 @@ function SequenceLstm_createBuffers(
     d_dense_1_bias,
     lstm_out,
     lstm_xk,
-    lstm_step_z,
     lstm_h,
     lstm_c,
     lstm_gates,
@@ -1428,7 +1457,6 @@ interface SequenceRnn_Buffers {
   readonly d_dense_1_bias: Float32Array;
   readonly simple_rnn_out: Float32Array;
   readonly simple_rnn_xk: Float32Array;
-  readonly simple_rnn_step_z: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
@@ -1450,7 +1478,6 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
   const simple_rnn_bias = bufs.simple_rnn_bias;
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xk = bufs.simple_rnn_xk;
-  const simple_rnn_step_z = bufs.simple_rnn_step_z;
   const simple_rnn_h = bufs.simple_rnn_h;
   // simple_rnn_xk = input · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   let i = 0;
@@ -1613,10 +1640,7 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
   }
 
   for (let t = 0; t < 50; t++) {
-    // simple_rnn_step_z = simple_rnn_xk[t] + simple_rnn_bias + h_{t-1} · simple_rnn_recurrent_kernel
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 10; j++)
-        simple_rnn_step_z[b * 10 + j] = simple_rnn_xk[(b * 50 + t) * 10 + j]! + simple_rnn_bias[j]!;
+    // simple_rnn_h[t] = h_{t-1} · simple_rnn_recurrent_kernel, 0 at the first step (the cell adds simple_rnn_xk[t] + simple_rnn_bias)
     if (t > 0) {
       gemm(
         batch,
@@ -1626,20 +1650,25 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
         false,
         simple_rnn_recurrent_kernel,
         false,
-        simple_rnn_step_z,
-        true,
+        simple_rnn_h,
+        false,
         (t - 1) * batch * 10,
         0,
-        0,
+        t * batch * 10,
       );
+    } else {
+      simple_rnn_h.fill(0, 0, batch * 10);
     }
 
-    // h_t = tanh(z)
-    for (let b = 0; b < batch; b++)
+    // h_t = tanh(z), z = h_{t-1} · R (in simple_rnn_h[t]) + simple_rnn_xk[t] + b
+    for (let b = 0; b < batch; b++) {
+      const xRow = (b * 50 + t) * 10;
       for (let u = 0; u < 10; u++) {
-        const z = simple_rnn_step_z[b * 10 + u]!;
-        simple_rnn_h[(t * batch + b) * 10 + u] = rationalTanh(z);
+        const s = (t * batch + b) * 10 + u;
+        const z = simple_rnn_h[s]! + simple_rnn_xk[xRow + u]! + simple_rnn_bias[u]!;
+        simple_rnn_h[s] = rationalTanh(z);
       }
+    }
   }
 
   for (let b = 0; b < batch; b++)
@@ -2637,13 +2666,20 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
   for (let i = 0; i < batch * 10; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 49; t >= 0; t--) {
     // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++)
-      for (let u = 0; u < 10; u++)
-        simple_rnn_step_dz[b * 10 + u] =
-          simple_rnn_dh[b * 10 + u]! *
-          (1 - simple_rnn_h[(t * batch + b) * 10 + u]! * simple_rnn_h[(t * batch + b) * 10 + u]!);
-    for (let b = 0; b < batch; b++)
-      for (let j = 0; j < 10; j++) simple_rnn_dz[(b * 50 + t) * 10 + j] = simple_rnn_step_dz[b * 10 + j]!;
+    for (let b = 0; b < batch; b++) {
+      const dzRow = b * 10;
+      const xRow = (b * 50 + t) * 10;
+      for (let u = 0; u < 10; u++) {
+        {
+          const d =
+            simple_rnn_dh[b * 10 + u]! *
+            (1 - simple_rnn_h[(t * batch + b) * 10 + u]! * simple_rnn_h[(t * batch + b) * 10 + u]!);
+          simple_rnn_step_dz[dzRow + u] = d;
+          simple_rnn_dz[xRow + u] = d;
+        }
+      }
+    }
+
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -2808,7 +2844,6 @@ function SequenceRnn_createBuffers(
   const d_dense_1_bias = grads[6]!;
   const simple_rnn_out = new Float32Array(maxBatch * 10);
   const simple_rnn_xk = new Float32Array(maxBatch * 500);
-  const simple_rnn_step_z = new Float32Array(maxBatch * 10);
   const simple_rnn_h = new Float32Array(maxBatch * 500);
   const simple_rnn_dh = new Float32Array(maxBatch * 10);
   const simple_rnn_dz = new Float32Array(maxBatch * 500);
@@ -2841,7 +2876,6 @@ function SequenceRnn_createBuffers(
     d_dense_1_bias,
     simple_rnn_out,
     simple_rnn_xk,
-    simple_rnn_step_z,
     simple_rnn_h,
     simple_rnn_dh,
     simple_rnn_dz,

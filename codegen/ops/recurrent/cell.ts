@@ -1,6 +1,7 @@
 // What simpleRNN, lstm and gru share in generated code. Forward: every step's input projection
 // x·K + b as one product over batch·T rows, then per time step the recurrent product h_{t-1}·R added
-// in and the cell applied, states kept on time-major tapes. Backward through time: per step the cell's
+// in and the cell applied, states kept on time-major tapes (the product written into the tape's slice
+// for step t, the cell adding x·K + b as it reads it). Backward through time: per step the cell's
 // derivatives into dZ (example-major, like x), dR += h_{t-1}ᵀ·dz_t and dh_{t-1} = dz_t·Rᵀ; then
 // dK = Xᵀ·dZ, db = Σ dZ and dX = dZ·Kᵀ as single products over all steps.
 //
@@ -57,14 +58,12 @@ export function layout({ node, attrs }: Op, ctx: LoweringContext, gates: number)
     bias: attrs.useBias ? node.inputs[3]! : null,
     /** x·K + b for every step, example-major rows b·T + t. */
     xk: local("xk"),
-    /** One step's pre-activations, [batch, W]. */
-    z: local("step_z"),
     /** Time-major tapes: step t of example b at (t·batch + b)·width. */
     h: local("h"),
     c: local("c"),
     gates: local("gates"),
     actC: local("act_c"),
-    /** Backward: the carried dh (and dc), [batch, U]; dZ example-major like xk. */
+    /** Backward: the carried dh (and dc), [batch, U]; dZ example-major like xk, written beside dz_t. */
     dh: local("dh"),
     dc: local("dc"),
     dz: local("dz"),
@@ -88,13 +87,14 @@ export function carry(l: Layout, tape: string, value: string): string {
   return l.mask ? `m === 0 ? (t > 0 ? ${tape}[s - batch * ${l.U}] : 0) : ${value}` : value;
 }
 
-/** Backward, in the loop over b: a padded step's dz (and the other rows listed) are 0 and the carried gradients pass on untouched. */
+/** Backward, in the loop over b (after inputRow): a padded step's dz, in dz_t and dZ, (and the other rows listed) are 0 and the carried gradients pass on untouched. */
 export function skipPadded(l: Layout, zeroRows: readonly string[] = []): string[] {
   if (!l.mask) return [];
   return [
     `if (${maskAt(l)} === 0) {`,
     `// a padded step: the carried gradients pass to the step before unchanged; nothing reaches the weights`,
     `for (let j = 0; j < ${l.W}; j++) ${l.dzt}[b * ${l.W} + j] = 0;`,
+    `for (let j = 0; j < ${l.W}; j++) ${l.dz}[xRow + j] = 0;`,
     ...zeroRows.map((buf) => `for (let j = 0; j < ${l.W}; j++) ${buf}[b * ${l.W} + j] = 0;`),
     `continue;`,
     `}`,
@@ -134,27 +134,40 @@ export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" |
   ];
 }
 
-/** z = xk_t + b + h_{t-1}·R, inside the loop over t (xk from inputProjection with biasInStep). */
-export function stepPreActivation(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+/**
+ * Step t's recurrent product h_{t-1}·R written straight into `into`'s slice [batch, W] at t·batch·W (a
+ * time-major tape: h for simpleRNN, the gates for lstm), 0 at the first step. The cell then adds the
+ * step's input projection (stepInput) as it reads the slice: no copy of xk's rows into a buffer of its own.
+ */
+export function stepRecurrentProduct(l: Layout, ctx: LoweringContext, mode: "train" | "infer", into: string): string[] {
   const recurrent = ctx.value(l.recurrent, mode);
-  const bias = l.bias ? ctx.value(l.bias, mode) : null;
   return [
-    `// ${l.z} = ${l.xk}[${l.xStep}]${bias ? ` + ${bias}` : ""} + h_{t-1} · ${recurrent}`,
-    `for (let b = 0; b < batch; b++) for (let j = 0; j < ${l.W}; j++) ${l.z}[b * ${l.W} + j] = ${l.xk}[(b * ${l.T} + ${l.xStep}) * ${l.W} + j]${bias ? ` + ${bias}[j]` : ""};`,
+    `// ${into}[t] = h_{t-1} · ${recurrent}, 0 at the first step (the cell adds ${l.xk}[${l.xStep}]${l.bias ? ` + ${ctx.value(l.bias, mode)}` : ""})`,
     `if (t > 0) {`,
     ...emitGemm({
       a: { buf: l.h, rowStride: l.U, colStride: 1, offset: `(t - 1) * batch * ${l.U}` },
       b: { buf: recurrent, rowStride: l.W, colStride: 1 },
-      c: { buf: l.z, rowStride: l.W, colStride: 1 },
+      c: { buf: into, rowStride: l.W, colStride: 1, offset: `t * batch * ${l.W}` },
       m: "batch",
       n: l.W,
       k: l.U,
-      accumulate: true,
       prefix: "r",
       repeats: l.T,
     }),
+    `} else {`,
+    `${into}.fill(0, 0, batch * ${l.W});`,
     `}`,
   ];
+}
+
+/** In a loop over b: `xRow`, where example b's row of the input step that step t reads starts in xk (and dZ). */
+export const inputRow = (l: Layout): string => `const xRow = (b * ${l.T} + ${l.xStep}) * ${l.W};`;
+
+/** Column j of the step's input projection, xk[xRow + j] (+ b[j]), as code (inside a loop with inputRow). */
+export function stepInput(l: Layout, ctx: LoweringContext, mode: "train" | "infer", column: string): string {
+  const bias = l.bias ? ctx.value(l.bias, mode) : null;
+  const j = column === "0" ? "" : ` + ${column}`;
+  return `${l.xk}[xRow${j}]${bias ? ` + ${bias}[${column}]` : ""}`;
 }
 
 /** With zeroOutput, the mask factor that zeroes a padded step's output (and its gradient), as code; else "". */
@@ -188,16 +201,17 @@ export function outputGradient(op: Op, l: Layout, ctx: BackwardContext): { init:
   return { init: [init], perStep: [] };
 }
 
-/** The step's dz rows into dZ, at the rows of the input step they belong to. */
-export function keepStepGradient(l: Layout): string {
-  return `for (let b = 0; b < batch; b++) for (let j = 0; j < ${l.W}; j++) ${l.dz}[(b * ${l.T} + ${l.xStep}) * ${l.W} + j] = ${l.dzt}[b * ${l.W} + j];`;
+/** dz_t[b, column] = value, stored twice: in the step's contiguous dz_t (for its products) and in dZ at the input step's row (inside a loop with inputRow and dzRow). */
+export function storeStepGradient(l: Layout, column: string, value: string): string {
+  const j = column === "0" ? "" : ` + ${column}`;
+  return `{ const d = ${value}; ${l.dzt}[dzRow${j}] = d; ${l.dz}[xRow${j}] = d; }`;
 }
 
-/** dz_t kept in dZ; dR += h_{t-1}ᵀ·dz_t and dh = dz_t·Rᵀ for t > 0, inside the loop over t. */
+/** dR += h_{t-1}ᵀ·dz_t and dh = dz_t·Rᵀ for t > 0, inside the loop over t. */
 export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[] {
   const recurrent = ctx.value(l.recurrent, "train");
   const dzStep = { buf: l.dzt, rowStride: l.W, colStride: 1 };
-  const lines = [keepStepGradient(l), `if (t > 0) {`];
+  const lines = [`if (t > 0) {`];
   if (ctx.isTrainableParam(l.recurrent)) {
     lines.push(
       `// ${ctx.grad(l.recurrent)} += h_{t-1}ᵀ · dz_t`,

@@ -1,7 +1,9 @@
 // gru, generated. Gates z, r, h in the 3U columns. resetAfter: hr = h_{t-1}·R + b_rec (every column), z = rec(xk_z + hr_z),
 // r = rec(xk_r + hr_r), h~ = act(xk_h + r·hr_h). Otherwise hr = h_{t-1}·R_zr for z and r, and
 // h~ = act(xk_h + (r·h_{t-1})·R_h). Both: h_t = z·h_{t-1} + (1 − z)·h~. The "inner" tape keeps hr_h
-// (resetAfter) or r·h_{t-1}, which backward needs for dr and dR_h. Masked (see cell.ts): a padded step
+// (resetAfter) or r·h_{t-1}, which backward needs for dr and dR_h. xk is x·K alone, the input bias added
+// as a step reads it; z and r go through their function in the gates tape's slice for the step, sigmoid
+// over the whole slice in one call of the runtime's gruGates. Masked (see cell.ts): a padded step
 // keeps h_{t-1}, and its dh passes to the step before.
 
 import { emitGemm } from "../../kernels/gemm";
@@ -9,7 +11,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, keepStepGradient, layout, outputGradient, perExample, refuse, skipPadded, stepMask, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, inputRow, layout, outputGradient, perExample, refuse, skipPadded, stepMask, storeStepGradient, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -21,54 +23,74 @@ type GruLayout = ReturnType<typeof gruLayout>;
 function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
   const act = cellFunction(op.attrs.activation)!;
   const rec = cellFunction(op.attrs.recurrentActivation)!;
-  const { U, W, T } = l;
+  const { U, W } = l;
   const recurrent = ctx.value(l.recurrent, mode);
   const bias = l.bias ? ctx.value(l.bias, mode) : null;
   const resetAfter = op.attrs.resetAfter;
+  // resetAfter: the recurrent bias (the bias's second row) is added to hr as it is read
+  const recurrentBias = (column: string) => (resetAfter && bias ? ` + ${bias}[${W} + ${column}]` : "");
+  // the input bias (the first row, or the whole bias) is added to xk as it is read
+  const xk = (column: string) => `${l.xk}[xRow + ${column}]${bias ? ` + ${bias}[${column}]` : ""}`;
   const hPrev = { buf: l.h, rowStride: U, colStride: 1, offset: `(t - 1) * batch * ${U}` };
   const hrColumns = resetAfter ? W : 2 * U;
   const padded = l.mask ? "; a padded step keeps h_{t-1}" : "";
+  // Keras' sigmoid gates go to the runtime's gruGates over the step's whole block; other functions are computed per unit
+  const vectorGates = rec.name === "sigmoid";
   const lines = [
-    resetAfter ? `// ${l.hr} = h_{t-1} · ${recurrent}${bias ? ` + ${bias}[1]` : ""}: the recurrent product of every gate` : `// ${l.hr} = h_{t-1} · ${recurrent}[:, z r]`,
-    `for (let b = 0; b < batch; b++) for (let j = 0; j < ${hrColumns}; j++) ${l.hr}[b * ${W} + j] = ${resetAfter && bias ? `${bias}[${W} + j]` : "0"};`,
+    resetAfter ? `// ${l.hr} = h_{t-1} · ${recurrent}: the recurrent product of every gate, 0 at the first step` : `// ${l.hr}[:, z r] = h_{t-1} · ${recurrent}[:, z r], 0 at the first step`,
     `if (t > 0) {`,
-    ...emitGemm({ a: hPrev, b: { buf: recurrent, rowStride: W, colStride: 1 }, c: { buf: l.hr, rowStride: W, colStride: 1 }, m: "batch", n: hrColumns, k: U, accumulate: true, prefix: "r", repeats: l.T }),
+    ...emitGemm({ a: hPrev, b: { buf: recurrent, rowStride: W, colStride: 1 }, c: { buf: l.hr, rowStride: W, colStride: 1 }, m: "batch", n: hrColumns, k: U, prefix: "r", repeats: l.T }),
+    `} else {`,
+    `${l.hr}.fill(0, 0, batch * ${W});`,
     `}`,
-    `// z = ${rec.name}(xk_z + hr_z), r = ${rec.name}(xk_r + hr_r)`,
+    `// z = ${rec.name}(xk_z${bias ? " + b" : ""} + hr_z${recurrentBias("") ? " + b_rec" : ""}), r = ${rec.name}(xk_r${bias ? " + b" : ""} + hr_r${recurrentBias("") ? " + b_rec" : ""}), kept in ${l.gates}[t]`,
     `for (let b = 0; b < batch; b++) {`,
-    `const xRow = (b * ${T} + ${l.xStep}) * ${W};`,
+    inputRow(l),
     `const gRow = (t * batch + b) * ${W};`,
-    ...(resetAfter ? stepMask(l) : []),
+    vectorGates
+      ? `for (let j = 0; j < ${2 * U}; j++) ${l.gates}[gRow + j] = ${xk("j")} + ${l.hr}[b * ${W} + j]${recurrentBias("j")};`
+      : `for (let j = 0; j < ${2 * U}; j++) { const zp = ${xk("j")} + ${l.hr}[b * ${W} + j]${recurrentBias("j")}; ${l.gates}[gRow + j] = ${rec.expression("zp", DEFAULT_ALPHA)}; }`,
+    `}`,
+    ...(vectorGates ? [`// in place over the step's [batch, ${W}] block at once, the first ${2 * U} of each row (WebAssembly SIMD where the host has it and 4 divides the units)`, `gruGates(${l.gates}, t * batch * ${W}, batch, ${U});`] : []),
+  ];
+  const cellHead = [
+    `for (let b = 0; b < batch; b++) {`,
+    inputRow(l),
+    `const gRow = (t * batch + b) * ${W};`,
+    ...stepMask(l),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
-    `const zp = ${l.xk}[xRow + u] + ${l.hr}[b * ${W} + u];`,
-    `const rp = ${l.xk}[xRow + ${U} + u] + ${l.hr}[b * ${W} + ${U} + u];`,
-    `const z = ${rec.expression("zp", DEFAULT_ALPHA)};`,
-    `const r = ${rec.expression("rp", DEFAULT_ALPHA)};`,
-    `${l.gates}[gRow + u] = z;`,
-    `${l.gates}[gRow + ${U} + u] = r;`,
+    `const z = ${l.gates}[gRow + u];`,
   ];
   const cell = [
-    `const hhp = ${resetAfter ? `${l.xk}[xRow + ${2 * U} + u] + r * ${l.inner}[s]` : `${l.hr}[b * ${W} + ${2 * U} + u]`};`,
+    `const hhp = ${resetAfter ? `${xk(`${2 * U} + u`)} + ${l.gates}[gRow + ${U} + u] * ${l.inner}[s]` : `${l.hr}[b * ${W} + ${2 * U} + u]`};`,
     `const hh = ${act.expression("hhp", DEFAULT_ALPHA)};`,
     `${l.gates}[gRow + ${2 * U} + u] = hh;`,
     `${l.h}[s] = ${carry(l, l.h, "z * hp + (1 - z) * hh")};`,
+    `}`,
+    `}`,
   ];
   if (resetAfter) {
     return [
       ...lines,
       `// h~ = ${act.name}(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~${padded}`,
-      `${l.inner}[s] = ${l.hr}[b * ${W} + ${2 * U} + u];`,
+      ...cellHead,
+      `${l.inner}[s] = ${l.hr}[b * ${W} + ${2 * U} + u]${recurrentBias(`${2 * U} + u`)};`,
       ...cell,
-      `}`,
-      `}`,
     ];
   }
   return [
     ...lines,
-    `${l.inner}[s] = r * hp;`,
-    `${l.hr}[b * ${W} + ${2 * U} + u] = ${l.xk}[xRow + ${2 * U} + u];`,
+    `// r · h_{t-1} kept in ${l.inner}[t]; ${l.hr}[:, h] starts as xk_h${bias ? " + b_h" : ""}`,
+    `for (let b = 0; b < batch; b++) {`,
+    inputRow(l),
+    `const gRow = (t * batch + b) * ${W};`,
+    `for (let u = 0; u < ${U}; u++) {`,
+    `const s = (t * batch + b) * ${U} + u;`,
+    `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
+    `${l.inner}[s] = ${l.gates}[gRow + ${U} + u] * hp;`,
+    `${l.hr}[b * ${W} + ${2 * U} + u] = ${xk(`${2 * U} + u`)};`,
     `}`,
     `}`,
     `// h~ = ${act.name}(xk_h + (r · h_{t-1}) · ${recurrent}[:, h])${l.mask ? `; h_t = z · h_{t-1} + (1 − z) · h~${padded}` : ""}`,
@@ -85,16 +107,8 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
       repeats: l.T,
     }),
     `}`,
-    `for (let b = 0; b < batch; b++) {`,
-    `const gRow = (t * batch + b) * ${W};`,
-    ...stepMask(l),
-    `for (let u = 0; u < ${U}; u++) {`,
-    `const s = (t * batch + b) * ${U} + u;`,
-    `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
-    `const z = ${l.gates}[gRow + u];`,
+    ...cellHead,
     ...cell,
-    `}`,
-    `}`,
   ];
 }
 
@@ -109,6 +123,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
     `const dzRow = b * ${W};`,
+    inputRow(l),
     ...skipPadded(l, [l.dhr]),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
@@ -117,8 +132,8 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `const dh = ${l.dh}[b * ${U} + u];`,
     `const dzp = dh * (hp - hh) * ${rec.derivative!("z", "", DEFAULT_ALPHA)};`,
     `const dhhp = dh * (1 - z) * ${act.derivative!("hh", "", DEFAULT_ALPHA)};`,
-    `${l.dzt}[dzRow + u] = dzp;`,
-    `${l.dzt}[dzRow + ${2 * U} + u] = dhhp;`,
+    storeStepGradient(l, "u", "dzp"),
+    storeStepGradient(l, `${2 * U} + u`, "dhhp"),
     `${l.dhr}[b * ${W} + u] = dzp;`,
     `${l.dh}[b * ${U} + u] = dh * z;`,
   ];
@@ -130,7 +145,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
       ...head,
       `// hr_h feeds h~ through r: dr = dh~ · hr_h · ${rec.name}'(r), d hr_h = dh~ · r`,
       `const drp = dhhp * ${l.inner}[s] * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
-      `${l.dzt}[dzRow + ${U} + u] = drp;`,
+      storeStepGradient(l, `${U} + u`, "drp"),
       `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
       `${l.dhr}[b * ${W} + ${2 * U} + u] = dhhp * r;`,
       `}`,
@@ -140,7 +155,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
       const db = ctx.grad(l.bias);
       lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, ...columnSums(l.dhr, "batch", W, db, "+=", W));
     }
-    lines.push(keepStepGradient(l), `if (t > 0) {`);
+    lines.push(`if (t > 0) {`);
     if (dr) lines.push(`// ${dr} += h_{t-1}ᵀ · ${l.dhr}`, ...emitGemm({ a: hPrevT, b: { buf: l.dhr, rowStride: W, colStride: 1 }, c: { buf: dr, rowStride: W, colStride: 1 }, m: U, n: W, k: "batch", accumulate: true, prefix: "w", repeats: l.T }));
     lines.push(
       `// ${l.dh} += ${l.dhr} · ${recurrent}ᵀ`,
@@ -168,18 +183,18 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
     `const dzRow = b * ${W};`,
+    inputRow(l),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
     `const hp = t > 0 ? ${l.h}[s - batch * ${U}] : 0;`,
     `const r = ${l.gates}[gRow + ${U} + u];`,
     `const dInner = ${l.dInner}[b * ${U} + u];`,
     `const drp = dInner * hp * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
-    `${l.dzt}[dzRow + ${U} + u] = drp;`,
+    storeStepGradient(l, `${U} + u`, "drp"),
     `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
     `${l.dh}[b * ${U} + u] += dInner * r;`,
     `}`,
     `}`,
-    keepStepGradient(l),
     `if (t > 0) {`,
   ];
   if (dr) {
@@ -226,8 +241,8 @@ const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward"
   },
   forward(op, ctx, mode) {
     const l = gruLayout(op, ctx);
-    // x·K + b: with resetAfter the bias's first row, the input bias (the second is added to hr per step).
-    const body = [...inputProjection(l, ctx, mode), `for (let t = 0; t < ${l.T}; t++) {`, ...gruForwardStep(op, l, ctx, mode), `}`, ...emitOutput(op, l, ctx, mode)];
+    // x·K; the input bias (with resetAfter the bias's first row; the second goes with hr) is added as each step reads xk
+    const body = [...inputProjection(l, ctx, mode, true), `for (let t = 0; t < ${l.T}; t++) {`, ...gruForwardStep(op, l, ctx, mode), `}`, ...emitOutput(op, l, ctx, mode)];
     return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = gru(${ctx.value(l.x, mode)}) over ${l.T} steps, gates z, r, h${op.attrs.resetAfter ? ", reset after the recurrent product" : ""}`, body);
   },
   backward(op, ctx) {

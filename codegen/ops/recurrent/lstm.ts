@@ -1,11 +1,26 @@
-// lstm, generated, gates i, f, c, o (Keras' order): c_t = f·c_{t-1} + i·g, h_t = o·act(c_t).
+// lstm, generated, gates i, f, c, o (Keras' order): c_t = f·c_{t-1} + i·g, h_t = o·act(c_t). The step's
+// recurrent product is written into the gates tape's slice, and each gate's value replaces its pre-activation.
 // Masked (see cell.ts): a padded step keeps c_{t-1} and h_{t-1}, and its dh and dc pass to the step before.
 
 import type { RecurrentAttrs } from "./cell.reference";
 import { lstmReference } from "./lstm.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
-import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, skipPadded, stepMask, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient } from "./cell";
+import { nodeStep, type LoweringContext, type OpRule } from "../rule";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepInput, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient, type Layout } from "./cell";
+
+/** The step's pre-activations completed in the gates tape's slice, then σ and tanh over the whole [batch, 4·U] block in one call. */
+function vectorGateStep(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+  return [
+    `// z = ${l.gates}[t] + ${l.xk}[${l.xStep}]${l.bias ? " + b" : ""}, in place`,
+    `for (let b = 0; b < batch; b++) {`,
+    inputRow(l),
+    `const gRow = (t * batch + b) * ${l.W};`,
+    `for (let j = 0; j < ${l.W}; j++) ${l.gates}[gRow + j] += ${stepInput(l, ctx, mode, "j")};`,
+    `}`,
+    `// i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, ${l.W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+    `lstmGates(${l.gates}, t * batch * ${l.W}, batch, ${l.U});`,
+  ];
+}
 
 const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "lstm"),
@@ -13,7 +28,6 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const l = layout(op, ctx, 4);
     return [
       perExample(l.xk, l.T * l.W),
-      perExample(l.z, l.W),
       perExample(l.h, l.T * l.U),
       perExample(l.c, l.T * l.U),
       perExample(l.gates, l.T * l.W),
@@ -29,28 +43,40 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const act = cellFunction(op.attrs.activation)!;
     const rec = cellFunction(op.attrs.recurrentActivation)!;
     const { U, W } = l;
+    const vectorGates = rec.name === "sigmoid" && act.name === "tanh";
+    const pre = (column: string) => `${l.gates}[gRow + ${column}] + ${stepInput(l, ctx, mode, column)}`;
+    // Keras' sigmoid and tanh gates go to the runtime's lstmGates over the step's whole block; other functions are computed per unit in the cell's loop
+    const gates = vectorGates
+      ? { before: vectorGateStep(l, ctx, mode), read: [`const i = ${l.gates}[gRow + u], f = ${l.gates}[gRow + ${U} + u], g = ${l.gates}[gRow + ${2 * U} + u], o = ${l.gates}[gRow + ${3 * U} + u];`], write: [] }
+      : {
+          before: [],
+          read: [
+            `const zi = ${pre("u")}, zf = ${pre(`${U} + u`)}, zc = ${pre(`${2 * U} + u`)}, zo = ${pre(`${3 * U} + u`)};`,
+            `const i = ${rec.expression("zi", DEFAULT_ALPHA)};`,
+            `const f = ${rec.expression("zf", DEFAULT_ALPHA)};`,
+            `const g = ${act.expression("zc", DEFAULT_ALPHA)};`,
+            `const o = ${rec.expression("zo", DEFAULT_ALPHA)};`,
+          ],
+          write: [`${l.gates}[gRow + u] = i;`, `${l.gates}[gRow + ${U} + u] = f;`, `${l.gates}[gRow + ${2 * U} + u] = g;`, `${l.gates}[gRow + ${3 * U} + u] = o;`],
+        };
     const body = [
       ...inputProjection(l, ctx, mode, true),
       `for (let t = 0; t < ${l.T}; t++) {`,
-      ...stepPreActivation(l, ctx, mode),
-      `// i, f, o = ${rec.name}(z_i, z_f, z_o); g = ${act.name}(z_c); c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`,
+      ...stepRecurrentProduct(l, ctx, mode, l.gates),
+      ...gates.before,
+      vectorGates
+        ? `// c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`
+        : `// z = ${l.gates}[t] + ${l.xk}[${l.xStep}]${l.bias ? " + b" : ""}; i, f, o = ${rec.name}(z_i, z_f, z_o); g = ${act.name}(z_c), kept in ${l.gates}[t]; c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`,
       `for (let b = 0; b < batch; b++) {`,
-      `const zRow = b * ${W};`,
+      ...(vectorGates ? [] : [inputRow(l)]),
       `const gRow = (t * batch + b) * ${W};`,
       ...stepMask(l),
       `for (let u = 0; u < ${U}; u++) {`,
-      `const zi = ${l.z}[zRow + u], zf = ${l.z}[zRow + ${U} + u], zc = ${l.z}[zRow + ${2 * U} + u], zo = ${l.z}[zRow + ${3 * U} + u];`,
-      `const i = ${rec.expression("zi", DEFAULT_ALPHA)};`,
-      `const f = ${rec.expression("zf", DEFAULT_ALPHA)};`,
-      `const g = ${act.expression("zc", DEFAULT_ALPHA)};`,
-      `const o = ${rec.expression("zo", DEFAULT_ALPHA)};`,
+      ...gates.read,
       `const s = (t * batch + b) * ${U} + u;`,
       `const c = f * (t > 0 ? ${l.c}[s - batch * ${U}] : 0) + i * g;`,
       `const a = ${act.expression("c", DEFAULT_ALPHA)};`,
-      `${l.gates}[gRow + u] = i;`,
-      `${l.gates}[gRow + ${U} + u] = f;`,
-      `${l.gates}[gRow + ${2 * U} + u] = g;`,
-      `${l.gates}[gRow + ${3 * U} + u] = o;`,
+      ...gates.write,
       `${l.c}[s] = ${carry(l, l.c, "c")};`,
       `${l.actC}[s] = a;`,
       `${l.h}[s] = ${carry(l, l.h, "o * a")};`,
@@ -79,6 +105,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `for (let b = 0; b < batch; b++) {`,
       `const gRow = (t * batch + b) * ${W};`,
       `const dzRow = b * ${W};`,
+      inputRow(l),
       ...skipPadded(l),
       `for (let u = 0; u < ${U}; u++) {`,
       `const s = (t * batch + b) * ${U} + u;`,
@@ -87,10 +114,10 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `const cPrev = t > 0 ? ${l.c}[s - batch * ${U}] : 0;`,
       `const dh = ${l.dh}[b * ${U} + u];`,
       `const dc = ${l.dc}[b * ${U} + u] + dh * o * ${act.derivative!("a", "", DEFAULT_ALPHA)};`,
-      `${l.dzt}[dzRow + u] = dc * g * ${rec.derivative!("i", "", DEFAULT_ALPHA)};`,
-      `${l.dzt}[dzRow + ${U} + u] = dc * cPrev * ${rec.derivative!("f", "", DEFAULT_ALPHA)};`,
-      `${l.dzt}[dzRow + ${2 * U} + u] = dc * i * ${act.derivative!("g", "", DEFAULT_ALPHA)};`,
-      `${l.dzt}[dzRow + ${3 * U} + u] = dh * a * ${rec.derivative!("o", "", DEFAULT_ALPHA)};`,
+      storeStepGradient(l, "u", `dc * g * ${rec.derivative!("i", "", DEFAULT_ALPHA)}`),
+      storeStepGradient(l, `${U} + u`, `dc * cPrev * ${rec.derivative!("f", "", DEFAULT_ALPHA)}`),
+      storeStepGradient(l, `${2 * U} + u`, `dc * i * ${act.derivative!("g", "", DEFAULT_ALPHA)}`),
+      storeStepGradient(l, `${3 * U} + u`, `dh * a * ${rec.derivative!("o", "", DEFAULT_ALPHA)}`),
       `${l.dc}[b * ${U} + u] = dc * f;`,
       ...(l.mask ? [`// dh is spent on this step: dh_{t-1} is added to 0 by the product below`, `${l.dh}[b * ${U} + u] = 0;`] : []),
       `}`,

@@ -1,41 +1,45 @@
-// simpleRNN, generated: h_t = act(x_t·K + h_{t-1}·R + b); backward dz_t = dh · act'(z) per step.
+// simpleRNN, generated: h_t = act(x_t·K + h_{t-1}·R + b), the product written into h's slice for step t
+// and the activation applied there in place; backward dz_t = dh · act'(z) per step.
 // Masked (see cell.ts): a padded step keeps h_{t-1}, and its dh passes to the step before.
 
 import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
-import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, skipPadded, stepMask, stepPreActivation, stepRecurrentGradients, zeroRecurrentGradient, type Layout } from "./cell";
+import { nodeStep, type LoweringContext, type OpRule } from "../rule";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepInput, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient, type Layout } from "./cell";
 
-/** h_t = act(z) for every example, in the loop over t; masked, a padded step's h_t is h_{t-1}. */
-function stepState(l: Layout, act: ElementwiseActivation): string[] {
+/** h_t = act(z) for every example, in the loop over t, z = h[t] (the recurrent product) + xk[t] + b; masked, a padded step's h_t is h_{t-1}. */
+function stepState(l: Layout, ctx: LoweringContext, mode: "train" | "infer", act: ElementwiseActivation): string[] {
   const value = act.expression("z", DEFAULT_ALPHA);
-  if (!l.mask) {
-    return [
-      `// h_t = ${act.name}(z)`,
-      `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) { const z = ${l.z}[b * ${l.U} + u]; ${l.h}[(t * batch + b) * ${l.U} + u] = ${value}; }`,
-    ];
-  }
   return [
-    `// h_t = ${act.name}(z), or h_{t-1} where the step is padding`,
+    `// h_t = ${act.name}(z), z = h_{t-1} · R (in ${l.h}[t]) + ${l.xk}[${l.xStep}]${l.bias ? " + b" : ""}${l.mask ? "; h_{t-1} where the step is padding" : ""}`,
     `for (let b = 0; b < batch; b++) {`,
+    inputRow(l),
     ...stepMask(l),
-    `for (let u = 0; u < ${l.U}; u++) { const z = ${l.z}[b * ${l.U} + u]; const s = (t * batch + b) * ${l.U} + u; ${l.h}[s] = ${carry(l, l.h, value)}; }`,
+    `for (let u = 0; u < ${l.U}; u++) {`,
+    `const s = (t * batch + b) * ${l.U} + u;`,
+    `const z = ${l.h}[s] + ${stepInput(l, ctx, mode, "u")};`,
+    `${l.h}[s] = ${carry(l, l.h, value)};`,
+    `}`,
     `}`,
   ];
 }
 
-/** dz_t = dh · act'(z) for every example, in the loop over t; masked, a padded step's dz is 0 and its dh stays, a token step's dh is spent (0). */
+/** dz_t = dh · act'(z) for every example, in the loop over t, into dz_t and dZ; masked, a padded step's dz is 0 and its dh stays, a token step's dh is spent (0). */
 function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
   const h = `${l.h}[(t * batch + b) * ${l.U} + u]`;
-  const dz = `${l.dzt}[b * ${l.W} + u] = ${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)};`;
+  const dz = storeStepGradient(l, "u", `${l.dh}[b * ${l.U} + u] * ${act.derivative!(h, "", DEFAULT_ALPHA)}`);
   const comment = `// dz_t = dh · ${act.name}'(z), ${act.derivativeText}`;
-  if (!l.mask) return [comment, `for (let b = 0; b < batch; b++) for (let u = 0; u < ${l.U}; u++) ${dz}`];
   return [
-    `${comment}; dh is spent on a token's step (dh_{t-1} is added to 0 by the product below)`,
+    l.mask ? `${comment}; dh is spent on a token's step (dh_{t-1} is added to 0 by the product below)` : comment,
     `for (let b = 0; b < batch; b++) {`,
+    `const dzRow = b * ${l.W};`,
+    inputRow(l),
     ...skipPadded(l),
-    `for (let u = 0; u < ${l.U}; u++) { ${dz} ${l.dh}[b * ${l.U} + u] = 0; }`,
+    `for (let u = 0; u < ${l.U}; u++) {`,
+    dz,
+    ...(l.mask ? [`${l.dh}[b * ${l.U} + u] = 0;`] : []),
+    `}`,
     `}`,
   ];
 }
@@ -44,7 +48,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
   refuse: (op) => refuse(op, "simpleRNN"),
   buffers(op, ctx) {
     const l = layout(op, ctx, 1);
-    return [perExample(l.xk, l.T * l.W), perExample(l.z, l.W), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W), perExample(l.dzt, l.W)];
+    return [perExample(l.xk, l.T * l.W), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W), perExample(l.dzt, l.W)];
   },
   forward(op, ctx, mode) {
     const l = layout(op, ctx, 1);
@@ -52,8 +56,8 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
     const body = [
       ...inputProjection(l, ctx, mode, true),
       `for (let t = 0; t < ${l.T}; t++) {`,
-      ...stepPreActivation(l, ctx, mode),
-      ...stepState(l, act),
+      ...stepRecurrentProduct(l, ctx, mode, l.h),
+      ...stepState(l, ctx, mode, act),
       `}`,
       ...emitOutput(op, l, ctx, mode),
     ];
