@@ -3,6 +3,7 @@ import { gruGates, lstmGates } from "../../runtime/activations/gates";
 import { jsGruGates, jsLstmGates, type GruGates, type LstmGates } from "../../runtime/activations/js-gates";
 import { SimdGates } from "../../runtime/activations/simd-gates";
 import { Random } from "../../runtime/random";
+import { ulpOf } from "../support/ulp";
 
 // An LSTM step's gate block, rows of i, f, c, o: σ on i, f and o and tanh on c; a GRU step's, rows of
 // z, r, h: σ on z and r, h untouched. Checked against σ and tanh in float64 (Math.exp, Math.tanh)
@@ -10,15 +11,6 @@ import { Random } from "../../runtime/random";
 
 const sigmoid = (x: number): number => Math.fround(1 / (1 + Math.exp(-x)));
 const tanh = (x: number): number => Math.fround(Math.tanh(x));
-
-/** The distance between |y| and the next float32 up. */
-function ulpOf(y: number): number {
-  const floats = new Float32Array([Math.abs(y)]);
-  const bits = new Uint32Array(floats.buffer);
-  const below = floats[0]!;
-  bits[0]!++;
-  return floats[0]! - below;
-}
 
 /** The function each float of a row of 4·units gets: tanh on the third quarter (c), σ elsewhere. */
 const functionAt = (column: number, units: number) => (column >= 2 * units && column < 3 * units ? tanh : sigmoid);

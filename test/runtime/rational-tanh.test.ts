@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { rationalTanh } from "../../runtime/activations/rational-tanh";
 import { Random } from "../../runtime/random";
-
-/** The distance between |y| and the next float32 up. */
-function ulpOf(y: number): number {
-  const floats = new Float32Array([Math.abs(y)]);
-  const bits = new Uint32Array(floats.buffer);
-  const below = floats[0]!;
-  bits[0]!++;
-  return floats[0]! - below;
-}
+import { ulpOf } from "../support/ulp";
 
 /** The largest error of rationalTanh rounded to float32, in float32 ulps of Math.tanh, over float32 xs drawn in [-scale, scale]. */
 function maxUlpError(random: Random, count: number, scale: number): { ulps: number; at: number } {

@@ -6,18 +6,10 @@ import { SimdSigmoid } from "../../runtime/activations/simd-sigmoid";
 import { hostWasm } from "../../runtime/wasm/wasm-api";
 import { i32Params, ModuleBuilder, type InstructionName } from "../../runtime/wasm/wasm-assembler";
 import { Random } from "../../runtime/random";
+import { ulpOf } from "../support/ulp";
 
 /** σ in float64, rounded to float32: what the results are compared with. */
 const reference = (x: number): number => Math.fround(1 / (1 + Math.exp(-x)));
-
-/** The distance between |y| and the next float32 up. */
-function ulpOf(y: number): number {
-  const floats = new Float32Array([Math.abs(y)]);
-  const bits = new Uint32Array(floats.buffer);
-  const below = floats[0]!;
-  bits[0]!++;
-  return floats[0]! - below;
-}
 
 const bitsOf = (values: Float32Array): Uint32Array => new Uint32Array(values.slice().buffer);
 
