@@ -1,6 +1,7 @@
 // The training loop behind fit(): epochs of shuffled mini-batches, validation, History,
 // callbacks and the Keras progress output.
 
+import type { ThreadCount } from "./threads/threads";
 import type { Callback, Logs, TrainingControl } from "./callbacks";
 import type { ExampleData, Flat, InputRows } from "./data";
 import { sliceSparse } from "./sparse-data";
@@ -46,6 +47,8 @@ export interface FitOptions {
   callbacks?: readonly Callback[];
   /** The epoch to start at (for resuming); training runs until `epochs`. */
   initialEpoch?: number;
+  /** Threads for the large products ("auto", the default: every core; results are the same for any count). */
+  threads?: ThreadCount;
 }
 
 /** What the loop needs of a model. */

@@ -11,6 +11,7 @@ import { createOptimizer, type Optimizer } from "./optimizers";
 import { Random } from "./random";
 import { accumulateMetric, metricMeans } from "./metrics";
 import { runFit, type FitOptions } from "./fit";
+import { withThreads, type ThreadCount } from "./threads/threads";
 import type { History } from "./history";
 import type { TrainingControl } from "./callbacks";
 import { readFileBytes, writeFileAtomic } from "./files";
@@ -185,7 +186,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
 
   /** Trains for `epochs` passes over the data; returns the per-epoch History. */
   fit(x: InputData<Ins>, y: ExampleData, options: FitOptions = {}): History {
-    return runFit(this.trainer(), this.inputsOf(x), y, options, (data) => this.inputsOf(data, "validationData x"));
+    return withThreads(options.threads, "fit", () => runFit(this.trainer(), this.inputsOf(x), y, options, (data) => this.inputsOf(data, "validationData x")));
   }
 
   /**
@@ -239,9 +240,9 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   }
 
   /** The mean loss over the examples, or [loss, ...metrics] when compiled with metrics. */
-  evaluate(x: InputData<Ins>, y: ExampleData, options: { batchSize?: number } = {}): Evaluation<WithMetrics> {
+  evaluate(x: InputData<Ins>, y: ExampleData, options: { batchSize?: number; threads?: ThreadCount } = {}): Evaluation<WithMetrics> {
     const inputs = this.inputsOf(x);
-    const { loss, metrics } = this.measure(inputs, this.targetsOf(y, inputs[0]!.count), options.batchSize ?? 32);
+    const { loss, metrics } = withThreads(options.threads, "evaluate", () => this.measure(inputs, this.targetsOf(y, inputs[0]!.count), options.batchSize ?? 32));
     return this.withMetrics(loss, metrics);
   }
 
@@ -299,10 +300,14 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   }
 
   /** The model's outputs, one row per example (each row the example's output, flattened). */
-  predict(x: InputData<Ins>, options: { batchSize?: number } = {}): number[][] {
+  predict(x: InputData<Ins>, options: { batchSize?: number; threads?: ThreadCount } = {}): number[][] {
+    return withThreads(options.threads, "predict", () => this.predictRows(x, options.batchSize));
+  }
+
+  private predictRows(x: InputData<Ins>, batchSizeOption: number | undefined): number[][] {
     const inputs = this.inputsOf(x);
     const count = inputs[0]!.count;
-    const batchSize = Math.max(1, Math.min(options.batchSize ?? 32, count));
+    const batchSize = Math.max(1, Math.min(batchSizeOption ?? 32, count));
     const bufs = this.buffersFor(batchSize);
     const size = this.outputSize;
     const order = identity(count);

@@ -15,7 +15,8 @@ export { progressLine, epochLine, formatValue, type ProgressState } from "./prog
 export { writeFileAtomic, readFileBytes } from "./files";
 export { TYPEGRAD_VERSION } from "./version";
 export type { UpToDate } from "./up-to-date";
-export { gemm } from "./gemm/gemm";
+export { gemm, startThreads, stopThreads } from "./gemm/gemm";
+export { setThreads, threadCount, availableCores, type ThreadCount } from "./threads/threads";
 export { sigmoidInPlace } from "./activations/sigmoid";
 export { softmaxRows } from "./activations/softmax";
 export { rationalTanh } from "./activations/rational-tanh";

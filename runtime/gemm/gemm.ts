@@ -5,8 +5,15 @@
 
 import { jsGemm, type Gemm } from "./js-gemm";
 import { SimdGemm } from "./simd-gemm";
+import { threadCount } from "../threads/threads";
 
+let simd: SimdGemm | null | undefined;
 let chosen: Gemm | undefined;
+
+function choose(): Gemm {
+  simd = SimdGemm.create();
+  return simd?.gemm ?? jsGemm;
+}
 
 /**
  * C = op(A)·op(B), or C += op(A)·op(B) when accumulate. op(A) is m×k, op(B) is k×n, C is m×n, all row-major.
@@ -15,9 +22,31 @@ let chosen: Gemm | undefined;
  */
 export const gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
   checkArguments(m, n, k, a, b, c, aOffset, bOffset, cOffset);
-  chosen ??= SimdGemm.create()?.gemm ?? jsGemm;
+  chosen ??= choose();
   chosen(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
 };
+
+/**
+ * Starts the worker threads the large products of later calls may use (`threads` in all, the setting
+ * in force by default), and resolves when they are ready. Training never waits for them: until they
+ * are, products run on the calling thread (with the same results).
+ */
+export async function startThreads(threads = threadCount()): Promise<void> {
+  chosen ??= choose();
+  if (!simd?.threads) return;
+  simd.threads.start(threads);
+  await simd.threads.whenReady();
+}
+
+/** Stops the worker threads (they never keep a process alive; this frees them early). Later products start them again when they need them. */
+export async function stopThreads(): Promise<void> {
+  await simd?.threads?.stop();
+}
+
+/** Worker threads started for gemm so far. */
+export function startedThreads(): number {
+  return simd?.threads?.started ?? 0;
+}
 
 function checkArguments(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, aOffset: number, bOffset: number, cOffset: number): void {
   checkSize("m", m);

@@ -5,13 +5,13 @@
 // A's rows in place. C is copied in only to accumulate, and copied out whole. C comes first, at a fixed address, so the
 // view it is copied out through can be kept from call to call.
 
-import { FLOAT_BYTES, TILE_ADDRESS, type Tile } from "./tile";
+import { FLOAT_BYTES, MAX_GEMM_THREADS, type Tile } from "./tile";
 import { PrefixViews } from "../wasm/prefix-views";
 
 const ALIGNMENT = 16;
 const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGNMENT) * ALIGNMENT;
 
-/** Byte addresses of one problem's regions: the scratch tile, C, A and the slack after it, A packed (when transposed), B as stored, B packed. */
+/** Byte addresses of one problem's regions: the threads' scratch tiles, C, A and the slack after it, A packed (when transposed), B as stored, B packed. */
 export class ScratchLayout {
   readonly c: number;
   a = 0;
@@ -21,7 +21,7 @@ export class ScratchLayout {
   end = 0;
 
   constructor(readonly tile: Tile) {
-    this.c = alignUp(TILE_ADDRESS + tile.bytes);
+    this.c = alignUp(tile.scratchAddress(MAX_GEMM_THREADS));
   }
 
   plan(m: number, n: number, k: number, packA: boolean): void {

@@ -1,14 +1,18 @@
 // gemm on the WebAssembly SIMD module, compiled synchronously on first use. A call has three phases,
-// public so that the benchmark can time the copying apart from the multiply.
+// public so that the benchmark can time the copying apart from the multiply. Where the host has
+// worker threads and shared memory, the module works on a shared memory, and a large product's rows
+// are split between threads (gemm-threads.ts).
 
 import type { Gemm } from "./js-gemm";
 import { clearSlackAfterA, copyIn, ScratchLayout } from "./pack";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { simdKernelModule, type KernelBuild, type SimdKernelExports } from "./simd-kernel";
 import { DEFAULT_TILE, FLOAT_BYTES } from "./tile";
-import { instantiateKernel } from "../wasm/instantiate";
+import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
-import { hasRelaxedSimd } from "../wasm/relaxed-simd";
+import { turnOnRelaxedSimd } from "../wasm/relaxed-simd";
+import { GemmThreads, rowBands, workerThreadsHost, type SharedWasmMemory } from "./gemm-threads";
+import { threadCount } from "../threads/threads";
 
 /**
  * Whether A is packed into panels of MR rows first. A transposed A always is: its rows four bytes
@@ -20,9 +24,19 @@ import { hasRelaxedSimd } from "../wasm/relaxed-simd";
 const PACK_A_MIN_COLUMNS = 64;
 const packsA = (n: number, transA: boolean): boolean => transA || n >= PACK_A_MIN_COLUMNS;
 
-/** The build gemm uses on a host: the default tile, with relaxed SIMD's fused multiply-add where the host has it. */
+/** The shared memory's limit: 4 GiB, all that 32-bit addresses reach (a shared memory must declare one). */
+const SHARED_MAXIMUM_PAGES = 65536;
+
+/**
+ * The build gemm uses on a host: the default tile, with relaxed SIMD's fused multiply-add where the
+ * host has it (on Node 20 turned on for the purpose; relaxed-simd.ts).
+ */
 export function hostBuild(wasm: WasmApi): KernelBuild {
-  return { tile: DEFAULT_TILE, fusedMultiplyAdd: hasRelaxedSimd(wasm) };
+  return { tile: DEFAULT_TILE, fusedMultiplyAdd: turnOnRelaxedSimd(wasm) };
+}
+
+interface SharedMemoryApi {
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared: true }) => SharedWasmMemory;
 }
 
 export class SimdGemm {
@@ -31,17 +45,29 @@ export class SimdGemm {
 
   /**
    * null where there is no WebAssembly, it has no SIMD (or not the relaxed SIMD a build asks for), or
-   * the host forbids compiling (a browser's CSP). The build is the host's by default.
+   * the host forbids compiling (a browser's CSP). The build is the host's by default. `threaded`
+   * (where the host has worker threads) puts the module on a shared memory that other threads share.
    */
-  static create(wasm: WasmApi | null = hostWasm(), build: KernelBuild | null = wasm && hostBuild(wasm)): SimdGemm | null {
+  static create(wasm: WasmApi | null = hostWasm(), build: KernelBuild | null = wasm && hostBuild(wasm), threaded = true): SimdGemm | null {
     if (!wasm || !build) return null;
-    const kernel = instantiateKernel<SimdKernelExports>(simdKernelModule(build), wasm);
-    return kernel && new SimdGemm(kernel, build);
+    const host = threaded ? workerThreadsHost() : null;
+    if (host) {
+      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }), wasm);
+      if (!module) return null;
+      const memory = new (wasm as unknown as SharedMemoryApi).Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+      const kernel = instanceOf<Omit<SimdKernelExports, "memory">>(module, wasm, { env: { memory } });
+      return kernel && new SimdGemm({ ...kernel, memory }, build, new GemmThreads(host, module, memory));
+    }
+    const module = compileKernel(simdKernelModule(build), wasm);
+    const kernel = module && instanceOf<SimdKernelExports>(module, wasm);
+    return kernel && new SimdGemm(kernel, build, null);
   }
 
   private constructor(
     private readonly kernel: SimdKernelExports,
     readonly build: KernelBuild,
+    /** The other threads of a large product's rows, null where there are none. */
+    readonly threads: GemmThreads | null,
   ) {
     this.memory = new ScratchMemory(kernel.memory);
     this.layout = new ScratchLayout(build.tile);
@@ -69,11 +95,25 @@ export class SimdGemm {
     if (accumulate) copyIn(scratch, layout.c, c, m * n, cOffset);
   }
 
-  /** C in the scratch memory = or += A·B, on the operands load put there. */
-  multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean): void {
-    const layout = this.layout;
+  /**
+   * C in the scratch memory = or += A·B, on the operands load put there: in bands of rows, the first
+   * on this thread and the others on workers, when the product is large enough and threads allowed.
+   */
+  multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean, threads = threadCount()): void {
+    const { layout, kernel } = this;
     const packA = packsA(n, transA);
-    this.kernel.gemm(m, n, k, packA ? layout.packedA : layout.a, packA ? 1 : 0, layout.packedB, layout.c, accumulate ? 1 : 0);
+    const a = packA ? layout.packedA : layout.a;
+    const helpers = this.threads?.helpersFor(m, n, k, layout.tile.mr, threads) ?? [];
+    const bands = rowBands(m, helpers.length + 1, layout.tile.mr);
+    // rows i0.. of A start i0·k floats in, stored or packed (a packed panel of MR rows is MR·k floats)
+    const band = (index: number): number[] => {
+      const i0 = bands[index]!;
+      return [bands[index + 1]! - i0, n, k, a + i0 * k * FLOAT_BYTES, packA ? 1 : 0, layout.packedB, layout.c + i0 * n * FLOAT_BYTES, accumulate ? 1 : 0, layout.tile.scratchAddress(index)];
+    };
+    for (let index = 1; index < bands.length - 1; index++) helpers[index - 1]!.post(band(index));
+    const [rows, , , aBand, aPacked, packedB, cBand, accumulates, scratch] = band(0) as [number, number, number, number, number, number, number, number, number];
+    kernel.gemm(rows, n, k, aBand, aPacked, packedB, cBand, accumulates, scratch);
+    for (let index = 1; index < bands.length - 1; index++) helpers[index - 1]!.wait();
   }
 
   /** C from the scratch memory to c, from its offset. */

@@ -2,8 +2,9 @@
 //
 //   packB(b, bKStride, bJStride, n, k, packed)     B into panels of NR columns (simd-pack.ts)
 //   packA(a, aKStride, aRowStride, m, k, packed)   A into panels of MR rows, the same way
-//   gemm(m, n, k, a, aPacked, packedB, c, accumulate)
-//       C (m×n, row-major at c) = or += A·B, A (m×k) row-major at a, or packed there when aPacked.
+//   gemm(m, n, k, a, aPacked, packedB, c, accumulate, scratch)
+//       C (m×n, row-major at c) = or += A·B, A (m×k) row-major at a, or packed there when aPacked;
+//       edge tiles computed on the scratch tile at `scratch`.
 //
 // A is packed when transposed, or when C is wide enough to repay it (simd-gemm.ts); then the
 // micro-kernel for packed A reads it through one pointer, MR floats a step of k. Otherwise the
@@ -14,16 +15,18 @@
 // (tile.ts): MR·NR/4 f32x4 accumulators, per step of k one splatted A scalar per row and NR/4
 // vectors of B, multiplied and added, or fused into one relaxed-SIMD f32x4.relaxed_madd (one
 // rounding instead of two) in the build for hosts that have it (relaxed-simd.ts). A tile cut by the
-// edge of C is computed on the scratch tile at TILE_ADDRESS; its rows past m read the zeros that pad
+// edge of C is computed on the caller's scratch tile (one per thread); its rows past m read the zeros that pad
 // a packed A, or whatever follows A in place (the caller leaves room for them), and are dropped, like
 // its columns past n (which the padding of B made zero).
 // Whatever the blocking, each element of C is summed in float32 in the order p = 0, 1, …, k - 1
-// (slices hand their sums on through C exactly), so on one host results are reproducible to the bit.
+// (slices hand their sums on through C exactly), so on one host results are reproducible to the bit,
+// and a band of C's rows computed on its own (by another thread, gemm-threads.ts) is bit-identical.
 
 import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
 import { packPanels } from "./simd-pack";
 import type { GrowableMemory } from "../wasm/scratch-memory";
-import { DEFAULT_TILE, FLOAT_BYTES, TILE_ADDRESS, VECTOR_BYTES, type Tile } from "./tile";
+import { DEFAULT_TILE, FLOAT_BYTES, VECTOR_BYTES, type Tile } from "./tile";
+import type { SharedMemoryImport } from "../wasm/wasm-assembler";
 
 /** One build of the module: its register tile, and whether it multiplies and adds with relaxed_madd. */
 export interface KernelBuild {
@@ -116,14 +119,14 @@ function copyTile(module: ModuleBuilder): void {
   );
 }
 
-/** edgeTile(a, aRowStride, aPacked, b, c, ldc, kc, loadC, rows, cols): the micro-kernel on the scratch tile. */
+/** edgeTile(a, aRowStride, aPacked, b, c, ldc, kc, loadC, rows, cols, scratch): the micro-kernel on the scratch tile. */
 function edgeTile(module: ModuleBuilder, { panelRowBytes }: Tile): void {
-  const f = module.function("edgeTile", i32Params("a", "aRowStride", "aPacked", "b", "c", "ldc", "kc", "loadC", "rows", "cols"));
+  const f = module.function("edgeTile", i32Params("a", "aRowStride", "aPacked", "b", "c", "ldc", "kc", "loadC", "rows", "cols", "scratch"));
   f.get("loadC").op("if");
-  f.get("c").get("ldc").i32(TILE_ADDRESS).i32(panelRowBytes).get("rows").get("cols").call("copyTile");
+  f.get("c").get("ldc").get("scratch").i32(panelRowBytes).get("rows").get("cols").call("copyTile");
   f.op("end");
-  callMicroKernel(f, () => void f.get("a").get("aRowStride").get("b").i32(TILE_ADDRESS).i32(panelRowBytes).get("kc").get("loadC"));
-  f.i32(TILE_ADDRESS).i32(panelRowBytes).get("c").get("ldc").get("rows").get("cols").call("copyTile");
+  callMicroKernel(f, () => void f.get("a").get("aRowStride").get("b").get("scratch").i32(panelRowBytes).get("kc").get("loadC"));
+  f.get("scratch").i32(panelRowBytes).get("c").get("ldc").get("rows").get("cols").call("copyTile");
 }
 
 /** The micro-kernel for the local aPacked's form of A, on the arguments pushed by `args`. */
@@ -139,7 +142,7 @@ function callMicroKernel(f: FunctionBuilder, args: () => void): void {
 
 /** gemm: for each KC slice of k, each MC block of rows, each NR panel of B, the tiles of the block. */
 function blockedGemm(module: ModuleBuilder, tile: Tile): void {
-  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aPacked", "packedB", "c", "accumulate"), [], true);
+  const f = module.function("gemm", i32Params("m", "n", "k", "a", "aPacked", "packedB", "c", "accumulate", "scratch"), [], true);
   for (const local of ["aRowStride", "aKStride", "ldc", "k0", "kc", "loadC", "i1", "blockEnd", "j0", "cols", "panel", "i0", "rows", "aTile", "cTile"]) f.local(local, "i32");
   f.get("n").i32(FLOAT_BYTES).op("i32.mul").set("ldc");
   // rows of A in place are k floats apart, and so are the starts of a packed A's tiles (a panel is MR·k floats)
@@ -184,14 +187,18 @@ function tileCall(f: FunctionBuilder, { mr, nr }: Tile): void {
   f.get("rows").i32(mr).op("i32.eq").get("cols").i32(nr).op("i32.eq").op("i32.and").op("if");
   callMicroKernel(f, kernelArguments);
   f.op("else");
-  f.get("aTile").get("aRowStride").get("aPacked").get("panel").get("cTile").get("ldc").get("kc").get("loadC").get("rows").get("cols").call("edgeTile");
+  f.get("aTile").get("aRowStride").get("aPacked").get("panel").get("cTile").get("ldc").get("kc").get("loadC").get("rows").get("cols").get("scratch").call("edgeTile");
   f.op("end");
   f.increment("i0", () => f.i32(mr));
 }
 
-/** The module's bytes for one build (by default the tile gemm uses, without relaxed SIMD). Its memory starts at one page; the host grows it. */
-export function simdKernelModule(build: KernelBuild = PLAIN_BUILD): Uint8Array {
-  const module = new ModuleBuilder(1);
+/**
+ * The module's bytes for one build (by default the tile gemm uses, without relaxed SIMD). Its memory
+ * starts at one page; the host grows it. Given `shared`, the memory is a shared one the module imports
+ * (env.memory), so that instances on several threads can work on it.
+ */
+export function simdKernelModule(build: KernelBuild = PLAIN_BUILD, shared?: SharedMemoryImport): Uint8Array {
+  const module = new ModuleBuilder(1, shared);
   microKernel(module, build, "rows");
   microKernel(module, build, "packed");
   copyTile(module);
@@ -206,5 +213,5 @@ export interface SimdKernelExports {
   readonly memory: GrowableMemory;
   packB(b: number, bKStride: number, bJStride: number, n: number, k: number, packed: number): void;
   packA(a: number, aKStride: number, aRowStride: number, m: number, k: number, packed: number): void;
-  gemm(m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number): void;
+  gemm(m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number, scratch: number): void;
 }

@@ -5,8 +5,8 @@ export const FLOAT_BYTES = 4;
 export const VECTOR_BYTES = 16;
 const FLOATS_PER_VECTOR = VECTOR_BYTES / FLOAT_BYTES;
 
-/** Where edge tiles are computed before their valid part is copied to C. */
-export const TILE_ADDRESS = 0;
+/** Threads that may run the gemm module at once on one memory, each with a scratch tile of its own. */
+export const MAX_GEMM_THREADS = 16;
 
 export class Tile {
   /**
@@ -32,6 +32,11 @@ export class Tile {
 
   get bytes(): number {
     return this.mr * this.panelRowBytes;
+  }
+
+  /** Where thread `thread` computes its edge tiles before their valid part is copied to C: the memory's first bytes hold one tile per thread. */
+  scratchAddress(thread: number): number {
+    return thread * this.bytes;
   }
 
   toString(): string {

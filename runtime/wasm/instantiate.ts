@@ -23,10 +23,10 @@ export function compileKernel(bytes: Uint8Array, wasm: WasmApi | null = hostWasm
   }
 }
 
-/** A new instance of a compiled kernel, or null where the host refuses it. */
-export function instanceOf<Exports>(module: WasmModule, wasm: WasmApi): Exports | null {
+/** A new instance of a compiled kernel (given its imports, as a shared memory), or null where the host refuses it. */
+export function instanceOf<Exports>(module: WasmModule, wasm: WasmApi, imports?: object): Exports | null {
   try {
-    return new wasm.Instance(module).exports as Exports;
+    return new wasm.Instance(module, imports).exports as Exports;
   } catch {
     return null;
   }

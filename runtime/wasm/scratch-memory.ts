@@ -6,7 +6,7 @@ const PAGE_BYTES = 65536;
 const MAX_WINDOWS = 64;
 
 export interface GrowableMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 

@@ -1,6 +1,7 @@
 // A small WebAssembly assembler: instructions by their text-format names (as `wasm-objdump -d` prints
 // them), LEB128 immediates, and the few module sections a compute kernel needs: types, functions,
-// one memory of its own (exported, so the host can grow it and see it), exports and code.
+// one memory (its own, exported so the host can grow it and see it; or a shared one imported, so that
+// instances on several threads work on the same memory), exports and code.
 
 export type ValueType = "i32" | "f32" | "f64" | "v128";
 
@@ -268,8 +269,15 @@ export class FunctionBuilder {
   }
 }
 
-const SECTION = { type: 1, function: 3, memory: 5, export: 7, code: 10 } as const;
+const SECTION = { type: 1, import: 2, function: 3, memory: 5, export: 7, code: 10 } as const;
 const EXPORT_KIND = { function: 0, memory: 2 } as const;
+/** Limits flags: a minimum only, or a minimum and maximum of a shared memory (the threads proposal). */
+const LIMITS = { minimum: 0x00, sharedWithMaximum: 0x03 } as const;
+
+/** Where a module's memory comes from: its own, or a shared memory imported as env.memory. */
+export interface SharedMemoryImport {
+  readonly maximumPages: number;
+}
 const FUNCTION_TYPE = 0x60;
 
 function vector(items: readonly number[][]): number[] {
@@ -285,12 +293,18 @@ function utf8Name(name: string): number[] {
   return [...unsignedLeb128(bytes.length), ...bytes];
 }
 
-/** A module with one memory (exported as "memory") and functions that may call those defined before them. */
+/**
+ * A module with one memory and functions that may call those defined before them. The memory is the
+ * module's own, exported as "memory", or, given `shared`, a shared memory imported as env.memory.
+ */
 export class ModuleBuilder {
   private readonly functions: FunctionBuilder[] = [];
   private readonly exported = new Set<string>();
 
-  constructor(private readonly initialMemoryPages: number) {}
+  constructor(
+    private readonly initialMemoryPages: number,
+    private readonly shared?: SharedMemoryImport,
+  ) {}
 
   function(name: string, params: NamedTypes, results: readonly ValueType[] = [], exported = false): FunctionBuilder {
     const f = new FunctionBuilder(name, params, results, (callee) => this.indexOf(callee));
@@ -306,18 +320,26 @@ export class ModuleBuilder {
       ...vector(f.results.map((type) => [VALUE_TYPE_CODE[type]])),
     ]);
     const exports = [
-      [...utf8Name("memory"), EXPORT_KIND.memory, 0],
+      ...(this.shared ? [] : [[...utf8Name("memory"), EXPORT_KIND.memory, 0]]),
       ...[...this.exported].map((name) => [...utf8Name(name), EXPORT_KIND.function, ...unsignedLeb128(this.indexOf(name))]),
     ];
     return new Uint8Array([
       ...[0x00, 0x61, 0x73, 0x6d], // "\0asm"
       ...[0x01, 0x00, 0x00, 0x00], // version 1
       ...section(SECTION.type, vector(types)),
-      ...section(SECTION.function, vector(this.functions.map((_, index) => unsignedLeb128(index)))),
-      ...section(SECTION.memory, vector([[0x00, ...unsignedLeb128(this.initialMemoryPages)]])),
+      ...this.memorySections(),
       ...section(SECTION.export, vector(exports)),
       ...section(SECTION.code, [...unsignedLeb128(this.functions.length), ...this.functions.flatMap((f) => f.encode())]),
     ]);
+  }
+
+  /** The import of the shared memory before the function section, or the module's own memory after it. */
+  private memorySections(): number[] {
+    const functions = section(SECTION.function, vector(this.functions.map((_, index) => unsignedLeb128(index))));
+    if (!this.shared) return [...functions, ...section(SECTION.memory, vector([[LIMITS.minimum, ...unsignedLeb128(this.initialMemoryPages)]]))];
+    const limits = [LIMITS.sharedWithMaximum, ...unsignedLeb128(this.initialMemoryPages), ...unsignedLeb128(this.shared.maximumPages)];
+    const memoryImport = [...utf8Name("env"), ...utf8Name("memory"), EXPORT_KIND.memory, ...limits];
+    return [...section(SECTION.import, vector([memoryImport])), ...functions];
   }
 
   private indexOf(name: string): number {

@@ -6,7 +6,7 @@ import { jsGemm, type Gemm } from "../../runtime/gemm/js-gemm";
 import { SimdGemm } from "../../runtime/gemm/simd-gemm";
 import { PLAIN_BUILD, simdKernelModule, type KernelBuild } from "../../runtime/gemm/simd-kernel";
 import { Tile } from "../../runtime/gemm/tile";
-import { hasRelaxedSimd } from "../../runtime/wasm/relaxed-simd";
+import { turnOnRelaxedSimd } from "../../runtime/wasm/relaxed-simd";
 import { hostWasm } from "../../runtime/wasm/wasm-api";
 import { signedLeb128, unsignedLeb128 } from "../../runtime/wasm/wasm-assembler";
 import { Random } from "../../runtime/random";
@@ -30,7 +30,7 @@ function embedded(values: Float32Array, before: number, after: number): { view: 
 }
 
 const RELAXED_BUILD: KernelBuild = { ...PLAIN_BUILD, fusedMultiplyAdd: true };
-const relaxedHere = hasRelaxedSimd(hostWasm()!);
+const relaxedHere = turnOnRelaxedSimd(hostWasm()!);
 
 function buildGemm(build: KernelBuild): Gemm {
   const simd = SimdGemm.create(hostWasm(), build);
@@ -41,7 +41,7 @@ function buildGemm(build: KernelBuild): Gemm {
 const implementations: readonly (readonly [string, Gemm])[] = [
   ["gemm (WebAssembly SIMD, the host's build)", gemm],
   ["the plain SIMD build (multiply, then add; the fallback where relaxed SIMD is missing)", buildGemm(PLAIN_BUILD)],
-  // where this Node has relaxed SIMD by default; Node 20 needs a flag, and the child process below has it
+  // where this Node has relaxed SIMD (Node 20 behind V8's flag, which turnOnRelaxedSimd sets)
   ...(relaxedHere ? [["the relaxed-SIMD build (relaxed_madd)", buildGemm(RELAXED_BUILD)] as const] : []),
   // other register tiles than the default, so that the tile stays a parameter that works
   ["a 3×12 tile build", buildGemm({ tile: new Tile(3, 12), fusedMultiplyAdd: false })],
@@ -142,30 +142,43 @@ describe.each(implementations)("%s", (_, implementation) => {
 });
 
 describe("the relaxed-SIMD build", () => {
-  it.skipIf(relaxedHere)(
-    "passes every reference problem in a child Node run with --experimental-wasm-relaxed-simd, where gemm picks it",
+  it("is on in this Node: typegrad sets V8's flag where relaxed SIMD is behind it, and gemm picks the relaxed build", () => {
+    expect(relaxedHere).toBe(true);
+    expect(SimdGemm.create()!.build.fusedMultiplyAdd).toBe(true);
+  });
+
+  it("sets --experimental-wasm-relaxed-simd only where the engine lacks relaxed SIMD and TYPEGRAD_RELAXED_SIMD is not 0", () => {
+    const flags: string[] = [];
+    let flagSet = false;
+    const engine = { ...hostWasm()!, validate: () => flagSet };
+    const node = (env: Record<string, string>) => ({
+      process: { env, getBuiltinModule: (name: string) => (name === "node:v8" ? { setFlagsFromString: (f: string) => (flags.push(f), (flagSet = true)) } : undefined) },
+    });
+    expect(turnOnRelaxedSimd(engine, node({ TYPEGRAD_RELAXED_SIMD: "0" }))).toBe(false);
+    expect(flags).toEqual([]);
+    expect(turnOnRelaxedSimd(engine, node({}))).toBe(true);
+    expect(flags).toEqual(["--experimental-wasm-relaxed-simd"]);
+    expect(turnOnRelaxedSimd(engine, node({}))).toBe(true);
+    expect(flags).toHaveLength(1);
+    expect(turnOnRelaxedSimd({ ...hostWasm()!, validate: () => false }, {})).toBe(false);
+  });
+
+  it(
+    "is refused in a child Node run with TYPEGRAD_RELAXED_SIMD=0, where gemm picks the plain build and passes every reference problem",
     () => {
       const script = fileURLToPath(new URL("../support/relaxed-gemm-child.ts", import.meta.url));
-      const child = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", "--import", "tsx", script], { encoding: "utf8" });
+      const child = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", env: { ...process.env, TYPEGRAD_RELAXED_SIMD: "0" } });
       expect(child.stderr).toBe("");
       expect(child.status).toBe(0);
-      const report = JSON.parse(child.stdout) as { fusedMultiplyAdd: boolean | null; checked: number; failures: string[]; deterministic: boolean };
-      expect(report.fusedMultiplyAdd).toBe(true);
+      const report = JSON.parse(child.stdout) as { fusedMultiplyAdd: boolean | null; checked: number; failures: string[]; deterministic: boolean; relaxedRefused: boolean };
+      expect(report.fusedMultiplyAdd).toBe(false);
+      expect(report.relaxedRefused).toBe(true);
       expect(report.checked).toBeGreaterThan(2000);
       expect(report.failures).toEqual([]);
       expect(report.deterministic).toBe(true);
     },
     60_000,
   );
-
-  it("is refused where the host lacks relaxed SIMD, and then gemm uses the plain build", () => {
-    if (relaxedHere) {
-      expect(SimdGemm.create()!.build.fusedMultiplyAdd).toBe(true);
-      return;
-    }
-    expect(SimdGemm.create(hostWasm(), RELAXED_BUILD)).toBeNull();
-    expect(SimdGemm.create()!.build.fusedMultiplyAdd).toBe(false);
-  });
 });
 
 describe("gemm", () => {

@@ -1,9 +1,12 @@
-// Run by test/runtime/gemm.test.ts as `node --experimental-wasm-relaxed-simd --import tsx` (Node 20's
-// V8 has relaxed SIMD only behind that flag): checks the gemm this host picks, which should then be
-// the relaxed-SIMD build, on every reference problem, and prints one line of JSON for the test to assert.
+// Run by test/runtime/gemm.test.ts in a child Node with TYPEGRAD_RELAXED_SIMD=0 (so this Node 20, whose
+// V8 has relaxed SIMD behind a flag typegrad otherwise sets, stays without it): checks the gemm this
+// host picks, which should then be the plain build, on every reference problem, whether the relaxed
+// build is refused, and prints one line of JSON for the test to assert.
 
 import { gemm } from "../../runtime/gemm/gemm";
 import { SimdGemm } from "../../runtime/gemm/simd-gemm";
+import { PLAIN_BUILD } from "../../runtime/gemm/simd-kernel";
+import { hostWasm } from "../../runtime/wasm/wasm-api";
 import { Random } from "../../runtime/random";
 import { allReferenceProblems, checkProblem, randomOperands, run } from "./gemm-reference";
 
@@ -27,4 +30,5 @@ const again = new Uint32Array(run(gemm, repeated, operands).buffer);
 const deterministic = first.every((bits, e) => bits === again[e]);
 
 const build = SimdGemm.create()?.build;
-console.log(JSON.stringify({ fusedMultiplyAdd: build?.fusedMultiplyAdd ?? null, tile: build ? String(build.tile) : null, checked: problems.length, failures, deterministic }));
+const relaxedRefused = SimdGemm.create(hostWasm(), { ...PLAIN_BUILD, fusedMultiplyAdd: true }) === null;
+console.log(JSON.stringify({ fusedMultiplyAdd: build?.fusedMultiplyAdd ?? null, tile: build ? String(build.tile) : null, checked: problems.length, failures, deterministic, relaxedRefused }));

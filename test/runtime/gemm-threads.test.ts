@@ -1,0 +1,129 @@
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { rowBands, THREADED_GEMM_MIN_WORK } from "../../runtime/gemm/gemm-threads";
+import type { Gemm } from "../../runtime/gemm/js-gemm";
+import { SimdGemm } from "../../runtime/gemm/simd-gemm";
+import { Random } from "../../runtime/random";
+import { availableCores, setThreads, threadCount, withThreads } from "../../runtime/threads/threads";
+import { allReferenceProblems, describeProblem, expectNear, randomOperands, run, type Problem } from "../support/gemm-reference";
+import { Nnlm } from "../../examples/nnlm/nnlm.gen";
+import { startThreads } from "../../runtime/gemm/gemm";
+
+describe("rowBands", () => {
+  it("cuts m rows into whole tiles, as even as tiles allow, covering every row once", () => {
+    expect(rowBands(128, 2, 4)).toEqual([0, 64, 128]);
+    expect(rowBands(129, 2, 4)).toEqual([0, 64, 129]); // 33 tiles: 16 and 17, the last one cut by the edge
+    expect(rowBands(10, 3, 4)).toEqual([0, 4, 8, 10]);
+    expect(rowBands(8, 4, 4)).toEqual([0, 4, 8]); // no more bands than tiles
+    expect(rowBands(5, 1, 4)).toEqual([0, 5]);
+  });
+});
+
+describe("the thread setting", () => {
+  it("is every core by default, takes a positive integer, and withThreads restores what was in force", () => {
+    expect(threadCount()).toBe(availableCores());
+    setThreads(3);
+    expect(threadCount()).toBe(3);
+    expect(withThreads(1, "fit", () => threadCount())).toBe(1);
+    expect(threadCount()).toBe(3);
+    expect(() => withThreads(0, "fit", () => 0)).toThrow('fit: threads must be "auto" or a positive integer, got 0');
+    expect(() => setThreads(1.5)).toThrow('setThreads: threads must be "auto" or a positive integer, got 1.5');
+    setThreads("auto");
+    expect(threadCount()).toBe(availableCores());
+  });
+});
+
+describe("gemm on several threads", () => {
+  const simd = SimdGemm.create()!;
+  const threads = simd.threads!;
+  const on = (count: number): Gemm => (m, n, k, a, transA, b, transB, c, accumulate) => {
+    simd.load(m, n, k, a, transA, b, transB, c, accumulate);
+    simd.multiply(m, n, k, transA, accumulate, count);
+    simd.store(m, n, c);
+  };
+  const large = (p: Problem): boolean => p.m * p.n * p.k >= THREADED_GEMM_MIN_WORK && p.m >= 8;
+  const problems = [
+    ...allReferenceProblems().filter(large),
+    { m: 129, n: 77, k: 300, transA: false, transB: false, accumulate: true },
+    { m: 131, n: 300, k: 70, transA: true, transB: true, accumulate: false },
+    { m: 64, n: 64, k: 64, transA: false, transB: false, accumulate: false },
+  ];
+
+  beforeAll(async () => {
+    threads.start(4);
+    await threads.whenReady();
+  });
+  afterAll(() => threads.stop());
+
+  it("has this Node's worker threads, and the problems below are large enough to be split", () => {
+    expect(threads.started).toBe(3);
+    expect(problems.length).toBeGreaterThan(20);
+  });
+
+  it.each([2, 3, 4])("gives, on %i threads, bits identical to one thread's, within the float64 reference's bound", (count) => {
+    const random = new Random(17);
+    const handedOutBefore = threads.bandsHandedOut;
+    for (const problem of problems) {
+      const operands = randomOperands(random, problem);
+      const one = run(on(1), problem, operands);
+      const several = run(on(count), problem, operands);
+      expectNear(several, problem, operands);
+      const differing = one.findIndex((value, e) => !Object.is(value, several[e]));
+      if (differing !== -1) throw new Error(`${describeProblem(problem)} on ${count} threads: C[${differing}] = ${several[differing]}, one thread gives ${one[differing]}`);
+    }
+    // every problem went to count - 1 workers (fewer only where m has fewer tiles than threads)
+    expect(threads.bandsHandedOut - handedOutBefore).toBeGreaterThanOrEqual(problems.length);
+  });
+
+  it("keeps a product below the threshold on the calling thread", () => {
+    const before = threads.bandsHandedOut;
+    const small: Problem = { m: 32, n: 32, k: 32, transA: false, transB: false, accumulate: false };
+    expectNear(run(on(4), small, randomOperands(new Random(3), small)), small, randomOperands(new Random(3), small));
+    expect(threads.bandsHandedOut).toBe(before);
+  });
+
+  it("starts its workers again after stop", async () => {
+    await threads.stop();
+    expect(threads.started).toBe(0);
+    threads.start(2);
+    await threads.whenReady();
+    const problem: Problem = { m: 200, n: 100, k: 100, transA: false, transB: true, accumulate: false };
+    const operands = randomOperands(new Random(4), problem);
+    const before = threads.bandsHandedOut;
+    expectNear(run(on(2), problem, operands), problem, operands);
+    expect(threads.bandsHandedOut).toBe(before + 1);
+  });
+});
+
+describe("a model trained on several threads", () => {
+  it("ends with weights bit-identical to those trained on one thread (NNLM, vocabulary 5,000)", async () => {
+    await startThreads(2);
+    const random = new Random(9);
+    const examples = 512;
+    const x = Array.from({ length: examples }, () => Array.from({ length: 4 }, () => Math.floor(random.uniform() * 5000)));
+    const y = Array.from({ length: examples }, () => [Math.floor(random.uniform() * 5000)]);
+    const train = (threads: number) => {
+      const net = new Nnlm();
+      const history = net.fit(x, y, { epochs: 2, batchSize: 128, shuffle: true, verbose: 0, threads });
+      return { weights: net.getWeights(), loss: history.history.loss };
+    };
+    const one = train(1);
+    const two = train(2);
+    expect(two.loss).toEqual(one.loss);
+    expect(one.loss[1]!).toBeLessThan(one.loss[0]!);
+    two.weights.forEach((w, i) => expect(new Uint32Array(w.buffer)).toEqual(new Uint32Array(one.weights[i]!.buffer)));
+  });
+});
+
+describe("the worker threads", () => {
+  it("never keep a process alive: a child that used them exits by itself", () => {
+    const script = fileURLToPath(new URL("../support/threads-exit-child.ts", import.meta.url));
+    const child = spawnSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", timeout: 30_000 });
+    expect(child.error).toBeUndefined();
+    expect(child.stderr).toBe("");
+    expect(child.status).toBe(0);
+    // each element of C is 128 products of 1 · 0.5
+    expect(JSON.parse(child.stdout)).toEqual({ started: 1, first: 64, last: 64 });
+  });
+});
