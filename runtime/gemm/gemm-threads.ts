@@ -1,20 +1,25 @@
-// The other threads a product's rows are split between: Node worker threads, each with an instance of
-// the gemm module on the same shared memory, started when a product first asks for them and unref'd,
-// so they never keep a process alive. A product is split only when it is large enough to repay the
-// hand-over (a few microseconds a thread): into bands of whole register tiles, the first computed
-// on the calling thread while the workers compute the others. Every element of C is summed in the
-// same order whichever thread computes it, so results are bit-identical for any thread count.
-// Browsers run on one thread (their workers would need cross-origin isolation for shared memory).
+// The other threads a large product's rows are shared with: Node worker threads, each with an
+// instance of the gemm module on the same shared memory, started when a product first asks for them
+// and unref'd, so they never keep a process alive. A product is shared only when it is large enough
+// to repay the hand-over (a few microseconds): its rows go out in chunks of whole register tiles
+// that the calling thread and the workers claim as they come (gemm-job.ts). Every element of C is
+// summed in the same order whichever thread computes it, so results are bit-identical for any thread
+// count. Browsers run on one thread (their workers would need cross-origin isolation for shared memory).
 
 import type { WasmModule } from "../wasm/wasm-api";
-import { GEMM_WORKER_SOURCE, JOB, JOB_SLOTS } from "./gemm-worker-source";
-import { MAX_GEMM_THREADS } from "./tile";
+import { JOB, JOB_SLOTS, MAX_CHUNKS, openClaim, workOnChunks, type KernelGemm } from "./gemm-job";
+import { GEMM_WORKER_SOURCE } from "./gemm-worker-source";
+import { MAX_GEMM_THREADS, type Tile } from "./tile";
 
-/** Multiply-adds a product needs before it is split: below this the hand-over costs more than it saves. */
+/** Multiply-adds a product needs before it is shared: below this the hand-over costs more than it saves. */
 export const THREADED_GEMM_MIN_WORK = 1 << 18;
-/** Loads of a worker's job block the calling thread makes before it sleeps waiting for the worker. */
-const CALLER_SPINS = 1 << 22;
-/** How long the calling thread waits for a worker before it gives up: a worker never takes this long. */
+/** Rows a chunk has at most: a block of the kernel's row blocking, so chunks read B as one thread would. */
+const MAX_CHUNK_ROWS = 64;
+/** Chunks per thread at least, where rows allow, so that a thread that starts late still finds some. */
+const CHUNKS_PER_THREAD = 2;
+/** Loads of the job block the calling thread makes before it sleeps waiting for the last chunks. */
+const CALLER_SPINS = 1 << 15;
+/** How long the calling thread waits for a worker's chunk before it gives up: a chunk never takes this long. */
 const WORKER_TIMEOUT_MS = 60_000;
 
 interface NodeWorker {
@@ -39,106 +44,110 @@ export function workerThreadsHost(): NodeWorkerThreads | null {
   return (host.process?.getBuiltinModule?.("node:worker_threads") as NodeWorkerThreads | undefined) ?? null;
 }
 
-/** One worker and its job block. */
-class GemmWorker {
-  private readonly job = new Int32Array(new SharedArrayBuffer(JOB_SLOTS * Int32Array.BYTES_PER_ELEMENT));
-  private readonly worker: NodeWorker;
-  private posted = 0;
-
-  constructor(host: NodeWorkerThreads, module: WasmModule, memory: SharedWasmMemory) {
-    this.worker = new host.Worker(GEMM_WORKER_SOURCE, { eval: true, workerData: { module, memory, job: this.job.buffer } });
-    this.worker.unref();
-  }
-
-  get ready(): boolean {
-    return Atomics.load(this.job, JOB.ready) === 1 && Atomics.load(this.job, JOB.failed) === 0;
-  }
-
-  /** Ready, or failed to start (then it never takes a band). */
-  get settled(): boolean {
-    return Atomics.load(this.job, JOB.ready) === 1 || Atomics.load(this.job, JOB.failed) === 1;
-  }
-
-  /** Posts gemm's nine arguments. */
-  post(args: readonly number[]): void {
-    this.job.set(args, JOB.arguments);
-    Atomics.store(this.job, JOB.posted, ++this.posted);
-    Atomics.notify(this.job, JOB.posted);
-  }
-
-  /** Returns when the worker has finished what was posted last. */
-  wait(): void {
-    for (let spins = 0; Atomics.load(this.job, JOB.finished) !== this.posted; spins++) {
-      if (spins < CALLER_SPINS) continue;
-      if (Atomics.wait(this.job, JOB.finished, this.posted - 1, WORKER_TIMEOUT_MS) === "timed-out") {
-        throw new Error(`gemm: a worker thread did not finish its rows within ${WORKER_TIMEOUT_MS / 1000} s`);
-      }
-    }
-    if (Atomics.load(this.job, JOB.failed)) throw new Error("gemm: a worker thread failed on its rows (out of bounds of the shared memory)");
-  }
-
-  stop(): Promise<number> {
-    Atomics.store(this.job, JOB.stop, 1);
-    Atomics.store(this.job, JOB.posted, ++this.posted);
-    Atomics.notify(this.job, JOB.posted);
-    return this.worker.terminate();
-  }
-}
-
-/** The first row of each of `parts` bands of m rows, in whole tiles of `mr` rows, and m at the end. */
-export function rowBands(m: number, parts: number, mr: number): number[] {
+/** Rows per chunk of an m-row product shared by `threads` threads: whole tiles, at most MAX_CHUNK_ROWS, at most MAX_CHUNKS chunks. */
+export function chunkRows(m: number, threads: number, mr: number): number {
   const tiles = Math.ceil(m / mr);
-  const used = Math.min(parts, tiles);
-  return Array.from({ length: used + 1 }, (_, band) => Math.min(m, Math.floor((band * tiles) / used) * mr));
+  const fewest = Math.ceil(tiles / MAX_CHUNKS);
+  const even = Math.ceil(tiles / (threads * CHUNKS_PER_THREAD));
+  return Math.max(fewest, Math.min(even, MAX_CHUNK_ROWS / mr)) * mr;
 }
 
 export class GemmThreads {
-  private readonly workers: GemmWorker[] = [];
+  private readonly job = new Int32Array(new SharedArrayBuffer(JOB_SLOTS * Int32Array.BYTES_PER_ELEMENT));
+  private readonly workers: NodeWorker[] = [];
+  private sequence = 0;
+  /** Jobs shared with workers so far. */
+  shared = 0;
 
   constructor(
     private readonly host: NodeWorkerThreads,
     private readonly module: WasmModule,
     private readonly memory: SharedWasmMemory,
+    private readonly tile: Tile,
   ) {}
 
-  /**
-   * The workers that take bands of an m×n×k product when `threads` threads are allowed: none for a
-   * small product; otherwise those of the first threads - 1 that are ready (the others start now, for
-   * later products).
-   */
-  helpersFor(m: number, n: number, k: number, mr: number, threads: number): GemmWorker[] {
-    if (threads < 2 || m * n * k < THREADED_GEMM_MIN_WORK || m < 2 * mr) return [];
-    const wanted = this.start(threads);
-    const helpers = this.workers.slice(0, wanted).filter((worker) => worker.ready);
-    this.bandsHandedOut += helpers.length;
-    return helpers;
+  /** Workers that take part in an m×n×k product when `threads` threads are allowed: 0 for a small one (and those missing start now). */
+  helpersFor(m: number, n: number, k: number, threads: number): number {
+    if (threads < 2 || m * n * k < THREADED_GEMM_MIN_WORK || m < 2 * this.tile.mr) return 0;
+    return Math.min(this.start(threads), Atomics.load(this.job, JOB.ready));
   }
 
-  /** Starts workers so that `threads` threads (this one among them) can work; the number of workers wanted. */
+  /** Starts workers so that `threads` threads (the calling one among them) can work; the number of workers wanted. */
   start(threads: number): number {
     const wanted = Math.min(threads, MAX_GEMM_THREADS) - 1;
-    while (this.workers.length < wanted) this.workers.push(new GemmWorker(this.host, this.module, this.memory));
+    while (this.workers.length < wanted) this.startWorker();
     return wanted;
   }
 
-  /** Bands of rows given to workers so far. */
-  bandsHandedOut = 0;
+  private startWorker(): void {
+    const index = this.workers.length;
+    const workerData = { module: this.module, memory: this.memory, job: this.job.buffer, index, scratch: this.tile.scratchAddress(index + 1) };
+    const worker = new this.host.Worker(GEMM_WORKER_SOURCE, { eval: true, workerData });
+    worker.unref();
+    this.workers.push(worker);
+  }
+
+  /** C = or += A·B (gemm's arguments, addresses in the shared memory), its rows shared with `helpers` workers. */
+  multiply(gemm: KernelGemm, helpers: number, m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number): void {
+    const job = this.job;
+    const rows = chunkRows(m, helpers + 1, this.tile.mr);
+    const chunks = Math.ceil(m / rows);
+    job[JOB.m] = m;
+    job[JOB.n] = n;
+    job[JOB.k] = k;
+    job[JOB.a] = a;
+    job[JOB.aPacked] = aPacked;
+    job[JOB.packedB] = packedB;
+    job[JOB.c] = c;
+    job[JOB.accumulate] = accumulate;
+    job[JOB.chunkRows] = rows;
+    Atomics.store(job, JOB.helpers, helpers);
+    Atomics.store(job, JOB.finished, 0);
+    Atomics.store(job, JOB.claim, openClaim(++this.sequence, chunks));
+    Atomics.notify(job, JOB.claim);
+    this.shared++;
+    workOnChunks(job, gemm, this.tile.scratchAddress(0), JOB.chunksByCaller);
+    this.awaitChunks(chunks);
+  }
+
+  /** Returns when every chunk is finished: those of workers still at work. */
+  private awaitChunks(chunks: number): void {
+    const job = this.job;
+    for (let spins = 0; ; spins++) {
+      const finished = Atomics.load(job, JOB.finished);
+      if (finished >= chunks) break;
+      if (spins < CALLER_SPINS) continue;
+      if (Atomics.wait(job, JOB.finished, finished, WORKER_TIMEOUT_MS) === "timed-out") {
+        throw new Error(`gemm: a worker thread did not finish its rows within ${WORKER_TIMEOUT_MS / 1000} s`);
+      }
+    }
+    if (Atomics.load(job, JOB.failed)) throw new Error("gemm: a worker thread failed on its rows");
+  }
+
+  /** Chunks computed so far by the calling thread and by the workers (since the last stop). */
+  get chunks(): { byCaller: number; byWorkers: number } {
+    return { byCaller: Atomics.load(this.job, JOB.chunksByCaller), byWorkers: Atomics.load(this.job, JOB.chunksByWorkers) };
+  }
 
   /** Workers started so far. */
   get started(): number {
     return this.workers.length;
   }
 
-  /** Resolves when the workers started so far are ready (tests wait for them; training never does). */
+  /** Resolves when the workers started so far are ready or failed (tests wait for them; training never does). */
   async whenReady(): Promise<void> {
-    while (!this.workers.every((worker) => worker.settled)) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (Atomics.load(this.job, JOB.ready) < this.workers.length && !Atomics.load(this.job, JOB.failed)) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Stops every worker; later products start new ones when they ask. */
   async stop(): Promise<void> {
-    const stopping = this.workers.splice(0).map((worker) => worker.stop());
-    await Promise.all(stopping);
+    const stopping = this.workers.splice(0);
+    Atomics.store(this.job, JOB.stop, 1);
+    Atomics.add(this.job, JOB.claim, 1 << 12); // a new word wakes the sleepers
+    Atomics.notify(this.job, JOB.claim);
+    await Promise.all(stopping.map((worker) => worker.terminate()));
+    this.job.fill(0);
   }
 }
-
-export type { GemmWorker };

@@ -5,6 +5,7 @@
 
 import { jsGemm, type Gemm } from "./js-gemm";
 import { SimdGemm } from "./simd-gemm";
+import type { GemmThreads } from "./gemm-threads";
 import { threadCount } from "../threads/threads";
 
 let simd: SimdGemm | null | undefined;
@@ -43,9 +44,9 @@ export async function stopThreads(): Promise<void> {
   await simd?.threads?.stop();
 }
 
-/** Worker threads started for gemm so far. */
-export function startedThreads(): number {
-  return simd?.threads?.started ?? 0;
+/** The worker threads of gemm's products (null before the first product, or where the host has none). */
+export function gemmThreads(): GemmThreads | null {
+  return simd?.threads ?? null;
 }
 
 function checkArguments(m: number, n: number, k: number, a: Float32Array, b: Float32Array, c: Float32Array, aOffset: number, bOffset: number, cOffset: number): void {

@@ -11,7 +11,7 @@ import { DEFAULT_TILE, FLOAT_BYTES } from "./tile";
 import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 import { turnOnRelaxedSimd } from "../wasm/relaxed-simd";
-import { GemmThreads, rowBands, workerThreadsHost, type SharedWasmMemory } from "./gemm-threads";
+import { GemmThreads, workerThreadsHost, type SharedWasmMemory } from "./gemm-threads";
 import { threadCount } from "../threads/threads";
 
 /**
@@ -56,7 +56,7 @@ export class SimdGemm {
       if (!module) return null;
       const memory = new (wasm as unknown as SharedMemoryApi).Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
       const kernel = instanceOf<Omit<SimdKernelExports, "memory">>(module, wasm, { env: { memory } });
-      return kernel && new SimdGemm({ ...kernel, memory }, build, new GemmThreads(host, module, memory));
+      return kernel && new SimdGemm({ ...kernel, memory }, build, new GemmThreads(host, module, memory, build.tile));
     }
     const module = compileKernel(simdKernelModule(build), wasm);
     const kernel = module && instanceOf<SimdKernelExports>(module, wasm);
@@ -96,24 +96,16 @@ export class SimdGemm {
   }
 
   /**
-   * C in the scratch memory = or += A·B, on the operands load put there: in bands of rows, the first
-   * on this thread and the others on workers, when the product is large enough and threads allowed.
+   * C in the scratch memory = or += A·B, on the operands load put there: shared with worker threads
+   * when the product is large enough and threads are allowed, else on this thread.
    */
   multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean, threads = threadCount()): void {
     const { layout, kernel } = this;
     const packA = packsA(n, transA);
     const a = packA ? layout.packedA : layout.a;
-    const helpers = this.threads?.helpersFor(m, n, k, layout.tile.mr, threads) ?? [];
-    const bands = rowBands(m, helpers.length + 1, layout.tile.mr);
-    // rows i0.. of A start i0·k floats in, stored or packed (a packed panel of MR rows is MR·k floats)
-    const band = (index: number): number[] => {
-      const i0 = bands[index]!;
-      return [bands[index + 1]! - i0, n, k, a + i0 * k * FLOAT_BYTES, packA ? 1 : 0, layout.packedB, layout.c + i0 * n * FLOAT_BYTES, accumulate ? 1 : 0, layout.tile.scratchAddress(index)];
-    };
-    for (let index = 1; index < bands.length - 1; index++) helpers[index - 1]!.post(band(index));
-    const [rows, , , aBand, aPacked, packedB, cBand, accumulates, scratch] = band(0) as [number, number, number, number, number, number, number, number, number];
-    kernel.gemm(rows, n, k, aBand, aPacked, packedB, cBand, accumulates, scratch);
-    for (let index = 1; index < bands.length - 1; index++) helpers[index - 1]!.wait();
+    const helpers = this.threads?.helpersFor(m, n, k, threads) ?? 0;
+    if (helpers > 0) this.threads!.multiply(kernel.gemm, helpers, m, n, k, a, packA ? 1 : 0, layout.packedB, layout.c, accumulate ? 1 : 0);
+    else kernel.gemm(m, n, k, a, packA ? 1 : 0, layout.packedB, layout.c, accumulate ? 1 : 0, layout.tile.scratchAddress(0));
   }
 
   /** C from the scratch memory to c, from its offset. */

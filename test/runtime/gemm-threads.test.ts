@@ -1,22 +1,23 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rowBands, THREADED_GEMM_MIN_WORK } from "../../runtime/gemm/gemm-threads";
+import { chunkRows, THREADED_GEMM_MIN_WORK } from "../../runtime/gemm/gemm-threads";
 import type { Gemm } from "../../runtime/gemm/js-gemm";
 import { SimdGemm } from "../../runtime/gemm/simd-gemm";
 import { Random } from "../../runtime/random";
 import { availableCores, setThreads, threadCount, withThreads } from "../../runtime/threads/threads";
 import { allReferenceProblems, describeProblem, expectNear, randomOperands, run, type Problem } from "../support/gemm-reference";
 import { Nnlm } from "../../examples/nnlm/nnlm.gen";
-import { startThreads } from "../../runtime/gemm/gemm";
+import { gemmThreads, startThreads } from "../../runtime/gemm/gemm";
 
-describe("rowBands", () => {
-  it("cuts m rows into whole tiles, as even as tiles allow, covering every row once", () => {
-    expect(rowBands(128, 2, 4)).toEqual([0, 64, 128]);
-    expect(rowBands(129, 2, 4)).toEqual([0, 64, 129]); // 33 tiles: 16 and 17, the last one cut by the edge
-    expect(rowBands(10, 3, 4)).toEqual([0, 4, 8, 10]);
-    expect(rowBands(8, 4, 4)).toEqual([0, 4, 8]); // no more bands than tiles
-    expect(rowBands(5, 1, 4)).toEqual([0, 5]);
+describe("chunkRows", () => {
+  it("cuts m rows into whole tiles, two chunks a thread where rows allow, at most 64 rows a chunk and 63 chunks", () => {
+    expect(chunkRows(128, 2, 4)).toBe(32); // 32 tiles: 4 chunks of 8
+    expect(chunkRows(64, 2, 4)).toBe(16);
+    expect(chunkRows(130, 2, 4)).toBe(36); // 33 tiles: 9 a chunk, the last chunk 22 rows
+    expect(chunkRows(784, 2, 4)).toBe(64); // 13 chunks
+    expect(chunkRows(10_000, 2, 4)).toBe(160); // 2,500 tiles: 40 a chunk, so that 63 chunks cover them
+    expect(chunkRows(8, 4, 4)).toBe(4); // a chunk is a tile at least
   });
 });
 
@@ -63,7 +64,7 @@ describe("gemm on several threads", () => {
 
   it.each([2, 3, 4])("gives, on %i threads, bits identical to one thread's, within the float64 reference's bound", (count) => {
     const random = new Random(17);
-    const handedOutBefore = threads.bandsHandedOut;
+    const before = threads.chunks;
     for (const problem of problems) {
       const operands = randomOperands(random, problem);
       const one = run(on(1), problem, operands);
@@ -72,15 +73,16 @@ describe("gemm on several threads", () => {
       const differing = one.findIndex((value, e) => !Object.is(value, several[e]));
       if (differing !== -1) throw new Error(`${describeProblem(problem)} on ${count} threads: C[${differing}] = ${several[differing]}, one thread gives ${one[differing]}`);
     }
-    // every problem went to count - 1 workers (fewer only where m has fewer tiles than threads)
-    expect(threads.bandsHandedOut - handedOutBefore).toBeGreaterThanOrEqual(problems.length);
+    // the workers computed chunks, and so did the calling thread (which takes what no worker has claimed)
+    expect(threads.chunks.byWorkers).toBeGreaterThan(before.byWorkers);
+    expect(threads.chunks.byCaller).toBeGreaterThan(before.byCaller);
   });
 
   it("keeps a product below the threshold on the calling thread", () => {
-    const before = threads.bandsHandedOut;
+    const before = threads.shared;
     const small: Problem = { m: 32, n: 32, k: 32, transA: false, transB: false, accumulate: false };
     expectNear(run(on(4), small, randomOperands(new Random(3), small)), small, randomOperands(new Random(3), small));
-    expect(threads.bandsHandedOut).toBe(before);
+    expect(threads.shared).toBe(before);
   });
 
   it("starts its workers again after stop", async () => {
@@ -90,9 +92,9 @@ describe("gemm on several threads", () => {
     await threads.whenReady();
     const problem: Problem = { m: 200, n: 100, k: 100, transA: false, transB: true, accumulate: false };
     const operands = randomOperands(new Random(4), problem);
-    const before = threads.bandsHandedOut;
+    const before = threads.shared;
     expectNear(run(on(2), problem, operands), problem, operands);
-    expect(threads.bandsHandedOut).toBe(before + 1);
+    expect(threads.shared).toBe(before + 1);
   });
 });
 
@@ -109,7 +111,9 @@ describe("a model trained on several threads", () => {
       return { weights: net.getWeights(), loss: history.history.loss };
     };
     const one = train(1);
+    const chunksBefore = gemmThreads()!.chunks.byWorkers;
     const two = train(2);
+    expect(gemmThreads()!.chunks.byWorkers).toBeGreaterThan(chunksBefore);
     expect(two.loss).toEqual(one.loss);
     expect(one.loss[1]!).toBeLessThan(one.loss[0]!);
     two.weights.forEach((w, i) => expect(new Uint32Array(w.buffer)).toEqual(new Uint32Array(one.weights[i]!.buffer)));

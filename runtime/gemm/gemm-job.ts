@@ -1,0 +1,67 @@
+// The job block the threads of one product share: an Int32Array over shared memory. The rows of C
+// are cut into chunks of whole register tiles, and any thread that is running claims the next chunk
+// with one compare-and-swap of the claim word, so a worker the system has not scheduled takes none and
+// delays nothing (the calling thread computes what is left). Each chunk is summed exactly as one
+// thread would sum it, so who computes which chunk never changes a bit.
+//
+// The claim word: the job's sequence number (19 bits), the next chunk (6 bits), the chunks (6 bits).
+// A thread reads the job's arguments after the word and before its swap: the arguments change only
+// once every chunk is claimed, when the word differs from the one it read, so its swap then fails.
+
+export const JOB = {
+  claim: 0,
+  /** Chunks finished; the last to finish wakes the calling thread. */
+  finished: 1,
+  /** Workers whose module is instantiated. */
+  ready: 2,
+  failed: 3,
+  stop: 4,
+  /** How many workers may take part in the job (the others wait for the next). */
+  helpers: 5,
+  /** gemm's arguments (m, n, k, a, aPacked, packedB, c, accumulate) and the rows a chunk has. */
+  m: 6,
+  n: 7,
+  k: 8,
+  a: 9,
+  aPacked: 10,
+  packedB: 11,
+  c: 12,
+  accumulate: 13,
+  chunkRows: 14,
+  /** Chunks computed so far by the calling thread, and by the workers. */
+  chunksByCaller: 15,
+  chunksByWorkers: 16,
+} as const;
+export const JOB_SLOTS = 17;
+
+export const MAX_CHUNKS = 63;
+const SEQUENCE_MASK = 0x7ffff;
+
+/** The gemm module's export. */
+export type KernelGemm = (m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number, scratch: number) => void;
+
+/** The claim word of job `sequence` with `chunks` chunks, none claimed. */
+export function openClaim(sequence: number, chunks: number): number {
+  return ((sequence & SEQUENCE_MASK) << 12) | chunks;
+}
+
+/**
+ * Claims chunks of the job in `job` and computes each (edge tiles on the scratch tile at `scratch`,
+ * each chunk counted in the job's slot `tally`) until none is left. Run by the calling thread and, from its source text, by every worker
+ * (gemm-worker-source.ts), so it is self-contained: no closures, no imports, literals only.
+ */
+export function workOnChunks(job: Int32Array, gemm: KernelGemm, scratch: number, tally: number): void {
+  for (;;) {
+    const word = Atomics.load(job, 0);
+    const next = (word >>> 6) & 63;
+    const chunks = word & 63;
+    if (next >= chunks) return;
+    const m = job[6]!, n = job[7]!, k = job[8]!, a = job[9]!, aPacked = job[10]!, packedB = job[11]!, c = job[12]!, accumulate = job[13]!, chunkRows = job[14]!;
+    if (Atomics.compareExchange(job, 0, word, word + 64) !== word) continue;
+    // rows i0.. of A start i0·k floats in, stored or packed (a packed panel of MR rows is MR·k floats)
+    const i0 = next * chunkRows;
+    gemm(Math.min(chunkRows, m - i0), n, k, a + i0 * k * 4, aPacked, packedB, c + i0 * n * 4, accumulate, scratch);
+    Atomics.add(job, tally, 1);
+    if (Atomics.add(job, 1, 1) + 1 === chunks) Atomics.notify(job, 1);
+  }
+}
