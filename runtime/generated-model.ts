@@ -221,8 +221,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     this.guard.before();
     const loss = this.denseStep ? this.denseStep.run(bufs, batch, this.batchLoaded, this.metricCount > 0) : this.kernelStep(bufs, batch);
     this.batchLoaded = false;
-    if (!(Number.isFinite(loss) && this.guard.gradientsFinite())) this.guard.refuse(loss);
-    this.optimizer.apply(this.grads);
+    if (!(Number.isFinite(loss) && this.optimizer.applyIfFinite(this.grads))) this.guard.refuse(loss);
     return loss;
   }
 

@@ -1,7 +1,7 @@
 // A training step whose loss or gradients are NaN or infinite is not applied: the optimiser never
 // sees it, and the state the forward pass updates in place (batch normalisation's moving
 // statistics) is put back, so the model keeps the weights and optimiser state of its last finite
-// step. The check costs one pass over the gradients (a sum: finite exactly when every term is).
+// step. The optimiser checks the gradients as it takes them (Optimizer.applyIfFinite).
 
 import type { ModelSpec } from "./kernels";
 import { formatValue } from "./progress";
@@ -20,40 +20,6 @@ export class RefusedStep extends Error {
   }
 }
 
-/**
- * Whether every value is finite: their float64 sum is (float32 values cannot overflow it, and an
- * infinity or NaN makes it infinite or NaN). Four running sums, as V8 does not vectorise.
- */
-function allFinite(a: Float32Array): boolean {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const n = a.length;
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    s0 += a[i]!;
-    s1 += a[i + 1]!;
-    s2 += a[i + 2]!;
-    s3 += a[i + 3]!;
-  }
-  for (; i < n; i++) s0 += a[i]!;
-  const sum = s0 + s1 + s2 + s3;
-  return sum - sum === 0;
-}
-
-/** One array over all the views, when they are consecutive in one buffer (the weight store's are); else the views. */
-function spanning(views: readonly Float32Array[]): readonly Float32Array[] {
-  const first = views[0];
-  if (!first) return [];
-  let end = first.byteOffset;
-  for (const view of views) {
-    if (view.buffer !== first.buffer || view.byteOffset !== end) return views;
-    end += view.byteLength;
-  }
-  return [new Float32Array(first.buffer, first.byteOffset, (end - first.byteOffset) / Float32Array.BYTES_PER_ELEMENT)];
-}
-
 /** The first non-finite value among named arrays, as "<name> holds <value> at index <i>", or null. */
 function firstNonFinite(arrays: readonly Float32Array[], names: readonly string[]): { name: string; value: number; index: number } | null {
   for (let k = 0; k < arrays.length; k++) {
@@ -68,8 +34,6 @@ export class StepGuard {
   private readonly live: readonly Float32Array[];
   private readonly saved: readonly Float32Array[];
   private readonly gradNames: readonly string[];
-  /** The gradients as one array over their store (or, were they not consecutive, as they are). */
-  private readonly gradSpans: readonly Float32Array[];
   /** Whether the forward pass changes any weight. */
   private readonly hasState: boolean;
 
@@ -82,19 +46,12 @@ export class StepGuard {
     this.saved = this.live.map((w) => new Float32Array(w.length));
     this.gradNames = spec.params.filter((p) => p.trainable).map((p) => p.name);
     this.hasState = this.live.length > 0;
-    this.gradSpans = spanning(grads);
   }
 
   /** Before the step's forward pass. Allocates nothing. */
   before(): void {
     if (!this.hasState) return;
     for (let k = 0; k < this.live.length; k++) this.saved[k]!.set(this.live[k]!);
-  }
-
-  /** After backward, with a finite loss: whether the gradients are finite too. Allocates nothing. */
-  gradientsFinite(): boolean {
-    for (let k = 0; k < this.gradSpans.length; k++) if (!allFinite(this.gradSpans[k]!)) return false;
-    return true;
   }
 
   /** Puts back what the forward pass changed and throws the RefusedStep that says why. */

@@ -7,6 +7,7 @@
 //   rmspropCenteredMomentum, adam      (w, g, s0, s1, s2, floats): one step of the rule
 //   clipNorm(g, floats)                g *= clipnorm / max(‖g‖, clipnorm)
 //   clipValue(g, floats)               g = min(max(g, -clipvalue), clipvalue)
+//   allFinite(g, floats)               1 when every g is finite, else 0
 //
 // Their hyperparameters are float64s at the start of the memory (HYPER below), written by the host.
 //
@@ -272,12 +273,28 @@ function clipValueFunction(module: ModuleBuilder): void {
   });
 }
 
+/** allFinite(g, floats): 1 when every float is finite, else 0. g·0 is ±0 for a finite g, NaN otherwise, and NaN sticks in the sum. */
+function allFiniteFunction(module: ModuleBuilder): void {
+  const f = module.function("allFinite", i32Params("g", "floats"), ["i32"], true);
+  f.local("sum", "v128").local("zero", "v128").local("total", "f32");
+  f.op("v128.const", new Array(16).fill(0)).tee("zero").set("sum");
+  loopOverFloats(f, FLOATS_PER_STEP * FLOAT_BYTES, () => {
+    f.get("sum").get("g").get("at").op("i32.add").op("v128.load", 0).get("zero").op("f32x4.mul").op("f32x4.add").set("sum");
+  });
+  for (let lane = 0; lane < 4; lane++) {
+    f.get("sum").op("f32x4.extract_lane", lane);
+    if (lane > 0) f.op("f32.add");
+  }
+  f.tee("total").get("total").op("f32.eq");
+}
+
 /** The module's bytes. Its memory starts at one page; the host grows it once, to fit the optimiser's arrays. */
 export function optimizerKernelModule(precision: Precision = "float64"): Uint8Array {
   const module = new ModuleBuilder(1);
   for (const rule of RULES) ruleFunction(module, rule, precision);
   clipNormFunction(module);
   clipValueFunction(module);
+  allFiniteFunction(module);
   return module.encode();
 }
 
@@ -286,4 +303,5 @@ type RuleFunction = (w: number, g: number, s0: number, s1: number, s2: number, f
 export type OptimizerKernelExports = { readonly memory: GrowableMemory } & Record<RuleName, RuleFunction> & {
     clipNorm(g: number, floats: number): void;
     clipValue(g: number, floats: number): void;
+    allFinite(g: number, floats: number): number;
   };

@@ -7,11 +7,18 @@
 // that is not inlined is boxed (a heap allocation), so the per-step path passes only integers and
 // arrays between functions; every fractional value lives in locals and typed arrays.
 
+import { allFinite } from "./finite";
+
 export interface Optimizer {
   /** Steps taken so far. */
   readonly iterations: number;
   /** Updates the weights in place from their gradients (which it leaves untouched). Allocates nothing. */
   apply(grads: readonly Float32Array[]): void;
+  /**
+   * As apply when every gradient is finite, and true; else false, with the weights, slots and
+   * iterations as they were (a training step's guard). Allocates nothing.
+   */
+  applyIfFinite(grads: readonly Float32Array[]): boolean;
   /** The slot variables (`${slot}/${weightIndex}`, Keras' slot names) and `iterations`, for saving. */
   getState(): Map<string, Float32Array>;
   /** Restores a getState() result; throws, changing nothing, when it does not fit this optimiser. */
@@ -116,15 +123,23 @@ export function optimizerOf(name: string, config: Clipping, weights: readonly Fl
   const clipped = clipper(config, targets);
   const gradients = new GradientTargets(weights, whole);
   let iterations = 0;
+  const step = (g: readonly Float32Array[]): void => {
+    const t = iterations + 1;
+    for (let k = 0; k < g.length; k++) rule.update(k, clipped(k, g[k]!), t);
+    iterations = t;
+  };
   return {
     get iterations() {
       return iterations;
     },
     apply(grads) {
+      step(gradients.of(grads));
+    },
+    applyIfFinite(grads) {
       const g = gradients.of(grads);
-      const t = iterations + 1;
-      for (let k = 0; k < g.length; k++) rule.update(k, clipped(k, g[k]!), t);
-      iterations = t;
+      for (let k = 0; k < g.length; k++) if (!allFinite(g[k]!)) return false;
+      step(g);
+      return true;
     },
     getState: () => slotState(slots, iterations),
     setState: (state) => void (iterations = restoreSlots(name, slots, state)),

@@ -5,7 +5,8 @@
 // them there), with a copy of the weights and their gradients. A step copies the gradients and the
 // weights in (the model's weights may have been set since the last step, and live elsewhere: in a
 // JavaScript array, or in the fused dense step's own module), runs the clipping and the rule once
-// over every weight, and copies the weights out. Each copy is a TypedArray.set (a memcpy).
+// over every weight, and copies the weights out. Each copy is a TypedArray.set (a memcpy). As a
+// training step's guard, applyIfFinite asks the module whether the gradients it took are finite.
 //
 // The memory, laid out once and never grown after (so that the views on it stay valid):
 //   [HYPER_BYTES of float64 hyperparameters | weights | gradients | slot 0 | slot 1 | slot 2]
@@ -132,15 +133,31 @@ class SimdOptimizer implements Optimizer {
   }
 
   apply(grads: readonly Float32Array[]): void {
+    this.takeGradients(grads);
+    this.step();
+  }
+
+  applyIfFinite(grads: readonly Float32Array[]): boolean {
+    this.takeGradients(grads);
+    if (this.floats > 0 && !this.kernel.allFinite(this.at.g, this.floats)) return false;
+    this.step();
+    return true;
+  }
+
+  /** The gradients into the memory. */
+  private takeGradients(grads: readonly Float32Array[]): void {
     if (!sameArrays(grads, this.seen)) {
       checkGradients(grads, this.weights);
       this.seen = [...grads];
     }
-    const { weights, weightViews, gradientViews, at } = this;
-    for (let k = 0; k < weights.length; k++) {
-      gradientViews[k]!.set(grads[k]!);
-      weightViews[k]!.set(weights[k]!);
-    }
+    const gradientViews = this.gradientViews;
+    for (let k = 0; k < grads.length; k++) gradientViews[k]!.set(grads[k]!);
+  }
+
+  /** Clipping and the rule on the gradients in the memory, the weights copied in and out. */
+  private step(): void {
+    const { weights, weightViews, at } = this;
+    for (let k = 0; k < weights.length; k++) weightViews[k]!.set(weights[k]!);
     const t = this.steps + 1;
     if (this.perStep) this.perStep(t, this.hyper);
     if (this.floats > 0) {

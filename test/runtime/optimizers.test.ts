@@ -326,6 +326,34 @@ for (const path of PATHS) describe(`the ${path} path`, () => {
     });
   });
 
+  describe("applyIfFinite (a training step's guard)", () => {
+    const sizes = [7, 300, 1]; // tensors not a multiple of 4 floats, so the bad value may sit beside padding
+    const gradientsOf = (random: Random) => sizes.map((n) => Float32Array.from({ length: n }, () => random.uniform() - 0.5));
+    it.each(CASES)("%s: refuses an infinity or NaN anywhere, changing nothing; otherwise steps as apply does", (_, config) => {
+      const random = new Random(8);
+      const start = sizes.map((n) => Float32Array.from({ length: n }, () => random.uniform()));
+      const guarded = start.map((w) => w.slice());
+      const plain = start.map((w) => w.slice());
+      const [checked, applied] = [create(config, guarded), create(config, plain)];
+      for (let step = 0; step < 3; step++) {
+        const grads = gradientsOf(random);
+        for (const [tensor, index, bad] of [[0, 6, Infinity], [1, 0, NaN], [1, 299, -Infinity], [2, 0, NaN]] as const) {
+          const before = { weights: guarded.map((w) => w.slice()), state: checked.getState(), iterations: checked.iterations };
+          const poisoned = grads.map((g) => g.slice());
+          poisoned[tensor]![index] = bad;
+          expect(checked.applyIfFinite(poisoned)).toBe(false);
+          expect(guarded).toEqual(before.weights);
+          expect(checked.getState()).toEqual(before.state);
+          expect(checked.iterations).toBe(before.iterations);
+        }
+        expect(checked.applyIfFinite(grads)).toBe(true);
+        applied.apply(grads);
+        guarded.forEach((w, k) => expect(new Uint32Array(w.buffer)).toEqual(new Uint32Array(plain[k]!.buffer)));
+      }
+      expect(checked.iterations).toBe(3);
+    });
+  });
+
   describe("allocation", () => {
     /** Garbage collections while `run` runs, once the code is warm: the fewest seen over up to `rounds` rounds. */
     async function collectionsDuring(run: () => void, rounds = 8): Promise<number> {
