@@ -144,7 +144,7 @@ function main(): void {
   console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}${kerasNote}; median of ${rounds} runs of ${seconds} s each${loadNote}.\n`);
   console.log(lines.join("\n"));
   if (breakdownLines.length === 0) return;
-  console.log("\nWhere typegrad's training step goes, by in-process timers in a pass after each timed run (gemm includes the sparse products; overhead is fit's batching, the step guard, copying):");
+  console.log("\nWhere typegrad's training step goes, by in-process timers in a pass after each timed run (gemm includes the sparse products; overhead is the rest of fit: converting x and y, batching, the step guard, copying):");
   console.log(breakdownLines.join("\n"));
 }
 

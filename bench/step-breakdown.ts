@@ -1,7 +1,7 @@
 // Where typegrad's training step goes, by the runtime's step timer (runtime/step-timing.ts): gemm
-// (with the sparse products), the optimiser, the other generated kernels, and overhead (fit's
-// batching, the step guard, copying). Measured in a pass of its own after the timed measurement, so
-// the timers never touch the throughput the bench reports.
+// (with the sparse products), the optimiser, the other generated kernels, and overhead (the rest of
+// fit: converting x and y, batching, the step guard, copying). Measured in a pass of its own after
+// the timed measurement, so the timers never touch the throughput the bench reports.
 
 import { stepTimer } from "../runtime/step-timing";
 

@@ -1,7 +1,7 @@
 // An opt-in wall-clock breakdown of training: how much of fit's (or trainOnBatch's) time goes to the
 // products (gemm and the sparse products), the optimiser's update, the other generated kernels, and
-// everything else (batching, the step guard, copying, callbacks: overhead). Off by default; when off,
-// each timed place costs one predictable branch.
+// everything else (converting x and y, batching, the step guard, copying, callbacks: overhead). Off
+// by default; when off, each timed place costs one predictable branch.
 //
 // The clock is a stack of parts: entering a part charges the time since the last reading to the part
 // that was running, so a gemm inside a kernel is charged to gemm alone, and every interval of a window
