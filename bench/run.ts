@@ -3,12 +3,15 @@
 // rounds is reported, with typegrad's ratio to each peer, as a markdown table and bench/results.json.
 // Naming cases runs only those; results.json keeps the other cases' earlier numbers. Where a case's
 // implementations print checksums of their results (the texts cases), the table says whether they agree.
+// Under the table, one line a training case says where typegrad's step goes (bench/step-breakdown.ts):
+// the round with the median step of a pass run after each timed measurement, with the timers on.
 
 import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { readFileSync, writeFileSync } from "node:fs";
 import { CASES, type Case } from "./cases";
+import { breakdownLine, breakdownTotal, type StepBreakdown } from "./step-breakdown";
 import { findKerasPreprocessing, isKerasPreprocessing, KERAS_PREPROCESSING_INSTALL } from "./peers/keras-preprocessing";
 import { findTorch, isTorch, measureTorch, TORCH_INSTALL, type TorchInfo } from "./peers/torch";
 
@@ -18,6 +21,8 @@ interface Measurement {
   readonly perSecond: number;
   /** A hash of what the measured call made (texts cases). */
   readonly checksum?: string;
+  /** Where the step's time goes (typegrad's training cases). */
+  readonly stepBreakdown?: StepBreakdown;
 }
 
 const here = fileURLToPath(new URL(".", import.meta.url));
@@ -45,6 +50,11 @@ function checksumsAgree(checksums: Record<string, string[]>): boolean | undefine
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** The breakdown of the round whose timed step is the median, or undefined when none was measured. */
+function medianBreakdown(breakdowns: StepBreakdown[]): StepBreakdown | undefined {
+  return [...breakdowns].sort((a, b) => breakdownTotal(a) - breakdownTotal(b))[Math.floor(breakdowns.length / 2)];
+}
 const fmt = (n: number) => (n >= 100 ? Math.round(n).toLocaleString("en-US") : n.toPrecision(3));
 
 function main(): void {
@@ -73,7 +83,9 @@ function main(): void {
     unmeasurable?: Record<string, string>;
     checksums?: Record<string, string[]>;
     outputsAgree?: boolean;
+    stepBreakdown?: StepBreakdown;
   }[] = [];
+  const breakdownLines: string[] = [];
   const lines = ["| case | implementation | throughput | typegrad / peer | bar |", "|---|---|---|---|---|"];
   for (const c of cases) {
     const unmeasurable = c.unmeasurable ?? {};
@@ -81,18 +93,21 @@ function main(): void {
     const implementations = ["typegrad", ...peers];
     const samples: Record<string, number[]> = Object.fromEntries(implementations.map((i) => [i, []]));
     const checksums: Record<string, string[]> = {};
+    const breakdowns: StepBreakdown[] = [];
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? implementations : [...implementations].reverse();
       for (const implementation of order) {
         const measured = measure(c, implementation, seconds, torch);
         samples[implementation]!.push(measured.perSecond);
         if (measured.checksum !== undefined) (checksums[implementation] ??= []).push(measured.checksum);
+        if (measured.stepBreakdown) breakdowns.push(measured.stepBreakdown);
         process.stderr.write(".");
       }
     }
     const throughput = Object.fromEntries(implementations.map((i) => [i, median(samples[i]!)]));
     const ratios = Object.fromEntries(peers.map((p) => [p, throughput.typegrad! / throughput[p]!]));
     const outputsAgree = checksumsAgree(checksums);
+    const stepBreakdown = medianBreakdown(breakdowns);
     if (outputsAgree === false) process.stderr.write(`\nbench: ${c.name}: the implementations' results differ (checksums ${JSON.stringify(checksums)}); its ratios compare unequal work\n`);
     results.push({
       case: c.name,
@@ -103,7 +118,9 @@ function main(): void {
       bars: c.bars,
       ...(c.unmeasurable && { unmeasurable: c.unmeasurable }),
       ...(outputsAgree !== undefined && { checksums, outputsAgree }),
+      ...(stepBreakdown && { stepBreakdown }),
     });
+    if (stepBreakdown) breakdownLines.push(`  ${c.name}: where typegrad's step goes: ${breakdownLine(stepBreakdown)}`);
     for (const i of implementations) {
       const agreement = i === "typegrad" || outputsAgree === undefined ? "" : outputsAgree ? " (same result)" : " (results DIFFER)";
       const ratio = i === "typegrad" ? "" : `${fmt(ratios[i]!)}x${agreement}`;
@@ -126,6 +143,9 @@ function main(): void {
   const loadNote = `; load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end`;
   console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}${kerasNote}; median of ${rounds} runs of ${seconds} s each${loadNote}.\n`);
   console.log(lines.join("\n"));
+  if (breakdownLines.length === 0) return;
+  console.log("\nWhere typegrad's training step goes, by in-process timers in a pass after each timed run (gemm includes the sparse products; overhead is the rest of fit: converting x and y, batching, the step guard, copying):");
+  console.log(breakdownLines.join("\n"));
 }
 
 const resultsFile = new URL("results.json", import.meta.url);

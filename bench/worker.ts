@@ -1,5 +1,7 @@
 // One measurement in its own process: `tsx bench/worker.ts CASE IMPLEMENTATION SECONDS`.
-// Warms up, then times batches of steps until SECONDS have passed; prints one JSON line.
+// Warms up, then times batches of steps until SECONDS have passed; prints one JSON line. For
+// typegrad's training cases, a separate pass after the timed one adds where the step's time goes
+// (bench/step-breakdown.ts).
 // The torch-* peers and keras_preprocessing run in Python (bench/peers/torch_bench.py and
 // keras_preprocessing_bench.py, the same logic); this relays their line. A texts case's line carries a
 // checksum of the last call's result too.
@@ -11,16 +13,27 @@ import { tfjsRunner } from "./peers/tfjs";
 import { findTorch, isTorch, measureTorch, TORCH_INSTALL } from "./peers/torch";
 import { typegradRunner } from "./peers/typegrad";
 import { typegradTextsRunner } from "./texts";
+import { measureBreakdown, type StepBreakdown } from "./step-breakdown";
 
 /** Runs `steps` steps; returns how many it really ran when that can be fewer. */
 type Runner = (steps: number) => void | number | Promise<void>;
 
-async function runner(c: Case, implementation: string): Promise<{ run: Runner; checksum?: () => string }> {
+interface Measured {
+  readonly run: Runner;
+  readonly checksum?: () => string;
+  /** Where a step's time goes, over `steps` steps run for it alone; `measured`: ms a step untimed. */
+  readonly breakdown?: (steps: number, measured: number) => StepBreakdown;
+}
+
+async function runner(c: Case, implementation: string): Promise<Measured> {
   if (c.kind === "texts") {
     if (implementation === "typegrad") return typegradTextsRunner(c);
     throw new Error(`bench: no implementation "${implementation}" of the texts case "${c.name}"`);
   }
-  if (implementation === "typegrad") return { run: typegradRunner(c) };
+  if (implementation === "typegrad") {
+    const run = typegradRunner(c);
+    return { run, breakdown: (steps, measured) => measureBreakdown(run, steps, measured) };
+  }
   if (implementation === "brain.js") return { run: brainRunner(c) };
   if (implementation === "tfjs-cpu") return { run: await tfjsRunner(c, "cpu") };
   if (implementation === "tfjs-wasm") return { run: await tfjsRunner(c, "wasm") };
@@ -63,7 +76,7 @@ async function main(): Promise<void> {
     process.stdout.write(relayed);
     return;
   }
-  const { run, checksum } = await runner(c, implementation!);
+  const { run, checksum, breakdown } = await runner(c, implementation!);
   const steps = await calibrate(run, Math.min(0.5, seconds / 4));
   let total = 0;
   let elapsed = 0;
@@ -74,7 +87,8 @@ async function main(): Promise<void> {
     total += typeof ran === "number" ? ran : steps;
   }
   const perSecond = (total / elapsed) * (c.unit === "steps/s" ? 1 : c.batch);
-  console.log(JSON.stringify({ case: caseName, implementation, perSecond, steps: total, seconds: elapsed, ...(checksum && { checksum: checksum() }) }));
+  const stepBreakdown = breakdown?.(steps, (elapsed * 1000) / total); // after the timed loop: the timers never run in it
+  console.log(JSON.stringify({ case: caseName, implementation, perSecond, steps: total, seconds: elapsed, ...(checksum && { checksum: checksum() }), ...(stepBreakdown && { stepBreakdown }) }));
 }
 
 await main();

@@ -21,6 +21,7 @@ import { weightStore } from "./weight-store";
 import { checkDenseStackWeights, DenseStep } from "./dense-step/dense-step";
 import { SparseMemory } from "./sparse/sparse-memory";
 import { RefusedStep, StepGuard } from "./step-guard";
+import { StepPart, stepTimer } from "./step-timing";
 
 /** The format of generated modules this runtime runs. */
 export const RUNTIME_GENERATED_FORMAT = 1;
@@ -186,7 +187,9 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
 
   /** Trains for `epochs` passes over the data; returns the per-epoch History. */
   fit(x: InputData<Ins>, y: ExampleData, options: FitOptions = {}): History {
-    return withThreads(options.threads, "fit", () => runFit(this.trainer(), this.inputsOf(x), y, options, (data) => this.inputsOf(data, "validationData x")));
+    // the step timer's window: what no timed part inside claims is overhead
+    const train = () => runFit(this.trainer(), this.inputsOf(x), y, options, (data) => this.inputsOf(data, "validationData x"));
+    return withThreads(options.threads, "fit", () => stepTimer.timed(StepPart.overhead, train));
   }
 
   /**
@@ -194,6 +197,10 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
    * with metrics. A NaN or infinite loss or gradient throws, and the step is not applied.
    */
   trainOnBatch(x: InputData<Ins>, y: ExampleData): Evaluation<WithMetrics> {
+    return stepTimer.timed(StepPart.overhead, () => this.trainOnOneBatch(x, y));
+  }
+
+  private trainOnOneBatch(x: InputData<Ins>, y: ExampleData): Evaluation<WithMetrics> {
     const inputs = this.inputsOf(x);
     const count = inputs[0]!.count;
     const targets = this.targetsOf(y, count);
@@ -221,12 +228,33 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     this.guard.before();
     const loss = this.denseStep ? this.denseStep.run(bufs, batch, this.batchLoaded, this.metricCount > 0) : this.kernelStep(bufs, batch);
     this.batchLoaded = false;
-    if (!(Number.isFinite(loss) && this.optimizer.applyIfFinite(this.grads))) this.guard.refuse(loss);
+    if (!(Number.isFinite(loss) && this.applyOptimizer())) this.guard.refuse(loss);
     return loss;
   }
 
-  /** forward, loss and backward by the generated JavaScript kernels; the loss. */
+  /** The optimiser's update when every gradient is finite (and whether it was), timed as the optimiser when the step timer is on. */
+  private applyOptimizer(): boolean {
+    if (!stepTimer.enabled) return this.optimizer.applyIfFinite(this.grads);
+    const depth = stepTimer.enter(StepPart.optimiser);
+    try {
+      return this.optimizer.applyIfFinite(this.grads);
+    } finally {
+      stepTimer.exit(depth);
+    }
+  }
+
+  /** forward, loss and backward by the generated JavaScript kernels; the loss. Timed as other kernels (less the products inside) when the step timer is on. */
   private kernelStep(bufs: KernelBuffers, batch: number): number {
+    if (!stepTimer.enabled) return this.runKernels(bufs, batch);
+    const depth = stepTimer.enter(StepPart.otherKernels);
+    try {
+      return this.runKernels(bufs, batch);
+    } finally {
+      stepTimer.exit(depth);
+    }
+  }
+
+  private runKernels(bufs: KernelBuffers, batch: number): number {
     this.kernels.forwardTrain(bufs, batch);
     const loss = this.kernels.loss(bufs, batch);
     this.kernels.backward(bufs, batch);

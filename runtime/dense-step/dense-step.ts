@@ -10,6 +10,7 @@ import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 import { denseStackWeightSizes, type DenseStack } from "./dense-stack";
 import { denseStepLayout, type DenseStepLayout } from "./dense-step-layout";
 import { denseStepModule, type DenseStepExports } from "./dense-step-module";
+import { StepPart, stepTimer } from "../step-timing";
 
 export class DenseStep {
   /** Every weight, in Keras order, in the module's memory. */
@@ -53,12 +54,23 @@ export class DenseStep {
       this.input.set(this.sources.of(bufs.inputs[0] as Float32Array, batch * layout.inputs));
       this.target.set(this.sources.of(bufs.target, batch * layout.outputs));
     }
-    const squares = this.kernel.step(batch, batch, 0);
+    const squares = this.step(batch, batch, 0);
     if (outputs) bufs.output.set(this.outputs.of(this.output, batch * layout.outputs));
     return squares / (batch * layout.outputs);
   }
 
-  /** A batch larger than the memory's regions, a capacity's worth of examples at a time. */
+  /** The module's step; timed as other kernels when the step timer is on. */
+  private step(rows: number, batch: number, accumulate: 0 | 1): number {
+    if (!stepTimer.enabled) return this.kernel.step(rows, batch, accumulate);
+    const depth = stepTimer.enter(StepPart.otherKernels);
+    try {
+      return this.kernel.step(rows, batch, accumulate);
+    } finally {
+      stepTimer.exit(depth);
+    }
+  }
+
+    /** A batch larger than the memory's regions, a capacity's worth of examples at a time. */
   private runInParts(bufs: KernelBuffers, batch: number): number {
     const { layout } = this;
     const input = bufs.inputs[0] as Float32Array;
@@ -68,7 +80,7 @@ export class DenseStep {
       // subarrays allocate, but only here, for batches past the capacity (thousands of examples)
       this.input.set(input.subarray(from * layout.inputs, (from + rows) * layout.inputs));
       this.target.set(bufs.target.subarray(from * layout.outputs, (from + rows) * layout.outputs));
-      squares += this.kernel.step(rows, batch, from === 0 ? 0 : 1);
+      squares += this.step(rows, batch, from === 0 ? 0 : 1);
       bufs.output.set(this.output.subarray(0, rows * layout.outputs), from * layout.outputs);
     }
     return squares / (batch * layout.outputs);

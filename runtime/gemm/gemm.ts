@@ -7,6 +7,7 @@ import { jsGemm, type Gemm } from "./js-gemm";
 import { SimdGemm } from "./simd-gemm";
 import type { GemmThreads } from "./gemm-threads";
 import { threadCount } from "../threads/threads";
+import { StepPart, stepTimer } from "../step-timing";
 
 let simd: SimdGemm | null | undefined;
 let chosen: Gemm | undefined;
@@ -20,8 +21,20 @@ function choose(): Gemm {
  * C = op(A)·op(B), or C += op(A)·op(B) when accumulate. op(A) is m×k, op(B) is k×n, C is m×n, all row-major.
  * A is stored m×k (k×m when transA); B is stored k×n (n×k when transB). Arrays may be subarray views;
  * each operand starts at its offset in its array (a time step's slice of a tape), 0 by default.
+ * Its time counts as gemm in the step timer's breakdown.
  */
 export const gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
+  if (!stepTimer.enabled) return untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
+  const depth = stepTimer.enter(StepPart.gemm);
+  try {
+    untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
+  } finally {
+    stepTimer.exit(depth);
+  }
+};
+
+/** gemm itself; the exported gemm adds the step timer's reading when it is enabled (runtime/step-timing.ts). */
+const untimedGemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
   checkArguments(m, n, k, a, b, c, aOffset, bOffset, cOffset);
   chosen ??= choose();
   chosen(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);

@@ -6,6 +6,7 @@
 
 import { sparseMemoryOf } from "./sparse-memory";
 import { TouchedRows } from "./touched-rows";
+import { StepPart, stepTimer } from "../step-timing";
 
 /**
  * What the kernel's gradient holds before the scatter-add: "accumulate" adds to it, "zero" zeroes
@@ -19,17 +20,40 @@ const touchedByGradient = new WeakMap<Float32Array, TouchedRows>();
 /**
  * out = x · kernel + bias for the first `batch` CSR rows of x (row r's non-zeros are
  * [indptr[r], indptr[r + 1]) of indices and values); kernel is [columns x n], out [batch x n], bias
- * n floats or null. Allocates nothing.
+ * n floats or null. Allocates nothing. Its time counts as gemm in the step timer's breakdown.
  */
 export function sparseProduct(batch: number, n: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, kernel: Float32Array, bias: Float32Array | null, out: Float32Array): void {
+  if (!stepTimer.enabled) return gather(batch, n, indptr, indices, values, kernel, bias, out);
+  const depth = stepTimer.enter(StepPart.gemm);
+  try {
+    gather(batch, n, indptr, indices, values, kernel, bias, out);
+  } finally {
+    stepTimer.exit(depth);
+  }
+}
+
+function gather(batch: number, n: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, kernel: Float32Array, bias: Float32Array | null, out: Float32Array): void {
   if (batch === 0) return;
   const memory = sparseMemoryOf(kernel, n);
   if (memory && (bias === null || bias.buffer === kernel.buffer)) memory.gather(batch, n, indptr, indices, values, kernel, bias, out);
   else jsGather(batch, n, indptr, indices, values, kernel, bias, out);
 }
 
-/** dw (=|+=) xᵀ · dz for the first `batch` CSR rows of x; dz is [batch x n], dw [columns x n]. Allocates nothing after its first call. */
+/**
+ * dw (=|+=) xᵀ · dz for the first `batch` CSR rows of x; dz is [batch x n], dw [columns x n]. Allocates
+ * nothing after its first call. Its time counts as gemm in the step timer's breakdown.
+ */
 export function sparseWeightGradient(batch: number, n: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, dz: Float32Array, dw: Float32Array, start: GradientStart): void {
+  if (!stepTimer.enabled) return scatter(batch, n, indptr, indices, values, dz, dw, start);
+  const depth = stepTimer.enter(StepPart.gemm);
+  try {
+    scatter(batch, n, indptr, indices, values, dz, dw, start);
+  } finally {
+    stepTimer.exit(depth);
+  }
+}
+
+function scatter(batch: number, n: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, dz: Float32Array, dw: Float32Array, start: GradientStart): void {
   const touched = start === "touchedRows" ? touchedRowsOf(dw, n) : null;
   if (start === "zero") dw.fill(0);
   touched?.begin();
