@@ -23,6 +23,10 @@ interface CaseBase {
 
 interface TrainingCaseBase extends CaseBase {
   readonly learningRate: number;
+  /** The generated model class that trains it (bench/peers/typegrad.ts), when not the one of its name. */
+  readonly model?: string;
+  /** typegrad's thread count (fit's `threads`); every core by default. */
+  readonly threads?: number;
 }
 
 /** A stack of Dense layers. */
@@ -168,7 +172,42 @@ export const CASES: readonly Case[] = [
     learningRate: 0.001,
     useBias: true,
     peers: ["tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-all"],
-    bars: { "tfjs-wasm": 1.5 },
+    bars: { "tfjs-wasm": 1.5, "torch-1t": 0.8 },
+  },
+  {
+    kind: "dense",
+    name: "mlp-1core",
+    model: "mlp",
+    threads: 1,
+    description: "MLP 784-256-128-10 relu/softmax, categorical cross-entropy, Adam, batch 128, typegrad on one thread",
+    unit: "samples/s",
+    batch: 128,
+    layers: [784, 256, 128, 10],
+    hidden: "relu",
+    output: "softmax",
+    loss: "categoricalCrossentropy",
+    optimizer: "adam",
+    learningRate: 0.001,
+    useBias: true,
+    peers: ["torch-1t"],
+    bars: { "torch-1t": 0.6 },
+  },
+  {
+    kind: "dense",
+    name: "mlp-32",
+    model: "mlp",
+    description: "MLP 784-256-128-10 relu/softmax, categorical cross-entropy, Adam, batch 32",
+    unit: "samples/s",
+    batch: 32,
+    layers: [784, 256, 128, 10],
+    hidden: "relu",
+    output: "softmax",
+    loss: "categoricalCrossentropy",
+    optimizer: "adam",
+    learningRate: 0.001,
+    useBias: true,
+    peers: ["torch-1t", "torch-all"],
+    bars: { "torch-1t": 1 },
   },
   {
     kind: "dense",

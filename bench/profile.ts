@@ -53,12 +53,13 @@ async function main(): Promise<void> {
   if (c.kind === "texts") throw new Error(`bench: profile.ts profiles training steps; "${name}" is a texts case`);
   const steps = Number(stepsArg ?? 20);
   const { module, url, lines, done } = await loadGenerated();
-  const className = `${c.name[0]!.toUpperCase()}${c.name.slice(1)}Bench`;
+  const modelName = ("model" in c && c.model) || c.name;
+  const className = `${modelName[0]!.toUpperCase()}${modelName.slice(1)}Bench`;
   const Model = module[className];
   if (!Model) throw new Error(`bench: bench/models/bench.gen.ts has no ${className}`);
   const net = new Model();
   const { x, y } = caseData(c);
-  const fit = (epochs: number) => net.fit(x, y, { epochs, batchSize: c.batch, shuffle: false, verbose: 0 });
+  const fit = (epochs: number) => net.fit(x, y, { epochs, batchSize: c.batch, shuffle: false, verbose: 0, threads: c.threads });
   fit(Math.max(3, Math.ceil(steps / 4))); // warm up: every hot function optimised
 
   const session = new Session();

@@ -11,6 +11,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import { readFileSync, writeFileSync } from "node:fs";
 import { CASES, type Case } from "./cases";
+import { availableCores } from "../runtime/threads/threads";
 import { breakdownLine, breakdownTotal, type StepBreakdown } from "./step-breakdown";
 import { findKerasPreprocessing, isKerasPreprocessing, KERAS_PREPROCESSING_INSTALL } from "./peers/keras-preprocessing";
 import { findTorch, isTorch, measureTorch, TORCH_INSTALL, type TorchInfo } from "./peers/torch";
@@ -131,17 +132,19 @@ function main(): void {
   }
   process.stderr.write("\n");
   const machine = { cpu: cpus()[0]?.model ?? "unknown", cores: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+  // typegrad's products use every core unless a case sets its threads; torch-1t one thread, torch-all every core
+  const threads = { typegrad: `${availableCores()} (a case's threads where it sets them)`, "torch-1t": 1, "torch-all": machine.cores };
   const date = new Date().toISOString().slice(0, 10);
   const pytorch = torch && { version: torch.torch, python: torch.python, blas: torch.blas };
   const kerasPreprocessing = keras && { version: keras.version, python: keras.python };
   const load = { start: loadStart, end: loadavg()[0]! };
   const kept = names.length ? keptResults(new Set(cases.map((c) => c.name))) : [];
-  const file = { date, machine, ...(pytorch && { pytorch }), ...(kerasPreprocessing && { kerasPreprocessing }), seconds, rounds, loadAverage: load, results: [...kept, ...results].sort((a, b) => order(a) - order(b)) };
+  const file = { date, machine, threads, ...(pytorch && { pytorch }), ...(kerasPreprocessing && { kerasPreprocessing }), seconds, rounds, loadAverage: load, results: [...kept, ...results].sort((a, b) => order(a) - order(b)) };
   writeFileSync(resultsFile, `${JSON.stringify(file, null, 2)}\n`);
   const torchNote = torch ? `, PyTorch ${torch.torch} (BLAS: ${torch.blas.map((l) => l.split("/").slice(-2).join("/")).join(", ")})` : "";
   const kerasNote = keras ? `, keras_preprocessing ${keras.version} (${keras.python})` : "";
   const loadNote = `; load average ${load.start.toFixed(1)} at the start, ${load.end.toFixed(1)} at the end`;
-  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}${kerasNote}; median of ${rounds} runs of ${seconds} s each${loadNote}.\n`);
+  console.log(`Benchmark of ${date} on ${machine.cpu} (${machine.cores} cores), Node ${machine.node}${torchNote}${kerasNote}; median of ${rounds} runs of ${seconds} s each${loadNote}. Threads: typegrad ${threads.typegrad}, torch-1t 1, torch-all ${machine.cores}.\n`);
   console.log(lines.join("\n"));
   if (breakdownLines.length === 0) return;
   console.log("\nWhere typegrad's training step goes, by in-process timers in a pass after each timed run (gemm includes the sparse products; overhead is the rest of fit: converting x and y, batching, the step guard, copying):");

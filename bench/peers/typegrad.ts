@@ -30,13 +30,13 @@ export function typegradRunner(c: TrainingCase, made?: (net: object) => void): (
   const data = caseData(c);
   const x = c.kind === "dense" && c.nonZerosPerRow ? csr(data.x) : data.x;
   const y = data.y;
-  const Model = MODELS[c.name as keyof typeof MODELS];
+  const Model = MODELS[(c.model ?? c.name) as keyof typeof MODELS];
   if (!Model) throw new Error(`bench: no typegrad model for case "${c.name}" in bench/models/bench.model.ts`);
   const net = new Model();
   made?.(net);
   return (steps) => {
     for (let done = 0; done < steps; done += EPOCHS_PER_FIT) {
-      net.fit(x, y, { epochs: Math.min(EPOCHS_PER_FIT, steps - done), batchSize: c.batch, shuffle: false, verbose: 0 });
+      net.fit(x, y, { epochs: Math.min(EPOCHS_PER_FIT, steps - done), batchSize: c.batch, shuffle: false, verbose: 0, threads: c.threads });
     }
   };
 }

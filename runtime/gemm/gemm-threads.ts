@@ -7,6 +7,7 @@
 // count. Browsers run on one thread (their workers would need cross-origin isolation for shared memory).
 
 import type { WasmModule } from "../wasm/wasm-api";
+import { nodeBuiltin } from "../node-host";
 import { JOB, JOB_SLOTS, MAX_CHUNKS, openClaim, workOnChunks, type KernelGemm } from "./gemm-job";
 import { GEMM_WORKER_SOURCE } from "./gemm-worker-source";
 import { MAX_GEMM_THREADS, type Tile } from "./tile";
@@ -39,9 +40,8 @@ export interface SharedWasmMemory {
 
 /** Node's worker_threads where the host has them and shared memory, else null. */
 export function workerThreadsHost(): NodeWorkerThreads | null {
-  const host = globalThis as { process?: { getBuiltinModule?: (name: string) => unknown }; SharedArrayBuffer?: unknown };
-  if (typeof host.SharedArrayBuffer !== "function") return null;
-  return (host.process?.getBuiltinModule?.("node:worker_threads") as NodeWorkerThreads | undefined) ?? null;
+  if (typeof (globalThis as { SharedArrayBuffer?: unknown }).SharedArrayBuffer !== "function") return null;
+  return nodeBuiltin<NodeWorkerThreads>("workerThreads");
 }
 
 /** Rows per chunk of an m-row product shared by `threads` threads: whole tiles, at most MAX_CHUNK_ROWS, at most MAX_CHUNKS chunks. */
@@ -49,7 +49,7 @@ export function chunkRows(m: number, threads: number, mr: number): number {
   const tiles = Math.ceil(m / mr);
   const fewest = Math.ceil(tiles / MAX_CHUNKS);
   const even = Math.ceil(tiles / (threads * CHUNKS_PER_THREAD));
-  return Math.max(fewest, Math.min(even, MAX_CHUNK_ROWS / mr)) * mr;
+  return Math.max(fewest, Math.min(even, Math.max(1, Math.floor(MAX_CHUNK_ROWS / mr)))) * mr;
 }
 
 export class GemmThreads {

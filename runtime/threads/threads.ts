@@ -4,6 +4,8 @@
 // thread whatever the setting, and a band of rows computed on another thread is bit-identical to the
 // same rows computed on this one: results do not depend on the thread count.
 
+import { nodeBuiltin } from "../node-host";
+
 export type ThreadCount = number | "auto";
 
 let requested: ThreadCount = "auto";
@@ -15,9 +17,9 @@ interface NodeOs {
 
 /** Cores the host offers: Node's count, a browser's navigator.hardwareConcurrency, or 1. */
 export function availableCores(): number {
-  const host = globalThis as { process?: { getBuiltinModule?: (name: string) => unknown }; navigator?: { hardwareConcurrency?: number } };
-  const os = host.process?.getBuiltinModule?.("node:os") as NodeOs | undefined;
-  const cores = os ? (os.availableParallelism?.() ?? os.cpus().length) : (host.navigator?.hardwareConcurrency ?? 1);
+  const os = nodeBuiltin<NodeOs>("os");
+  const navigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  const cores = os ? (os.availableParallelism?.() ?? os.cpus().length) : (navigator?.hardwareConcurrency ?? 1);
   return Math.max(1, Math.floor(cores));
 }
 

@@ -6,6 +6,7 @@
 
 import { ModuleBuilder } from "./wasm-assembler";
 import type { WasmApi } from "./wasm-api";
+import { nodeBuiltin, type NodeHost } from "../node-host";
 
 function relaxedMaddProbe(): Uint8Array {
   const module = new ModuleBuilder(1);
@@ -18,9 +19,6 @@ export function hasRelaxedSimd(wasm: WasmApi): boolean {
   return wasm.validate(relaxedMaddProbe());
 }
 
-interface NodeHost {
-  process?: { env?: Record<string, string | undefined>; getBuiltinModule?: (name: string) => unknown };
-}
 
 /**
  * Turns on relaxed SIMD in the host's engine where it is there behind V8's flag (Node 20), and says
@@ -29,7 +27,6 @@ interface NodeHost {
 export function turnOnRelaxedSimd(wasm: WasmApi, host: NodeHost = globalThis as NodeHost): boolean {
   if (hasRelaxedSimd(wasm)) return true;
   if (host.process?.env?.TYPEGRAD_RELAXED_SIMD === "0") return false;
-  const v8 = host.process?.getBuiltinModule?.("node:v8") as { setFlagsFromString(flags: string): void } | undefined;
-  v8?.setFlagsFromString("--experimental-wasm-relaxed-simd");
+  nodeBuiltin<{ setFlagsFromString(flags: string): void }>("v8", host)?.setFlagsFromString("--experimental-wasm-relaxed-simd");
   return hasRelaxedSimd(wasm);
 }

@@ -3,7 +3,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chunkRows, THREADED_GEMM_MIN_WORK } from "../../runtime/gemm/gemm-threads";
 import type { Gemm } from "../../runtime/gemm/js-gemm";
-import { SimdGemm } from "../../runtime/gemm/simd-gemm";
+import { hostBuild, SimdGemm } from "../../runtime/gemm/simd-gemm";
+import { Tile } from "../../runtime/gemm/tile";
+import { hostWasm } from "../../runtime/wasm/wasm-api";
 import { Random } from "../../runtime/random";
 import { availableCores, setThreads, threadCount, withThreads } from "../../runtime/threads/threads";
 import { allReferenceProblems, describeProblem, expectNear, randomOperands, run, type Problem } from "../support/gemm-reference";
@@ -18,6 +20,7 @@ describe("chunkRows", () => {
     expect(chunkRows(784, 2, 4)).toBe(64); // 13 chunks
     expect(chunkRows(10_000, 2, 4)).toBe(160); // 2,500 tiles: 40 a chunk, so that 63 chunks cover them
     expect(chunkRows(8, 4, 4)).toBe(4); // a chunk is a tile at least
+    expect(chunkRows(784, 2, 3)).toBe(63); // 3-row tiles: 21 of them, not 64 rows
   });
 });
 
@@ -35,8 +38,11 @@ describe("the thread setting", () => {
   });
 });
 
-describe("gemm on several threads", () => {
-  const simd = SimdGemm.create()!;
+describe.each([
+  ["the host's build", undefined],
+  ["a 3×12 tile build", { tile: new Tile(3, 12), fusedMultiplyAdd: false }],
+] as const)("gemm on several threads, %s", (_, build) => {
+  const simd = SimdGemm.create(hostWasm(), build ?? hostBuild(hostWasm()!))!;
   const threads = simd.threads!;
   const on = (count: number): Gemm => (m, n, k, a, transA, b, transB, c, accumulate) => {
     simd.load(m, n, k, a, transA, b, transB, c, accumulate);
