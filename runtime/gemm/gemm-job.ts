@@ -31,8 +31,10 @@ export const JOB = {
   /** Chunks computed so far by the calling thread, and by the workers. */
   chunksByCaller: 15,
   chunksByWorkers: 16,
+  /** Chunks the workers leave to the calling thread: 1, or 0 when it leaves every chunk to them. */
+  reservedForCaller: 17,
 } as const;
-export const JOB_SLOTS = 17;
+export const JOB_SLOTS = 18;
 
 export const MAX_CHUNKS = 63;
 const SEQUENCE_MASK = 0x7ffff;
@@ -47,15 +49,17 @@ export function openClaim(sequence: number, chunks: number): number {
 
 /**
  * Claims chunks of the job in `job` and computes each (edge tiles on the scratch tile at `scratch`,
- * each chunk counted in the job's slot `tally`) until none is left. Run by the calling thread and, from its source text, by every worker
+ * each chunk counted in the job's slot `tally`) until none is left, or only `reserved` are: a worker
+ * leaves the last chunk to the calling thread, which is running, so that a worker woken late never
+ * makes it wait for a chunk it could have computed itself. Run by the calling thread and, from its source text, by every worker
  * (gemm-worker-source.ts), so it is self-contained: no closures, no imports, literals only.
  */
-export function workOnChunks(job: Int32Array, gemm: KernelGemm, scratch: number, tally: number): void {
+export function workOnChunks(job: Int32Array, gemm: KernelGemm, scratch: number, tally: number, reserved: number): void {
   for (;;) {
     const word = Atomics.load(job, 0);
     const next = (word >>> 6) & 63;
     const chunks = word & 63;
-    if (next >= chunks) return;
+    if (next + reserved >= chunks) return;
     const m = job[6]!, n = job[7]!, k = job[8]!, a = job[9]!, aPacked = job[10]!, packedB = job[11]!, c = job[12]!, accumulate = job[13]!, chunkRows = job[14]!;
     if (Atomics.compareExchange(job, 0, word, word + 64) !== word) continue;
     // rows i0.. of A start i0·k floats in, stored or packed (a packed panel of MR rows is MR·k floats)

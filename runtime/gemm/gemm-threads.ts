@@ -11,6 +11,7 @@ import { nodeBuiltin } from "../node-host";
 import { JOB, JOB_SLOTS, MAX_CHUNKS, openClaim, workOnChunks, type KernelGemm } from "./gemm-job";
 import { GEMM_WORKER_SOURCE } from "./gemm-worker-source";
 import { MAX_GEMM_THREADS, type Tile } from "./tile";
+import { SharingPolicy } from "./sharing-policy";
 
 /** Multiply-adds a product needs before it is shared: below this the hand-over costs more than it saves. */
 export const THREADED_GEMM_MIN_WORK = 1 << 18;
@@ -69,8 +70,15 @@ export class GemmThreads {
   /** Workers that take part in an m×n×k product when `threads` threads are allowed: 0 for a small one (and those missing start now). */
   helpersFor(m: number, n: number, k: number, threads: number): number {
     if (threads < 2 || m * n * k < THREADED_GEMM_MIN_WORK || m < 2 * this.tile.mr) return 0;
-    return Math.min(this.start(threads), Atomics.load(this.job, JOB.ready));
+    const wanted = this.start(threads);
+    const share = !this.callerWorks || this.policy.share();
+    return share ? Math.min(wanted, Atomics.load(this.job, JOB.ready)) : 0;
   }
+
+  /** When to share (after stalls on a busy machine, products run alone for a while). */
+  readonly policy = new SharingPolicy();
+  /** Whether the calling thread computes chunks too; tests set false to leave every chunk to the workers. */
+  callerWorks = true;
 
   /** Starts workers so that `threads` threads (the calling one among them) can work; the number of workers wanted. */
   start(threads: number): number {
@@ -102,12 +110,17 @@ export class GemmThreads {
     job[JOB.accumulate] = accumulate;
     job[JOB.chunkRows] = rows;
     Atomics.store(job, JOB.helpers, helpers);
+    Atomics.store(job, JOB.reservedForCaller, this.callerWorks ? 1 : 0);
     Atomics.store(job, JOB.finished, 0);
     Atomics.store(job, JOB.claim, openClaim(++this.sequence, chunks));
     Atomics.notify(job, JOB.claim);
     this.shared++;
-    workOnChunks(job, gemm, this.tile.scratchAddress(0), JOB.chunksByCaller);
+    const ownBefore = Atomics.load(job, JOB.chunksByCaller);
+    const start = performance.now();
+    if (this.callerWorks) workOnChunks(job, gemm, this.tile.scratchAddress(0), JOB.chunksByCaller, 0);
+    const own = performance.now() - start;
     this.awaitChunks(chunks);
+    if (this.callerWorks) this.policy.record(performance.now() - start, own, chunks, Atomics.load(job, JOB.chunksByCaller) - ownBefore);
   }
 
   /** Returns when every chunk is finished: those of workers still at work. */

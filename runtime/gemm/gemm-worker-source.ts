@@ -26,15 +26,15 @@ try {
 Atomics.add(job, ${JOB.ready}, 1);
 for (;;) {
   let word = Atomics.load(job, ${JOB.claim});
-  // idle while every chunk of the job is claimed, or this worker is not among the job's helpers
-  for (let spins = 0; (((word >>> 6) & 63) >= (word & 63) || index >= Atomics.load(job, ${JOB.helpers})) && !Atomics.load(job, ${JOB.stop}); spins++) {
+  // idle while every chunk of the job but those reserved for the caller is claimed, or this worker is not among the job's helpers
+  for (let spins = 0; (((word >>> 6) & 63) + Atomics.load(job, ${JOB.reservedForCaller}) >= (word & 63) || index >= Atomics.load(job, ${JOB.helpers})) && !Atomics.load(job, ${JOB.stop}); spins++) {
     if (spins > ${WORKER_SPINS}) Atomics.wait(job, ${JOB.claim}, word);
     const now = Atomics.load(job, ${JOB.claim});
     if (now !== word) { word = now; spins = 0; }
   }
   if (Atomics.load(job, ${JOB.stop})) break;
   try {
-    workOnChunks(job, gemm, scratch, ${JOB.chunksByWorkers});
+    workOnChunks(job, gemm, scratch, ${JOB.chunksByWorkers}, Atomics.load(job, ${JOB.reservedForCaller}));
   } catch (error) {
     Atomics.store(job, ${JOB.failed}, 1);
     Atomics.add(job, ${JOB.finished}, ${64});
