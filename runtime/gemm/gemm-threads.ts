@@ -154,7 +154,7 @@ export class GemmThreads {
     }
   }
 
-  /** Stops every worker; later products start new ones when they ask. */
+  /** Stops every worker (and forgets their stalls); later products start new ones when they ask. */
   async stop(): Promise<void> {
     const stopping = this.workers.splice(0);
     Atomics.store(this.job, JOB.stop, 1);
@@ -162,5 +162,6 @@ export class GemmThreads {
     Atomics.notify(this.job, JOB.claim);
     await Promise.all(stopping.map((worker) => worker.terminate()));
     this.job.fill(0);
+    this.policy.reset();
   }
 }

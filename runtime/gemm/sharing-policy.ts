@@ -15,6 +15,12 @@ export class SharingPolicy {
   /** Stalls seen so far (for tests and the curious). */
   stallCount = 0;
 
+  /** Forgets the stalls (new workers). */
+  reset(): void {
+    this.stalls = 0;
+    this.alone = 0;
+  }
+
   /** Whether to share this product (called once per large product). */
   share(): boolean {
     if (this.alone === 0) return true;
