@@ -42,6 +42,13 @@ describe("SharingPolicy", () => {
     expect(policy.stallCount).toBeGreaterThan(20);
   });
 
+  it("shares again at once after reset (new workers)", () => {
+    const policy = new SharingPolicy();
+    policy.record(5, 1, 4, 2);
+    policy.reset();
+    expect(policy.share()).toBe(true);
+  });
+
   it("counts no stall when the workers computed every chunk", () => {
     const policy = new SharingPolicy();
     policy.record(3, 0, 4, 0);
