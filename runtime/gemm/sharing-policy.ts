@@ -1,45 +1,54 @@
 // Whether the next large product is shared with the worker threads. Sharing pays when the workers
 // run; on a machine whose cores are taken by other work, a worker can be descheduled while it holds
-// a chunk, and the calling thread then waits longer than computing alone would have taken. After each
-// shared product the policy compares its time with the calling thread's own pace (its time per chunk,
-// times every chunk): slower than that is a stall, and the products after a stall run alone, twice as
-// many after each further stall in a row (at most MAX_ALONE), before sharing is tried again. Who
-// computes a chunk never changes a bit of C, so the policy affects only time.
+// a chunk, and the calling thread then waits longer than computing alone would have taken. The
+// policy judges sharing by windows of WINDOW shared products: each product's time against the
+// calling thread's own pace (its time per chunk, times every chunk). A window that saved less than
+// MIN_GAIN of that time is a lost one, and the products after it run alone: FIRST_ALONE after the
+// first lost window, twice as many after each further one in a row (at most MAX_ALONE), before
+// sharing is tried again. Who computes a chunk never changes a bit of C, so the policy affects only time.
 
-/** Products run alone after a run of stalls, at most. */
-export const MAX_ALONE = 256;
+export const WINDOW = 16;
+const MIN_GAIN = 0.05;
+export const FIRST_ALONE = 64;
+export const MAX_ALONE = 8192;
 
 export class SharingPolicy {
-  private stalls = 0;
+  private spent = 0;
   private alone = 0;
-  /** Stalls seen so far (for tests and the curious). */
-  stallCount = 0;
+  private judged = 0;
+  private lostInARow = 0;
+  private runAlone = 0;
+  /** Windows lost so far (for tests and the curious). */
+  lostWindows = 0;
 
-  /** Forgets the stalls (new workers). */
+  /** Forgets what it saw (new workers). */
   reset(): void {
-    this.stalls = 0;
-    this.alone = 0;
+    this.spent = this.alone = this.judged = this.lostInARow = this.runAlone = 0;
   }
 
   /** Whether to share this product (called once per large product). */
   share(): boolean {
-    if (this.alone === 0) return true;
-    this.alone--;
+    if (this.runAlone === 0) return true;
+    this.runAlone--;
     return false;
   }
 
   /**
    * What a shared product took: `total` ms in all, of which the calling thread computed `ownChunks` of
-   * `chunks` chunks in `own` ms.
+   * `chunks` chunks in `own` ms (none: the product tells nothing of its pace, and is not judged).
    */
   record(total: number, own: number, chunks: number, ownChunks: number): void {
-    const alone = ownChunks > 0 ? (own / ownChunks) * chunks : Infinity;
-    if (total <= alone) {
-      this.stalls = 0;
+    if (ownChunks === 0) return;
+    this.spent += total;
+    this.alone += (own / ownChunks) * chunks;
+    if (++this.judged < WINDOW) return;
+    const lost = this.spent > (1 - MIN_GAIN) * this.alone;
+    this.spent = this.alone = this.judged = 0;
+    if (!lost) {
+      this.lostInARow = 0;
       return;
     }
-    this.stallCount++;
-    this.stalls++;
-    this.alone = Math.min(MAX_ALONE, 2 ** this.stalls);
+    this.lostWindows++;
+    this.runAlone = Math.min(MAX_ALONE, FIRST_ALONE * 2 ** this.lostInARow++);
   }
 }

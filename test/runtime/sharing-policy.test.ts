@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { MAX_ALONE, SharingPolicy } from "../../runtime/gemm/sharing-policy";
+import { FIRST_ALONE, MAX_ALONE, SharingPolicy, WINDOW } from "../../runtime/gemm/sharing-policy";
 
 /** How many of the next `count` products the policy shares. */
 function sharedOf(policy: SharingPolicy, count: number): number {
@@ -8,51 +8,59 @@ function sharedOf(policy: SharingPolicy, count: number): number {
   return shared;
 }
 
+/** A window of shared products: 4 chunks each, 2 computed by the caller in 1 ms (alone: 2 ms), each taking `total` ms. */
+function windowOf(policy: SharingPolicy, total: number): void {
+  for (let i = 0; i < WINDOW; i++) {
+    expect(policy.share()).toBe(true);
+    policy.record(total, 1, 4, 2);
+  }
+}
+
 describe("SharingPolicy", () => {
-  it("shares every product while sharing is no slower than the calling thread's own pace", () => {
+  it("shares every product while sharing saves time", () => {
     const policy = new SharingPolicy();
-    // 4 chunks, 2 of them computed here in 1 ms: alone would take 2 ms; shared took 1.2
-    for (let i = 0; i < 100; i++) {
-      expect(policy.share()).toBe(true);
-      policy.record(1.2, 1, 4, 2);
-    }
-    expect(policy.stallCount).toBe(0);
+    for (let w = 0; w < 10; w++) windowOf(policy, 1.2);
+    expect(policy.lostWindows).toBe(0);
   });
 
-  it("after a stall runs 2, then 4, 8, ... products alone (at most MAX_ALONE), and forgets the stalls after a good share", () => {
+  it("after a window that saved under 5% runs FIRST_ALONE products alone, twice as many after each further lost window, at most MAX_ALONE", () => {
     const policy = new SharingPolicy();
-    const stall = () => policy.record(5, 1, 4, 2); // alone would take 2 ms; sharing took 5
-    expect(policy.share()).toBe(true);
-    stall();
-    expect(sharedOf(policy, 2)).toBe(0);
-    expect(policy.share()).toBe(true);
-    stall();
-    expect(sharedOf(policy, 4)).toBe(0);
-    expect(policy.share()).toBe(true);
-    policy.record(1.5, 1, 4, 2); // a good share
-    expect(policy.share()).toBe(true);
-    stall();
-    expect(sharedOf(policy, 2)).toBe(0); // back to 2
+    windowOf(policy, 1.95); // 2.5% saved: lost
+    expect(sharedOf(policy, FIRST_ALONE)).toBe(0);
+    windowOf(policy, 3);
+    expect(sharedOf(policy, 2 * FIRST_ALONE)).toBe(0);
+    windowOf(policy, 1.2); // a window that saves: sharing goes on, and the count of lost windows starts again
+    windowOf(policy, 3);
+    expect(sharedOf(policy, FIRST_ALONE)).toBe(0);
     for (let i = 0; i < 20; i++) {
+      windowOf(policy, 3);
       sharedOf(policy, MAX_ALONE);
-      if (policy.share()) stall();
     }
-    expect(sharedOf(policy, MAX_ALONE)).toBe(0);
     expect(policy.share()).toBe(true); // never more than MAX_ALONE alone
-    expect(policy.stallCount).toBeGreaterThan(20);
+    expect(policy.lostWindows).toBe(23);
+  });
+
+  it("judges the window as a whole: a few stalls among many gains still pay", () => {
+    const policy = new SharingPolicy();
+    for (let i = 0; i < WINDOW; i++) {
+      expect(policy.share()).toBe(true);
+      policy.record(i % 8 === 0 ? 3 : 1.1, 1, 4, 2); // 2 stalls of 3 ms, 14 products of 1.1 ms: 21.4 ms against 32 alone
+    }
+    expect(policy.lostWindows).toBe(0);
+    expect(policy.share()).toBe(true);
   });
 
   it("shares again at once after reset (new workers)", () => {
     const policy = new SharingPolicy();
-    policy.record(5, 1, 4, 2);
+    windowOf(policy, 5);
     policy.reset();
     expect(policy.share()).toBe(true);
   });
 
-  it("counts no stall when the workers computed every chunk", () => {
+  it("does not judge a product whose chunks the workers computed every one of", () => {
     const policy = new SharingPolicy();
-    policy.record(3, 0, 4, 0);
-    expect(policy.stallCount).toBe(0);
+    for (let i = 0; i < 2 * WINDOW; i++) policy.record(3, 0, 4, 0);
+    expect(policy.lostWindows).toBe(0);
     expect(policy.share()).toBe(true);
   });
 });
