@@ -80,14 +80,8 @@ function Nnlm_dense_1_forward(bufs: Nnlm_Buffers, batch: number): void {
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   gemm(batch, 5000, 128, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 5000;
-    for (let j = 0; j < 5000; j++) {
-      dense_1_out[o + j] = dense_1_out[o + j]! + dense_1_bias[j]!;
-    }
-  }
-
-  softmaxRows(dense_1_out, dense_1_out, batch, 5000);
+  // dense_1_out = softmax(dense_1_out + dense_1_bias) per row, the bias added in the softmax kernel
+  softmaxRows(dense_1_out, dense_1_out, batch, 5000, dense_1_bias);
 }
 
 /** d_dense_1_z = (p - y) / count: d sparseCategoricalCrossentropy / d dense_1_z, softmax fused with sparseCategoricalCrossentropy */
