@@ -19,6 +19,8 @@ export { gemm, startThreads, stopThreads } from "./gemm/gemm";
 export { setThreads, threadCount, availableCores, type ThreadCount } from "./threads/threads";
 export { sigmoidInPlace } from "./activations/sigmoid";
 export { softmaxRows } from "./activations/softmax";
+export { crossentropyGradient } from "./rows/crossentropy-gradient";
+export { sumColumns } from "./rows/sum-columns";
 export { rationalTanh } from "./activations/rational-tanh";
 export { sparseProduct, sparseWeightGradient, type GradientStart } from "./sparse/sparse-product";
 export { zeroWrittenRows } from "./sparse/zero-written-rows";

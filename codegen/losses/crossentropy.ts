@@ -3,6 +3,7 @@
 // output carries a mask). The targets are one-hot rows, or class ids (sparse). After a softmax,
 // d/dz = (p - y) / vectors.
 
+import { runtimeCrossentropyGradient, usesRuntimeRows } from "../kernels/runtime-rows";
 import { perBatch } from "../lowering/literals";
 import { lastAxis } from "../interpreter/tensor";
 import { clip, clipExpression, inClipRange, isClipped, maskedMean, maskedSeed, vectorWeights, type LossRule, type LossShape } from "./rule";
@@ -42,6 +43,7 @@ export function crossentropy(sparse: boolean): LossRule {
       `for (let j = 0; j < ${s.width}; j++) ${d}[o + j] = ((${d}[o + j] - dot) / rowSum) * scale;`,
     ]);
   const fusedSeed = (s: LossShape, d: string): string[] => {
+    if (!s.mask && usesRuntimeRows(s.width)) return runtimeCrossentropyGradient(s.p, "target", d, vectors(s), s.width, sparse);
     if (sparse) {
       return perRow(s, [
         `for (let j = 0; j < ${s.width}; j++) ${d}[r * ${s.width} + j] = ${s.p}[r * ${s.width} + j] * scale;`,
