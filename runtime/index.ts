@@ -20,6 +20,7 @@ export { setThreads, threadCount, availableCores, type ThreadCount } from "./thr
 export { sigmoidInPlace } from "./activations/sigmoid";
 export { softmaxRows } from "./activations/softmax";
 export { crossentropyGradient } from "./rows/crossentropy-gradient";
+export { crossentropyLoss } from "./rows/crossentropy-loss";
 export { sumColumns } from "./rows/sum-columns";
 export { rationalTanh } from "./activations/rational-tanh";
 export { sparseProduct, sparseWeightGradient, type GradientStart } from "./sparse/sparse-product";

@@ -3,7 +3,7 @@
 // output carries a mask). The targets are one-hot rows, or class ids (sparse). After a softmax,
 // d/dz = (p - y) / vectors.
 
-import { runtimeCrossentropyGradient, usesRuntimeRows } from "../kernels/runtime-rows";
+import { runtimeCrossentropyGradient, runtimeCrossentropyLoss, usesRuntimeRows } from "../kernels/runtime-rows";
 import { perBatch } from "../lowering/literals";
 import { lastAxis } from "../interpreter/tensor";
 import { clip, clipExpression, inClipRange, isClipped, maskedMean, maskedSeed, vectorWeights, type LossRule, type LossShape } from "./rule";
@@ -20,6 +20,7 @@ export function crossentropy(sparse: boolean): LossRule {
   const label = sparse ? classId : oneHot;
   const value = (s: LossShape): string[] => {
     const { p, width } = s;
+    if (!s.mask && usesRuntimeRows(width)) return runtimeCrossentropyLoss(p, "target", vectors(s), width, sparse);
     const logQ = (j: string) => `Math.log(${clipExpression(`${p}[r * ${width} + ${j}] / rowSum`)})`;
     const row = [
       `let rowSum = 0;`,

@@ -7,6 +7,7 @@ import {
   gemm,
   softmaxRows,
   crossentropyGradient,
+  crossentropyLoss,
   sumColumns,
   rationalTanh,
   zeroWrittenRows,
@@ -182,13 +183,8 @@ function Nnlm_loss(bufs: Nnlm_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
   let total = 0;
-  for (let r = 0; r < batch; r++) {
-    let rowSum = 0;
-    for (let j = 0; j < 5000; j++) rowSum += dense_1_out[r * 5000 + j]!;
-    total -= Math.log(Math.min(Math.max(dense_1_out[r * 5000 + target[r]!]! / rowSum, 1e-7), 1 - 1e-7));
-  }
-
-  total /= batch;
+  // the mean over rows of −Σ y log clip(dense_1_out[r, :] / Σ dense_1_out[r, :]), y the one-hot row of class id target[r]
+  total += crossentropyLoss(dense_1_out, target, batch, 5000, "classIds");
   return total;
 }
 

@@ -5,6 +5,7 @@
 
 import { jsCrossentropyGradient, type CrossentropyGradient, type TargetKind } from "./js-rows";
 import { SimdRows } from "./simd-rows";
+import { checkTargets } from "./check-targets";
 
 let chosen: CrossentropyGradient | undefined;
 
@@ -20,20 +21,6 @@ export function crossentropyGradient(p: Float32Array, targets: Float32Array, d: 
 }
 
 function checkArguments(p: Float32Array, targets: Float32Array, d: Float32Array, rows: number, width: number, kind: TargetKind): void {
-  const fail = (message: string) => {
-    throw new RangeError(`crossentropyGradient: ${message}`);
-  };
-  if (!Number.isInteger(rows) || rows < 0) fail(`rows must be a non-negative integer, got ${rows}`);
-  if (!Number.isInteger(width) || width < 1) fail(`width must be a positive integer, got ${width}`);
-  if (kind !== "classIds" && kind !== "oneHot") fail(`the targets must be "classIds" or "oneHot", got ${JSON.stringify(kind)}`);
-  if (p.length < rows * width) fail(`p holds ${p.length} floats, needs ${rows * width}`);
-  if (d.length < rows * width) fail(`d holds ${d.length} floats, needs ${rows * width}`);
-  const needed = kind === "classIds" ? rows : rows * width;
-  if (targets.length < needed) fail(`targets holds ${targets.length} floats, needs ${needed}`);
-  if (kind === "classIds") {
-    for (let r = 0; r < rows; r++) {
-      const id = targets[r]!;
-      if (!(Number.isInteger(id) && id >= 0 && id < width)) fail(`class id ${id} (row ${r}) is outside [0, ${width})`);
-    }
-  }
+  checkTargets("crossentropyGradient", p, targets, rows, width, kind);
+  if (d.length < rows * width) throw new RangeError(`crossentropyGradient: d holds ${d.length} floats, needs ${rows * width}`);
 }

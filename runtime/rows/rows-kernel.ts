@@ -1,14 +1,18 @@
-// The WebAssembly SIMD module behind crossentropyGradient and sumColumns, for wide rows (a language
-// model's vocabulary): three functions over floats from byte address at, a vector of 4 at a time,
+// The WebAssembly SIMD module behind crossentropyGradient, crossentropyLoss and sumColumns, for wide
+// rows (a language model's vocabulary): four functions over floats from byte address at, a vector of 4
+// at a time,
 //
 //   scale(at, vectors, factor)                   x = x · factor
 //   scaleDifference(at, yAt, vectors, factor)    x = (x − y) · factor, y from byte address yAt
 //   columnSums(at, rows, rowVectors, sumsAt)     sums[j] = Σ over the rows of x[r, j], in float64: rows of
 //                                                rowVectors vectors, the sums (rowVectors · 4 float64s)
 //                                                at byte address sumsAt, each added from row 0 down
+//   rowSums(at, rows, rowVectors, sumsAt)        sums[r] = Σ over row r, in float64 (one float64 a row
+//                                                at byte address sumsAt)
 //
 // Each product or difference is rounded to float32 once. The column sums add each float, promoted
-// (exactly) to float64, in the order of the rows: the sums JavaScript's numbers give.
+// (exactly) to float64, in the order of the rows: the sums JavaScript's numbers give. A row's sum adds
+// its floats in four float64 lanes (floats j, j + 4, j + 8, ... in lane j mod 4), then the lanes.
 
 import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
@@ -79,12 +83,38 @@ function columnSumsFunction(module: ModuleBuilder): void {
   );
 }
 
+/** The lanes of a float64 vector swapped. */
+const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
+
+function rowSumsFunction(module: ModuleBuilder): void {
+  const f = module.function("rowSums", i32Params("at", "rows", "rowVectors", "sumsAt"), [], true);
+  f.local("end", "i32").local("p", "i32").local("x", "v128").local("low", "v128").local("high", "v128");
+  f.get("rows").i32(0).op("i32.eq").get("rowVectors").i32(0).op("i32.eq").op("i32.or").op("br_if", 0);
+  f.doWhile(
+    () => {
+      f.op("v128.const", new Array(16).fill(0)).tee("low").set("high");
+      eachVector(f, "at", "rowVectors", VECTOR_BYTES, () => {
+        f.get("p").op("v128.load", 0).set("x");
+        f.get("low").get("x").op("f64x2.promote_low_f32x4").op("f64x2.add").set("low");
+        f.get("high").get("x").get("x").op("i8x16.shuffle", HIGH_HALF).op("f64x2.promote_low_f32x4").op("f64x2.add").set("high");
+      });
+      f.get("low").get("high").op("f64x2.add").set("low");
+      f.get("sumsAt").get("low").get("low").get("low").op("i8x16.shuffle", SWAP_HALVES).op("f64x2.add").op("v128.store64_lane", 0);
+      f.increment("sumsAt", () => f.i32(8));
+      f.get("end").set("at");
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows"),
+  );
+}
+
 /** The module's bytes. Its memory starts at one page; the host grows it. */
 export function rowsKernelModule(): Uint8Array {
   const module = new ModuleBuilder(1);
   scaleFunction(module);
   scaleDifferenceFunction(module);
   columnSumsFunction(module);
+  rowSumsFunction(module);
   return module.encode();
 }
 
@@ -93,4 +123,5 @@ export interface RowsKernelExports {
   scale(at: number, vectors: number, factor: number): void;
   scaleDifference(at: number, yAt: number, vectors: number, factor: number): void;
   columnSums(at: number, rows: number, rowVectors: number, sumsAt: number): void;
+  rowSums(at: number, rows: number, rowVectors: number, sumsAt: number): void;
 }

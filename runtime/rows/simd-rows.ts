@@ -1,9 +1,10 @@
 // The wide-row helpers on the WebAssembly SIMD module, compiled synchronously on first use. A call
 // copies its rows to the start of the module's memory (one TypedArray.set, a memcpy), runs the kernel
-// there and copies the result out. Column sums go through rows padded to a multiple of 4 with zeros
-// where the width is not one, and come back as float64s that are stored (or added) in JavaScript.
+// there and copies the result out. Column and row sums go through rows padded to a multiple of 4 with
+// zeros where the width is not one, and come back as float64s (column sums stored or added to the
+// caller's floats in JavaScript).
 
-import type { CrossentropyGradient, SumColumns } from "./js-rows";
+import type { CrossentropyGradient, RowSums, SumColumns } from "./js-rows";
 import { rowsKernelModule, VECTOR_FLOATS, type RowsKernelExports } from "./rows-kernel";
 import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
@@ -19,7 +20,7 @@ export class SimdRows {
   private scratch: Float32Array;
   private readonly inputs = new PrefixViews();
   private readonly outputs = new PrefixViews();
-  /** The float64 column sums of the last sumColumns, kept for the next call of the same shape. */
+  /** The float64 sums of the last sumColumns or rowSums, kept for the next call of the same shape. */
   private sums: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
@@ -52,18 +53,33 @@ export class SimdRows {
     const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
     const sumsAt = rows * padded;
     this.reserve(sumsAt + 2 * padded);
-    if (padded === width) this.scratch.set(this.inputs.of(x, rows * width));
-    else {
-      for (let r = 0; r < rows; r++) {
-        this.scratch.set(this.inputs.at(x, r * width, width), r * padded);
-        this.scratch.fill(0, r * padded + width, (r + 1) * padded);
-      }
-    }
+    this.placeRows(x, rows, width, padded);
     this.kernel.columnSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
     const totals = this.sumsAt(sumsAt * FLOAT_BYTES, width);
     if (mode === "add") for (let j = 0; j < width; j++) sums[j]! += totals[j]!;
     else for (let j = 0; j < width; j++) sums[j] = totals[j]!;
   };
+
+  readonly rowSums: RowSums = (x, rows, width) => {
+    const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
+    const sumsAt = rows * padded;
+    this.reserve(sumsAt + 2 * rows);
+    this.placeRows(x, rows, width, padded);
+    this.kernel.rowSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
+    return this.sumsAt(sumsAt * FLOAT_BYTES, rows);
+  };
+
+  /** Copies the rows to the start of the memory, each padded to `padded` floats with zeros. */
+  private placeRows(x: Float32Array, rows: number, width: number, padded: number): void {
+    if (padded === width) {
+      this.scratch.set(this.inputs.of(x, rows * width));
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      this.scratch.set(this.inputs.at(x, r * width, width), r * padded);
+      this.scratch.fill(0, r * padded + width, (r + 1) * padded);
+    }
+  }
 
   /** Grows the memory to hold at least `floats` floats. */
   private reserve(floats: number): void {

@@ -279,7 +279,7 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
-  it("softmax rows of 64 or more, which call the runtime's softmaxRows (256 or more: its crossentropyGradient and sumColumns too): a dense layer's and a standalone one, both losses", () => {
+  it("softmax rows of 64 or more, which call the runtime's softmaxRows (256 or more: its crossentropyLoss, crossentropyGradient and sumColumns too): a dense layer's and a standalone one, both losses", () => {
     const words = input([3], { dtype: "int32" });
     const hidden = dense(16, "tanh")(flatten(embedding(300, 8)(words)));
     const models = [
@@ -295,6 +295,7 @@ describe("generated kernels agree with the float64 interpreter", () => {
       expect(calls(kernels.plan.infer), `model ${i}`).toBe(i === 2 ? 0 : 1);
       expect(calls(kernels.plan.backward, "crossentropyGradient"), `model ${i}`).toBe(wide ? 1 : 0);
       expect(calls(kernels.plan.backward, "sumColumns"), `model ${i}`).toBe(wide ? 1 : 0);
+      expect(kernels.plan.lossBody.some((line) => line.startsWith("total += crossentropyLoss(")), `model ${i}`).toBe(wide);
       for (const batch of [1, 5]) {
         const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 40 + batch }));
         expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { crossentropyGradient } from "../../runtime/rows/crossentropy-gradient";
-import { jsCrossentropyGradient, jsSumColumns, type CrossentropyGradient, type SumColumns } from "../../runtime/rows/js-rows";
+import { crossentropyLoss } from "../../runtime/rows/crossentropy-loss";
+import { jsCrossentropyGradient, jsRowSums, jsSumColumns, type CrossentropyGradient, type RowSums, type SumColumns } from "../../runtime/rows/js-rows";
 import { rowsKernelModule } from "../../runtime/rows/rows-kernel";
 import { SimdRows } from "../../runtime/rows/simd-rows";
 import { sumColumns } from "../../runtime/rows/sum-columns";
@@ -110,6 +111,57 @@ describe.each([
   });
 });
 
+describe.each([
+  ["SimdRows", simd?.rowSums ?? jsRowSums],
+  ["jsRowSums (the fallback)", jsRowSums],
+] as const)("%s.rowSums", (_, rowSums: RowSums) => {
+  it("is each row's float64 sum to within 1e-15 of the row's absolute sum, for widths 1 to 9, 64 and 5001; rows at an offset; 0 rows", () => {
+    const random = new Random(16);
+    for (const width of [1, 2, 3, 4, 5, 6, 7, 8, 9, 64, 5001]) {
+      const x = randomFloats(random, 5 * width + 2, 100).subarray(2);
+      const sums = [...rowSums(x, 5, width)];
+      expect(sums.length).toBe(5);
+      sums.forEach((sum, r) => {
+        const row = [...x.subarray(r * width, (r + 1) * width)];
+        const exact = row.reduce((a, b) => a + b, 0);
+        expect(Math.abs(sum - exact), `width ${width}, row ${r}`).toBeLessThanOrEqual(1e-15 * row.reduce((a, b) => a + Math.abs(b), 0));
+      });
+    }
+    expect(rowSums(new Float32Array(4), 0, 4).length).toBe(0);
+  });
+});
+
+/** Keras' categorical cross-entropy in float64: q = p / Σp clipped to [1e-7, 1 − 1e-7], the mean of −Σ y log q. */
+function referenceLoss(p: Float32Array, y: (r: number, j: number) => number, rows: number, width: number): number {
+  let total = 0;
+  for (let r = 0; r < rows; r++) {
+    let sum = 0;
+    for (let j = 0; j < width; j++) sum += p[r * width + j]!;
+    for (let j = 0; j < width; j++) total -= y(r, j) * Math.log(Math.min(Math.max(p[r * width + j]! / sum, 1e-7), 1 - 1e-7));
+  }
+  return total / rows;
+}
+
+describe("crossentropyLoss", () => {
+  it("is Keras' mean categorical cross-entropy to within 1e-12 relatively, for class ids and one-hot (or smoothed) rows, widths 3 to 5001", () => {
+    const random = new Random(17);
+    for (const width of [3, 5, 64, 5001]) {
+      const { p, ids, targets } = problem(random, 9, width, "classIds");
+      const oneHot = referenceLoss(p, (r, j) => (j === ids[r] ? 1 : 0), 9, width);
+      expect(Math.abs(crossentropyLoss(p, targets, 9, width, "classIds") / oneHot - 1), `width ${width}`).toBeLessThan(1e-12);
+      const smoothed = Float32Array.from({ length: 9 * width }, (_, i) => (i % width === ids[Math.floor(i / width)] ? 0.9 : 0) + 0.1 / width);
+      const expected = referenceLoss(p, (r, j) => smoothed[r * width + j]!, 9, width);
+      expect(Math.abs(crossentropyLoss(p, smoothed, 9, width, "oneHot") / expected - 1), `width ${width}`).toBeLessThan(1e-12);
+    }
+  });
+
+  it("clips q: a probability of 0 costs −log 1e-7, a certain one −log(1 − 1e-7); NaN in a row gives NaN", () => {
+    const p = Float32Array.from([0, 1, 1, 0]);
+    expect(crossentropyLoss(p, Float32Array.from([0, 0]), 2, 2, "classIds")).toBeCloseTo((-Math.log(1e-7) - Math.log(1 - 1e-7)) / 2, 12);
+    expect(crossentropyLoss(Float32Array.from([NaN, 1, 0.5, 0.5]), Float32Array.from([1, 0]), 2, 2, "classIds")).toBeNaN();
+  });
+});
+
 describe("bad arguments", () => {
   const x = new Float32Array(8);
   it("crossentropyGradient rejects counts that are not counts, short arrays, unknown target kinds and class ids outside the row", () => {
@@ -122,6 +174,12 @@ describe("bad arguments", () => {
     expect(() => crossentropyGradient(x, new Float32Array(1), x, 2, 4, "classIds")).toThrow("crossentropyGradient: targets holds 1 floats, needs 2");
     expect(() => crossentropyGradient(x, Float32Array.from([0, 4]), x, 2, 4, "classIds")).toThrow("crossentropyGradient: class id 4 (row 1) is outside [0, 4)");
     expect(() => crossentropyGradient(x, Float32Array.from([1.5, 0]), x, 2, 4, "classIds")).toThrow("crossentropyGradient: class id 1.5 (row 0) is outside [0, 4)");
+  });
+
+  it("crossentropyLoss rejects what crossentropyGradient does, under its own name", () => {
+    expect(() => crossentropyLoss(x, x, 2.5, 4, "oneHot")).toThrow(new RangeError("crossentropyLoss: rows must be a non-negative integer, got 2.5"));
+    expect(() => crossentropyLoss(x.subarray(1), x, 2, 4, "oneHot")).toThrow("crossentropyLoss: p holds 7 floats, needs 8");
+    expect(() => crossentropyLoss(x, Float32Array.from([-1, 0]), 2, 4, "classIds")).toThrow("crossentropyLoss: class id -1 (row 0) is outside [0, 4)");
   });
 
   it("sumColumns rejects counts that are not counts, short arrays and unknown modes", () => {
