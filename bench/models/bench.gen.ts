@@ -14,6 +14,9 @@ import {
   gemm,
   sigmoidInPlace,
   softmaxRows,
+  crossentropyGradient,
+  crossentropyLoss,
+  sumColumns,
   rationalTanh,
   lstmGates,
   gruGates,
@@ -2659,25 +2662,7 @@ function MlpBench_dense_backward(bufs: MlpBench_Buffers, batch: number): void {
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 256; i++) d_dense_z[i] = d_dense_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 256; j += 4) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0;
-    for (let r = 0; r < batch; r++) {
-      const o = r * 256 + j;
-      total0 += d_dense_z[o + 0]!;
-      total1 += d_dense_z[o + 1]!;
-      total2 += d_dense_z[o + 2]!;
-      total3 += d_dense_z[o + 3]!;
-    }
-
-    d_dense_bias[j + 0] = total0;
-    d_dense_bias[j + 1] = total1;
-    d_dense_bias[j + 2] = total2;
-    d_dense_bias[j + 3] = total3;
-  }
-
+  sumColumns(d_dense_z, d_dense_bias, batch, 256, "set");
   // d_dense_kernel = inputᵀ · d_dense_z
   gemm(784, 256, batch, input, true, d_dense_z, false, d_dense_kernel, false);
 }
@@ -2952,14 +2937,8 @@ function NnlmBench_dense_1_forward(bufs: NnlmBench_Buffers, batch: number): void
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   gemm(batch, 5000, 128, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 5000;
-    for (let j = 0; j < 5000; j++) {
-      dense_1_out[o + j] = dense_1_out[o + j]! + dense_1_bias[j]!;
-    }
-  }
-
-  softmaxRows(dense_1_out, dense_1_out, batch, 5000);
+  // dense_1_out = softmax(dense_1_out + dense_1_bias) per row, the bias added in the softmax kernel
+  softmaxRows(dense_1_out, dense_1_out, batch, 5000, dense_1_bias);
 }
 
 /** d_dense_1_z = (p - y) / count: d sparseCategoricalCrossentropy / d dense_1_z, softmax fused with sparseCategoricalCrossentropy */
@@ -2967,11 +2946,8 @@ function NnlmBench_loss_gradient(bufs: NnlmBench_Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
   const d_dense_1_z = bufs.d_dense_1_z;
   const target = bufs.target;
-  const scale = 1 / batch;
-  for (let r = 0; r < batch; r++) {
-    for (let j = 0; j < 5000; j++) d_dense_1_z[r * 5000 + j] = dense_1_out[r * 5000 + j]! * scale;
-    d_dense_1_z[r * 5000 + target[r]!]! -= scale;
-  }
+  // d_dense_1_z[r, :] = (dense_1_out[r, :] − y[r, :]) / rows, y the one-hot row of class id target[r]
+  crossentropyGradient(dense_1_out, target, d_dense_1_z, batch, 5000, "classIds");
 }
 
 /** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_z */
@@ -2983,25 +2959,7 @@ function NnlmBench_dense_1_backward(bufs: NnlmBench_Buffers, batch: number): voi
   const d_dense_out = bufs.d_dense_out;
   const d_dense_1_z = bufs.d_dense_1_z;
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 5000; j += 4) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0;
-    for (let r = 0; r < batch; r++) {
-      const o = r * 5000 + j;
-      total0 += d_dense_1_z[o + 0]!;
-      total1 += d_dense_1_z[o + 1]!;
-      total2 += d_dense_1_z[o + 2]!;
-      total3 += d_dense_1_z[o + 3]!;
-    }
-
-    d_dense_1_bias[j + 0] = total0;
-    d_dense_1_bias[j + 1] = total1;
-    d_dense_1_bias[j + 2] = total2;
-    d_dense_1_bias[j + 3] = total3;
-  }
-
+  sumColumns(d_dense_1_z, d_dense_1_bias, batch, 5000, "set");
   // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   gemm(128, 5000, batch, dense_out, true, d_dense_1_z, false, d_dense_1_kernel, false);
   // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
@@ -3079,13 +3037,8 @@ function NnlmBench_loss(bufs: NnlmBench_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
   let total = 0;
-  for (let r = 0; r < batch; r++) {
-    let rowSum = 0;
-    for (let j = 0; j < 5000; j++) rowSum += dense_1_out[r * 5000 + j]!;
-    total -= Math.log(Math.min(Math.max(dense_1_out[r * 5000 + target[r]!]! / rowSum, 1e-7), 1 - 1e-7));
-  }
-
-  total /= batch;
+  // the mean over rows of −Σ y log clip(dense_1_out[r, :] / Σ dense_1_out[r, :]), y the one-hot row of class id target[r]
+  total += crossentropyLoss(dense_1_out, target, batch, 5000, "classIds");
   return total;
 }
 
@@ -4393,25 +4346,7 @@ function TextBench_dense_backward(bufs: TextBench_Buffers, batch: number): void 
   // dz = dy · (z > 0 ? 1 : 0)
   for (let i = 0; i < batch * 256; i++) d_dense_z[i] = d_dense_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 256; j += 4) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0;
-    for (let r = 0; r < batch; r++) {
-      const o = r * 256 + j;
-      total0 += d_dense_z[o + 0]!;
-      total1 += d_dense_z[o + 1]!;
-      total2 += d_dense_z[o + 2]!;
-      total3 += d_dense_z[o + 3]!;
-    }
-
-    d_dense_bias[j + 0] = total0;
-    d_dense_bias[j + 1] = total1;
-    d_dense_bias[j + 2] = total2;
-    d_dense_bias[j + 3] = total3;
-  }
-
+  sumColumns(d_dense_z, d_dense_bias, batch, 256, "set");
   // d_dense_kernel = inputᵀ · d_dense_z
   sparseWeightGradient(batch, 256, input_indptr, input_indices, input_values, d_dense_z, d_dense_kernel, "touchedRows");
 }

@@ -1,11 +1,15 @@
 // A bias gradient: db[j] (=|+=) Σ over rows of dy[r, j]. Each column is summed in float64 from row 0
 // down, then stored. Wide rows take four columns per pass down the rows: four times fewer passes,
 // each reading 16 consecutive bytes of a row, the same sums in the same order (so the same bits).
+// Wider rows still call the runtime's sumColumns (WebAssembly SIMD), again the same sums in that order.
+
+import { runtimeColumnSums, usesRuntimeRows } from "./runtime-rows";
 
 /** Rows of at least this many columns are summed four columns at a time. */
 export const BLOCKED_COLUMN_SUMS_MIN_WIDTH = 64;
 
 export function columnSums(db: string, op: string, dy: string, rows: string, width: number): string[] {
+  if (usesRuntimeRows(width)) return runtimeColumnSums(db, op, dy, rows, width);
   const comment = `// ${db} ${op} Σ over rows of ${dy}`;
   const single = (from: string) => [
     `for (let j = ${from}; j < ${width}; j++) {`,

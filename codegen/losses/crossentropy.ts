@@ -3,6 +3,7 @@
 // output carries a mask). The targets are one-hot rows, or class ids (sparse). After a softmax,
 // d/dz = (p - y) / vectors.
 
+import { runtimeCrossentropyGradient, runtimeCrossentropyLoss, usesRuntimeRows } from "../kernels/runtime-rows";
 import { perBatch } from "../lowering/literals";
 import { lastAxis } from "../interpreter/tensor";
 import { clip, clipExpression, inClipRange, isClipped, maskedMean, maskedSeed, vectorWeights, type LossRule, type LossShape } from "./rule";
@@ -19,6 +20,7 @@ export function crossentropy(sparse: boolean): LossRule {
   const label = sparse ? classId : oneHot;
   const value = (s: LossShape): string[] => {
     const { p, width } = s;
+    if (!s.mask && usesRuntimeRows(width)) return runtimeCrossentropyLoss(p, "target", vectors(s), width, sparse);
     const logQ = (j: string) => `Math.log(${clipExpression(`${p}[r * ${width} + ${j}] / rowSum`)})`;
     const row = [
       `let rowSum = 0;`,
@@ -42,6 +44,7 @@ export function crossentropy(sparse: boolean): LossRule {
       `for (let j = 0; j < ${s.width}; j++) ${d}[o + j] = ((${d}[o + j] - dot) / rowSum) * scale;`,
     ]);
   const fusedSeed = (s: LossShape, d: string): string[] => {
+    if (!s.mask && usesRuntimeRows(s.width)) return runtimeCrossentropyGradient(s.p, "target", d, vectors(s), s.width, sparse);
     if (sparse) {
       return perRow(s, [
         `for (let j = 0; j < ${s.width}; j++) ${d}[r * ${s.width} + j] = ${s.p}[r * ${s.width} + j] * scale;`,

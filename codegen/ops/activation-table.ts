@@ -35,8 +35,10 @@ export interface ElementwiseActivation extends ReferenceForms {
 export interface RowwiseActivation extends ReferenceForms {
   readonly kind: "rowwise";
   readonly name: FunctionName;
-  /** y[row, :] = f(x[row, :]) for each row. */
-  forwardRows(x: string, y: string, rows: string, width: number): string[];
+  /** Whether forwardRows adds a bias row itself at this width (a dense layer then leaves it to it). */
+  foldsBias(width: number): boolean;
+  /** y[row, :] = f(x[row, :] (+ bias, where foldsBias)) for each row. */
+  forwardRows(x: string, y: string, rows: string, width: number, bias?: string | null): string[];
   /** dz[row, :] (op) y ⊙ (dy − (dy · y)) for each row; `dy(i)` reads the upstream gradient at index i. */
   backwardRows(dy: (i: string) => string, y: string, dz: string, op: string, rows: string, width: number): string[];
   readonly derivativeText: string;
@@ -76,10 +78,11 @@ const softmax: RowwiseActivation = {
   kind: "rowwise",
   name: "softmax",
   derivativeText: "dz = y ⊙ (dy − Σ dy ⊙ y), per row",
-  forwardRows: (x, y, rows, width) =>
-    usesRuntimeSoftmax(width)
-      ? [runtimeSoftmax(x, y, rows, width)]
-      : [
+  foldsBias: usesRuntimeSoftmax,
+  forwardRows: (x, y, rows, width, bias = null) => {
+    if (usesRuntimeSoftmax(width)) return runtimeSoftmax(x, y, rows, width, bias);
+    if (bias) throw new Error(`softmax: rows of ${width} cannot take a bias`);
+    return [
           `for (let r = 0; r < ${rows}; r++) {`,
           `const o = r * ${width};`,
           `let max = ${x}[o];`,
@@ -88,7 +91,8 @@ const softmax: RowwiseActivation = {
           `for (let j = 0; j < ${width}; j++) { const e = Math.exp(${x}[o + j] - max); ${y}[o + j] = e; total += e; }`,
           `for (let j = 0; j < ${width}; j++) ${y}[o + j] /= total;`,
           `}`,
-        ],
+        ];
+  },
   backwardRows: (dy, y, dz, op, rows, width) => [
     `for (let r = 0; r < ${rows}; r++) {`,
     `const o = r * ${width};`,

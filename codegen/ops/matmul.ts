@@ -41,6 +41,8 @@ function denseForward(g: FusedGroup, ctx: LoweringContext, mode: Mode): Step {
   const vectorSigmoid = usesRuntimeSigmoid(entry?.name ?? null, n, mask !== null);
   const inline = entry !== null && entry.kind === "elementwise" && !vectorSigmoid;
   const store = fusedStore(s, actOut, inline, mode);
+  // a row-wise activation that adds the bias itself (the wide softmax) saves a pass over the output
+  const rowsTakeBias = bias !== null && entry?.kind === "rowwise" && !ctx.isSparse(x) && entry.foldsBias(n);
   const body = ctx.isSparse(x)
     ? sparseProduct(ctx, x, kernel, actOut, n, bias, inline ? store : null)
     : emitGemm({
@@ -50,11 +52,11 @@ function denseForward(g: FusedGroup, ctx: LoweringContext, mode: Mode): Step {
         m: rows,
         n,
         k,
-        init: bias ? (col) => `${bias}[${col}]` : undefined,
-        store,
+        init: bias && !rowsTakeBias ? (col) => `${bias}[${col}]` : undefined,
+        store: inline || (bias && !rowsTakeBias) ? store : undefined,
       });
   if (vectorSigmoid) body.push(runtimeSigmoid(actOut, rows, n));
-  if (entry?.kind === "rowwise") body.push(...entry.forwardRows(actOut, actOut, rows, n));
+  if (entry?.kind === "rowwise") body.push(...entry.forwardRows(actOut, actOut, rows, n, rowsTakeBias ? bias : null));
   if (mask && !inline) body.push(`for (let i = 0; i < ${rows} * ${n}; i++) {`, ...mask.store(`${actOut}[i]`, "i"), "}");
   const what = `${entry?.name ?? "linear"}(${ctx.value(x, mode)} · ${kernel}${bias ? ` + ${bias}` : ""})${mask ? `, then ${mask.description}` : ""}`;
   return {

@@ -6,6 +6,9 @@ import {
   GeneratedModel,
   gemm,
   softmaxRows,
+  crossentropyGradient,
+  crossentropyLoss,
+  sumColumns,
   rationalTanh,
   zeroWrittenRows,
   type Kernels,
@@ -80,14 +83,8 @@ function Nnlm_dense_1_forward(bufs: Nnlm_Buffers, batch: number): void {
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
   gemm(batch, 5000, 128, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 5000;
-    for (let j = 0; j < 5000; j++) {
-      dense_1_out[o + j] = dense_1_out[o + j]! + dense_1_bias[j]!;
-    }
-  }
-
-  softmaxRows(dense_1_out, dense_1_out, batch, 5000);
+  // dense_1_out = softmax(dense_1_out + dense_1_bias) per row, the bias added in the softmax kernel
+  softmaxRows(dense_1_out, dense_1_out, batch, 5000, dense_1_bias);
 }
 
 /** d_dense_1_z = (p - y) / count: d sparseCategoricalCrossentropy / d dense_1_z, softmax fused with sparseCategoricalCrossentropy */
@@ -95,11 +92,8 @@ function Nnlm_loss_gradient(bufs: Nnlm_Buffers, batch: number): void {
   const dense_1_out = bufs.dense_1_out;
   const d_dense_1_z = bufs.d_dense_1_z;
   const target = bufs.target;
-  const scale = 1 / batch;
-  for (let r = 0; r < batch; r++) {
-    for (let j = 0; j < 5000; j++) d_dense_1_z[r * 5000 + j] = dense_1_out[r * 5000 + j]! * scale;
-    d_dense_1_z[r * 5000 + target[r]!]! -= scale;
-  }
+  // d_dense_1_z[r, :] = (dense_1_out[r, :] − y[r, :]) / rows, y the one-hot row of class id target[r]
+  crossentropyGradient(dense_1_out, target, d_dense_1_z, batch, 5000, "classIds");
 }
 
 /** dense_1: d_dense_1_bias, d_dense_1_kernel and d_dense_out from d_dense_1_z */
@@ -111,25 +105,7 @@ function Nnlm_dense_1_backward(bufs: Nnlm_Buffers, batch: number): void {
   const d_dense_out = bufs.d_dense_out;
   const d_dense_1_z = bufs.d_dense_1_z;
   // d_dense_1_bias = Σ over rows of d_dense_1_z
-  for (let j = 0; j < 5000; j += 4) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0;
-    for (let r = 0; r < batch; r++) {
-      const o = r * 5000 + j;
-      total0 += d_dense_1_z[o + 0]!;
-      total1 += d_dense_1_z[o + 1]!;
-      total2 += d_dense_1_z[o + 2]!;
-      total3 += d_dense_1_z[o + 3]!;
-    }
-
-    d_dense_1_bias[j + 0] = total0;
-    d_dense_1_bias[j + 1] = total1;
-    d_dense_1_bias[j + 2] = total2;
-    d_dense_1_bias[j + 3] = total3;
-  }
-
+  sumColumns(d_dense_1_z, d_dense_1_bias, batch, 5000, "set");
   // d_dense_1_kernel = dense_outᵀ · d_dense_1_z
   gemm(128, 5000, batch, dense_out, true, d_dense_1_z, false, d_dense_1_kernel, false);
   // d_dense_out = d_dense_1_z · dense_1_kernelᵀ
@@ -207,13 +183,8 @@ function Nnlm_loss(bufs: Nnlm_Buffers, batch: number): number {
   const dense_1_out = bufs.dense_1_out;
   const target = bufs.target;
   let total = 0;
-  for (let r = 0; r < batch; r++) {
-    let rowSum = 0;
-    for (let j = 0; j < 5000; j++) rowSum += dense_1_out[r * 5000 + j]!;
-    total -= Math.log(Math.min(Math.max(dense_1_out[r * 5000 + target[r]!]! / rowSum, 1e-7), 1 - 1e-7));
-  }
-
-  total /= batch;
+  // the mean over rows of −Σ y log clip(dense_1_out[r, :] / Σ dense_1_out[r, :]), y the one-hot row of class id target[r]
+  total += crossentropyLoss(dense_1_out, target, batch, 5000, "classIds");
   return total;
 }
 

@@ -5,6 +5,7 @@
 import {
   GeneratedModel,
   gemm,
+  sumColumns,
   sparseProduct,
   sparseWeightGradient,
   type Kernels,
@@ -727,25 +728,7 @@ function MailMlp_dense_backward(bufs: MailMlp_Buffers, batch: number): void {
   for (let i = 0; i < batch * 256; i++)
     d_dense_z[i] = d_dropout_out[i]! * mask_dropout_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 256; j += 4) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0;
-    for (let r = 0; r < batch; r++) {
-      const o = r * 256 + j;
-      total0 += d_dense_z[o + 0]!;
-      total1 += d_dense_z[o + 1]!;
-      total2 += d_dense_z[o + 2]!;
-      total3 += d_dense_z[o + 3]!;
-    }
-
-    d_dense_bias[j + 0] = total0;
-    d_dense_bias[j + 1] = total1;
-    d_dense_bias[j + 2] = total2;
-    d_dense_bias[j + 3] = total3;
-  }
-
+  sumColumns(d_dense_z, d_dense_bias, batch, 256, "set");
   // d_dense_kernel = inputᵀ · d_dense_z
   sparseWeightGradient(batch, 256, input_indptr, input_indices, input_values, d_dense_z, d_dense_kernel, "touchedRows");
 }
@@ -1682,25 +1665,7 @@ function MailMlpDense_dense_backward(bufs: MailMlpDense_Buffers, batch: number):
   for (let i = 0; i < batch * 256; i++)
     d_dense_z[i] = d_dropout_out[i]! * mask_dropout_out[i]! * (dense_out[i]! > 0 ? 1 : 0);
   // d_dense_bias = Σ over rows of d_dense_z
-  for (let j = 0; j < 256; j += 4) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0;
-    for (let r = 0; r < batch; r++) {
-      const o = r * 256 + j;
-      total0 += d_dense_z[o + 0]!;
-      total1 += d_dense_z[o + 1]!;
-      total2 += d_dense_z[o + 2]!;
-      total3 += d_dense_z[o + 3]!;
-    }
-
-    d_dense_bias[j + 0] = total0;
-    d_dense_bias[j + 1] = total1;
-    d_dense_bias[j + 2] = total2;
-    d_dense_bias[j + 3] = total3;
-  }
-
+  sumColumns(d_dense_z, d_dense_bias, batch, 256, "set");
   // d_dense_kernel = inputᵀ · d_dense_z
   gemm(10000, 256, batch, input, true, d_dense_z, false, d_dense_kernel, false);
 }

@@ -2,7 +2,8 @@
 // rows to the start of the module's memory, transforms them there, and copies them to y. Rows whose
 // width is a multiple of 4 go in and out with one TypedArray.set each; other rows are copied one by
 // one to rows padded to a multiple of 4 with -Infinity (whose e^(x − max) is 0). Every view copied
-// through is kept from call to call, so a call allocates nothing after the first of its shape.
+// through is kept from call to call, so a call allocates nothing after the first of its shape. A bias
+// goes after the rows, padded with zeros, and the kernel adds it to each row before its maximum.
 
 import type { SoftmaxRows } from "./js-softmax";
 import { ROW_FLOAT_MULTIPLE, softmaxKernelModule, type SoftmaxKernelExports } from "./softmax-kernel";
@@ -19,6 +20,7 @@ export class SimdSoftmax {
   private scratch: Float32Array;
   private readonly inputs = new PrefixViews();
   private readonly outputs = new PrefixViews();
+  private readonly biases = new PrefixViews();
 
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
   static create(wasm: WasmApi | null = hostWasm()): SimdSoftmax | null {
@@ -31,13 +33,15 @@ export class SimdSoftmax {
     this.scratch = this.memory.floats(0);
   }
 
-  readonly softmaxRows: SoftmaxRows = (x, y, rows, width) => {
+  readonly softmaxRows: SoftmaxRows = (x, y, rows, width, bias = null) => {
     if (rows === 0) return;
     const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
-    if (rows * padded > this.scratch.length) this.scratch = this.memory.floats(rows * padded * Float32Array.BYTES_PER_ELEMENT);
+    const floats = (bias ? rows + 1 : rows) * padded;
+    if (floats > this.scratch.length) this.scratch = this.memory.floats(floats * Float32Array.BYTES_PER_ELEMENT);
+    const biasAt = bias ? this.placeBias(bias, rows * padded, width, padded) : -1;
     if (padded === width) {
       this.scratch.set(this.inputs.of(x, rows * width));
-      this.kernel.softmax(0, rows, padded);
+      this.kernel.softmax(0, rows, padded, biasAt);
       y.set(this.outputs.of(this.scratch, rows * width));
       return;
     }
@@ -45,7 +49,14 @@ export class SimdSoftmax {
       this.scratch.set(this.inputs.at(x, r * width, width), r * padded);
       this.scratch.fill(-Infinity, r * padded + width, (r + 1) * padded);
     }
-    this.kernel.softmax(0, rows, padded);
+    this.kernel.softmax(0, rows, padded, biasAt);
     for (let r = 0; r < rows; r++) y.set(this.outputs.at(this.scratch, r * padded, width), r * width);
   };
+
+  /** Copies the bias to float `at` of the scratch, zeros after it up to `padded`; its byte address. */
+  private placeBias(bias: Float32Array, at: number, width: number, padded: number): number {
+    this.scratch.set(this.biases.of(bias, width), at);
+    this.scratch.fill(0, at + width, at + padded);
+    return at * Float32Array.BYTES_PER_ELEMENT;
+  }
 }

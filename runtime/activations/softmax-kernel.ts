@@ -1,10 +1,13 @@
 // The WebAssembly SIMD module behind softmaxRows: one function,
 //
-//   softmax(at, rows, rowFloats)   each of `rows` consecutive rows of rowFloats floats (a positive
-//                                  multiple of 4) from byte address at, in place:
-//                                  y = e^(x − max) / Σ e^(x − max), max and Σ over the row
+//   softmax(at, rows, rowFloats, biasAt)   each of `rows` consecutive rows of rowFloats floats (a
+//                                          positive multiple of 4) from byte address at, in place:
+//                                          x += bias (the row of rowFloats floats at byte address
+//                                          biasAt; none where biasAt is -1), then
+//                                          y = e^(x − max) / Σ e^(x − max), max and Σ over the row
 //
-// Three passes over a row, a vector at a time: its maximum; e^(x − max), stored, and summed in
+// Three passes over a row, a vector at a time: its maximum (the bias added and stored first, when
+// there is one); e^(x − max), stored, and summed in
 // float64 (each vector's two halves promoted, so a row of thousands loses nothing to the sum); then
 // each e times 1 / Σ. e^d, d = x − max ≤ 0, is Cephes' expf as the sigmoid computes it
 // (sigmoid-vectors.ts): d = k·ln2 + r with k = nearest(d·log2 e), e^r = 1 + q, q = r + r²·P(r), and
@@ -46,11 +49,20 @@ function eachVector(f: FunctionBuilder, body: () => void): void {
   );
 }
 
-/** max = the row's largest float, splatted. */
+/** max = the row's largest float, splatted; with a bias (biasAt not -1), each float x + bias first, stored. */
 function rowMaximum(f: FunctionBuilder): void {
   f.op("f32.const", -Infinity).op("f32x4.splat").set("max");
   // pmax(max, x) keeps max when x is NaN: a NaN reaches the output through its own e^(x − max)
+  f.get("biasAt").i32(-1).op("i32.ne").op("if");
+  f.get("biasAt").set("b");
+  eachVector(f, () => {
+    f.get("p").get("p").op("v128.load", 0).get("b").op("v128.load", 0).op("f32x4.add").tee("d").op("v128.store", 0);
+    f.get("max").get("d").op("f32x4.pmax").set("max");
+    f.increment("b", () => f.i32(VECTOR_BYTES));
+  });
+  f.op("else");
   eachVector(f, () => f.get("max").get("p").op("v128.load", 0).op("f32x4.pmax").set("max"));
+  f.op("end");
   for (let lane = 0; lane < 4; lane++) f.get("max").op("f32x4.extract_lane", lane);
   f.op("f32.max").op("f32.max").op("f32.max").op("f32x4.splat").set("max");
 }
@@ -94,8 +106,8 @@ function normalise(f: FunctionBuilder): void {
 }
 
 export function softmaxFunction(module: ModuleBuilder): void {
-  const f = module.function("softmax", i32Params("at", "rows", "rowFloats"), [], true);
-  f.local("rowBytes", "i32").local("rowEnd", "i32").local("p", "i32");
+  const f = module.function("softmax", i32Params("at", "rows", "rowFloats", "biasAt"), [], true);
+  f.local("rowBytes", "i32").local("rowEnd", "i32").local("p", "i32").local("b", "i32");
   for (const local of ["max", "d", "k", "r", "r2", "q", "scale", "e", "sumLow", "sumHigh", "inverse", "bias"]) f.local(local, "v128");
   for (const [name] of FLOAT_CONSTANTS) f.local(name, "v128");
   for (const [name, constant] of FLOAT_CONSTANTS) f.op("f32.const", constant).op("f32x4.splat").set(name);
@@ -123,5 +135,6 @@ export function softmaxKernelModule(): Uint8Array {
 
 export interface SoftmaxKernelExports {
   readonly memory: GrowableMemory;
-  softmax(at: number, rows: number, rowFloats: number): void;
+  /** biasAt: the byte address of the bias row, or -1 for none. */
+  softmax(at: number, rows: number, rowFloats: number, biasAt: number): void;
 }

@@ -255,11 +255,11 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
-  it("bias gradients of 64 columns or more, summed four columns at a time: each the float64 sum down the rows, rounded once, bit for bit", () => {
-    for (const width of [64, 70]) {
+  it("bias gradients of 64 columns or more, summed four columns at a time (256 or more: by the runtime's sumColumns): each the float64 sum down the rows, rounded once, bit for bit", () => {
+    for (const width of [64, 70, 301]) {
       const m = sequential(input([3]), dense(width)).compile({ loss: "meanSquaredError", optimizer: "sgd" });
       const kernels = compileKernels(m.ir);
-      expect(kernels.plan.backward.flatMap((s) => s.body).some((line) => line.startsWith("let total0 = 0"))).toBe(true);
+      expect(kernels.plan.backward.flatMap((s) => s.body).some((line) => line.startsWith(width >= 256 ? "sumColumns(" : "let total0 = 0"))).toBe(true);
       const batch = 9;
       const weights = m.ir.params.map((p) => Float32Array.from([...randomParams(m.ir, 3).get(p.name)!]));
       const grads = weights.map((w) => new Float32Array(w.length));
@@ -279,18 +279,23 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
-  it("softmax rows of 64 or more, which call the runtime's softmaxRows: a dense layer's and a standalone one, both losses", () => {
+  it("softmax rows of 64 or more, which call the runtime's softmaxRows (256 or more: its crossentropyLoss, crossentropyGradient and sumColumns too): a dense layer's and a standalone one, both losses", () => {
     const words = input([3], { dtype: "int32" });
     const hidden = dense(16, "tanh")(flatten(embedding(300, 8)(words)));
     const models = [
       model({ inputs: words, outputs: dense(300, "softmax")(hidden) }).compile({ loss: "sparseCategoricalCrossentropy", optimizer: "adam" }),
       sequential(input([5]), dense(70), activation("softmax")).compile({ loss: "categoricalCrossentropy", optimizer: "sgd" }),
       sequential(input([5]), dense(63, "softmax")).compile({ loss: "categoricalCrossentropy", optimizer: "sgd" }),
+      sequential(input([5]), dense(258, "softmax")).compile({ loss: "categoricalCrossentropy", optimizer: "sgd" }),
     ];
-    const calls = (steps: readonly { body: readonly string[] }[]) => steps.flatMap((s) => s.body).filter((line) => line.startsWith("softmaxRows(")).length;
+    const calls = (steps: readonly { body: readonly string[] }[], helper = "softmaxRows") => steps.flatMap((s) => s.body).filter((line) => line.startsWith(`${helper}(`)).length;
     models.forEach((m, i) => {
       const kernels = compileKernels(m.ir);
-      expect(calls(kernels.plan.infer), `model ${i}`).toBe(i < 2 ? 1 : 0);
+      const wide = i === 0 || i === 3;
+      expect(calls(kernels.plan.infer), `model ${i}`).toBe(i === 2 ? 0 : 1);
+      expect(calls(kernels.plan.backward, "crossentropyGradient"), `model ${i}`).toBe(wide ? 1 : 0);
+      expect(calls(kernels.plan.backward, "sumColumns"), `model ${i}`).toBe(wide ? 1 : 0);
+      expect(kernels.plan.lossBody.some((line) => line.startsWith("total += crossentropyLoss(")), `model ${i}`).toBe(wide);
       for (const batch of [1, 5]) {
         const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 40 + batch }));
         expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);

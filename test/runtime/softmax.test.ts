@@ -127,6 +127,61 @@ describe.each(implementations)("%s", (_, softmax) => {
   });
 });
 
+describe.each(implementations)("%s with a bias", (_, softmax) => {
+  /** x + bias rounded to float32, as the bias's sum with x is defined. */
+  const biased = (x: Float32Array, bias: Float32Array, width: number) => x.map((v, i) => v + bias[i % width]!);
+
+  it("is the float64 softmax of x + bias (rounded to float32) to within (4 + |z − max|)·2^-24, for widths 1 to 9, 64 and 5001", () => {
+    const random = new Random(7);
+    for (const width of [1, 2, 3, 4, 5, 6, 7, 8, 9, 64, 5001]) {
+      const x = randomRows(random, 5, width, 3);
+      const bias = randomRows(random, 1, width, 10);
+      const z = biased(x, bias, width);
+      const y = new Float32Array(x.length);
+      softmax(x, y, 5, width, bias);
+      const expected = reference(z, width);
+      let worst = 0;
+      for (let r = 0; r < 5; r++) {
+        const max = Math.max(...z.subarray(r * width, (r + 1) * width));
+        for (let j = 0; j < width; j++) {
+          const i = r * width + j;
+          if (expected[i]! >= 1e-30) worst = Math.max(worst, Math.abs(y[i]! - expected[i]!) / expected[i]! / ((4 + Math.abs(z[i]! - max)) * 2 ** -24));
+        }
+      }
+      expect(worst, `width ${width}`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it("gives bit for bit the softmax of x + bias added beforehand, in place or not, from views at offsets", () => {
+    const random = new Random(8);
+    for (const width of [3, 8, 65, 300]) {
+      const backing = randomRows(random, 6, width, 5);
+      const x = backing.subarray(width + 1, width + 1 + 4 * width);
+      const biasBacking = randomRows(random, 1, width + 3, 5);
+      const bias = biasBacking.subarray(3);
+      const expected = run(softmax, biased(x, bias, width), 4, width);
+      const y = new Float32Array(4 * width);
+      softmax(x, y, 4, width, bias);
+      expect(bitsOf(y), `width ${width}`).toEqual(bitsOf(expected));
+      const inPlace = x.slice();
+      softmax(inPlace, inPlace, 4, width, bias);
+      expect(bitsOf(inPlace), `width ${width}, in place`).toEqual(bitsOf(expected));
+    }
+  });
+
+  it("reads only the first width floats of a longer bias, and with a null bias is the softmax of x", () => {
+    const random = new Random(9);
+    const x = randomRows(random, 3, 70, 5);
+    const bias = randomRows(random, 1, 70, 5);
+    const longer = Float32Array.from([...bias, NaN, NaN]);
+    const y = new Float32Array(x.length);
+    softmax(x, y, 3, 70, longer);
+    expect(bitsOf(y)).toEqual(bitsOf(run(softmax, biased(x, bias, 70), 3, 70)));
+    softmax(x, y, 3, 70, null);
+    expect(bitsOf(y)).toEqual(bitsOf(run(softmax, x, 3, 70)));
+  });
+});
+
 describe("jsSoftmaxRows", () => {
   it("is the float64 softmax to within an ulp (e^(x − max) and the quotient are each rounded to float32)", () => {
     const x = randomRows(new Random(6), 3, 50, 20);
@@ -143,6 +198,8 @@ describe("softmaxRows", () => {
     expect(() => softmaxRows(x, x, 1.5, 4)).toThrow("softmaxRows: rows must be a non-negative integer, got 1.5");
     expect(() => softmaxRows(x.subarray(1), x, 2, 4)).toThrow(new RangeError("softmaxRows: x holds 7 floats, needs 8"));
     expect(() => softmaxRows(x, x.subarray(2), 2, 4)).toThrow(new RangeError("softmaxRows: y holds 6 floats, needs 8"));
+    expect(() => softmaxRows(x, x, 2, 4, new Float32Array(3))).toThrow(new RangeError("softmaxRows: bias holds 3 floats, needs 4"));
+    expect(() => softmaxRows(x, x, 2, 4, [1, 2, 3, 4] as unknown as Float32Array)).toThrow(new TypeError("softmaxRows: bias must be a Float32Array or null, got object"));
   });
 });
 

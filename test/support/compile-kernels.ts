@@ -7,6 +7,9 @@ import type { KernelBuffers, Kernels, UniformSource } from "../../runtime/kernel
 import { gemm } from "../../runtime/gemm/gemm";
 import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
 import { softmaxRows } from "../../runtime/activations/softmax";
+import { crossentropyGradient } from "../../runtime/rows/crossentropy-gradient";
+import { crossentropyLoss } from "../../runtime/rows/crossentropy-loss";
+import { sumColumns } from "../../runtime/rows/sum-columns";
 import { rationalTanh } from "../../runtime/activations/rational-tanh";
 import { sparseProduct, sparseWeightGradient } from "../../runtime/sparse/sparse-product";
 import { zeroWrittenRows } from "../../runtime/sparse/zero-written-rows";
@@ -16,10 +19,13 @@ type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "lstmGates", "gruGates", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
+  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "crossentropyGradient", "crossentropyLoss", "sumColumns", "rationalTanh", "lstmGates", "gruGates", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
     gemm,
     sigmoidInPlace,
     softmaxRows,
+    crossentropyGradient,
+    crossentropyLoss,
+    sumColumns,
     rationalTanh,
     lstmGates,
     gruGates,

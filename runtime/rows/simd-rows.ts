@@ -1,0 +1,95 @@
+// The wide-row helpers on the WebAssembly SIMD module, compiled synchronously on first use. A call
+// copies its rows to the start of the module's memory (one TypedArray.set, a memcpy), runs the kernel
+// there and copies the result out. Column and row sums go through rows padded to a multiple of 4 with
+// zeros where the width is not one, and come back as float64s (column sums stored or added to the
+// caller's floats in JavaScript).
+
+import type { CrossentropyGradient, RowSums, SumColumns } from "./js-rows";
+import { rowsKernelModule, VECTOR_FLOATS, type RowsKernelExports } from "./rows-kernel";
+import { PrefixViews } from "../wasm/prefix-views";
+import { ScratchMemory } from "../wasm/scratch-memory";
+import { instantiateKernel } from "../wasm/instantiate";
+import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+
+const MULTIPLE = VECTOR_FLOATS;
+const FLOAT_BYTES = Float32Array.BYTES_PER_ELEMENT;
+
+export class SimdRows {
+  private readonly memory: ScratchMemory;
+  /** The module's memory as floats, as of its last growth. */
+  private scratch: Float32Array;
+  private readonly inputs = new PrefixViews();
+  private readonly outputs = new PrefixViews();
+  /** The float64 sums of the last sumColumns or rowSums, kept for the next call of the same shape. */
+  private sums: Float64Array<ArrayBufferLike> = new Float64Array(0);
+
+  /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
+  static create(wasm: WasmApi | null = hostWasm()): SimdRows | null {
+    const kernel = instantiateKernel<RowsKernelExports>(rowsKernelModule(), wasm);
+    return kernel && new SimdRows(kernel);
+  }
+
+  private constructor(private readonly kernel: RowsKernelExports) {
+    this.memory = new ScratchMemory(kernel.memory);
+    this.scratch = this.memory.floats(0);
+  }
+
+  readonly crossentropyGradient: CrossentropyGradient = (p, targets, d, rows, width, kind) => {
+    const count = rows * width;
+    if (count === 0) return;
+    const vectors = Math.ceil(count / MULTIPLE);
+    const scale = 1 / rows;
+    this.reserve((kind === "oneHot" ? 2 : 1) * vectors * MULTIPLE);
+    this.scratch.set(this.inputs.of(p, count));
+    if (kind === "oneHot") {
+      this.scratch.set(this.inputs.of(targets, count), vectors * MULTIPLE);
+      this.kernel.scaleDifference(0, vectors * MULTIPLE * FLOAT_BYTES, vectors, scale);
+    } else this.kernel.scale(0, vectors, scale);
+    d.set(this.outputs.of(this.scratch, count));
+    if (kind === "classIds") for (let r = 0; r < rows; r++) d[r * width + targets[r]!]! -= scale;
+  };
+
+  readonly sumColumns: SumColumns = (x, sums, rows, width, mode) => {
+    const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
+    const sumsAt = rows * padded;
+    this.reserve(sumsAt + 2 * padded);
+    this.placeRows(x, rows, width, padded);
+    this.kernel.columnSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
+    const totals = this.sumsAt(sumsAt * FLOAT_BYTES, width);
+    if (mode === "add") for (let j = 0; j < width; j++) sums[j]! += totals[j]!;
+    else for (let j = 0; j < width; j++) sums[j] = totals[j]!;
+  };
+
+  readonly rowSums: RowSums = (x, rows, width) => {
+    const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
+    const sumsAt = rows * padded;
+    this.reserve(sumsAt + 2 * rows);
+    this.placeRows(x, rows, width, padded);
+    this.kernel.rowSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
+    return this.sumsAt(sumsAt * FLOAT_BYTES, rows);
+  };
+
+  /** Copies the rows to the start of the memory, each padded to `padded` floats with zeros. */
+  private placeRows(x: Float32Array, rows: number, width: number, padded: number): void {
+    if (padded === width) {
+      this.scratch.set(this.inputs.of(x, rows * width));
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      this.scratch.set(this.inputs.at(x, r * width, width), r * padded);
+      this.scratch.fill(0, r * padded + width, (r + 1) * padded);
+    }
+  }
+
+  /** Grows the memory to hold at least `floats` floats. */
+  private reserve(floats: number): void {
+    if (floats > this.scratch.length) this.scratch = this.memory.floats(floats * FLOAT_BYTES);
+  }
+
+  /** `count` float64s from byte address `at` of the memory, a view kept while the memory and shape stay. */
+  private sumsAt(at: number, count: number): Float64Array<ArrayBufferLike> {
+    const kept = this.sums;
+    if (kept.buffer === this.scratch.buffer && kept.byteOffset === at && kept.length === count) return kept;
+    return (this.sums = new Float64Array(this.scratch.buffer, at, count));
+  }
+}
