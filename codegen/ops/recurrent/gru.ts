@@ -11,7 +11,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, inputRow, layout, outputGradient, perExample, refuse, skipPadded, stepMask, storeStepGradient, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, inputRow, layout, outputGradient, perExample, refuse, skipPadded, stepGradientView, stepMask, storeStepGradient, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -122,7 +122,6 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `// h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · ${rec.name}'(z), dh~ = dh · (1 − z) · ${act.name}'(h~), dh_{t-1} = dh · z + ...`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
-    `const dzRow = b * ${W};`,
     inputRow(l),
     ...skipPadded(l, [l.dhr]),
     `for (let u = 0; u < ${U}; u++) {`,
@@ -137,7 +136,7 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `${l.dhr}[b * ${W} + u] = dzp;`,
     `${l.dh}[b * ${U} + u] = dh * z;`,
   ];
-  const dzStep = (column: number) => ({ buf: l.dzt, rowStride: W, colStride: 1, offset: String(column) });
+  const dzStep = (column: number) => stepGradientView(l, column);
   const hPrevT = { buf: l.h, rowStride: 1, colStride: U, offset: `(t - 1) * batch * ${U}` };
   const dr = ctx.isTrainableParam(l.recurrent) ? ctx.grad(l.recurrent) : null;
   if (resetAfter) {
@@ -182,7 +181,6 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `// dr = d(r · h_{t-1}) · h_{t-1} · ${rec.name}'(r); dh_{t-1} += d(r · h_{t-1}) · r`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
-    `const dzRow = b * ${W};`,
     inputRow(l),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
@@ -227,6 +225,8 @@ const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward"
   buffers(op, ctx) {
     const l = gruLayout(op, ctx);
     return [
+      perExample(l.xt, l.T * l.F),
+      perExample(l.dxt, l.T * l.F),
       perExample(l.xk, l.T * l.W),
       perExample(l.hr, l.W),
       perExample(l.h, l.T * l.U),
@@ -236,13 +236,12 @@ const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward"
       perExample(l.dhr, l.W),
       perExample(l.dInner, l.U),
       perExample(l.dz, l.T * l.W),
-      perExample(l.dzt, l.W),
     ];
   },
   forward(op, ctx, mode) {
     const l = gruLayout(op, ctx);
     // x·K; the input bias (with resetAfter the bias's first row; the second goes with hr) is added as each step reads xk
-    const body = [...inputProjection(l, ctx, mode, true), `for (let t = 0; t < ${l.T}; t++) {`, ...gruForwardStep(op, l, ctx, mode), `}`, ...emitOutput(op, l, ctx, mode)];
+    const body = [...inputProjection(l, ctx, mode, l.xk, true), `for (let t = 0; t < ${l.T}; t++) {`, ...gruForwardStep(op, l, ctx, mode), `}`, ...emitOutput(op, l, ctx, mode)];
     return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = gru(${ctx.value(l.x, mode)}) over ${l.T} steps, gates z, r, h${op.attrs.resetAfter ? ", reset after the recurrent product" : ""}`, body);
   },
   backward(op, ctx) {

@@ -1,24 +1,23 @@
-// simpleRNN, generated: h_t = act(x_t·K + h_{t-1}·R + b), the product written into h's slice for step t
-// and the activation applied there in place; backward dz_t = dh · act'(z) per step.
+// simpleRNN, generated: h_t = act(x_t·K + h_{t-1}·R + b). The h tape starts as every step's x·K + b,
+// the recurrent product is added onto step t's block and the activation applied there in place; backward dz_t = dh · act'(z) per step.
 // Masked (see cell.ts): a padded step keeps h_{t-1}, and its dh passes to the step before.
 
 import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
-import { nodeStep, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepInput, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient, type Layout } from "./cell";
+import { nodeStep, type OpRule } from "../rule";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient, type Layout } from "./cell";
 
-/** h_t = act(z) for every example, in the loop over t, z = h[t] (the recurrent product) + xk[t] + b; masked, a padded step's h_t is h_{t-1}. */
-function stepState(l: Layout, ctx: LoweringContext, mode: "train" | "infer", act: ElementwiseActivation): string[] {
+/** h_t = act(z) for every example, in the loop over t, z = h[t] (x_t·K + b + h_{t-1}·R); masked, a padded step's h_t is h_{t-1}. */
+function stepState(l: Layout, act: ElementwiseActivation): string[] {
   const value = act.expression("z", DEFAULT_ALPHA);
   return [
-    `// h_t = ${act.name}(z), z = h_{t-1} · R (in ${l.h}[t]) + ${l.xk}[${l.xStep}]${l.bias ? " + b" : ""}${l.mask ? "; h_{t-1} where the step is padding" : ""}`,
+    `// h_t = ${act.name}(z), z = ${l.h}[t] = x_t · K${l.bias ? " + b" : ""} + h_{t-1} · R${l.mask ? "; h_{t-1} where the step is padding" : ""}`,
     `for (let b = 0; b < batch; b++) {`,
-    inputRow(l),
     ...stepMask(l),
     `for (let u = 0; u < ${l.U}; u++) {`,
     `const s = (t * batch + b) * ${l.U} + u;`,
-    `const z = ${l.h}[s] + ${stepInput(l, ctx, mode, "u")};`,
+    `const z = ${l.h}[s];`,
     `${l.h}[s] = ${carry(l, l.h, value)};`,
     `}`,
     `}`,
@@ -33,7 +32,6 @@ function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
   return [
     l.mask ? `${comment}; dh is spent on a token's step (dh_{t-1} is added to 0 by the product below)` : comment,
     `for (let b = 0; b < batch; b++) {`,
-    `const dzRow = b * ${l.W};`,
     inputRow(l),
     ...skipPadded(l),
     `for (let u = 0; u < ${l.U}; u++) {`,
@@ -48,16 +46,16 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
   refuse: (op) => refuse(op, "simpleRNN"),
   buffers(op, ctx) {
     const l = layout(op, ctx, 1);
-    return [perExample(l.xk, l.T * l.W), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W), perExample(l.dzt, l.W)];
+    return [perExample(l.xt, l.T * l.F), perExample(l.dxt, l.T * l.F), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W)];
   },
   forward(op, ctx, mode) {
     const l = layout(op, ctx, 1);
     const act = cellFunction(op.attrs.activation)!;
     const body = [
-      ...inputProjection(l, ctx, mode, true),
+      ...inputProjection(l, ctx, mode, l.h),
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepRecurrentProduct(l, ctx, mode, l.h),
-      ...stepState(l, ctx, mode, act),
+      ...stepState(l, act),
       `}`,
       ...emitOutput(op, l, ctx, mode),
     ];
