@@ -16,6 +16,7 @@ import {
   softmaxRows,
   rationalTanh,
   lstmGates,
+  lstmCellBackward,
   gruGates,
   sparseProduct,
   sparseWeightGradient,
@@ -117,15 +118,8 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
     }
   }
 
-  // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel + bidirectional_forward_bias: every step's input projection in one product
+  // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
   gemm(batch * 50, 128, 64, bidirectional_xt, false, bidirectional_forward_kernel, false, bidirectional_gates, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      bidirectional_gates[o + j] = bidirectional_gates[o + j]! + bidirectional_forward_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
     // bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -145,8 +139,8 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
       );
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates, t * batch * 128, batch, 32);
+    // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates, t * batch * 128, batch, 32, bidirectional_forward_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
@@ -190,7 +184,7 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
     }
   }
 
-  // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel + bidirectional_backward_bias: every step's input projection in one product
+  // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
   gemm(
     batch * 50,
     128,
@@ -202,13 +196,6 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
     bidirectional_gates_2,
     false,
   );
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      bidirectional_gates_2[o + j] = bidirectional_gates_2[o + j]! + bidirectional_backward_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
     // bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -228,8 +215,8 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
       );
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32);
+    // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32, bidirectional_backward_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
@@ -529,29 +516,19 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   for (let i = 0; i < batch * 32; i++) bidirectional_dh_2[i] = d_bidirectional_lstm_2[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc_2[i] = 0;
   for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const i = bidirectional_gates_2[xRow + u]!,
-          f = bidirectional_gates_2[xRow + 32 + u]!,
-          g = bidirectional_gates_2[xRow + 64 + u]!,
-          o = bidirectional_gates_2[xRow + 96 + u]!;
-        const a = bidirectional_act_c_2[s]!;
-        const cPrev = t > 0 ? bidirectional_c_2[s - batch * 32]! : 0;
-        const dh = bidirectional_dh_2[b * 32 + u]!;
-        const dc = bidirectional_dc_2[b * 32 + u]! + dh * o * (1 - a * a);
-        bidirectional_dz_2[xRow + u] = dc * g * i * (1 - i);
-        bidirectional_dz_2[xRow + 32 + u] = dc * cPrev * f * (1 - f);
-        bidirectional_dz_2[xRow + 64 + u] = dc * i * (1 - g * g);
-        bidirectional_dz_2[xRow + 96 + u] = dh * a * o * (1 - o);
-        bidirectional_dc_2[b * 32 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(
+      bidirectional_gates_2,
+      bidirectional_act_c_2,
+      bidirectional_c_2,
+      bidirectional_dh_2,
+      bidirectional_dc_2,
+      bidirectional_dz_2,
+      t,
+      batch,
+      32,
+    );
     if (t > 0) {
       // d_bidirectional_backward_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -664,29 +641,19 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   for (let i = 0; i < batch * 32; i++) bidirectional_dh[i] = d_bidirectional_lstm[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const i = bidirectional_gates[xRow + u]!,
-          f = bidirectional_gates[xRow + 32 + u]!,
-          g = bidirectional_gates[xRow + 64 + u]!,
-          o = bidirectional_gates[xRow + 96 + u]!;
-        const a = bidirectional_act_c[s]!;
-        const cPrev = t > 0 ? bidirectional_c[s - batch * 32]! : 0;
-        const dh = bidirectional_dh[b * 32 + u]!;
-        const dc = bidirectional_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        bidirectional_dz[xRow + u] = dc * g * i * (1 - i);
-        bidirectional_dz[xRow + 32 + u] = dc * cPrev * f * (1 - f);
-        bidirectional_dz[xRow + 64 + u] = dc * i * (1 - g * g);
-        bidirectional_dz[xRow + 96 + u] = dh * a * o * (1 - o);
-        bidirectional_dc[b * 32 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(
+      bidirectional_gates,
+      bidirectional_act_c,
+      bidirectional_c,
+      bidirectional_dh,
+      bidirectional_dc,
+      bidirectional_dz,
+      t,
+      batch,
+      32,
+    );
     if (t > 0) {
       // d_bidirectional_forward_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -1863,15 +1830,8 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
     }
   }
 
-  // lstm_gates = lstm_xt · lstm_kernel + lstm_bias: every step's input projection in one product
+  // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 50, 256, 64, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 256;
-    for (let j = 0; j < 256; j++) {
-      lstm_gates[o + j] = lstm_gates[o + j]! + lstm_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
     // lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -1891,8 +1851,8 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
       );
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 256, batch, 64);
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(lstm_gates, t * batch * 256, batch, 64, lstm_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 256;
@@ -2170,29 +2130,9 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   for (let i = 0; i < batch * 64; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 64; i++) lstm_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 256;
-      for (let u = 0; u < 64; u++) {
-        const s = (t * batch + b) * 64 + u;
-        const i = lstm_gates[xRow + u]!,
-          f = lstm_gates[xRow + 64 + u]!,
-          g = lstm_gates[xRow + 128 + u]!,
-          o = lstm_gates[xRow + 192 + u]!;
-        const a = lstm_act_c[s]!;
-        const cPrev = t > 0 ? lstm_c[s - batch * 64]! : 0;
-        const dh = lstm_dh[b * 64 + u]!;
-        const dc = lstm_dc[b * 64 + u]! + dh * o * (1 - a * a);
-        lstm_dz[xRow + u] = dc * g * i * (1 - i);
-        lstm_dz[xRow + 64 + u] = dc * cPrev * f * (1 - f);
-        lstm_dz[xRow + 128 + u] = dc * i * (1 - g * g);
-        lstm_dz[xRow + 192 + u] = dh * a * o * (1 - o);
-        lstm_dc[b * 64 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 64);
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(

@@ -112,15 +112,8 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
     }
   }
 
-  // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel + bidirectional_forward_bias: every step's input projection in one product
+  // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
   gemm(batch * 50, 128, 32, bidirectional_xt, false, bidirectional_forward_kernel, false, bidirectional_gates, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      bidirectional_gates[o + j] = bidirectional_gates[o + j]! + bidirectional_forward_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
     // bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -140,8 +133,8 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
       );
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates, t * batch * 128, batch, 32);
+    // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates, t * batch * 128, batch, 32, bidirectional_forward_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t); a padded step keeps c_{t-1} and h_{t-1}
 
     for (let b = 0; b < batch; b++) {
@@ -192,7 +185,7 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
     }
   }
 
-  // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel + bidirectional_backward_bias: every step's input projection in one product
+  // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
   gemm(
     batch * 50,
     128,
@@ -204,13 +197,6 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
     bidirectional_gates_2,
     false,
   );
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      bidirectional_gates_2[o + j] = bidirectional_gates_2[o + j]! + bidirectional_backward_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
     // bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -230,8 +216,8 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
       );
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32);
+    // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32, bidirectional_backward_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t); a padded step keeps c_{t-1} and h_{t-1}
 
     for (let b = 0; b < batch; b++) {

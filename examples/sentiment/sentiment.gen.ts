@@ -7,6 +7,7 @@ import {
   gemm,
   rationalTanh,
   lstmGates,
+  lstmCellBackward,
   zeroWrittenRows,
   type Kernels,
   type ModelSpec,
@@ -85,15 +86,8 @@ function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: numb
     }
   }
 
-  // lstm_gates = lstm_xt · lstm_kernel + lstm_bias: every step's input projection in one product
+  // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 100, 128, 32, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
-  for (let i = 0; i < batch * 100; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      lstm_gates[o + j] = lstm_gates[o + j]! + lstm_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 100; t++) {
     // lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -113,8 +107,8 @@ function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: numb
       );
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 128, batch, 32);
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(lstm_gates, t * batch * 128, batch, 32, lstm_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 128;
@@ -392,29 +386,9 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
   for (let i = 0; i < batch * 32; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 32; i++) lstm_dc[i] = 0;
   for (let t = 99; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const i = lstm_gates[xRow + u]!,
-          f = lstm_gates[xRow + 32 + u]!,
-          g = lstm_gates[xRow + 64 + u]!,
-          o = lstm_gates[xRow + 96 + u]!;
-        const a = lstm_act_c[s]!;
-        const cPrev = t > 0 ? lstm_c[s - batch * 32]! : 0;
-        const dh = lstm_dh[b * 32 + u]!;
-        const dc = lstm_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        lstm_dz[xRow + u] = dc * g * i * (1 - i);
-        lstm_dz[xRow + 32 + u] = dc * cPrev * f * (1 - f);
-        lstm_dz[xRow + 64 + u] = dc * i * (1 - g * g);
-        lstm_dz[xRow + 96 + u] = dh * a * o * (1 - o);
-        lstm_dc[b * 32 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 32);
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(

@@ -7,6 +7,7 @@ import {
   gemm,
   rationalTanh,
   lstmGates,
+  lstmCellBackward,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -74,15 +75,8 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
     }
   }
 
-  // lstm_gates = lstm_xt · lstm_kernel + lstm_bias: every step's input projection in one product
+  // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 50, 40, 1, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 40;
-    for (let j = 0; j < 40; j++) {
-      lstm_gates[o + j] = lstm_gates[o + j]! + lstm_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 50; t++) {
     // lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -102,8 +96,8 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
       );
     }
 
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 40, batch, 10);
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(lstm_gates, t * batch * 40, batch, 10, lstm_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
     for (let b = 0; b < batch; b++) {
       const gRow = (t * batch + b) * 40;
@@ -1120,29 +1114,9 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
   for (let i = 0; i < batch * 10; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 10; i++) lstm_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 40;
-      for (let u = 0; u < 10; u++) {
-        const s = (t * batch + b) * 10 + u;
-        const i = lstm_gates[xRow + u]!,
-          f = lstm_gates[xRow + 10 + u]!,
-          g = lstm_gates[xRow + 20 + u]!,
-          o = lstm_gates[xRow + 30 + u]!;
-        const a = lstm_act_c[s]!;
-        const cPrev = t > 0 ? lstm_c[s - batch * 10]! : 0;
-        const dh = lstm_dh[b * 10 + u]!;
-        const dc = lstm_dc[b * 10 + u]! + dh * o * (1 - a * a);
-        lstm_dz[xRow + u] = dc * g * i * (1 - i);
-        lstm_dz[xRow + 10 + u] = dc * cPrev * f * (1 - f);
-        lstm_dz[xRow + 20 + u] = dc * i * (1 - g * g);
-        lstm_dz[xRow + 30 + u] = dh * a * o * (1 - o);
-        lstm_dc[b * 10 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 10);
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(

@@ -7,8 +7,19 @@
 //                                gates z, r, h: σ in place on the pre-activations of z and r (units: a
 //                                positive multiple of 4); h~ is left to the cell, as it needs r
 //   tanh(at, floats)             tanh in place on `floats` floats (a positive multiple of 4)
+//   addBias(at, rows, width, bias)
+//                                adds the `width` floats at byte address bias to each of `rows` rows of
+//                                `width` floats from at (width: a positive multiple of 4)
+//   lstmBackward(gates, act, cPrev, dh, dc, rows, units)
+//                                an LSTM step's backward over `rows` rows (units: a positive multiple of
+//                                4): from the gate values i, f, g, o (rows of 4·units at gates), tanh(c_t)
+//                                (act), c_{t-1}, dh and dc (rows of units each), dc += dh·o·(1 − a²), then
+//                                the gates' dz in place of their values: dz_i = dc·g·i(1 − i),
+//                                dz_f = dc·c_{t-1}·f(1 − f), dz_g = dc·i·(1 − g²), dz_o = dh·a·o(1 − o),
+//                                and dc_{t-1} = dc·f in place of dc
 //
-// Both run a vector at a time through the instructions of sigmoid-vectors.ts and tanh-vectors.ts.
+// The gate functions run a vector at a time through the instructions of sigmoid-vectors.ts and
+// tanh-vectors.ts.
 
 import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
@@ -67,6 +78,93 @@ function gruGatesFunction(module: ModuleBuilder): void {
   );
 }
 
+function addBiasFunction(module: ModuleBuilder): void {
+  const f = module.function("addBias", i32Params("at", "rows", "width", "bias"), [], true);
+  f.local("column", "i32");
+  f.local("rowEnd", "i32");
+  f.doWhile(
+    () => {
+      f.get("bias").set("column");
+      f.get("at").get("width").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("rowEnd");
+      f.doWhile(
+        () => {
+          f.get("at").get("at").op("v128.load", 0).get("column").op("v128.load", 0).op("f32x4.add").op("v128.store", 0);
+          f.increment("at", () => f.i32(VECTOR_BYTES));
+          f.increment("column", () => f.i32(VECTOR_BYTES));
+        },
+        () => f.get("at").get("rowEnd").op("i32.lt_u"),
+      );
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows").i32(0).op("i32.ne"),
+  );
+}
+
+function lstmBackwardFunction(module: ModuleBuilder): void {
+  const f = module.function("lstmBackward", i32Params("gates", "act", "cPrev", "dh", "dc", "rows", "units"), [], true);
+  const vectors = ["i", "f", "g", "o", "a", "cp", "dhv", "dcv", "one"] as const;
+  for (const v of vectors) f.local(v, "v128");
+  f.local("gateBytes", "i32");
+  f.local("rowEnd", "i32");
+  f.get("units").i32(FLOAT_BYTES).op("i32.mul").set("gateBytes");
+  f.op("f32.const", 1).op("f32x4.splat").set("one");
+  const load = (local: string, at: string) => f.get(at).op("v128.load", 0).set(local);
+  /** Pushes x·(1 − x) or 1 − x² (the same), of a local. */
+  const slope = (x: string, squared: boolean) => (squared ? f.get("one").get(x).get(x).op("f32x4.mul").op("f32x4.sub") : f.get(x).get("one").get(x).op("f32x4.sub").op("f32x4.mul"));
+  const gateAddress = (gate: number) => {
+    f.get("gates");
+    if (gate > 0) f.get("gateBytes").i32(gate).op("i32.mul").op("i32.add");
+  };
+  f.doWhile(
+    () => {
+      f.get("dh").get("gateBytes").op("i32.add").set("rowEnd");
+      f.doWhile(
+        () => {
+          ["i", "f", "g", "o"].forEach((gate, n) => {
+            gateAddress(n);
+            f.op("v128.load", 0).set(gate);
+          });
+          load("a", "act");
+          load("cp", "cPrev");
+          load("dhv", "dh");
+          // dc += dh · o · (1 − a²)
+          f.get("dc").op("v128.load", 0).get("dhv").get("o").op("f32x4.mul");
+          slope("a", true);
+          f.op("f32x4.mul").op("f32x4.add").set("dcv");
+          // dz_i = dc · g · i(1 − i)
+          gateAddress(0);
+          f.get("dcv").get("g").op("f32x4.mul");
+          slope("i", false);
+          f.op("f32x4.mul").op("v128.store", 0);
+          // dz_f = dc · c_{t-1} · f(1 − f)
+          gateAddress(1);
+          f.get("dcv").get("cp").op("f32x4.mul");
+          slope("f", false);
+          f.op("f32x4.mul").op("v128.store", 0);
+          // dz_g = dc · i · (1 − g²)
+          gateAddress(2);
+          f.get("dcv").get("i").op("f32x4.mul");
+          slope("g", true);
+          f.op("f32x4.mul").op("v128.store", 0);
+          // dz_o = dh · a · o(1 − o)
+          gateAddress(3);
+          f.get("dhv").get("a").op("f32x4.mul");
+          slope("o", false);
+          f.op("f32x4.mul").op("v128.store", 0);
+          // dc_{t-1} = dc · f
+          f.get("dc").get("dcv").get("f").op("f32x4.mul").op("v128.store", 0);
+          for (const at of ["gates", "act", "cPrev", "dh", "dc"]) f.increment(at, () => f.i32(VECTOR_BYTES));
+        },
+        () => f.get("dh").get("rowEnd").op("i32.lt_u"),
+      );
+      // the row's other three gates were walked through by their offsets: on to the next row's i
+      f.increment("gates", () => f.get("gateBytes").i32(3).op("i32.mul"));
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows").i32(0).op("i32.ne"),
+  );
+}
+
 /** The module's bytes. Its memory starts at one page; the host grows it. */
 export function gateKernelModule(): Uint8Array {
   const module = new ModuleBuilder(1);
@@ -74,6 +172,8 @@ export function gateKernelModule(): Uint8Array {
   inPlace(module, "tanh", true, (f) => (declareTanhLocals(f, 1), splatTanhConstants(f)), tanhVectors);
   lstmGatesFunction(module);
   gruGatesFunction(module);
+  addBiasFunction(module);
+  lstmBackwardFunction(module);
   return module.encode();
 }
 
@@ -82,4 +182,6 @@ export interface GateKernelExports {
   lstmGates(at: number, rows: number, units: number): void;
   gruGates(at: number, rows: number, units: number): void;
   tanh(at: number, floats: number): void;
+  addBias(at: number, rows: number, width: number, bias: number): void;
+  lstmBackward(gates: number, act: number, cPrev: number, dh: number, dc: number, rows: number, units: number): void;
 }

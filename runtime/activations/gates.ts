@@ -3,22 +3,47 @@
 // within 2 float32 ulps of σ in float64 (sigmoid.ts), tanh within 7 of tanh (tanh-vectors.ts; the
 // JavaScript one is rationalTanh, within 3).
 
-import { jsGruGates, jsLstmGates, type GruGates, type LstmGates } from "./js-gates";
+import { jsGruGates, jsLstmCellBackward, jsLstmGates, type GruGates, type LstmCellBackward, type LstmGates } from "./js-gates";
 import { SimdGates } from "./simd-gates";
 
-let chosen: { lstmGates: LstmGates; gruGates: GruGates } | undefined;
+interface Gates {
+  lstmGates: LstmGates;
+  gruGates: GruGates;
+  lstmCellBackward: LstmCellBackward;
+}
 
-function gates(): { lstmGates: LstmGates; gruGates: GruGates } {
-  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates });
+let chosen: Gates | undefined;
+
+function implementation(): Gates {
+  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellBackward: jsLstmCellBackward });
 }
 
 /**
  * In place on `rows` rows of 4·units floats from offset (a time step's slice of an LSTM's gates tape),
- * Keras' gate order i, f, c, o: i, f, o = σ(·), c = tanh(·).
+ * Keras' gate order i, f, c, o: the bias (4·units floats) added to each row first when given, then
+ * i, f, o = σ(·), c = tanh(·).
  */
-export function lstmGates(values: Float32Array, offset: number, rows: number, units: number): void {
+export function lstmGates(values: Float32Array, offset: number, rows: number, units: number, bias: Float32Array | null = null): void {
   checkArguments("lstmGates", values, offset, rows, units, 4);
-  gates().lstmGates(values, offset, rows, units);
+  if (bias && bias.length < 4 * units) throw new RangeError(`lstmGates: bias holds ${bias.length} floats, needs ${4 * units}`);
+  implementation().lstmGates(values, offset, rows, units, bias);
+}
+
+/**
+ * An LSTM step's backward through its cell and gates (σ gates, tanh cell) at step `step` of step-major
+ * tapes of `rows` rows: gates (the gates' values, rows of 4·units in the order i, f, c, o), actC
+ * (tanh(c_t)) and c (rows of units; c_{t-1} is 0 at step 0). dh and dc ([rows, units]) are the
+ * gradients carried to the step: dc += dh·o·(1 − tanh²(c_t)); the step's block of dz, laid out as
+ * the gates, gets each gate's gradient times its function's derivative; dc becomes dc·f, carried to
+ * c_{t-1}.
+ */
+export function lstmCellBackward(gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array, step: number, rows: number, units: number): void {
+  const name = "lstmCellBackward";
+  checkArguments(name, gates, step * rows * 4 * units, rows, units, 4, "step", step);
+  checkArguments(name, dz, step * rows * 4 * units, rows, units, 4, "step", step, "dz");
+  for (const [what, array] of [["actC", actC], ["c", c]] as const) checkArguments(name, array, step * rows * units, rows, units, 1, "step", step, what);
+  for (const [what, array] of [["dh", dh], ["dc", dc]] as const) checkArguments(name, array, 0, rows, units, 1, "step", step, what);
+  implementation().lstmCellBackward(gates, actC, c, dh, dc, dz, step, rows, units);
 }
 
 /**
@@ -27,14 +52,15 @@ export function lstmGates(values: Float32Array, offset: number, rows: number, un
  */
 export function gruGates(values: Float32Array, offset: number, rows: number, units: number): void {
   checkArguments("gruGates", values, offset, rows, units, 3);
-  gates().gruGates(values, offset, rows, units);
+  implementation().gruGates(values, offset, rows, units);
 }
 
-function checkArguments(name: string, values: Float32Array, offset: number, rows: number, units: number, gateCount: number): void {
-  for (const [what, n] of [["offset", offset], ["rows", rows]] as const) {
+/** offset (named `where`, given as `whereValue`), rows and units checked, then that `array` holds rows of gateCount·units floats from offset. */
+function checkArguments(name: string, values: Float32Array, offset: number, rows: number, units: number, gateCount: number, where = "offset", whereValue = offset, array = "values"): void {
+  for (const [what, n] of [[where, whereValue], ["rows", rows]] as const) {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name}: ${what} must be a non-negative integer, got ${n}`);
   }
   if (!Number.isInteger(units) || units < 1) throw new RangeError(`${name}: units must be a positive integer, got ${units}`);
   const needed = offset + rows * gateCount * units;
-  if (values.length < needed) throw new RangeError(`${name}: values holds ${values.length} floats, needs ${needed}`);
+  if (values.length < needed) throw new RangeError(`${name}: ${array} holds ${values.length} floats, needs ${needed}`);
 }

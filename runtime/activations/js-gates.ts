@@ -3,15 +3,48 @@
 
 import { rationalTanh } from "./rational-tanh";
 
-/** In place on rows of 4·units floats from offset, gates i, f, c, o: σ on i, f and o, tanh on c. */
-export type LstmGates = (values: Float32Array, offset: number, rows: number, units: number) => void;
+/**
+ * In place on rows of 4·units floats from offset, gates i, f, c, o: the bias (4·units floats) added
+ * to each row first when given, then σ on i, f and o, tanh on c.
+ */
+export type LstmGates = (values: Float32Array, offset: number, rows: number, units: number, bias?: Float32Array | null) => void;
 
-export const jsLstmGates: LstmGates = (values, offset, rows, units) => {
+export const jsLstmGates: LstmGates = (values, offset, rows, units, bias) => {
   for (let r = 0; r < rows; r++) {
     const row = offset + r * 4 * units;
+    if (bias) for (let j = 0; j < 4 * units; j++) values[row + j]! += bias[j]!;
     for (let j = 0; j < 2 * units; j++) values[row + j] = 1 / (1 + Math.exp(-values[row + j]!));
     for (let j = 2 * units; j < 3 * units; j++) values[row + j] = rationalTanh(values[row + j]!);
     for (let j = 3 * units; j < 4 * units; j++) values[row + j] = 1 / (1 + Math.exp(-values[row + j]!));
+  }
+};
+
+/**
+ * An LSTM step's backward (sigmoid gates, tanh cell), step `step` of step-major tapes of `rows` rows:
+ * gates (rows of 4·units: i, f, g, o), actC (tanh(c_t)) and c (rows of units), c_{t-1} being 0 at step
+ * 0. With dh and dc the gradients carried to the step ([rows, units]): dc += dh·o·(1 − a²); the step's
+ * block of dz (laid out as the gates) gets dz_i = dc·g·i(1 − i), dz_f = dc·c_{t-1}·f(1 − f),
+ * dz_g = dc·i·(1 − g²), dz_o = dh·a·o(1 − o); dc becomes dc·f, the gradient carried to c_{t-1}.
+ */
+export type LstmCellBackward = (gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array, step: number, rows: number, units: number) => void;
+
+export const jsLstmCellBackward: LstmCellBackward = (gates, actC, c, dh, dc, dz, step, rows, units) => {
+  const width = 4 * units;
+  for (let r = 0; r < rows; r++) {
+    const row = (step * rows + r) * width;
+    for (let u = 0; u < units; u++) {
+      const s = (step * rows + r) * units + u;
+      const i = gates[row + u]!, f = gates[row + units + u]!, g = gates[row + 2 * units + u]!, o = gates[row + 3 * units + u]!;
+      const a = actC[s]!;
+      const cPrev = step > 0 ? c[s - rows * units]! : 0;
+      const dhu = dh[r * units + u]!;
+      const dcu = dc[r * units + u]! + dhu * o * (1 - a * a);
+      dz[row + u] = dcu * g * i * (1 - i);
+      dz[row + units + u] = dcu * cPrev * f * (1 - f);
+      dz[row + 2 * units + u] = dcu * i * (1 - g * g);
+      dz[row + 3 * units + u] = dhu * a * o * (1 - o);
+      dc[r * units + u] = dcu * f;
+    }
   }
 };
 

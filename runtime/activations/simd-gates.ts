@@ -4,7 +4,7 @@
 // kept from call to call, so a call allocates nothing after the first of its shape.
 
 import { gateKernelModule, VECTOR_FLOATS, type GateKernelExports } from "./gate-kernel";
-import { jsGruGates, jsLstmGates, type GruGates, type LstmGates } from "./js-gates";
+import { jsGruGates, jsLstmCellBackward, jsLstmGates, type GruGates, type LstmCellBackward, type LstmGates } from "./js-gates";
 import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
@@ -31,13 +31,40 @@ export class SimdGates {
   }
 
   /** See LstmGates; gates whose width is not a multiple of 4 floats go to the JavaScript one. */
-  readonly lstmGates: LstmGates = (values, offset, rows, units) => {
+  readonly lstmGates: LstmGates = (values, offset, rows, units, bias) => {
     if (rows === 0) return;
-    if (units % FLOATS_PER_VECTOR !== 0) return jsLstmGates(values, offset, rows, units);
+    if (units % FLOATS_PER_VECTOR !== 0) return jsLstmGates(values, offset, rows, units, bias);
     const count = rows * 4 * units;
-    this.copyIn(values, offset, count);
+    // the bias after the block
+    this.reserve(count + (bias ? 4 * units : 0));
+    this.scratch.set(this.inputs.at(values, offset, count));
+    if (bias) {
+      this.scratch.set(this.inputs.of(bias, 4 * units), count);
+      this.kernel.addBias(0, rows, 4 * units, count * Float32Array.BYTES_PER_ELEMENT);
+    }
     this.kernel.lstmGates(0, rows, units);
     values.set(this.memory.window(0, count), offset);
+  };
+
+  /** See LstmCellBackward; units that are not a multiple of 4 floats go to the JavaScript one. */
+  readonly lstmCellBackward: LstmCellBackward = (gates, actC, c, dh, dc, dz, step, rows, units) => {
+    if (rows === 0) return;
+    if (units % FLOATS_PER_VECTOR !== 0) return jsLstmCellBackward(gates, actC, c, dh, dc, dz, step, rows, units);
+    const gateCount = rows * 4 * units;
+    const stateCount = rows * units;
+    // the gates' block, then tanh(c_t), c_{t-1}, dh and dc, [rows, units] each
+    const [act, cPrev, dhAt, dcAt] = [0, 1, 2, 3].map((n) => gateCount + n * stateCount) as [number, number, number, number];
+    this.reserve(gateCount + 4 * stateCount);
+    this.scratch.set(this.inputs.at(gates, step * gateCount, gateCount));
+    this.scratch.set(this.inputs.at(actC, step * stateCount, stateCount), act);
+    if (step > 0) this.scratch.set(this.inputs.at(c, (step - 1) * stateCount, stateCount), cPrev);
+    else this.scratch.fill(0, cPrev, cPrev + stateCount);
+    this.scratch.set(this.inputs.of(dh, stateCount), dhAt);
+    this.scratch.set(this.inputs.of(dc, stateCount), dcAt);
+    const bytes = Float32Array.BYTES_PER_ELEMENT;
+    this.kernel.lstmBackward(0, act * bytes, cPrev * bytes, dhAt * bytes, dcAt * bytes, rows, units);
+    dz.set(this.memory.window(0, gateCount), step * gateCount);
+    dc.set(this.memory.window(dcAt * bytes, stateCount));
   };
 
   /** See GruGates; gates whose width is not a multiple of 4 floats go to the JavaScript one. */
@@ -52,7 +79,12 @@ export class SimdGates {
 
   /** count floats of values from offset to the start of the module's memory, grown first if need be. */
   private copyIn(values: Float32Array, offset: number, count: number): void {
-    if (count > this.scratch.length) this.scratch = this.memory.floats(count * Float32Array.BYTES_PER_ELEMENT);
+    this.reserve(count);
     this.scratch.set(this.inputs.at(values, offset, count));
+  }
+
+  /** The module's memory grown to hold at least `floats` floats. */
+  private reserve(floats: number): void {
+    if (floats > this.scratch.length) this.scratch = this.memory.floats(floats * Float32Array.BYTES_PER_ELEMENT);
   }
 }

@@ -31,13 +31,15 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const rec = cellFunction(op.attrs.recurrentActivation)!;
     const { U, W } = l;
     const vectorGates = rec.name === "sigmoid" && act.name === "tanh";
+    // lstmGates adds the bias as it applies the gates; otherwise the input projection does
+    const bias = vectorGates && l.bias ? ctx.value(l.bias, mode) : null;
     const pre = (column: string) => `${l.gates}[gRow + ${column}]`;
     // Keras' sigmoid and tanh gates go to the runtime's lstmGates over the step's whole block; other functions are computed per unit in the cell's loop
     const gates = vectorGates
       ? {
           before: [
-            `// i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
-            `lstmGates(${l.gates}, t * batch * ${W}, batch, ${U});`,
+            `// z = ${l.gates}[t]${bias ? ` + ${bias}` : ""}; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+            `lstmGates(${l.gates}, t * batch * ${W}, batch, ${U}${bias ? `, ${bias}` : ""});`,
           ],
           read: [`const i = ${l.gates}[gRow + u], f = ${l.gates}[gRow + ${U} + u], g = ${l.gates}[gRow + ${2 * U} + u], o = ${l.gates}[gRow + ${3 * U} + u];`], write: [] }
       : {
@@ -52,7 +54,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
           write: [`${l.gates}[gRow + u] = i;`, `${l.gates}[gRow + ${U} + u] = f;`, `${l.gates}[gRow + ${2 * U} + u] = g;`, `${l.gates}[gRow + ${3 * U} + u] = o;`],
         };
     const body = [
-      ...inputProjection(l, ctx, mode, l.gates),
+      ...inputProjection(l, ctx, mode, l.gates, vectorGates),
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepRecurrentProduct(l, ctx, mode, l.gates),
       ...gates.before,
@@ -84,12 +86,14 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const rec = cellFunction(op.attrs.recurrentActivation)!;
     const { U, W } = l;
     const out = outputGradient(op, l, ctx);
-    const body = [
-      ...zeroRecurrentGradient(l, ctx),
-      ...out.init,
-      `for (let i = 0; i < batch * ${U}; i++) ${l.dc}[i] = 0;`,
-      `for (let t = ${l.T - 1}; t >= 0; t--) {`,
-      ...out.perStep,
+    // Keras' sigmoid and tanh without a mask: the runtime's lstmCellBackward over the step's whole block; otherwise a loop per unit
+    const vectorKernel = rec.name === "sigmoid" && act.name === "tanh" && !l.mask;
+    const cellKernel = [
+      `// h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f`,
+      `// dz of each gate: its gradient times its function's derivative (${rec.derivativeText} for i, f, o), over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+      `lstmCellBackward(${l.gates}, ${l.actC}, ${l.c}, ${l.dh}, ${l.dc}, ${l.dz}, t, batch, ${U});`,
+    ];
+    const cellLoop = [
       `// h = o · a, a = ${act.name}(c): do = dh · a, dc += dh · o · ${act.name}'(c)`,
       `// c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f`,
       `// dz of each gate: its gradient times its function's derivative (${rec.derivativeText} for i, f, o)`,
@@ -111,6 +115,14 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       ...(l.mask ? [`// dh is spent on this step: dh_{t-1} is added to 0 by the product below`, `${l.dh}[b * ${U} + u] = 0;`] : []),
       `}`,
       `}`,
+    ];
+    const body = [
+      ...zeroRecurrentGradient(l, ctx),
+      ...out.init,
+      `for (let i = 0; i < batch * ${U}; i++) ${l.dc}[i] = 0;`,
+      `for (let t = ${l.T - 1}; t >= 0; t--) {`,
+      ...out.perStep,
+      ...(vectorKernel ? cellKernel : cellLoop),
       ...stepRecurrentGradients(l, ctx),
       `}`,
       ...inputGradients(l, ctx),

@@ -1,0 +1,148 @@
+import { describe, expect, it } from "vitest";
+import { lstmCellBackward, lstmGates } from "../../runtime/activations/gates";
+import { jsLstmCellBackward, jsLstmGates, type LstmCellBackward, type LstmGates } from "../../runtime/activations/js-gates";
+import { SimdGates } from "../../runtime/activations/simd-gates";
+import { Random } from "../../runtime/random";
+
+// An LSTM step's backward through its σ gates and tanh cell, checked against the chain rule worked in
+// float64 here from the same float32 inputs: h = o·a, a = tanh(c), c = f·c_{t-1} + i·g.
+
+const simd = SimdGates.create();
+
+function uniform(random: Random, count: number, low: number, high: number): Float32Array {
+  return Float32Array.from({ length: count }, () => low + random.uniform() * (high - low));
+}
+
+interface Tapes {
+  gates: Float32Array;
+  actC: Float32Array;
+  c: Float32Array;
+  dh: Float32Array;
+  dc: Float32Array;
+  dz: Float32Array;
+}
+
+/** Step-major tapes of `steps` steps of `rows` rows: gate values in (0, 1) (g in (-1, 1)), c in [-3, 3], a = tanh(c) as float32, dz filled with a marker. */
+function tapes(random: Random, steps: number, rows: number, units: number): Tapes {
+  const gates = uniform(random, steps * rows * 4 * units, 0.01, 0.99);
+  for (let r = 0; r < steps * rows; r++) for (let u = 0; u < units; u++) gates[r * 4 * units + 2 * units + u] = 2 * gates[r * 4 * units + 2 * units + u]! - 1;
+  const c = uniform(random, steps * rows * units, -3, 3);
+  const actC = c.map((v) => Math.fround(Math.tanh(v)));
+  return { gates, actC, c, dh: uniform(random, rows * units, -2, 2), dc: uniform(random, rows * units, -2, 2), dz: new Float32Array(steps * rows * 4 * units).fill(7) };
+}
+
+/** The float64 chain rule: dz of every gate at `step`, and the dc carried to c_{t-1}. */
+function reference(t: Tapes, step: number, rows: number, units: number): { dz: Float64Array; dc: Float64Array } {
+  const dz = new Float64Array(rows * 4 * units);
+  const dcOut = new Float64Array(rows * units);
+  for (let r = 0; r < rows; r++) {
+    for (let u = 0; u < units; u++) {
+      const g = (gate: number) => t.gates[(step * rows + r) * 4 * units + gate * units + u]!;
+      const s = (step * rows + r) * units + u;
+      const [i, f, cc, o] = [g(0), g(1), g(2), g(3)];
+      const a = t.actC[s]!;
+      const cPrev = step > 0 ? t.c[s - rows * units]! : 0;
+      const dh = t.dh[r * units + u]!;
+      const dc = t.dc[r * units + u]! + dh * o * (1 - a * a); // ∂h/∂c = o·tanh'(c)
+      const at = r * 4 * units + u;
+      dz[at] = dc * cc * i * (1 - i); // ∂c/∂i = g, σ' = σ(1 − σ)
+      dz[at + units] = dc * cPrev * f * (1 - f); // ∂c/∂f = c_{t-1}
+      dz[at + 2 * units] = dc * i * (1 - cc * cc); // ∂c/∂g = i, tanh' = 1 − tanh²
+      dz[at + 3 * units] = dh * a * o * (1 - o); // ∂h/∂o = a
+      dcOut[r * units + u] = dc * f; // ∂c/∂c_{t-1} = f
+    }
+  }
+  return { dz, dc: dcOut };
+}
+
+const implementations: readonly (readonly [string, LstmCellBackward])[] = [
+  ["lstmCellBackward (WebAssembly SIMD)", lstmCellBackward],
+  ["SimdGates", simd?.lstmCellBackward ?? jsLstmCellBackward],
+  ["jsLstmCellBackward (the fallback)", jsLstmCellBackward],
+];
+
+describe.each(implementations)("%s", (_, backward) => {
+  it("gives each gate's dz and the carried dc of the float64 chain rule at steps 0, 1 and the last, and writes only the step's block of dz", () => {
+    const random = new Random(5);
+    for (const [steps, rows, units] of [
+      [3, 64, 64],
+      [4, 5, 8],
+      [2, 3, 4],
+      [3, 2, 3], // units not a multiple of 4
+      [2, 1, 1],
+    ] as const) {
+      for (const step of [0, 1, steps - 1]) {
+        const t = tapes(random, steps, rows, units);
+        const expected = reference(t, step, rows, units);
+        backward(t.gates, t.actC, t.c, t.dh, t.dc, t.dz, step, rows, units);
+        const block = rows * 4 * units;
+        let error = 0;
+        let touchedOutside = 0;
+        for (let k = 0; k < t.dz.length; k++) {
+          const at = k - step * block;
+          if (at < 0 || at >= block) touchedOutside += t.dz[k] === 7 ? 0 : 1;
+          else error = Math.max(error, Math.abs(t.dz[k]! - expected.dz[at]!));
+        }
+        expect(touchedOutside).toBe(0);
+        for (let k = 0; k < rows * units; k++) error = Math.max(error, Math.abs(t.dc[k]! - expected.dc[k]!));
+        // every value is of order 1, a product of a few float32 roundings
+        expect(error, `steps ${steps}, rows ${rows}, units ${units}, step ${step}`).toBeLessThan(2e-6);
+      }
+    }
+  });
+});
+
+it("lstmCellBackward names what it expected of bad arguments", () => {
+  const t = tapes(new Random(1), 2, 2, 4);
+  expect(() => lstmCellBackward(t.gates, t.actC, t.c, t.dh, t.dc, t.dz, 2, 2, 4)).toThrow("lstmCellBackward: values holds 64 floats, needs 96");
+  expect(() => lstmCellBackward(t.gates, t.actC, t.c, t.dh, t.dc, new Float32Array(40), 1, 2, 4)).toThrow("lstmCellBackward: dz holds 40 floats, needs 64");
+  expect(() => lstmCellBackward(t.gates, t.actC.subarray(0, 9), t.c, t.dh, t.dc, t.dz, 1, 2, 4)).toThrow("lstmCellBackward: actC holds 9 floats, needs 16");
+  expect(() => lstmCellBackward(t.gates, t.actC, t.c, t.dh.subarray(0, 7), t.dc, t.dz, 1, 2, 4)).toThrow("lstmCellBackward: dh holds 7 floats, needs 8");
+  expect(() => lstmCellBackward(t.gates, t.actC, t.c, t.dh, t.dc, t.dz, -1, 2, 4)).toThrow("lstmCellBackward: step must be a non-negative integer, got -1");
+  expect(() => lstmCellBackward(t.gates, t.actC, t.c, t.dh, t.dc, t.dz, 0, 2, 0)).toThrow("lstmCellBackward: units must be a positive integer, got 0");
+});
+
+// lstmGates with a bias: the bias is added to each row before the gate functions
+const withBias: readonly (readonly [string, LstmGates])[] = [
+  ["lstmGates (WebAssembly SIMD)", lstmGates],
+  ["SimdGates", simd?.lstmGates ?? jsLstmGates],
+  ["jsLstmGates (the fallback)", jsLstmGates],
+];
+
+describe.each(withBias)("%s with a bias", (_, gates) => {
+  it("adds the bias to each row of the slice before σ and tanh, within a few float32 ulps of float64, and leaves the floats around the slice alone", () => {
+    const random = new Random(9);
+    for (const [rows, units] of [
+      [64, 64],
+      [3, 8],
+      [2, 3],
+      [1, 1],
+    ] as const) {
+      const offset = 4 * units + 3;
+      const values = uniform(random, offset + rows * 4 * units + 5, -6, 6);
+      const bias = uniform(random, 4 * units, -2, 2);
+      const out = values.slice();
+      gates(out, offset, rows, units, bias);
+      let error = 0;
+      let touchedOutside = 0;
+      for (let k = 0; k < values.length; k++) {
+        const at = k - offset;
+        if (at < 0 || at >= rows * 4 * units) {
+          touchedOutside += out[k] === values[k] ? 0 : 1;
+          continue;
+        }
+        const column = at % (4 * units);
+        const z = values[k]! + bias[column]!;
+        const expected = column >= 2 * units && column < 3 * units ? Math.tanh(z) : 1 / (1 + Math.exp(-z));
+        error = Math.max(error, Math.abs(out[k]! - expected));
+      }
+      expect(touchedOutside).toBe(0);
+      // the float32 sum's rounding moves z by an ulp; σ' ≤ 1/4 and tanh' ≤ 1, so the result by less
+      expect(error, `rows ${rows}, units ${units}`).toBeLessThan(2e-6);
+    }
+  });
+});
+
+it("lstmGates names a bias too short", () => {
+  expect(() => lstmGates(new Float32Array(32), 0, 2, 4, new Float32Array(15))).toThrow("lstmGates: bias holds 15 floats, needs 16");
+});
