@@ -15,8 +15,9 @@ import {
   sigmoidInPlace,
   softmaxRows,
   rationalTanh,
-  lstmGates,
+  lstmCellForward,
   lstmCellBackward,
+  tanhRows,
   gruGates,
   sparseProduct,
   sparseWeightGradient,
@@ -109,9 +110,9 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // bidirectional_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (b * 50 + t) * 64,
         to = (t * batch + b) * 64;
       for (let j = 0; j < 64; j++) bidirectional_xt[to + j] = embedding_out[from + j]!;
@@ -139,24 +140,17 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
       );
     }
 
-    // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates, t * batch * 128, batch, 32, bidirectional_forward_bias);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const i = bidirectional_gates[gRow + u]!,
-          f = bidirectional_gates[gRow + 32 + u]!,
-          g = bidirectional_gates[gRow + 64 + u]!,
-          o = bidirectional_gates[gRow + 96 + u]!;
-        const s = (t * batch + b) * 32 + u;
-        const c = f * (t > 0 ? bidirectional_c[s - batch * 32]! : 0) + i * g;
-        const a = rationalTanh(c);
-        bidirectional_c[s] = c;
-        bidirectional_act_c[s] = a;
-        bidirectional_h[s] = o * a;
-      }
-    }
+    // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(
+      bidirectional_gates,
+      bidirectional_c,
+      bidirectional_act_c,
+      bidirectional_h,
+      bidirectional_forward_bias,
+      t,
+      batch,
+      32,
+    );
   }
 
   for (let b = 0; b < batch; b++)
@@ -175,9 +169,9 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xt_2[t, b] = embedding_out[b, (49 - t)]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // bidirectional_xt_2[t, b] = embedding_out[b, (49 - t)]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (b * 50 + (49 - t)) * 64,
         to = (t * batch + b) * 64;
       for (let j = 0; j < 64; j++) bidirectional_xt_2[to + j] = embedding_out[from + j]!;
@@ -215,24 +209,17 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
       );
     }
 
-    // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32, bidirectional_backward_bias);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const i = bidirectional_gates_2[gRow + u]!,
-          f = bidirectional_gates_2[gRow + 32 + u]!,
-          g = bidirectional_gates_2[gRow + 64 + u]!,
-          o = bidirectional_gates_2[gRow + 96 + u]!;
-        const s = (t * batch + b) * 32 + u;
-        const c = f * (t > 0 ? bidirectional_c_2[s - batch * 32]! : 0) + i * g;
-        const a = rationalTanh(c);
-        bidirectional_c_2[s] = c;
-        bidirectional_act_c_2[s] = a;
-        bidirectional_h_2[s] = o * a;
-      }
-    }
+    // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates_2[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(
+      bidirectional_gates_2,
+      bidirectional_c_2,
+      bidirectional_act_c_2,
+      bidirectional_h_2,
+      bidirectional_backward_bias,
+      t,
+      batch,
+      32,
+    );
   }
 
   for (let b = 0; b < batch; b++)
@@ -609,9 +596,9 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
 
   // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
   gemm(batch * 50, 64, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
-  // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 64,
         to = (b * 50 + (49 - t)) * 64;
       for (let j = 0; j < 64; j++) d_embedding_out[to + j] = bidirectional_dxt_2[from + j]!;
@@ -724,9 +711,9 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
 
   // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
   gemm(batch * 50, 64, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
-  // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 64,
         to = (b * 50 + t) * 64;
       for (let j = 0; j < 64; j++) d_embedding_out[to + j]! += bidirectional_dxt[from + j]!;
@@ -1113,9 +1100,9 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // gru_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (b * 50 + t) * 64,
         to = (t * batch + b) * 64;
       for (let j = 0; j < 64; j++) gru_xt[to + j] = embedding_out[from + j]!;
@@ -1517,9 +1504,9 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
 
   // gru_dxt = gru_dz · gru_kernelᵀ, step-major
   gemm(batch * 50, 64, 192, gru_dz, false, gru_kernel, true, gru_dxt, false);
-  // d_embedding_out[b, t] = gru_dxt[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, t] = gru_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 64,
         to = (b * 50 + t) * 64;
       for (let j = 0; j < 64; j++) d_embedding_out[to + j] = gru_dxt[from + j]!;
@@ -1821,9 +1808,9 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (b * 50 + t) * 64,
         to = (t * batch + b) * 64;
       for (let j = 0; j < 64; j++) lstm_xt[to + j] = embedding_out[from + j]!;
@@ -1851,24 +1838,8 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
       );
     }
 
-    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 256, batch, 64, lstm_bias);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 256;
-      for (let u = 0; u < 64; u++) {
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 64 + u]!,
-          g = lstm_gates[gRow + 128 + u]!,
-          o = lstm_gates[gRow + 192 + u]!;
-        const s = (t * batch + b) * 64 + u;
-        const c = f * (t > 0 ? lstm_c[s - batch * 64]! : 0) + i * g;
-        const a = rationalTanh(c);
-        lstm_c[s] = c;
-        lstm_act_c[s] = a;
-        lstm_h[s] = o * a;
-      }
-    }
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_bias, t, batch, 64);
   }
 
   for (let b = 0; b < batch; b++)
@@ -2190,9 +2161,9 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
 
   // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
   gemm(batch * 50, 64, 256, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
-  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 64,
         to = (b * 50 + t) * 64;
       for (let j = 0; j < 64; j++) d_embedding_out[to + j] = lstm_dxt[from + j]!;
@@ -3259,24 +3230,17 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 100; t++) {
-    for (let b = 0; b < batch; b++) {
+  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 100; t++) {
       const from = (b * 100 + t) * 32,
         to = (t * batch + b) * 32;
       for (let j = 0; j < 32; j++) simple_rnn_xt[to + j] = embedding_out[from + j]!;
     }
   }
 
-  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel + simple_rnn_bias: every step's input projection in one product
+  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 100, 32, 32, simple_rnn_xt, false, simple_rnn_kernel, false, simple_rnn_h, false);
-  for (let i = 0; i < batch * 100; i++) {
-    const o = i * 32;
-    for (let j = 0; j < 32; j++) {
-      simple_rnn_h[o + j] = simple_rnn_h[o + j]! + simple_rnn_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 100; t++) {
     // simple_rnn_h[t] += h_{t-1} · simple_rnn_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -3296,14 +3260,8 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
       );
     }
 
-    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + b + h_{t-1} · R
-    for (let b = 0; b < batch; b++) {
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const z = simple_rnn_h[s]!;
-        simple_rnn_h[s] = rationalTanh(z);
-      }
-    }
+    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + h_{t-1} · R + simple_rnn_bias: over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRows(simple_rnn_h, t * batch * 32, batch, 32, simple_rnn_bias);
   }
 
   for (let b = 0; b < batch; b++)
@@ -3640,9 +3598,9 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
 
   // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
   gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
-  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 100; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 100; t++) {
       const from = (t * batch + b) * 32,
         to = (b * 100 + t) * 32;
       for (let j = 0; j < 32; j++) d_embedding_out[to + j] = simple_rnn_dxt[from + j]!;

@@ -103,9 +103,9 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // bidirectional_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (b * 50 + t) * 32,
         to = (t * batch + b) * 32;
       for (let j = 0; j < 32; j++) bidirectional_xt[to + j] = embedding_out[from + j]!;
@@ -176,9 +176,9 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xt_2[t, b] = embedding_out[b, (49 - t)]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // bidirectional_xt_2[t, b] = embedding_out[b, (49 - t)]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (b * 50 + (49 - t)) * 32,
         to = (t * batch + b) * 32;
       for (let j = 0; j < 32; j++) bidirectional_xt_2[to + j] = embedding_out[from + j]!;
@@ -493,9 +493,9 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
 
   // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
   gemm(batch * 50, 32, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
-  // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 32,
         to = (b * 50 + (49 - t)) * 32;
       for (let j = 0; j < 32; j++) d_embedding_out[to + j] = bidirectional_dxt_2[from + j]!;
@@ -630,9 +630,9 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
 
   // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
   gemm(batch * 50, 32, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
-  // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 32,
         to = (b * 50 + t) * 32;
       for (let j = 0; j < 32; j++) d_embedding_out[to + j]! += bidirectional_dxt[from + j]!;

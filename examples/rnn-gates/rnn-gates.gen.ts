@@ -7,8 +7,9 @@ import {
   GeneratedModel,
   gemm,
   rationalTanh,
-  lstmGates,
+  lstmCellForward,
   lstmCellBackward,
+  tanhRows,
   gruGates,
   zeroWrittenRows,
   type Kernels,
@@ -81,9 +82,9 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 30; t++) {
-    for (let b = 0; b < batch; b++) {
+  // gru_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 30; t++) {
       const from = (b * 30 + t) * 32,
         to = (t * batch + b) * 32;
       for (let j = 0; j < 32; j++) gru_xt[to + j] = embedding_out[from + j]!;
@@ -485,9 +486,9 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
 
   // gru_dxt = gru_dz · gru_kernelᵀ, step-major
   gemm(batch * 30, 32, 96, gru_dz, false, gru_kernel, true, gru_dxt, false);
-  // d_embedding_out[b, t] = gru_dxt[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 30; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, t] = gru_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 30; t++) {
       const from = (t * batch + b) * 32,
         to = (b * 30 + t) * 32;
       for (let j = 0; j < 32; j++) d_embedding_out[to + j] = gru_dxt[from + j]!;
@@ -789,9 +790,9 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 30; t++) {
-    for (let b = 0; b < batch; b++) {
+  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 30; t++) {
       const from = (b * 30 + t) * 32,
         to = (t * batch + b) * 32;
       for (let j = 0; j < 32; j++) lstm_xt[to + j] = embedding_out[from + j]!;
@@ -819,24 +820,8 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
       );
     }
 
-    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 128, batch, 32, lstm_bias);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 32 + u]!,
-          g = lstm_gates[gRow + 64 + u]!,
-          o = lstm_gates[gRow + 96 + u]!;
-        const s = (t * batch + b) * 32 + u;
-        const c = f * (t > 0 ? lstm_c[s - batch * 32]! : 0) + i * g;
-        const a = rationalTanh(c);
-        lstm_c[s] = c;
-        lstm_act_c[s] = a;
-        lstm_h[s] = o * a;
-      }
-    }
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_bias, t, batch, 32);
   }
 
   for (let b = 0; b < batch; b++)
@@ -1158,9 +1143,9 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
 
   // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
   gemm(batch * 30, 32, 128, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
-  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 30; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 30; t++) {
       const from = (t * batch + b) * 32,
         to = (b * 30 + t) * 32;
       for (let j = 0; j < 32; j++) d_embedding_out[to + j] = lstm_dxt[from + j]!;
@@ -1453,24 +1438,17 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 30; t++) {
-    for (let b = 0; b < batch; b++) {
+  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 30; t++) {
       const from = (b * 30 + t) * 32,
         to = (t * batch + b) * 32;
       for (let j = 0; j < 32; j++) simple_rnn_xt[to + j] = embedding_out[from + j]!;
     }
   }
 
-  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel + simple_rnn_bias: every step's input projection in one product
+  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 30, 32, 32, simple_rnn_xt, false, simple_rnn_kernel, false, simple_rnn_h, false);
-  for (let i = 0; i < batch * 30; i++) {
-    const o = i * 32;
-    for (let j = 0; j < 32; j++) {
-      simple_rnn_h[o + j] = simple_rnn_h[o + j]! + simple_rnn_bias[j]!;
-    }
-  }
-
   for (let t = 0; t < 30; t++) {
     // simple_rnn_h[t] += h_{t-1} · simple_rnn_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
@@ -1490,14 +1468,8 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
       );
     }
 
-    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + b + h_{t-1} · R
-    for (let b = 0; b < batch; b++) {
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const z = simple_rnn_h[s]!;
-        simple_rnn_h[s] = rationalTanh(z);
-      }
-    }
+    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + h_{t-1} · R + simple_rnn_bias: over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRows(simple_rnn_h, t * batch * 32, batch, 32, simple_rnn_bias);
   }
 
   for (let b = 0; b < batch; b++)
@@ -1834,9 +1806,9 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
 
   // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
   gemm(batch * 30, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
-  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows
-  for (let t = 0; t < 30; t++) {
-    for (let b = 0; b < batch; b++) {
+  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 30; t++) {
       const from = (t * batch + b) * 32,
         to = (b * 30 + t) * 32;
       for (let j = 0; j < 32; j++) d_embedding_out[to + j] = simple_rnn_dxt[from + j]!;

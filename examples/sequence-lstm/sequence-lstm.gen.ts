@@ -5,9 +5,9 @@
 import {
   GeneratedModel,
   gemm,
-  rationalTanh,
-  lstmGates,
+  lstmCellForward,
   lstmCellBackward,
+  tanhRows,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -66,9 +66,9 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = input[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // lstm_xt[t, b] = input[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (b * 50 + t) * 1,
         to = (t * batch + b) * 1;
       for (let j = 0; j < 1; j++) lstm_xt[to + j] = input[from + j]!;
@@ -96,24 +96,8 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
       );
     }
 
-    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 40, batch, 10, lstm_bias);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 40;
-      for (let u = 0; u < 10; u++) {
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 10 + u]!,
-          g = lstm_gates[gRow + 20 + u]!,
-          o = lstm_gates[gRow + 30 + u]!;
-        const s = (t * batch + b) * 10 + u;
-        const c = f * (t > 0 ? lstm_c[s - batch * 10]! : 0) + i * g;
-        const a = rationalTanh(c);
-        lstm_c[s] = c;
-        lstm_act_c[s] = a;
-        lstm_h[s] = o * a;
-      }
-    }
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_bias, t, batch, 10);
   }
 
   for (let b = 0; b < batch; b++)
@@ -1446,16 +1430,16 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = input[b, t]: the input step-major, in the order the steps are processed
-  for (let t = 0; t < 50; t++) {
-    for (let b = 0; b < batch; b++) {
+  // simple_rnn_xt[t, b] = input[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
       const from = (b * 50 + t) * 1,
         to = (t * batch + b) * 1;
       for (let j = 0; j < 1; j++) simple_rnn_xt[to + j] = input[from + j]!;
     }
   }
 
-  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel + simple_rnn_bias: every step's input projection in one product
+  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   let i = 0;
   for (; i + 4 <= batch * 50; i += 4) {
     for (let j = 0; j < 8; j += 4) {
@@ -1467,22 +1451,22 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       const bc1 = j + 1;
       const bc2 = j + 2;
       const bc3 = j + 3;
-      let s00 = simple_rnn_bias[j]!,
-        s01 = simple_rnn_bias[j + 1]!,
-        s02 = simple_rnn_bias[j + 2]!,
-        s03 = simple_rnn_bias[j + 3]!;
-      let s10 = simple_rnn_bias[j]!,
-        s11 = simple_rnn_bias[j + 1]!,
-        s12 = simple_rnn_bias[j + 2]!,
-        s13 = simple_rnn_bias[j + 3]!;
-      let s20 = simple_rnn_bias[j]!,
-        s21 = simple_rnn_bias[j + 1]!,
-        s22 = simple_rnn_bias[j + 2]!,
-        s23 = simple_rnn_bias[j + 3]!;
-      let s30 = simple_rnn_bias[j]!,
-        s31 = simple_rnn_bias[j + 1]!,
-        s32 = simple_rnn_bias[j + 2]!,
-        s33 = simple_rnn_bias[j + 3]!;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
+      let s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0;
+      let s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       {
         const a0 = simple_rnn_xt[ar0]!;
         const a1 = simple_rnn_xt[ar1]!;
@@ -1533,14 +1517,14 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       const ar1 = i + 1;
       const ar2 = i + 2;
       const ar3 = i + 3;
-      let s00 = simple_rnn_bias[8]!,
-        s01 = simple_rnn_bias[9]!;
-      let s10 = simple_rnn_bias[8]!,
-        s11 = simple_rnn_bias[9]!;
-      let s20 = simple_rnn_bias[8]!,
-        s21 = simple_rnn_bias[9]!;
-      let s30 = simple_rnn_bias[8]!,
-        s31 = simple_rnn_bias[9]!;
+      let s00 = 0,
+        s01 = 0;
+      let s10 = 0,
+        s11 = 0;
+      let s20 = 0,
+        s21 = 0;
+      let s30 = 0,
+        s31 = 0;
       {
         const a0 = simple_rnn_xt[ar0]!;
         const a1 = simple_rnn_xt[ar1]!;
@@ -1576,10 +1560,10 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       const bc1 = j + 1;
       const bc2 = j + 2;
       const bc3 = j + 3;
-      let s00 = simple_rnn_bias[j]!,
-        s01 = simple_rnn_bias[j + 1]!,
-        s02 = simple_rnn_bias[j + 2]!,
-        s03 = simple_rnn_bias[j + 3]!;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0;
       {
         const a0 = simple_rnn_xt[ar0]!;
         const b0 = simple_rnn_kernel[bc0]!;
@@ -1600,8 +1584,8 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
 
     {
       const ar0 = i;
-      let s00 = simple_rnn_bias[8]!,
-        s01 = simple_rnn_bias[9]!;
+      let s00 = 0,
+        s01 = 0;
       {
         const a0 = simple_rnn_xt[ar0]!;
         const b0 = simple_rnn_kernel[8]!;
@@ -1634,14 +1618,8 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       );
     }
 
-    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + b + h_{t-1} · R
-    for (let b = 0; b < batch; b++) {
-      for (let u = 0; u < 10; u++) {
-        const s = (t * batch + b) * 10 + u;
-        const z = simple_rnn_h[s]!;
-        simple_rnn_h[s] = rationalTanh(z);
-      }
-    }
+    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + h_{t-1} · R + simple_rnn_bias: over the step's [batch, 10] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRows(simple_rnn_h, t * batch * 10, batch, 10, simple_rnn_bias);
   }
 
   for (let b = 0; b < batch; b++)

@@ -10,6 +10,10 @@
 //   addBias(at, rows, width, bias)
 //                                adds the `width` floats at byte address bias to each of `rows` rows of
 //                                `width` floats from at (width: a positive multiple of 4)
+//   lstmCell(gates, cPrev, c, act, h, rows, units)
+//                                an LSTM step's cell over `rows` rows (units: a positive multiple of 4):
+//                                from the gate values i, f, g, o (rows of 4·units at gates) and c_{t-1}
+//                                (rows of units), c_t = f·c_{t-1} + i·g, act = tanh(c_t), h_t = o·act
 //   lstmBackward(gates, act, cPrev, dh, dc, rows, units)
 //                                an LSTM step's backward over `rows` rows (units: a positive multiple of
 //                                4): from the gate values i, f, g, o (rows of 4·units at gates), tanh(c_t)
@@ -100,6 +104,42 @@ function addBiasFunction(module: ModuleBuilder): void {
   );
 }
 
+function lstmCellFunction(module: ModuleBuilder): void {
+  const f = module.function("lstmCell", i32Params("gates", "cPrev", "c", "act", "h", "rows", "units"), [], true);
+  for (const v of ["cv", "av"]) f.local(v, "v128");
+  f.local("gateBytes", "i32");
+  f.local("rowEnd", "i32");
+  declareTanhLocals(f, 1);
+  splatTanhConstants(f);
+  f.get("units").i32(FLOAT_BYTES).op("i32.mul").set("gateBytes");
+  const gate = (n: number) => f.get("gates").get("gateBytes").i32(n).op("i32.mul").op("i32.add").op("v128.load", 0);
+  f.doWhile(
+    () => {
+      f.get("c").get("gateBytes").op("i32.add").set("rowEnd");
+      f.doWhile(
+        () => {
+          // c_t = f · c_{t-1} + i · g
+          gate(1).get("cPrev").op("v128.load", 0).op("f32x4.mul");
+          f.get("gates").op("v128.load", 0);
+          gate(2).op("f32x4.mul").op("f32x4.add").set("cv");
+          f.get("c").get("cv").op("v128.store", 0);
+          f.get("cv").set("av");
+          tanhVectors(f, ["av"]);
+          f.get("act").get("av").op("v128.store", 0);
+          // h_t = o · tanh(c_t)
+          f.get("h");
+          gate(3).get("av").op("f32x4.mul").op("v128.store", 0);
+          for (const at of ["gates", "cPrev", "c", "act", "h"]) f.increment(at, () => f.i32(VECTOR_BYTES));
+        },
+        () => f.get("c").get("rowEnd").op("i32.lt_u"),
+      );
+      f.increment("gates", () => f.get("gateBytes").i32(3).op("i32.mul"));
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows").i32(0).op("i32.ne"),
+  );
+}
+
 function lstmBackwardFunction(module: ModuleBuilder): void {
   const f = module.function("lstmBackward", i32Params("gates", "act", "cPrev", "dh", "dc", "rows", "units"), [], true);
   const vectors = ["i", "f", "g", "o", "a", "cp", "dhv", "dcv", "one"] as const;
@@ -173,6 +213,7 @@ export function gateKernelModule(): Uint8Array {
   lstmGatesFunction(module);
   gruGatesFunction(module);
   addBiasFunction(module);
+  lstmCellFunction(module);
   lstmBackwardFunction(module);
   return module.encode();
 }
@@ -183,5 +224,6 @@ export interface GateKernelExports {
   gruGates(at: number, rows: number, units: number): void;
   tanh(at: number, floats: number): void;
   addBias(at: number, rows: number, width: number, bias: number): void;
+  lstmCell(gates: number, cPrev: number, c: number, act: number, h: number, rows: number, units: number): void;
   lstmBackward(gates: number, act: number, cPrev: number, dh: number, dc: number, rows: number, units: number): void;
 }

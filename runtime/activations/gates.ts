@@ -3,19 +3,21 @@
 // within 2 float32 ulps of σ in float64 (sigmoid.ts), tanh within 7 of tanh (tanh-vectors.ts; the
 // JavaScript one is rationalTanh, within 3).
 
-import { jsGruGates, jsLstmCellBackward, jsLstmGates, type GruGates, type LstmCellBackward, type LstmGates } from "./js-gates";
+import { jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "./js-gates";
 import { SimdGates } from "./simd-gates";
 
 interface Gates {
   lstmGates: LstmGates;
   gruGates: GruGates;
+  lstmCellForward: LstmCellForward;
   lstmCellBackward: LstmCellBackward;
+  tanhRows: TanhRows;
 }
 
 let chosen: Gates | undefined;
 
 function implementation(): Gates {
-  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellBackward: jsLstmCellBackward });
+  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellForward: jsLstmCellForward, lstmCellBackward: jsLstmCellBackward, tanhRows: jsTanhRows });
 }
 
 /**
@@ -27,6 +29,20 @@ export function lstmGates(values: Float32Array, offset: number, rows: number, un
   checkArguments("lstmGates", values, offset, rows, units, 4);
   if (bias && bias.length < 4 * units) throw new RangeError(`lstmGates: bias holds ${bias.length} floats, needs ${4 * units}`);
   implementation().lstmGates(values, offset, rows, units, bias);
+}
+
+/**
+ * An LSTM step forward (σ gates, tanh cell) at step `step` of step-major tapes of `rows` rows: the
+ * step's block of gates (rows of 4·units, i, f, c, o, holding z) gets the bias when given and its gate
+ * functions in place, as lstmGates; then c_t = f·c_{t-1} + i·g (c_{t-1} is 0 at step 0), tanh(c_t) and
+ * h_t = o·tanh(c_t) go to the step's blocks of c, actC and h (rows of units).
+ */
+export function lstmCellForward(gates: Float32Array, c: Float32Array, actC: Float32Array, h: Float32Array, bias: Float32Array | null, step: number, rows: number, units: number): void {
+  const name = "lstmCellForward";
+  checkArguments(name, gates, step * rows * 4 * units, rows, units, 4, "step", step);
+  for (const [what, array] of [["c", c], ["actC", actC], ["h", h]] as const) checkArguments(name, array, step * rows * units, rows, units, 1, "step", step, what);
+  if (bias && bias.length < 4 * units) throw new RangeError(`${name}: bias holds ${bias.length} floats, needs ${4 * units}`);
+  implementation().lstmCellForward(gates, c, actC, h, bias, step, rows, units);
 }
 
 /**
@@ -53,6 +69,16 @@ export function lstmCellBackward(gates: Float32Array, actC: Float32Array, c: Flo
 export function gruGates(values: Float32Array, offset: number, rows: number, units: number): void {
   checkArguments("gruGates", values, offset, rows, units, 3);
   implementation().gruGates(values, offset, rows, units);
+}
+
+/**
+ * In place on `rows` rows of `units` floats from offset (a time step's slice of a simpleRNN's h tape,
+ * holding x·K + h_{t-1}·R): the bias (units floats) added to each row first when given, then tanh.
+ */
+export function tanhRows(values: Float32Array, offset: number, rows: number, units: number, bias: Float32Array | null = null): void {
+  checkArguments("tanhRows", values, offset, rows, units, 1);
+  if (bias && bias.length < units) throw new RangeError(`tanhRows: bias holds ${bias.length} floats, needs ${units}`);
+  implementation().tanhRows(values, offset, rows, units, bias);
 }
 
 /** offset (named `where`, given as `whereValue`), rows and units checked, then that `array` holds rows of gateCount·units floats from offset. */

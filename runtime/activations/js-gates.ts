@@ -20,6 +20,29 @@ export const jsLstmGates: LstmGates = (values, offset, rows, units, bias) => {
 };
 
 /**
+ * An LSTM step forward (sigmoid gates, tanh cell) at step `step` of step-major tapes of `rows` rows:
+ * the step's block of gates (rows of 4·units, i, f, c, o) gets the bias (when given) and its gate
+ * functions in place (see LstmGates); then c_t = f·c_{t-1} + i·g (c_{t-1} 0 at step 0), actC = tanh(c_t)
+ * and h_t = o·tanh(c_t) into the step's blocks of c, actC and h (rows of units).
+ */
+export type LstmCellForward = (gates: Float32Array, c: Float32Array, actC: Float32Array, h: Float32Array, bias: Float32Array | null, step: number, rows: number, units: number) => void;
+
+export const jsLstmCellForward: LstmCellForward = (gates, c, actC, h, bias, step, rows, units) => {
+  jsLstmGates(gates, step * rows * 4 * units, rows, units, bias);
+  for (let r = 0; r < rows; r++) {
+    const row = (step * rows + r) * 4 * units;
+    for (let u = 0; u < units; u++) {
+      const s = (step * rows + r) * units + u;
+      const cNew = gates[row + units + u]! * (step > 0 ? c[s - rows * units]! : 0) + gates[row + u]! * gates[row + 2 * units + u]!;
+      const a = rationalTanh(cNew);
+      c[s] = cNew;
+      actC[s] = a;
+      h[s] = gates[row + 3 * units + u]! * a;
+    }
+  }
+};
+
+/**
  * An LSTM step's backward (sigmoid gates, tanh cell), step `step` of step-major tapes of `rows` rows:
  * gates (rows of 4·units: i, f, g, o), actC (tanh(c_t)) and c (rows of units), c_{t-1} being 0 at step
  * 0. With dh and dc the gradients carried to the step ([rows, units]): dc += dh·o·(1 − a²); the step's
@@ -55,5 +78,15 @@ export const jsGruGates: GruGates = (values, offset, rows, units) => {
   for (let r = 0; r < rows; r++) {
     const row = offset + r * 3 * units;
     for (let j = 0; j < 2 * units; j++) values[row + j] = 1 / (1 + Math.exp(-values[row + j]!));
+  }
+};
+
+/** In place on rows of `units` floats from offset: the bias (units floats) added to each row first when given, then tanh (rationalTanh). */
+export type TanhRows = (values: Float32Array, offset: number, rows: number, units: number, bias?: Float32Array | null) => void;
+
+export const jsTanhRows: TanhRows = (values, offset, rows, units, bias) => {
+  for (let r = 0; r < rows; r++) {
+    const row = offset + r * units;
+    for (let j = 0; j < units; j++) values[row + j] = rationalTanh(values[row + j]! + (bias ? bias[j]! : 0));
   }
 };

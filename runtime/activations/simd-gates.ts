@@ -4,7 +4,7 @@
 // kept from call to call, so a call allocates nothing after the first of its shape.
 
 import { gateKernelModule, VECTOR_FLOATS, type GateKernelExports } from "./gate-kernel";
-import { jsGruGates, jsLstmCellBackward, jsLstmGates, type GruGates, type LstmCellBackward, type LstmGates } from "./js-gates";
+import { jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "./js-gates";
 import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
@@ -44,6 +44,46 @@ export class SimdGates {
     }
     this.kernel.lstmGates(0, rows, units);
     values.set(this.memory.window(0, count), offset);
+  };
+
+  /** See TanhRows; rows whose width is not a multiple of 4 floats go to the JavaScript one. */
+  readonly tanhRows: TanhRows = (values, offset, rows, units, bias) => {
+    if (rows === 0) return;
+    if (units % FLOATS_PER_VECTOR !== 0) return jsTanhRows(values, offset, rows, units, bias);
+    const count = rows * units;
+    this.reserve(count + (bias ? units : 0));
+    this.scratch.set(this.inputs.at(values, offset, count));
+    if (bias) {
+      this.scratch.set(this.inputs.of(bias, units), count);
+      this.kernel.addBias(0, rows, units, count * Float32Array.BYTES_PER_ELEMENT);
+    }
+    this.kernel.tanh(0, count);
+    values.set(this.memory.window(0, count), offset);
+  };
+
+  /** See LstmCellForward; units that are not a multiple of 4 floats go to the JavaScript one. */
+  readonly lstmCellForward: LstmCellForward = (gates, c, actC, h, bias, step, rows, units) => {
+    if (rows === 0) return;
+    if (units % FLOATS_PER_VECTOR !== 0) return jsLstmCellForward(gates, c, actC, h, bias, step, rows, units);
+    const gateCount = rows * 4 * units;
+    const stateCount = rows * units;
+    // the gates' block, then c_{t-1}, c_t, tanh(c_t) and h_t, [rows, units] each, then the bias
+    const [cPrev, cAt, act, hAt, biasAt] = [0, 1, 2, 3, 4].map((n) => gateCount + n * stateCount) as [number, number, number, number, number];
+    this.reserve(biasAt + 4 * units);
+    this.scratch.set(this.inputs.at(gates, step * gateCount, gateCount));
+    if (step > 0) this.scratch.set(this.inputs.at(c, (step - 1) * stateCount, stateCount), cPrev);
+    else this.scratch.fill(0, cPrev, cPrev + stateCount);
+    const bytes = Float32Array.BYTES_PER_ELEMENT;
+    if (bias) {
+      this.scratch.set(this.inputs.of(bias, 4 * units), biasAt);
+      this.kernel.addBias(0, rows, 4 * units, biasAt * bytes);
+    }
+    this.kernel.lstmGates(0, rows, units);
+    this.kernel.lstmCell(0, cPrev * bytes, cAt * bytes, act * bytes, hAt * bytes, rows, units);
+    gates.set(this.memory.window(0, gateCount), step * gateCount);
+    c.set(this.memory.window(cAt * bytes, stateCount), step * stateCount);
+    actC.set(this.memory.window(act * bytes, stateCount), step * stateCount);
+    h.set(this.memory.window(hAt * bytes, stateCount), step * stateCount);
   };
 
   /** See LstmCellBackward; units that are not a multiple of 4 floats go to the JavaScript one. */

@@ -118,9 +118,9 @@ export function refuse(op: Op, what: string): string | null {
 /** The input copied step-major into xT: processing step t's rows (input step xStep) at t·batch. */
 function stepMajorInput(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
   return [
-    `// ${l.xt}[t, b] = ${ctx.value(l.x, mode)}[b, ${l.xStep}]: the input step-major, in the order the steps are processed`,
-    `for (let t = 0; t < ${l.T}; t++) {`,
+    `// ${l.xt}[t, b] = ${ctx.value(l.x, mode)}[b, ${l.xStep}]: the input step-major, in the order the steps are processed (read in its own order)`,
     `for (let b = 0; b < batch; b++) {`,
+    `for (let t = 0; t < ${l.T}; t++) {`,
     `const from = (b * ${l.T} + ${l.xStep}) * ${l.F}, to = (t * batch + b) * ${l.F};`,
     `for (let j = 0; j < ${l.F}; j++) ${l.xt}[to + j] = ${ctx.value(l.x, mode)}[from + j];`,
     `}`,
@@ -288,9 +288,9 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
         k: l.W,
         prefix: "x",
       }),
-      `// ${dx}[b, ${l.xStep}] ${op} ${l.dxt}[t, b]: back to the input's example-major rows`,
-      `for (let t = 0; t < ${l.T}; t++) {`,
+      `// ${dx}[b, ${l.xStep}] ${op} ${l.dxt}[t, b]: back to the input's example-major rows (written in their order)`,
       `for (let b = 0; b < batch; b++) {`,
+      `for (let t = 0; t < ${l.T}; t++) {`,
       `const from = (t * batch + b) * ${l.F}, to = (b * ${l.T} + ${l.xStep}) * ${l.F};`,
       `for (let j = 0; j < ${l.F}; j++) ${dx}[to + j] ${op} ${l.dxt}[from + j];`,
       `}`,

@@ -53,10 +53,12 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
           ],
           write: [`${l.gates}[gRow + u] = i;`, `${l.gates}[gRow + ${U} + u] = f;`, `${l.gates}[gRow + ${2 * U} + u] = g;`, `${l.gates}[gRow + ${3 * U} + u] = o;`],
         };
-    const body = [
-      ...inputProjection(l, ctx, mode, l.gates, vectorGates),
-      `for (let t = 0; t < ${l.T}; t++) {`,
-      ...stepRecurrentProduct(l, ctx, mode, l.gates),
+    // unmasked Keras gates: the gates and the cell in one call of the runtime's lstmCellForward
+    const wholeStep = [
+      `// z = ${l.gates}[t]${bias ? ` + ${bias}` : ""}; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in ${l.gates}[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+      `lstmCellForward(${l.gates}, ${l.c}, ${l.actC}, ${l.h}, ${bias ?? "null"}, t, batch, ${U});`,
+    ];
+    const cellLoop = [
       ...gates.before,
       vectorGates
         ? `// c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`
@@ -75,6 +77,12 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `${l.h}[s] = ${carry(l, l.h, "o * a")};`,
       `}`,
       `}`,
+    ];
+    const body = [
+      ...inputProjection(l, ctx, mode, l.gates, vectorGates),
+      `for (let t = 0; t < ${l.T}; t++) {`,
+      ...stepRecurrentProduct(l, ctx, mode, l.gates),
+      ...(vectorGates && !l.mask ? wholeStep : cellLoop),
       `}`,
       ...emitOutput(op, l, ctx, mode),
     ];

@@ -24,6 +24,14 @@ function stepState(l: Layout, act: ElementwiseActivation): string[] {
   ];
 }
 
+/** h_t = tanh(h[t] + b) over the step's [batch, U] block in one call (h[t] holding x_t·K + h_{t-1}·R). */
+function vectorState(l: Layout, bias: string | null): string[] {
+  return [
+    `// h_t = tanh(z), z = ${l.h}[t] = x_t · K + h_{t-1} · R${bias ? ` + ${bias}` : ""}: over the step's [batch, ${l.U}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+    `tanhRows(${l.h}, t * batch * ${l.U}, batch, ${l.U}${bias ? `, ${bias}` : ""});`,
+  ];
+}
+
 /** dz_t = dh · act'(z) for every example, in the loop over t, into dz_t and dZ; masked, a padded step's dz is 0 and its dh stays, a token step's dh is spent (0). */
 function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
   const h = `${l.h}[(t * batch + b) * ${l.U} + u]`;
@@ -51,11 +59,13 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
   forward(op, ctx, mode) {
     const l = layout(op, ctx, 1);
     const act = cellFunction(op.attrs.activation)!;
+    // unmasked tanh (Keras' default): the bias and tanh over the step's whole block in one call of the runtime's tanhRows
+    const vector = act.name === "tanh" && !l.mask;
     const body = [
-      ...inputProjection(l, ctx, mode, l.h),
+      ...inputProjection(l, ctx, mode, l.h, vector),
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepRecurrentProduct(l, ctx, mode, l.h),
-      ...stepState(l, act),
+      ...(vector ? vectorState(l, l.bias ? ctx.value(l.bias, mode) : null) : stepState(l, act)),
       `}`,
       ...emitOutput(op, l, ctx, mode),
     ];

@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { lstmCellBackward, lstmGates } from "../../runtime/activations/gates";
-import { jsLstmCellBackward, jsLstmGates, type LstmCellBackward, type LstmGates } from "../../runtime/activations/js-gates";
+import { lstmCellBackward, lstmCellForward, lstmGates, tanhRows } from "../../runtime/activations/gates";
+import { jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "../../runtime/activations/js-gates";
 import { SimdGates } from "../../runtime/activations/simd-gates";
 import { Random } from "../../runtime/random";
 
-// An LSTM step's backward through its σ gates and tanh cell, checked against the chain rule worked in
-// float64 here from the same float32 inputs: h = o·a, a = tanh(c), c = f·c_{t-1} + i·g.
+// An LSTM step through its σ gates and tanh cell, forward and backward, checked against the step and
+// its chain rule worked in float64 here from the same float32 inputs: z = x·K + h_{t-1}·R + b (the
+// tape's block holding the two products), i, f, o = σ(z_i, z_f, z_o), g = tanh(z_c),
+// c = f·c_{t-1} + i·g, a = tanh(c), h = o·a; and a simpleRNN step's tanh(z + b).
 
 const simd = SimdGates.create();
 
@@ -145,4 +147,112 @@ describe.each(withBias)("%s with a bias", (_, gates) => {
 
 it("lstmGates names a bias too short", () => {
   expect(() => lstmGates(new Float32Array(32), 0, 2, 4, new Float32Array(15))).toThrow("lstmGates: bias holds 15 floats, needs 16");
+});
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+const forwards: readonly (readonly [string, LstmCellForward])[] = [
+  ["lstmCellForward (WebAssembly SIMD)", lstmCellForward],
+  ["SimdGates", simd?.lstmCellForward ?? jsLstmCellForward],
+  ["jsLstmCellForward (the fallback)", jsLstmCellForward],
+];
+
+describe.each(forwards)("%s", (_, forward) => {
+  it("gives the gates, c_t, tanh(c_t) and h_t of the float64 step at steps 0, 1 and the last, with and without a bias, and writes only the step's blocks", () => {
+    const random = new Random(13);
+    for (const [steps, rows, units, withBias] of [
+      [3, 64, 64, true],
+      [4, 5, 8, false],
+      [2, 3, 4, true],
+      [3, 2, 3, true], // units not a multiple of 4
+      [2, 1, 1, false],
+    ] as const) {
+      for (const step of [0, 1, steps - 1]) {
+        const z = uniform(random, steps * rows * 4 * units, -5, 5);
+        const cTape = uniform(random, steps * rows * units, -3, 3);
+        const gates = z.slice();
+        const c = cTape.slice();
+        const actC = new Float32Array(steps * rows * units).fill(7);
+        const h = new Float32Array(steps * rows * units).fill(7);
+        const bias = withBias ? uniform(random, 4 * units, -1, 1) : null;
+        forward(gates, c, actC, h, bias, step, rows, units);
+        let error = 0;
+        let touchedOutside = 0;
+        for (let k = 0; k < z.length; k++) {
+          const at = k - step * rows * 4 * units;
+          if (at < 0 || at >= rows * 4 * units) touchedOutside += gates[k] === z[k] ? 0 : 1;
+        }
+        for (let k = 0; k < c.length; k++) {
+          const at = k - step * rows * units;
+          if (at < 0 || at >= rows * units) touchedOutside += (c[k] === cTape[k] ? 0 : 1) + (actC[k] === 7 ? 0 : 1) + (h[k] === 7 ? 0 : 1);
+        }
+        for (let r = 0; r < rows; r++) {
+          for (let u = 0; u < units; u++) {
+            const row = (step * rows + r) * 4 * units;
+            const pre = (gate: number) => z[row + gate * units + u]! + (bias ? bias[gate * units + u]! : 0);
+            const [i, f, g, o] = [sigmoid(pre(0)), sigmoid(pre(1)), Math.tanh(pre(2)), sigmoid(pre(3))];
+            const s = (step * rows + r) * units + u;
+            const cNew = f * (step > 0 ? cTape[s - rows * units]! : 0) + i * g;
+            const a = Math.tanh(cNew);
+            const got = [gates[row + u]!, gates[row + units + u]!, gates[row + 2 * units + u]!, gates[row + 3 * units + u]!, c[s]!, actC[s]!, h[s]!];
+            [i, f, g, o, cNew, a, o * a].forEach((expected, n) => (error = Math.max(error, Math.abs(got[n]! - expected))));
+          }
+        }
+        expect(touchedOutside).toBe(0);
+        // values of order 1 through a few float32 roundings and tanh's rational (within 7 ulps)
+        expect(error, `steps ${steps}, rows ${rows}, units ${units}, step ${step}`).toBeLessThan(4e-6);
+      }
+    }
+  });
+});
+
+it("lstmCellForward names what it expected of bad arguments", () => {
+  const gates = new Float32Array(64);
+  const state = () => new Float32Array(16);
+  expect(() => lstmCellForward(gates, state(), state(), state(), null, 2, 2, 4)).toThrow("lstmCellForward: values holds 64 floats, needs 96");
+  expect(() => lstmCellForward(gates, state(), new Float32Array(12), state(), null, 1, 2, 4)).toThrow("lstmCellForward: actC holds 12 floats, needs 16");
+  expect(() => lstmCellForward(gates, state(), state(), state(), new Float32Array(8), 1, 2, 4)).toThrow("lstmCellForward: bias holds 8 floats, needs 16");
+  expect(() => lstmCellForward(gates, state(), state(), state(), null, 0, 1.5, 4)).toThrow("lstmCellForward: rows must be a non-negative integer, got 1.5");
+});
+
+// simpleRNN's step: tanh(z + b) over rows, in place
+const tanhImplementations: readonly (readonly [string, TanhRows])[] = [
+  ["tanhRows (WebAssembly SIMD)", tanhRows],
+  ["SimdGates", simd?.tanhRows ?? jsTanhRows],
+  ["jsTanhRows (the fallback)", jsTanhRows],
+];
+
+describe.each(tanhImplementations)("%s", (_, rowsTanh) => {
+  it("adds the bias (when given) to each row of the slice, then tanh, within a few float32 ulps of float64, and leaves the floats around the slice alone", () => {
+    const random = new Random(17);
+    for (const [rows, units, withBias] of [
+      [64, 32, true],
+      [5, 8, false],
+      [3, 4, true],
+      [2, 3, true], // units not a multiple of 4
+      [1, 1, false],
+    ] as const) {
+      const offset = 2 * units + 1;
+      const values = uniform(random, offset + rows * units + 6, -4, 4);
+      const bias = withBias ? uniform(random, units, -1, 1) : null;
+      const out = values.slice();
+      rowsTanh(out, offset, rows, units, bias);
+      let error = 0;
+      let touchedOutside = 0;
+      for (let k = 0; k < values.length; k++) {
+        const at = k - offset;
+        if (at < 0 || at >= rows * units) touchedOutside += out[k] === values[k] ? 0 : 1;
+        else error = Math.max(error, Math.abs(out[k]! - Math.tanh(values[k]! + (bias ? bias[at % units]! : 0))));
+      }
+      expect(touchedOutside).toBe(0);
+      // the sum's rounding (tanh' ≤ 1) and the rational's 7 ulps
+      expect(error, `rows ${rows}, units ${units}`).toBeLessThan(2e-6);
+    }
+  });
+});
+
+it("tanhRows names what it expected of bad arguments", () => {
+  expect(() => tanhRows(new Float32Array(8), 1, 2, 4)).toThrow("tanhRows: values holds 8 floats, needs 9");
+  expect(() => tanhRows(new Float32Array(8), 0, 2, 4, new Float32Array(3))).toThrow("tanhRows: bias holds 3 floats, needs 4");
+  expect(() => tanhRows(new Float32Array(8), 0, 2, 0)).toThrow("tanhRows: units must be a positive integer, got 0");
 });
