@@ -6,11 +6,10 @@
 import {
   GeneratedModel,
   gemm,
-  rationalTanh,
   lstmCellForward,
   lstmCellBackward,
   tanhRows,
-  gruGates,
+  gruCellForward,
   zeroWrittenRows,
   type Kernels,
   type ModelSpec,
@@ -101,31 +100,8 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
       gru_hr.fill(0, 0, batch * 96);
     }
 
-    // z = sigmoid(xk_z + b + hr_z + b_rec), r = sigmoid(xk_r + b + hr_r + b_rec), kept in gru_gates[t]
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 96;
-      const gRow = (t * batch + b) * 96;
-      for (let j = 0; j < 64; j++)
-        gru_gates[gRow + j] = gru_xk[xRow + j]! + gru_bias[j]! + gru_hr[b * 96 + j]! + gru_bias[96 + j]!;
-    }
-
-    // in place over the step's [batch, 96] block at once, the first 64 of each row (WebAssembly SIMD where the host has it and 4 divides the units)
-    gruGates(gru_gates, t * batch * 96, batch, 32);
-    // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 96;
-      const gRow = (t * batch + b) * 96;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const hp = t > 0 ? gru_h[s - batch * 32]! : 0;
-        const z = gru_gates[gRow + u]!;
-        gru_inner[s] = gru_hr[b * 96 + 64 + u]! + gru_bias[96 + 64 + u]!;
-        const hhp = gru_xk[xRow + 64 + u]! + gru_bias[64 + u]! + gru_gates[gRow + 32 + u]! * gru_inner[s]!;
-        const hh = rationalTanh(hhp);
-        gru_gates[gRow + 64 + u] = hh;
-        gru_h[s] = z * hp + (1 - z) * hh;
-      }
-    }
+    // z, r = sigmoid(xk_z r + b + hr_z r + b_rec), inner = hr_h + b_rec_h, h~ = tanh(xk_h + b_h + r · inner), kept in gru_gates[t] and gru_inner[t]; h_t = z · h_{t-1} + (1 − z) · h~: over the step's [batch, 96] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    gruCellForward(gru_xk, gru_hr, gru_h, gru_inner, gru_gates, gru_bias, t, batch, 32);
   }
 
   for (let b = 0; b < batch; b++) for (let u = 0; u < 32; u++) gru_out[b * 32 + u] = gru_h[(29 * batch + b) * 32 + u]!;

@@ -14,6 +14,12 @@
 //                                an LSTM step's cell over `rows` rows (units: a positive multiple of 4):
 //                                from the gate values i, f, g, o (rows of 4·units at gates) and c_{t-1}
 //                                (rows of units), c_t = f·c_{t-1} + i·g, act = tanh(c_t), h_t = o·act
+//   gruCell(gates, hr, hPrev, inner, h, rows, units)
+//                                a GRU step (reset after the recurrent product) over `rows` rows (units: a
+//                                positive multiple of 4): gates holds x·K + b and hr h_{t-1}·R + b_rec
+//                                (rows of 3·units, z, r, h); z, r = σ(gates + hr) in place, inner = hr_h,
+//                                h~ = tanh(gates_h + r·hr_h) in place of gates_h, h_t = z·h_{t-1} + (1 − z)·h~
+//                                (hPrev, inner and h rows of units)
 //   lstmBackward(gates, act, cPrev, dh, dc, rows, units)
 //                                an LSTM step's backward over `rows` rows (units: a positive multiple of
 //                                4): from the gate values i, f, g, o (rows of 4·units at gates), tanh(c_t)
@@ -140,6 +146,56 @@ function lstmCellFunction(module: ModuleBuilder): void {
   );
 }
 
+function gruCellFunction(module: ModuleBuilder): void {
+  const f = module.function("gruCell", i32Params("gates", "hr", "hPrev", "inner", "h", "rows", "units"), [], true);
+  for (const v of ["hh", "z", "rh", "one"]) f.local(v, "v128");
+  for (const v of ["gateBytes", "rowEnd", "p", "q"]) f.local(v, "i32");
+  declareTanhLocals(f, 1);
+  splatTanhConstants(f);
+  f.op("f32.const", 1).op("f32x4.splat").set("one");
+  f.get("units").i32(FLOAT_BYTES).op("i32.mul").set("gateBytes");
+  const at = (pointer: string, gate: number) => (gate ? f.get(pointer).get("gateBytes").i32(gate).op("i32.mul").op("i32.add") : f.get(pointer));
+  const step = (...pointers: string[]) => pointers.forEach((pointer) => f.increment(pointer, () => f.i32(VECTOR_BYTES)));
+  f.doWhile(
+    () => {
+      // z and r: gates += hr over the row's first 2·units, then σ
+      f.get("gates").set("p");
+      f.get("hr").set("q");
+      at("gates", 2).set("rowEnd");
+      f.doWhile(
+        () => {
+          f.get("p").get("p").op("v128.load", 0).get("q").op("v128.load", 0).op("f32x4.add").op("v128.store", 0);
+          step("p", "q");
+        },
+        () => f.get("p").get("rowEnd").op("i32.lt_u"),
+      );
+      f.get("gates").get("units").i32(2).op("i32.mul").call("sigmoid");
+      // h~ = tanh(gates_h + r · hr_h), h_t = z · h_{t-1} + (1 − z) · h~
+      f.get("gates").set("p");
+      at("hr", 2).set("q");
+      f.get("inner").get("gateBytes").op("i32.add").set("rowEnd");
+      f.doWhile(
+        () => {
+          f.get("q").op("v128.load", 0).set("rh");
+          f.get("inner").get("rh").op("v128.store", 0);
+          at("p", 2).op("v128.load", 0);
+          at("p", 1).op("v128.load", 0).get("rh").op("f32x4.mul").op("f32x4.add").set("hh");
+          tanhVectors(f, ["hh"]);
+          at("p", 2).get("hh").op("v128.store", 0);
+          f.get("p").op("v128.load", 0).set("z");
+          f.get("h").get("z").get("hPrev").op("v128.load", 0).op("f32x4.mul").get("one").get("z").op("f32x4.sub").get("hh").op("f32x4.mul").op("f32x4.add").op("v128.store", 0);
+          step("p", "q", "inner", "hPrev", "h");
+        },
+        () => f.get("inner").get("rowEnd").op("i32.lt_u"),
+      );
+      f.increment("gates", () => f.get("gateBytes").i32(3).op("i32.mul"));
+      f.increment("hr", () => f.get("gateBytes").i32(3).op("i32.mul"));
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows").i32(0).op("i32.ne"),
+  );
+}
+
 function lstmBackwardFunction(module: ModuleBuilder): void {
   const f = module.function("lstmBackward", i32Params("gates", "act", "cPrev", "dh", "dc", "rows", "units"), [], true);
   const vectors = ["i", "f", "g", "o", "a", "cp", "dhv", "dcv", "one"] as const;
@@ -214,6 +270,7 @@ export function gateKernelModule(): Uint8Array {
   gruGatesFunction(module);
   addBiasFunction(module);
   lstmCellFunction(module);
+  gruCellFunction(module);
   lstmBackwardFunction(module);
   return module.encode();
 }
@@ -225,5 +282,6 @@ export interface GateKernelExports {
   tanh(at: number, floats: number): void;
   addBias(at: number, rows: number, width: number, bias: number): void;
   lstmCell(gates: number, cPrev: number, c: number, act: number, h: number, rows: number, units: number): void;
+  gruCell(gates: number, hr: number, hPrev: number, inner: number, h: number, rows: number, units: number): void;
   lstmBackward(gates: number, act: number, cPrev: number, dh: number, dc: number, rows: number, units: number): void;
 }

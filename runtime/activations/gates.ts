@@ -3,7 +3,7 @@
 // within 2 float32 ulps of σ in float64 (sigmoid.ts), tanh within 7 of tanh (tanh-vectors.ts; the
 // JavaScript one is rationalTanh, within 3).
 
-import { jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "./js-gates";
+import { jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "./js-gates";
 import { SimdGates } from "./simd-gates";
 
 interface Gates {
@@ -12,12 +12,13 @@ interface Gates {
   lstmCellForward: LstmCellForward;
   lstmCellBackward: LstmCellBackward;
   tanhRows: TanhRows;
+  gruCellForward: GruCellForward;
 }
 
 let chosen: Gates | undefined;
 
 function implementation(): Gates {
-  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellForward: jsLstmCellForward, lstmCellBackward: jsLstmCellBackward, tanhRows: jsTanhRows });
+  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellForward: jsLstmCellForward, lstmCellBackward: jsLstmCellBackward, tanhRows: jsTanhRows, gruCellForward: jsGruCellForward });
 }
 
 /**
@@ -69,6 +70,22 @@ export function lstmCellBackward(gates: Float32Array, actC: Float32Array, c: Flo
 export function gruGates(values: Float32Array, offset: number, rows: number, units: number): void {
   checkArguments("gruGates", values, offset, rows, units, 3);
   implementation().gruGates(values, offset, rows, units);
+}
+
+/**
+ * A GRU step forward, reset after the recurrent product (Keras 3's default; σ gates, tanh h~), at step
+ * `step` of step-major tapes of `rows` rows: xk holds x·K (rows of 3·units: z, r, h), hr h_{t-1}·R
+ * ([rows, 3·units]), bias the input's bias then the recurrent one ([2, 3·units]) or null.
+ * z, r = σ(xk + b + hr + b_rec), inner = hr_h + b_rec_h, h~ = tanh(xk_h + b_h + r·inner) go to the
+ * step's blocks of gates (z, r, h~) and inner; h_t = z·h_{t-1} + (1 − z)·h~ (h_{t-1} is 0 at step 0).
+ */
+export function gruCellForward(xk: Float32Array, hr: Float32Array, h: Float32Array, inner: Float32Array, gates: Float32Array, bias: Float32Array | null, step: number, rows: number, units: number): void {
+  const name = "gruCellForward";
+  for (const [what, array] of [["xk", xk], ["gates", gates]] as const) checkArguments(name, array, step * rows * 3 * units, rows, units, 3, "step", step, what);
+  checkArguments(name, hr, 0, rows, units, 3, "step", step, "hr");
+  for (const [what, array] of [["h", h], ["inner", inner]] as const) checkArguments(name, array, step * rows * units, rows, units, 1, "step", step, what);
+  if (bias && bias.length < 6 * units) throw new RangeError(`${name}: bias holds ${bias.length} floats, needs ${6 * units}`);
+  implementation().gruCellForward(xk, hr, h, inner, gates, bias, step, rows, units);
 }
 
 /**

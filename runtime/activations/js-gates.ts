@@ -90,3 +90,30 @@ export const jsTanhRows: TanhRows = (values, offset, rows, units, bias) => {
     for (let j = 0; j < units; j++) values[row + j] = rationalTanh(values[row + j]! + (bias ? bias[j]! : 0));
   }
 };
+
+/**
+ * A GRU step forward with the reset after the recurrent product (sigmoid z and r, tanh h~) at step
+ * `step` of step-major tapes of `rows` rows: from xk (x·K, rows of 3·units: z, r, h), hr (h_{t-1}·R,
+ * [rows, 3·units]) and the bias ([2, 3·units]: the input's, then the recurrent's; or null):
+ * z, r = σ(xk + b + hr + b_rec) and h~ = tanh(xk_h + b_h + r·inner), inner = hr_h + b_rec_h, into the
+ * step's blocks of gates (z, r, h~) and inner; h_t = z·h_{t-1} + (1 − z)·h~ (h_{t-1} 0 at step 0).
+ */
+export type GruCellForward = (xk: Float32Array, hr: Float32Array, h: Float32Array, inner: Float32Array, gates: Float32Array, bias: Float32Array | null, step: number, rows: number, units: number) => void;
+
+export const jsGruCellForward: GruCellForward = (xk, hr, h, inner, gates, bias, step, rows, units) => {
+  const width = 3 * units;
+  const b = (j: number) => (bias ? bias[j]! : 0);
+  for (let r = 0; r < rows; r++) {
+    const row = (step * rows + r) * width;
+    for (let j = 0; j < 2 * units; j++) gates[row + j] = 1 / (1 + Math.exp(-(xk[row + j]! + b(j) + hr[r * width + j]! + b(width + j))));
+    for (let u = 0; u < units; u++) {
+      const s = (step * rows + r) * units + u;
+      const hp = step > 0 ? h[s - rows * units]! : 0;
+      const z = gates[row + u]!;
+      inner[s] = hr[r * width + 2 * units + u]! + b(width + 2 * units + u);
+      const hh = rationalTanh(xk[row + 2 * units + u]! + b(2 * units + u) + gates[row + units + u]! * inner[s]!);
+      gates[row + 2 * units + u] = hh;
+      h[s] = z * hp + (1 - z) * hh;
+    }
+  }
+};

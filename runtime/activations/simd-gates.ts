@@ -4,7 +4,7 @@
 // kept from call to call, so a call allocates nothing after the first of its shape.
 
 import { gateKernelModule, VECTOR_FLOATS, type GateKernelExports } from "./gate-kernel";
-import { jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "./js-gates";
+import { jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "./js-gates";
 import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
@@ -83,6 +83,33 @@ export class SimdGates {
     gates.set(this.memory.window(0, gateCount), step * gateCount);
     c.set(this.memory.window(cAt * bytes, stateCount), step * stateCount);
     actC.set(this.memory.window(act * bytes, stateCount), step * stateCount);
+    h.set(this.memory.window(hAt * bytes, stateCount), step * stateCount);
+  };
+
+  /** See GruCellForward; units that are not a multiple of 4 floats go to the JavaScript one. */
+  readonly gruCellForward: GruCellForward = (xk, hr, h, inner, gates, bias, step, rows, units) => {
+    if (rows === 0) return;
+    if (units % FLOATS_PER_VECTOR !== 0) return jsGruCellForward(xk, hr, h, inner, gates, bias, step, rows, units);
+    const width = 3 * units;
+    const gateCount = rows * width;
+    const stateCount = rows * units;
+    // the gates' block (xk's first), hr, then h_{t-1}, inner and h_t ([rows, units] each), then the bias
+    const hrAt = gateCount;
+    const [hPrev, innerAt, hAt, biasAt] = [0, 1, 2, 3].map((n) => 2 * gateCount + n * stateCount) as [number, number, number, number];
+    this.reserve(biasAt + 2 * width);
+    this.scratch.set(this.inputs.at(xk, step * gateCount, gateCount));
+    this.scratch.set(this.inputs.of(hr, gateCount), hrAt);
+    if (step > 0) this.scratch.set(this.inputs.at(h, (step - 1) * stateCount, stateCount), hPrev);
+    else this.scratch.fill(0, hPrev, hPrev + stateCount);
+    const bytes = Float32Array.BYTES_PER_ELEMENT;
+    if (bias) {
+      this.scratch.set(this.inputs.of(bias, 2 * width), biasAt);
+      this.kernel.addBias(0, rows, width, biasAt * bytes);
+      this.kernel.addBias(hrAt * bytes, rows, width, (biasAt + width) * bytes);
+    }
+    this.kernel.gruCell(0, hrAt * bytes, hPrev * bytes, innerAt * bytes, hAt * bytes, rows, units);
+    gates.set(this.memory.window(0, gateCount), step * gateCount);
+    inner.set(this.memory.window(innerAt * bytes, stateCount), step * stateCount);
     h.set(this.memory.window(hAt * bytes, stateCount), step * stateCount);
   };
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { lstmCellBackward, lstmCellForward, lstmGates, tanhRows } from "../../runtime/activations/gates";
-import { jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "../../runtime/activations/js-gates";
+import { gruCellForward, lstmCellBackward, lstmCellForward, lstmGates, tanhRows } from "../../runtime/activations/gates";
+import { jsGruCellForward, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruCellForward, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "../../runtime/activations/js-gates";
 import { SimdGates } from "../../runtime/activations/simd-gates";
 import { Random } from "../../runtime/random";
 
 // An LSTM step through its σ gates and tanh cell, forward and backward, checked against the step and
 // its chain rule worked in float64 here from the same float32 inputs: z = x·K + h_{t-1}·R + b (the
 // tape's block holding the two products), i, f, o = σ(z_i, z_f, z_o), g = tanh(z_c),
-// c = f·c_{t-1} + i·g, a = tanh(c), h = o·a; and a simpleRNN step's tanh(z + b).
+// c = f·c_{t-1} + i·g, a = tanh(c), h = o·a; a simpleRNN step's tanh(z + b); a GRU step forward.
 
 const simd = SimdGates.create();
 
@@ -255,4 +255,77 @@ it("tanhRows names what it expected of bad arguments", () => {
   expect(() => tanhRows(new Float32Array(8), 1, 2, 4)).toThrow("tanhRows: values holds 8 floats, needs 9");
   expect(() => tanhRows(new Float32Array(8), 0, 2, 4, new Float32Array(3))).toThrow("tanhRows: bias holds 3 floats, needs 4");
   expect(() => tanhRows(new Float32Array(8), 0, 2, 0)).toThrow("tanhRows: units must be a positive integer, got 0");
+});
+
+// a GRU step, reset after the recurrent product (Keras 3's default)
+const gruForwards: readonly (readonly [string, GruCellForward])[] = [
+  ["gruCellForward (WebAssembly SIMD)", gruCellForward],
+  ["SimdGates", simd?.gruCellForward ?? jsGruCellForward],
+  ["jsGruCellForward (the fallback)", jsGruCellForward],
+];
+
+describe.each(gruForwards)("%s", (_, forward) => {
+  it("gives z, r, h~, hr_h + b_rec and h_t of the float64 step at steps 0, 1 and the last, with and without a bias, and writes only the step's blocks", () => {
+    const random = new Random(19);
+    for (const [steps, rows, units, withBias] of [
+      [3, 64, 64, true],
+      [4, 5, 8, false],
+      [2, 3, 4, true],
+      [3, 2, 3, true], // units not a multiple of 4
+      [2, 1, 1, false],
+    ] as const) {
+      const width = 3 * units;
+      for (const step of [0, 1, steps - 1]) {
+        const xk = uniform(random, steps * rows * width, -3, 3);
+        const hr = uniform(random, rows * width, -3, 3);
+        const hTape = uniform(random, steps * rows * units, -1, 1);
+        const bias = withBias ? uniform(random, 2 * width, -1, 1) : null;
+        const h = hTape.slice();
+        const inner = new Float32Array(steps * rows * units).fill(7);
+        const gates = new Float32Array(steps * rows * width).fill(7);
+        const xkBefore = xk.slice();
+        const hrBefore = hr.slice();
+        forward(xk, hr, h, inner, gates, bias, step, rows, units);
+        let touchedOutside = 0;
+        for (let k = 0; k < gates.length; k++) {
+          const at = k - step * rows * width;
+          if (at < 0 || at >= rows * width) touchedOutside += gates[k] === 7 ? 0 : 1;
+        }
+        for (let k = 0; k < h.length; k++) {
+          const at = k - step * rows * units;
+          if (at < 0 || at >= rows * units) touchedOutside += (h[k] === hTape[k] ? 0 : 1) + (inner[k] === 7 ? 0 : 1);
+        }
+        let error = 0;
+        const b = (j: number) => (bias ? bias[j]! : 0);
+        for (let r = 0; r < rows; r++) {
+          const row = (step * rows + r) * width;
+          for (let u = 0; u < units; u++) {
+            const z = sigmoid(xk[row + u]! + b(u) + hr[r * width + u]! + b(width + u));
+            const rr = sigmoid(xk[row + units + u]! + b(units + u) + hr[r * width + units + u]! + b(width + units + u));
+            const hrH = hr[r * width + 2 * units + u]! + b(width + 2 * units + u);
+            const hh = Math.tanh(xk[row + 2 * units + u]! + b(2 * units + u) + rr * hrH);
+            const s = (step * rows + r) * units + u;
+            const hp = step > 0 ? hTape[s - rows * units]! : 0;
+            const got = [gates[row + u]!, gates[row + units + u]!, gates[row + 2 * units + u]!, inner[s]!, h[s]!];
+            [z, rr, hh, hrH, z * hp + (1 - z) * hh].forEach((expected, n) => (error = Math.max(error, Math.abs(got[n]! - expected))));
+          }
+        }
+        expect(touchedOutside).toBe(0);
+        expect([...xk]).toEqual([...xkBefore]);
+        expect([...hr]).toEqual([...hrBefore]);
+        // values of order 1 through a few float32 roundings and tanh's rational (within 7 ulps)
+        expect(error, `steps ${steps}, rows ${rows}, units ${units}, step ${step}`).toBeLessThan(4e-6);
+      }
+    }
+  });
+});
+
+it("gruCellForward names what it expected of bad arguments", () => {
+  const block = () => new Float32Array(24);
+  const state = () => new Float32Array(8);
+  expect(() => gruCellForward(block(), block(), state(), state(), block(), null, 1, 2, 4)).toThrow("gruCellForward: xk holds 24 floats, needs 48");
+  expect(() => gruCellForward(block(), new Float32Array(20), state(), state(), block(), null, 0, 2, 4)).toThrow("gruCellForward: hr holds 20 floats, needs 24");
+  expect(() => gruCellForward(block(), block(), state(), new Float32Array(5), block(), null, 0, 2, 4)).toThrow("gruCellForward: inner holds 5 floats, needs 8");
+  expect(() => gruCellForward(block(), block(), state(), state(), block(), new Float32Array(12), 0, 2, 4)).toThrow("gruCellForward: bias holds 12 floats, needs 24");
+  expect(() => gruCellForward(block(), block(), state(), state(), block(), null, 0.5, 2, 4)).toThrow("gruCellForward: step must be a non-negative integer, got 0.5");
 });

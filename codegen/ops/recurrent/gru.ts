@@ -36,13 +36,24 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
   const padded = l.mask ? "; a padded step keeps h_{t-1}" : "";
   // Keras' sigmoid gates go to the runtime's gruGates over the step's whole block; other functions are computed per unit
   const vectorGates = rec.name === "sigmoid";
-  const lines = [
+  const recurrentProduct = [
     resetAfter ? `// ${l.hr} = h_{t-1} · ${recurrent}: the recurrent product of every gate, 0 at the first step` : `// ${l.hr}[:, z r] = h_{t-1} · ${recurrent}[:, z r], 0 at the first step`,
     `if (t > 0) {`,
     ...emitGemm({ a: hPrev, b: { buf: recurrent, rowStride: W, colStride: 1 }, c: { buf: l.hr, rowStride: W, colStride: 1 }, m: "batch", n: hrColumns, k: U, prefix: "r", repeats: l.T }),
     `} else {`,
     `${l.hr}.fill(0, 0, batch * ${W});`,
     `}`,
+  ];
+  if (resetAfter && vectorGates && act.name === "tanh" && !l.mask) {
+    // Keras 3's default GRU unmasked: the gates, h~ and h_t over the step's whole block in one call of the runtime's gruCellForward
+    return [
+      ...recurrentProduct,
+      `// z, r = sigmoid(xk_z r${bias ? " + b" : ""} + hr_z r${bias ? " + b_rec" : ""}), inner = hr_h${bias ? " + b_rec_h" : ""}, h~ = tanh(xk_h${bias ? " + b_h" : ""} + r · inner), kept in ${l.gates}[t] and ${l.inner}[t]; h_t = z · h_{t-1} + (1 − z) · h~: over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+      `gruCellForward(${l.xk}, ${l.hr}, ${l.h}, ${l.inner}, ${l.gates}, ${bias ?? "null"}, t, batch, ${U});`,
+    ];
+  }
+  const lines = [
+    ...recurrentProduct,
     `// z = ${rec.name}(xk_z${bias ? " + b" : ""} + hr_z${recurrentBias("") ? " + b_rec" : ""}), r = ${rec.name}(xk_r${bias ? " + b" : ""} + hr_r${recurrentBias("") ? " + b_rec" : ""}), kept in ${l.gates}[t]`,
     `for (let b = 0; b < batch; b++) {`,
     inputRow(l),
