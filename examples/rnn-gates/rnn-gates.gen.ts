@@ -9,6 +9,7 @@ import {
   lstmCellForward,
   lstmCellBackward,
   tanhRows,
+  tanhRowsBackward,
   gruCellForward,
   zeroWrittenRows,
   type Kernels,
@@ -1702,16 +1703,8 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   for (let i = 0; i < 1024; i++) d_simple_rnn_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 29; t >= 0; t--) {
-    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 32;
-      for (let u = 0; u < 32; u++) {
-        simple_rnn_dz[xRow + u] =
-          simple_rnn_dh[b * 32 + u]! *
-          (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
-      }
-    }
-
+    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 32);
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(

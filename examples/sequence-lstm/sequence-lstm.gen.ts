@@ -8,6 +8,7 @@ import {
   lstmCellForward,
   lstmCellBackward,
   tanhRows,
+  tanhRowsBackward,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -2615,16 +2616,8 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
   for (let i = 0; i < 100; i++) d_simple_rnn_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 10; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 49; t >= 0; t--) {
-    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++) {
-      const xRow = (t * batch + b) * 10;
-      for (let u = 0; u < 10; u++) {
-        simple_rnn_dz[xRow + u] =
-          simple_rnn_dh[b * 10 + u]! *
-          (1 - simple_rnn_h[(t * batch + b) * 10 + u]! * simple_rnn_h[(t * batch + b) * 10 + u]!);
-      }
-    }
-
+    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 10] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 10);
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(

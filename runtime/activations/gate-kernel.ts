@@ -14,6 +14,8 @@
 //                                an LSTM step's cell over `rows` rows (units: a positive multiple of 4):
 //                                from the gate values i, f, g, o (rows of 4·units at gates) and c_{t-1}
 //                                (rows of units), c_t = f·c_{t-1} + i·g, act = tanh(c_t), h_t = o·act
+//   tanhBackward(h, dh, floats)  h = dh·(1 − h²) in place: tanh's derivative from its value, times the
+//                                gradient at byte address dh (floats: a positive multiple of 4)
 //   gruCell(gates, hr, hPrev, inner, h, rows, units)
 //                                a GRU step (reset after the recurrent product) over `rows` rows (units: a
 //                                positive multiple of 4): gates holds x·K + b and hr h_{t-1}·R + b_rec
@@ -146,6 +148,24 @@ function lstmCellFunction(module: ModuleBuilder): void {
   );
 }
 
+function tanhBackwardFunction(module: ModuleBuilder): void {
+  const f = module.function("tanhBackward", i32Params("h", "dh", "floats"), [], true);
+  f.local("end", "i32");
+  f.local("value", "v128");
+  f.local("one", "v128");
+  f.op("f32.const", 1).op("f32x4.splat").set("one");
+  f.get("h").get("floats").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("end");
+  f.doWhile(
+    () => {
+      f.get("h").op("v128.load", 0).set("value");
+      f.get("h").get("dh").op("v128.load", 0).get("one").get("value").get("value").op("f32x4.mul").op("f32x4.sub").op("f32x4.mul").op("v128.store", 0);
+      f.increment("h", () => f.i32(VECTOR_BYTES));
+      f.increment("dh", () => f.i32(VECTOR_BYTES));
+    },
+    () => f.get("h").get("end").op("i32.lt_u"),
+  );
+}
+
 function gruCellFunction(module: ModuleBuilder): void {
   const f = module.function("gruCell", i32Params("gates", "hr", "hPrev", "inner", "h", "rows", "units"), [], true);
   for (const v of ["hh", "z", "rh", "one"]) f.local(v, "v128");
@@ -270,6 +290,7 @@ export function gateKernelModule(): Uint8Array {
   gruGatesFunction(module);
   addBiasFunction(module);
   lstmCellFunction(module);
+  tanhBackwardFunction(module);
   gruCellFunction(module);
   lstmBackwardFunction(module);
   return module.encode();
@@ -282,6 +303,7 @@ export interface GateKernelExports {
   tanh(at: number, floats: number): void;
   addBias(at: number, rows: number, width: number, bias: number): void;
   lstmCell(gates: number, cPrev: number, c: number, act: number, h: number, rows: number, units: number): void;
+  tanhBackward(h: number, dh: number, floats: number): void;
   gruCell(gates: number, hr: number, hPrev: number, inner: number, h: number, rows: number, units: number): void;
   lstmBackward(gates: number, act: number, cPrev: number, dh: number, dc: number, rows: number, units: number): void;
 }

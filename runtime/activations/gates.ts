@@ -3,7 +3,7 @@
 // within 2 float32 ulps of σ in float64 (sigmoid.ts), tanh within 7 of tanh (tanh-vectors.ts; the
 // JavaScript one is rationalTanh, within 3).
 
-import { jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "./js-gates";
+import { jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "./js-gates";
 import { SimdGates } from "./simd-gates";
 
 interface Gates {
@@ -12,13 +12,14 @@ interface Gates {
   lstmCellForward: LstmCellForward;
   lstmCellBackward: LstmCellBackward;
   tanhRows: TanhRows;
+  tanhRowsBackward: TanhRowsBackward;
   gruCellForward: GruCellForward;
 }
 
 let chosen: Gates | undefined;
 
 function implementation(): Gates {
-  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellForward: jsLstmCellForward, lstmCellBackward: jsLstmCellBackward, tanhRows: jsTanhRows, gruCellForward: jsGruCellForward });
+  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellForward: jsLstmCellForward, lstmCellBackward: jsLstmCellBackward, tanhRows: jsTanhRows, tanhRowsBackward: jsTanhRowsBackward, gruCellForward: jsGruCellForward });
 }
 
 /**
@@ -96,6 +97,14 @@ export function tanhRows(values: Float32Array, offset: number, rows: number, uni
   checkArguments("tanhRows", values, offset, rows, units, 1);
   if (bias && bias.length < units) throw new RangeError(`tanhRows: bias holds ${bias.length} floats, needs ${units}`);
   implementation().tanhRows(values, offset, rows, units, bias);
+}
+
+/** Backward through tanhRows at step `step` of a step-major h tape (rows of units, holding tanh's values): the step's block of dz gets dh·(1 − h_t²), dh being [rows, units]. */
+export function tanhRowsBackward(h: Float32Array, dh: Float32Array, dz: Float32Array, step: number, rows: number, units: number): void {
+  const name = "tanhRowsBackward";
+  for (const [what, array] of [["h", h], ["dz", dz]] as const) checkArguments(name, array, step * rows * units, rows, units, 1, "step", step, what);
+  checkArguments(name, dh, 0, rows, units, 1, "step", step, "dh");
+  implementation().tanhRowsBackward(h, dh, dz, step, rows, units);
 }
 
 /** offset (named `where`, given as `whereValue`), rows and units checked, then that `array` holds rows of gateCount·units floats from offset. */

@@ -91,6 +91,17 @@ export const jsTanhRows: TanhRows = (values, offset, rows, units, bias) => {
   }
 };
 
+/** Backward through tanhRows at step `step` of a step-major h tape of `rows` rows of `units`: the step's block of dz gets dh·(1 − h_t²), dh being [rows, units]. */
+export type TanhRowsBackward = (h: Float32Array, dh: Float32Array, dz: Float32Array, step: number, rows: number, units: number) => void;
+
+export const jsTanhRowsBackward: TanhRowsBackward = (h, dh, dz, step, rows, units) => {
+  const start = step * rows * units;
+  for (let k = 0; k < rows * units; k++) {
+    const value = h[start + k]!;
+    dz[start + k] = dh[k]! * (1 - value * value);
+  }
+};
+
 /**
  * A GRU step forward with the reset after the recurrent product (sigmoid z and r, tanh h~) at step
  * `step` of step-major tapes of `rows` rows: from xk (x·K, rows of 3·units: z, r, h), hr (h_{t-1}·R,

@@ -4,7 +4,7 @@
 // kept from call to call, so a call allocates nothing after the first of its shape.
 
 import { gateKernelModule, VECTOR_FLOATS, type GateKernelExports } from "./gate-kernel";
-import { jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "./js-gates";
+import { jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "./js-gates";
 import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
@@ -59,6 +59,18 @@ export class SimdGates {
     }
     this.kernel.tanh(0, count);
     values.set(this.memory.window(0, count), offset);
+  };
+
+  /** See TanhRowsBackward; units that are not a multiple of 4 floats go to the JavaScript one. */
+  readonly tanhRowsBackward: TanhRowsBackward = (h, dh, dz, step, rows, units) => {
+    if (rows === 0) return;
+    if (units % FLOATS_PER_VECTOR !== 0) return jsTanhRowsBackward(h, dh, dz, step, rows, units);
+    const count = rows * units;
+    this.reserve(2 * count);
+    this.scratch.set(this.inputs.at(h, step * count, count));
+    this.scratch.set(this.inputs.of(dh, count), count);
+    this.kernel.tanhBackward(0, count * Float32Array.BYTES_PER_ELEMENT, count);
+    dz.set(this.memory.window(0, count), step * count);
   };
 
   /** See LstmCellForward; units that are not a multiple of 4 floats go to the JavaScript one. */

@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { gruCellForward, lstmCellBackward, lstmCellForward, lstmGates, tanhRows } from "../../runtime/activations/gates";
-import { jsGruCellForward, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, type GruCellForward, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows } from "../../runtime/activations/js-gates";
+import { gruCellForward, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "../../runtime/activations/gates";
+import { jsGruCellForward, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellForward, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "../../runtime/activations/js-gates";
 import { SimdGates } from "../../runtime/activations/simd-gates";
 import { Random } from "../../runtime/random";
 
 // An LSTM step through its σ gates and tanh cell, forward and backward, checked against the step and
 // its chain rule worked in float64 here from the same float32 inputs: z = x·K + h_{t-1}·R + b (the
 // tape's block holding the two products), i, f, o = σ(z_i, z_f, z_o), g = tanh(z_c),
-// c = f·c_{t-1} + i·g, a = tanh(c), h = o·a; a simpleRNN step's tanh(z + b); a GRU step forward.
+// c = f·c_{t-1} + i·g, a = tanh(c), h = o·a; a simpleRNN step's tanh(z + b) and its backward; a GRU step forward.
 
 const simd = SimdGates.create();
 
@@ -328,4 +328,46 @@ it("gruCellForward names what it expected of bad arguments", () => {
   expect(() => gruCellForward(block(), block(), state(), new Float32Array(5), block(), null, 0, 2, 4)).toThrow("gruCellForward: inner holds 5 floats, needs 8");
   expect(() => gruCellForward(block(), block(), state(), state(), block(), new Float32Array(12), 0, 2, 4)).toThrow("gruCellForward: bias holds 12 floats, needs 24");
   expect(() => gruCellForward(block(), block(), state(), state(), block(), null, 0.5, 2, 4)).toThrow("gruCellForward: step must be a non-negative integer, got 0.5");
+});
+
+// simpleRNN's step backward: dz = dh · (1 − tanh²), tanh's derivative from its value
+const tanhBackwards: readonly (readonly [string, TanhRowsBackward])[] = [
+  ["tanhRowsBackward (WebAssembly SIMD)", tanhRowsBackward],
+  ["SimdGates", simd?.tanhRowsBackward ?? jsTanhRowsBackward],
+  ["jsTanhRowsBackward (the fallback)", jsTanhRowsBackward],
+];
+
+describe.each(tanhBackwards)("%s", (_, backward) => {
+  it("gives dz = dh · (1 − h²) of float64 in the step's block at steps 0, 1 and the last, and writes nothing else", () => {
+    const random = new Random(23);
+    for (const [steps, rows, units] of [
+      [3, 64, 32],
+      [4, 5, 8],
+      [3, 2, 3], // units not a multiple of 4
+      [2, 1, 1],
+    ] as const) {
+      for (const step of [0, 1, steps - 1]) {
+        const h = uniform(random, steps * rows * units, -1, 1);
+        const dh = uniform(random, rows * units, -2, 2);
+        const dz = new Float32Array(steps * rows * units).fill(7);
+        backward(h, dh, dz, step, rows, units);
+        let error = 0;
+        let touchedOutside = 0;
+        for (let k = 0; k < dz.length; k++) {
+          const at = k - step * rows * units;
+          if (at < 0 || at >= rows * units) touchedOutside += dz[k] === 7 ? 0 : 1;
+          else error = Math.max(error, Math.abs(dz[k]! - dh[at]! * (1 - h[k]! * h[k]!)));
+        }
+        expect(touchedOutside).toBe(0);
+        expect(error, `steps ${steps}, rows ${rows}, units ${units}, step ${step}`).toBeLessThan(1e-6);
+      }
+    }
+  });
+});
+
+it("tanhRowsBackward names what it expected of bad arguments", () => {
+  const tape = () => new Float32Array(16);
+  expect(() => tanhRowsBackward(tape(), new Float32Array(8), tape(), 2, 2, 4)).toThrow("tanhRowsBackward: h holds 16 floats, needs 24");
+  expect(() => tanhRowsBackward(tape(), new Float32Array(7), tape(), 1, 2, 4)).toThrow("tanhRowsBackward: dh holds 7 floats, needs 8");
+  expect(() => tanhRowsBackward(tape(), new Float32Array(8), new Float32Array(12), 1, 2, 4)).toThrow("tanhRowsBackward: dz holds 12 floats, needs 16");
 });

@@ -32,6 +32,14 @@ function vectorState(l: Layout, bias: string | null): string[] {
   ];
 }
 
+/** dz_t = dh · (1 − h_t²) over the step's [batch, U] block in one call (unmasked tanh). */
+function vectorGradient(l: Layout): string[] {
+  return [
+    `// dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, ${l.U}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+    `tanhRowsBackward(${l.h}, ${l.dh}, ${l.dz}, t, batch, ${l.U});`,
+  ];
+}
+
 /** dz_t = dh · act'(z) for every example, in the loop over t, into dz_t and dZ; masked, a padded step's dz is 0 and its dh stays, a token step's dh is spent (0). */
 function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
   const h = `${l.h}[(t * batch + b) * ${l.U} + u]`;
@@ -80,7 +88,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       ...out.init,
       `for (let t = ${l.T - 1}; t >= 0; t--) {`,
       ...out.perStep,
-      ...stepGradient(l, act),
+      ...(act.name === "tanh" && !l.mask ? vectorGradient(l) : stepGradient(l, act)),
       ...stepRecurrentGradients(l, ctx),
       `}`,
       ...inputGradients(l, ctx),
