@@ -22,4 +22,4 @@ export { softmaxRows } from "./activations/softmax";
 export { rationalTanh } from "./activations/rational-tanh";
 export { sparseProduct, sparseWeightGradient, type GradientStart } from "./sparse/sparse-product";
 export { zeroWrittenRows } from "./sparse/zero-written-rows";
-export { gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "./activations/gates";
+export { gruCellBackward, gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "./activations/gates";

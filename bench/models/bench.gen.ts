@@ -20,6 +20,7 @@ import {
   tanhRows,
   tanhRowsBackward,
   gruCellForward,
+  gruCellBackward,
   sparseProduct,
   sparseWeightGradient,
   zeroWrittenRows,
@@ -1381,31 +1382,9 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
   for (let i = 0; i < 384; i++) d_gru_bias[i] = 0;
   for (let i = 0; i < batch * 64; i++) gru_dh[i] = d_gru_out[i]!;
   for (let t = 49; t >= 0; t--) {
-    // h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 192;
-      const xRow = (t * batch + b) * 192;
-      for (let u = 0; u < 64; u++) {
-        const s = (t * batch + b) * 64 + u;
-        const hp = t > 0 ? gru_h[s - batch * 64]! : 0;
-        const z = gru_gates[gRow + u]!,
-          r = gru_gates[gRow + 64 + u]!,
-          hh = gru_gates[gRow + 128 + u]!;
-        const dh = gru_dh[b * 64 + u]!;
-        const dzp = dh * (hp - hh) * z * (1 - z);
-        const dhhp = dh * (1 - z) * (1 - hh * hh);
-        gru_dz[xRow + u] = dzp;
-        gru_dz[xRow + 128 + u] = dhhp;
-        gru_dhr[b * 192 + u] = dzp;
-        gru_dh[b * 64 + u] = dh * z;
-        // hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
-        const drp = dhhp * gru_inner[s]! * r * (1 - r);
-        gru_dz[xRow + 64 + u] = drp;
-        gru_dhr[b * 192 + 64 + u] = drp;
-        gru_dhr[b * 192 + 128 + u] = dhhp * r;
-      }
-    }
-
+    // h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...; hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
+    // over the step's [batch, 192] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    gruCellBackward(gru_gates, gru_inner, gru_h, gru_dh, gru_dz, gru_dhr, t, batch, 64);
     // d_gru_bias[1] += Σ over examples of gru_dhr
     for (let j = 0; j < 192; j += 8) {
       let total0 = 0,

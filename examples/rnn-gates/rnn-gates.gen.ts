@@ -11,6 +11,7 @@ import {
   tanhRows,
   tanhRowsBackward,
   gruCellForward,
+  gruCellBackward,
   zeroWrittenRows,
   type Kernels,
   type ModelSpec,
@@ -362,31 +363,9 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
   for (let i = 0; i < 192; i++) d_gru_bias[i] = 0;
   for (let i = 0; i < batch * 32; i++) gru_dh[i] = d_gru_out[i]!;
   for (let t = 29; t >= 0; t--) {
-    // h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 96;
-      const xRow = (t * batch + b) * 96;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const hp = t > 0 ? gru_h[s - batch * 32]! : 0;
-        const z = gru_gates[gRow + u]!,
-          r = gru_gates[gRow + 32 + u]!,
-          hh = gru_gates[gRow + 64 + u]!;
-        const dh = gru_dh[b * 32 + u]!;
-        const dzp = dh * (hp - hh) * z * (1 - z);
-        const dhhp = dh * (1 - z) * (1 - hh * hh);
-        gru_dz[xRow + u] = dzp;
-        gru_dz[xRow + 64 + u] = dhhp;
-        gru_dhr[b * 96 + u] = dzp;
-        gru_dh[b * 32 + u] = dh * z;
-        // hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
-        const drp = dhhp * gru_inner[s]! * r * (1 - r);
-        gru_dz[xRow + 32 + u] = drp;
-        gru_dhr[b * 96 + 32 + u] = drp;
-        gru_dhr[b * 96 + 64 + u] = dhhp * r;
-      }
-    }
-
+    // h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...; hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
+    // over the step's [batch, 96] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    gruCellBackward(gru_gates, gru_inner, gru_h, gru_dh, gru_dz, gru_dhr, t, batch, 32);
     // d_gru_bias[1] += Σ over examples of gru_dhr
     for (let j = 0; j < 96; j += 8) {
       let total0 = 0,

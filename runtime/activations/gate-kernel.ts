@@ -22,6 +22,12 @@
 //                                (rows of 3·units, z, r, h); z, r = σ(gates + hr) in place, inner = hr_h,
 //                                h~ = tanh(gates_h + r·hr_h) in place of gates_h, h_t = z·h_{t-1} + (1 − z)·h~
 //                                (hPrev, inner and h rows of units)
+//   gruBackward(gates, inner, hPrev, dh, dhr, rows, units)
+//                                gruCell's backward over `rows` rows (units: a positive multiple of 4):
+//                                from z, r, h~ (rows of 3·units at gates), inner, h_{t-1} and dh (rows of
+//                                units), dz_z = dh·(h_{t-1} − h~)·z(1 − z), dz_h = dh·(1 − z)·(1 − h~²) and
+//                                dz_r = dz_h·inner·r(1 − r) in place of z, r, h~; dhr (rows of 3·units) gets
+//                                dz_z, dz_r and dz_h·r; dh becomes dh·z
 //   lstmBackward(gates, act, cPrev, dh, dc, rows, units)
 //                                an LSTM step's backward over `rows` rows (units: a positive multiple of
 //                                4): from the gate values i, f, g, o (rows of 4·units at gates), tanh(c_t)
@@ -216,6 +222,55 @@ function gruCellFunction(module: ModuleBuilder): void {
   );
 }
 
+function gruBackwardFunction(module: ModuleBuilder): void {
+  const f = module.function("gruBackward", i32Params("gates", "inner", "hPrev", "dh", "dhr", "rows", "units"), [], true);
+  for (const v of ["z", "r", "hh", "dhv", "dz", "dhh", "dr", "one"]) f.local(v, "v128");
+  for (const v of ["gateBytes", "rowEnd", "p", "q"]) f.local(v, "i32");
+  f.op("f32.const", 1).op("f32x4.splat").set("one");
+  f.get("units").i32(FLOAT_BYTES).op("i32.mul").set("gateBytes");
+  const at = (pointer: string, gate: number) => (gate ? f.get(pointer).get("gateBytes").i32(gate).op("i32.mul").op("i32.add") : f.get(pointer));
+  /** Pushes x·(1 − x) of a local. */
+  const logistic = (x: string) => f.get(x).get("one").get(x).op("f32x4.sub").op("f32x4.mul");
+  f.doWhile(
+    () => {
+      f.get("gates").set("p");
+      f.get("dhr").set("q");
+      f.get("dh").get("gateBytes").op("i32.add").set("rowEnd");
+      f.doWhile(
+        () => {
+          at("p", 0).op("v128.load", 0).set("z");
+          at("p", 1).op("v128.load", 0).set("r");
+          at("p", 2).op("v128.load", 0).set("hh");
+          f.get("dh").op("v128.load", 0).set("dhv");
+          // dz_z = dh · (h_{t-1} − h~) · z(1 − z)
+          f.get("dhv").get("hPrev").op("v128.load", 0).get("hh").op("f32x4.sub").op("f32x4.mul");
+          logistic("z");
+          f.op("f32x4.mul").set("dz");
+          // dz_h = dh · (1 − z) · (1 − h~²)
+          f.get("dhv").get("one").get("z").op("f32x4.sub").op("f32x4.mul").get("one").get("hh").get("hh").op("f32x4.mul").op("f32x4.sub").op("f32x4.mul").set("dhh");
+          // dz_r = dz_h · inner · r(1 − r)
+          f.get("dhh").get("inner").op("v128.load", 0).op("f32x4.mul");
+          logistic("r");
+          f.op("f32x4.mul").set("dr");
+          at("p", 0).get("dz").op("v128.store", 0);
+          at("p", 1).get("dr").op("v128.store", 0);
+          at("p", 2).get("dhh").op("v128.store", 0);
+          at("q", 0).get("dz").op("v128.store", 0);
+          at("q", 1).get("dr").op("v128.store", 0);
+          at("q", 2).get("dhh").get("r").op("f32x4.mul").op("v128.store", 0);
+          f.get("dh").get("dhv").get("z").op("f32x4.mul").op("v128.store", 0);
+          for (const pointer of ["p", "q", "inner", "hPrev", "dh"]) f.increment(pointer, () => f.i32(VECTOR_BYTES));
+        },
+        () => f.get("dh").get("rowEnd").op("i32.lt_u"),
+      );
+      f.increment("gates", () => f.get("gateBytes").i32(3).op("i32.mul"));
+      f.increment("dhr", () => f.get("gateBytes").i32(3).op("i32.mul"));
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows").i32(0).op("i32.ne"),
+  );
+}
+
 function lstmBackwardFunction(module: ModuleBuilder): void {
   const f = module.function("lstmBackward", i32Params("gates", "act", "cPrev", "dh", "dc", "rows", "units"), [], true);
   const vectors = ["i", "f", "g", "o", "a", "cp", "dhv", "dcv", "one"] as const;
@@ -292,6 +347,7 @@ export function gateKernelModule(): Uint8Array {
   lstmCellFunction(module);
   tanhBackwardFunction(module);
   gruCellFunction(module);
+  gruBackwardFunction(module);
   lstmBackwardFunction(module);
   return module.encode();
 }
@@ -305,5 +361,6 @@ export interface GateKernelExports {
   lstmCell(gates: number, cPrev: number, c: number, act: number, h: number, rows: number, units: number): void;
   tanhBackward(h: number, dh: number, floats: number): void;
   gruCell(gates: number, hr: number, hPrev: number, inner: number, h: number, rows: number, units: number): void;
+  gruBackward(gates: number, inner: number, hPrev: number, dh: number, dhr: number, rows: number, units: number): void;
   lstmBackward(gates: number, act: number, cPrev: number, dh: number, dc: number, rows: number, units: number): void;
 }

@@ -3,7 +3,7 @@
 // within 2 float32 ulps of σ in float64 (sigmoid.ts), tanh within 7 of tanh (tanh-vectors.ts; the
 // JavaScript one is rationalTanh, within 3).
 
-import { jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "./js-gates";
+import { jsGruCellBackward, jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellBackward, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "./js-gates";
 import { SimdGates } from "./simd-gates";
 
 interface Gates {
@@ -14,12 +14,13 @@ interface Gates {
   tanhRows: TanhRows;
   tanhRowsBackward: TanhRowsBackward;
   gruCellForward: GruCellForward;
+  gruCellBackward: GruCellBackward;
 }
 
 let chosen: Gates | undefined;
 
 function implementation(): Gates {
-  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellForward: jsLstmCellForward, lstmCellBackward: jsLstmCellBackward, tanhRows: jsTanhRows, tanhRowsBackward: jsTanhRowsBackward, gruCellForward: jsGruCellForward });
+  return (chosen ??= SimdGates.create() ?? { lstmGates: jsLstmGates, gruGates: jsGruGates, lstmCellForward: jsLstmCellForward, lstmCellBackward: jsLstmCellBackward, tanhRows: jsTanhRows, tanhRowsBackward: jsTanhRowsBackward, gruCellForward: jsGruCellForward, gruCellBackward: jsGruCellBackward });
 }
 
 /**
@@ -87,6 +88,21 @@ export function gruCellForward(xk: Float32Array, hr: Float32Array, h: Float32Arr
   for (const [what, array] of [["h", h], ["inner", inner]] as const) checkArguments(name, array, step * rows * units, rows, units, 1, "step", step, what);
   if (bias && bias.length < 6 * units) throw new RangeError(`${name}: bias holds ${bias.length} floats, needs ${6 * units}`);
   implementation().gruCellForward(xk, hr, h, inner, gates, bias, step, rows, units);
+}
+
+/**
+ * Backward through gruCellForward at step `step` of step-major tapes of `rows` rows: from gates (z, r,
+ * h~), inner and h (h_{t-1} is 0 at step 0), with dh ([rows, units]) the gradient carried to h_t, the
+ * step's block of dz gets each gate's pre-activation gradient, dhr ([rows, 3·units]) the gradient of
+ * h_{t-1}·R + b_rec (dz_z, dz_r, dh~'s share through r), and dh becomes dh·z (the direct part of dh_{t-1}).
+ */
+export function gruCellBackward(gates: Float32Array, inner: Float32Array, h: Float32Array, dh: Float32Array, dz: Float32Array, dhr: Float32Array, step: number, rows: number, units: number): void {
+  const name = "gruCellBackward";
+  for (const [what, array] of [["gates", gates], ["dz", dz]] as const) checkArguments(name, array, step * rows * 3 * units, rows, units, 3, "step", step, what);
+  for (const [what, array] of [["inner", inner], ["h", h]] as const) checkArguments(name, array, step * rows * units, rows, units, 1, "step", step, what);
+  checkArguments(name, dh, 0, rows, units, 1, "step", step, "dh");
+  checkArguments(name, dhr, 0, rows, units, 3, "step", step, "dhr");
+  implementation().gruCellBackward(gates, inner, h, dh, dz, dhr, step, rows, units);
 }
 
 /**

@@ -128,3 +128,35 @@ export const jsGruCellForward: GruCellForward = (xk, hr, h, inner, gates, bias, 
     }
   }
 };
+
+/**
+ * Backward through gruCellForward at step `step` of step-major tapes of `rows` rows: from gates (z, r,
+ * h~; rows of 3·units), inner and h (rows of units; h_{t-1} 0 at step 0) and dh ([rows, units], the
+ * gradient carried to h_t): the step's block of dz gets dz_z = dh·(h_{t-1} − h~)·z(1 − z),
+ * dz_r = dz_h·inner·r(1 − r) and dz_h = dh·(1 − z)·(1 − h~²); dhr ([rows, 3·units], the gradient of
+ * h_{t-1}·R + b_rec) gets dz_z, dz_r and dz_h·r; dh becomes dh·z (the direct part of dh_{t-1}).
+ */
+export type GruCellBackward = (gates: Float32Array, inner: Float32Array, h: Float32Array, dh: Float32Array, dz: Float32Array, dhr: Float32Array, step: number, rows: number, units: number) => void;
+
+export const jsGruCellBackward: GruCellBackward = (gates, inner, h, dh, dz, dhr, step, rows, units) => {
+  const width = 3 * units;
+  for (let r = 0; r < rows; r++) {
+    const row = (step * rows + r) * width;
+    for (let u = 0; u < units; u++) {
+      const s = (step * rows + r) * units + u;
+      const hp = step > 0 ? h[s - rows * units]! : 0;
+      const z = gates[row + u]!, rr = gates[row + units + u]!, hh = gates[row + 2 * units + u]!;
+      const dhu = dh[r * units + u]!;
+      const dzp = dhu * (hp - hh) * z * (1 - z);
+      const dhhp = dhu * (1 - z) * (1 - hh * hh);
+      const drp = dhhp * inner[s]! * rr * (1 - rr);
+      dz[row + u] = dzp;
+      dz[row + units + u] = drp;
+      dz[row + 2 * units + u] = dhhp;
+      dhr[r * width + u] = dzp;
+      dhr[r * width + units + u] = drp;
+      dhr[r * width + 2 * units + u] = dhhp * rr;
+      dh[r * units + u] = dhu * z;
+    }
+  }
+};

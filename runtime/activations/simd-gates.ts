@@ -4,7 +4,7 @@
 // kept from call to call, so a call allocates nothing after the first of its shape.
 
 import { gateKernelModule, VECTOR_FLOATS, type GateKernelExports } from "./gate-kernel";
-import { jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "./js-gates";
+import { jsGruCellBackward, jsGruCellForward, jsGruGates, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellBackward, type GruCellForward, type GruGates, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "./js-gates";
 import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
@@ -123,6 +123,28 @@ export class SimdGates {
     gates.set(this.memory.window(0, gateCount), step * gateCount);
     inner.set(this.memory.window(innerAt * bytes, stateCount), step * stateCount);
     h.set(this.memory.window(hAt * bytes, stateCount), step * stateCount);
+  };
+
+  /** See GruCellBackward; units that are not a multiple of 4 floats go to the JavaScript one. */
+  readonly gruCellBackward: GruCellBackward = (gates, inner, h, dh, dz, dhr, step, rows, units) => {
+    if (rows === 0) return;
+    if (units % FLOATS_PER_VECTOR !== 0) return jsGruCellBackward(gates, inner, h, dh, dz, dhr, step, rows, units);
+    const gateCount = rows * 3 * units;
+    const stateCount = rows * units;
+    // the gates' block (becoming dz), dhr, then inner, h_{t-1} and dh ([rows, units] each)
+    const dhrAt = gateCount;
+    const [innerAt, hPrev, dhAt] = [0, 1, 2].map((n) => 2 * gateCount + n * stateCount) as [number, number, number];
+    this.reserve(dhAt + stateCount);
+    this.scratch.set(this.inputs.at(gates, step * gateCount, gateCount));
+    this.scratch.set(this.inputs.at(inner, step * stateCount, stateCount), innerAt);
+    if (step > 0) this.scratch.set(this.inputs.at(h, (step - 1) * stateCount, stateCount), hPrev);
+    else this.scratch.fill(0, hPrev, hPrev + stateCount);
+    this.scratch.set(this.inputs.of(dh, stateCount), dhAt);
+    const bytes = Float32Array.BYTES_PER_ELEMENT;
+    this.kernel.gruBackward(0, innerAt * bytes, hPrev * bytes, dhAt * bytes, dhrAt * bytes, rows, units);
+    dz.set(this.memory.window(0, gateCount), step * gateCount);
+    dhr.set(this.memory.window(dhrAt * bytes, gateCount));
+    dh.set(this.memory.window(dhAt * bytes, stateCount));
   };
 
   /** See LstmCellBackward; units that are not a multiple of 4 floats go to the JavaScript one. */

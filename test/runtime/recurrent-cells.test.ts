@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { gruCellForward, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "../../runtime/activations/gates";
-import { jsGruCellForward, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellForward, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "../../runtime/activations/js-gates";
+import { gruCellBackward, gruCellForward, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "../../runtime/activations/gates";
+import { jsGruCellBackward, jsGruCellForward, jsLstmCellBackward, jsLstmCellForward, jsLstmGates, jsTanhRows, jsTanhRowsBackward, type GruCellBackward, type GruCellForward, type LstmCellBackward, type LstmCellForward, type LstmGates, type TanhRows, type TanhRowsBackward } from "../../runtime/activations/js-gates";
 import { SimdGates } from "../../runtime/activations/simd-gates";
 import { Random } from "../../runtime/random";
 
 // An LSTM step through its σ gates and tanh cell, forward and backward, checked against the step and
 // its chain rule worked in float64 here from the same float32 inputs: z = x·K + h_{t-1}·R + b (the
 // tape's block holding the two products), i, f, o = σ(z_i, z_f, z_o), g = tanh(z_c),
-// c = f·c_{t-1} + i·g, a = tanh(c), h = o·a; a simpleRNN step's tanh(z + b) and its backward; a GRU step forward.
+// c = f·c_{t-1} + i·g, a = tanh(c), h = o·a; a simpleRNN step's tanh(z + b) and its backward; a GRU step forward and backward.
 
 const simd = SimdGates.create();
 
@@ -370,4 +370,67 @@ it("tanhRowsBackward names what it expected of bad arguments", () => {
   expect(() => tanhRowsBackward(tape(), new Float32Array(8), tape(), 2, 2, 4)).toThrow("tanhRowsBackward: h holds 16 floats, needs 24");
   expect(() => tanhRowsBackward(tape(), new Float32Array(7), tape(), 1, 2, 4)).toThrow("tanhRowsBackward: dh holds 7 floats, needs 8");
   expect(() => tanhRowsBackward(tape(), new Float32Array(8), new Float32Array(12), 1, 2, 4)).toThrow("tanhRowsBackward: dz holds 12 floats, needs 16");
+});
+
+// the GRU step's backward: h = z·h_{t-1} + (1 − z)·h~, h~ = tanh(x_h + r·inner), z and r σ of theirs
+const gruBackwards: readonly (readonly [string, GruCellBackward])[] = [
+  ["gruCellBackward (WebAssembly SIMD)", gruCellBackward],
+  ["SimdGates", simd?.gruCellBackward ?? jsGruCellBackward],
+  ["jsGruCellBackward (the fallback)", jsGruCellBackward],
+];
+
+describe.each(gruBackwards)("%s", (_, backward) => {
+  it("gives each gate's dz, dhr and the direct dh_{t-1} of the float64 chain rule at steps 0, 1 and the last, and writes only the step's block of dz", () => {
+    const random = new Random(29);
+    for (const [steps, rows, units] of [
+      [3, 64, 64],
+      [4, 5, 8],
+      [3, 2, 3], // units not a multiple of 4
+      [2, 1, 1],
+    ] as const) {
+      const width = 3 * units;
+      for (const step of [0, 1, steps - 1]) {
+        const gates = uniform(random, steps * rows * width, 0.01, 0.99);
+        for (let r = 0; r < steps * rows; r++) for (let u = 0; u < units; u++) gates[r * width + 2 * units + u] = 2 * gates[r * width + 2 * units + u]! - 1;
+        const inner = uniform(random, steps * rows * units, -3, 3);
+        const h = uniform(random, steps * rows * units, -1, 1);
+        const dhIn = uniform(random, rows * units, -2, 2);
+        const dh = dhIn.slice();
+        const dz = new Float32Array(steps * rows * width).fill(7);
+        const dhr = new Float32Array(rows * width).fill(7);
+        backward(gates, inner, h, dh, dz, dhr, step, rows, units);
+        let error = 0;
+        let touchedOutside = 0;
+        for (let k = 0; k < dz.length; k++) {
+          const at = k - step * rows * width;
+          if (at < 0 || at >= rows * width) touchedOutside += dz[k] === 7 ? 0 : 1;
+        }
+        for (let r = 0; r < rows; r++) {
+          const row = (step * rows + r) * width;
+          for (let u = 0; u < units; u++) {
+            const s = (step * rows + r) * units + u;
+            const [z, rr, hh] = [gates[row + u]!, gates[row + units + u]!, gates[row + 2 * units + u]!];
+            const hp = step > 0 ? h[s - rows * units]! : 0;
+            const d = dhIn[r * units + u]!;
+            const dzz = d * (hp - hh) * z * (1 - z); // ∂h/∂z = h_{t-1} − h~, σ' = σ(1 − σ)
+            const dzh = d * (1 - z) * (1 - hh * hh); // ∂h/∂h~ = 1 − z, tanh' = 1 − tanh²
+            const dzr = dzh * inner[s]! * rr * (1 - rr); // ∂h~'s input/∂r = inner
+            const got = [dz[row + u]!, dz[row + units + u]!, dz[row + 2 * units + u]!, dhr[r * width + u]!, dhr[r * width + units + u]!, dhr[r * width + 2 * units + u]!, dh[r * units + u]!];
+            [dzz, dzr, dzh, dzz, dzr, dzh * rr, d * z].forEach((expected, n) => (error = Math.max(error, Math.abs(got[n]! - expected))));
+          }
+        }
+        expect(touchedOutside).toBe(0);
+        expect(error, `steps ${steps}, rows ${rows}, units ${units}, step ${step}`).toBeLessThan(2e-6);
+      }
+    }
+  });
+});
+
+it("gruCellBackward names what it expected of bad arguments", () => {
+  const block = () => new Float32Array(24);
+  const state = () => new Float32Array(8);
+  expect(() => gruCellBackward(block(), state(), state(), state(), block(), block(), 1, 2, 4)).toThrow("gruCellBackward: gates holds 24 floats, needs 48");
+  expect(() => gruCellBackward(block(), state(), state(), state(), new Float32Array(20), block(), 0, 2, 4)).toThrow("gruCellBackward: dz holds 20 floats, needs 24");
+  expect(() => gruCellBackward(block(), state(), state(), state(), block(), new Float32Array(23), 0, 2, 4)).toThrow("gruCellBackward: dhr holds 23 floats, needs 24");
+  expect(() => gruCellBackward(block(), state(), state(), new Float32Array(3), block(), block(), 0, 2, 4)).toThrow("gruCellBackward: dh holds 3 floats, needs 8");
 });

@@ -10,13 +10,13 @@ import { softmaxRows } from "../../runtime/activations/softmax";
 import { rationalTanh } from "../../runtime/activations/rational-tanh";
 import { sparseProduct, sparseWeightGradient } from "../../runtime/sparse/sparse-product";
 import { zeroWrittenRows } from "../../runtime/sparse/zero-written-rows";
-import { gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "../../runtime/activations/gates";
+import { gruCellBackward, gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "../../runtime/activations/gates";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "lstmGates", "lstmCellForward", "lstmCellBackward", "tanhRows", "tanhRowsBackward", "gruGates", "gruCellForward", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
+  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "rationalTanh", "lstmGates", "lstmCellForward", "lstmCellBackward", "tanhRows", "tanhRowsBackward", "gruGates", "gruCellForward", "gruCellBackward", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
     gemm,
     sigmoidInPlace,
     softmaxRows,
@@ -28,6 +28,7 @@ function withHelpers(body: readonly string[]): unknown {
     tanhRowsBackward,
     gruGates,
     gruCellForward,
+    gruCellBackward,
     sparseProduct,
     sparseWeightGradient,
     zeroWrittenRows,

@@ -151,16 +151,24 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
   const hPrevT = { buf: l.h, rowStride: 1, colStride: U, offset: `(t - 1) * batch * ${U}` };
   const dr = ctx.isTrainableParam(l.recurrent) ? ctx.grad(l.recurrent) : null;
   if (resetAfter) {
-    const lines = [
-      ...head,
-      `// hr_h feeds h~ through r: dr = dh~ · hr_h · ${rec.name}'(r), d hr_h = dh~ · r`,
-      `const drp = dhhp * ${l.inner}[s] * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
-      storeStepGradient(l, `${U} + u`, "drp"),
-      `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
-      `${l.dhr}[b * ${W} + ${2 * U} + u] = dhhp * r;`,
-      `}`,
-      `}`,
-    ];
+    // Keras 3's default GRU unmasked: the step's whole block in one call of the runtime's gruCellBackward; otherwise a loop per unit
+    const lines =
+      rec.name === "sigmoid" && act.name === "tanh" && !l.mask
+        ? [
+            `// h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...; hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r`,
+            `// over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+            `gruCellBackward(${l.gates}, ${l.inner}, ${l.h}, ${l.dh}, ${l.dz}, ${l.dhr}, t, batch, ${U});`,
+          ]
+        : [
+            ...head,
+            `// hr_h feeds h~ through r: dr = dh~ · hr_h · ${rec.name}'(r), d hr_h = dh~ · r`,
+            `const drp = dhhp * ${l.inner}[s] * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
+            storeStepGradient(l, `${U} + u`, "drp"),
+            `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
+            `${l.dhr}[b * ${W} + ${2 * U} + u] = dhhp * r;`,
+            `}`,
+            `}`,
+          ];
     if (l.bias && ctx.isTrainableParam(l.bias)) {
       const db = ctx.grad(l.bias);
       lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, ...columnSums(l.dhr, "batch", W, db, "+=", W));
