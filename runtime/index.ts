@@ -25,4 +25,4 @@ export { sumColumns } from "./rows/sum-columns";
 export { rationalTanh } from "./activations/rational-tanh";
 export { sparseProduct, sparseWeightGradient, type GradientStart } from "./sparse/sparse-product";
 export { zeroWrittenRows } from "./sparse/zero-written-rows";
-export { gruGates, lstmGates } from "./activations/gates";
+export { gruCellBackward, gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "./activations/gates";

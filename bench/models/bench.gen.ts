@@ -18,8 +18,12 @@ import {
   crossentropyLoss,
   sumColumns,
   rationalTanh,
-  lstmGates,
-  gruGates,
+  lstmCellForward,
+  lstmCellBackward,
+  tanhRows,
+  tanhRowsBackward,
+  gruCellForward,
+  gruCellBackward,
   sparseProduct,
   sparseWeightGradient,
   zeroWrittenRows,
@@ -58,7 +62,8 @@ interface BilstmBench_Buffers {
   readonly d_dense_bias: Float32Array;
   readonly embedding_out: Float32Array;
   readonly bidirectional_lstm: Float32Array;
-  readonly bidirectional_xk: Float32Array;
+  readonly bidirectional_xt: Float32Array;
+  readonly bidirectional_dxt: Float32Array;
   readonly bidirectional_h: Float32Array;
   readonly bidirectional_c: Float32Array;
   readonly bidirectional_gates: Float32Array;
@@ -66,9 +71,9 @@ interface BilstmBench_Buffers {
   readonly bidirectional_dh: Float32Array;
   readonly bidirectional_dc: Float32Array;
   readonly bidirectional_dz: Float32Array;
-  readonly bidirectional_step_dz: Float32Array;
   readonly bidirectional_lstm_2: Float32Array;
-  readonly bidirectional_xk_2: Float32Array;
+  readonly bidirectional_xt_2: Float32Array;
+  readonly bidirectional_dxt_2: Float32Array;
   readonly bidirectional_h_2: Float32Array;
   readonly bidirectional_c_2: Float32Array;
   readonly bidirectional_gates_2: Float32Array;
@@ -76,7 +81,6 @@ interface BilstmBench_Buffers {
   readonly bidirectional_dh_2: Float32Array;
   readonly bidirectional_dc_2: Float32Array;
   readonly bidirectional_dz_2: Float32Array;
-  readonly bidirectional_step_dz_2: Float32Array;
   readonly bidirectional_out: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_embedding_out: Float32Array;
@@ -106,15 +110,24 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   const bidirectional_forward_bias = bufs.bidirectional_forward_bias;
   const embedding_out = bufs.embedding_out;
   const bidirectional_lstm = bufs.bidirectional_lstm;
-  const bidirectional_xk = bufs.bidirectional_xk;
+  const bidirectional_xt = bufs.bidirectional_xt;
   const bidirectional_h = bufs.bidirectional_h;
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xk = embedding_out · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
-  gemm(batch * 50, 128, 64, embedding_out, false, bidirectional_forward_kernel, false, bidirectional_xk, false);
+  // bidirectional_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (b * 50 + t) * 64,
+        to = (t * batch + b) * 64;
+      for (let j = 0; j < 64; j++) bidirectional_xt[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
+  gemm(batch * 50, 128, 64, bidirectional_xt, false, bidirectional_forward_kernel, false, bidirectional_gates, false);
   for (let t = 0; t < 50; t++) {
-    // bidirectional_gates[t] = h_{t-1} · bidirectional_forward_recurrent_kernel, 0 at the first step (the cell adds bidirectional_xk[t] + bidirectional_forward_bias)
+    // bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -125,41 +138,24 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
         bidirectional_forward_recurrent_kernel,
         false,
         bidirectional_gates,
-        false,
+        true,
         (t - 1) * batch * 32,
         0,
         t * batch * 128,
       );
-    } else {
-      bidirectional_gates.fill(0, 0, batch * 128);
     }
 
-    // z = bidirectional_gates[t] + bidirectional_xk[t] + b, in place
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + t) * 128;
-      const gRow = (t * batch + b) * 128;
-      for (let j = 0; j < 128; j++)
-        bidirectional_gates[gRow + j]! += bidirectional_xk[xRow + j]! + bidirectional_forward_bias[j]!;
-    }
-
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates, t * batch * 128, batch, 32);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const i = bidirectional_gates[gRow + u]!,
-          f = bidirectional_gates[gRow + 32 + u]!,
-          g = bidirectional_gates[gRow + 64 + u]!,
-          o = bidirectional_gates[gRow + 96 + u]!;
-        const s = (t * batch + b) * 32 + u;
-        const c = f * (t > 0 ? bidirectional_c[s - batch * 32]! : 0) + i * g;
-        const a = rationalTanh(c);
-        bidirectional_c[s] = c;
-        bidirectional_act_c[s] = a;
-        bidirectional_h[s] = o * a;
-      }
-    }
+    // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(
+      bidirectional_gates,
+      bidirectional_c,
+      bidirectional_act_c,
+      bidirectional_h,
+      bidirectional_forward_bias,
+      t,
+      batch,
+      32,
+    );
   }
 
   for (let b = 0; b < batch; b++)
@@ -173,15 +169,34 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   const bidirectional_backward_bias = bufs.bidirectional_backward_bias;
   const embedding_out = bufs.embedding_out;
   const bidirectional_lstm_2 = bufs.bidirectional_lstm_2;
-  const bidirectional_xk_2 = bufs.bidirectional_xk_2;
+  const bidirectional_xt_2 = bufs.bidirectional_xt_2;
   const bidirectional_h_2 = bufs.bidirectional_h_2;
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xk_2 = embedding_out · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
-  gemm(batch * 50, 128, 64, embedding_out, false, bidirectional_backward_kernel, false, bidirectional_xk_2, false);
+  // bidirectional_xt_2[t, b] = embedding_out[b, (49 - t)]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (b * 50 + (49 - t)) * 64,
+        to = (t * batch + b) * 64;
+      for (let j = 0; j < 64; j++) bidirectional_xt_2[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
+  gemm(
+    batch * 50,
+    128,
+    64,
+    bidirectional_xt_2,
+    false,
+    bidirectional_backward_kernel,
+    false,
+    bidirectional_gates_2,
+    false,
+  );
   for (let t = 0; t < 50; t++) {
-    // bidirectional_gates_2[t] = h_{t-1} · bidirectional_backward_recurrent_kernel, 0 at the first step (the cell adds bidirectional_xk_2[(49 - t)] + bidirectional_backward_bias)
+    // bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -192,41 +207,24 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
         bidirectional_backward_recurrent_kernel,
         false,
         bidirectional_gates_2,
-        false,
+        true,
         (t - 1) * batch * 32,
         0,
         t * batch * 128,
       );
-    } else {
-      bidirectional_gates_2.fill(0, 0, batch * 128);
     }
 
-    // z = bidirectional_gates_2[t] + bidirectional_xk_2[(49 - t)] + b, in place
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + (49 - t)) * 128;
-      const gRow = (t * batch + b) * 128;
-      for (let j = 0; j < 128; j++)
-        bidirectional_gates_2[gRow + j]! += bidirectional_xk_2[xRow + j]! + bidirectional_backward_bias[j]!;
-    }
-
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const i = bidirectional_gates_2[gRow + u]!,
-          f = bidirectional_gates_2[gRow + 32 + u]!,
-          g = bidirectional_gates_2[gRow + 64 + u]!,
-          o = bidirectional_gates_2[gRow + 96 + u]!;
-        const s = (t * batch + b) * 32 + u;
-        const c = f * (t > 0 ? bidirectional_c_2[s - batch * 32]! : 0) + i * g;
-        const a = rationalTanh(c);
-        bidirectional_c_2[s] = c;
-        bidirectional_act_c_2[s] = a;
-        bidirectional_h_2[s] = o * a;
-      }
-    }
+    // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates_2[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(
+      bidirectional_gates_2,
+      bidirectional_c_2,
+      bidirectional_act_c_2,
+      bidirectional_h_2,
+      bidirectional_backward_bias,
+      t,
+      batch,
+      32,
+    );
   }
 
   for (let b = 0; b < batch; b++)
@@ -495,7 +493,8 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   const d_bidirectional_backward_kernel = bufs.d_bidirectional_backward_kernel;
   const d_bidirectional_backward_recurrent_kernel = bufs.d_bidirectional_backward_recurrent_kernel;
   const d_bidirectional_backward_bias = bufs.d_bidirectional_backward_bias;
-  const embedding_out = bufs.embedding_out;
+  const bidirectional_xt_2 = bufs.bidirectional_xt_2;
+  const bidirectional_dxt_2 = bufs.bidirectional_dxt_2;
   const bidirectional_h_2 = bufs.bidirectional_h_2;
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
@@ -503,58 +502,25 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   const bidirectional_dh_2 = bufs.bidirectional_dh_2;
   const bidirectional_dc_2 = bufs.bidirectional_dc_2;
   const bidirectional_dz_2 = bufs.bidirectional_dz_2;
-  const bidirectional_step_dz_2 = bufs.bidirectional_step_dz_2;
   const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm_2 = bufs.d_bidirectional_lstm_2;
   for (let i = 0; i < 4096; i++) d_bidirectional_backward_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh_2[i] = d_bidirectional_lstm_2[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc_2[i] = 0;
   for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      const dzRow = b * 128;
-      const xRow = (b * 50 + (49 - t)) * 128;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const i = bidirectional_gates_2[gRow + u]!,
-          f = bidirectional_gates_2[gRow + 32 + u]!,
-          g = bidirectional_gates_2[gRow + 64 + u]!,
-          o = bidirectional_gates_2[gRow + 96 + u]!;
-        const a = bidirectional_act_c_2[s]!;
-        const cPrev = t > 0 ? bidirectional_c_2[s - batch * 32]! : 0;
-        const dh = bidirectional_dh_2[b * 32 + u]!;
-        const dc = bidirectional_dc_2[b * 32 + u]! + dh * o * (1 - a * a);
-        {
-          const d = dc * g * i * (1 - i);
-          bidirectional_step_dz_2[dzRow + u] = d;
-          bidirectional_dz_2[xRow + u] = d;
-        }
-
-        {
-          const d = dc * cPrev * f * (1 - f);
-          bidirectional_step_dz_2[dzRow + 32 + u] = d;
-          bidirectional_dz_2[xRow + 32 + u] = d;
-        }
-
-        {
-          const d = dc * i * (1 - g * g);
-          bidirectional_step_dz_2[dzRow + 64 + u] = d;
-          bidirectional_dz_2[xRow + 64 + u] = d;
-        }
-
-        {
-          const d = dh * a * o * (1 - o);
-          bidirectional_step_dz_2[dzRow + 96 + u] = d;
-          bidirectional_dz_2[xRow + 96 + u] = d;
-        }
-
-        bidirectional_dc_2[b * 32 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(
+      bidirectional_gates_2,
+      bidirectional_act_c_2,
+      bidirectional_c_2,
+      bidirectional_dh_2,
+      bidirectional_dc_2,
+      bidirectional_dz_2,
+      t,
+      batch,
+      32,
+    );
     if (t > 0) {
       // d_bidirectional_backward_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -563,12 +529,12 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
         batch,
         bidirectional_h_2,
         true,
-        bidirectional_step_dz_2,
+        bidirectional_dz_2,
         false,
         d_bidirectional_backward_recurrent_kernel,
         true,
         (t - 1) * batch * 32,
-        0,
+        t * batch * 128,
         0,
       );
       // bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ: the gradient carried to step t - 1
@@ -576,18 +542,31 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
         batch,
         32,
         128,
-        bidirectional_step_dz_2,
+        bidirectional_dz_2,
         false,
         bidirectional_backward_recurrent_kernel,
         true,
         bidirectional_dh_2,
         false,
+        t * batch * 128,
+        0,
+        0,
       );
     }
   }
 
-  // d_bidirectional_backward_kernel = embedding_outᵀ · bidirectional_dz_2
-  gemm(64, 128, batch * 50, embedding_out, true, bidirectional_dz_2, false, d_bidirectional_backward_kernel, false);
+  // d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · bidirectional_dz_2
+  gemm(
+    64,
+    128,
+    batch * 50,
+    bidirectional_xt_2,
+    true,
+    bidirectional_dz_2,
+    false,
+    d_bidirectional_backward_kernel,
+    false,
+  );
   // d_bidirectional_backward_bias = Σ over steps and examples of bidirectional_dz_2
   for (let j = 0; j < 128; j += 8) {
     let total0 = 0,
@@ -620,8 +599,16 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
     d_bidirectional_backward_bias[j + 7] = total7;
   }
 
-  // d_embedding_out = bidirectional_dz_2 · bidirectional_backward_kernelᵀ
-  gemm(batch * 50, 64, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, d_embedding_out, false);
+  // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
+  gemm(batch * 50, 64, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
+  // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (t * batch + b) * 64,
+        to = (b * 50 + (49 - t)) * 64;
+      for (let j = 0; j < 64; j++) d_embedding_out[to + j] = bidirectional_dxt_2[from + j]!;
+    }
+  }
 }
 
 /** bidirectional: backpropagation through 50 steps, from d_bidirectional_lstm */
@@ -631,7 +618,8 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   const d_bidirectional_forward_kernel = bufs.d_bidirectional_forward_kernel;
   const d_bidirectional_forward_recurrent_kernel = bufs.d_bidirectional_forward_recurrent_kernel;
   const d_bidirectional_forward_bias = bufs.d_bidirectional_forward_bias;
-  const embedding_out = bufs.embedding_out;
+  const bidirectional_xt = bufs.bidirectional_xt;
+  const bidirectional_dxt = bufs.bidirectional_dxt;
   const bidirectional_h = bufs.bidirectional_h;
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
@@ -639,58 +627,25 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   const bidirectional_dh = bufs.bidirectional_dh;
   const bidirectional_dc = bufs.bidirectional_dc;
   const bidirectional_dz = bufs.bidirectional_dz;
-  const bidirectional_step_dz = bufs.bidirectional_step_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm = bufs.d_bidirectional_lstm;
   for (let i = 0; i < 4096; i++) d_bidirectional_forward_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh[i] = d_bidirectional_lstm[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      const dzRow = b * 128;
-      const xRow = (b * 50 + t) * 128;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const i = bidirectional_gates[gRow + u]!,
-          f = bidirectional_gates[gRow + 32 + u]!,
-          g = bidirectional_gates[gRow + 64 + u]!,
-          o = bidirectional_gates[gRow + 96 + u]!;
-        const a = bidirectional_act_c[s]!;
-        const cPrev = t > 0 ? bidirectional_c[s - batch * 32]! : 0;
-        const dh = bidirectional_dh[b * 32 + u]!;
-        const dc = bidirectional_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        {
-          const d = dc * g * i * (1 - i);
-          bidirectional_step_dz[dzRow + u] = d;
-          bidirectional_dz[xRow + u] = d;
-        }
-
-        {
-          const d = dc * cPrev * f * (1 - f);
-          bidirectional_step_dz[dzRow + 32 + u] = d;
-          bidirectional_dz[xRow + 32 + u] = d;
-        }
-
-        {
-          const d = dc * i * (1 - g * g);
-          bidirectional_step_dz[dzRow + 64 + u] = d;
-          bidirectional_dz[xRow + 64 + u] = d;
-        }
-
-        {
-          const d = dh * a * o * (1 - o);
-          bidirectional_step_dz[dzRow + 96 + u] = d;
-          bidirectional_dz[xRow + 96 + u] = d;
-        }
-
-        bidirectional_dc[b * 32 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(
+      bidirectional_gates,
+      bidirectional_act_c,
+      bidirectional_c,
+      bidirectional_dh,
+      bidirectional_dc,
+      bidirectional_dz,
+      t,
+      batch,
+      32,
+    );
     if (t > 0) {
       // d_bidirectional_forward_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -699,12 +654,12 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
         batch,
         bidirectional_h,
         true,
-        bidirectional_step_dz,
+        bidirectional_dz,
         false,
         d_bidirectional_forward_recurrent_kernel,
         true,
         (t - 1) * batch * 32,
-        0,
+        t * batch * 128,
         0,
       );
       // bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ: the gradient carried to step t - 1
@@ -712,18 +667,21 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
         batch,
         32,
         128,
-        bidirectional_step_dz,
+        bidirectional_dz,
         false,
         bidirectional_forward_recurrent_kernel,
         true,
         bidirectional_dh,
         false,
+        t * batch * 128,
+        0,
+        0,
       );
     }
   }
 
-  // d_bidirectional_forward_kernel = embedding_outᵀ · bidirectional_dz
-  gemm(64, 128, batch * 50, embedding_out, true, bidirectional_dz, false, d_bidirectional_forward_kernel, false);
+  // d_bidirectional_forward_kernel = bidirectional_xtᵀ · bidirectional_dz
+  gemm(64, 128, batch * 50, bidirectional_xt, true, bidirectional_dz, false, d_bidirectional_forward_kernel, false);
   // d_bidirectional_forward_bias = Σ over steps and examples of bidirectional_dz
   for (let j = 0; j < 128; j += 8) {
     let total0 = 0,
@@ -756,8 +714,16 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
     d_bidirectional_forward_bias[j + 7] = total7;
   }
 
-  // d_embedding_out += bidirectional_dz · bidirectional_forward_kernelᵀ
-  gemm(batch * 50, 64, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, d_embedding_out, true);
+  // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
+  gemm(batch * 50, 64, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
+  // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (t * batch + b) * 64,
+        to = (b * 50 + t) * 64;
+      for (let j = 0; j < 64; j++) d_embedding_out[to + j]! += bidirectional_dxt[from + j]!;
+    }
+  }
 }
 
 /** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
@@ -843,7 +809,8 @@ function BilstmBench_createBuffers(
   const d_dense_bias = grads[8]!;
   const embedding_out = new Float32Array(maxBatch * 3200);
   const bidirectional_lstm = new Float32Array(maxBatch * 32);
-  const bidirectional_xk = new Float32Array(maxBatch * 6400);
+  const bidirectional_xt = new Float32Array(maxBatch * 3200);
+  const bidirectional_dxt = new Float32Array(maxBatch * 3200);
   const bidirectional_h = new Float32Array(maxBatch * 1600);
   const bidirectional_c = new Float32Array(maxBatch * 1600);
   const bidirectional_gates = new Float32Array(maxBatch * 6400);
@@ -851,9 +818,9 @@ function BilstmBench_createBuffers(
   const bidirectional_dh = new Float32Array(maxBatch * 32);
   const bidirectional_dc = new Float32Array(maxBatch * 32);
   const bidirectional_dz = new Float32Array(maxBatch * 6400);
-  const bidirectional_step_dz = new Float32Array(maxBatch * 128);
   const bidirectional_lstm_2 = new Float32Array(maxBatch * 32);
-  const bidirectional_xk_2 = new Float32Array(maxBatch * 6400);
+  const bidirectional_xt_2 = new Float32Array(maxBatch * 3200);
+  const bidirectional_dxt_2 = new Float32Array(maxBatch * 3200);
   const bidirectional_h_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_c_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_gates_2 = new Float32Array(maxBatch * 6400);
@@ -861,7 +828,6 @@ function BilstmBench_createBuffers(
   const bidirectional_dh_2 = new Float32Array(maxBatch * 32);
   const bidirectional_dc_2 = new Float32Array(maxBatch * 32);
   const bidirectional_dz_2 = new Float32Array(maxBatch * 6400);
-  const bidirectional_step_dz_2 = new Float32Array(maxBatch * 128);
   const bidirectional_out = new Float32Array(maxBatch * 64);
   const dense_out = new Float32Array(maxBatch);
   const d_embedding_out = new Float32Array(maxBatch * 3200);
@@ -895,7 +861,8 @@ function BilstmBench_createBuffers(
     d_dense_bias,
     embedding_out,
     bidirectional_lstm,
-    bidirectional_xk,
+    bidirectional_xt,
+    bidirectional_dxt,
     bidirectional_h,
     bidirectional_c,
     bidirectional_gates,
@@ -903,9 +870,9 @@ function BilstmBench_createBuffers(
     bidirectional_dh,
     bidirectional_dc,
     bidirectional_dz,
-    bidirectional_step_dz,
     bidirectional_lstm_2,
-    bidirectional_xk_2,
+    bidirectional_xt_2,
+    bidirectional_dxt_2,
     bidirectional_h_2,
     bidirectional_c_2,
     bidirectional_gates_2,
@@ -913,7 +880,6 @@ function BilstmBench_createBuffers(
     bidirectional_dh_2,
     bidirectional_dc_2,
     bidirectional_dz_2,
-    bidirectional_step_dz_2,
     bidirectional_out,
     dense_out,
     d_embedding_out,
@@ -1097,6 +1063,8 @@ interface GruBench_Buffers {
   readonly d_dense_bias: Float32Array;
   readonly embedding_out: Float32Array;
   readonly gru_out: Float32Array;
+  readonly gru_xt: Float32Array;
+  readonly gru_dxt: Float32Array;
   readonly gru_xk: Float32Array;
   readonly gru_hr: Float32Array;
   readonly gru_h: Float32Array;
@@ -1105,7 +1073,6 @@ interface GruBench_Buffers {
   readonly gru_dh: Float32Array;
   readonly gru_dhr: Float32Array;
   readonly gru_dz: Float32Array;
-  readonly gru_step_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_embedding_out: Float32Array;
   readonly d_gru_out: Float32Array;
@@ -1132,13 +1099,23 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
   const gru_bias = bufs.gru_bias;
   const embedding_out = bufs.embedding_out;
   const gru_out = bufs.gru_out;
+  const gru_xt = bufs.gru_xt;
   const gru_xk = bufs.gru_xk;
   const gru_hr = bufs.gru_hr;
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xk = embedding_out · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
-  gemm(batch * 50, 192, 64, embedding_out, false, gru_kernel, false, gru_xk, false);
+  // gru_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (b * 50 + t) * 64,
+        to = (t * batch + b) * 64;
+      for (let j = 0; j < 64; j++) gru_xt[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // gru_xk = gru_xt · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
+  gemm(batch * 50, 192, 64, gru_xt, false, gru_kernel, false, gru_xk, false);
   for (let t = 0; t < 50; t++) {
     // gru_hr = h_{t-1} · gru_recurrent_kernel: the recurrent product of every gate, 0 at the first step
     if (t > 0) {
@@ -1147,31 +1124,8 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
       gru_hr.fill(0, 0, batch * 192);
     }
 
-    // z = sigmoid(xk_z + b + hr_z + b_rec), r = sigmoid(xk_r + b + hr_r + b_rec), kept in gru_gates[t]
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + t) * 192;
-      const gRow = (t * batch + b) * 192;
-      for (let j = 0; j < 128; j++)
-        gru_gates[gRow + j] = gru_xk[xRow + j]! + gru_bias[j]! + gru_hr[b * 192 + j]! + gru_bias[192 + j]!;
-    }
-
-    // in place over the step's [batch, 192] block at once, the first 128 of each row (WebAssembly SIMD where the host has it and 4 divides the units)
-    gruGates(gru_gates, t * batch * 192, batch, 64);
-    // h~ = tanh(xk_h + r · hr_h); h_t = z · h_{t-1} + (1 − z) · h~
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + t) * 192;
-      const gRow = (t * batch + b) * 192;
-      for (let u = 0; u < 64; u++) {
-        const s = (t * batch + b) * 64 + u;
-        const hp = t > 0 ? gru_h[s - batch * 64]! : 0;
-        const z = gru_gates[gRow + u]!;
-        gru_inner[s] = gru_hr[b * 192 + 128 + u]! + gru_bias[192 + 128 + u]!;
-        const hhp = gru_xk[xRow + 128 + u]! + gru_bias[128 + u]! + gru_gates[gRow + 64 + u]! * gru_inner[s]!;
-        const hh = rationalTanh(hhp);
-        gru_gates[gRow + 128 + u] = hh;
-        gru_h[s] = z * hp + (1 - z) * hh;
-      }
-    }
+    // z, r = sigmoid(xk_z r + b + hr_z r + b_rec), inner = hr_h + b_rec_h, h~ = tanh(xk_h + b_h + r · inner), kept in gru_gates[t] and gru_inner[t]; h_t = z · h_{t-1} + (1 − z) · h~: over the step's [batch, 192] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    gruCellForward(gru_xk, gru_hr, gru_h, gru_inner, gru_gates, gru_bias, t, batch, 64);
   }
 
   for (let b = 0; b < batch; b++) for (let u = 0; u < 64; u++) gru_out[b * 64 + u] = gru_h[(49 * batch + b) * 64 + u]!;
@@ -1417,61 +1371,23 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
   const d_gru_kernel = bufs.d_gru_kernel;
   const d_gru_recurrent_kernel = bufs.d_gru_recurrent_kernel;
   const d_gru_bias = bufs.d_gru_bias;
-  const embedding_out = bufs.embedding_out;
+  const gru_xt = bufs.gru_xt;
+  const gru_dxt = bufs.gru_dxt;
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
   const gru_dh = bufs.gru_dh;
   const gru_dhr = bufs.gru_dhr;
   const gru_dz = bufs.gru_dz;
-  const gru_step_dz = bufs.gru_step_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_gru_out = bufs.d_gru_out;
   for (let i = 0; i < 12288; i++) d_gru_recurrent_kernel[i] = 0;
   for (let i = 0; i < 384; i++) d_gru_bias[i] = 0;
   for (let i = 0; i < batch * 64; i++) gru_dh[i] = d_gru_out[i]!;
   for (let t = 49; t >= 0; t--) {
-    // h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 192;
-      const dzRow = b * 192;
-      const xRow = (b * 50 + t) * 192;
-      for (let u = 0; u < 64; u++) {
-        const s = (t * batch + b) * 64 + u;
-        const hp = t > 0 ? gru_h[s - batch * 64]! : 0;
-        const z = gru_gates[gRow + u]!,
-          r = gru_gates[gRow + 64 + u]!,
-          hh = gru_gates[gRow + 128 + u]!;
-        const dh = gru_dh[b * 64 + u]!;
-        const dzp = dh * (hp - hh) * z * (1 - z);
-        const dhhp = dh * (1 - z) * (1 - hh * hh);
-        {
-          const d = dzp;
-          gru_step_dz[dzRow + u] = d;
-          gru_dz[xRow + u] = d;
-        }
-
-        {
-          const d = dhhp;
-          gru_step_dz[dzRow + 128 + u] = d;
-          gru_dz[xRow + 128 + u] = d;
-        }
-
-        gru_dhr[b * 192 + u] = dzp;
-        gru_dh[b * 64 + u] = dh * z;
-        // hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
-        const drp = dhhp * gru_inner[s]! * r * (1 - r);
-        {
-          const d = drp;
-          gru_step_dz[dzRow + 64 + u] = d;
-          gru_dz[xRow + 64 + u] = d;
-        }
-
-        gru_dhr[b * 192 + 64 + u] = drp;
-        gru_dhr[b * 192 + 128 + u] = dhhp * r;
-      }
-    }
-
+    // h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...; hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
+    // over the step's [batch, 192] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    gruCellBackward(gru_gates, gru_inner, gru_h, gru_dh, gru_dz, gru_dhr, t, batch, 64);
     // d_gru_bias[1] += Σ over examples of gru_dhr
     for (let j = 0; j < 192; j += 8) {
       let total0 = 0,
@@ -1512,8 +1428,8 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
     }
   }
 
-  // d_gru_kernel = embedding_outᵀ · gru_dz
-  gemm(64, 192, batch * 50, embedding_out, true, gru_dz, false, d_gru_kernel, false);
+  // d_gru_kernel = gru_xtᵀ · gru_dz
+  gemm(64, 192, batch * 50, gru_xt, true, gru_dz, false, d_gru_kernel, false);
   // d_gru_bias += Σ over steps and examples of gru_dz
   for (let j = 0; j < 192; j += 8) {
     let total0 = 0,
@@ -1546,8 +1462,16 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
     d_gru_bias[j + 7]! += total7;
   }
 
-  // d_embedding_out = gru_dz · gru_kernelᵀ
-  gemm(batch * 50, 64, 192, gru_dz, false, gru_kernel, true, d_embedding_out, false);
+  // gru_dxt = gru_dz · gru_kernelᵀ, step-major
+  gemm(batch * 50, 64, 192, gru_dz, false, gru_kernel, true, gru_dxt, false);
+  // d_embedding_out[b, t] = gru_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (t * batch + b) * 64,
+        to = (b * 50 + t) * 64;
+      for (let j = 0; j < 64; j++) d_embedding_out[to + j] = gru_dxt[from + j]!;
+    }
+  }
 }
 
 /** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
@@ -1621,6 +1545,8 @@ function GruBench_createBuffers(
   const d_dense_bias = grads[5]!;
   const embedding_out = new Float32Array(maxBatch * 3200);
   const gru_out = new Float32Array(maxBatch * 64);
+  const gru_xt = new Float32Array(maxBatch * 3200);
+  const gru_dxt = new Float32Array(maxBatch * 3200);
   const gru_xk = new Float32Array(maxBatch * 9600);
   const gru_hr = new Float32Array(maxBatch * 192);
   const gru_h = new Float32Array(maxBatch * 3200);
@@ -1629,7 +1555,6 @@ function GruBench_createBuffers(
   const gru_dh = new Float32Array(maxBatch * 64);
   const gru_dhr = new Float32Array(maxBatch * 192);
   const gru_dz = new Float32Array(maxBatch * 9600);
-  const gru_step_dz = new Float32Array(maxBatch * 192);
   const dense_out = new Float32Array(maxBatch);
   const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_gru_out = new Float32Array(maxBatch * 64);
@@ -1654,6 +1579,8 @@ function GruBench_createBuffers(
     d_dense_bias,
     embedding_out,
     gru_out,
+    gru_xt,
+    gru_dxt,
     gru_xk,
     gru_hr,
     gru_h,
@@ -1662,7 +1589,6 @@ function GruBench_createBuffers(
     gru_dh,
     gru_dhr,
     gru_dz,
-    gru_step_dz,
     dense_out,
     d_embedding_out,
     d_gru_out,
@@ -1802,7 +1728,8 @@ interface LstmBench_Buffers {
   readonly d_dense_bias: Float32Array;
   readonly embedding_out: Float32Array;
   readonly lstm_out: Float32Array;
-  readonly lstm_xk: Float32Array;
+  readonly lstm_xt: Float32Array;
+  readonly lstm_dxt: Float32Array;
   readonly lstm_h: Float32Array;
   readonly lstm_c: Float32Array;
   readonly lstm_gates: Float32Array;
@@ -1810,7 +1737,6 @@ interface LstmBench_Buffers {
   readonly lstm_dh: Float32Array;
   readonly lstm_dc: Float32Array;
   readonly lstm_dz: Float32Array;
-  readonly lstm_step_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_embedding_out: Float32Array;
   readonly d_lstm_out: Float32Array;
@@ -1837,15 +1763,24 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   const lstm_bias = bufs.lstm_bias;
   const embedding_out = bufs.embedding_out;
   const lstm_out = bufs.lstm_out;
-  const lstm_xk = bufs.lstm_xk;
+  const lstm_xt = bufs.lstm_xt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xk = embedding_out · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
-  gemm(batch * 50, 256, 64, embedding_out, false, lstm_kernel, false, lstm_xk, false);
+  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (b * 50 + t) * 64,
+        to = (t * batch + b) * 64;
+      for (let j = 0; j < 64; j++) lstm_xt[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
+  gemm(batch * 50, 256, 64, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
   for (let t = 0; t < 50; t++) {
-    // lstm_gates[t] = h_{t-1} · lstm_recurrent_kernel, 0 at the first step (the cell adds lstm_xk[t] + lstm_bias)
+    // lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -1856,40 +1791,15 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
         lstm_recurrent_kernel,
         false,
         lstm_gates,
-        false,
+        true,
         (t - 1) * batch * 64,
         0,
         t * batch * 256,
       );
-    } else {
-      lstm_gates.fill(0, 0, batch * 256);
     }
 
-    // z = lstm_gates[t] + lstm_xk[t] + b, in place
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + t) * 256;
-      const gRow = (t * batch + b) * 256;
-      for (let j = 0; j < 256; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
-    }
-
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 256, batch, 64);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 256;
-      for (let u = 0; u < 64; u++) {
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 64 + u]!,
-          g = lstm_gates[gRow + 128 + u]!,
-          o = lstm_gates[gRow + 192 + u]!;
-        const s = (t * batch + b) * 64 + u;
-        const c = f * (t > 0 ? lstm_c[s - batch * 64]! : 0) + i * g;
-        const a = rationalTanh(c);
-        lstm_c[s] = c;
-        lstm_act_c[s] = a;
-        lstm_h[s] = o * a;
-      }
-    }
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_bias, t, batch, 64);
   }
 
   for (let b = 0; b < batch; b++)
@@ -2136,7 +2046,8 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   const d_lstm_kernel = bufs.d_lstm_kernel;
   const d_lstm_recurrent_kernel = bufs.d_lstm_recurrent_kernel;
   const d_lstm_bias = bufs.d_lstm_bias;
-  const embedding_out = bufs.embedding_out;
+  const lstm_xt = bufs.lstm_xt;
+  const lstm_dxt = bufs.lstm_dxt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
@@ -2144,58 +2055,15 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   const lstm_dh = bufs.lstm_dh;
   const lstm_dc = bufs.lstm_dc;
   const lstm_dz = bufs.lstm_dz;
-  const lstm_step_dz = bufs.lstm_step_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < 16384; i++) d_lstm_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 64; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 64; i++) lstm_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 256;
-      const dzRow = b * 256;
-      const xRow = (b * 50 + t) * 256;
-      for (let u = 0; u < 64; u++) {
-        const s = (t * batch + b) * 64 + u;
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 64 + u]!,
-          g = lstm_gates[gRow + 128 + u]!,
-          o = lstm_gates[gRow + 192 + u]!;
-        const a = lstm_act_c[s]!;
-        const cPrev = t > 0 ? lstm_c[s - batch * 64]! : 0;
-        const dh = lstm_dh[b * 64 + u]!;
-        const dc = lstm_dc[b * 64 + u]! + dh * o * (1 - a * a);
-        {
-          const d = dc * g * i * (1 - i);
-          lstm_step_dz[dzRow + u] = d;
-          lstm_dz[xRow + u] = d;
-        }
-
-        {
-          const d = dc * cPrev * f * (1 - f);
-          lstm_step_dz[dzRow + 64 + u] = d;
-          lstm_dz[xRow + 64 + u] = d;
-        }
-
-        {
-          const d = dc * i * (1 - g * g);
-          lstm_step_dz[dzRow + 128 + u] = d;
-          lstm_dz[xRow + 128 + u] = d;
-        }
-
-        {
-          const d = dh * a * o * (1 - o);
-          lstm_step_dz[dzRow + 192 + u] = d;
-          lstm_dz[xRow + 192 + u] = d;
-        }
-
-        lstm_dc[b * 64 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 64);
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -2204,21 +2072,21 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
         batch,
         lstm_h,
         true,
-        lstm_step_dz,
+        lstm_dz,
         false,
         d_lstm_recurrent_kernel,
         true,
         (t - 1) * batch * 64,
-        0,
+        t * batch * 256,
         0,
       );
       // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(batch, 64, 256, lstm_step_dz, false, lstm_recurrent_kernel, true, lstm_dh, false);
+      gemm(batch, 64, 256, lstm_dz, false, lstm_recurrent_kernel, true, lstm_dh, false, t * batch * 256, 0, 0);
     }
   }
 
-  // d_lstm_kernel = embedding_outᵀ · lstm_dz
-  gemm(64, 256, batch * 50, embedding_out, true, lstm_dz, false, d_lstm_kernel, false);
+  // d_lstm_kernel = lstm_xtᵀ · lstm_dz
+  gemm(64, 256, batch * 50, lstm_xt, true, lstm_dz, false, d_lstm_kernel, false);
   // d_lstm_bias = Σ over steps and examples of lstm_dz
   for (let j = 0; j < 256; j += 8) {
     let total0 = 0,
@@ -2251,8 +2119,16 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
     d_lstm_bias[j + 7] = total7;
   }
 
-  // d_embedding_out = lstm_dz · lstm_kernelᵀ
-  gemm(batch * 50, 64, 256, lstm_dz, false, lstm_kernel, true, d_embedding_out, false);
+  // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
+  gemm(batch * 50, 64, 256, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
+  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (t * batch + b) * 64,
+        to = (b * 50 + t) * 64;
+      for (let j = 0; j < 64; j++) d_embedding_out[to + j] = lstm_dxt[from + j]!;
+    }
+  }
 }
 
 /** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
@@ -2326,7 +2202,8 @@ function LstmBench_createBuffers(
   const d_dense_bias = grads[5]!;
   const embedding_out = new Float32Array(maxBatch * 3200);
   const lstm_out = new Float32Array(maxBatch * 64);
-  const lstm_xk = new Float32Array(maxBatch * 12800);
+  const lstm_xt = new Float32Array(maxBatch * 3200);
+  const lstm_dxt = new Float32Array(maxBatch * 3200);
   const lstm_h = new Float32Array(maxBatch * 3200);
   const lstm_c = new Float32Array(maxBatch * 3200);
   const lstm_gates = new Float32Array(maxBatch * 12800);
@@ -2334,7 +2211,6 @@ function LstmBench_createBuffers(
   const lstm_dh = new Float32Array(maxBatch * 64);
   const lstm_dc = new Float32Array(maxBatch * 64);
   const lstm_dz = new Float32Array(maxBatch * 12800);
-  const lstm_step_dz = new Float32Array(maxBatch * 256);
   const dense_out = new Float32Array(maxBatch);
   const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_lstm_out = new Float32Array(maxBatch * 64);
@@ -2359,7 +2235,8 @@ function LstmBench_createBuffers(
     d_dense_bias,
     embedding_out,
     lstm_out,
-    lstm_xk,
+    lstm_xt,
+    lstm_dxt,
     lstm_h,
     lstm_c,
     lstm_gates,
@@ -2367,7 +2244,6 @@ function LstmBench_createBuffers(
     lstm_dh,
     lstm_dc,
     lstm_dz,
-    lstm_step_dz,
     dense_out,
     d_embedding_out,
     d_lstm_out,
@@ -3231,11 +3107,11 @@ interface RnnBench_Buffers {
   readonly d_dense_bias: Float32Array;
   readonly embedding_out: Float32Array;
   readonly simple_rnn_out: Float32Array;
-  readonly simple_rnn_xk: Float32Array;
+  readonly simple_rnn_xt: Float32Array;
+  readonly simple_rnn_dxt: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
-  readonly simple_rnn_step_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_embedding_out: Float32Array;
   readonly d_simple_rnn_out: Float32Array;
@@ -3262,12 +3138,21 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
   const simple_rnn_bias = bufs.simple_rnn_bias;
   const embedding_out = bufs.embedding_out;
   const simple_rnn_out = bufs.simple_rnn_out;
-  const simple_rnn_xk = bufs.simple_rnn_xk;
+  const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xk = embedding_out · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
-  gemm(batch * 100, 32, 32, embedding_out, false, simple_rnn_kernel, false, simple_rnn_xk, false);
+  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 100; t++) {
+      const from = (b * 100 + t) * 32,
+        to = (t * batch + b) * 32;
+      for (let j = 0; j < 32; j++) simple_rnn_xt[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
+  gemm(batch * 100, 32, 32, simple_rnn_xt, false, simple_rnn_kernel, false, simple_rnn_h, false);
   for (let t = 0; t < 100; t++) {
-    // simple_rnn_h[t] = h_{t-1} · simple_rnn_recurrent_kernel, 0 at the first step (the cell adds simple_rnn_xk[t] + simple_rnn_bias)
+    // simple_rnn_h[t] += h_{t-1} · simple_rnn_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -3278,24 +3163,15 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
         simple_rnn_recurrent_kernel,
         false,
         simple_rnn_h,
-        false,
+        true,
         (t - 1) * batch * 32,
         0,
         t * batch * 32,
       );
-    } else {
-      simple_rnn_h.fill(0, 0, batch * 32);
     }
 
-    // h_t = tanh(z), z = h_{t-1} · R (in simple_rnn_h[t]) + simple_rnn_xk[t] + b
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 100 + t) * 32;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const z = simple_rnn_h[s]! + simple_rnn_xk[xRow + u]! + simple_rnn_bias[u]!;
-        simple_rnn_h[s] = rationalTanh(z);
-      }
-    }
+    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + h_{t-1} · R + simple_rnn_bias: over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRows(simple_rnn_h, t * batch * 32, batch, 32, simple_rnn_bias);
   }
 
   for (let b = 0; b < batch; b++)
@@ -3542,31 +3418,18 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   const d_simple_rnn_kernel = bufs.d_simple_rnn_kernel;
   const d_simple_rnn_recurrent_kernel = bufs.d_simple_rnn_recurrent_kernel;
   const d_simple_rnn_bias = bufs.d_simple_rnn_bias;
-  const embedding_out = bufs.embedding_out;
+  const simple_rnn_xt = bufs.simple_rnn_xt;
+  const simple_rnn_dxt = bufs.simple_rnn_dxt;
   const simple_rnn_h = bufs.simple_rnn_h;
   const simple_rnn_dh = bufs.simple_rnn_dh;
   const simple_rnn_dz = bufs.simple_rnn_dz;
-  const simple_rnn_step_dz = bufs.simple_rnn_step_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < 1024; i++) d_simple_rnn_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 99; t >= 0; t--) {
-    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++) {
-      const dzRow = b * 32;
-      const xRow = (b * 100 + t) * 32;
-      for (let u = 0; u < 32; u++) {
-        {
-          const d =
-            simple_rnn_dh[b * 32 + u]! *
-            (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
-          simple_rnn_step_dz[dzRow + u] = d;
-          simple_rnn_dz[xRow + u] = d;
-        }
-      }
-    }
-
+    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 32);
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -3575,21 +3438,34 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
         batch,
         simple_rnn_h,
         true,
-        simple_rnn_step_dz,
+        simple_rnn_dz,
         false,
         d_simple_rnn_recurrent_kernel,
         true,
         (t - 1) * batch * 32,
-        0,
+        t * batch * 32,
         0,
       );
       // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(batch, 32, 32, simple_rnn_step_dz, false, simple_rnn_recurrent_kernel, true, simple_rnn_dh, false);
+      gemm(
+        batch,
+        32,
+        32,
+        simple_rnn_dz,
+        false,
+        simple_rnn_recurrent_kernel,
+        true,
+        simple_rnn_dh,
+        false,
+        t * batch * 32,
+        0,
+        0,
+      );
     }
   }
 
-  // d_simple_rnn_kernel = embedding_outᵀ · simple_rnn_dz
-  gemm(32, 32, batch * 100, embedding_out, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
+  // d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz
+  gemm(32, 32, batch * 100, simple_rnn_xt, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
   // d_simple_rnn_bias = Σ over steps and examples of simple_rnn_dz
   for (let j = 0; j < 32; j += 8) {
     let total0 = 0,
@@ -3622,8 +3498,16 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
     d_simple_rnn_bias[j + 7] = total7;
   }
 
-  // d_embedding_out = simple_rnn_dz · simple_rnn_kernelᵀ
-  gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, d_embedding_out, false);
+  // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
+  gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
+  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 100; t++) {
+      const from = (t * batch + b) * 32,
+        to = (b * 100 + t) * 32;
+      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = simple_rnn_dxt[from + j]!;
+    }
+  }
 }
 
 /** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
@@ -3697,11 +3581,11 @@ function RnnBench_createBuffers(
   const d_dense_bias = grads[5]!;
   const embedding_out = new Float32Array(maxBatch * 3200);
   const simple_rnn_out = new Float32Array(maxBatch * 32);
-  const simple_rnn_xk = new Float32Array(maxBatch * 3200);
+  const simple_rnn_xt = new Float32Array(maxBatch * 3200);
+  const simple_rnn_dxt = new Float32Array(maxBatch * 3200);
   const simple_rnn_h = new Float32Array(maxBatch * 3200);
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
   const simple_rnn_dz = new Float32Array(maxBatch * 3200);
-  const simple_rnn_step_dz = new Float32Array(maxBatch * 32);
   const dense_out = new Float32Array(maxBatch);
   const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_simple_rnn_out = new Float32Array(maxBatch * 32);
@@ -3726,11 +3610,11 @@ function RnnBench_createBuffers(
     d_dense_bias,
     embedding_out,
     simple_rnn_out,
-    simple_rnn_xk,
+    simple_rnn_xt,
+    simple_rnn_dxt,
     simple_rnn_h,
     simple_rnn_dh,
     simple_rnn_dz,
-    simple_rnn_step_dz,
     dense_out,
     d_embedding_out,
     d_simple_rnn_out,

@@ -27,7 +27,7 @@ export { product } from "../../dsl/shapes";
 
 /** Names the kernels use for their own variables, and words that cannot name a variable. */
 const RESERVED =
-  /^(?:[a-z]|[wx][ijp]|s\d\d|k\d+_\d+|[ab]\d+|ar\d+|bc\d+|keep|max|total\d*|dot|rowSum|scale|row|rng|batch|bufs|gemm|sigmoidInPlace|softmaxRows|crossentropyGradient|crossentropyLoss|sumColumns|rationalTanh|lstmGates|gruGates|sparseProduct|sparseWeightGradient|zeroWrittenRows|target|maxBatch|params|grads|inputs|output|Math|break|case|catch|class|const|continue|debugger|default|delete|do|else|enum|export|extends|false|finally|for|function|if|import|in|instanceof|new|null|return|super|switch|this|throw|true|try|typeof|var|void|while|with|yield|let|static|implements|interface|package|private|protected|public|await|arguments|eval|undefined|NaN|Infinity)$/;
+  /^(?:[a-z]|[wx][ijp]|s\d\d|k\d+_\d+|[ab]\d+|ar\d+|bc\d+|keep|max|total\d*|dot|rowSum|scale|row|rng|batch|bufs|gemm|sigmoidInPlace|softmaxRows|crossentropyGradient|crossentropyLoss|sumColumns|rationalTanh|lstmGates|lstmCellForward|lstmCellBackward|tanhRows|tanhRowsBackward|gruGates|gruCellForward|gruCellBackward|sparseProduct|sparseWeightGradient|zeroWrittenRows|target|maxBatch|params|grads|inputs|output|Math|break|case|catch|class|const|continue|debugger|default|delete|do|else|enum|export|extends|false|finally|for|function|if|import|in|instanceof|new|null|return|super|switch|this|throw|true|try|typeof|var|void|while|with|yield|let|static|implements|interface|package|private|protected|public|await|arguments|eval|undefined|NaN|Infinity)$/;
 
 /** A buffer name that clashes with none of the kernels' own variables. */
 export function safeName(name: string): string {

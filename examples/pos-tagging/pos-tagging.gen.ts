@@ -44,7 +44,8 @@ interface Buffers {
   readonly embedding_out: Float32Array;
   readonly embedding_mask: Float32Array;
   readonly bidirectional_lstm: Float32Array;
-  readonly bidirectional_xk: Float32Array;
+  readonly bidirectional_xt: Float32Array;
+  readonly bidirectional_dxt: Float32Array;
   readonly bidirectional_h: Float32Array;
   readonly bidirectional_c: Float32Array;
   readonly bidirectional_gates: Float32Array;
@@ -52,9 +53,9 @@ interface Buffers {
   readonly bidirectional_dh: Float32Array;
   readonly bidirectional_dc: Float32Array;
   readonly bidirectional_dz: Float32Array;
-  readonly bidirectional_step_dz: Float32Array;
   readonly bidirectional_lstm_2: Float32Array;
-  readonly bidirectional_xk_2: Float32Array;
+  readonly bidirectional_xt_2: Float32Array;
+  readonly bidirectional_dxt_2: Float32Array;
   readonly bidirectional_h_2: Float32Array;
   readonly bidirectional_c_2: Float32Array;
   readonly bidirectional_gates_2: Float32Array;
@@ -62,7 +63,6 @@ interface Buffers {
   readonly bidirectional_dh_2: Float32Array;
   readonly bidirectional_dc_2: Float32Array;
   readonly bidirectional_dz_2: Float32Array;
-  readonly bidirectional_step_dz_2: Float32Array;
   readonly bidirectional_reverse: Float32Array;
   readonly bidirectional_out: Float32Array;
   readonly dense_out: Float32Array;
@@ -98,15 +98,24 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
   const embedding_out = bufs.embedding_out;
   const embedding_mask = bufs.embedding_mask;
   const bidirectional_lstm = bufs.bidirectional_lstm;
-  const bidirectional_xk = bufs.bidirectional_xk;
+  const bidirectional_xt = bufs.bidirectional_xt;
   const bidirectional_h = bufs.bidirectional_h;
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xk = embedding_out · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
-  gemm(batch * 50, 128, 32, embedding_out, false, bidirectional_forward_kernel, false, bidirectional_xk, false);
+  // bidirectional_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (b * 50 + t) * 32,
+        to = (t * batch + b) * 32;
+      for (let j = 0; j < 32; j++) bidirectional_xt[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
+  gemm(batch * 50, 128, 32, bidirectional_xt, false, bidirectional_forward_kernel, false, bidirectional_gates, false);
   for (let t = 0; t < 50; t++) {
-    // bidirectional_gates[t] = h_{t-1} · bidirectional_forward_recurrent_kernel, 0 at the first step (the cell adds bidirectional_xk[t] + bidirectional_forward_bias)
+    // bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -117,25 +126,15 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
         bidirectional_forward_recurrent_kernel,
         false,
         bidirectional_gates,
-        false,
+        true,
         (t - 1) * batch * 32,
         0,
         t * batch * 128,
       );
-    } else {
-      bidirectional_gates.fill(0, 0, batch * 128);
     }
 
-    // z = bidirectional_gates[t] + bidirectional_xk[t] + b, in place
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + t) * 128;
-      const gRow = (t * batch + b) * 128;
-      for (let j = 0; j < 128; j++)
-        bidirectional_gates[gRow + j]! += bidirectional_xk[xRow + j]! + bidirectional_forward_bias[j]!;
-    }
-
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates, t * batch * 128, batch, 32);
+    // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates, t * batch * 128, batch, 32, bidirectional_forward_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t); a padded step keeps c_{t-1} and h_{t-1}
 
     for (let b = 0; b < batch; b++) {
@@ -172,15 +171,34 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
   const embedding_out = bufs.embedding_out;
   const embedding_mask = bufs.embedding_mask;
   const bidirectional_lstm_2 = bufs.bidirectional_lstm_2;
-  const bidirectional_xk_2 = bufs.bidirectional_xk_2;
+  const bidirectional_xt_2 = bufs.bidirectional_xt_2;
   const bidirectional_h_2 = bufs.bidirectional_h_2;
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xk_2 = embedding_out · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
-  gemm(batch * 50, 128, 32, embedding_out, false, bidirectional_backward_kernel, false, bidirectional_xk_2, false);
+  // bidirectional_xt_2[t, b] = embedding_out[b, (49 - t)]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (b * 50 + (49 - t)) * 32,
+        to = (t * batch + b) * 32;
+      for (let j = 0; j < 32; j++) bidirectional_xt_2[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
+  gemm(
+    batch * 50,
+    128,
+    32,
+    bidirectional_xt_2,
+    false,
+    bidirectional_backward_kernel,
+    false,
+    bidirectional_gates_2,
+    false,
+  );
   for (let t = 0; t < 50; t++) {
-    // bidirectional_gates_2[t] = h_{t-1} · bidirectional_backward_recurrent_kernel, 0 at the first step (the cell adds bidirectional_xk_2[(49 - t)] + bidirectional_backward_bias)
+    // bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -191,25 +209,15 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
         bidirectional_backward_recurrent_kernel,
         false,
         bidirectional_gates_2,
-        false,
+        true,
         (t - 1) * batch * 32,
         0,
         t * batch * 128,
       );
-    } else {
-      bidirectional_gates_2.fill(0, 0, batch * 128);
     }
 
-    // z = bidirectional_gates_2[t] + bidirectional_xk_2[(49 - t)] + b, in place
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + (49 - t)) * 128;
-      const gRow = (t * batch + b) * 128;
-      for (let j = 0; j < 128; j++)
-        bidirectional_gates_2[gRow + j]! += bidirectional_xk_2[xRow + j]! + bidirectional_backward_bias[j]!;
-    }
-
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32);
+    // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmGates(bidirectional_gates_2, t * batch * 128, batch, 32, bidirectional_backward_bias);
     // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t); a padded step keeps c_{t-1} and h_{t-1}
 
     for (let b = 0; b < batch; b++) {
@@ -354,8 +362,9 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
   const d_bidirectional_backward_kernel = bufs.d_bidirectional_backward_kernel;
   const d_bidirectional_backward_recurrent_kernel = bufs.d_bidirectional_backward_recurrent_kernel;
   const d_bidirectional_backward_bias = bufs.d_bidirectional_backward_bias;
-  const embedding_out = bufs.embedding_out;
   const embedding_mask = bufs.embedding_mask;
+  const bidirectional_xt_2 = bufs.bidirectional_xt_2;
+  const bidirectional_dxt_2 = bufs.bidirectional_dxt_2;
   const bidirectional_h_2 = bufs.bidirectional_h_2;
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
@@ -363,7 +372,6 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
   const bidirectional_dh_2 = bufs.bidirectional_dh_2;
   const bidirectional_dc_2 = bufs.bidirectional_dc_2;
   const bidirectional_dz_2 = bufs.bidirectional_dz_2;
-  const bidirectional_step_dz_2 = bufs.bidirectional_step_dz_2;
   const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm_2 = bufs.d_bidirectional_lstm_2;
   for (let i = 0; i < 4096; i++) d_bidirectional_backward_recurrent_kernel[i] = 0;
@@ -378,50 +386,27 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
     // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
     // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
     for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      const dzRow = b * 128;
-      const xRow = (b * 50 + (49 - t)) * 128;
+      const xRow = (t * batch + b) * 128;
       if (embedding_mask[b * 50 + (49 - t)]! === 0) {
         // a padded step: the carried gradients pass to the step before unchanged; nothing reaches the weights
-        for (let j = 0; j < 128; j++) bidirectional_step_dz_2[b * 128 + j] = 0;
         for (let j = 0; j < 128; j++) bidirectional_dz_2[xRow + j] = 0;
         continue;
       }
 
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
-        const i = bidirectional_gates_2[gRow + u]!,
-          f = bidirectional_gates_2[gRow + 32 + u]!,
-          g = bidirectional_gates_2[gRow + 64 + u]!,
-          o = bidirectional_gates_2[gRow + 96 + u]!;
+        const i = bidirectional_gates_2[xRow + u]!,
+          f = bidirectional_gates_2[xRow + 32 + u]!,
+          g = bidirectional_gates_2[xRow + 64 + u]!,
+          o = bidirectional_gates_2[xRow + 96 + u]!;
         const a = bidirectional_act_c_2[s]!;
         const cPrev = t > 0 ? bidirectional_c_2[s - batch * 32]! : 0;
         const dh = bidirectional_dh_2[b * 32 + u]!;
         const dc = bidirectional_dc_2[b * 32 + u]! + dh * o * (1 - a * a);
-        {
-          const d = dc * g * i * (1 - i);
-          bidirectional_step_dz_2[dzRow + u] = d;
-          bidirectional_dz_2[xRow + u] = d;
-        }
-
-        {
-          const d = dc * cPrev * f * (1 - f);
-          bidirectional_step_dz_2[dzRow + 32 + u] = d;
-          bidirectional_dz_2[xRow + 32 + u] = d;
-        }
-
-        {
-          const d = dc * i * (1 - g * g);
-          bidirectional_step_dz_2[dzRow + 64 + u] = d;
-          bidirectional_dz_2[xRow + 64 + u] = d;
-        }
-
-        {
-          const d = dh * a * o * (1 - o);
-          bidirectional_step_dz_2[dzRow + 96 + u] = d;
-          bidirectional_dz_2[xRow + 96 + u] = d;
-        }
-
+        bidirectional_dz_2[xRow + u] = dc * g * i * (1 - i);
+        bidirectional_dz_2[xRow + 32 + u] = dc * cPrev * f * (1 - f);
+        bidirectional_dz_2[xRow + 64 + u] = dc * i * (1 - g * g);
+        bidirectional_dz_2[xRow + 96 + u] = dh * a * o * (1 - o);
         bidirectional_dc_2[b * 32 + u] = dc * f;
         // dh is spent on this step: dh_{t-1} is added to 0 by the product below
         bidirectional_dh_2[b * 32 + u] = 0;
@@ -436,12 +421,12 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
         batch,
         bidirectional_h_2,
         true,
-        bidirectional_step_dz_2,
+        bidirectional_dz_2,
         false,
         d_bidirectional_backward_recurrent_kernel,
         true,
         (t - 1) * batch * 32,
-        0,
+        t * batch * 128,
         0,
       );
       // bidirectional_dh_2 += dz_t · bidirectional_backward_recurrent_kernelᵀ: the gradient carried to step t - 1 (0 before it on a token's step, kept on a padded one, whose dz_t is 0)
@@ -449,18 +434,31 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
         batch,
         32,
         128,
-        bidirectional_step_dz_2,
+        bidirectional_dz_2,
         false,
         bidirectional_backward_recurrent_kernel,
         true,
         bidirectional_dh_2,
         true,
+        t * batch * 128,
+        0,
+        0,
       );
     }
   }
 
-  // d_bidirectional_backward_kernel = embedding_outᵀ · bidirectional_dz_2
-  gemm(32, 128, batch * 50, embedding_out, true, bidirectional_dz_2, false, d_bidirectional_backward_kernel, false);
+  // d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · bidirectional_dz_2
+  gemm(
+    32,
+    128,
+    batch * 50,
+    bidirectional_xt_2,
+    true,
+    bidirectional_dz_2,
+    false,
+    d_bidirectional_backward_kernel,
+    false,
+  );
   // d_bidirectional_backward_bias = Σ over steps and examples of bidirectional_dz_2
   for (let j = 0; j < 128; j += 8) {
     let total0 = 0,
@@ -493,8 +491,16 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
     d_bidirectional_backward_bias[j + 7] = total7;
   }
 
-  // d_embedding_out = bidirectional_dz_2 · bidirectional_backward_kernelᵀ
-  gemm(batch * 50, 32, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, d_embedding_out, false);
+  // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
+  gemm(batch * 50, 32, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
+  // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (t * batch + b) * 32,
+        to = (b * 50 + (49 - t)) * 32;
+      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = bidirectional_dxt_2[from + j]!;
+    }
+  }
 }
 
 /** bidirectional: backpropagation through 50 steps, from d_bidirectional_lstm */
@@ -504,8 +510,9 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
   const d_bidirectional_forward_kernel = bufs.d_bidirectional_forward_kernel;
   const d_bidirectional_forward_recurrent_kernel = bufs.d_bidirectional_forward_recurrent_kernel;
   const d_bidirectional_forward_bias = bufs.d_bidirectional_forward_bias;
-  const embedding_out = bufs.embedding_out;
   const embedding_mask = bufs.embedding_mask;
+  const bidirectional_xt = bufs.bidirectional_xt;
+  const bidirectional_dxt = bufs.bidirectional_dxt;
   const bidirectional_h = bufs.bidirectional_h;
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
@@ -513,7 +520,6 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
   const bidirectional_dh = bufs.bidirectional_dh;
   const bidirectional_dc = bufs.bidirectional_dc;
   const bidirectional_dz = bufs.bidirectional_dz;
-  const bidirectional_step_dz = bufs.bidirectional_step_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm = bufs.d_bidirectional_lstm;
   for (let i = 0; i < 4096; i++) d_bidirectional_forward_recurrent_kernel[i] = 0;
@@ -527,50 +533,27 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
     // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
     // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
     for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      const dzRow = b * 128;
-      const xRow = (b * 50 + t) * 128;
+      const xRow = (t * batch + b) * 128;
       if (embedding_mask[b * 50 + t]! === 0) {
         // a padded step: the carried gradients pass to the step before unchanged; nothing reaches the weights
-        for (let j = 0; j < 128; j++) bidirectional_step_dz[b * 128 + j] = 0;
         for (let j = 0; j < 128; j++) bidirectional_dz[xRow + j] = 0;
         continue;
       }
 
       for (let u = 0; u < 32; u++) {
         const s = (t * batch + b) * 32 + u;
-        const i = bidirectional_gates[gRow + u]!,
-          f = bidirectional_gates[gRow + 32 + u]!,
-          g = bidirectional_gates[gRow + 64 + u]!,
-          o = bidirectional_gates[gRow + 96 + u]!;
+        const i = bidirectional_gates[xRow + u]!,
+          f = bidirectional_gates[xRow + 32 + u]!,
+          g = bidirectional_gates[xRow + 64 + u]!,
+          o = bidirectional_gates[xRow + 96 + u]!;
         const a = bidirectional_act_c[s]!;
         const cPrev = t > 0 ? bidirectional_c[s - batch * 32]! : 0;
         const dh = bidirectional_dh[b * 32 + u]!;
         const dc = bidirectional_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        {
-          const d = dc * g * i * (1 - i);
-          bidirectional_step_dz[dzRow + u] = d;
-          bidirectional_dz[xRow + u] = d;
-        }
-
-        {
-          const d = dc * cPrev * f * (1 - f);
-          bidirectional_step_dz[dzRow + 32 + u] = d;
-          bidirectional_dz[xRow + 32 + u] = d;
-        }
-
-        {
-          const d = dc * i * (1 - g * g);
-          bidirectional_step_dz[dzRow + 64 + u] = d;
-          bidirectional_dz[xRow + 64 + u] = d;
-        }
-
-        {
-          const d = dh * a * o * (1 - o);
-          bidirectional_step_dz[dzRow + 96 + u] = d;
-          bidirectional_dz[xRow + 96 + u] = d;
-        }
-
+        bidirectional_dz[xRow + u] = dc * g * i * (1 - i);
+        bidirectional_dz[xRow + 32 + u] = dc * cPrev * f * (1 - f);
+        bidirectional_dz[xRow + 64 + u] = dc * i * (1 - g * g);
+        bidirectional_dz[xRow + 96 + u] = dh * a * o * (1 - o);
         bidirectional_dc[b * 32 + u] = dc * f;
         // dh is spent on this step: dh_{t-1} is added to 0 by the product below
         bidirectional_dh[b * 32 + u] = 0;
@@ -585,12 +568,12 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
         batch,
         bidirectional_h,
         true,
-        bidirectional_step_dz,
+        bidirectional_dz,
         false,
         d_bidirectional_forward_recurrent_kernel,
         true,
         (t - 1) * batch * 32,
-        0,
+        t * batch * 128,
         0,
       );
       // bidirectional_dh += dz_t · bidirectional_forward_recurrent_kernelᵀ: the gradient carried to step t - 1 (0 before it on a token's step, kept on a padded one, whose dz_t is 0)
@@ -598,18 +581,21 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
         batch,
         32,
         128,
-        bidirectional_step_dz,
+        bidirectional_dz,
         false,
         bidirectional_forward_recurrent_kernel,
         true,
         bidirectional_dh,
         true,
+        t * batch * 128,
+        0,
+        0,
       );
     }
   }
 
-  // d_bidirectional_forward_kernel = embedding_outᵀ · bidirectional_dz
-  gemm(32, 128, batch * 50, embedding_out, true, bidirectional_dz, false, d_bidirectional_forward_kernel, false);
+  // d_bidirectional_forward_kernel = bidirectional_xtᵀ · bidirectional_dz
+  gemm(32, 128, batch * 50, bidirectional_xt, true, bidirectional_dz, false, d_bidirectional_forward_kernel, false);
   // d_bidirectional_forward_bias = Σ over steps and examples of bidirectional_dz
   for (let j = 0; j < 128; j += 8) {
     let total0 = 0,
@@ -642,8 +628,16 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
     d_bidirectional_forward_bias[j + 7] = total7;
   }
 
-  // d_embedding_out += bidirectional_dz · bidirectional_forward_kernelᵀ
-  gemm(batch * 50, 32, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, d_embedding_out, true);
+  // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
+  gemm(batch * 50, 32, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
+  // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (t * batch + b) * 32,
+        to = (b * 50 + t) * 32;
+      for (let j = 0; j < 32; j++) d_embedding_out[to + j]! += bidirectional_dxt[from + j]!;
+    }
+  }
 }
 
 /** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
@@ -739,7 +733,8 @@ function createBuffers(
   const embedding_out = new Float32Array(maxBatch * 1600);
   const embedding_mask = new Float32Array(maxBatch * 50);
   const bidirectional_lstm = new Float32Array(maxBatch * 1600);
-  const bidirectional_xk = new Float32Array(maxBatch * 6400);
+  const bidirectional_xt = new Float32Array(maxBatch * 1600);
+  const bidirectional_dxt = new Float32Array(maxBatch * 1600);
   const bidirectional_h = new Float32Array(maxBatch * 1600);
   const bidirectional_c = new Float32Array(maxBatch * 1600);
   const bidirectional_gates = new Float32Array(maxBatch * 6400);
@@ -747,9 +742,9 @@ function createBuffers(
   const bidirectional_dh = new Float32Array(maxBatch * 32);
   const bidirectional_dc = new Float32Array(maxBatch * 32);
   const bidirectional_dz = new Float32Array(maxBatch * 6400);
-  const bidirectional_step_dz = new Float32Array(maxBatch * 128);
   const bidirectional_lstm_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_xk_2 = new Float32Array(maxBatch * 6400);
+  const bidirectional_xt_2 = new Float32Array(maxBatch * 1600);
+  const bidirectional_dxt_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_h_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_c_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_gates_2 = new Float32Array(maxBatch * 6400);
@@ -757,7 +752,6 @@ function createBuffers(
   const bidirectional_dh_2 = new Float32Array(maxBatch * 32);
   const bidirectional_dc_2 = new Float32Array(maxBatch * 32);
   const bidirectional_dz_2 = new Float32Array(maxBatch * 6400);
-  const bidirectional_step_dz_2 = new Float32Array(maxBatch * 128);
   const bidirectional_reverse = new Float32Array(maxBatch * 1600);
   const bidirectional_out = new Float32Array(maxBatch * 3200);
   const dense_out = new Float32Array(maxBatch * 600);
@@ -795,7 +789,8 @@ function createBuffers(
     embedding_out,
     embedding_mask,
     bidirectional_lstm,
-    bidirectional_xk,
+    bidirectional_xt,
+    bidirectional_dxt,
     bidirectional_h,
     bidirectional_c,
     bidirectional_gates,
@@ -803,9 +798,9 @@ function createBuffers(
     bidirectional_dh,
     bidirectional_dc,
     bidirectional_dz,
-    bidirectional_step_dz,
     bidirectional_lstm_2,
-    bidirectional_xk_2,
+    bidirectional_xt_2,
+    bidirectional_dxt_2,
     bidirectional_h_2,
     bidirectional_c_2,
     bidirectional_gates_2,
@@ -813,7 +808,6 @@ function createBuffers(
     bidirectional_dh_2,
     bidirectional_dc_2,
     bidirectional_dz_2,
-    bidirectional_step_dz_2,
     bidirectional_reverse,
     bidirectional_out,
     dense_out,

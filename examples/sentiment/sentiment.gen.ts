@@ -5,8 +5,10 @@
 import {
   GeneratedModel,
   gemm,
-  rationalTanh,
-  lstmGates,
+  lstmCellForward,
+  lstmCellBackward,
+  tanhRows,
+  tanhRowsBackward,
   zeroWrittenRows,
   type Kernels,
   type ModelSpec,
@@ -36,7 +38,8 @@ interface LstmSentiment_Buffers {
   readonly d_dense_bias: Float32Array;
   readonly embedding_out: Float32Array;
   readonly lstm_out: Float32Array;
-  readonly lstm_xk: Float32Array;
+  readonly lstm_xt: Float32Array;
+  readonly lstm_dxt: Float32Array;
   readonly lstm_h: Float32Array;
   readonly lstm_c: Float32Array;
   readonly lstm_gates: Float32Array;
@@ -44,7 +47,6 @@ interface LstmSentiment_Buffers {
   readonly lstm_dh: Float32Array;
   readonly lstm_dc: Float32Array;
   readonly lstm_dz: Float32Array;
-  readonly lstm_step_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_embedding_out: Float32Array;
   readonly d_lstm_out: Float32Array;
@@ -71,15 +73,24 @@ function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: numb
   const lstm_bias = bufs.lstm_bias;
   const embedding_out = bufs.embedding_out;
   const lstm_out = bufs.lstm_out;
-  const lstm_xk = bufs.lstm_xk;
+  const lstm_xt = bufs.lstm_xt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xk = embedding_out · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
-  gemm(batch * 100, 128, 32, embedding_out, false, lstm_kernel, false, lstm_xk, false);
+  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 100; t++) {
+      const from = (b * 100 + t) * 32,
+        to = (t * batch + b) * 32;
+      for (let j = 0; j < 32; j++) lstm_xt[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
+  gemm(batch * 100, 128, 32, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
   for (let t = 0; t < 100; t++) {
-    // lstm_gates[t] = h_{t-1} · lstm_recurrent_kernel, 0 at the first step (the cell adds lstm_xk[t] + lstm_bias)
+    // lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -90,40 +101,15 @@ function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: numb
         lstm_recurrent_kernel,
         false,
         lstm_gates,
-        false,
+        true,
         (t - 1) * batch * 32,
         0,
         t * batch * 128,
       );
-    } else {
-      lstm_gates.fill(0, 0, batch * 128);
     }
 
-    // z = lstm_gates[t] + lstm_xk[t] + b, in place
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 100 + t) * 128;
-      const gRow = (t * batch + b) * 128;
-      for (let j = 0; j < 128; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
-    }
-
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 128, batch, 32);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      for (let u = 0; u < 32; u++) {
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 32 + u]!,
-          g = lstm_gates[gRow + 64 + u]!,
-          o = lstm_gates[gRow + 96 + u]!;
-        const s = (t * batch + b) * 32 + u;
-        const c = f * (t > 0 ? lstm_c[s - batch * 32]! : 0) + i * g;
-        const a = rationalTanh(c);
-        lstm_c[s] = c;
-        lstm_act_c[s] = a;
-        lstm_h[s] = o * a;
-      }
-    }
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_bias, t, batch, 32);
   }
 
   for (let b = 0; b < batch; b++)
@@ -370,7 +356,8 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
   const d_lstm_kernel = bufs.d_lstm_kernel;
   const d_lstm_recurrent_kernel = bufs.d_lstm_recurrent_kernel;
   const d_lstm_bias = bufs.d_lstm_bias;
-  const embedding_out = bufs.embedding_out;
+  const lstm_xt = bufs.lstm_xt;
+  const lstm_dxt = bufs.lstm_dxt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
@@ -378,58 +365,15 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
   const lstm_dh = bufs.lstm_dh;
   const lstm_dc = bufs.lstm_dc;
   const lstm_dz = bufs.lstm_dz;
-  const lstm_step_dz = bufs.lstm_step_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < 4096; i++) d_lstm_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 32; i++) lstm_dc[i] = 0;
   for (let t = 99; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 128;
-      const dzRow = b * 128;
-      const xRow = (b * 100 + t) * 128;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 32 + u]!,
-          g = lstm_gates[gRow + 64 + u]!,
-          o = lstm_gates[gRow + 96 + u]!;
-        const a = lstm_act_c[s]!;
-        const cPrev = t > 0 ? lstm_c[s - batch * 32]! : 0;
-        const dh = lstm_dh[b * 32 + u]!;
-        const dc = lstm_dc[b * 32 + u]! + dh * o * (1 - a * a);
-        {
-          const d = dc * g * i * (1 - i);
-          lstm_step_dz[dzRow + u] = d;
-          lstm_dz[xRow + u] = d;
-        }
-
-        {
-          const d = dc * cPrev * f * (1 - f);
-          lstm_step_dz[dzRow + 32 + u] = d;
-          lstm_dz[xRow + 32 + u] = d;
-        }
-
-        {
-          const d = dc * i * (1 - g * g);
-          lstm_step_dz[dzRow + 64 + u] = d;
-          lstm_dz[xRow + 64 + u] = d;
-        }
-
-        {
-          const d = dh * a * o * (1 - o);
-          lstm_step_dz[dzRow + 96 + u] = d;
-          lstm_dz[xRow + 96 + u] = d;
-        }
-
-        lstm_dc[b * 32 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 32);
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -438,21 +382,21 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
         batch,
         lstm_h,
         true,
-        lstm_step_dz,
+        lstm_dz,
         false,
         d_lstm_recurrent_kernel,
         true,
         (t - 1) * batch * 32,
-        0,
+        t * batch * 128,
         0,
       );
       // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(batch, 32, 128, lstm_step_dz, false, lstm_recurrent_kernel, true, lstm_dh, false);
+      gemm(batch, 32, 128, lstm_dz, false, lstm_recurrent_kernel, true, lstm_dh, false, t * batch * 128, 0, 0);
     }
   }
 
-  // d_lstm_kernel = embedding_outᵀ · lstm_dz
-  gemm(32, 128, batch * 100, embedding_out, true, lstm_dz, false, d_lstm_kernel, false);
+  // d_lstm_kernel = lstm_xtᵀ · lstm_dz
+  gemm(32, 128, batch * 100, lstm_xt, true, lstm_dz, false, d_lstm_kernel, false);
   // d_lstm_bias = Σ over steps and examples of lstm_dz
   for (let j = 0; j < 128; j += 8) {
     let total0 = 0,
@@ -485,8 +429,16 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
     d_lstm_bias[j + 7] = total7;
   }
 
-  // d_embedding_out = lstm_dz · lstm_kernelᵀ
-  gemm(batch * 100, 32, 128, lstm_dz, false, lstm_kernel, true, d_embedding_out, false);
+  // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
+  gemm(batch * 100, 32, 128, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
+  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 100; t++) {
+      const from = (t * batch + b) * 32,
+        to = (b * 100 + t) * 32;
+      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = lstm_dxt[from + j]!;
+    }
+  }
 }
 
 /** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
@@ -560,7 +512,8 @@ function LstmSentiment_createBuffers(
   const d_dense_bias = grads[5]!;
   const embedding_out = new Float32Array(maxBatch * 3200);
   const lstm_out = new Float32Array(maxBatch * 32);
-  const lstm_xk = new Float32Array(maxBatch * 12800);
+  const lstm_xt = new Float32Array(maxBatch * 3200);
+  const lstm_dxt = new Float32Array(maxBatch * 3200);
   const lstm_h = new Float32Array(maxBatch * 3200);
   const lstm_c = new Float32Array(maxBatch * 3200);
   const lstm_gates = new Float32Array(maxBatch * 12800);
@@ -568,7 +521,6 @@ function LstmSentiment_createBuffers(
   const lstm_dh = new Float32Array(maxBatch * 32);
   const lstm_dc = new Float32Array(maxBatch * 32);
   const lstm_dz = new Float32Array(maxBatch * 12800);
-  const lstm_step_dz = new Float32Array(maxBatch * 128);
   const dense_out = new Float32Array(maxBatch);
   const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_lstm_out = new Float32Array(maxBatch * 32);
@@ -593,7 +545,8 @@ function LstmSentiment_createBuffers(
     d_dense_bias,
     embedding_out,
     lstm_out,
-    lstm_xk,
+    lstm_xt,
+    lstm_dxt,
     lstm_h,
     lstm_c,
     lstm_gates,
@@ -601,7 +554,6 @@ function LstmSentiment_createBuffers(
     lstm_dh,
     lstm_dc,
     lstm_dz,
-    lstm_step_dz,
     dense_out,
     d_embedding_out,
     d_lstm_out,
@@ -741,11 +693,11 @@ interface RnnSentiment_Buffers {
   readonly d_dense_bias: Float32Array;
   readonly embedding_out: Float32Array;
   readonly simple_rnn_out: Float32Array;
-  readonly simple_rnn_xk: Float32Array;
+  readonly simple_rnn_xt: Float32Array;
+  readonly simple_rnn_dxt: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
-  readonly simple_rnn_step_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_embedding_out: Float32Array;
   readonly d_simple_rnn_out: Float32Array;
@@ -772,12 +724,21 @@ function RnnSentiment_simple_rnn_out_forward(bufs: RnnSentiment_Buffers, batch: 
   const simple_rnn_bias = bufs.simple_rnn_bias;
   const embedding_out = bufs.embedding_out;
   const simple_rnn_out = bufs.simple_rnn_out;
-  const simple_rnn_xk = bufs.simple_rnn_xk;
+  const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xk = embedding_out · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
-  gemm(batch * 100, 32, 32, embedding_out, false, simple_rnn_kernel, false, simple_rnn_xk, false);
+  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 100; t++) {
+      const from = (b * 100 + t) * 32,
+        to = (t * batch + b) * 32;
+      for (let j = 0; j < 32; j++) simple_rnn_xt[to + j] = embedding_out[from + j]!;
+    }
+  }
+
+  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
+  gemm(batch * 100, 32, 32, simple_rnn_xt, false, simple_rnn_kernel, false, simple_rnn_h, false);
   for (let t = 0; t < 100; t++) {
-    // simple_rnn_h[t] = h_{t-1} · simple_rnn_recurrent_kernel, 0 at the first step (the cell adds simple_rnn_xk[t] + simple_rnn_bias)
+    // simple_rnn_h[t] += h_{t-1} · simple_rnn_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -788,24 +749,15 @@ function RnnSentiment_simple_rnn_out_forward(bufs: RnnSentiment_Buffers, batch: 
         simple_rnn_recurrent_kernel,
         false,
         simple_rnn_h,
-        false,
+        true,
         (t - 1) * batch * 32,
         0,
         t * batch * 32,
       );
-    } else {
-      simple_rnn_h.fill(0, 0, batch * 32);
     }
 
-    // h_t = tanh(z), z = h_{t-1} · R (in simple_rnn_h[t]) + simple_rnn_xk[t] + b
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 100 + t) * 32;
-      for (let u = 0; u < 32; u++) {
-        const s = (t * batch + b) * 32 + u;
-        const z = simple_rnn_h[s]! + simple_rnn_xk[xRow + u]! + simple_rnn_bias[u]!;
-        simple_rnn_h[s] = rationalTanh(z);
-      }
-    }
+    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + h_{t-1} · R + simple_rnn_bias: over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRows(simple_rnn_h, t * batch * 32, batch, 32, simple_rnn_bias);
   }
 
   for (let b = 0; b < batch; b++)
@@ -1052,31 +1004,18 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
   const d_simple_rnn_kernel = bufs.d_simple_rnn_kernel;
   const d_simple_rnn_recurrent_kernel = bufs.d_simple_rnn_recurrent_kernel;
   const d_simple_rnn_bias = bufs.d_simple_rnn_bias;
-  const embedding_out = bufs.embedding_out;
+  const simple_rnn_xt = bufs.simple_rnn_xt;
+  const simple_rnn_dxt = bufs.simple_rnn_dxt;
   const simple_rnn_h = bufs.simple_rnn_h;
   const simple_rnn_dh = bufs.simple_rnn_dh;
   const simple_rnn_dz = bufs.simple_rnn_dz;
-  const simple_rnn_step_dz = bufs.simple_rnn_step_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < 1024; i++) d_simple_rnn_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 99; t >= 0; t--) {
-    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++) {
-      const dzRow = b * 32;
-      const xRow = (b * 100 + t) * 32;
-      for (let u = 0; u < 32; u++) {
-        {
-          const d =
-            simple_rnn_dh[b * 32 + u]! *
-            (1 - simple_rnn_h[(t * batch + b) * 32 + u]! * simple_rnn_h[(t * batch + b) * 32 + u]!);
-          simple_rnn_step_dz[dzRow + u] = d;
-          simple_rnn_dz[xRow + u] = d;
-        }
-      }
-    }
-
+    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 32);
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -1085,21 +1024,34 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
         batch,
         simple_rnn_h,
         true,
-        simple_rnn_step_dz,
+        simple_rnn_dz,
         false,
         d_simple_rnn_recurrent_kernel,
         true,
         (t - 1) * batch * 32,
-        0,
+        t * batch * 32,
         0,
       );
       // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(batch, 32, 32, simple_rnn_step_dz, false, simple_rnn_recurrent_kernel, true, simple_rnn_dh, false);
+      gemm(
+        batch,
+        32,
+        32,
+        simple_rnn_dz,
+        false,
+        simple_rnn_recurrent_kernel,
+        true,
+        simple_rnn_dh,
+        false,
+        t * batch * 32,
+        0,
+        0,
+      );
     }
   }
 
-  // d_simple_rnn_kernel = embedding_outᵀ · simple_rnn_dz
-  gemm(32, 32, batch * 100, embedding_out, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
+  // d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz
+  gemm(32, 32, batch * 100, simple_rnn_xt, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
   // d_simple_rnn_bias = Σ over steps and examples of simple_rnn_dz
   for (let j = 0; j < 32; j += 8) {
     let total0 = 0,
@@ -1132,8 +1084,16 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
     d_simple_rnn_bias[j + 7] = total7;
   }
 
-  // d_embedding_out = simple_rnn_dz · simple_rnn_kernelᵀ
-  gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, d_embedding_out, false);
+  // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
+  gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
+  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 100; t++) {
+      const from = (t * batch + b) * 32,
+        to = (b * 100 + t) * 32;
+      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = simple_rnn_dxt[from + j]!;
+    }
+  }
 }
 
 /** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
@@ -1207,11 +1167,11 @@ function RnnSentiment_createBuffers(
   const d_dense_bias = grads[5]!;
   const embedding_out = new Float32Array(maxBatch * 3200);
   const simple_rnn_out = new Float32Array(maxBatch * 32);
-  const simple_rnn_xk = new Float32Array(maxBatch * 3200);
+  const simple_rnn_xt = new Float32Array(maxBatch * 3200);
+  const simple_rnn_dxt = new Float32Array(maxBatch * 3200);
   const simple_rnn_h = new Float32Array(maxBatch * 3200);
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
   const simple_rnn_dz = new Float32Array(maxBatch * 3200);
-  const simple_rnn_step_dz = new Float32Array(maxBatch * 32);
   const dense_out = new Float32Array(maxBatch);
   const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_simple_rnn_out = new Float32Array(maxBatch * 32);
@@ -1236,11 +1196,11 @@ function RnnSentiment_createBuffers(
     d_dense_bias,
     embedding_out,
     simple_rnn_out,
-    simple_rnn_xk,
+    simple_rnn_xt,
+    simple_rnn_dxt,
     simple_rnn_h,
     simple_rnn_dh,
     simple_rnn_dz,
-    simple_rnn_step_dz,
     dense_out,
     d_embedding_out,
     d_simple_rnn_out,

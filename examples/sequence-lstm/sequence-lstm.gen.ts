@@ -5,8 +5,10 @@
 import {
   GeneratedModel,
   gemm,
-  rationalTanh,
-  lstmGates,
+  lstmCellForward,
+  lstmCellBackward,
+  tanhRows,
+  tanhRowsBackward,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -36,7 +38,7 @@ interface SequenceLstm_Buffers {
   readonly d_dense_1_kernel: Float32Array;
   readonly d_dense_1_bias: Float32Array;
   readonly lstm_out: Float32Array;
-  readonly lstm_xk: Float32Array;
+  readonly lstm_xt: Float32Array;
   readonly lstm_h: Float32Array;
   readonly lstm_c: Float32Array;
   readonly lstm_gates: Float32Array;
@@ -44,7 +46,6 @@ interface SequenceLstm_Buffers {
   readonly lstm_dh: Float32Array;
   readonly lstm_dc: Float32Array;
   readonly lstm_dz: Float32Array;
-  readonly lstm_step_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
   readonly d_lstm_out: Float32Array;
@@ -61,15 +62,24 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
   const lstm_recurrent_kernel = bufs.lstm_recurrent_kernel;
   const lstm_bias = bufs.lstm_bias;
   const lstm_out = bufs.lstm_out;
-  const lstm_xk = bufs.lstm_xk;
+  const lstm_xt = bufs.lstm_xt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xk = input · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
-  gemm(batch * 50, 40, 1, input, false, lstm_kernel, false, lstm_xk, false);
+  // lstm_xt[t, b] = input[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (b * 50 + t) * 1,
+        to = (t * batch + b) * 1;
+      for (let j = 0; j < 1; j++) lstm_xt[to + j] = input[from + j]!;
+    }
+  }
+
+  // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
+  gemm(batch * 50, 40, 1, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
   for (let t = 0; t < 50; t++) {
-    // lstm_gates[t] = h_{t-1} · lstm_recurrent_kernel, 0 at the first step (the cell adds lstm_xk[t] + lstm_bias)
+    // lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -80,40 +90,15 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
         lstm_recurrent_kernel,
         false,
         lstm_gates,
-        false,
+        true,
         (t - 1) * batch * 10,
         0,
         t * batch * 40,
       );
-    } else {
-      lstm_gates.fill(0, 0, batch * 40);
     }
 
-    // z = lstm_gates[t] + lstm_xk[t] + b, in place
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + t) * 40;
-      const gRow = (t * batch + b) * 40;
-      for (let j = 0; j < 40; j++) lstm_gates[gRow + j]! += lstm_xk[xRow + j]! + lstm_bias[j]!;
-    }
-
-    // i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmGates(lstm_gates, t * batch * 40, batch, 10);
-    // c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 40;
-      for (let u = 0; u < 10; u++) {
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 10 + u]!,
-          g = lstm_gates[gRow + 20 + u]!,
-          o = lstm_gates[gRow + 30 + u]!;
-        const s = (t * batch + b) * 10 + u;
-        const c = f * (t > 0 ? lstm_c[s - batch * 10]! : 0) + i * g;
-        const a = rationalTanh(c);
-        lstm_c[s] = c;
-        lstm_act_c[s] = a;
-        lstm_h[s] = o * a;
-      }
-    }
+    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_bias, t, batch, 10);
   }
 
   for (let b = 0; b < batch; b++)
@@ -1097,11 +1082,11 @@ function SequenceLstm_dense_backward(bufs: SequenceLstm_Buffers, batch: number):
 
 /** lstm: backpropagation through 50 steps, from d_lstm_out */
 function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: number): void {
-  const input = bufs.input;
   const lstm_recurrent_kernel = bufs.lstm_recurrent_kernel;
   const d_lstm_kernel = bufs.d_lstm_kernel;
   const d_lstm_recurrent_kernel = bufs.d_lstm_recurrent_kernel;
   const d_lstm_bias = bufs.d_lstm_bias;
+  const lstm_xt = bufs.lstm_xt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
@@ -1109,67 +1094,37 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
   const lstm_dh = bufs.lstm_dh;
   const lstm_dc = bufs.lstm_dc;
   const lstm_dz = bufs.lstm_dz;
-  const lstm_step_dz = bufs.lstm_step_dz;
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < 400; i++) d_lstm_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 10; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 10; i++) lstm_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c)
-    // c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o)
-    for (let b = 0; b < batch; b++) {
-      const gRow = (t * batch + b) * 40;
-      const dzRow = b * 40;
-      const xRow = (b * 50 + t) * 40;
-      for (let u = 0; u < 10; u++) {
-        const s = (t * batch + b) * 10 + u;
-        const i = lstm_gates[gRow + u]!,
-          f = lstm_gates[gRow + 10 + u]!,
-          g = lstm_gates[gRow + 20 + u]!,
-          o = lstm_gates[gRow + 30 + u]!;
-        const a = lstm_act_c[s]!;
-        const cPrev = t > 0 ? lstm_c[s - batch * 10]! : 0;
-        const dh = lstm_dh[b * 10 + u]!;
-        const dc = lstm_dc[b * 10 + u]! + dh * o * (1 - a * a);
-        {
-          const d = dc * g * i * (1 - i);
-          lstm_step_dz[dzRow + u] = d;
-          lstm_dz[xRow + u] = d;
-        }
-
-        {
-          const d = dc * cPrev * f * (1 - f);
-          lstm_step_dz[dzRow + 10 + u] = d;
-          lstm_dz[xRow + 10 + u] = d;
-        }
-
-        {
-          const d = dc * i * (1 - g * g);
-          lstm_step_dz[dzRow + 20 + u] = d;
-          lstm_dz[xRow + 20 + u] = d;
-        }
-
-        {
-          const d = dh * a * o * (1 - o);
-          lstm_step_dz[dzRow + 30 + u] = d;
-          lstm_dz[xRow + 30 + u] = d;
-        }
-
-        lstm_dc[b * 10 + u] = dc * f;
-      }
-    }
-
+    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 10);
     if (t > 0) {
       // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(10, 40, batch, lstm_h, true, lstm_step_dz, false, d_lstm_recurrent_kernel, true, (t - 1) * batch * 10, 0, 0);
+      gemm(
+        10,
+        40,
+        batch,
+        lstm_h,
+        true,
+        lstm_dz,
+        false,
+        d_lstm_recurrent_kernel,
+        true,
+        (t - 1) * batch * 10,
+        t * batch * 40,
+        0,
+      );
       // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(batch, 10, 40, lstm_step_dz, false, lstm_recurrent_kernel, true, lstm_dh, false);
+      gemm(batch, 10, 40, lstm_dz, false, lstm_recurrent_kernel, true, lstm_dh, false, t * batch * 40, 0, 0);
     }
   }
 
-  // d_lstm_kernel = inputᵀ · lstm_dz
-  gemm(1, 40, batch * 50, input, true, lstm_dz, false, d_lstm_kernel, false);
+  // d_lstm_kernel = lstm_xtᵀ · lstm_dz
+  gemm(1, 40, batch * 50, lstm_xt, true, lstm_dz, false, d_lstm_kernel, false);
   // d_lstm_bias = Σ over steps and examples of lstm_dz
   for (let j = 0; j < 40; j += 8) {
     let total0 = 0,
@@ -1261,7 +1216,7 @@ function SequenceLstm_createBuffers(
   const d_dense_1_kernel = grads[5]!;
   const d_dense_1_bias = grads[6]!;
   const lstm_out = new Float32Array(maxBatch * 10);
-  const lstm_xk = new Float32Array(maxBatch * 2000);
+  const lstm_xt = new Float32Array(maxBatch * 50);
   const lstm_h = new Float32Array(maxBatch * 500);
   const lstm_c = new Float32Array(maxBatch * 500);
   const lstm_gates = new Float32Array(maxBatch * 2000);
@@ -1269,7 +1224,6 @@ function SequenceLstm_createBuffers(
   const lstm_dh = new Float32Array(maxBatch * 10);
   const lstm_dc = new Float32Array(maxBatch * 10);
   const lstm_dz = new Float32Array(maxBatch * 2000);
-  const lstm_step_dz = new Float32Array(maxBatch * 40);
   const dense_out = new Float32Array(maxBatch * 10);
   const dense_1_out = new Float32Array(maxBatch);
   const d_lstm_out = new Float32Array(maxBatch * 10);
@@ -1297,7 +1251,7 @@ function SequenceLstm_createBuffers(
     d_dense_1_kernel,
     d_dense_1_bias,
     lstm_out,
-    lstm_xk,
+    lstm_xt,
     lstm_h,
     lstm_c,
     lstm_gates,
@@ -1305,7 +1259,6 @@ function SequenceLstm_createBuffers(
     lstm_dh,
     lstm_dc,
     lstm_dz,
-    lstm_step_dz,
     dense_out,
     dense_1_out,
     d_lstm_out,
@@ -1456,11 +1409,10 @@ interface SequenceRnn_Buffers {
   readonly d_dense_1_kernel: Float32Array;
   readonly d_dense_1_bias: Float32Array;
   readonly simple_rnn_out: Float32Array;
-  readonly simple_rnn_xk: Float32Array;
+  readonly simple_rnn_xt: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
-  readonly simple_rnn_step_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly dense_1_out: Float32Array;
   readonly d_simple_rnn_out: Float32Array;
@@ -1477,9 +1429,18 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
   const simple_rnn_recurrent_kernel = bufs.simple_rnn_recurrent_kernel;
   const simple_rnn_bias = bufs.simple_rnn_bias;
   const simple_rnn_out = bufs.simple_rnn_out;
-  const simple_rnn_xk = bufs.simple_rnn_xk;
+  const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xk = input · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
+  // simple_rnn_xt[t, b] = input[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < 50; t++) {
+      const from = (b * 50 + t) * 1,
+        to = (t * batch + b) * 1;
+      for (let j = 0; j < 1; j++) simple_rnn_xt[to + j] = input[from + j]!;
+    }
+  }
+
+  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   let i = 0;
   for (; i + 4 <= batch * 50; i += 4) {
     for (let j = 0; j < 8; j += 4) {
@@ -1508,10 +1469,10 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
         s32 = 0,
         s33 = 0;
       {
-        const a0 = input[ar0]!;
-        const a1 = input[ar1]!;
-        const a2 = input[ar2]!;
-        const a3 = input[ar3]!;
+        const a0 = simple_rnn_xt[ar0]!;
+        const a1 = simple_rnn_xt[ar1]!;
+        const a2 = simple_rnn_xt[ar2]!;
+        const a3 = simple_rnn_xt[ar3]!;
         const b0 = simple_rnn_kernel[bc0]!;
         const b1 = simple_rnn_kernel[bc1]!;
         const b2 = simple_rnn_kernel[bc2]!;
@@ -1534,22 +1495,22 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
         s33 += a3 * b3;
       }
 
-      simple_rnn_xk[i * 10 + j] = s00;
-      simple_rnn_xk[i * 10 + j + 1] = s01;
-      simple_rnn_xk[i * 10 + j + 2] = s02;
-      simple_rnn_xk[i * 10 + j + 3] = s03;
-      simple_rnn_xk[(i + 1) * 10 + j] = s10;
-      simple_rnn_xk[(i + 1) * 10 + j + 1] = s11;
-      simple_rnn_xk[(i + 1) * 10 + j + 2] = s12;
-      simple_rnn_xk[(i + 1) * 10 + j + 3] = s13;
-      simple_rnn_xk[(i + 2) * 10 + j] = s20;
-      simple_rnn_xk[(i + 2) * 10 + j + 1] = s21;
-      simple_rnn_xk[(i + 2) * 10 + j + 2] = s22;
-      simple_rnn_xk[(i + 2) * 10 + j + 3] = s23;
-      simple_rnn_xk[(i + 3) * 10 + j] = s30;
-      simple_rnn_xk[(i + 3) * 10 + j + 1] = s31;
-      simple_rnn_xk[(i + 3) * 10 + j + 2] = s32;
-      simple_rnn_xk[(i + 3) * 10 + j + 3] = s33;
+      simple_rnn_h[i * 10 + j] = s00;
+      simple_rnn_h[i * 10 + j + 1] = s01;
+      simple_rnn_h[i * 10 + j + 2] = s02;
+      simple_rnn_h[i * 10 + j + 3] = s03;
+      simple_rnn_h[(i + 1) * 10 + j] = s10;
+      simple_rnn_h[(i + 1) * 10 + j + 1] = s11;
+      simple_rnn_h[(i + 1) * 10 + j + 2] = s12;
+      simple_rnn_h[(i + 1) * 10 + j + 3] = s13;
+      simple_rnn_h[(i + 2) * 10 + j] = s20;
+      simple_rnn_h[(i + 2) * 10 + j + 1] = s21;
+      simple_rnn_h[(i + 2) * 10 + j + 2] = s22;
+      simple_rnn_h[(i + 2) * 10 + j + 3] = s23;
+      simple_rnn_h[(i + 3) * 10 + j] = s30;
+      simple_rnn_h[(i + 3) * 10 + j + 1] = s31;
+      simple_rnn_h[(i + 3) * 10 + j + 2] = s32;
+      simple_rnn_h[(i + 3) * 10 + j + 3] = s33;
     }
 
     {
@@ -1566,10 +1527,10 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       let s30 = 0,
         s31 = 0;
       {
-        const a0 = input[ar0]!;
-        const a1 = input[ar1]!;
-        const a2 = input[ar2]!;
-        const a3 = input[ar3]!;
+        const a0 = simple_rnn_xt[ar0]!;
+        const a1 = simple_rnn_xt[ar1]!;
+        const a2 = simple_rnn_xt[ar2]!;
+        const a3 = simple_rnn_xt[ar3]!;
         const b0 = simple_rnn_kernel[8]!;
         const b1 = simple_rnn_kernel[9]!;
         s00 += a0 * b0;
@@ -1582,14 +1543,14 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
         s31 += a3 * b1;
       }
 
-      simple_rnn_xk[i * 10 + 8] = s00;
-      simple_rnn_xk[i * 10 + 9] = s01;
-      simple_rnn_xk[(i + 1) * 10 + 8] = s10;
-      simple_rnn_xk[(i + 1) * 10 + 9] = s11;
-      simple_rnn_xk[(i + 2) * 10 + 8] = s20;
-      simple_rnn_xk[(i + 2) * 10 + 9] = s21;
-      simple_rnn_xk[(i + 3) * 10 + 8] = s30;
-      simple_rnn_xk[(i + 3) * 10 + 9] = s31;
+      simple_rnn_h[i * 10 + 8] = s00;
+      simple_rnn_h[i * 10 + 9] = s01;
+      simple_rnn_h[(i + 1) * 10 + 8] = s10;
+      simple_rnn_h[(i + 1) * 10 + 9] = s11;
+      simple_rnn_h[(i + 2) * 10 + 8] = s20;
+      simple_rnn_h[(i + 2) * 10 + 9] = s21;
+      simple_rnn_h[(i + 3) * 10 + 8] = s30;
+      simple_rnn_h[(i + 3) * 10 + 9] = s31;
     }
   }
 
@@ -1605,7 +1566,7 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
         s02 = 0,
         s03 = 0;
       {
-        const a0 = input[ar0]!;
+        const a0 = simple_rnn_xt[ar0]!;
         const b0 = simple_rnn_kernel[bc0]!;
         const b1 = simple_rnn_kernel[bc1]!;
         const b2 = simple_rnn_kernel[bc2]!;
@@ -1616,10 +1577,10 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
         s03 += a0 * b3;
       }
 
-      simple_rnn_xk[i * 10 + j] = s00;
-      simple_rnn_xk[i * 10 + j + 1] = s01;
-      simple_rnn_xk[i * 10 + j + 2] = s02;
-      simple_rnn_xk[i * 10 + j + 3] = s03;
+      simple_rnn_h[i * 10 + j] = s00;
+      simple_rnn_h[i * 10 + j + 1] = s01;
+      simple_rnn_h[i * 10 + j + 2] = s02;
+      simple_rnn_h[i * 10 + j + 3] = s03;
     }
 
     {
@@ -1627,20 +1588,20 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
       let s00 = 0,
         s01 = 0;
       {
-        const a0 = input[ar0]!;
+        const a0 = simple_rnn_xt[ar0]!;
         const b0 = simple_rnn_kernel[8]!;
         const b1 = simple_rnn_kernel[9]!;
         s00 += a0 * b0;
         s01 += a0 * b1;
       }
 
-      simple_rnn_xk[i * 10 + 8] = s00;
-      simple_rnn_xk[i * 10 + 9] = s01;
+      simple_rnn_h[i * 10 + 8] = s00;
+      simple_rnn_h[i * 10 + 9] = s01;
     }
   }
 
   for (let t = 0; t < 50; t++) {
-    // simple_rnn_h[t] = h_{t-1} · simple_rnn_recurrent_kernel, 0 at the first step (the cell adds simple_rnn_xk[t] + simple_rnn_bias)
+    // simple_rnn_h[t] += h_{t-1} · simple_rnn_recurrent_kernel (nothing to add at the first step)
     if (t > 0) {
       gemm(
         batch,
@@ -1651,24 +1612,15 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
         simple_rnn_recurrent_kernel,
         false,
         simple_rnn_h,
-        false,
+        true,
         (t - 1) * batch * 10,
         0,
         t * batch * 10,
       );
-    } else {
-      simple_rnn_h.fill(0, 0, batch * 10);
     }
 
-    // h_t = tanh(z), z = h_{t-1} · R (in simple_rnn_h[t]) + simple_rnn_xk[t] + b
-    for (let b = 0; b < batch; b++) {
-      const xRow = (b * 50 + t) * 10;
-      for (let u = 0; u < 10; u++) {
-        const s = (t * batch + b) * 10 + u;
-        const z = simple_rnn_h[s]! + simple_rnn_xk[xRow + u]! + simple_rnn_bias[u]!;
-        simple_rnn_h[s] = rationalTanh(z);
-      }
-    }
+    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + h_{t-1} · R + simple_rnn_bias: over the step's [batch, 10] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRows(simple_rnn_h, t * batch * 10, batch, 10, simple_rnn_bias);
   }
 
   for (let b = 0; b < batch; b++)
@@ -2652,34 +2604,20 @@ function SequenceRnn_dense_backward(bufs: SequenceRnn_Buffers, batch: number): v
 
 /** simple_rnn: backpropagation through 50 steps, from d_simple_rnn_out */
 function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: number): void {
-  const input = bufs.input;
   const simple_rnn_recurrent_kernel = bufs.simple_rnn_recurrent_kernel;
   const d_simple_rnn_kernel = bufs.d_simple_rnn_kernel;
   const d_simple_rnn_recurrent_kernel = bufs.d_simple_rnn_recurrent_kernel;
   const d_simple_rnn_bias = bufs.d_simple_rnn_bias;
+  const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
   const simple_rnn_dh = bufs.simple_rnn_dh;
   const simple_rnn_dz = bufs.simple_rnn_dz;
-  const simple_rnn_step_dz = bufs.simple_rnn_step_dz;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < 100; i++) d_simple_rnn_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 10; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 49; t >= 0; t--) {
-    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z))
-    for (let b = 0; b < batch; b++) {
-      const dzRow = b * 10;
-      const xRow = (b * 50 + t) * 10;
-      for (let u = 0; u < 10; u++) {
-        {
-          const d =
-            simple_rnn_dh[b * 10 + u]! *
-            (1 - simple_rnn_h[(t * batch + b) * 10 + u]! * simple_rnn_h[(t * batch + b) * 10 + u]!);
-          simple_rnn_step_dz[dzRow + u] = d;
-          simple_rnn_dz[xRow + u] = d;
-        }
-      }
-    }
-
+    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 10] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+    tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 10);
     if (t > 0) {
       // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
       gemm(
@@ -2688,20 +2626,33 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
         batch,
         simple_rnn_h,
         true,
-        simple_rnn_step_dz,
+        simple_rnn_dz,
         false,
         d_simple_rnn_recurrent_kernel,
         true,
         (t - 1) * batch * 10,
-        0,
+        t * batch * 10,
         0,
       );
       // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(batch, 10, 10, simple_rnn_step_dz, false, simple_rnn_recurrent_kernel, true, simple_rnn_dh, false);
+      gemm(
+        batch,
+        10,
+        10,
+        simple_rnn_dz,
+        false,
+        simple_rnn_recurrent_kernel,
+        true,
+        simple_rnn_dh,
+        false,
+        t * batch * 10,
+        0,
+        0,
+      );
     }
   }
 
-  // d_simple_rnn_kernel = inputᵀ · simple_rnn_dz
+  // d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz
   {
     for (let wj = 0; wj < 8; wj += 4) {
       const bc0 = wj;
@@ -2713,7 +2664,7 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
         s02 = 0,
         s03 = 0;
       for (let wp = 0; wp < batch * 50; wp++) {
-        const a0 = input[wp]!;
+        const a0 = simple_rnn_xt[wp]!;
         const b0 = simple_rnn_dz[wp * 10 + bc0]!;
         const b1 = simple_rnn_dz[wp * 10 + bc1]!;
         const b2 = simple_rnn_dz[wp * 10 + bc2]!;
@@ -2734,7 +2685,7 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
       let s00 = 0,
         s01 = 0;
       for (let wp = 0; wp < batch * 50; wp++) {
-        const a0 = input[wp]!;
+        const a0 = simple_rnn_xt[wp]!;
         const b0 = simple_rnn_dz[wp * 10 + 8]!;
         const b1 = simple_rnn_dz[wp * 10 + 9]!;
         s00 += a0 * b0;
@@ -2843,11 +2794,10 @@ function SequenceRnn_createBuffers(
   const d_dense_1_kernel = grads[5]!;
   const d_dense_1_bias = grads[6]!;
   const simple_rnn_out = new Float32Array(maxBatch * 10);
-  const simple_rnn_xk = new Float32Array(maxBatch * 500);
+  const simple_rnn_xt = new Float32Array(maxBatch * 50);
   const simple_rnn_h = new Float32Array(maxBatch * 500);
   const simple_rnn_dh = new Float32Array(maxBatch * 10);
   const simple_rnn_dz = new Float32Array(maxBatch * 500);
-  const simple_rnn_step_dz = new Float32Array(maxBatch * 10);
   const dense_out = new Float32Array(maxBatch * 10);
   const dense_1_out = new Float32Array(maxBatch);
   const d_simple_rnn_out = new Float32Array(maxBatch * 10);
@@ -2875,11 +2825,10 @@ function SequenceRnn_createBuffers(
     d_dense_1_kernel,
     d_dense_1_bias,
     simple_rnn_out,
-    simple_rnn_xk,
+    simple_rnn_xt,
     simple_rnn_h,
     simple_rnn_dh,
     simple_rnn_dz,
-    simple_rnn_step_dz,
     dense_out,
     dense_1_out,
     d_simple_rnn_out,

@@ -49,9 +49,9 @@ function functions(source: string): FunctionDeclaration[] {
   return file.getFunctions();
 }
 
-/** Calls a step may make: math, the dropout generator, the runtime's gemm, sigmoidInPlace, softmaxRows, crossentropyGradient, crossentropyLoss, sumColumns, lstmGates and gruGates (which reuse their scratch memory), its rationalTanh, sparseProduct, sparseWeightGradient and zeroWrittenRows, a typed array's fill and other generated functions. */
+/** Calls a step may make: math, the dropout generator, the runtime's gemm, sigmoidInPlace, softmaxRows, crossentropyGradient, crossentropyLoss, sumColumns, lstmGates, lstmCellForward, lstmCellBackward, tanhRows, tanhRowsBackward, gruGates, gruCellForward and gruCellBackward (which reuse their scratch memory), its rationalTanh, sparseProduct, sparseWeightGradient and zeroWrittenRows, a typed array's fill and other generated functions. */
 function isAllowedCall(callee: string, local: ReadonlySet<string>): boolean {
-  return /^Math\.\w+$/.test(callee) || /^\w+\.fill$/.test(callee) || callee === "rng.uniform" || callee === "gemm" || callee === "sigmoidInPlace" || callee === "softmaxRows" || callee === "crossentropyGradient" || callee === "crossentropyLoss" || callee === "sumColumns" || callee === "rationalTanh" || callee === "lstmGates" || callee === "gruGates" || callee === "sparseProduct" || callee === "sparseWeightGradient" || callee === "zeroWrittenRows" || local.has(callee);
+  return /^Math\.\w+$/.test(callee) || /^\w+\.fill$/.test(callee) || callee === "rng.uniform" || callee === "gemm" || callee === "sigmoidInPlace" || callee === "softmaxRows" || callee === "crossentropyGradient" || callee === "crossentropyLoss" || callee === "sumColumns" || callee === "rationalTanh" || callee === "lstmGates" || callee === "lstmCellForward" || callee === "lstmCellBackward" || callee === "tanhRows" || callee === "tanhRowsBackward" || callee === "gruGates" || callee === "gruCellForward" || callee === "gruCellBackward" || callee === "sparseProduct" || callee === "sparseWeightGradient" || callee === "zeroWrittenRows" || local.has(callee);
 }
 
 function allocations(fn: FunctionDeclaration, local: ReadonlySet<string>): string[] {

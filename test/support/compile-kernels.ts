@@ -13,13 +13,13 @@ import { sumColumns } from "../../runtime/rows/sum-columns";
 import { rationalTanh } from "../../runtime/activations/rational-tanh";
 import { sparseProduct, sparseWeightGradient } from "../../runtime/sparse/sparse-product";
 import { zeroWrittenRows } from "../../runtime/sparse/zero-written-rows";
-import { gruGates, lstmGates } from "../../runtime/activations/gates";
+import { gruCellBackward, gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "../../runtime/activations/gates";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "crossentropyGradient", "crossentropyLoss", "sumColumns", "rationalTanh", "lstmGates", "gruGates", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
+  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "crossentropyGradient", "crossentropyLoss", "sumColumns", "rationalTanh", "lstmGates", "lstmCellForward", "lstmCellBackward", "tanhRows", "tanhRowsBackward", "gruGates", "gruCellForward", "gruCellBackward", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
     gemm,
     sigmoidInPlace,
     softmaxRows,
@@ -28,7 +28,13 @@ function withHelpers(body: readonly string[]): unknown {
     sumColumns,
     rationalTanh,
     lstmGates,
+    lstmCellForward,
+    lstmCellBackward,
+    tanhRows,
+    tanhRowsBackward,
     gruGates,
+    gruCellForward,
+    gruCellBackward,
     sparseProduct,
     sparseWeightGradient,
     zeroWrittenRows,

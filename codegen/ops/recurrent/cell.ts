@@ -1,9 +1,11 @@
-// What simpleRNN, lstm and gru share in generated code. Forward: every step's input projection
-// x·K + b as one product over batch·T rows, then per time step the recurrent product h_{t-1}·R added
-// in and the cell applied, states kept on time-major tapes (the product written into the tape's slice
-// for step t, the cell adding x·K + b as it reads it). Backward through time: per step the cell's
-// derivatives into dZ (example-major, like x), dR += h_{t-1}ᵀ·dz_t and dh_{t-1} = dz_t·Rᵀ; then
-// dK = Xᵀ·dZ, db = Σ dZ and dX = dZ·Kᵀ as single products over all steps.
+// What simpleRNN, lstm and gru share in generated code. Every tape is step-major: step t's rows
+// for the whole batch are one contiguous block at t·batch. Forward: the input is copied step-major
+// (xT, in processing order, so goBackwards reads it first to last), every step's input projection
+// x·K (+ b) is one product over batch·T rows into a step-major tape (the gates tape for lstm, h for
+// simpleRNN, xk for gru), then per time step the recurrent product h_{t-1}·R is added onto the step's
+// block and the cell applied in place. Backward through time: per step the cell's derivatives into
+// dZ's block for the step, dR += h_{t-1}ᵀ·dz_t and dh_{t-1} = dz_t·Rᵀ; then dK = xTᵀ·dZ, db = Σ dZ
+// and dX = dZ·Kᵀ as single products over all steps, dX copied back to the input's example-major rows.
 //
 // With a mask on the input (an embedding's with maskZero), as Keras' backend rnn: a padded step
 // (mask 0 at the input step it reads) keeps the states of the step before and outputs them (zeros
@@ -56,19 +58,20 @@ export function layout({ node, attrs }: Op, ctx: LoweringContext, gates: number)
     kernel: node.inputs[1]!,
     recurrent: node.inputs[2]!,
     bias: attrs.useBias ? node.inputs[3]! : null,
-    /** x·K + b for every step, example-major rows b·T + t. */
+    /** The input, step-major: processing step t's rows at t·batch (backward: dX in the same layout, dxt). */
+    xt: local("xt"),
+    dxt: local("dxt"),
+    /** gru: x·K for every step, step-major like every tape. */
     xk: local("xk"),
-    /** Time-major tapes: step t of example b at (t·batch + b)·width. */
+    /** Step-major tapes: step t of example b at (t·batch + b)·width. */
     h: local("h"),
     c: local("c"),
     gates: local("gates"),
     actC: local("act_c"),
-    /** Backward: the carried dh (and dc), [batch, U]; dZ example-major like xk, written beside dz_t. */
+    /** Backward: the carried dh (and dc), [batch, U]; dZ, step-major, [T, batch, W]. */
     dh: local("dh"),
     dc: local("dc"),
     dz: local("dz"),
-    /** One step's dz, [batch, W] contiguous, for the step's products (the runtime's gemm takes it). */
-    dzt: local("step_dz"),
   };
 }
 
@@ -93,7 +96,6 @@ export function skipPadded(l: Layout, zeroRows: readonly string[] = []): string[
   return [
     `if (${maskAt(l)} === 0) {`,
     `// a padded step: the carried gradients pass to the step before unchanged; nothing reaches the weights`,
-    `for (let j = 0; j < ${l.W}; j++) ${l.dzt}[b * ${l.W} + j] = 0;`,
     `for (let j = 0; j < ${l.W}; j++) ${l.dz}[xRow + j] = 0;`,
     ...zeroRows.map((buf) => `for (let j = 0; j < ${l.W}; j++) ${buf}[b * ${l.W} + j] = 0;`),
     `continue;`,
@@ -113,19 +115,33 @@ export function refuse(op: Op, what: string): string | null {
   return bad ? `layer "${op.node.layer}" (${what}) uses ${bad} inside its cell, which code generation does not support; use tanh, sigmoid, relu or linear` : null;
 }
 
+/** The input copied step-major into xT: processing step t's rows (input step xStep) at t·batch. */
+function stepMajorInput(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+  return [
+    `// ${l.xt}[t, b] = ${ctx.value(l.x, mode)}[b, ${l.xStep}]: the input step-major, in the order the steps are processed (read in its own order)`,
+    `for (let b = 0; b < batch; b++) {`,
+    `for (let t = 0; t < ${l.T}; t++) {`,
+    `const from = (b * ${l.T} + ${l.xStep}) * ${l.F}, to = (t * batch + b) * ${l.F};`,
+    `for (let j = 0; j < ${l.F}; j++) ${l.xt}[to + j] = ${ctx.value(l.x, mode)}[from + j];`,
+    `}`,
+    `}`,
+  ];
+}
+
 /**
- * x·K + b for every step at once; with `biasInStep`, x·K alone, stepPreActivation adding b as it
- * copies each step's rows out (one pass fewer over the batch·T rows than a bias loop after gemm).
+ * x·K + b for every step at once, step-major, into `into` (a tape the recurrent product then adds
+ * onto); with `biasInStep`, x·K alone, the cell adding b as it reads each step.
  */
-export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" | "infer", biasInStep = false): string[] {
+export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" | "infer", into: string, biasInStep = false): string[] {
   const bias = l.bias ? ctx.value(l.bias, mode) : null;
   const added = bias && !biasInStep ? bias : null;
   return [
-    `// ${l.xk} = ${ctx.value(l.x, mode)} · ${ctx.value(l.kernel, mode)}${added ? ` + ${added}` : ""}: every step's input projection in one product${bias && biasInStep ? ` (${bias} is added at each step)` : ""}`,
+    ...stepMajorInput(l, ctx, mode),
+    `// ${into} = ${l.xt} · ${ctx.value(l.kernel, mode)}${added ? ` + ${added}` : ""}: every step's input projection in one product${bias && biasInStep ? ` (${bias} is added at each step)` : ""}`,
     ...emitGemm({
-      a: { buf: ctx.value(l.x, mode), rowStride: l.F, colStride: 1 },
+      a: { buf: l.xt, rowStride: l.F, colStride: 1 },
       b: { buf: ctx.value(l.kernel, mode), rowStride: l.W, colStride: 1 },
-      c: { buf: l.xk, rowStride: l.W, colStride: 1 },
+      c: { buf: into, rowStride: l.W, colStride: 1 },
       m: `batch * ${l.T}`,
       n: l.W,
       k: l.F,
@@ -134,15 +150,11 @@ export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" |
   ];
 }
 
-/**
- * Step t's recurrent product h_{t-1}·R written straight into `into`'s slice [batch, W] at t·batch·W (a
- * time-major tape: h for simpleRNN, the gates for lstm), 0 at the first step. The cell then adds the
- * step's input projection (stepInput) as it reads the slice: no copy of xk's rows into a buffer of its own.
- */
+/** Step t's recurrent product h_{t-1}·R added onto `into`'s block [batch, W] at t·batch·W, which holds the step's x·K + b (none at the first step: h_{-1} is 0). */
 export function stepRecurrentProduct(l: Layout, ctx: LoweringContext, mode: "train" | "infer", into: string): string[] {
   const recurrent = ctx.value(l.recurrent, mode);
   return [
-    `// ${into}[t] = h_{t-1} · ${recurrent}, 0 at the first step (the cell adds ${l.xk}[${l.xStep}]${l.bias ? ` + ${ctx.value(l.bias, mode)}` : ""})`,
+    `// ${into}[t] += h_{t-1} · ${recurrent} (nothing to add at the first step)`,
     `if (t > 0) {`,
     ...emitGemm({
       a: { buf: l.h, rowStride: l.U, colStride: 1, offset: `(t - 1) * batch * ${l.U}` },
@@ -151,24 +163,16 @@ export function stepRecurrentProduct(l: Layout, ctx: LoweringContext, mode: "tra
       m: "batch",
       n: l.W,
       k: l.U,
+      accumulate: true,
       prefix: "r",
       repeats: l.T,
     }),
-    `} else {`,
-    `${into}.fill(0, 0, batch * ${l.W});`,
     `}`,
   ];
 }
 
-/** In a loop over b: `xRow`, where example b's row of the input step that step t reads starts in xk (and dZ). */
-export const inputRow = (l: Layout): string => `const xRow = (b * ${l.T} + ${l.xStep}) * ${l.W};`;
-
-/** Column j of the step's input projection, xk[xRow + j] (+ b[j]), as code (inside a loop with inputRow). */
-export function stepInput(l: Layout, ctx: LoweringContext, mode: "train" | "infer", column: string): string {
-  const bias = l.bias ? ctx.value(l.bias, mode) : null;
-  const j = column === "0" ? "" : ` + ${column}`;
-  return `${l.xk}[xRow${j}]${bias ? ` + ${bias}[${column}]` : ""}`;
-}
+/** In a loop over b inside the loop over t: `xRow`, where example b's row of step t starts in the step-major tapes of width W (xk, the gates, dZ). */
+export const inputRow = (l: Layout): string => `const xRow = (t * batch + b) * ${l.W};`;
 
 /** With zeroOutput, the mask factor that zeroes a padded step's output (and its gradient), as code; else "". */
 const zeroedAt = (l: Layout, step: string) => (l.zeroOutput ? `${maskAt(l, step)} * ` : "");
@@ -201,16 +205,19 @@ export function outputGradient(op: Op, l: Layout, ctx: BackwardContext): { init:
   return { init: [init], perStep: [] };
 }
 
-/** dz_t[b, column] = value, stored twice: in the step's contiguous dz_t (for its products) and in dZ at the input step's row (inside a loop with inputRow and dzRow). */
+/** dz_t[b, column] = value, in dZ's block for step t (inside a loop with inputRow). */
 export function storeStepGradient(l: Layout, column: string, value: string): string {
   const j = column === "0" ? "" : ` + ${column}`;
-  return `{ const d = ${value}; ${l.dzt}[dzRow${j}] = d; ${l.dz}[xRow${j}] = d; }`;
+  return `${l.dz}[xRow${j}] = ${value};`;
 }
+
+/** Step t's block of dZ, [batch, W], as a view for the step's products. */
+export const stepGradientView = (l: Layout, column = 0) => ({ buf: l.dz, rowStride: l.W, colStride: 1, offset: column ? `t * batch * ${l.W} + ${column}` : `t * batch * ${l.W}` });
 
 /** dR += h_{t-1}ᵀ·dz_t and dh = dz_t·Rᵀ for t > 0, inside the loop over t. */
 export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[] {
   const recurrent = ctx.value(l.recurrent, "train");
-  const dzStep = { buf: l.dzt, rowStride: l.W, colStride: 1 };
+  const dzStep = stepGradientView(l);
   const lines = [`if (t > 0) {`];
   if (ctx.isTrainableParam(l.recurrent)) {
     lines.push(
@@ -238,7 +245,7 @@ export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[
   return lines;
 }
 
-/** After the loop: dK = Xᵀ·dZ, db = Σ dZ, dX = dZ·Kᵀ over all steps at once; `biasAdded` when the bias's first W take Σ dZ with "+=" (gru, whose recurrent bias was summed in the loop). */
+/** After the loop: dK = xTᵀ·dZ, db = Σ dZ, dX = dZ·Kᵀ (step-major, then copied to the input's rows) over all steps at once; `biasAdded` when the bias's first W take Σ dZ with "+=" (gru, whose recurrent bias was summed in the loop). */
 export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = false): string[] {
   const rows = `batch * ${l.T}`;
   const lines: string[] = [];
@@ -246,9 +253,9 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
     const dk = ctx.grad(l.kernel);
     const accumulate = ctx.assign(dk) === "+=";
     lines.push(
-      `// ${dk} ${accumulate ? "+=" : "="} ${ctx.value(l.x, "train")}ᵀ · ${l.dz}`,
+      `// ${dk} ${accumulate ? "+=" : "="} ${l.xt}ᵀ · ${l.dz}`,
       ...emitGemm({
-        a: { buf: ctx.value(l.x, "train"), rowStride: 1, colStride: l.F },
+        a: { buf: l.xt, rowStride: 1, colStride: l.F },
         b: { buf: l.dz, rowStride: l.W, colStride: 1 },
         c: { buf: dk, rowStride: l.W, colStride: 1 },
         m: l.F,
@@ -269,19 +276,25 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
   }
   if (ctx.needsGrad(l.x)) {
     const dx = ctx.grad(l.x);
-    const accumulate = ctx.assign(dx) === "+=";
+    const op = ctx.assign(dx);
     lines.push(
-      `// ${dx} ${accumulate ? "+=" : "="} ${l.dz} · ${ctx.value(l.kernel, "train")}ᵀ`,
+      `// ${l.dxt} = ${l.dz} · ${ctx.value(l.kernel, "train")}ᵀ, step-major`,
       ...emitGemm({
         a: { buf: l.dz, rowStride: l.W, colStride: 1 },
         b: { buf: ctx.value(l.kernel, "train"), rowStride: 1, colStride: l.W },
-        c: { buf: dx, rowStride: l.F, colStride: 1 },
+        c: { buf: l.dxt, rowStride: l.F, colStride: 1 },
         m: rows,
         n: l.F,
         k: l.W,
-        accumulate,
         prefix: "x",
       }),
+      `// ${dx}[b, ${l.xStep}] ${op} ${l.dxt}[t, b]: back to the input's example-major rows (written in their order)`,
+      `for (let b = 0; b < batch; b++) {`,
+      `for (let t = 0; t < ${l.T}; t++) {`,
+      `const from = (t * batch + b) * ${l.F}, to = (b * ${l.T} + ${l.xStep}) * ${l.F};`,
+      `for (let j = 0; j < ${l.F}; j++) ${dx}[to + j] ${op} ${l.dxt}[from + j];`,
+      `}`,
+      `}`,
     );
   }
   return lines;

@@ -11,7 +11,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, inputRow, layout, outputGradient, perExample, refuse, skipPadded, stepMask, storeStepGradient, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, inputRow, layout, outputGradient, perExample, refuse, skipPadded, stepGradientView, stepMask, storeStepGradient, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -36,13 +36,24 @@ function gruForwardStep(op: Op, l: GruLayout, ctx: LoweringContext, mode: "train
   const padded = l.mask ? "; a padded step keeps h_{t-1}" : "";
   // Keras' sigmoid gates go to the runtime's gruGates over the step's whole block; other functions are computed per unit
   const vectorGates = rec.name === "sigmoid";
-  const lines = [
+  const recurrentProduct = [
     resetAfter ? `// ${l.hr} = h_{t-1} · ${recurrent}: the recurrent product of every gate, 0 at the first step` : `// ${l.hr}[:, z r] = h_{t-1} · ${recurrent}[:, z r], 0 at the first step`,
     `if (t > 0) {`,
     ...emitGemm({ a: hPrev, b: { buf: recurrent, rowStride: W, colStride: 1 }, c: { buf: l.hr, rowStride: W, colStride: 1 }, m: "batch", n: hrColumns, k: U, prefix: "r", repeats: l.T }),
     `} else {`,
     `${l.hr}.fill(0, 0, batch * ${W});`,
     `}`,
+  ];
+  if (resetAfter && vectorGates && act.name === "tanh" && !l.mask) {
+    // Keras 3's default GRU unmasked: the gates, h~ and h_t over the step's whole block in one call of the runtime's gruCellForward
+    return [
+      ...recurrentProduct,
+      `// z, r = sigmoid(xk_z r${bias ? " + b" : ""} + hr_z r${bias ? " + b_rec" : ""}), inner = hr_h${bias ? " + b_rec_h" : ""}, h~ = tanh(xk_h${bias ? " + b_h" : ""} + r · inner), kept in ${l.gates}[t] and ${l.inner}[t]; h_t = z · h_{t-1} + (1 − z) · h~: over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+      `gruCellForward(${l.xk}, ${l.hr}, ${l.h}, ${l.inner}, ${l.gates}, ${bias ?? "null"}, t, batch, ${U});`,
+    ];
+  }
+  const lines = [
+    ...recurrentProduct,
     `// z = ${rec.name}(xk_z${bias ? " + b" : ""} + hr_z${recurrentBias("") ? " + b_rec" : ""}), r = ${rec.name}(xk_r${bias ? " + b" : ""} + hr_r${recurrentBias("") ? " + b_rec" : ""}), kept in ${l.gates}[t]`,
     `for (let b = 0; b < batch; b++) {`,
     inputRow(l),
@@ -122,7 +133,6 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `// h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · ${rec.name}'(z), dh~ = dh · (1 − z) · ${act.name}'(h~), dh_{t-1} = dh · z + ...`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
-    `const dzRow = b * ${W};`,
     inputRow(l),
     ...skipPadded(l, [l.dhr]),
     `for (let u = 0; u < ${U}; u++) {`,
@@ -137,20 +147,28 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `${l.dhr}[b * ${W} + u] = dzp;`,
     `${l.dh}[b * ${U} + u] = dh * z;`,
   ];
-  const dzStep = (column: number) => ({ buf: l.dzt, rowStride: W, colStride: 1, offset: String(column) });
+  const dzStep = (column: number) => stepGradientView(l, column);
   const hPrevT = { buf: l.h, rowStride: 1, colStride: U, offset: `(t - 1) * batch * ${U}` };
   const dr = ctx.isTrainableParam(l.recurrent) ? ctx.grad(l.recurrent) : null;
   if (resetAfter) {
-    const lines = [
-      ...head,
-      `// hr_h feeds h~ through r: dr = dh~ · hr_h · ${rec.name}'(r), d hr_h = dh~ · r`,
-      `const drp = dhhp * ${l.inner}[s] * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
-      storeStepGradient(l, `${U} + u`, "drp"),
-      `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
-      `${l.dhr}[b * ${W} + ${2 * U} + u] = dhhp * r;`,
-      `}`,
-      `}`,
-    ];
+    // Keras 3's default GRU unmasked: the step's whole block in one call of the runtime's gruCellBackward; otherwise a loop per unit
+    const lines =
+      rec.name === "sigmoid" && act.name === "tanh" && !l.mask
+        ? [
+            `// h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...; hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r`,
+            `// over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+            `gruCellBackward(${l.gates}, ${l.inner}, ${l.h}, ${l.dh}, ${l.dz}, ${l.dhr}, t, batch, ${U});`,
+          ]
+        : [
+            ...head,
+            `// hr_h feeds h~ through r: dr = dh~ · hr_h · ${rec.name}'(r), d hr_h = dh~ · r`,
+            `const drp = dhhp * ${l.inner}[s] * ${rec.derivative!("r", "", DEFAULT_ALPHA)};`,
+            storeStepGradient(l, `${U} + u`, "drp"),
+            `${l.dhr}[b * ${W} + ${U} + u] = drp;`,
+            `${l.dhr}[b * ${W} + ${2 * U} + u] = dhhp * r;`,
+            `}`,
+            `}`,
+          ];
     if (l.bias && ctx.isTrainableParam(l.bias)) {
       const db = ctx.grad(l.bias);
       lines.push(`// ${db}[1] += Σ over examples of ${l.dhr}`, ...columnSums(l.dhr, "batch", W, db, "+=", W));
@@ -182,7 +200,6 @@ function gruBackwardStep(op: Op, l: GruLayout, ctx: BackwardContext): string[] {
     `// dr = d(r · h_{t-1}) · h_{t-1} · ${rec.name}'(r); dh_{t-1} += d(r · h_{t-1}) · r`,
     `for (let b = 0; b < batch; b++) {`,
     `const gRow = (t * batch + b) * ${W};`,
-    `const dzRow = b * ${W};`,
     inputRow(l),
     `for (let u = 0; u < ${U}; u++) {`,
     `const s = (t * batch + b) * ${U} + u;`,
@@ -227,6 +244,8 @@ const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward"
   buffers(op, ctx) {
     const l = gruLayout(op, ctx);
     return [
+      perExample(l.xt, l.T * l.F),
+      perExample(l.dxt, l.T * l.F),
       perExample(l.xk, l.T * l.W),
       perExample(l.hr, l.W),
       perExample(l.h, l.T * l.U),
@@ -236,13 +255,12 @@ const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward"
       perExample(l.dhr, l.W),
       perExample(l.dInner, l.U),
       perExample(l.dz, l.T * l.W),
-      perExample(l.dzt, l.W),
     ];
   },
   forward(op, ctx, mode) {
     const l = gruLayout(op, ctx);
     // x·K; the input bias (with resetAfter the bias's first row; the second goes with hr) is added as each step reads xk
-    const body = [...inputProjection(l, ctx, mode, true), `for (let t = 0; t < ${l.T}; t++) {`, ...gruForwardStep(op, l, ctx, mode), `}`, ...emitOutput(op, l, ctx, mode)];
+    const body = [...inputProjection(l, ctx, mode, l.xk, true), `for (let t = 0; t < ${l.T}; t++) {`, ...gruForwardStep(op, l, ctx, mode), `}`, ...emitOutput(op, l, ctx, mode)];
     return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = gru(${ctx.value(l.x, mode)}) over ${l.T} steps, gates z, r, h${op.attrs.resetAfter ? ", reset after the recurrent product" : ""}`, body);
   },
   backward(op, ctx) {

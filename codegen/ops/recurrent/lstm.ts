@@ -1,33 +1,21 @@
-// lstm, generated, gates i, f, c, o (Keras' order): c_t = f·c_{t-1} + i·g, h_t = o·act(c_t). The step's
-// recurrent product is written into the gates tape's slice, and each gate's value replaces its pre-activation.
+// lstm, generated, gates i, f, c, o (Keras' order): c_t = f·c_{t-1} + i·g, h_t = o·act(c_t). The gates
+// tape starts as every step's x·K + b; the step's recurrent product is added onto its block, and each
+// gate's value replaces its pre-activation.
 // Masked (see cell.ts): a padded step keeps c_{t-1} and h_{t-1}, and its dh and dc pass to the step before.
 
 import type { RecurrentAttrs } from "./cell.reference";
 import { lstmReference } from "./lstm.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
-import { nodeStep, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepInput, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient, type Layout } from "./cell";
-
-/** The step's pre-activations completed in the gates tape's slice, then σ and tanh over the whole [batch, 4·U] block in one call. */
-function vectorGateStep(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
-  return [
-    `// z = ${l.gates}[t] + ${l.xk}[${l.xStep}]${l.bias ? " + b" : ""}, in place`,
-    `for (let b = 0; b < batch; b++) {`,
-    inputRow(l),
-    `const gRow = (t * batch + b) * ${l.W};`,
-    `for (let j = 0; j < ${l.W}; j++) ${l.gates}[gRow + j] += ${stepInput(l, ctx, mode, "j")};`,
-    `}`,
-    `// i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, ${l.W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
-    `lstmGates(${l.gates}, t * batch * ${l.W}, batch, ${l.U});`,
-  ];
-}
+import { nodeStep, type OpRule } from "../rule";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient } from "./cell";
 
 const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "lstm"),
   buffers(op, ctx) {
     const l = layout(op, ctx, 4);
     return [
-      perExample(l.xk, l.T * l.W),
+      perExample(l.xt, l.T * l.F),
+      perExample(l.dxt, l.T * l.F),
       perExample(l.h, l.T * l.U),
       perExample(l.c, l.T * l.U),
       perExample(l.gates, l.T * l.W),
@@ -35,7 +23,6 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       perExample(l.dh, l.U),
       perExample(l.dc, l.U),
       perExample(l.dz, l.T * l.W),
-      perExample(l.dzt, l.W),
     ];
   },
   forward(op, ctx, mode) {
@@ -44,10 +31,17 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const rec = cellFunction(op.attrs.recurrentActivation)!;
     const { U, W } = l;
     const vectorGates = rec.name === "sigmoid" && act.name === "tanh";
-    const pre = (column: string) => `${l.gates}[gRow + ${column}] + ${stepInput(l, ctx, mode, column)}`;
+    // lstmGates adds the bias as it applies the gates; otherwise the input projection does
+    const bias = vectorGates && l.bias ? ctx.value(l.bias, mode) : null;
+    const pre = (column: string) => `${l.gates}[gRow + ${column}]`;
     // Keras' sigmoid and tanh gates go to the runtime's lstmGates over the step's whole block; other functions are computed per unit in the cell's loop
     const gates = vectorGates
-      ? { before: vectorGateStep(l, ctx, mode), read: [`const i = ${l.gates}[gRow + u], f = ${l.gates}[gRow + ${U} + u], g = ${l.gates}[gRow + ${2 * U} + u], o = ${l.gates}[gRow + ${3 * U} + u];`], write: [] }
+      ? {
+          before: [
+            `// z = ${l.gates}[t]${bias ? ` + ${bias}` : ""}; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), in place over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+            `lstmGates(${l.gates}, t * batch * ${W}, batch, ${U}${bias ? `, ${bias}` : ""});`,
+          ],
+          read: [`const i = ${l.gates}[gRow + u], f = ${l.gates}[gRow + ${U} + u], g = ${l.gates}[gRow + ${2 * U} + u], o = ${l.gates}[gRow + ${3 * U} + u];`], write: [] }
       : {
           before: [],
           read: [
@@ -59,16 +53,17 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
           ],
           write: [`${l.gates}[gRow + u] = i;`, `${l.gates}[gRow + ${U} + u] = f;`, `${l.gates}[gRow + ${2 * U} + u] = g;`, `${l.gates}[gRow + ${3 * U} + u] = o;`],
         };
-    const body = [
-      ...inputProjection(l, ctx, mode, true),
-      `for (let t = 0; t < ${l.T}; t++) {`,
-      ...stepRecurrentProduct(l, ctx, mode, l.gates),
+    // unmasked Keras gates: the gates and the cell in one call of the runtime's lstmCellForward
+    const wholeStep = [
+      `// z = ${l.gates}[t]${bias ? ` + ${bias}` : ""}; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in ${l.gates}[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+      `lstmCellForward(${l.gates}, ${l.c}, ${l.actC}, ${l.h}, ${bias ?? "null"}, t, batch, ${U});`,
+    ];
+    const cellLoop = [
       ...gates.before,
       vectorGates
         ? `// c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`
-        : `// z = ${l.gates}[t] + ${l.xk}[${l.xStep}]${l.bias ? " + b" : ""}; i, f, o = ${rec.name}(z_i, z_f, z_o); g = ${act.name}(z_c), kept in ${l.gates}[t]; c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`,
+        : `// z = ${l.gates}[t]; i, f, o = ${rec.name}(z_i, z_f, z_o); g = ${act.name}(z_c), kept in ${l.gates}[t]; c_t = f · c_{t-1} + i · g; h_t = o · ${act.name}(c_t)${l.mask ? "; a padded step keeps c_{t-1} and h_{t-1}" : ""}`,
       `for (let b = 0; b < batch; b++) {`,
-      ...(vectorGates ? [] : [inputRow(l)]),
       `const gRow = (t * batch + b) * ${W};`,
       ...stepMask(l),
       `for (let u = 0; u < ${U}; u++) {`,
@@ -82,6 +77,12 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `${l.h}[s] = ${carry(l, l.h, "o * a")};`,
       `}`,
       `}`,
+    ];
+    const body = [
+      ...inputProjection(l, ctx, mode, l.gates, vectorGates),
+      `for (let t = 0; t < ${l.T}; t++) {`,
+      ...stepRecurrentProduct(l, ctx, mode, l.gates),
+      ...(vectorGates && !l.mask ? wholeStep : cellLoop),
       `}`,
       ...emitOutput(op, l, ctx, mode),
     ];
@@ -93,23 +94,23 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const rec = cellFunction(op.attrs.recurrentActivation)!;
     const { U, W } = l;
     const out = outputGradient(op, l, ctx);
-    const body = [
-      ...zeroRecurrentGradient(l, ctx),
-      ...out.init,
-      `for (let i = 0; i < batch * ${U}; i++) ${l.dc}[i] = 0;`,
-      `for (let t = ${l.T - 1}; t >= 0; t--) {`,
-      ...out.perStep,
+    // Keras' sigmoid and tanh without a mask: the runtime's lstmCellBackward over the step's whole block; otherwise a loop per unit
+    const vectorKernel = rec.name === "sigmoid" && act.name === "tanh" && !l.mask;
+    const cellKernel = [
+      `// h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f`,
+      `// dz of each gate: its gradient times its function's derivative (${rec.derivativeText} for i, f, o), over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+      `lstmCellBackward(${l.gates}, ${l.actC}, ${l.c}, ${l.dh}, ${l.dc}, ${l.dz}, t, batch, ${U});`,
+    ];
+    const cellLoop = [
       `// h = o · a, a = ${act.name}(c): do = dh · a, dc += dh · o · ${act.name}'(c)`,
       `// c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f`,
       `// dz of each gate: its gradient times its function's derivative (${rec.derivativeText} for i, f, o)`,
       `for (let b = 0; b < batch; b++) {`,
-      `const gRow = (t * batch + b) * ${W};`,
-      `const dzRow = b * ${W};`,
       inputRow(l),
       ...skipPadded(l),
       `for (let u = 0; u < ${U}; u++) {`,
       `const s = (t * batch + b) * ${U} + u;`,
-      `const i = ${l.gates}[gRow + u], f = ${l.gates}[gRow + ${U} + u], g = ${l.gates}[gRow + ${2 * U} + u], o = ${l.gates}[gRow + ${3 * U} + u];`,
+      `const i = ${l.gates}[xRow + u], f = ${l.gates}[xRow + ${U} + u], g = ${l.gates}[xRow + ${2 * U} + u], o = ${l.gates}[xRow + ${3 * U} + u];`,
       `const a = ${l.actC}[s];`,
       `const cPrev = t > 0 ? ${l.c}[s - batch * ${U}] : 0;`,
       `const dh = ${l.dh}[b * ${U} + u];`,
@@ -122,6 +123,14 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       ...(l.mask ? [`// dh is spent on this step: dh_{t-1} is added to 0 by the product below`, `${l.dh}[b * ${U} + u] = 0;`] : []),
       `}`,
       `}`,
+    ];
+    const body = [
+      ...zeroRecurrentGradient(l, ctx),
+      ...out.init,
+      `for (let i = 0; i < batch * ${U}; i++) ${l.dc}[i] = 0;`,
+      `for (let t = ${l.T - 1}; t >= 0; t--) {`,
+      ...out.perStep,
+      ...(vectorKernel ? cellKernel : cellLoop),
       ...stepRecurrentGradients(l, ctx),
       `}`,
       ...inputGradients(l, ctx),

@@ -1,27 +1,42 @@
-// simpleRNN, generated: h_t = act(x_t·K + h_{t-1}·R + b), the product written into h's slice for step t
-// and the activation applied there in place; backward dz_t = dh · act'(z) per step.
+// simpleRNN, generated: h_t = act(x_t·K + h_{t-1}·R + b). The h tape starts as every step's x·K + b,
+// the recurrent product is added onto step t's block and the activation applied there in place; backward dz_t = dh · act'(z) per step.
 // Masked (see cell.ts): a padded step keeps h_{t-1}, and its dh passes to the step before.
 
 import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
-import { nodeStep, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepInput, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient, type Layout } from "./cell";
+import { nodeStep, type OpRule } from "../rule";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient, type Layout } from "./cell";
 
-/** h_t = act(z) for every example, in the loop over t, z = h[t] (the recurrent product) + xk[t] + b; masked, a padded step's h_t is h_{t-1}. */
-function stepState(l: Layout, ctx: LoweringContext, mode: "train" | "infer", act: ElementwiseActivation): string[] {
+/** h_t = act(z) for every example, in the loop over t, z = h[t] (x_t·K + b + h_{t-1}·R); masked, a padded step's h_t is h_{t-1}. */
+function stepState(l: Layout, act: ElementwiseActivation): string[] {
   const value = act.expression("z", DEFAULT_ALPHA);
   return [
-    `// h_t = ${act.name}(z), z = h_{t-1} · R (in ${l.h}[t]) + ${l.xk}[${l.xStep}]${l.bias ? " + b" : ""}${l.mask ? "; h_{t-1} where the step is padding" : ""}`,
+    `// h_t = ${act.name}(z), z = ${l.h}[t] = x_t · K${l.bias ? " + b" : ""} + h_{t-1} · R${l.mask ? "; h_{t-1} where the step is padding" : ""}`,
     `for (let b = 0; b < batch; b++) {`,
-    inputRow(l),
     ...stepMask(l),
     `for (let u = 0; u < ${l.U}; u++) {`,
     `const s = (t * batch + b) * ${l.U} + u;`,
-    `const z = ${l.h}[s] + ${stepInput(l, ctx, mode, "u")};`,
+    `const z = ${l.h}[s];`,
     `${l.h}[s] = ${carry(l, l.h, value)};`,
     `}`,
     `}`,
+  ];
+}
+
+/** h_t = tanh(h[t] + b) over the step's [batch, U] block in one call (h[t] holding x_t·K + h_{t-1}·R). */
+function vectorState(l: Layout, bias: string | null): string[] {
+  return [
+    `// h_t = tanh(z), z = ${l.h}[t] = x_t · K + h_{t-1} · R${bias ? ` + ${bias}` : ""}: over the step's [batch, ${l.U}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+    `tanhRows(${l.h}, t * batch * ${l.U}, batch, ${l.U}${bias ? `, ${bias}` : ""});`,
+  ];
+}
+
+/** dz_t = dh · (1 − h_t²) over the step's [batch, U] block in one call (unmasked tanh). */
+function vectorGradient(l: Layout): string[] {
+  return [
+    `// dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, ${l.U}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+    `tanhRowsBackward(${l.h}, ${l.dh}, ${l.dz}, t, batch, ${l.U});`,
   ];
 }
 
@@ -33,7 +48,6 @@ function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
   return [
     l.mask ? `${comment}; dh is spent on a token's step (dh_{t-1} is added to 0 by the product below)` : comment,
     `for (let b = 0; b < batch; b++) {`,
-    `const dzRow = b * ${l.W};`,
     inputRow(l),
     ...skipPadded(l),
     `for (let u = 0; u < ${l.U}; u++) {`,
@@ -48,16 +62,18 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
   refuse: (op) => refuse(op, "simpleRNN"),
   buffers(op, ctx) {
     const l = layout(op, ctx, 1);
-    return [perExample(l.xk, l.T * l.W), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W), perExample(l.dzt, l.W)];
+    return [perExample(l.xt, l.T * l.F), perExample(l.dxt, l.T * l.F), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W)];
   },
   forward(op, ctx, mode) {
     const l = layout(op, ctx, 1);
     const act = cellFunction(op.attrs.activation)!;
+    // unmasked tanh (Keras' default): the bias and tanh over the step's whole block in one call of the runtime's tanhRows
+    const vector = act.name === "tanh" && !l.mask;
     const body = [
-      ...inputProjection(l, ctx, mode, true),
+      ...inputProjection(l, ctx, mode, l.h, vector),
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepRecurrentProduct(l, ctx, mode, l.h),
-      ...stepState(l, ctx, mode, act),
+      ...(vector ? vectorState(l, l.bias ? ctx.value(l.bias, mode) : null) : stepState(l, act)),
       `}`,
       ...emitOutput(op, l, ctx, mode),
     ];
@@ -72,7 +88,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       ...out.init,
       `for (let t = ${l.T - 1}; t >= 0; t--) {`,
       ...out.perStep,
-      ...stepGradient(l, act),
+      ...(act.name === "tanh" && !l.mask ? vectorGradient(l) : stepGradient(l, act)),
       ...stepRecurrentGradients(l, ctx),
       `}`,
       ...inputGradients(l, ctx),
