@@ -235,23 +235,13 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   /** The optimiser's update when every gradient is finite (and whether it was), timed as the optimiser when the step timer is on. */
   private applyOptimizer(): boolean {
     if (!stepTimer.enabled) return this.optimizer.applyIfFinite(this.grads);
-    const depth = stepTimer.enter(StepPart.optimiser);
-    try {
-      return this.optimizer.applyIfFinite(this.grads);
-    } finally {
-      stepTimer.exit(depth);
-    }
+    return stepTimer.timed(StepPart.optimiser, () => this.optimizer.applyIfFinite(this.grads));
   }
 
   /** forward, loss and backward by the generated JavaScript kernels; the loss. Timed as other kernels (less the products inside) when the step timer is on. */
   private kernelStep(bufs: KernelBuffers, batch: number): number {
     if (!stepTimer.enabled) return this.runKernels(bufs, batch);
-    const depth = stepTimer.enter(StepPart.otherKernels);
-    try {
-      return this.runKernels(bufs, batch);
-    } finally {
-      stepTimer.exit(depth);
-    }
+    return stepTimer.timed(StepPart.otherKernels, () => this.runKernels(bufs, batch));
   }
 
   private runKernels(bufs: KernelBuffers, batch: number): number {

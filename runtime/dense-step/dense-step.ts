@@ -62,12 +62,7 @@ export class DenseStep {
   /** The module's step; timed as other kernels when the step timer is on. */
   private step(rows: number, batch: number, accumulate: 0 | 1): number {
     if (!stepTimer.enabled) return this.kernel.step(rows, batch, accumulate);
-    const depth = stepTimer.enter(StepPart.otherKernels);
-    try {
-      return this.kernel.step(rows, batch, accumulate);
-    } finally {
-      stepTimer.exit(depth);
-    }
+    return stepTimer.timed(StepPart.otherKernels, () => this.kernel.step(rows, batch, accumulate));
   }
 
     /** A batch larger than the memory's regions, a capacity's worth of examples at a time. */

@@ -25,12 +25,7 @@ function choose(): Gemm {
  */
 export const gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
   if (!stepTimer.enabled) return untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
-  const depth = stepTimer.enter(StepPart.gemm);
-  try {
-    untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
-  } finally {
-    stepTimer.exit(depth);
-  }
+  return stepTimer.timed(StepPart.gemm, () => untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset));
 };
 
 /** gemm itself; the exported gemm adds the step timer's reading when it is enabled (runtime/step-timing.ts). */

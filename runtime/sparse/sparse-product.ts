@@ -24,12 +24,7 @@ const touchedByGradient = new WeakMap<Float32Array, TouchedRows>();
  */
 export function sparseProduct(batch: number, n: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, kernel: Float32Array, bias: Float32Array | null, out: Float32Array): void {
   if (!stepTimer.enabled) return gather(batch, n, indptr, indices, values, kernel, bias, out);
-  const depth = stepTimer.enter(StepPart.gemm);
-  try {
-    gather(batch, n, indptr, indices, values, kernel, bias, out);
-  } finally {
-    stepTimer.exit(depth);
-  }
+  return stepTimer.timed(StepPart.gemm, () => gather(batch, n, indptr, indices, values, kernel, bias, out));
 }
 
 function gather(batch: number, n: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, kernel: Float32Array, bias: Float32Array | null, out: Float32Array): void {
@@ -45,12 +40,7 @@ function gather(batch: number, n: number, indptr: Int32Array, indices: Int32Arra
  */
 export function sparseWeightGradient(batch: number, n: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, dz: Float32Array, dw: Float32Array, start: GradientStart): void {
   if (!stepTimer.enabled) return scatter(batch, n, indptr, indices, values, dz, dw, start);
-  const depth = stepTimer.enter(StepPart.gemm);
-  try {
-    scatter(batch, n, indptr, indices, values, dz, dw, start);
-  } finally {
-    stepTimer.exit(depth);
-  }
+  return stepTimer.timed(StepPart.gemm, () => scatter(batch, n, indptr, indices, values, dz, dw, start));
 }
 
 function scatter(batch: number, n: number, indptr: Int32Array, indices: Int32Array, values: Float32Array, dz: Float32Array, dw: Float32Array, start: GradientStart): void {
