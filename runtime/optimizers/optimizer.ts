@@ -123,22 +123,24 @@ export function optimizerOf(name: string, config: Clipping, weights: readonly Fl
   const clipped = clipper(config, targets);
   const gradients = new GradientTargets(weights, whole);
   let iterations = 0;
-  const step = (g: readonly Float32Array[]): void => {
-    const t = iterations + 1;
-    for (let k = 0; k < g.length; k++) rule.update(k, clipped(k, g[k]!), t);
-    iterations = t;
-  };
+  // apply's and applyIfFinite's update written out in each: on a model of a few weights the step is
+  // a few hundred nanoseconds, and a shared closure between them measurably adds to it
   return {
     get iterations() {
       return iterations;
     },
     apply(grads) {
-      step(gradients.of(grads));
+      const g = gradients.of(grads);
+      const t = iterations + 1;
+      for (let k = 0; k < g.length; k++) rule.update(k, clipped(k, g[k]!), t);
+      iterations = t;
     },
     applyIfFinite(grads) {
       const g = gradients.of(grads);
       for (let k = 0; k < g.length; k++) if (!allFinite(g[k]!)) return false;
-      step(g);
+      const t = iterations + 1;
+      for (let k = 0; k < g.length; k++) rule.update(k, clipped(k, g[k]!), t);
+      iterations = t;
       return true;
     },
     getState: () => slotState(slots, iterations),
