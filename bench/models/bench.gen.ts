@@ -504,7 +504,6 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   const bidirectional_dz_2 = bufs.bidirectional_dz_2;
   const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm_2 = bufs.d_bidirectional_lstm_2;
-  for (let i = 0; i < 4096; i++) d_bidirectional_backward_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh_2[i] = d_bidirectional_lstm_2[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc_2[i] = 0;
   for (let t = 49; t >= 0; t--) {
@@ -522,21 +521,6 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
       32,
     );
     if (t > 0) {
-      // d_bidirectional_backward_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        32,
-        128,
-        batch,
-        bidirectional_h_2,
-        true,
-        bidirectional_dz_2,
-        false,
-        d_bidirectional_backward_recurrent_kernel,
-        true,
-        (t - 1) * batch * 32,
-        t * batch * 128,
-        0,
-      );
       // bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ: the gradient carried to step t - 1
       gemm(
         batch,
@@ -555,6 +539,21 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
     }
   }
 
+  // d_bidirectional_backward_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: bidirectional_h_2's steps 0 to 48 against bidirectional_dz_2's steps 1 to 49, one product
+  gemm(
+    32,
+    128,
+    batch * 49,
+    bidirectional_h_2,
+    true,
+    bidirectional_dz_2,
+    false,
+    d_bidirectional_backward_recurrent_kernel,
+    false,
+    0,
+    batch * 128,
+    0,
+  );
   // d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · bidirectional_dz_2
   gemm(
     64,
@@ -567,38 +566,8 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
     d_bidirectional_backward_kernel,
     false,
   );
-  // d_bidirectional_backward_bias = Σ over steps and examples of bidirectional_dz_2
-  for (let j = 0; j < 128; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 50; r++) {
-      const o = r * 128 + j;
-      total0 += bidirectional_dz_2[o]!;
-      total1 += bidirectional_dz_2[o + 1]!;
-      total2 += bidirectional_dz_2[o + 2]!;
-      total3 += bidirectional_dz_2[o + 3]!;
-      total4 += bidirectional_dz_2[o + 4]!;
-      total5 += bidirectional_dz_2[o + 5]!;
-      total6 += bidirectional_dz_2[o + 6]!;
-      total7 += bidirectional_dz_2[o + 7]!;
-    }
-
-    d_bidirectional_backward_bias[j] = total0;
-    d_bidirectional_backward_bias[j + 1] = total1;
-    d_bidirectional_backward_bias[j + 2] = total2;
-    d_bidirectional_backward_bias[j + 3] = total3;
-    d_bidirectional_backward_bias[j + 4] = total4;
-    d_bidirectional_backward_bias[j + 5] = total5;
-    d_bidirectional_backward_bias[j + 6] = total6;
-    d_bidirectional_backward_bias[j + 7] = total7;
-  }
-
+  // d_bidirectional_backward_bias = Σ over rows of bidirectional_dz_2
+  sumColumns(bidirectional_dz_2, d_bidirectional_backward_bias, batch * 50, 128, "set");
   // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
   gemm(batch * 50, 64, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
   // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows (written in their order)
@@ -629,7 +598,6 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   const bidirectional_dz = bufs.bidirectional_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm = bufs.d_bidirectional_lstm;
-  for (let i = 0; i < 4096; i++) d_bidirectional_forward_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh[i] = d_bidirectional_lstm[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
@@ -647,21 +615,6 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
       32,
     );
     if (t > 0) {
-      // d_bidirectional_forward_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        32,
-        128,
-        batch,
-        bidirectional_h,
-        true,
-        bidirectional_dz,
-        false,
-        d_bidirectional_forward_recurrent_kernel,
-        true,
-        (t - 1) * batch * 32,
-        t * batch * 128,
-        0,
-      );
       // bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ: the gradient carried to step t - 1
       gemm(
         batch,
@@ -680,40 +633,25 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
     }
   }
 
+  // d_bidirectional_forward_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: bidirectional_h's steps 0 to 48 against bidirectional_dz's steps 1 to 49, one product
+  gemm(
+    32,
+    128,
+    batch * 49,
+    bidirectional_h,
+    true,
+    bidirectional_dz,
+    false,
+    d_bidirectional_forward_recurrent_kernel,
+    false,
+    0,
+    batch * 128,
+    0,
+  );
   // d_bidirectional_forward_kernel = bidirectional_xtᵀ · bidirectional_dz
   gemm(64, 128, batch * 50, bidirectional_xt, true, bidirectional_dz, false, d_bidirectional_forward_kernel, false);
-  // d_bidirectional_forward_bias = Σ over steps and examples of bidirectional_dz
-  for (let j = 0; j < 128; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 50; r++) {
-      const o = r * 128 + j;
-      total0 += bidirectional_dz[o]!;
-      total1 += bidirectional_dz[o + 1]!;
-      total2 += bidirectional_dz[o + 2]!;
-      total3 += bidirectional_dz[o + 3]!;
-      total4 += bidirectional_dz[o + 4]!;
-      total5 += bidirectional_dz[o + 5]!;
-      total6 += bidirectional_dz[o + 6]!;
-      total7 += bidirectional_dz[o + 7]!;
-    }
-
-    d_bidirectional_forward_bias[j] = total0;
-    d_bidirectional_forward_bias[j + 1] = total1;
-    d_bidirectional_forward_bias[j + 2] = total2;
-    d_bidirectional_forward_bias[j + 3] = total3;
-    d_bidirectional_forward_bias[j + 4] = total4;
-    d_bidirectional_forward_bias[j + 5] = total5;
-    d_bidirectional_forward_bias[j + 6] = total6;
-    d_bidirectional_forward_bias[j + 7] = total7;
-  }
-
+  // d_bidirectional_forward_bias = Σ over rows of bidirectional_dz
+  sumColumns(bidirectional_dz, d_bidirectional_forward_bias, batch * 50, 128, "set");
   // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
   gemm(batch * 50, 64, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
   // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows (written in their order)
@@ -1430,38 +1368,8 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
 
   // d_gru_kernel = gru_xtᵀ · gru_dz
   gemm(64, 192, batch * 50, gru_xt, true, gru_dz, false, d_gru_kernel, false);
-  // d_gru_bias += Σ over steps and examples of gru_dz
-  for (let j = 0; j < 192; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 50; r++) {
-      const o = r * 192 + j;
-      total0 += gru_dz[o]!;
-      total1 += gru_dz[o + 1]!;
-      total2 += gru_dz[o + 2]!;
-      total3 += gru_dz[o + 3]!;
-      total4 += gru_dz[o + 4]!;
-      total5 += gru_dz[o + 5]!;
-      total6 += gru_dz[o + 6]!;
-      total7 += gru_dz[o + 7]!;
-    }
-
-    d_gru_bias[j]! += total0;
-    d_gru_bias[j + 1]! += total1;
-    d_gru_bias[j + 2]! += total2;
-    d_gru_bias[j + 3]! += total3;
-    d_gru_bias[j + 4]! += total4;
-    d_gru_bias[j + 5]! += total5;
-    d_gru_bias[j + 6]! += total6;
-    d_gru_bias[j + 7]! += total7;
-  }
-
+  // d_gru_bias += Σ over rows of gru_dz
+  sumColumns(gru_dz, d_gru_bias, batch * 50, 192, "add");
   // gru_dxt = gru_dz · gru_kernelᵀ, step-major
   gemm(batch * 50, 64, 192, gru_dz, false, gru_kernel, true, gru_dxt, false);
   // d_embedding_out[b, t] = gru_dxt[t, b]: back to the input's example-major rows (written in their order)
@@ -2057,7 +1965,6 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   const lstm_dz = bufs.lstm_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_lstm_out = bufs.d_lstm_out;
-  for (let i = 0; i < 16384; i++) d_lstm_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 64; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 64; i++) lstm_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
@@ -2065,60 +1972,17 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
     // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 64);
     if (t > 0) {
-      // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        64,
-        256,
-        batch,
-        lstm_h,
-        true,
-        lstm_dz,
-        false,
-        d_lstm_recurrent_kernel,
-        true,
-        (t - 1) * batch * 64,
-        t * batch * 256,
-        0,
-      );
       // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
       gemm(batch, 64, 256, lstm_dz, false, lstm_recurrent_kernel, true, lstm_dh, false, t * batch * 256, 0, 0);
     }
   }
 
+  // d_lstm_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: lstm_h's steps 0 to 48 against lstm_dz's steps 1 to 49, one product
+  gemm(64, 256, batch * 49, lstm_h, true, lstm_dz, false, d_lstm_recurrent_kernel, false, 0, batch * 256, 0);
   // d_lstm_kernel = lstm_xtᵀ · lstm_dz
   gemm(64, 256, batch * 50, lstm_xt, true, lstm_dz, false, d_lstm_kernel, false);
-  // d_lstm_bias = Σ over steps and examples of lstm_dz
-  for (let j = 0; j < 256; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 50; r++) {
-      const o = r * 256 + j;
-      total0 += lstm_dz[o]!;
-      total1 += lstm_dz[o + 1]!;
-      total2 += lstm_dz[o + 2]!;
-      total3 += lstm_dz[o + 3]!;
-      total4 += lstm_dz[o + 4]!;
-      total5 += lstm_dz[o + 5]!;
-      total6 += lstm_dz[o + 6]!;
-      total7 += lstm_dz[o + 7]!;
-    }
-
-    d_lstm_bias[j] = total0;
-    d_lstm_bias[j + 1] = total1;
-    d_lstm_bias[j + 2] = total2;
-    d_lstm_bias[j + 3] = total3;
-    d_lstm_bias[j + 4] = total4;
-    d_lstm_bias[j + 5] = total5;
-    d_lstm_bias[j + 6] = total6;
-    d_lstm_bias[j + 7] = total7;
-  }
-
+  // d_lstm_bias = Σ over rows of lstm_dz
+  sumColumns(lstm_dz, d_lstm_bias, batch * 50, 256, "set");
   // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
   gemm(batch * 50, 64, 256, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
   // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
@@ -3425,27 +3289,11 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   const simple_rnn_dz = bufs.simple_rnn_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
-  for (let i = 0; i < 1024; i++) d_simple_rnn_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 99; t >= 0; t--) {
     // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 32);
     if (t > 0) {
-      // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        32,
-        32,
-        batch,
-        simple_rnn_h,
-        true,
-        simple_rnn_dz,
-        false,
-        d_simple_rnn_recurrent_kernel,
-        true,
-        (t - 1) * batch * 32,
-        t * batch * 32,
-        0,
-      );
       // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
       gemm(
         batch,
@@ -3464,40 +3312,25 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
     }
   }
 
+  // d_simple_rnn_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: simple_rnn_h's steps 0 to 98 against simple_rnn_dz's steps 1 to 99, one product
+  gemm(
+    32,
+    32,
+    batch * 99,
+    simple_rnn_h,
+    true,
+    simple_rnn_dz,
+    false,
+    d_simple_rnn_recurrent_kernel,
+    false,
+    0,
+    batch * 32,
+    0,
+  );
   // d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz
   gemm(32, 32, batch * 100, simple_rnn_xt, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
-  // d_simple_rnn_bias = Σ over steps and examples of simple_rnn_dz
-  for (let j = 0; j < 32; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 100; r++) {
-      const o = r * 32 + j;
-      total0 += simple_rnn_dz[o]!;
-      total1 += simple_rnn_dz[o + 1]!;
-      total2 += simple_rnn_dz[o + 2]!;
-      total3 += simple_rnn_dz[o + 3]!;
-      total4 += simple_rnn_dz[o + 4]!;
-      total5 += simple_rnn_dz[o + 5]!;
-      total6 += simple_rnn_dz[o + 6]!;
-      total7 += simple_rnn_dz[o + 7]!;
-    }
-
-    d_simple_rnn_bias[j] = total0;
-    d_simple_rnn_bias[j + 1] = total1;
-    d_simple_rnn_bias[j + 2] = total2;
-    d_simple_rnn_bias[j + 3] = total3;
-    d_simple_rnn_bias[j + 4] = total4;
-    d_simple_rnn_bias[j + 5] = total5;
-    d_simple_rnn_bias[j + 6] = total6;
-    d_simple_rnn_bias[j + 7] = total7;
-  }
-
+  // d_simple_rnn_bias = Σ over rows of simple_rnn_dz
+  sumColumns(simple_rnn_dz, d_simple_rnn_bias, batch * 100, 32, "set");
   // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
   gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
   // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)

@@ -4,6 +4,7 @@
 import {
   GeneratedModel,
   gemm,
+  sumColumns,
   rationalTanh,
   lstmGates,
   zeroWrittenRows,
@@ -374,7 +375,6 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
   const bidirectional_dz_2 = bufs.bidirectional_dz_2;
   const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm_2 = bufs.d_bidirectional_lstm_2;
-  for (let i = 0; i < 4096; i++) d_bidirectional_backward_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh_2[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc_2[i] = 0;
   for (let t = 49; t >= 0; t--) {
@@ -414,21 +414,6 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
     }
 
     if (t > 0) {
-      // d_bidirectional_backward_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        32,
-        128,
-        batch,
-        bidirectional_h_2,
-        true,
-        bidirectional_dz_2,
-        false,
-        d_bidirectional_backward_recurrent_kernel,
-        true,
-        (t - 1) * batch * 32,
-        t * batch * 128,
-        0,
-      );
       // bidirectional_dh_2 += dz_t · bidirectional_backward_recurrent_kernelᵀ: the gradient carried to step t - 1 (0 before it on a token's step, kept on a padded one, whose dz_t is 0)
       gemm(
         batch,
@@ -447,6 +432,21 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
     }
   }
 
+  // d_bidirectional_backward_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: bidirectional_h_2's steps 0 to 48 against bidirectional_dz_2's steps 1 to 49, one product
+  gemm(
+    32,
+    128,
+    batch * 49,
+    bidirectional_h_2,
+    true,
+    bidirectional_dz_2,
+    false,
+    d_bidirectional_backward_recurrent_kernel,
+    false,
+    0,
+    batch * 128,
+    0,
+  );
   // d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · bidirectional_dz_2
   gemm(
     32,
@@ -459,38 +459,8 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
     d_bidirectional_backward_kernel,
     false,
   );
-  // d_bidirectional_backward_bias = Σ over steps and examples of bidirectional_dz_2
-  for (let j = 0; j < 128; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 50; r++) {
-      const o = r * 128 + j;
-      total0 += bidirectional_dz_2[o]!;
-      total1 += bidirectional_dz_2[o + 1]!;
-      total2 += bidirectional_dz_2[o + 2]!;
-      total3 += bidirectional_dz_2[o + 3]!;
-      total4 += bidirectional_dz_2[o + 4]!;
-      total5 += bidirectional_dz_2[o + 5]!;
-      total6 += bidirectional_dz_2[o + 6]!;
-      total7 += bidirectional_dz_2[o + 7]!;
-    }
-
-    d_bidirectional_backward_bias[j] = total0;
-    d_bidirectional_backward_bias[j + 1] = total1;
-    d_bidirectional_backward_bias[j + 2] = total2;
-    d_bidirectional_backward_bias[j + 3] = total3;
-    d_bidirectional_backward_bias[j + 4] = total4;
-    d_bidirectional_backward_bias[j + 5] = total5;
-    d_bidirectional_backward_bias[j + 6] = total6;
-    d_bidirectional_backward_bias[j + 7] = total7;
-  }
-
+  // d_bidirectional_backward_bias = Σ over rows of bidirectional_dz_2
+  sumColumns(bidirectional_dz_2, d_bidirectional_backward_bias, batch * 50, 128, "set");
   // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
   gemm(batch * 50, 32, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
   // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows (written in their order)
@@ -522,7 +492,6 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
   const bidirectional_dz = bufs.bidirectional_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm = bufs.d_bidirectional_lstm;
-  for (let i = 0; i < 4096; i++) d_bidirectional_forward_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
@@ -561,21 +530,6 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
     }
 
     if (t > 0) {
-      // d_bidirectional_forward_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        32,
-        128,
-        batch,
-        bidirectional_h,
-        true,
-        bidirectional_dz,
-        false,
-        d_bidirectional_forward_recurrent_kernel,
-        true,
-        (t - 1) * batch * 32,
-        t * batch * 128,
-        0,
-      );
       // bidirectional_dh += dz_t · bidirectional_forward_recurrent_kernelᵀ: the gradient carried to step t - 1 (0 before it on a token's step, kept on a padded one, whose dz_t is 0)
       gemm(
         batch,
@@ -594,40 +548,25 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
     }
   }
 
+  // d_bidirectional_forward_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: bidirectional_h's steps 0 to 48 against bidirectional_dz's steps 1 to 49, one product
+  gemm(
+    32,
+    128,
+    batch * 49,
+    bidirectional_h,
+    true,
+    bidirectional_dz,
+    false,
+    d_bidirectional_forward_recurrent_kernel,
+    false,
+    0,
+    batch * 128,
+    0,
+  );
   // d_bidirectional_forward_kernel = bidirectional_xtᵀ · bidirectional_dz
   gemm(32, 128, batch * 50, bidirectional_xt, true, bidirectional_dz, false, d_bidirectional_forward_kernel, false);
-  // d_bidirectional_forward_bias = Σ over steps and examples of bidirectional_dz
-  for (let j = 0; j < 128; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 50; r++) {
-      const o = r * 128 + j;
-      total0 += bidirectional_dz[o]!;
-      total1 += bidirectional_dz[o + 1]!;
-      total2 += bidirectional_dz[o + 2]!;
-      total3 += bidirectional_dz[o + 3]!;
-      total4 += bidirectional_dz[o + 4]!;
-      total5 += bidirectional_dz[o + 5]!;
-      total6 += bidirectional_dz[o + 6]!;
-      total7 += bidirectional_dz[o + 7]!;
-    }
-
-    d_bidirectional_forward_bias[j] = total0;
-    d_bidirectional_forward_bias[j + 1] = total1;
-    d_bidirectional_forward_bias[j + 2] = total2;
-    d_bidirectional_forward_bias[j + 3] = total3;
-    d_bidirectional_forward_bias[j + 4] = total4;
-    d_bidirectional_forward_bias[j + 5] = total5;
-    d_bidirectional_forward_bias[j + 6] = total6;
-    d_bidirectional_forward_bias[j + 7] = total7;
-  }
-
+  // d_bidirectional_forward_bias = Σ over rows of bidirectional_dz
+  sumColumns(bidirectional_dz, d_bidirectional_forward_bias, batch * 50, 128, "set");
   // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
   gemm(batch * 50, 32, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
   // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows (written in their order)

@@ -5,6 +5,7 @@
 import {
   GeneratedModel,
   gemm,
+  sumColumns,
   lstmCellForward,
   lstmCellBackward,
   tanhRows,
@@ -367,7 +368,6 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
   const lstm_dz = bufs.lstm_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_lstm_out = bufs.d_lstm_out;
-  for (let i = 0; i < 4096; i++) d_lstm_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 32; i++) lstm_dc[i] = 0;
   for (let t = 99; t >= 0; t--) {
@@ -375,60 +375,17 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
     // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 32);
     if (t > 0) {
-      // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        32,
-        128,
-        batch,
-        lstm_h,
-        true,
-        lstm_dz,
-        false,
-        d_lstm_recurrent_kernel,
-        true,
-        (t - 1) * batch * 32,
-        t * batch * 128,
-        0,
-      );
       // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
       gemm(batch, 32, 128, lstm_dz, false, lstm_recurrent_kernel, true, lstm_dh, false, t * batch * 128, 0, 0);
     }
   }
 
+  // d_lstm_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: lstm_h's steps 0 to 98 against lstm_dz's steps 1 to 99, one product
+  gemm(32, 128, batch * 99, lstm_h, true, lstm_dz, false, d_lstm_recurrent_kernel, false, 0, batch * 128, 0);
   // d_lstm_kernel = lstm_xtᵀ · lstm_dz
   gemm(32, 128, batch * 100, lstm_xt, true, lstm_dz, false, d_lstm_kernel, false);
-  // d_lstm_bias = Σ over steps and examples of lstm_dz
-  for (let j = 0; j < 128; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 100; r++) {
-      const o = r * 128 + j;
-      total0 += lstm_dz[o]!;
-      total1 += lstm_dz[o + 1]!;
-      total2 += lstm_dz[o + 2]!;
-      total3 += lstm_dz[o + 3]!;
-      total4 += lstm_dz[o + 4]!;
-      total5 += lstm_dz[o + 5]!;
-      total6 += lstm_dz[o + 6]!;
-      total7 += lstm_dz[o + 7]!;
-    }
-
-    d_lstm_bias[j] = total0;
-    d_lstm_bias[j + 1] = total1;
-    d_lstm_bias[j + 2] = total2;
-    d_lstm_bias[j + 3] = total3;
-    d_lstm_bias[j + 4] = total4;
-    d_lstm_bias[j + 5] = total5;
-    d_lstm_bias[j + 6] = total6;
-    d_lstm_bias[j + 7] = total7;
-  }
-
+  // d_lstm_bias = Σ over rows of lstm_dz
+  sumColumns(lstm_dz, d_lstm_bias, batch * 100, 128, "set");
   // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
   gemm(batch * 100, 32, 128, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
   // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
@@ -1011,27 +968,11 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
   const simple_rnn_dz = bufs.simple_rnn_dz;
   const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
-  for (let i = 0; i < 1024; i++) d_simple_rnn_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 99; t >= 0; t--) {
     // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 32);
     if (t > 0) {
-      // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        32,
-        32,
-        batch,
-        simple_rnn_h,
-        true,
-        simple_rnn_dz,
-        false,
-        d_simple_rnn_recurrent_kernel,
-        true,
-        (t - 1) * batch * 32,
-        t * batch * 32,
-        0,
-      );
       // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
       gemm(
         batch,
@@ -1050,40 +991,25 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
     }
   }
 
+  // d_simple_rnn_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: simple_rnn_h's steps 0 to 98 against simple_rnn_dz's steps 1 to 99, one product
+  gemm(
+    32,
+    32,
+    batch * 99,
+    simple_rnn_h,
+    true,
+    simple_rnn_dz,
+    false,
+    d_simple_rnn_recurrent_kernel,
+    false,
+    0,
+    batch * 32,
+    0,
+  );
   // d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz
   gemm(32, 32, batch * 100, simple_rnn_xt, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
-  // d_simple_rnn_bias = Σ over steps and examples of simple_rnn_dz
-  for (let j = 0; j < 32; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 100; r++) {
-      const o = r * 32 + j;
-      total0 += simple_rnn_dz[o]!;
-      total1 += simple_rnn_dz[o + 1]!;
-      total2 += simple_rnn_dz[o + 2]!;
-      total3 += simple_rnn_dz[o + 3]!;
-      total4 += simple_rnn_dz[o + 4]!;
-      total5 += simple_rnn_dz[o + 5]!;
-      total6 += simple_rnn_dz[o + 6]!;
-      total7 += simple_rnn_dz[o + 7]!;
-    }
-
-    d_simple_rnn_bias[j] = total0;
-    d_simple_rnn_bias[j + 1] = total1;
-    d_simple_rnn_bias[j + 2] = total2;
-    d_simple_rnn_bias[j + 3] = total3;
-    d_simple_rnn_bias[j + 4] = total4;
-    d_simple_rnn_bias[j + 5] = total5;
-    d_simple_rnn_bias[j + 6] = total6;
-    d_simple_rnn_bias[j + 7] = total7;
-  }
-
+  // d_simple_rnn_bias = Σ over rows of simple_rnn_dz
+  sumColumns(simple_rnn_dz, d_simple_rnn_bias, batch * 100, 32, "set");
   // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
   gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
   // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)

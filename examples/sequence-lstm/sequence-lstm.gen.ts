@@ -5,6 +5,7 @@
 import {
   GeneratedModel,
   gemm,
+  sumColumns,
   lstmCellForward,
   lstmCellBackward,
   tanhRows,
@@ -1095,7 +1096,6 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
   const lstm_dc = bufs.lstm_dc;
   const lstm_dz = bufs.lstm_dz;
   const d_lstm_out = bufs.d_lstm_out;
-  for (let i = 0; i < 400; i++) d_lstm_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 10; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 10; i++) lstm_dc[i] = 0;
   for (let t = 49; t >= 0; t--) {
@@ -1103,59 +1103,17 @@ function SequenceLstm_lstm_out_backward(bufs: SequenceLstm_Buffers, batch: numbe
     // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 40] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 10);
     if (t > 0) {
-      // d_lstm_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        10,
-        40,
-        batch,
-        lstm_h,
-        true,
-        lstm_dz,
-        false,
-        d_lstm_recurrent_kernel,
-        true,
-        (t - 1) * batch * 10,
-        t * batch * 40,
-        0,
-      );
       // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
       gemm(batch, 10, 40, lstm_dz, false, lstm_recurrent_kernel, true, lstm_dh, false, t * batch * 40, 0, 0);
     }
   }
 
+  // d_lstm_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: lstm_h's steps 0 to 48 against lstm_dz's steps 1 to 49, one product
+  gemm(10, 40, batch * 49, lstm_h, true, lstm_dz, false, d_lstm_recurrent_kernel, false, 0, batch * 40, 0);
   // d_lstm_kernel = lstm_xtᵀ · lstm_dz
   gemm(1, 40, batch * 50, lstm_xt, true, lstm_dz, false, d_lstm_kernel, false);
-  // d_lstm_bias = Σ over steps and examples of lstm_dz
-  for (let j = 0; j < 40; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 50; r++) {
-      const o = r * 40 + j;
-      total0 += lstm_dz[o]!;
-      total1 += lstm_dz[o + 1]!;
-      total2 += lstm_dz[o + 2]!;
-      total3 += lstm_dz[o + 3]!;
-      total4 += lstm_dz[o + 4]!;
-      total5 += lstm_dz[o + 5]!;
-      total6 += lstm_dz[o + 6]!;
-      total7 += lstm_dz[o + 7]!;
-    }
-
-    d_lstm_bias[j] = total0;
-    d_lstm_bias[j + 1] = total1;
-    d_lstm_bias[j + 2] = total2;
-    d_lstm_bias[j + 3] = total3;
-    d_lstm_bias[j + 4] = total4;
-    d_lstm_bias[j + 5] = total5;
-    d_lstm_bias[j + 6] = total6;
-    d_lstm_bias[j + 7] = total7;
-  }
+  // d_lstm_bias = Σ over rows of lstm_dz
+  sumColumns(lstm_dz, d_lstm_bias, batch * 50, 40, "set");
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -2613,27 +2571,11 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
   const simple_rnn_dh = bufs.simple_rnn_dh;
   const simple_rnn_dz = bufs.simple_rnn_dz;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
-  for (let i = 0; i < 100; i++) d_simple_rnn_recurrent_kernel[i] = 0;
   for (let i = 0; i < batch * 10; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   for (let t = 49; t >= 0; t--) {
     // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 10] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 10);
     if (t > 0) {
-      // d_simple_rnn_recurrent_kernel += h_{t-1}ᵀ · dz_t
-      gemm(
-        10,
-        10,
-        batch,
-        simple_rnn_h,
-        true,
-        simple_rnn_dz,
-        false,
-        d_simple_rnn_recurrent_kernel,
-        true,
-        (t - 1) * batch * 10,
-        t * batch * 10,
-        0,
-      );
       // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
       gemm(
         batch,
@@ -2652,6 +2594,21 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
     }
   }
 
+  // d_simple_rnn_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: simple_rnn_h's steps 0 to 48 against simple_rnn_dz's steps 1 to 49, one product
+  gemm(
+    10,
+    10,
+    batch * 49,
+    simple_rnn_h,
+    true,
+    simple_rnn_dz,
+    false,
+    d_simple_rnn_recurrent_kernel,
+    false,
+    0,
+    batch * 10,
+    0,
+  );
   // d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz
   {
     for (let wj = 0; wj < 8; wj += 4) {
@@ -2697,43 +2654,8 @@ function SequenceRnn_simple_rnn_out_backward(bufs: SequenceRnn_Buffers, batch: n
     }
   }
 
-  // d_simple_rnn_bias = Σ over steps and examples of simple_rnn_dz
-  for (let j = 0; j < 8; j += 8) {
-    let total0 = 0,
-      total1 = 0,
-      total2 = 0,
-      total3 = 0,
-      total4 = 0,
-      total5 = 0,
-      total6 = 0,
-      total7 = 0;
-    for (let r = 0; r < batch * 50; r++) {
-      const o = r * 10 + j;
-      total0 += simple_rnn_dz[o]!;
-      total1 += simple_rnn_dz[o + 1]!;
-      total2 += simple_rnn_dz[o + 2]!;
-      total3 += simple_rnn_dz[o + 3]!;
-      total4 += simple_rnn_dz[o + 4]!;
-      total5 += simple_rnn_dz[o + 5]!;
-      total6 += simple_rnn_dz[o + 6]!;
-      total7 += simple_rnn_dz[o + 7]!;
-    }
-
-    d_simple_rnn_bias[j] = total0;
-    d_simple_rnn_bias[j + 1] = total1;
-    d_simple_rnn_bias[j + 2] = total2;
-    d_simple_rnn_bias[j + 3] = total3;
-    d_simple_rnn_bias[j + 4] = total4;
-    d_simple_rnn_bias[j + 5] = total5;
-    d_simple_rnn_bias[j + 6] = total6;
-    d_simple_rnn_bias[j + 7] = total7;
-  }
-
-  for (let j = 8; j < 10; j++) {
-    let total = 0;
-    for (let r = 0; r < batch * 50; r++) total += simple_rnn_dz[r * 10 + j]!;
-    d_simple_rnn_bias[j] = total;
-  }
+  // d_simple_rnn_bias = Σ over rows of simple_rnn_dz
+  sumColumns(simple_rnn_dz, d_simple_rnn_bias, batch * 50, 10, "set");
 }
 
 /** The forward pass in training mode, the same as at inference. */

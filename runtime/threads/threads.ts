@@ -15,8 +15,14 @@ interface NodeOs {
   cpus(): readonly unknown[];
 }
 
-/** Cores the host offers: Node's count, a browser's navigator.hardwareConcurrency, or 1. */
+let cores: number | undefined;
+
+/** Cores the host offers: Node's count, a browser's navigator.hardwareConcurrency, or 1. Read once: every product asks, and Node's count is a system call. */
 export function availableCores(): number {
+  return (cores ??= hostCores());
+}
+
+function hostCores(): number {
   const os = nodeBuiltin<NodeOs>("os");
   const navigator = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   const cores = os ? (os.availableParallelism?.() ?? os.cpus().length) : (navigator?.hardwareConcurrency ?? 1);

@@ -4,8 +4,9 @@
 // x·K (+ b) is one product over batch·T rows into a step-major tape (the gates tape for lstm, h for
 // simpleRNN, xk for gru), then per time step the recurrent product h_{t-1}·R is added onto the step's
 // block and the cell applied in place. Backward through time: per step the cell's derivatives into
-// dZ's block for the step, dR += h_{t-1}ᵀ·dz_t and dh_{t-1} = dz_t·Rᵀ; then dK = xTᵀ·dZ, db = Σ dZ
-// and dX = dZ·Kᵀ as single products over all steps, dX copied back to the input's example-major rows.
+// dZ's block for the step and dh_{t-1} = dz_t·Rᵀ; then dR = Σ h_{t-1}ᵀ·dz_t, dK = xTᵀ·dZ and
+// dX = dZ·Kᵀ as single products over all steps (gru, whose dR reads a per-step buffer, adds it at each
+// step), db = Σ dZ by the runtime's column sums, dX copied back to the input's example-major rows.
 //
 // With a mask on the input (an embedding's with maskZero), as Keras' backend rnn: a padded step
 // (mask 0 at the input step it reads) keeps the states of the step before and outputs them (zeros
@@ -14,6 +15,7 @@
 
 import type { IRNode } from "../../../dsl/ir";
 import { emitGemm } from "../../kernels/gemm";
+import { runtimeColumnSums } from "../../kernels/runtime-rows";
 import type { BufferSpec } from "../../lowering/common";
 import { ACTIVATIONS, DEFAULT_ALPHA, type ElementwiseActivation, type FunctionName } from "../activation-table";
 import type { RecurrentAttrs } from "./cell.reference";
@@ -214,35 +216,41 @@ export function storeStepGradient(l: Layout, column: string, value: string): str
 /** Step t's block of dZ, [batch, W], as a view for the step's products. */
 export const stepGradientView = (l: Layout, column = 0) => ({ buf: l.dz, rowStride: l.W, colStride: 1, offset: column ? `t * batch * ${l.W} + ${column}` : `t * batch * ${l.W}` });
 
-/** dR += h_{t-1}ᵀ·dz_t and dh = dz_t·Rᵀ for t > 0, inside the loop over t. */
-export function stepRecurrentGradients(l: Layout, ctx: BackwardContext): string[] {
+/** dh = dz_t·Rᵀ for t > 0, inside the loop over t (dR is one product after the loop: recurrentKernelGradient). */
+export function stepCarriedGradient(l: Layout, ctx: BackwardContext): string[] {
   const recurrent = ctx.value(l.recurrent, "train");
-  const dzStep = stepGradientView(l);
-  const lines = [`if (t > 0) {`];
-  if (ctx.isTrainableParam(l.recurrent)) {
-    lines.push(
-      `// ${ctx.grad(l.recurrent)} += h_{t-1}ᵀ · dz_t`,
-      ...emitGemm({
-        a: { buf: l.h, rowStride: 1, colStride: l.U, offset: `(t - 1) * batch * ${l.U}` },
-        b: dzStep,
-        c: { buf: ctx.grad(l.recurrent), rowStride: l.W, colStride: 1 },
-        m: l.U,
-        n: l.W,
-        k: "batch",
-        accumulate: true,
-        prefix: "w",
-        repeats: l.T,
-      }),
-    );
-  }
-  lines.push(
+  return [
+    `if (t > 0) {`,
     l.mask
       ? `// ${l.dh} += dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1 (0 before it on a token's step, kept on a padded one, whose dz_t is 0)`
       : `// ${l.dh} = dz_t · ${recurrent}ᵀ: the gradient carried to step t - 1`,
-    ...emitGemm({ a: dzStep, b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, accumulate: l.mask !== null, prefix: "x", repeats: l.T }),
+    ...emitGemm({ a: stepGradientView(l), b: { buf: recurrent, rowStride: 1, colStride: l.W }, c: { buf: l.dh, rowStride: l.U, colStride: 1 }, m: "batch", n: l.U, k: l.W, accumulate: l.mask !== null, prefix: "x", repeats: l.T }),
     `}`,
-  );
-  return lines;
+  ];
+}
+
+/**
+ * After the loop: dR = Σ over t ≥ 1 of h_{t-1}ᵀ·dz_t as one product, the tapes being step-major: h's
+ * steps 0 … T-2 against dZ's steps 1 … T-1, a reduction over (T - 1)·batch rows (a padded step's dz is 0).
+ */
+export function recurrentKernelGradient(l: Layout, ctx: BackwardContext): string[] {
+  if (!ctx.isTrainableParam(l.recurrent)) return [];
+  const dr = ctx.grad(l.recurrent);
+  const accumulate = ctx.assign(dr) === "+=";
+  if (l.T === 1) return accumulate ? [] : [`// ${dr} = 0: one step has no h_{t-1}`, `for (let i = 0; i < ${l.U * l.W}; i++) ${dr}[i] = 0;`];
+  return [
+    `// ${dr} ${accumulate ? "+=" : "="} Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: ${l.h}'s steps 0 to ${l.T - 2} against ${l.dz}'s steps 1 to ${l.T - 1}, one product`,
+    ...emitGemm({
+      a: { buf: l.h, rowStride: 1, colStride: l.U },
+      b: { buf: l.dz, rowStride: l.W, colStride: 1, offset: `batch * ${l.W}` },
+      c: { buf: dr, rowStride: l.W, colStride: 1 },
+      m: l.U,
+      n: l.W,
+      k: `batch * ${l.T - 1}`,
+      accumulate,
+      prefix: "w",
+    }),
+  ];
 }
 
 /** After the loop: dK = xTᵀ·dZ, db = Σ dZ, dX = dZ·Kᵀ (step-major, then copied to the input's rows) over all steps at once; `biasAdded` when the bias's first W take Σ dZ with "+=" (gru, whose recurrent bias was summed in the loop). */
@@ -269,10 +277,7 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
   if (l.bias && ctx.isTrainableParam(l.bias)) {
     const db = ctx.grad(l.bias);
     const op = biasAdded ? "+=" : ctx.assign(db);
-    lines.push(
-      `// ${db} ${op} Σ over steps and examples of ${l.dz}`,
-      ...columnSums(l.dz, rows, l.W, db, op),
-    );
+    lines.push(...runtimeColumnSums(db, op, l.dz, rows, l.W));
   }
   if (ctx.needsGrad(l.x)) {
     const dx = ctx.grad(l.x);
@@ -327,7 +332,7 @@ export function columnSums(buf: string, rows: string, width: number, sums: strin
   return lines;
 }
 
-/** dR is summed over the steps: zeroed first (or added to, when another call wrote it). */
+/** gru's dR is summed over the steps: zeroed first (or added to, when another call wrote it). */
 export function zeroRecurrentGradient(l: Layout, ctx: BackwardContext): string[] {
   if (!ctx.isTrainableParam(l.recurrent)) return [];
   const dr = ctx.grad(l.recurrent);

@@ -7,7 +7,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { lstmReference } from "./lstm.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient } from "./cell";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient } from "./cell";
 
 const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "lstm"),
@@ -125,14 +125,14 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `}`,
     ];
     const body = [
-      ...zeroRecurrentGradient(l, ctx),
       ...out.init,
       `for (let i = 0; i < batch * ${U}; i++) ${l.dc}[i] = 0;`,
       `for (let t = ${l.T - 1}; t >= 0; t--) {`,
       ...out.perStep,
       ...(vectorKernel ? cellKernel : cellLoop),
-      ...stepRecurrentGradients(l, ctx),
+      ...stepCarriedGradient(l, ctx),
       `}`,
+      ...recurrentKernelGradient(l, ctx),
       ...inputGradients(l, ctx),
     ];
     return nodeStep(op.node, "backward", `backpropagation through ${l.T} steps, from ${ctx.grad(op.node.id)}`, body);

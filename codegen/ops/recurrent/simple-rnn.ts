@@ -6,7 +6,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepRecurrentGradients, stepRecurrentProduct, storeStepGradient, zeroRecurrentGradient, type Layout } from "./cell";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, type Layout } from "./cell";
 
 /** h_t = act(z) for every example, in the loop over t, z = h[t] (x_t·K + b + h_{t-1}·R); masked, a padded step's h_t is h_{t-1}. */
 function stepState(l: Layout, act: ElementwiseActivation): string[] {
@@ -84,13 +84,13 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
     const act = cellFunction(op.attrs.activation)!;
     const out = outputGradient(op, l, ctx);
     const body = [
-      ...zeroRecurrentGradient(l, ctx),
       ...out.init,
       `for (let t = ${l.T - 1}; t >= 0; t--) {`,
       ...out.perStep,
       ...(act.name === "tanh" && !l.mask ? vectorGradient(l) : stepGradient(l, act)),
-      ...stepRecurrentGradients(l, ctx),
+      ...stepCarriedGradient(l, ctx),
       `}`,
+      ...recurrentKernelGradient(l, ctx),
       ...inputGradients(l, ctx),
     ];
     return nodeStep(op.node, "backward", `backpropagation through ${l.T} steps, from ${ctx.grad(op.node.id)}`, body);
