@@ -26,3 +26,4 @@ export { rationalTanh } from "./activations/rational-tanh";
 export { sparseProduct, sparseWeightGradient, type GradientStart } from "./sparse/sparse-product";
 export { zeroWrittenRows } from "./sparse/zero-written-rows";
 export { gruCellBackward, gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "./activations/gates";
+export { lstmSequenceBackward, lstmSequenceForward, simpleRnnSequenceBackward, simpleRnnSequenceForward } from "./recurrent/recurrence";

@@ -52,6 +52,12 @@ export async function stopThreads(): Promise<void> {
   await simd?.threads?.stop();
 }
 
+/** gemm's WebAssembly SIMD module, for kernels that keep operands in its memory (runtime/recurrent); null where the host has none. */
+export function simdGemm(): SimdGemm | null {
+  chosen ??= choose();
+  return simd ?? null;
+}
+
 /** The worker threads of gemm's products (null before the first product, or where the host has none). */
 export function gemmThreads(): GemmThreads | null {
   return simd?.threads ?? null;

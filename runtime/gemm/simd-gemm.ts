@@ -5,7 +5,7 @@
 
 import type { Gemm } from "./js-gemm";
 import { clearSlackAfterA, copyIn, ScratchLayout } from "./pack";
-import { ScratchMemory } from "../wasm/scratch-memory";
+import { ScratchMemory, type GrowableMemory } from "../wasm/scratch-memory";
 import { simdKernelModule, type KernelBuild, type SimdKernelExports } from "./simd-kernel";
 import { DEFAULT_TILE, FLOAT_BYTES } from "./tile";
 import { compileKernel, instanceOf } from "../wasm/instantiate";
@@ -25,7 +25,7 @@ const PACK_A_MIN_COLUMNS = 64;
 const packsA = (n: number, transA: boolean): boolean => transA || n >= PACK_A_MIN_COLUMNS;
 
 /** The shared memory's limit: 4 GiB, all that 32-bit addresses reach (a shared memory must declare one). */
-const SHARED_MAXIMUM_PAGES = 65536;
+export const SHARED_MAXIMUM_PAGES = 65536;
 
 /**
  * The build gemm uses on a host: the default tile, with relaxed SIMD's fused multiply-add where the
@@ -100,12 +100,51 @@ export class SimdGemm {
    * when the product is large enough and threads are allowed, else on this thread.
    */
   multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean, threads = threadCount()): void {
-    const { layout, kernel } = this;
+    const { layout } = this;
     const packA = packsA(n, transA);
-    const a = packA ? layout.packedA : layout.a;
+    this.multiplyAt(m, n, k, packA ? layout.packedA : layout.a, packA, layout.packedB, layout.c, accumulate, threads);
+  }
+
+  /**
+   * C (m×n at byte address c) = or += A·B on operands already in the module's memory: A (m×k) rows in
+   * place at a (with room for MR - 1 rows after it) or packed there, B packed at packedB (packB). Shared
+   * with the worker threads when the product is large enough.
+   */
+  multiplyAt(m: number, n: number, k: number, a: number, aPacked: boolean, packedB: number, c: number, accumulate: boolean, threads = threadCount()): void {
     const helpers = this.threads?.helpersFor(m, n, k, threads) ?? 0;
-    if (helpers > 0) this.threads!.multiply(kernel.gemm, helpers, m, n, k, a, packA ? 1 : 0, layout.packedB, layout.c, accumulate ? 1 : 0);
-    else kernel.gemm(m, n, k, a, packA ? 1 : 0, layout.packedB, layout.c, accumulate ? 1 : 0, layout.tile.scratchAddress(0));
+    if (helpers > 0) this.threads!.multiply(this.kernel.gemm, helpers, m, n, k, a, aPacked ? 1 : 0, packedB, c, accumulate ? 1 : 0);
+    else this.kernel.gemm(m, n, k, a, aPacked ? 1 : 0, packedB, c, accumulate ? 1 : 0, this.layout.tile.scratchAddress(0));
+  }
+
+  /** op(B) (k×n) from byte address `stored` into panels at `packed`, for multiplyAt: B stored k×n, or n×k when transB. */
+  packBAt(stored: number, transB: boolean, k: number, n: number, packed: number): void {
+    this.kernel.packB(stored, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, packed);
+  }
+
+  /** Bytes op(B) takes packed: k rows of n floats, n rounded up to whole panels. */
+  packedBBytes(k: number, n: number): number {
+    const { nr } = this.layout.tile;
+    return Math.ceil(n / nr) * nr * k * FLOAT_BYTES;
+  }
+
+  /** The first byte address free for operands kept across calls (after the threads' scratch tiles); everything from it may be overwritten by the next gemm call. */
+  get firstFreeAddress(): number {
+    return this.layout.c;
+  }
+
+  /** The module's memory as floats, grown first to hold at least `bytes`. */
+  floats(bytes: number): Float32Array {
+    return this.memory.floats(bytes);
+  }
+
+  /** The WebAssembly memory itself (shared where there are threads), for other modules to import. */
+  get wasmMemory(): GrowableMemory {
+    return this.kernel.memory;
+  }
+
+  /** The tile rows of the micro-kernel (an A read in place needs room for MR - 1 rows after it). */
+  get tileRows(): number {
+    return this.layout.tile.mr;
   }
 
   /** C from the scratch memory to c, from its offset. */

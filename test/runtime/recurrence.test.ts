@@ -1,0 +1,145 @@
+import { describe, expect, it } from "vitest";
+import { lstmSequenceBackward, lstmSequenceForward, simpleRnnSequenceBackward, simpleRnnSequenceForward } from "../../runtime/recurrent/recurrence";
+import { lstmBackwardLoop, lstmForwardLoop, simpleRnnBackwardLoop, simpleRnnForwardLoop } from "../../runtime/recurrent/recurrence-loops";
+import { ResidentRecurrence } from "../../runtime/recurrent/resident-recurrence";
+import { Random } from "../../runtime/random";
+
+// A recurrent layer's loop over time with its tapes kept in the WebAssembly memory for the whole loop
+// (ResidentRecurrence) against the loop of one gemm and one cell call per step: the same kernels on the
+// same floats, so the same bits, batches that 4 does not divide and products shared with the worker
+// threads included. The loops themselves are held to float64 here for a simpleRNN and an LSTM.
+
+const resident = ResidentRecurrence.create();
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+function uniform(random: Random, count: number, low = -1, high = 1): Float32Array {
+  return Float32Array.from({ length: count }, () => low + random.uniform() * (high - low));
+}
+
+const copies = (arrays: Float32Array[]) => arrays.map((a) => a.slice());
+
+const SHAPES = [
+  { steps: 1, batch: 3, units: 4 },
+  { steps: 5, batch: 7, units: 8 },
+  { steps: 6, batch: 64, units: 64 },
+];
+
+describe.skipIf(!resident)("resident recurrent loops are the per-step loops to the bit", () => {
+  describe.each(SHAPES)("steps $steps, batch $batch, units $units", ({ steps, batch, units }) => {
+    it("lstm forward, with and without bias", () => {
+      const random = new Random(11);
+      const r = uniform(random, units * 4 * units, -0.5, 0.5);
+      for (const bias of [uniform(random, 4 * units), null]) {
+        const gates = uniform(random, steps * batch * 4 * units, -2, 2);
+        const tapes = () => [gates.slice(), new Float32Array(steps * batch * units), new Float32Array(steps * batch * units), new Float32Array(steps * batch * units)];
+        const [g1, c1, a1, h1] = tapes();
+        const [g2, c2, a2, h2] = tapes();
+        lstmForwardLoop(g1!, c1!, a1!, h1!, r, bias, steps, batch, units);
+        resident!.lstmForward(g2!, c2!, a2!, h2!, r, bias, steps, batch, units);
+        expect([g2, c2, a2, h2]).toEqual([g1, c1, a1, h1]);
+      }
+    });
+
+    it("lstm backward", () => {
+      const random = new Random(12);
+      const r = uniform(random, units * 4 * units, -0.5, 0.5);
+      const gates = uniform(random, steps * batch * 4 * units, 0.01, 0.99);
+      const [actC, c] = [uniform(random, steps * batch * units), uniform(random, steps * batch * units, -2, 2)];
+      const start = [uniform(random, batch * units), uniform(random, batch * units), new Float32Array(steps * batch * 4 * units)];
+      const [dh1, dc1, dz1] = copies(start);
+      const [dh2, dc2, dz2] = copies(start);
+      lstmBackwardLoop(gates, actC, c, dh1!, dc1!, dz1!, r, steps, batch, units);
+      const before = gates.slice();
+      resident!.lstmBackward(gates, actC, c, dh2!, dc2!, dz2!, r, steps, batch, units);
+      expect([dz2, dh2, dc2]).toEqual([dz1, dh1, dc1]);
+      expect(gates).toEqual(before);
+    });
+
+    it("simpleRNN forward and backward", () => {
+      const random = new Random(13);
+      const r = uniform(random, units * units, -0.5, 0.5);
+      for (const bias of [uniform(random, units), null]) {
+        const h = uniform(random, steps * batch * units, -2, 2);
+        const [h1, h2] = [h.slice(), h.slice()];
+        simpleRnnForwardLoop(h1, r, bias, steps, batch, units);
+        resident!.simpleRnnForward(h2, r, bias, steps, batch, units);
+        expect(h2).toEqual(h1);
+      }
+      const h = uniform(random, steps * batch * units, -0.99, 0.99);
+      const start = [uniform(random, batch * units), new Float32Array(steps * batch * units)];
+      const [dh1, dz1] = copies(start);
+      const [dh2, dz2] = copies(start);
+      simpleRnnBackwardLoop(h, dh1!, dz1!, r, steps, batch, units);
+      resident!.simpleRnnBackward(h, dh2!, dz2!, r, steps, batch, units);
+      expect([dz2, dh2]).toEqual([dz1, dh1]);
+    });
+  });
+});
+
+describe("the recurrent loops against float64", () => {
+  const [steps, batch, units] = [4, 3, 4];
+
+  it("simpleRNN: h_t = tanh(xk_t + h_{t-1}·R + b), and backward dz_t = dh·(1 − h_t²), dh_{t-1} = dz_t·Rᵀ", () => {
+    const random = new Random(21);
+    const [xk, r, bias] = [uniform(random, steps * batch * units), uniform(random, units * units), uniform(random, units)];
+    const h = xk.slice();
+    simpleRnnSequenceForward(h, r, bias, steps, batch, units);
+    const expected = new Float64Array(steps * batch * units);
+    for (let t = 0; t < steps; t++)
+      for (let b = 0; b < batch; b++)
+        for (let j = 0; j < units; j++) {
+          let z = xk[(t * batch + b) * units + j]! + bias[j]!;
+          if (t > 0) for (let k = 0; k < units; k++) z += expected[((t - 1) * batch + b) * units + k]! * r[k * units + j]!;
+          expected[(t * batch + b) * units + j] = Math.tanh(z);
+        }
+    for (let i = 0; i < h.length; i++) expect(h[i]).toBeCloseTo(expected[i]!, 5);
+
+    const dy = uniform(random, batch * units);
+    const [dh, dz] = [dy.slice(), new Float32Array(steps * batch * units)];
+    simpleRnnSequenceBackward(h, dh, dz, r, steps, batch, units);
+    let carried = Float64Array.from(dy);
+    for (let t = steps - 1; t >= 0; t--) {
+      const dzt = new Float64Array(batch * units);
+      for (let i = 0; i < batch * units; i++) dzt[i] = carried[i]! * (1 - h[t * batch * units + i]! ** 2);
+      for (let i = 0; i < batch * units; i++) expect(dz[t * batch * units + i]).toBeCloseTo(dzt[i]!, 5);
+      if (t === 0) break;
+      carried = new Float64Array(batch * units);
+      for (let b = 0; b < batch; b++) for (let k = 0; k < units; k++) for (let j = 0; j < units; j++) carried[b * units + k] += dzt[b * units + j]! * r[k * units + j]!;
+    }
+  });
+
+  it("lstm: c_t = f·c_{t-1} + i·g, h_t = o·tanh(c_t) from z = xk_t + h_{t-1}·R + b", () => {
+    const random = new Random(22);
+    const width = 4 * units;
+    const [xk, r, bias] = [uniform(random, steps * batch * width), uniform(random, units * width), uniform(random, width)];
+    const [gates, c, actC, h] = [xk.slice(), new Float32Array(steps * batch * units), new Float32Array(steps * batch * units), new Float32Array(steps * batch * units)];
+    lstmSequenceForward(gates, c, actC, h, r, bias, steps, batch, units);
+    const hRef = new Float64Array(steps * batch * units);
+    const cRef = new Float64Array(steps * batch * units);
+    for (let t = 0; t < steps; t++)
+      for (let b = 0; b < batch; b++) {
+        const z = Array.from({ length: width }, (_, j) => {
+          let v = xk[(t * batch + b) * width + j]! + bias[j]!;
+          if (t > 0) for (let k = 0; k < units; k++) v += hRef[((t - 1) * batch + b) * units + k]! * r[k * width + j]!;
+          return v;
+        });
+        for (let u = 0; u < units; u++) {
+          const [i, f, g, o] = [sigmoid(z[u]!), sigmoid(z[units + u]!), Math.tanh(z[2 * units + u]!), sigmoid(z[3 * units + u]!)];
+          const s = (t * batch + b) * units + u;
+          cRef[s] = f * (t > 0 ? cRef[s - batch * units]! : 0) + i * g;
+          hRef[s] = o * Math.tanh(cRef[s]!);
+        }
+      }
+    for (let i = 0; i < h.length; i++) {
+      expect(c[i]).toBeCloseTo(cRef[i]!, 5);
+      expect(h[i]).toBeCloseTo(hRef[i]!, 5);
+    }
+  });
+
+  it("names what is wrong with bad arguments", () => {
+    const tape = new Float32Array(steps * batch * units);
+    expect(() => simpleRnnSequenceForward(tape, new Float32Array(3), null, steps, batch, units)).toThrow("simpleRnnSequenceForward: recurrentKernel holds 3 floats, needs 16");
+    expect(() => simpleRnnSequenceForward(tape, new Float32Array(16), null, 0, batch, units)).toThrow("simpleRnnSequenceForward: steps must be a positive integer, got 0");
+    expect(() => lstmSequenceBackward(tape, tape, tape, tape, tape, tape, new Float32Array(64), steps, batch, units)).toThrow("lstmSequenceBackward: gates holds 48 floats, needs 192");
+  });
+});
