@@ -18,12 +18,12 @@ import {
   crossentropyLoss,
   sumColumns,
   rationalTanh,
-  lstmCellForward,
-  lstmCellBackward,
-  tanhRows,
-  tanhRowsBackward,
   gruCellForward,
   gruCellBackward,
+  lstmSequenceForward,
+  lstmSequenceBackward,
+  simpleRnnSequenceForward,
+  simpleRnnSequenceBackward,
   sparseProduct,
   sparseWeightGradient,
   zeroWrittenRows,
@@ -126,38 +126,20 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
 
   // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
   gemm(batch * 50, 128, 64, bidirectional_xt, false, bidirectional_forward_kernel, false, bidirectional_gates, false);
-  for (let t = 0; t < 50; t++) {
-    // bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (nothing to add at the first step)
-    if (t > 0) {
-      gemm(
-        batch,
-        128,
-        32,
-        bidirectional_h,
-        false,
-        bidirectional_forward_recurrent_kernel,
-        false,
-        bidirectional_gates,
-        true,
-        (t - 1) * batch * 32,
-        0,
-        t * batch * 128,
-      );
-    }
-
-    // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmCellForward(
-      bidirectional_gates,
-      bidirectional_c,
-      bidirectional_act_c,
-      bidirectional_h,
-      bidirectional_forward_bias,
-      t,
-      batch,
-      32,
-    );
-  }
-
+  // for t = 0 … 49: bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
+  // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  lstmSequenceForward(
+    bidirectional_gates,
+    bidirectional_c,
+    bidirectional_act_c,
+    bidirectional_h,
+    bidirectional_forward_recurrent_kernel,
+    bidirectional_forward_bias,
+    50,
+    batch,
+    32,
+  );
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) bidirectional_lstm[b * 32 + u] = bidirectional_h[(49 * batch + b) * 32 + u]!;
 }
@@ -195,38 +177,20 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
     bidirectional_gates_2,
     false,
   );
-  for (let t = 0; t < 50; t++) {
-    // bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (nothing to add at the first step)
-    if (t > 0) {
-      gemm(
-        batch,
-        128,
-        32,
-        bidirectional_h_2,
-        false,
-        bidirectional_backward_recurrent_kernel,
-        false,
-        bidirectional_gates_2,
-        true,
-        (t - 1) * batch * 32,
-        0,
-        t * batch * 128,
-      );
-    }
-
-    // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates_2[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmCellForward(
-      bidirectional_gates_2,
-      bidirectional_c_2,
-      bidirectional_act_c_2,
-      bidirectional_h_2,
-      bidirectional_backward_bias,
-      t,
-      batch,
-      32,
-    );
-  }
-
+  // for t = 0 … 49: bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
+  // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates_2[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  lstmSequenceForward(
+    bidirectional_gates_2,
+    bidirectional_c_2,
+    bidirectional_act_c_2,
+    bidirectional_h_2,
+    bidirectional_backward_recurrent_kernel,
+    bidirectional_backward_bias,
+    50,
+    batch,
+    32,
+  );
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) bidirectional_lstm_2[b * 32 + u] = bidirectional_h_2[(49 * batch + b) * 32 + u]!;
 }
@@ -506,39 +470,22 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   const d_bidirectional_lstm_2 = bufs.d_bidirectional_lstm_2;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh_2[i] = d_bidirectional_lstm_2[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc_2[i] = 0;
-  for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmCellBackward(
-      bidirectional_gates_2,
-      bidirectional_act_c_2,
-      bidirectional_c_2,
-      bidirectional_dh_2,
-      bidirectional_dc_2,
-      bidirectional_dz_2,
-      t,
-      batch,
-      32,
-    );
-    if (t > 0) {
-      // bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(
-        batch,
-        32,
-        128,
-        bidirectional_dz_2,
-        false,
-        bidirectional_backward_recurrent_kernel,
-        true,
-        bidirectional_dh_2,
-        false,
-        t * batch * 128,
-        0,
-        0,
-      );
-    }
-  }
-
+  // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+  // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into bidirectional_dz_2[t] and bidirectional_dc_2; then bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
+  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  lstmSequenceBackward(
+    bidirectional_gates_2,
+    bidirectional_act_c_2,
+    bidirectional_c_2,
+    bidirectional_dh_2,
+    bidirectional_dc_2,
+    bidirectional_dz_2,
+    bidirectional_backward_recurrent_kernel,
+    50,
+    batch,
+    32,
+  );
   // d_bidirectional_backward_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: bidirectional_h_2's steps 0 to 48 against bidirectional_dz_2's steps 1 to 49, one product
   gemm(
     32,
@@ -600,39 +547,22 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   const d_bidirectional_lstm = bufs.d_bidirectional_lstm;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh[i] = d_bidirectional_lstm[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc[i] = 0;
-  for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmCellBackward(
-      bidirectional_gates,
-      bidirectional_act_c,
-      bidirectional_c,
-      bidirectional_dh,
-      bidirectional_dc,
-      bidirectional_dz,
-      t,
-      batch,
-      32,
-    );
-    if (t > 0) {
-      // bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(
-        batch,
-        32,
-        128,
-        bidirectional_dz,
-        false,
-        bidirectional_forward_recurrent_kernel,
-        true,
-        bidirectional_dh,
-        false,
-        t * batch * 128,
-        0,
-        0,
-      );
-    }
-  }
-
+  // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+  // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into bidirectional_dz[t] and bidirectional_dc; then bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
+  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  lstmSequenceBackward(
+    bidirectional_gates,
+    bidirectional_act_c,
+    bidirectional_c,
+    bidirectional_dh,
+    bidirectional_dc,
+    bidirectional_dz,
+    bidirectional_forward_recurrent_kernel,
+    50,
+    batch,
+    32,
+  );
   // d_bidirectional_forward_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: bidirectional_h's steps 0 to 48 against bidirectional_dz's steps 1 to 49, one product
   gemm(
     32,
@@ -1687,29 +1617,10 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
 
   // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 50, 256, 64, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
-  for (let t = 0; t < 50; t++) {
-    // lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (nothing to add at the first step)
-    if (t > 0) {
-      gemm(
-        batch,
-        256,
-        64,
-        lstm_h,
-        false,
-        lstm_recurrent_kernel,
-        false,
-        lstm_gates,
-        true,
-        (t - 1) * batch * 64,
-        0,
-        t * batch * 256,
-      );
-    }
-
-    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmCellForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_bias, t, batch, 64);
-  }
-
+  // for t = 0 … 49: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
+  // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  lstmSequenceForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_recurrent_kernel, lstm_bias, 50, batch, 64);
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 64; u++) lstm_out[b * 64 + u] = lstm_h[(49 * batch + b) * 64 + u]!;
 }
@@ -1967,16 +1878,11 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < batch * 64; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 64; i++) lstm_dc[i] = 0;
-  for (let t = 49; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 64);
-    if (t > 0) {
-      // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(batch, 64, 256, lstm_dz, false, lstm_recurrent_kernel, true, lstm_dh, false, t * batch * 256, 0, 0);
-    }
-  }
-
+  // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+  // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into lstm_dz[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
+  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  lstmSequenceBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, lstm_recurrent_kernel, 50, batch, 64);
   // d_lstm_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: lstm_h's steps 0 to 48 against lstm_dz's steps 1 to 49, one product
   gemm(64, 256, batch * 49, lstm_h, true, lstm_dz, false, d_lstm_recurrent_kernel, false, 0, batch * 256, 0);
   // d_lstm_kernel = lstm_xtᵀ · lstm_dz
@@ -3015,29 +2921,8 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
 
   // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 100, 32, 32, simple_rnn_xt, false, simple_rnn_kernel, false, simple_rnn_h, false);
-  for (let t = 0; t < 100; t++) {
-    // simple_rnn_h[t] += h_{t-1} · simple_rnn_recurrent_kernel (nothing to add at the first step)
-    if (t > 0) {
-      gemm(
-        batch,
-        32,
-        32,
-        simple_rnn_h,
-        false,
-        simple_rnn_recurrent_kernel,
-        false,
-        simple_rnn_h,
-        true,
-        (t - 1) * batch * 32,
-        0,
-        t * batch * 32,
-      );
-    }
-
-    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + h_{t-1} · R + simple_rnn_bias: over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    tanhRows(simple_rnn_h, t * batch * 32, batch, 32, simple_rnn_bias);
-  }
-
+  // for t = 0 … 99: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  simpleRnnSequenceForward(simple_rnn_h, simple_rnn_recurrent_kernel, simple_rnn_bias, 100, batch, 32);
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) simple_rnn_out[b * 32 + u] = simple_rnn_h[(99 * batch + b) * 32 + u]!;
 }
@@ -3290,28 +3175,8 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
-  for (let t = 99; t >= 0; t--) {
-    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 32);
-    if (t > 0) {
-      // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(
-        batch,
-        32,
-        32,
-        simple_rnn_dz,
-        false,
-        simple_rnn_recurrent_kernel,
-        true,
-        simple_rnn_dh,
-        false,
-        t * batch * 32,
-        0,
-        0,
-      );
-    }
-  }
-
+  // for t = 99 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
+  simpleRnnSequenceBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, simple_rnn_recurrent_kernel, 100, batch, 32);
   // d_simple_rnn_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: simple_rnn_h's steps 0 to 98 against simple_rnn_dz's steps 1 to 99, one product
   gemm(
     32,

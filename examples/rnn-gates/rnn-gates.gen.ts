@@ -7,12 +7,12 @@ import {
   GeneratedModel,
   gemm,
   sumColumns,
-  lstmCellForward,
-  lstmCellBackward,
-  tanhRows,
-  tanhRowsBackward,
   gruCellForward,
   gruCellBackward,
+  lstmSequenceForward,
+  lstmSequenceBackward,
+  simpleRnnSequenceForward,
+  simpleRnnSequenceBackward,
   zeroWrittenRows,
   type Kernels,
   type ModelSpec,
@@ -728,29 +728,10 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
 
   // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
   gemm(batch * 30, 128, 32, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
-  for (let t = 0; t < 30; t++) {
-    // lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (nothing to add at the first step)
-    if (t > 0) {
-      gemm(
-        batch,
-        128,
-        32,
-        lstm_h,
-        false,
-        lstm_recurrent_kernel,
-        false,
-        lstm_gates,
-        true,
-        (t - 1) * batch * 32,
-        0,
-        t * batch * 128,
-      );
-    }
-
-    // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t): over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmCellForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_bias, t, batch, 32);
-  }
-
+  // for t = 0 … 29: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
+  // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
+  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  lstmSequenceForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_recurrent_kernel, lstm_bias, 30, batch, 32);
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) lstm_out[b * 32 + u] = lstm_h[(29 * batch + b) * 32 + u]!;
 }
@@ -1008,16 +989,11 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < batch * 32; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 32; i++) lstm_dc[i] = 0;
-  for (let t = 29; t >= 0; t--) {
-    // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
-    // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    lstmCellBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, t, batch, 32);
-    if (t > 0) {
-      // lstm_dh = dz_t · lstm_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(batch, 32, 128, lstm_dz, false, lstm_recurrent_kernel, true, lstm_dh, false, t * batch * 128, 0, 0);
-    }
-  }
-
+  // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
+  // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
+  // for t = 29 … 0: the step's cell and gates backward as lstmCellBackward does, into lstm_dz[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
+  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  lstmSequenceBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, lstm_recurrent_kernel, 30, batch, 32);
   // d_lstm_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: lstm_h's steps 0 to 28 against lstm_dz's steps 1 to 29, one product
   gemm(32, 128, batch * 29, lstm_h, true, lstm_dz, false, d_lstm_recurrent_kernel, false, 0, batch * 128, 0);
   // d_lstm_kernel = lstm_xtᵀ · lstm_dz
@@ -1332,29 +1308,8 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
 
   // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
   gemm(batch * 30, 32, 32, simple_rnn_xt, false, simple_rnn_kernel, false, simple_rnn_h, false);
-  for (let t = 0; t < 30; t++) {
-    // simple_rnn_h[t] += h_{t-1} · simple_rnn_recurrent_kernel (nothing to add at the first step)
-    if (t > 0) {
-      gemm(
-        batch,
-        32,
-        32,
-        simple_rnn_h,
-        false,
-        simple_rnn_recurrent_kernel,
-        false,
-        simple_rnn_h,
-        true,
-        (t - 1) * batch * 32,
-        0,
-        t * batch * 32,
-      );
-    }
-
-    // h_t = tanh(z), z = simple_rnn_h[t] = x_t · K + h_{t-1} · R + simple_rnn_bias: over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    tanhRows(simple_rnn_h, t * batch * 32, batch, 32, simple_rnn_bias);
-  }
-
+  // for t = 0 … 29: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  simpleRnnSequenceForward(simple_rnn_h, simple_rnn_recurrent_kernel, simple_rnn_bias, 30, batch, 32);
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) simple_rnn_out[b * 32 + u] = simple_rnn_h[(29 * batch + b) * 32 + u]!;
 }
@@ -1607,28 +1562,8 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
-  for (let t = 29; t >= 0; t--) {
-    // dz_t = dh · tanh'(z), dz = dy · (1 − tanh²(z)): over the step's [batch, 32] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-    tanhRowsBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, t, batch, 32);
-    if (t > 0) {
-      // simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ: the gradient carried to step t - 1
-      gemm(
-        batch,
-        32,
-        32,
-        simple_rnn_dz,
-        false,
-        simple_rnn_recurrent_kernel,
-        true,
-        simple_rnn_dh,
-        false,
-        t * batch * 32,
-        0,
-        0,
-      );
-    }
-  }
-
+  // for t = 29 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
+  simpleRnnSequenceBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, simple_rnn_recurrent_kernel, 30, batch, 32);
   // d_simple_rnn_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: simple_rnn_h's steps 0 to 28 against simple_rnn_dz's steps 1 to 29, one product
   gemm(
     32,

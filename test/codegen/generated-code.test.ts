@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Node, Project, SyntaxKind, type FunctionDeclaration } from "ts-morph";
 import { adam, batchNormalization, bidirectional, concatenate, dense, dropout, embedding, flatten, gru, input, l2, lstm, mean, model, relu, rmsprop, sequential, sgd, simpleRNN, step } from "typegrad/dsl";
 import { generateSource } from "../support/generate";
+import { RUNTIME_HELPERS } from "../../codegen/emit-module";
 
 // Properties of the generated source itself: deterministic, allocation-free steps, bounded
 // function sizes, fusion visible in the output, names from the model.
@@ -49,9 +50,9 @@ function functions(source: string): FunctionDeclaration[] {
   return file.getFunctions();
 }
 
-/** Calls a step may make: math, the dropout generator, the runtime's gemm, sigmoidInPlace, softmaxRows, crossentropyGradient, crossentropyLoss, sumColumns, lstmGates, lstmCellForward, lstmCellBackward, tanhRows, tanhRowsBackward, gruGates, gruCellForward and gruCellBackward (which reuse their scratch memory), its rationalTanh, sparseProduct, sparseWeightGradient and zeroWrittenRows, a typed array's fill and other generated functions. */
+/** Calls a step may make: math, the dropout generator, the runtime's helpers (RUNTIME_HELPERS: gemm, the gate, row and sparse kernels, which reuse their scratch memory), a typed array's fill and other generated functions. */
 function isAllowedCall(callee: string, local: ReadonlySet<string>): boolean {
-  return /^Math\.\w+$/.test(callee) || /^\w+\.fill$/.test(callee) || callee === "rng.uniform" || callee === "gemm" || callee === "sigmoidInPlace" || callee === "softmaxRows" || callee === "crossentropyGradient" || callee === "crossentropyLoss" || callee === "sumColumns" || callee === "rationalTanh" || callee === "lstmGates" || callee === "lstmCellForward" || callee === "lstmCellBackward" || callee === "tanhRows" || callee === "tanhRowsBackward" || callee === "gruGates" || callee === "gruCellForward" || callee === "gruCellBackward" || callee === "sparseProduct" || callee === "sparseWeightGradient" || callee === "zeroWrittenRows" || local.has(callee);
+  return /^Math\.\w+$/.test(callee) || /^\w+\.fill$/.test(callee) || callee === "rng.uniform" || RUNTIME_HELPERS.includes(callee) || local.has(callee);
 }
 
 function allocations(fn: FunctionDeclaration, local: ReadonlySet<string>): string[] {

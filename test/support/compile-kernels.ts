@@ -2,43 +2,16 @@
 // emitter would print, compiled with `new Function` (they are plain JavaScript).
 
 import type { GraphIR } from "../../dsl/ir";
-import { createBuffersBody, hoistBuffers, planModel } from "../../codegen/emit-module";
+import { createBuffersBody, hoistBuffers, planModel, RUNTIME_HELPERS } from "../../codegen/emit-module";
 import type { KernelBuffers, Kernels, UniformSource } from "../../runtime/kernels";
-import { gemm } from "../../runtime/gemm/gemm";
-import { sigmoidInPlace } from "../../runtime/activations/sigmoid";
-import { softmaxRows } from "../../runtime/activations/softmax";
-import { crossentropyGradient } from "../../runtime/rows/crossentropy-gradient";
-import { crossentropyLoss } from "../../runtime/rows/crossentropy-loss";
-import { sumColumns } from "../../runtime/rows/sum-columns";
-import { rationalTanh } from "../../runtime/activations/rational-tanh";
-import { sparseProduct, sparseWeightGradient } from "../../runtime/sparse/sparse-product";
-import { zeroWrittenRows } from "../../runtime/sparse/zero-written-rows";
-import { gruCellBackward, gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "../../runtime/activations/gates";
+import * as runtime from "../../runtime/index";
 
 type StepFn = (bufs: KernelBuffers, batch: number) => void;
 
 /** A kernel (bufs, batch) => ... with the runtime functions a generated module imports in scope. */
 function withHelpers(body: readonly string[]): unknown {
-  return new Function("gemm", "sigmoidInPlace", "softmaxRows", "crossentropyGradient", "crossentropyLoss", "sumColumns", "rationalTanh", "lstmGates", "lstmCellForward", "lstmCellBackward", "tanhRows", "tanhRowsBackward", "gruGates", "gruCellForward", "gruCellBackward", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", `return function (bufs, batch) {\n${body.join("\n")}\n};`)(
-    gemm,
-    sigmoidInPlace,
-    softmaxRows,
-    crossentropyGradient,
-    crossentropyLoss,
-    sumColumns,
-    rationalTanh,
-    lstmGates,
-    lstmCellForward,
-    lstmCellBackward,
-    tanhRows,
-    tanhRowsBackward,
-    gruGates,
-    gruCellForward,
-    gruCellBackward,
-    sparseProduct,
-    sparseWeightGradient,
-    zeroWrittenRows,
-  );
+  const helpers = RUNTIME_HELPERS.map((name) => (runtime as Record<string, unknown>)[name]);
+  return new Function(...RUNTIME_HELPERS, `return function (bufs, batch) {\n${body.join("\n")}\n};`)(...helpers);
 }
 
 export function compileKernels(ir: GraphIR): Kernels & { plan: ReturnType<typeof planModel> } {

@@ -16,6 +16,7 @@
 import type { IRNode } from "../../../dsl/ir";
 import { emitGemm } from "../../kernels/gemm";
 import { runtimeColumnSums } from "../../kernels/runtime-rows";
+import { RUNTIME_GEMM_MIN_WORK } from "../../kernels/runtime-gemm";
 import type { BufferSpec } from "../../lowering/common";
 import { ACTIVATIONS, DEFAULT_ALPHA, type ElementwiseActivation, type FunctionName } from "../activation-table";
 import type { RecurrentAttrs } from "./cell.reference";
@@ -115,6 +116,17 @@ export function refuse(op: Op, what: string): string | null {
   const names = what === "lstm" ? [op.attrs.activation, op.attrs.recurrentActivation] : [op.attrs.activation];
   const bad = names.find((name) => cellFunction(name) === null);
   return bad ? `layer "${op.node.layer}" (${what}) uses ${bad} inside its cell, which code generation does not support; use tanh, sigmoid, relu or linear` : null;
+}
+
+/**
+ * Whether the runtime runs the whole loop over time in one call (lstmSequenceForward and the like, its
+ * tapes kept in WebAssembly memory for the loop): unmasked, 4 dividing the units (the SIMD cells), and
+ * a per-step product large enough that it would go to gemm anyway. Backward, the output's gradient
+ * must enter at the last step only (not returnSequences).
+ */
+export function wholeLoopInRuntime(op: Op, l: Layout, pass: "forward" | "backward"): boolean {
+  if (pass === "backward" && op.attrs.returnSequences) return false;
+  return l.mask === null && l.U % 4 === 0 && l.U * l.W * l.T >= RUNTIME_GEMM_MIN_WORK;
 }
 
 /** The input copied step-major into xT: processing step t's rows (input step xStep) at t·batch. */

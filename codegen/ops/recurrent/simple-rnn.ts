@@ -6,7 +6,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, type Layout } from "./cell";
+import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, type Layout } from "./cell";
 
 /** h_t = act(z) for every example, in the loop over t, z = h[t] (x_t·K + b + h_{t-1}·R); masked, a padded step's h_t is h_{t-1}. */
 function stepState(l: Layout, act: ElementwiseActivation): string[] {
@@ -40,6 +40,22 @@ function vectorGradient(l: Layout): string[] {
   ];
 }
 
+/** Every step's h_t = tanh(h[t] + h_{t-1}·R + b) in one runtime call (tanh, unmasked; the tapes stay in WebAssembly memory for the loop). */
+function wholeForward(l: Layout, recurrent: string, bias: string | null): string[] {
+  return [
+    `// for t = 0 … ${l.T - 1}: h_t = tanh(z), z = ${l.h}[t] + h_{t-1} · ${recurrent}${bias ? ` + ${bias}` : ""} (${l.h}[t] holding x_t · K; no h_{-1} term), over the step's [batch, ${l.U}] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)`,
+    `simpleRnnSequenceForward(${l.h}, ${recurrent}, ${bias ?? "null"}, ${l.T}, batch, ${l.U});`,
+  ];
+}
+
+/** Every step's dz_t and carried dh in one runtime call (tanh, unmasked, the output's gradient at the last step only). */
+function wholeBackward(l: Layout, recurrent: string): string[] {
+  return [
+    `// for t = ${l.T - 1} … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into ${l.dz}[t]; then ${l.dh} = dz_t · ${recurrent}ᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call`,
+    `simpleRnnSequenceBackward(${l.h}, ${l.dh}, ${l.dz}, ${recurrent}, ${l.T}, batch, ${l.U});`,
+  ];
+}
+
 /** dz_t = dh · act'(z) for every example, in the loop over t, into dz_t and dZ; masked, a padded step's dz is 0 and its dh stays, a token step's dh is spent (0). */
 function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
   const h = `${l.h}[(t * batch + b) * ${l.U} + u]`;
@@ -69,12 +85,16 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
     const act = cellFunction(op.attrs.activation)!;
     // unmasked tanh (Keras' default): the bias and tanh over the step's whole block in one call of the runtime's tanhRows
     const vector = act.name === "tanh" && !l.mask;
-    const body = [
-      ...inputProjection(l, ctx, mode, l.h, vector),
+    const bias = l.bias ? ctx.value(l.bias, mode) : null;
+    const steps = [
       `for (let t = 0; t < ${l.T}; t++) {`,
       ...stepRecurrentProduct(l, ctx, mode, l.h),
-      ...(vector ? vectorState(l, l.bias ? ctx.value(l.bias, mode) : null) : stepState(l, act)),
+      ...(vector ? vectorState(l, bias) : stepState(l, act)),
       `}`,
+    ];
+    const body = [
+      ...inputProjection(l, ctx, mode, l.h, vector),
+      ...(vector && wholeLoopInRuntime(op, l, "forward") ? wholeForward(l, ctx.value(l.recurrent, mode), bias) : steps),
       ...emitOutput(op, l, ctx, mode),
     ];
     return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = simpleRNN(${ctx.value(l.x, mode)}): h_t = ${act.name}(x_t · K + h_{t-1} · R${l.bias ? " + b" : ""}) over ${l.T} steps`, body);
@@ -83,13 +103,17 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
     const l = layout(op, ctx, 1);
     const act = cellFunction(op.attrs.activation)!;
     const out = outputGradient(op, l, ctx);
-    const body = [
-      ...out.init,
+    const vector = act.name === "tanh" && !l.mask;
+    const steps = [
       `for (let t = ${l.T - 1}; t >= 0; t--) {`,
       ...out.perStep,
-      ...(act.name === "tanh" && !l.mask ? vectorGradient(l) : stepGradient(l, act)),
+      ...(vector ? vectorGradient(l) : stepGradient(l, act)),
       ...stepCarriedGradient(l, ctx),
       `}`,
+    ];
+    const body = [
+      ...out.init,
+      ...(vector && wholeLoopInRuntime(op, l, "backward") ? wholeBackward(l, ctx.value(l.recurrent, "train")) : steps),
       ...recurrentKernelGradient(l, ctx),
       ...inputGradients(l, ctx),
     ];
