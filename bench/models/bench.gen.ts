@@ -2168,17 +2168,8 @@ function MlpBench_dense_forward(bufs: MlpBench_Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  gemm(batch, 256, 784, input, false, dense_kernel, false, dense_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 256;
-    for (let j = 0; j < 256; j++) {
-      {
-        const z = dense_out[o + j]! + dense_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_out[o + j] = a;
-      }
-    }
-  }
+  // dense_out = relu(the product + dense_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 256, 784, input, false, dense_kernel, false, dense_out, false, 0, 0, 0, dense_bias, "relu");
 }
 
 /** dense_1: dense_1_out = relu(dense_out · dense_1_kernel + dense_1_bias); [batch x 256] · [256 x 128] */
@@ -2187,17 +2178,8 @@ function MlpBench_dense_1_forward(bufs: MlpBench_Buffers, batch: number): void {
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      {
-        const z = dense_1_out[o + j]! + dense_1_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_1_out[o + j] = a;
-      }
-    }
-  }
+  // dense_1_out = relu(the product + dense_1_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false, 0, 0, 0, dense_1_bias, "relu");
 }
 
 /** dense_2: dense_2_out = softmax(dense_1_out · dense_2_kernel + dense_2_bias); [batch x 128] · [128 x 10] */
@@ -2206,14 +2188,8 @@ function MlpBench_dense_2_forward(bufs: MlpBench_Buffers, batch: number): void {
   const dense_2_bias = bufs.dense_2_bias;
   const dense_1_out = bufs.dense_1_out;
   const dense_2_out = bufs.dense_2_out;
-  gemm(batch, 10, 128, dense_1_out, false, dense_2_kernel, false, dense_2_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 10;
-    for (let j = 0; j < 10; j++) {
-      dense_2_out[o + j] = dense_2_out[o + j]! + dense_2_bias[j]!;
-    }
-  }
-
+  // dense_2_out = the product + dense_2_bias: gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 10, 128, dense_1_out, false, dense_2_kernel, false, dense_2_out, false, 0, 0, 0, dense_2_bias, "linear");
   for (let r = 0; r < batch; r++) {
     const o = r * 10;
     let max = dense_2_out[o]!;
@@ -3805,17 +3781,8 @@ function TextBench_dense_1_forward(bufs: TextBench_Buffers, batch: number): void
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      {
-        const z = dense_1_out[o + j]! + dense_1_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_1_out[o + j] = a;
-      }
-    }
-  }
+  // dense_1_out = relu(the product + dense_1_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false, 0, 0, 0, dense_1_bias, "relu");
 }
 
 /** dense_2: dense_2_out = softmax(dense_1_out · dense_2_kernel + dense_2_bias); [batch x 128] · [128 x 20] */
@@ -3824,14 +3791,8 @@ function TextBench_dense_2_forward(bufs: TextBench_Buffers, batch: number): void
   const dense_2_bias = bufs.dense_2_bias;
   const dense_1_out = bufs.dense_1_out;
   const dense_2_out = bufs.dense_2_out;
-  gemm(batch, 20, 128, dense_1_out, false, dense_2_kernel, false, dense_2_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 20;
-    for (let j = 0; j < 20; j++) {
-      dense_2_out[o + j] = dense_2_out[o + j]! + dense_2_bias[j]!;
-    }
-  }
-
+  // dense_2_out = the product + dense_2_bias: gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 20, 128, dense_1_out, false, dense_2_kernel, false, dense_2_out, false, 0, 0, 0, dense_2_bias, "linear");
   for (let r = 0; r < batch; r++) {
     const o = r * 20;
     let max = dense_2_out[o]!;

@@ -40,6 +40,11 @@ export interface Gemm {
   readonly prefix?: string;
   /** Times the product runs per call of the kernel (a recurrent layer's per-step product: T); 1 by default. */
   readonly repeats?: number;
+  /**
+   * What init and store do, for the runtime's gemm to do it in its epilogue when the product goes to it
+   * (a dense layer's bias and relu or linear activation); init and store still serve the inline loops.
+   */
+  readonly runtimeEpilogue?: { readonly bias: string | null; readonly activation: "linear" | "relu" };
 }
 
 const ROW_BLOCK = 4;

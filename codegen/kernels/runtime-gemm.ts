@@ -38,8 +38,14 @@ export function runtimeGemm(g: Gemm): string[] | null {
   if (epilogue && (g.accumulate || g.c.offset)) return null;
   // A view into the middle of an array (a time step's slice of a tape) passes its offsets.
   const offsets = g.a.offset || g.b.offset || g.c.offset ? `, ${g.a.offset ?? 0}, ${g.b.offset ?? 0}, ${g.c.offset ?? 0}` : "";
-  const call = `gemm(${g.m}, ${g.n}, ${g.k}, ${g.a.buf}, ${a === "T"}, ${g.b.buf}, ${b === "T"}, ${g.c.buf}, ${g.accumulate === true}${offsets});`;
-  return epilogue ? [call, ...epilogueLoop(g)] : [call];
+  const call = (tail: string) => `gemm(${g.m}, ${g.n}, ${g.k}, ${g.a.buf}, ${a === "T"}, ${g.b.buf}, ${b === "T"}, ${g.c.buf}, ${g.accumulate === true}${tail});`;
+  const inModule = g.runtimeEpilogue;
+  if (epilogue && inModule) {
+    const sum = inModule.bias ? `the product + ${inModule.bias}` : "the product";
+    const what = inModule.activation === "relu" ? `relu(${sum})` : sum;
+    return [`// ${g.c.buf} = ${what}: gemm's epilogue, before C leaves its WebAssembly memory`, call(`, 0, 0, 0, ${inModule.bias ?? "null"}, "${inModule.activation}"`)];
+  }
+  return epilogue ? [call(offsets), ...epilogueLoop(g)] : [call(offsets)];
 }
 
 /** C[i, j] = store(C[i, j] + init(j)) for every element, after the product. */

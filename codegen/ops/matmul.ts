@@ -4,12 +4,12 @@
 // trains. With a per-example second operand it is a batched product of small loops.
 
 import { columnSums } from "../kernels/column-sums";
-import { emitGemm } from "../kernels/gemm";
+import { emitGemm, type Gemm } from "../kernels/gemm";
 import { runtimeSigmoid, usesRuntimeSigmoid } from "../kernels/runtime-sigmoid";
 import { rowStart } from "../interpreter/tensor";
 import { product, UnsupportedError, type Mode, type Step } from "../lowering/common";
 import type { FusedGroup } from "../lowering/fusion";
-import { noGradientMessage } from "./activation-table";
+import { noGradientMessage, type ActivationEntry } from "./activation-table";
 import { keepsMaskOverLastAxis, noAttrs, nodeStep, type BackwardContext, type FusedStages, type LoweringContext, type OpNode, type OpRule } from "./rule";
 
 type Op = OpNode<Record<string, never>>;
@@ -25,6 +25,18 @@ function fusedStore(s: FusedStages, out: string, inlineActivation: boolean, mode
     if (mask) lines.push(...mask.store("a", at));
     return [...lines, "}"];
   };
+}
+
+/**
+ * What gemm's epilogue can do of the store, or undefined: the bias, and relu (or a linear activation)
+ * when the activation is inline without a dropout mask after it. An activation applied in a pass of
+ * its own (a row-wise softmax, the runtime's sigmoid) leaves the epilogue the bias alone.
+ */
+function moduleEpilogue(entry: ActivationEntry | null, bias: string | null, inline: boolean, masked: boolean): Gemm["runtimeEpilogue"] {
+  if (!inline) return bias ? { bias, activation: "linear" } : undefined;
+  if (masked || (entry!.name !== "relu" && entry!.name !== "linear")) return undefined;
+  const activation = entry!.name;
+  return bias || activation === "relu" ? { bias, activation } : undefined;
 }
 
 function denseForward(g: FusedGroup, ctx: LoweringContext, mode: Mode): Step {
@@ -54,6 +66,7 @@ function denseForward(g: FusedGroup, ctx: LoweringContext, mode: Mode): Step {
         k,
         init: bias && !rowsTakeBias ? (col) => `${bias}[${col}]` : undefined,
         store: inline || (bias && !rowsTakeBias) ? store : undefined,
+        runtimeEpilogue: moduleEpilogue(entry, rowsTakeBias ? null : bias, inline, mask !== null),
       });
   if (vectorSigmoid) body.push(runtimeSigmoid(actOut, rows, n));
   if (entry?.kind === "rowwise") body.push(...entry.forwardRows(actOut, actOut, rows, n, rowsTakeBias ? bias : null));

@@ -258,17 +258,8 @@ function Plain_dense_1_forward(bufs: Plain_Buffers, batch: number): void {
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  gemm(batch, 64, 64, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 64;
-    for (let j = 0; j < 64; j++) {
-      {
-        const z = dense_1_out[o + j]! + dense_1_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_1_out[o + j] = a;
-      }
-    }
-  }
+  // dense_1_out = relu(the product + dense_1_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 64, 64, dense_out, false, dense_1_kernel, false, dense_1_out, false, 0, 0, 0, dense_1_bias, "relu");
 }
 
 /** dense_2: dense_2_out = linear(dense_1_out · dense_2_kernel + dense_2_bias); [batch x 64] · [64 x 1] */
@@ -1380,17 +1371,8 @@ function WithDropout_dense_1_forward(bufs: WithDropout_Buffers, batch: number): 
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  gemm(batch, 64, 64, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 64;
-    for (let j = 0; j < 64; j++) {
-      {
-        const z = dense_1_out[o + j]! + dense_1_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_1_out[o + j] = a;
-      }
-    }
-  }
+  // dense_1_out = relu(the product + dense_1_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 64, 64, dense_out, false, dense_1_kernel, false, dense_1_out, false, 0, 0, 0, dense_1_bias, "relu");
 }
 
 /** dense_2: dense_2_out = linear(dense_1_out · dense_2_kernel + dense_2_bias); [batch x 64] · [64 x 1] */

@@ -274,14 +274,23 @@ function dense_forward(bufs: Buffers, batch: number): void {
   const dense_bias = bufs.dense_bias;
   const bidirectional_out = bufs.bidirectional_out;
   const dense_out = bufs.dense_out;
-  gemm(batch * 50, 12, 64, bidirectional_out, false, dense_kernel, false, dense_out, false);
-  for (let i = 0; i < batch * 50; i++) {
-    const o = i * 12;
-    for (let j = 0; j < 12; j++) {
-      dense_out[o + j] = dense_out[o + j]! + dense_bias[j]!;
-    }
-  }
-
+  // dense_out = the product + dense_bias: gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(
+    batch * 50,
+    12,
+    64,
+    bidirectional_out,
+    false,
+    dense_kernel,
+    false,
+    dense_out,
+    false,
+    0,
+    0,
+    0,
+    dense_bias,
+    "linear",
+  );
   for (let r = 0; r < batch * 50; r++) {
     const o = r * 12;
     let max = dense_out[o]!;

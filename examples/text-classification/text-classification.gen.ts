@@ -280,17 +280,8 @@ function MailMlp_dense_1_forward(bufs: MailMlp_Buffers, batch: number): void {
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      {
-        const z = dense_1_out[o + j]! + dense_1_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_1_out[o + j] = a;
-      }
-    }
-  }
+  // dense_1_out = relu(the product + dense_1_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false, 0, 0, 0, dense_1_bias, "relu");
 }
 
 /** dense_2: dense_2_out = softmax(dense_1_out · dense_2_kernel + dense_2_bias); [batch x 128] · [128 x 5] */
@@ -1200,17 +1191,8 @@ function MailMlpDense_dense_forward(bufs: MailMlpDense_Buffers, batch: number): 
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  gemm(batch, 256, 10000, input, false, dense_kernel, false, dense_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 256;
-    for (let j = 0; j < 256; j++) {
-      {
-        const z = dense_out[o + j]! + dense_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_out[o + j] = a;
-      }
-    }
-  }
+  // dense_out = relu(the product + dense_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 256, 10000, input, false, dense_kernel, false, dense_out, false, 0, 0, 0, dense_bias, "relu");
 }
 
 /** dense_1: dense_1_out = relu(dense_out · dense_1_kernel + dense_1_bias); [batch x 256] · [256 x 128] */
@@ -1219,17 +1201,8 @@ function MailMlpDense_dense_1_forward(bufs: MailMlpDense_Buffers, batch: number)
   const dense_1_bias = bufs.dense_1_bias;
   const dense_out = bufs.dense_out;
   const dense_1_out = bufs.dense_1_out;
-  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 128;
-    for (let j = 0; j < 128; j++) {
-      {
-        const z = dense_1_out[o + j]! + dense_1_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_1_out[o + j] = a;
-      }
-    }
-  }
+  // dense_1_out = relu(the product + dense_1_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 128, 256, dense_out, false, dense_1_kernel, false, dense_1_out, false, 0, 0, 0, dense_1_bias, "relu");
 }
 
 /** dense_2: dense_2_out = softmax(dense_1_out · dense_2_kernel + dense_2_bias); [batch x 128] · [128 x 5] */

@@ -78,17 +78,8 @@ function dense_forward(bufs: Buffers, batch: number): void {
   const dense_kernel = bufs.dense_kernel;
   const dense_bias = bufs.dense_bias;
   const dense_out = bufs.dense_out;
-  gemm(batch, 16, 64, input, false, dense_kernel, false, dense_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 16;
-    for (let j = 0; j < 16; j++) {
-      {
-        const z = dense_out[o + j]! + dense_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_out[o + j] = a;
-      }
-    }
-  }
+  // dense_out = relu(the product + dense_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 16, 64, input, false, dense_kernel, false, dense_out, false, 0, 0, 0, dense_bias, "relu");
 }
 
 /** dense_1: dense_1_out = relu(dense_out · dense_1_kernel + dense_1_bias); [batch x 16] · [16 x 8] */
@@ -305,17 +296,8 @@ function dense_2_forward(bufs: Buffers, batch: number): void {
   const dense_2_kernel = bufs.dense_2_kernel;
   const dense_2_bias = bufs.dense_2_bias;
   const dense_2_out = bufs.dense_2_out;
-  gemm(batch, 64, 128, input_1, false, dense_2_kernel, false, dense_2_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 64;
-    for (let j = 0; j < 64; j++) {
-      {
-        const z = dense_2_out[o + j]! + dense_2_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_2_out[o + j] = a;
-      }
-    }
-  }
+  // dense_2_out = relu(the product + dense_2_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 64, 128, input_1, false, dense_2_kernel, false, dense_2_out, false, 0, 0, 0, dense_2_bias, "relu");
 }
 
 /** dense_3: dense_3_out = relu(dense_2_out · dense_3_kernel + dense_3_bias); [batch x 64] · [64 x 32] */
@@ -324,17 +306,8 @@ function dense_3_forward(bufs: Buffers, batch: number): void {
   const dense_3_bias = bufs.dense_3_bias;
   const dense_2_out = bufs.dense_2_out;
   const dense_3_out = bufs.dense_3_out;
-  gemm(batch, 32, 64, dense_2_out, false, dense_3_kernel, false, dense_3_out, false);
-  for (let i = 0; i < batch; i++) {
-    const o = i * 32;
-    for (let j = 0; j < 32; j++) {
-      {
-        const z = dense_3_out[o + j]! + dense_3_bias[j]!;
-        const a = z > 0 ? z : 0;
-        dense_3_out[o + j] = a;
-      }
-    }
-  }
+  // dense_3_out = relu(the product + dense_3_bias): gemm's epilogue, before C leaves its WebAssembly memory
+  gemm(batch, 32, 64, dense_2_out, false, dense_3_kernel, false, dense_3_out, false, 0, 0, 0, dense_3_bias, "relu");
 }
 
 /** dense_4: dense_4_out = relu(dense_3_out · dense_4_kernel + dense_4_bias); [batch x 32] · [32 x 8] */

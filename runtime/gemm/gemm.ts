@@ -3,7 +3,7 @@
 // (the two paths round differently, so they agree only to within float32 rounding). C must not
 // overlap A or B.
 
-import { jsGemm, type Gemm } from "./js-gemm";
+import { jsGemm, type EpilogueActivation, type Gemm } from "./js-gemm";
 import { SimdGemm } from "./simd-gemm";
 import type { GemmThreads } from "./gemm-threads";
 import { threadCount } from "../threads/threads";
@@ -21,19 +21,27 @@ function choose(): Gemm {
  * C = op(A)·op(B), or C += op(A)·op(B) when accumulate. op(A) is m×k, op(B) is k×n, C is m×n, all row-major.
  * A is stored m×k (k×m when transA); B is stored k×n (n×k when transB). Arrays may be subarray views;
  * each operand starts at its offset in its array (a time step's slice of a tape), 0 by default.
- * Its time counts as gemm in the step timer's breakdown.
+ * Given a bias (n floats) or activation "relu", C then becomes act(C + bias) row by row, a dense
+ * layer's epilogue, applied before C leaves the SIMD module (z = C + bias rounded to float32 once,
+ * relu(z) = z > 0 ? z : 0). Its time counts as gemm in the step timer's breakdown.
  */
-export const gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
-  if (!stepTimer.enabled) return untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
-  return stepTimer.timed(StepPart.gemm, () => untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset));
+export const gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0, bias = null, activation = "linear") => {
+  if (!stepTimer.enabled) return untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset, bias, activation);
+  return stepTimer.timed(StepPart.gemm, () => untimedGemm(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset, bias, activation));
 };
 
 /** gemm itself; the exported gemm adds the step timer's reading when it is enabled (runtime/step-timing.ts). */
-const untimedGemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
+const untimedGemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0, bias = null, activation = "linear") => {
   checkArguments(m, n, k, a, b, c, aOffset, bOffset, cOffset);
+  checkEpilogue(n, bias, activation);
   chosen ??= choose();
-  chosen(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
+  chosen(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset, bias, activation);
 };
+
+function checkEpilogue(n: number, bias: Float32Array | null, activation: EpilogueActivation): void {
+  if (bias && bias.length < n) throw new RangeError(`gemm: bias holds ${bias.length} floats, needs ${n}`);
+  if (activation !== "linear" && activation !== "relu") throw new RangeError(`gemm: activation must be "linear" or "relu", got ${JSON.stringify(activation)}`);
+}
 
 /**
  * Starts the worker threads the large products of later calls may use (`threads` in all, the setting

@@ -2,7 +2,13 @@
 // registers (JS numbers) straight from the operands, each element rounded to float32 once, when stored.
 // Element (i, p) of op(A) is a[i·aRow + p·aK] and element (p, j) of op(B) is b[p·bK + j·bCol].
 
-/** C = op(A)·op(B), or C += op(A)·op(B) when accumulate, each operand from its offset (0 by default); see gemm.ts. */
+/** A dense layer's activation applied by gemm's epilogue. */
+export type EpilogueActivation = "linear" | "relu";
+
+/**
+ * C = op(A)·op(B), or C += op(A)·op(B) when accumulate, each operand from its offset (0 by default);
+ * then, given a bias (n floats) or relu, C[i, j] = act(C[i, j] + bias[j]) (see gemm.ts).
+ */
 export type Gemm = (
   m: number,
   n: number,
@@ -16,11 +22,30 @@ export type Gemm = (
   aOffset?: number,
   bOffset?: number,
   cOffset?: number,
+  bias?: Float32Array | null,
+  activation?: EpilogueActivation,
 ) => void;
+
+/** C[i, j] = act(C[i, j] + bias[j]) over C's m rows of n from cOffset: the epilogue in JavaScript (the SIMD module's does the same per float32). */
+export function jsEpilogue(c: Float32Array, cOffset: number, m: number, n: number, bias: Float32Array | null, activation: EpilogueActivation): void {
+  const relu = activation === "relu";
+  for (let i = 0; i < m; i++) {
+    const o = cOffset + i * n;
+    for (let j = 0; j < n; j++) {
+      const z = bias ? Math.fround(c[o + j]! + bias[j]!) : c[o + j]!;
+      c[o + j] = relu ? (z > 0 ? z : 0) : z;
+    }
+  }
+}
 
 const TILE = 4;
 
-export const jsGemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
+export const jsGemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0, bias = null, activation = "linear") => {
+  jsProduct(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
+  if (bias || activation !== "linear") jsEpilogue(c, cOffset, m, n, bias, activation);
+};
+
+const jsProduct: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
   const aRow = transA ? 1 : k, aK = transA ? m : 1;
   const bK = transB ? 1 : n, bCol = transB ? k : 1;
   const fullRows = m - (m % TILE);

@@ -11,13 +11,15 @@ import { PrefixViews } from "../wasm/prefix-views";
 const ALIGNMENT = 16;
 const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGNMENT) * ALIGNMENT;
 
-/** Byte addresses of one problem's regions: the threads' scratch tiles, C, A and the slack after it, A packed (when transposed), B as stored, B packed. */
+/** Byte addresses of one problem's regions: the threads' scratch tiles, C, A and the slack after it, A packed (when transposed), B as stored, B packed, the epilogue's bias. */
 export class ScratchLayout {
   readonly c: number;
   a = 0;
   packedA = 0;
   storedB = 0;
   packedB = 0;
+  /** The epilogue's bias, n floats. */
+  bias = 0;
   end = 0;
 
   constructor(readonly tile: Tile) {
@@ -33,7 +35,8 @@ export class ScratchLayout {
     const packedABytes = packA ? Math.ceil(m / mr) * mr * k * FLOAT_BYTES : 0;
     this.storedB = alignUp(this.packedA + packedABytes);
     this.packedB = alignUp(this.storedB + k * n * FLOAT_BYTES);
-    this.end = this.packedB + Math.ceil(n / nr) * nr * k * FLOAT_BYTES;
+    this.bias = alignUp(this.packedB + Math.ceil(n / nr) * nr * k * FLOAT_BYTES);
+    this.end = this.bias + n * FLOAT_BYTES;
   }
 }
 

@@ -3,7 +3,7 @@
 // worker threads and shared memory, the module works on a shared memory, and a large product's rows
 // are split between threads (gemm-threads.ts).
 
-import type { Gemm } from "./js-gemm";
+import type { EpilogueActivation, Gemm } from "./js-gemm";
 import { clearSlackAfterA, copyIn, ScratchLayout } from "./pack";
 import { ScratchMemory, type GrowableMemory } from "../wasm/scratch-memory";
 import { simdKernelModule, type KernelBuild, type SimdKernelExports } from "./simd-kernel";
@@ -73,11 +73,19 @@ export class SimdGemm {
     this.layout = new ScratchLayout(build.tile);
   }
 
-  readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0) => {
+  readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0, bias = null, activation = "linear") => {
     this.load(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
     this.multiply(m, n, k, transA, accumulate);
+    if (bias || activation !== "linear") this.epilogue(m, n, bias, activation);
     this.store(m, n, c, cOffset);
   };
+
+  /** C in the scratch memory = act(C + bias), before it is copied out: the layer's bias and activation with no pass of their own over C in JavaScript. */
+  epilogue(m: number, n: number, bias: Float32Array | null, activation: EpilogueActivation): void {
+    const { layout } = this;
+    if (bias) copyIn(this.memory.floats(layout.end), layout.bias, bias, n);
+    this.kernel.epilogue(layout.c, m, n, layout.bias, bias ? 1 : 0, activation === "relu" ? 1 : 0);
+  }
 
   /** A, B and (to accumulate) C into the scratch memory; B packed into panels there. Each operand starts at its offset. */
   load(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean, aOffset = 0, bOffset = 0, cOffset = 0): void {

@@ -5,6 +5,10 @@
 //   gemm(m, n, k, a, aPacked, packedB, c, accumulate, scratch)
 //       C (m×n, row-major at c) = or += A·B, A (m×k) row-major at a, or packed there when aPacked;
 //       edge tiles computed on the scratch tile at `scratch`.
+//   epilogue(c, rows, n, bias, hasBias, relu)
+//       a dense layer's bias and activation on C in place: C[i, j] + bias[j] (the n floats at bias,
+//       when hasBias), then relu(z) = z > 0 ? z : 0 (f32x4.pmax(0, z): NaN gives 0, as the
+//       generated code's expression) when relu; four columns a step, the row's last n mod 4 one by one.
 //
 // A is packed when transposed, or when C is wide enough to repay it (simd-gemm.ts); then the
 // micro-kernel for packed A reads it through one pointer, MR floats a step of k. Otherwise the
@@ -192,6 +196,48 @@ function tileCall(f: FunctionBuilder, { mr, nr }: Tile): void {
   f.increment("i0", () => f.i32(mr));
 }
 
+/** epilogue(c, rows, n, bias, hasBias, relu): C's rows in place, z = C[i, j] (+ bias[j]), then relu when asked. */
+function epilogue(module: ModuleBuilder): void {
+  const f = module.function("epilogue", i32Params("c", "rows", "n", "bias", "hasBias", "relu"), [], true);
+  f.local("column", "i32").local("vectorEnd", "i32").local("rowEnd", "i32").local("zero", "v128").local("v", "v128").local("s", "f32");
+  f.op("f32.const", 0).op("f32x4.splat").set("zero");
+  f.doWhile(
+    () => {
+      f.get("bias").set("column");
+      f.get("c").get("n").i32(-4).op("i32.and").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("vectorEnd");
+      f.get("c").get("n").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("rowEnd");
+      f.get("c").get("vectorEnd").op("i32.lt_u").op("if");
+      f.doWhile(
+        () => {
+          f.get("c").op("v128.load", 0).set("v");
+          f.get("hasBias").op("if").get("v").get("column").op("v128.load", 0).op("f32x4.add").set("v").op("end");
+          f.get("relu").op("if").get("zero").get("v").op("f32x4.pmax").set("v").op("end");
+          f.get("c").get("v").op("v128.store", 0);
+          f.increment("c", () => f.i32(VECTOR_BYTES));
+          f.increment("column", () => f.i32(VECTOR_BYTES));
+        },
+        () => f.get("c").get("vectorEnd").op("i32.lt_u"),
+      );
+      f.op("end");
+      f.get("c").get("rowEnd").op("i32.lt_u").op("if");
+      f.doWhile(
+        () => {
+          f.get("c").op("f32.load", 0).set("s");
+          f.get("hasBias").op("if").get("s").get("column").op("f32.load", 0).op("f32.add").set("s").op("end");
+          f.get("relu").op("if").get("s").op("f32.const", 0).get("s").op("f32.const", 0).op("f32.gt").op("select").set("s").op("end");
+          f.get("c").get("s").op("f32.store", 0);
+          f.increment("c", () => f.i32(FLOAT_BYTES));
+          f.increment("column", () => f.i32(FLOAT_BYTES));
+        },
+        () => f.get("c").get("rowEnd").op("i32.lt_u"),
+      );
+      f.op("end");
+      f.increment("rows", () => f.i32(-1));
+    },
+    () => f.get("rows").i32(0).op("i32.ne"),
+  );
+}
+
 /**
  * The module's bytes for one build (by default the tile gemm uses, without relaxed SIMD). Its memory
  * starts at one page; the host grows it. Given `shared`, the memory is a shared one the module imports
@@ -206,6 +252,7 @@ export function simdKernelModule(build: KernelBuild = PLAIN_BUILD, shared?: Shar
   packPanels(module, "packB", build.tile.nr);
   packPanels(module, "packA", build.tile.mr);
   blockedGemm(module, build.tile);
+  epilogue(module);
   return module.encode();
 }
 
@@ -214,4 +261,5 @@ export interface SimdKernelExports {
   packB(b: number, bKStride: number, bJStride: number, n: number, k: number, packed: number): void;
   packA(a: number, aKStride: number, aRowStride: number, m: number, k: number, packed: number): void;
   gemm(m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number, scratch: number): void;
+  epilogue(c: number, rows: number, n: number, bias: number, hasBias: number, relu: number): void;
 }

@@ -70,6 +70,7 @@ const INSTRUCTIONS = {
   "i32.const": { opcode: [0x41], immediate: "i32" },
   "f32.const": { opcode: [0x43], immediate: "f32" },
   "f32.eq": plain(0x5b),
+  "f32.gt": plain(0x5e),
   "i32.eq": plain(0x46),
   "i32.ne": plain(0x47),
   "i32.lt_s": plain(0x48),
