@@ -386,6 +386,28 @@ describe("generated kernels agree with the float64 interpreter", () => {
     }
   });
 
+  it("lstm and simpleRNN whose whole walk over the steps is one runtime call (tapes kept in WebAssembly memory): last step, goBackwards, bidirectional, stacked, after an embedding, T = 1", () => {
+    const tokens = input([12], { dtype: "int32" });
+    const models = [
+      sequential(input([20, 3]), lstm(8), dense(1)).compile({ loss: "meanSquaredError" }),
+      sequential(input([20, 3]), simpleRNN(8, { goBackwards: true }), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      sequential(input([12, 2]), bidirectional(lstm(8)), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([16, 2]), lstm(8, { returnSequences: true }), lstm(8, { goBackwards: true }), dense(1)).compile({ loss: "meanSquaredError" }),
+      model({ inputs: tokens, outputs: dense(1, "sigmoid")(simpleRNN(16)(embedding(30, 4)(tokens))) }).compile({ loss: "binaryCrossentropy" }),
+      sequential(input([1, 5]), lstm(32), dense(1)).compile({ loss: "meanSquaredError" }),
+    ];
+    for (const [i, m] of models.entries()) {
+      const kernels = compileKernels(m.ir);
+      const lines = [...kernels.plan.train, ...kernels.plan.backward].flatMap((s) => s.body);
+      expect(lines.some((line) => /^(lstm|simpleRnn)SequenceForward\(/.test(line)), `model ${i}: the forward walk in one call`).toBe(true);
+      expect(lines.some((line) => /^(lstm|simpleRnn)SequenceBackward\(/.test(line)), `model ${i}: the backward walk in one call`).toBe(true);
+      for (const batch of [1, 5]) {
+        const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 71 + i, weightScale: 0.3 }));
+        expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);
+      }
+    }
+  });
+
   it("bidirectional: forward and backward weights, the backward sequence put back in time order, every merge mode", () => {
     const seq = input([5, 3]);
     const concatenated: Tensor<[8]> = bidirectional(lstm(4))(seq);
