@@ -30,7 +30,11 @@ function treeAt(name: string, dir: string): Tree {
     async runner(caseName) {
       const cases = await import(pathToFileURL(join(dir, "bench/cases.ts")).href);
       const peers = await import(pathToFileURL(join(dir, "bench/peers/typegrad.ts")).href);
-      return peers.typegradRunner(cases.findCase(caseName));
+      try {
+        return peers.typegradRunner(cases.findCase(caseName));
+      } catch (error) {
+        throw new Error(`against-revision: at ${name}: ${(error as Error).message}`, { cause: error });
+      }
     },
   };
 }

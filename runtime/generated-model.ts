@@ -234,8 +234,17 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
 
   /** The optimiser's update when every gradient is finite (and whether it was), timed as the optimiser when the step timer is on. */
   private applyOptimizer(): boolean {
-    if (!stepTimer.enabled) return this.optimizer.applyIfFinite(this.grads);
-    return stepTimer.timed(StepPart.optimiser, () => this.optimizer.applyIfFinite(this.grads));
+    if (!stepTimer.enabled) return this.updateIfFinite();
+    return stepTimer.timed(StepPart.optimiser, () => this.updateIfFinite());
+  }
+
+  /** A dense stack's fused step checked its gradients as it stored them; otherwise the optimiser checks them as it takes them. */
+  private updateIfFinite(): boolean {
+    const step = this.denseStep;
+    if (!step) return this.optimizer.applyIfFinite(this.grads);
+    if (!step.gradientsFinite()) return false;
+    this.optimizer.apply(this.grads);
+    return true;
   }
 
   /** forward, loss and backward by the generated JavaScript kernels; the loss. Timed as other kernels (less the products inside) when the step timer is on. */

@@ -1,9 +1,10 @@
 // Where the dense training step keeps everything in its module's memory (byte addresses):
 //
-//   [weights][grads][sums][activations][input][target][output]
+//   [weights][grads][sums][finite][activations][input][target][output]
 //
 // grads mirror the weights (same order, same shapes). sums holds each gradient's f32x4 of per-lane
-// sums, in the weights' order, before its lanes are added up; activations, one layer's units for the
+// sums, in the weights' order, before its lanes are added up; finite, the gradients' finiteness as
+// the step stored them (so that the optimiser need not pass over them to check); activations, one layer's units for the
 // sigmoid to transform in place (in whole steps of the sigmoid kernel). input, target and output hold `capacity`
 // examples, a multiple of the step's four examples at a time. The memory is sized once, when the
 // module is built, and never grows, so views of it stay valid for the model's life: the runtime
@@ -42,6 +43,8 @@ export interface DenseStepLayout {
   /** Where each gradient's vector of per-lane sums goes (weight k's at sums + k · VECTOR_BYTES), in groups of four. */
   readonly sums: number;
   readonly sumGroups: number;
+  /** Four floats whose sum is 0 when every stored gradient is finite, NaN otherwise (Σ g·0 over them). */
+  readonly finite: number;
   /** A layer's units for the sigmoid kernel: unit u's vector at activations + u · VECTOR_BYTES. */
   readonly activations: number;
   /** Examples the input, target and output regions hold. */
@@ -76,12 +79,13 @@ export function denseStepLayout(stack: DenseStack): DenseStepLayout {
   const capacity = Math.max(EXAMPLES_PER_VECTOR, fitting - (fitting % EXAMPLES_PER_VECTOR));
   const sums = 2 * gradsOffset;
   const sumGroups = Math.ceil(weightFloats / EXAMPLES_PER_VECTOR);
-  const activations = sums + sumGroups * EXAMPLES_PER_VECTOR * VECTOR_BYTES;
+  const finite = sums + sumGroups * EXAMPLES_PER_VECTOR * VECTOR_BYTES;
+  const activations = finite + VECTOR_BYTES;
   const widest = Math.max(...stack.layers.map((layer) => layer.units));
   const input = activations + Math.ceil((widest * EXAMPLES_PER_VECTOR) / SIGMOID_STEP_FLOATS) * SIGMOID_STEP_FLOATS * FLOAT_BYTES;
   const target = input + regionBytes(capacity * stack.inputs);
   const output = target + regionBytes(capacity * outputs);
   const end = output + regionBytes(capacity * outputs);
   const pages = Math.ceil(end / PAGE_BYTES);
-  return { layers, weightFloats, gradsOffset, inputs: stack.inputs, outputs, sums, sumGroups, activations, capacity, input, target, output, pages };
+  return { layers, weightFloats, gradsOffset, inputs: stack.inputs, outputs, sums, sumGroups, finite, activations, capacity, input, target, output, pages };
 }

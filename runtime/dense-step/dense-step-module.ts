@@ -5,7 +5,8 @@
 // which runs the forward pass, the squared errors and the backward pass for the first `rows`
 // examples of the input and target regions (dense-step-layout.ts), writes their outputs, and stores
 // every weight's gradient of the mean squared error over `batch` examples, summed over the rows (added
-// to the gradients already stored when accumulate is 1: a batch larger than the regions runs in parts).
+// to the gradients already stored when accumulate is 1: a batch larger than the regions runs in parts),
+// and in the finite slot whether every gradient it stored is finite.
 //
 // The examples go four at a time, one per lane: every value of the network is an f32x4 vector of four
 // examples, so every instruction does four examples' work whatever the layer widths, and a layer's
@@ -53,7 +54,7 @@ class StepWriter {
         for (let i = 0; i < layer.inputs; i++) f.local(kernelGrad(l, i, u), "v128");
       }
     });
-    for (const name of ["loss", "scale", "zero", "one", "valid", "keep", "pairsAB", "pairsCD"]) f.local(name, "v128");
+    for (const name of ["loss", "scale", "zero", "one", "valid", "keep", "pairsAB", "pairsCD", "finite"]) f.local(name, "v128");
   }
 
   prologue(): void {
@@ -231,6 +232,15 @@ class StepWriter {
     address();
     f.op("v128.load", offset).get("keep").op("v128.and").op("f32x4.add");
     f.op("v128.store", offset);
+    // finite += stored · 0: ±0 while every stored gradient is finite, NaN from the first that is not
+    address();
+    f.op("v128.load", offset).get("zero").op("f32x4.mul").get("finite").op("f32x4.add").set("finite");
+  }
+
+  /** The gradients' finiteness, as storeGradients summed it, to the layout's finite slot. */
+  storeFiniteness(): void {
+    const { f, layout } = this;
+    f.i32(0).get("finite").op("v128.store", layout.finite);
   }
 
   private pairSums(a: () => void, b: () => void): void {
@@ -270,6 +280,7 @@ function buildModule(stack: DenseStack, unrolledSums: boolean): Uint8Array {
   writer.prologue();
   writer.rows();
   writer.storeGradients(unrolledSums);
+  writer.storeFiniteness();
   writer.returnLoss();
   return module.encode();
 }

@@ -20,6 +20,8 @@ export class DenseStep {
   private readonly input: Float32Array;
   private readonly target: Float32Array;
   private readonly output: Float32Array;
+  /** The step's finite slot: four floats summing to 0 when every gradient it stored is finite. */
+  private readonly finite: Float32Array;
   private readonly sources = new PrefixViews();
   private readonly outputs = new PrefixViews();
 
@@ -40,6 +42,13 @@ export class DenseStep {
     this.input = floats(layout.input, layout.capacity * layout.inputs);
     this.target = floats(layout.target, layout.capacity * layout.outputs);
     this.output = floats(layout.output, layout.capacity * layout.outputs);
+    this.finite = floats(layout.finite, 4);
+  }
+
+  /** Whether every gradient the last step stored is finite (the step sums g·0 over them as it stores them). */
+  gradientsFinite(): boolean {
+    const f = this.finite;
+    return f[0]! + f[1]! + f[2]! + f[3]! === 0;
   }
 
   /**

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from "vitest";
 import { add, batchNormalization, dense, dropout, input, log, model, sequential, sgd } from "typegrad/dsl";
 import { NonFiniteLossError } from "../../runtime/fit";
 import { FunctionalRegression } from "../../examples/linear-regression/linear-regression.gen";
-import { liveModel, liveModelClass } from "../support/live-model";
+import { liveDenseStepModel, liveModel, liveModelClass } from "../support/live-model";
 
 // fit as Keras: History, validationSplit (the last fraction, before shuffling), callbacks, NaN
 // losses, determinism, and the progress output of each verbose level.
@@ -194,6 +194,17 @@ describe("a NaN or infinite loss", () => {
     const twin = new FunctionalRegression();
     expect(error.history.loss).toEqual(twin.fit(hours, scores, { epochs: error.epoch - 1, batchSize: 4, shuffle: false, verbose: 0 }).loss);
     expect(model.toBytes()).toEqual(twin.toBytes());
+  });
+
+  it("in the fused step, a gradient that overflows while the loss stays finite: named, and the step not applied", () => {
+    // w = 0 on x = 3e38 with target 1e19: the loss (0 − 1e19)² = 1e38 is finite, dL/dw = 2·(0 − 1e19)·3e38 is not.
+    const net = liveDenseStepModel(sequential(input([1]), dense(1, { useBias: false, kernel: [[0]] })).compile({ loss: "meanSquaredError", optimizer: sgd({ learningRate: 0.1 }) }));
+    expect((net as unknown as { denseStep: unknown }).denseStep).not.toBeNull();
+    const before = net.toBytes();
+    expect(() => net.trainOnBatch([[3e38]], [[1e19]])).toThrow(/^trainOnBatch: the gradient of dense_kernel became -Infinity \(at index 0; the loss was 1\.0*e\+38\); the step was not applied/);
+    expect(net.toBytes()).toEqual(before);
+    net.trainOnBatch([[1]], [[1]]);
+    expect(net.getWeights()[0]![0]).toBeCloseTo(0.2, 6);
   });
 
   it("says so when the weights were already non-finite (and save refuses them)", () => {
