@@ -99,6 +99,12 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     this.grads = weightStore(gradSizes, this.denseStep?.grads ?? sparse?.grads);
     this.metricCount = spec.training?.metrics.length ?? 0;
     this.optimizer = createOptimizer(this.training.optimizer, this.trainableWeights());
+    // weights held nowhere else, all the optimiser's: kept in its memory, so that a step copies none
+    const store = this.denseStep || sparse || spec.params.some((p) => !p.trainable) ? null : (this.optimizer.adoptStore?.() ?? null);
+    if (store) {
+      this.weights = weightStore(sizes, store.weights);
+      this.grads = weightStore(gradSizes, store.grads);
+    }
     this.guard = new StepGuard(spec, this.weights, this.grads);
     this.dropoutRandom = this.random.fork("dropout");
   }

@@ -19,6 +19,12 @@ export interface Optimizer {
    * iterations as they were (a training step's guard). Allocates nothing.
    */
   applyIfFinite(grads: readonly Float32Array[]): boolean;
+  /**
+   * Where an optimiser running in a module's memory keeps its copies of the weights and gradients,
+   * for a model to keep its own there (so that a step copies nothing): see SimdOptimizer. Absent or
+   * null where there is no such place.
+   */
+  adoptStore?(): { weights: Float32Array; grads: Float32Array } | null;
   /** The slot variables (`${slot}/${weightIndex}`, Keras' slot names) and `iterations`, for saving. */
   getState(): Map<string, Float32Array>;
   /** Restores a getState() result; throws, changing nothing, when it does not fit this optimiser. */

@@ -10,8 +10,13 @@
 //
 // The memory, laid out once and never grown after (so that the views on it stay valid):
 //   [HYPER_BYTES of float64 hyperparameters | weights | gradients | slot 0 | slot 1 | slot 2]
-// each array region holding every weight tensor from a 16-byte boundary, with zeros between (a
-// tensor's padding is updated as a weight of 0 with gradient 0, which stays finite and is never read).
+// each array region holding every weight tensor one after another, as a model's weight store does,
+// or, with clipnorm (a norm per tensor), each from a 16-byte boundary; zeros pad a region (a padding
+// float is updated as a weight of 0 with gradient 0, which stays finite and is never read).
+//
+// A model whose weights are all the optimiser's and live nowhere else may keep them, and their
+// gradients, in this memory for good (adoptStore): then a step copies nothing, since each copy's
+// source and target are one memory.
 
 import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { ScratchMemory } from "../wasm/scratch-memory";
@@ -69,6 +74,11 @@ export function simdOptimizer(name: string, config: Clipping, weights: readonly 
 }
 
 const roundUp = (n: number): number => Math.ceil(n / FLOATS_PER_STEP) * FLOATS_PER_STEP;
+
+/** to.set(from), unless they are one region of one memory (a model's weights kept in the optimiser's memory). */
+function copyUnlessSame(from: Float32Array, to: Float32Array): void {
+  if (from.buffer !== to.buffer || from.byteOffset !== to.byteOffset) to.set(from);
+}
 const FLOAT_BYTES = 4;
 
 class SimdOptimizer implements Optimizer {
@@ -92,17 +102,18 @@ class SimdOptimizer implements Optimizer {
   constructor(
     private readonly name: string,
     config: Clipping,
-    private readonly weights: readonly Float32Array[],
+    private weights: readonly Float32Array[],
     plan: KernelPlan,
     private readonly kernel: OptimizerKernelExports,
   ) {
-    this.padded = weights.map((w) => roundUp(w.length));
+    // clipnorm takes each tensor's norm over whole steps of the kernel, so each tensor is padded to them
+    this.padded = weights.map((w) => (config.clipnorm !== undefined ? roundUp(w.length) : w.length));
     let offset = 0;
     for (const floats of this.padded) {
       this.offsets.push(offset * FLOAT_BYTES);
       offset += floats;
     }
-    this.floats = offset;
+    this.floats = roundUp(offset);
     const regionBytes = this.floats * FLOAT_BYTES;
     const slotCount = plan.slots.filter((slot) => slot !== null).length;
     const regionAt = (region: number) => HYPER_BYTES + region * regionBytes;
@@ -144,27 +155,42 @@ class SimdOptimizer implements Optimizer {
     return true;
   }
 
-  /** The gradients into the memory. */
+  /**
+   * Where the optimiser's copies of the weights and their gradients live, for a model to keep its
+   * weights and gradients there for good, so that steps copy nothing: the weights' current values
+   * copied there, and every tensor one after another as in a weight store (so null with clipnorm's
+   * padded layout). Adopted, the optimiser's weights are those views; the model must use them.
+   */
+  adoptStore(): { weights: Float32Array; grads: Float32Array } | null {
+    const total = this.weights.reduce((sum, w) => sum + w.length, 0);
+    if (total === 0 || this.padded.some((floats, k) => floats !== this.weights[k]!.length)) return null;
+    for (let k = 0; k < this.weights.length; k++) this.weightViews[k]!.set(this.weights[k]!);
+    this.weights = this.weightViews;
+    const buffer = this.weightViews[0]!.buffer;
+    return { weights: new Float32Array(buffer, this.at.w, total), grads: new Float32Array(buffer, this.at.g, total) };
+  }
+
+  /** The gradients into the memory (no copy for gradients kept there). */
   private takeGradients(grads: readonly Float32Array[]): void {
     if (!sameArrays(grads, this.seen)) {
       checkGradients(grads, this.weights);
       this.seen = [...grads];
     }
     const gradientViews = this.gradientViews;
-    for (let k = 0; k < grads.length; k++) gradientViews[k]!.set(grads[k]!);
+    for (let k = 0; k < grads.length; k++) copyUnlessSame(grads[k]!, gradientViews[k]!);
   }
 
-  /** Clipping and the rule on the gradients in the memory, the weights copied in and out. */
+  /** Clipping and the rule on the gradients in the memory, the weights copied in and out (unless they live there). */
   private step(): void {
     const { weights, weightViews, at } = this;
-    for (let k = 0; k < weights.length; k++) weightViews[k]!.set(weights[k]!);
+    for (let k = 0; k < weights.length; k++) copyUnlessSame(weights[k]!, weightViews[k]!);
     const t = this.steps + 1;
     if (this.perStep) this.perStep(t, this.hyper);
     if (this.floats > 0) {
       this.clip();
       this.run(at.w, at.g, at.s[0], at.s[1], at.s[2], this.floats);
     }
-    for (let k = 0; k < weights.length; k++) weights[k]!.set(weightViews[k]!);
+    for (let k = 0; k < weights.length; k++) copyUnlessSame(weightViews[k]!, weights[k]!);
     this.steps = t;
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { add, batchNormalization, dense, dropout, input, log, model, sequential, sgd } from "typegrad/dsl";
+import { adam, add, batchNormalization, dense, dropout, input, log, model, sequential, sgd } from "typegrad/dsl";
 import { NonFiniteLossError } from "../../runtime/fit";
 import { FunctionalRegression } from "../../examples/linear-regression/linear-regression.gen";
 import { liveDenseStepModel, liveModel, liveModelClass } from "../support/live-model";
@@ -194,6 +194,14 @@ describe("a NaN or infinite loss", () => {
     const twin = new FunctionalRegression();
     expect(error.history.loss).toEqual(twin.fit(hours, scores, { epochs: error.epoch - 1, batchSize: 4, shuffle: false, verbose: 0 }).loss);
     expect(model.toBytes()).toEqual(twin.toBytes());
+  });
+
+  it("keeps its weights and gradients in the SIMD optimiser's memory when all are the optimiser's (none with a non-trainable weight)", () => {
+    const arrays = (net: object) => net as unknown as { weights: Float32Array[]; grads: Float32Array[] };
+    const plain = arrays(liveModel(sequential(input([20]), dense(16, "relu"), dense(2)).compile({ loss: "meanSquaredError", optimizer: adam() })));
+    expect(plain.weights[0]!.buffer).toBe(plain.grads[0]!.buffer);
+    const normalised = arrays(liveModel(sequential(input([20]), dense(16), batchNormalization(), dense(2)).compile({ loss: "meanSquaredError", optimizer: adam() })));
+    expect(normalised.weights[0]!.buffer).not.toBe(normalised.grads[0]!.buffer);
   });
 
   it("in the fused step, a gradient that overflows while the loss stays finite: named, and the step not applied", () => {

@@ -431,3 +431,42 @@ describe("the WebAssembly SIMD path in float64 pairs and the JavaScript one", ()
     expect(simdOptimizer("sgd", {}, [new Float32Array(10)], plan, "auto"), "a few weights: JavaScript").toBeNull();
   });
 });
+
+describe.skipIf(!hostWasm())("a model's weights and gradients kept in the SIMD optimiser's memory (adoptStore)", () => {
+  const sizes = [300, 7, 64];
+  const configs: OptimizerConfig[] = [adam({ learningRate: 0.01 }), rmsprop({ clipvalue: 0.5 }), sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true }), adagrad()];
+
+  it.each(configs.map((c) => [c.name, c] as const))("%s: on the views it gives, the same steps to the bit as the optimiser that copies (it reads and writes those views, not the arrays it was made with)", (_name, config) => {
+    const random = new Random(5);
+    const initial = Float32Array.from({ length: 371 }, () => random.uniform() - 0.5);
+    const copying = weightStore(sizes, initial.slice());
+    const copier = createOptimizer(config, copying, "simd");
+    const kept = weightStore(sizes, initial.slice());
+    const keeper = createOptimizer(config, kept, "simd");
+    const store = keeper.adoptStore!()!;
+    expect([...store.weights]).toEqual([...initial]);
+    const weights = weightStore(sizes, store.weights);
+    const grads = weightStore(sizes, store.grads);
+    const copyingGrads = weightStore(sizes);
+    for (let step = 0; step < 5; step++) {
+      const g = Float32Array.from({ length: 371 }, () => random.uniform() * 2 - 1);
+      copyingGrads.forEach((view, k) => view.set(g.subarray(sizes.slice(0, k).reduce((a, b) => a + b, 0), sizes.slice(0, k + 1).reduce((a, b) => a + b, 0))));
+      store.grads.set(g);
+      copier.apply(copyingGrads);
+      expect(keeper.applyIfFinite(grads)).toBe(true);
+      weights.forEach((w, k) => expect(w).toEqual(copying[k]));
+    }
+    // the optimiser's state is the same too, and the model's arrays are the ones it updates
+    expect([...keeper.getState().entries()]).toEqual([...copier.getState().entries()]);
+    store.grads.fill(0);
+    store.grads[3] = Number.NaN;
+    const before = store.weights.slice();
+    expect(keeper.applyIfFinite(grads)).toBe(false);
+    expect(store.weights).toEqual(before);
+  });
+
+  it("declines with clipnorm, whose tensors are padded in its memory, and on the JavaScript path", () => {
+    expect(createOptimizer(adam({ clipnorm: 1 }), weightStore(sizes), "simd").adoptStore!()).toBeNull();
+    expect(createOptimizer(adam(), weightStore(sizes), "js").adoptStore).toBeUndefined();
+  });
+});
