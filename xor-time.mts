@@ -1,9 +1,0 @@
-import { XorBench } from "./bench/models/bench.gen";
-const x = [[0,0],[0,1],[1,0],[1,1]], y = [[0],[1],[1],[0]];
-const net = new XorBench();
-const run = (epochs: number) => { for (let d = 0; d < epochs; d += 1000) net.fit(x, y, { epochs: 1000, batchSize: 4, shuffle: false, verbose: 0 }); };
-run(200000);
-const rates: number[] = [];
-for (let r = 0; r < 5; r++) { const t = performance.now(); run(300000); rates.push(300000 / ((performance.now() - t) / 1000)); }
-rates.sort((a, b) => a - b);
-console.log(process.cwd(), Math.round(rates[2]!));
