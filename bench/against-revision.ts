@@ -13,15 +13,13 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { alternatingHeader, alternatingRow, type Runner } from "./alternating";
 
-type Runner = (steps: number) => void;
 interface Tree {
   readonly name: string;
   runner(caseName: string): Promise<Runner>;
 }
 
-const ROUNDS = 12;
-const SECONDS_A_TIMING = 0.25;
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 function treeAt(name: string, dir: string): Tree {
@@ -47,31 +45,8 @@ function checkout(revision: string): { dir: string; remove: () => void } {
   return { dir, remove: () => execFileSync("git", ["worktree", "remove", "--force", dir], { cwd: root, stdio: "ignore" }) };
 }
 
-function stepsFor(run: Runner): number {
-  for (let steps = 1; ; steps *= 2) {
-    const start = performance.now();
-    run(steps);
-    if ((performance.now() - start) / 1000 >= SECONDS_A_TIMING / 2) return steps * 2;
-  }
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-async function compare(caseName: string, trees: readonly Tree[]): Promise<string> {
-  const runners = await Promise.all(trees.map((t) => t.runner(caseName)));
-  const steps = Math.max(...runners.map(stepsFor));
-  const rates: number[][] = trees.map(() => []);
-  for (let round = 0; round < ROUNDS; round++) {
-    const order = round % 2 === 0 ? [0, 1] : [1, 0];
-    for (const i of order) {
-      const start = performance.now();
-      runners[i]!(steps);
-      rates[i]!.push(steps / ((performance.now() - start) / 1000));
-    }
-  }
-  const [before, now] = rates.map(median) as [number, number];
-  const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
-  return `| ${caseName} | ${fmt(before)} | ${fmt(now)} | ${(now / before).toFixed(3)}x |`;
+async function compare(caseName: string, [before, now]: readonly [Tree, Tree]): Promise<string> {
+  return alternatingRow(caseName, await before.runner(caseName), await now.runner(caseName));
 }
 
 async function main(): Promise<void> {
@@ -80,9 +55,8 @@ async function main(): Promise<void> {
   const cases = named.length ? named : ["xor", "seed"];
   const old = checkout(revision);
   try {
-    const trees = [treeAt(revision, old.dir), treeAt("working tree", root)];
-    console.log(`Steps a second, median of ${ROUNDS} alternating timings in one process:\n`);
-    console.log(`| case | ${revision} | working tree | ratio |\n|---|---|---|---|`);
+    const trees = [treeAt(revision, old.dir), treeAt("working tree", root)] as const;
+    console.log(alternatingHeader(revision, "working tree"));
     for (const c of cases) console.log(await compare(c, trees));
   } finally {
     old.remove();
