@@ -135,7 +135,7 @@ export class SimdGemm {
     return Math.ceil(n / nr) * nr * k * FLOAT_BYTES;
   }
 
-  /** The first byte address free for operands kept across calls (after the threads' scratch tiles); everything from it may be overwritten by the next gemm call. */
+  /** The first byte address a caller may use for operands of its own between gemm calls (after the threads' scratch tiles): the next gemm call overwrites everything from it. */
   get firstFreeAddress(): number {
     return this.layout.c;
   }
