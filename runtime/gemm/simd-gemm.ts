@@ -145,6 +145,11 @@ export class SimdGemm {
     return this.memory.floats(bytes);
   }
 
+  /** `count` floats from byte address `at` of the module's memory, as a view kept for the next call with the same address and size. */
+  window(at: number, count: number): Float32Array {
+    return this.memory.window(at, count);
+  }
+
   /** The WebAssembly memory itself (shared where there are threads), for other modules to import. */
   get wasmMemory(): GrowableMemory {
     return this.kernel.memory;

@@ -17,7 +17,6 @@ import { gateKernelModule, type GateKernelExports } from "../activations/gate-ke
 import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 import { PrefixViews } from "../wasm/prefix-views";
-import { AddressViews } from "./address-views";
 import { StepPart, stepTimer } from "../step-timing";
 
 const FLOAT_BYTES = 4;
@@ -46,7 +45,6 @@ class Regions {
 
 export class ResidentRecurrence {
   private readonly inputs = new PrefixViews();
-  private readonly outputs = new AddressViews();
   private memory: Float32Array;
 
   /** null where gemm has no shared memory (no worker threads, or no WebAssembly SIMD) or the host refuses the gate module. */
@@ -197,7 +195,7 @@ export class ResidentRecurrence {
   }
 
   private copyOut(target: Float32Array, at: number, count: number): void {
-    target.set(this.outputs.at(this.memory, at, count));
+    target.set(this.gemm.window(at, count));
   }
 
   private zero(at: number, count: number): void {

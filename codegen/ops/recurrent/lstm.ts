@@ -102,9 +102,13 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const out = outputGradient(op, l, ctx);
     // Keras' sigmoid and tanh without a mask: the runtime's lstmCellBackward over the step's whole block; otherwise a loop per unit
     const vectorKernel = rec.name === "sigmoid" && act.name === "tanh" && !l.mask;
-    const cellKernel = [
+    // what a step's backward through the cell and gates takes, the same whether one call does a step or the whole walk
+    const cellDerivatives = [
       `// h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f`,
       `// dz of each gate: its gradient times its function's derivative (${rec.derivativeText} for i, f, o), over the step's [batch, ${W}] block at once (WebAssembly SIMD where the host has it and 4 divides the units)`,
+    ];
+    const cellKernel = [
+      ...cellDerivatives,
       `lstmCellBackward(${l.gates}, ${l.actC}, ${l.c}, ${l.dh}, ${l.dc}, ${l.dz}, t, batch, ${U});`,
     ];
     const cellLoop = [
@@ -140,7 +144,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const body = [
       ...out.init,
       `for (let i = 0; i < batch * ${U}; i++) ${l.dc}[i] = 0;`,
-      ...(vectorKernel && wholeLoopInRuntime(op, l, "backward") ? [...cellKernel.slice(0, 2), ...wholeLoop] : steps),
+      ...(vectorKernel && wholeLoopInRuntime(op, l, "backward") ? [...cellDerivatives, ...wholeLoop] : steps),
       ...recurrentKernelGradient(l, ctx),
       ...inputGradients(l, ctx),
     ];
