@@ -60,7 +60,6 @@ interface BilstmBench_Buffers {
   readonly d_bidirectional_backward_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly bidirectional_lstm: Float32Array;
   readonly bidirectional_xt: Float32Array;
   readonly bidirectional_dxt: Float32Array;
@@ -83,7 +82,6 @@ interface BilstmBench_Buffers {
   readonly bidirectional_dz_2: Float32Array;
   readonly bidirectional_out: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_bidirectional_lstm: Float32Array;
   readonly d_bidirectional_lstm_2: Float32Array;
   readonly d_bidirectional_out: Float32Array;
@@ -91,36 +89,42 @@ interface BilstmBench_Buffers {
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function BilstmBench_embedding_out_forward(bufs: BilstmBench_Buffers, batch: number): void {
+/** bidirectional: bidirectional_lstm = lstm(embedding_embeddings[input]) over 50 steps, gates i, f, c, o */
+function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 50; r++) {
-    const row = input[r]! * 64;
-    const o = r * 64;
-    for (let j = 0; j < 64; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** bidirectional: bidirectional_lstm = lstm(embedding_out) over 50 steps, gates i, f, c, o */
-function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch: number): void {
   const bidirectional_forward_kernel = bufs.bidirectional_forward_kernel;
   const bidirectional_forward_recurrent_kernel = bufs.bidirectional_forward_recurrent_kernel;
   const bidirectional_forward_bias = bufs.bidirectional_forward_bias;
-  const embedding_out = bufs.embedding_out;
   const bidirectional_lstm = bufs.bidirectional_lstm;
   const bidirectional_xt = bufs.bidirectional_xt;
   const bidirectional_h = bufs.bidirectional_h;
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
-      const from = (b * 50 + t) * 64,
+      const from = input[b * 50 + t]! * 64,
         to = (t * batch + b) * 64;
-      for (let j = 0; j < 64; j++) bidirectional_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 64; j += 16) {
+        bidirectional_xt[to + j] = embedding_embeddings[from + j]!;
+        bidirectional_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        bidirectional_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        bidirectional_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        bidirectional_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        bidirectional_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        bidirectional_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        bidirectional_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        bidirectional_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        bidirectional_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        bidirectional_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        bidirectional_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        bidirectional_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        bidirectional_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        bidirectional_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        bidirectional_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -144,24 +148,42 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
     for (let u = 0; u < 32; u++) bidirectional_lstm[b * 32 + u] = bidirectional_h[(49 * batch + b) * 32 + u]!;
 }
 
-/** bidirectional: bidirectional_lstm_2 = lstm(embedding_out) over 50 steps, gates i, f, c, o */
+/** bidirectional: bidirectional_lstm_2 = lstm(embedding_embeddings[input]) over 50 steps, gates i, f, c, o */
 function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, batch: number): void {
+  const input = bufs.input;
+  const embedding_embeddings = bufs.embedding_embeddings;
   const bidirectional_backward_kernel = bufs.bidirectional_backward_kernel;
   const bidirectional_backward_recurrent_kernel = bufs.bidirectional_backward_recurrent_kernel;
   const bidirectional_backward_bias = bufs.bidirectional_backward_bias;
-  const embedding_out = bufs.embedding_out;
   const bidirectional_lstm_2 = bufs.bidirectional_lstm_2;
   const bidirectional_xt_2 = bufs.bidirectional_xt_2;
   const bidirectional_h_2 = bufs.bidirectional_h_2;
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xt_2[t, b] = embedding_out[b, (49 - t)]: the input step-major, in the order the steps are processed (read in its own order)
+  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
-      const from = (b * 50 + (49 - t)) * 64,
+      const from = input[b * 50 + (49 - t)]! * 64,
         to = (t * batch + b) * 64;
-      for (let j = 0; j < 64; j++) bidirectional_xt_2[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 64; j += 16) {
+        bidirectional_xt_2[to + j] = embedding_embeddings[from + j]!;
+        bidirectional_xt_2[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        bidirectional_xt_2[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        bidirectional_xt_2[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        bidirectional_xt_2[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        bidirectional_xt_2[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        bidirectional_xt_2[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        bidirectional_xt_2[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        bidirectional_xt_2[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        bidirectional_xt_2[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        bidirectional_xt_2[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        bidirectional_xt_2[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        bidirectional_xt_2[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        bidirectional_xt_2[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        bidirectional_xt_2[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        bidirectional_xt_2[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -452,8 +474,10 @@ function BilstmBench_bidirectional_out_backward(bufs: BilstmBench_Buffers, batch
 
 /** bidirectional: backpropagation through 50 steps, from d_bidirectional_lstm_2 */
 function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, batch: number): void {
+  const input = bufs.input;
   const bidirectional_backward_kernel = bufs.bidirectional_backward_kernel;
   const bidirectional_backward_recurrent_kernel = bufs.bidirectional_backward_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_bidirectional_backward_kernel = bufs.d_bidirectional_backward_kernel;
   const d_bidirectional_backward_recurrent_kernel = bufs.d_bidirectional_backward_recurrent_kernel;
   const d_bidirectional_backward_bias = bufs.d_bidirectional_backward_bias;
@@ -466,7 +490,6 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   const bidirectional_dh_2 = bufs.bidirectional_dh_2;
   const bidirectional_dc_2 = bufs.bidirectional_dc_2;
   const bidirectional_dz_2 = bufs.bidirectional_dz_2;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm_2 = bufs.d_bidirectional_lstm_2;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh_2[i] = d_bidirectional_lstm_2[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc_2[i] = 0;
@@ -517,20 +540,41 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   sumColumns(bidirectional_dz_2, d_bidirectional_backward_bias, batch * 50, 128, "set");
   // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
   gemm(batch * 50, 64, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
-  // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
+  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 64,
-        to = (b * 50 + (49 - t)) * 64;
-      for (let j = 0; j < 64; j++) d_embedding_out[to + j] = bidirectional_dxt_2[from + j]!;
+        to = input[b * 50 + (49 - t)]! * 64;
+      for (let j = 0; j < 64; j += 16) {
+        d_embedding_embeddings[to + j]! += bidirectional_dxt_2[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += bidirectional_dxt_2[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += bidirectional_dxt_2[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += bidirectional_dxt_2[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += bidirectional_dxt_2[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += bidirectional_dxt_2[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += bidirectional_dxt_2[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += bidirectional_dxt_2[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += bidirectional_dxt_2[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += bidirectional_dxt_2[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += bidirectional_dxt_2[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += bidirectional_dxt_2[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += bidirectional_dxt_2[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += bidirectional_dxt_2[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += bidirectional_dxt_2[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += bidirectional_dxt_2[from + j + 15]!;
+      }
     }
   }
 }
 
 /** bidirectional: backpropagation through 50 steps, from d_bidirectional_lstm */
 function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batch: number): void {
+  const input = bufs.input;
   const bidirectional_forward_kernel = bufs.bidirectional_forward_kernel;
   const bidirectional_forward_recurrent_kernel = bufs.bidirectional_forward_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_bidirectional_forward_kernel = bufs.d_bidirectional_forward_kernel;
   const d_bidirectional_forward_recurrent_kernel = bufs.d_bidirectional_forward_recurrent_kernel;
   const d_bidirectional_forward_bias = bufs.d_bidirectional_forward_bias;
@@ -543,7 +587,6 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   const bidirectional_dh = bufs.bidirectional_dh;
   const bidirectional_dc = bufs.bidirectional_dc;
   const bidirectional_dz = bufs.bidirectional_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm = bufs.d_bidirectional_lstm;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh[i] = d_bidirectional_lstm[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc[i] = 0;
@@ -584,33 +627,35 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   sumColumns(bidirectional_dz, d_bidirectional_forward_bias, batch * 50, 128, "set");
   // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
   gemm(batch * 50, 64, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
-  // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 64,
-        to = (b * 50 + t) * 64;
-      for (let j = 0; j < 64; j++) d_embedding_out[to + j]! += bidirectional_dxt[from + j]!;
+        to = input[b * 50 + t]! * 64;
+      for (let j = 0; j < 64; j += 16) {
+        d_embedding_embeddings[to + j]! += bidirectional_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += bidirectional_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += bidirectional_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += bidirectional_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += bidirectional_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += bidirectional_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += bidirectional_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += bidirectional_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += bidirectional_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += bidirectional_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += bidirectional_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += bidirectional_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += bidirectional_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += bidirectional_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += bidirectional_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += bidirectional_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function BilstmBench_embedding_out_backward(bufs: BilstmBench_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  for (let r = 0; r < batch * 50; r++) {
-    const row = input[r]! * 64;
-    const o = r * 64;
-    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function BilstmBench_forwardTrain(bufs: BilstmBench_Buffers, batch: number): void {
-  BilstmBench_embedding_out_forward(bufs, batch);
   BilstmBench_bidirectional_lstm_forward(bufs, batch);
   BilstmBench_bidirectional_lstm_2_forward(bufs, batch);
   BilstmBench_bidirectional_out_forward(bufs, batch);
@@ -619,7 +664,6 @@ function BilstmBench_forwardTrain(bufs: BilstmBench_Buffers, batch: number): voi
 
 /** The forward pass at inference. */
 function BilstmBench_forwardInfer(bufs: BilstmBench_Buffers, batch: number): void {
-  BilstmBench_embedding_out_forward(bufs, batch);
   BilstmBench_bidirectional_lstm_forward(bufs, batch);
   BilstmBench_bidirectional_lstm_2_forward(bufs, batch);
   BilstmBench_bidirectional_out_forward(bufs, batch);
@@ -647,7 +691,6 @@ function BilstmBench_backward(bufs: BilstmBench_Buffers, batch: number): void {
   BilstmBench_bidirectional_out_backward(bufs, batch);
   BilstmBench_bidirectional_lstm_2_backward(bufs, batch);
   BilstmBench_bidirectional_lstm_backward(bufs, batch);
-  BilstmBench_embedding_out_backward(bufs, batch);
 }
 
 function BilstmBench_createBuffers(
@@ -675,7 +718,6 @@ function BilstmBench_createBuffers(
   const d_bidirectional_backward_bias = grads[6]!;
   const d_dense_kernel = grads[7]!;
   const d_dense_bias = grads[8]!;
-  const embedding_out = new Float32Array(maxBatch * 3200);
   const bidirectional_lstm = new Float32Array(maxBatch * 32);
   const bidirectional_xt = new Float32Array(maxBatch * 3200);
   const bidirectional_dxt = new Float32Array(maxBatch * 3200);
@@ -698,7 +740,6 @@ function BilstmBench_createBuffers(
   const bidirectional_dz_2 = new Float32Array(maxBatch * 6400);
   const bidirectional_out = new Float32Array(maxBatch * 64);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_bidirectional_lstm = new Float32Array(maxBatch * 32);
   const d_bidirectional_lstm_2 = new Float32Array(maxBatch * 32);
   const d_bidirectional_out = new Float32Array(maxBatch * 64);
@@ -727,7 +768,6 @@ function BilstmBench_createBuffers(
     d_bidirectional_backward_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     bidirectional_lstm,
     bidirectional_xt,
     bidirectional_dxt,
@@ -750,7 +790,6 @@ function BilstmBench_createBuffers(
     bidirectional_dz_2,
     bidirectional_out,
     dense_out,
-    d_embedding_out,
     d_bidirectional_lstm,
     d_bidirectional_lstm_2,
     d_bidirectional_out,
@@ -766,7 +805,6 @@ const BilstmBench_KERNELS: Kernels<BilstmBench_Buffers> = {
   backward: BilstmBench_backward,
   createBuffers: BilstmBench_createBuffers,
   steps: {
-    BilstmBench_embedding_out_forward,
     BilstmBench_bidirectional_lstm_forward,
     BilstmBench_bidirectional_lstm_2_forward,
     BilstmBench_bidirectional_out_forward,
@@ -776,7 +814,6 @@ const BilstmBench_KERNELS: Kernels<BilstmBench_Buffers> = {
     BilstmBench_bidirectional_out_backward,
     BilstmBench_bidirectional_lstm_2_backward,
     BilstmBench_bidirectional_lstm_backward,
-    BilstmBench_embedding_out_backward,
   },
 };
 
@@ -929,7 +966,6 @@ interface GruBench_Buffers {
   readonly d_gru_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly gru_out: Float32Array;
   readonly gru_xt: Float32Array;
   readonly gru_dxt: Float32Array;
@@ -942,30 +978,18 @@ interface GruBench_Buffers {
   readonly gru_dhr: Float32Array;
   readonly gru_dz: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_gru_out: Float32Array;
   readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function GruBench_embedding_out_forward(bufs: GruBench_Buffers, batch: number): void {
+/** gru: gru_out = gru(embedding_embeddings[input]) over 50 steps, gates z, r, h, reset after the recurrent product */
+function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 50; r++) {
-    const row = input[r]! * 64;
-    const o = r * 64;
-    for (let j = 0; j < 64; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** gru: gru_out = gru(embedding_out) over 50 steps, gates z, r, h, reset after the recurrent product */
-function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
   const gru_kernel = bufs.gru_kernel;
   const gru_recurrent_kernel = bufs.gru_recurrent_kernel;
   const gru_bias = bufs.gru_bias;
-  const embedding_out = bufs.embedding_out;
   const gru_out = bufs.gru_out;
   const gru_xt = bufs.gru_xt;
   const gru_xk = bufs.gru_xk;
@@ -973,12 +997,29 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // gru_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
-      const from = (b * 50 + t) * 64,
+      const from = input[b * 50 + t]! * 64,
         to = (t * batch + b) * 64;
-      for (let j = 0; j < 64; j++) gru_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 64; j += 16) {
+        gru_xt[to + j] = embedding_embeddings[from + j]!;
+        gru_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        gru_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        gru_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        gru_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        gru_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        gru_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        gru_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        gru_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        gru_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        gru_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        gru_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        gru_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        gru_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        gru_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        gru_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -1234,8 +1275,10 @@ function GruBench_dense_backward(bufs: GruBench_Buffers, batch: number): void {
 
 /** gru: backpropagation through 50 steps, from d_gru_out */
 function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void {
+  const input = bufs.input;
   const gru_kernel = bufs.gru_kernel;
   const gru_recurrent_kernel = bufs.gru_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_gru_kernel = bufs.d_gru_kernel;
   const d_gru_recurrent_kernel = bufs.d_gru_recurrent_kernel;
   const d_gru_bias = bufs.d_gru_bias;
@@ -1247,7 +1290,6 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
   const gru_dh = bufs.gru_dh;
   const gru_dhr = bufs.gru_dhr;
   const gru_dz = bufs.gru_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_gru_out = bufs.d_gru_out;
   for (let i = 0; i < 12288; i++) d_gru_recurrent_kernel[i] = 0;
   for (let i = 0; i < 384; i++) d_gru_bias[i] = 0;
@@ -1302,40 +1344,43 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
   sumColumns(gru_dz, d_gru_bias, batch * 50, 192, "add");
   // gru_dxt = gru_dz · gru_kernelᵀ, step-major
   gemm(batch * 50, 64, 192, gru_dz, false, gru_kernel, true, gru_dxt, false);
-  // d_embedding_out[b, t] = gru_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
+  // d_embedding_embeddings[input[b * 50 + t], :] += gru_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 64,
-        to = (b * 50 + t) * 64;
-      for (let j = 0; j < 64; j++) d_embedding_out[to + j] = gru_dxt[from + j]!;
+        to = input[b * 50 + t]! * 64;
+      for (let j = 0; j < 64; j += 16) {
+        d_embedding_embeddings[to + j]! += gru_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += gru_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += gru_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += gru_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += gru_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += gru_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += gru_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += gru_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += gru_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += gru_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += gru_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += gru_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += gru_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += gru_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += gru_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += gru_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function GruBench_embedding_out_backward(bufs: GruBench_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  for (let r = 0; r < batch * 50; r++) {
-    const row = input[r]! * 64;
-    const o = r * 64;
-    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function GruBench_forwardTrain(bufs: GruBench_Buffers, batch: number): void {
-  GruBench_embedding_out_forward(bufs, batch);
   GruBench_gru_out_forward(bufs, batch);
   GruBench_dense_forward(bufs, batch);
 }
 
 /** The forward pass at inference. */
 function GruBench_forwardInfer(bufs: GruBench_Buffers, batch: number): void {
-  GruBench_embedding_out_forward(bufs, batch);
   GruBench_gru_out_forward(bufs, batch);
   GruBench_dense_forward(bufs, batch);
 }
@@ -1359,7 +1404,6 @@ function GruBench_backward(bufs: GruBench_Buffers, batch: number): void {
   GruBench_loss_gradient(bufs, batch);
   GruBench_dense_backward(bufs, batch);
   GruBench_gru_out_backward(bufs, batch);
-  GruBench_embedding_out_backward(bufs, batch);
 }
 
 function GruBench_createBuffers(
@@ -1381,7 +1425,6 @@ function GruBench_createBuffers(
   const d_gru_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const embedding_out = new Float32Array(maxBatch * 3200);
   const gru_out = new Float32Array(maxBatch * 64);
   const gru_xt = new Float32Array(maxBatch * 3200);
   const gru_dxt = new Float32Array(maxBatch * 3200);
@@ -1394,7 +1437,6 @@ function GruBench_createBuffers(
   const gru_dhr = new Float32Array(maxBatch * 192);
   const gru_dz = new Float32Array(maxBatch * 9600);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_gru_out = new Float32Array(maxBatch * 64);
   const d_dense_z = new Float32Array(maxBatch);
   const target = new Float32Array(maxBatch);
@@ -1415,7 +1457,6 @@ function GruBench_createBuffers(
     d_gru_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     gru_out,
     gru_xt,
     gru_dxt,
@@ -1428,7 +1469,6 @@ function GruBench_createBuffers(
     gru_dhr,
     gru_dz,
     dense_out,
-    d_embedding_out,
     d_gru_out,
     d_dense_z,
     target,
@@ -1442,13 +1482,11 @@ const GruBench_KERNELS: Kernels<GruBench_Buffers> = {
   backward: GruBench_backward,
   createBuffers: GruBench_createBuffers,
   steps: {
-    GruBench_embedding_out_forward,
     GruBench_gru_out_forward,
     GruBench_dense_forward,
     GruBench_loss_gradient,
     GruBench_dense_backward,
     GruBench_gru_out_backward,
-    GruBench_embedding_out_backward,
   },
 };
 
@@ -1564,7 +1602,6 @@ interface LstmBench_Buffers {
   readonly d_lstm_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly lstm_out: Float32Array;
   readonly lstm_xt: Float32Array;
   readonly lstm_dxt: Float32Array;
@@ -1576,42 +1613,47 @@ interface LstmBench_Buffers {
   readonly lstm_dc: Float32Array;
   readonly lstm_dz: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_lstm_out: Float32Array;
   readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function LstmBench_embedding_out_forward(bufs: LstmBench_Buffers, batch: number): void {
+/** lstm: lstm_out = lstm(embedding_embeddings[input]) over 50 steps, gates i, f, c, o */
+function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 50; r++) {
-    const row = input[r]! * 64;
-    const o = r * 64;
-    for (let j = 0; j < 64; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** lstm: lstm_out = lstm(embedding_out) over 50 steps, gates i, f, c, o */
-function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): void {
   const lstm_kernel = bufs.lstm_kernel;
   const lstm_recurrent_kernel = bufs.lstm_recurrent_kernel;
   const lstm_bias = bufs.lstm_bias;
-  const embedding_out = bufs.embedding_out;
   const lstm_out = bufs.lstm_out;
   const lstm_xt = bufs.lstm_xt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // lstm_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
-      const from = (b * 50 + t) * 64,
+      const from = input[b * 50 + t]! * 64,
         to = (t * batch + b) * 64;
-      for (let j = 0; j < 64; j++) lstm_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 64; j += 16) {
+        lstm_xt[to + j] = embedding_embeddings[from + j]!;
+        lstm_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        lstm_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        lstm_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        lstm_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        lstm_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        lstm_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        lstm_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        lstm_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        lstm_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        lstm_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        lstm_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        lstm_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        lstm_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        lstm_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        lstm_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -1860,8 +1902,10 @@ function LstmBench_dense_backward(bufs: LstmBench_Buffers, batch: number): void 
 
 /** lstm: backpropagation through 50 steps, from d_lstm_out */
 function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): void {
+  const input = bufs.input;
   const lstm_kernel = bufs.lstm_kernel;
   const lstm_recurrent_kernel = bufs.lstm_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_lstm_kernel = bufs.d_lstm_kernel;
   const d_lstm_recurrent_kernel = bufs.d_lstm_recurrent_kernel;
   const d_lstm_bias = bufs.d_lstm_bias;
@@ -1874,7 +1918,6 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   const lstm_dh = bufs.lstm_dh;
   const lstm_dc = bufs.lstm_dc;
   const lstm_dz = bufs.lstm_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < batch * 64; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 64; i++) lstm_dc[i] = 0;
@@ -1891,40 +1934,43 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   sumColumns(lstm_dz, d_lstm_bias, batch * 50, 256, "set");
   // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
   gemm(batch * 50, 64, 256, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
-  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
+  // d_embedding_embeddings[input[b * 50 + t], :] += lstm_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 64,
-        to = (b * 50 + t) * 64;
-      for (let j = 0; j < 64; j++) d_embedding_out[to + j] = lstm_dxt[from + j]!;
+        to = input[b * 50 + t]! * 64;
+      for (let j = 0; j < 64; j += 16) {
+        d_embedding_embeddings[to + j]! += lstm_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += lstm_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += lstm_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += lstm_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += lstm_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += lstm_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += lstm_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += lstm_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += lstm_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += lstm_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += lstm_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += lstm_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += lstm_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += lstm_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += lstm_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += lstm_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function LstmBench_embedding_out_backward(bufs: LstmBench_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  for (let r = 0; r < batch * 50; r++) {
-    const row = input[r]! * 64;
-    const o = r * 64;
-    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function LstmBench_forwardTrain(bufs: LstmBench_Buffers, batch: number): void {
-  LstmBench_embedding_out_forward(bufs, batch);
   LstmBench_lstm_out_forward(bufs, batch);
   LstmBench_dense_forward(bufs, batch);
 }
 
 /** The forward pass at inference. */
 function LstmBench_forwardInfer(bufs: LstmBench_Buffers, batch: number): void {
-  LstmBench_embedding_out_forward(bufs, batch);
   LstmBench_lstm_out_forward(bufs, batch);
   LstmBench_dense_forward(bufs, batch);
 }
@@ -1948,7 +1994,6 @@ function LstmBench_backward(bufs: LstmBench_Buffers, batch: number): void {
   LstmBench_loss_gradient(bufs, batch);
   LstmBench_dense_backward(bufs, batch);
   LstmBench_lstm_out_backward(bufs, batch);
-  LstmBench_embedding_out_backward(bufs, batch);
 }
 
 function LstmBench_createBuffers(
@@ -1970,7 +2015,6 @@ function LstmBench_createBuffers(
   const d_lstm_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const embedding_out = new Float32Array(maxBatch * 3200);
   const lstm_out = new Float32Array(maxBatch * 64);
   const lstm_xt = new Float32Array(maxBatch * 3200);
   const lstm_dxt = new Float32Array(maxBatch * 3200);
@@ -1982,7 +2026,6 @@ function LstmBench_createBuffers(
   const lstm_dc = new Float32Array(maxBatch * 64);
   const lstm_dz = new Float32Array(maxBatch * 12800);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_lstm_out = new Float32Array(maxBatch * 64);
   const d_dense_z = new Float32Array(maxBatch);
   const target = new Float32Array(maxBatch);
@@ -2003,7 +2046,6 @@ function LstmBench_createBuffers(
     d_lstm_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     lstm_out,
     lstm_xt,
     lstm_dxt,
@@ -2015,7 +2057,6 @@ function LstmBench_createBuffers(
     lstm_dc,
     lstm_dz,
     dense_out,
-    d_embedding_out,
     d_lstm_out,
     d_dense_z,
     target,
@@ -2029,13 +2070,11 @@ const LstmBench_KERNELS: Kernels<LstmBench_Buffers> = {
   backward: LstmBench_backward,
   createBuffers: LstmBench_createBuffers,
   steps: {
-    LstmBench_embedding_out_forward,
     LstmBench_lstm_out_forward,
     LstmBench_dense_forward,
     LstmBench_loss_gradient,
     LstmBench_dense_backward,
     LstmBench_lstm_out_backward,
-    LstmBench_embedding_out_backward,
   },
 };
 
@@ -2529,7 +2568,24 @@ function NnlmBench_embedding_out_forward(bufs: NnlmBench_Buffers, batch: number)
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
-    for (let j = 0; j < 64; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
+    for (let j = 0; j < 64; j += 16) {
+      embedding_out[o + j] = embedding_embeddings[row + j]!;
+      embedding_out[o + j + 1] = embedding_embeddings[row + j + 1]!;
+      embedding_out[o + j + 2] = embedding_embeddings[row + j + 2]!;
+      embedding_out[o + j + 3] = embedding_embeddings[row + j + 3]!;
+      embedding_out[o + j + 4] = embedding_embeddings[row + j + 4]!;
+      embedding_out[o + j + 5] = embedding_embeddings[row + j + 5]!;
+      embedding_out[o + j + 6] = embedding_embeddings[row + j + 6]!;
+      embedding_out[o + j + 7] = embedding_embeddings[row + j + 7]!;
+      embedding_out[o + j + 8] = embedding_embeddings[row + j + 8]!;
+      embedding_out[o + j + 9] = embedding_embeddings[row + j + 9]!;
+      embedding_out[o + j + 10] = embedding_embeddings[row + j + 10]!;
+      embedding_out[o + j + 11] = embedding_embeddings[row + j + 11]!;
+      embedding_out[o + j + 12] = embedding_embeddings[row + j + 12]!;
+      embedding_out[o + j + 13] = embedding_embeddings[row + j + 13]!;
+      embedding_out[o + j + 14] = embedding_embeddings[row + j + 14]!;
+      embedding_out[o + j + 15] = embedding_embeddings[row + j + 15]!;
+    }
   }
 }
 
@@ -2636,7 +2692,24 @@ function NnlmBench_embedding_out_backward(bufs: NnlmBench_Buffers, batch: number
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
-    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+    for (let j = 0; j < 64; j += 16) {
+      d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+      d_embedding_embeddings[row + j + 1]! += d_embedding_out[o + j + 1]!;
+      d_embedding_embeddings[row + j + 2]! += d_embedding_out[o + j + 2]!;
+      d_embedding_embeddings[row + j + 3]! += d_embedding_out[o + j + 3]!;
+      d_embedding_embeddings[row + j + 4]! += d_embedding_out[o + j + 4]!;
+      d_embedding_embeddings[row + j + 5]! += d_embedding_out[o + j + 5]!;
+      d_embedding_embeddings[row + j + 6]! += d_embedding_out[o + j + 6]!;
+      d_embedding_embeddings[row + j + 7]! += d_embedding_out[o + j + 7]!;
+      d_embedding_embeddings[row + j + 8]! += d_embedding_out[o + j + 8]!;
+      d_embedding_embeddings[row + j + 9]! += d_embedding_out[o + j + 9]!;
+      d_embedding_embeddings[row + j + 10]! += d_embedding_out[o + j + 10]!;
+      d_embedding_embeddings[row + j + 11]! += d_embedding_out[o + j + 11]!;
+      d_embedding_embeddings[row + j + 12]! += d_embedding_out[o + j + 12]!;
+      d_embedding_embeddings[row + j + 13]! += d_embedding_out[o + j + 13]!;
+      d_embedding_embeddings[row + j + 14]! += d_embedding_out[o + j + 14]!;
+      d_embedding_embeddings[row + j + 15]! += d_embedding_out[o + j + 15]!;
+    }
   }
 }
 
@@ -2851,7 +2924,6 @@ interface RnnBench_Buffers {
   readonly d_simple_rnn_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly simple_rnn_out: Float32Array;
   readonly simple_rnn_xt: Float32Array;
   readonly simple_rnn_dxt: Float32Array;
@@ -2859,39 +2931,44 @@ interface RnnBench_Buffers {
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_simple_rnn_out: Float32Array;
   readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function RnnBench_embedding_out_forward(bufs: RnnBench_Buffers, batch: number): void {
+/** simple_rnn: simple_rnn_out = simpleRNN(embedding_embeddings[input]): h_t = tanh(x_t · K + h_{t-1} · R + b) over 100 steps */
+function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 100; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** simple_rnn: simple_rnn_out = simpleRNN(embedding_out): h_t = tanh(x_t · K + h_{t-1} · R + b) over 100 steps */
-function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number): void {
   const simple_rnn_kernel = bufs.simple_rnn_kernel;
   const simple_rnn_recurrent_kernel = bufs.simple_rnn_recurrent_kernel;
   const simple_rnn_bias = bufs.simple_rnn_bias;
-  const embedding_out = bufs.embedding_out;
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 100; t++) {
-      const from = (b * 100 + t) * 32,
+      const from = input[b * 100 + t]! * 32,
         to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j++) simple_rnn_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 32; j += 16) {
+        simple_rnn_xt[to + j] = embedding_embeddings[from + j]!;
+        simple_rnn_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        simple_rnn_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        simple_rnn_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        simple_rnn_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        simple_rnn_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        simple_rnn_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        simple_rnn_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        simple_rnn_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        simple_rnn_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        simple_rnn_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        simple_rnn_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        simple_rnn_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        simple_rnn_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        simple_rnn_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        simple_rnn_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -3138,8 +3215,10 @@ function RnnBench_dense_backward(bufs: RnnBench_Buffers, batch: number): void {
 
 /** simple_rnn: backpropagation through 100 steps, from d_simple_rnn_out */
 function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number): void {
+  const input = bufs.input;
   const simple_rnn_kernel = bufs.simple_rnn_kernel;
   const simple_rnn_recurrent_kernel = bufs.simple_rnn_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_simple_rnn_kernel = bufs.d_simple_rnn_kernel;
   const d_simple_rnn_recurrent_kernel = bufs.d_simple_rnn_recurrent_kernel;
   const d_simple_rnn_bias = bufs.d_simple_rnn_bias;
@@ -3148,7 +3227,6 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   const simple_rnn_h = bufs.simple_rnn_h;
   const simple_rnn_dh = bufs.simple_rnn_dh;
   const simple_rnn_dz = bufs.simple_rnn_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   // for t = 99 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
@@ -3174,40 +3252,43 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   sumColumns(simple_rnn_dz, d_simple_rnn_bias, batch * 100, 32, "set");
   // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
   gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
-  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
+  // d_embedding_embeddings[input[b * 100 + t], :] += simple_rnn_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 100; t++) {
       const from = (t * batch + b) * 32,
-        to = (b * 100 + t) * 32;
-      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = simple_rnn_dxt[from + j]!;
+        to = input[b * 100 + t]! * 32;
+      for (let j = 0; j < 32; j += 16) {
+        d_embedding_embeddings[to + j]! += simple_rnn_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += simple_rnn_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += simple_rnn_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += simple_rnn_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += simple_rnn_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += simple_rnn_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += simple_rnn_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += simple_rnn_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += simple_rnn_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += simple_rnn_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += simple_rnn_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += simple_rnn_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += simple_rnn_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += simple_rnn_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += simple_rnn_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += simple_rnn_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function RnnBench_embedding_out_backward(bufs: RnnBench_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
-  for (let r = 0; r < batch * 100; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function RnnBench_forwardTrain(bufs: RnnBench_Buffers, batch: number): void {
-  RnnBench_embedding_out_forward(bufs, batch);
   RnnBench_simple_rnn_out_forward(bufs, batch);
   RnnBench_dense_forward(bufs, batch);
 }
 
 /** The forward pass at inference. */
 function RnnBench_forwardInfer(bufs: RnnBench_Buffers, batch: number): void {
-  RnnBench_embedding_out_forward(bufs, batch);
   RnnBench_simple_rnn_out_forward(bufs, batch);
   RnnBench_dense_forward(bufs, batch);
 }
@@ -3231,7 +3312,6 @@ function RnnBench_backward(bufs: RnnBench_Buffers, batch: number): void {
   RnnBench_loss_gradient(bufs, batch);
   RnnBench_dense_backward(bufs, batch);
   RnnBench_simple_rnn_out_backward(bufs, batch);
-  RnnBench_embedding_out_backward(bufs, batch);
 }
 
 function RnnBench_createBuffers(
@@ -3253,7 +3333,6 @@ function RnnBench_createBuffers(
   const d_simple_rnn_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const embedding_out = new Float32Array(maxBatch * 3200);
   const simple_rnn_out = new Float32Array(maxBatch * 32);
   const simple_rnn_xt = new Float32Array(maxBatch * 3200);
   const simple_rnn_dxt = new Float32Array(maxBatch * 3200);
@@ -3261,7 +3340,6 @@ function RnnBench_createBuffers(
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
   const simple_rnn_dz = new Float32Array(maxBatch * 3200);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_simple_rnn_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
   const target = new Float32Array(maxBatch);
@@ -3282,7 +3360,6 @@ function RnnBench_createBuffers(
     d_simple_rnn_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     simple_rnn_out,
     simple_rnn_xt,
     simple_rnn_dxt,
@@ -3290,7 +3367,6 @@ function RnnBench_createBuffers(
     simple_rnn_dh,
     simple_rnn_dz,
     dense_out,
-    d_embedding_out,
     d_simple_rnn_out,
     d_dense_z,
     target,
@@ -3304,13 +3380,11 @@ const RnnBench_KERNELS: Kernels<RnnBench_Buffers> = {
   backward: RnnBench_backward,
   createBuffers: RnnBench_createBuffers,
   steps: {
-    RnnBench_embedding_out_forward,
     RnnBench_simple_rnn_out_forward,
     RnnBench_dense_forward,
     RnnBench_loss_gradient,
     RnnBench_dense_backward,
     RnnBench_simple_rnn_out_backward,
-    RnnBench_embedding_out_backward,
   },
 };
 

@@ -16,3 +16,20 @@ export function overBatch(numerator: number, n: number): string {
 export function zeroFill(buf: string, count: number): string {
   return `${buf}.fill(0, 0, ${count});`;
 }
+
+/** The floats a pass of rowCopy's loop moves: V8 runs a copy of 16 statements a pass about twice as fast as one of one. */
+const COPIED_TOGETHER = [16, 8, 4] as const;
+
+/**
+ * `target[targetAt + j] op source[sourceAt + j]` for j in [0, width): a row copied (op "=") or added
+ * ("+="): written out whole up to 16 floats, else 16, 8 or 4 a pass (the most that divides the width).
+ */
+export function rowCopy(target: string, targetAt: string, source: string, sourceAt: string, width: number, op: "=" | "+=" = "="): string[] {
+  const at = (start: string, j: string) => (j === "0" ? start : `${start} + ${j}`);
+  const statement = (j: string) => `${target}[${at(targetAt, j)}] ${op} ${source}[${at(sourceAt, j)}];`;
+  if (width <= COPIED_TOGETHER[0]) return Array.from({ length: width }, (_, i) => statement(String(i)));
+  const together = COPIED_TOGETHER.find((n) => width % n === 0);
+  if (together === undefined) return [`for (let j = 0; j < ${width}; j++) ${statement("j")}`];
+  const offsets = Array.from({ length: together }, (_, i) => i);
+  return [`for (let j = 0; j < ${width}; j += ${together}) {`, ...offsets.map((i) => statement(i === 0 ? "j" : `j + ${i}`)), `}`];
+}

@@ -8,7 +8,7 @@ import { maskOrigins, outputMask, type MaskOrigin } from "../mask-analysis";
 import { LOSS_RULES } from "../losses/registry";
 import type { LossShape } from "../losses/rule";
 import { bind, isComputed, ruleOf } from "../ops/registry";
-import type { FusedStages, FusionRole, LoweringContext } from "../ops/rule";
+import type { FusedStages, FusionRole, LoweringContext, RowGather } from "../ops/rule";
 import { BackwardPass } from "./backward-pass";
 import { product, safeName, UnsupportedError, type BufferSpec, type Mode, type Step } from "./common";
 import { ForwardPass } from "./forward-pass";
@@ -169,6 +169,19 @@ export class Lowering implements LoweringContext {
     };
   }
 
+  gathered(id: string, mode: Mode): RowGather | null {
+    const node = this.a.node(id);
+    if (!isComputed(node) || this.ir.outputs.includes(id)) return null;
+    const { rule, op } = bind(node);
+    if (!rule.rowGather) return null;
+    const readers = this.a.consumers.get(id)!;
+    const readThroughGather = (reader: IRNode) => {
+      const { rule: readerRule, op: readerOp } = bind(reader);
+      return reader.inputs.every((input, index) => input !== id || readerRule.readsGathered?.(readerOp, index) === true);
+    };
+    return readers.length > 0 && readers.every(readThroughGather) ? rule.rowGather(op, this, mode) : null;
+  }
+
   buffers(): BufferSpec[] {
     const out: BufferSpec[] = [];
     const seen = new Set<string>();
@@ -189,11 +202,11 @@ export class Lowering implements LoweringContext {
     for (const node of this.ir.nodes) {
       if (!isComputed(node)) continue;
       const { rule, op } = bind(node);
-      if (!rule.sharesValueOf?.(op, "train")) push({ name: this.value(node.id, "train"), role: "value", perExample: this.size(node.id), fixed: null, dtype: node.dtype });
+      if (!rule.sharesValueOf?.(op, "train") && !this.gathered(node.id, "train")) push({ name: this.value(node.id, "train"), role: "value", perExample: this.size(node.id), fixed: null, dtype: node.dtype });
       for (const b of rule.buffers?.(op, this) ?? []) push(b);
     }
     for (const node of this.ir.nodes) {
-      if (node.op === "param" || !this.needsGrad(node.id)) continue;
+      if (node.op === "param" || !this.needsGrad(node.id) || this.gathered(node.id, "train")) continue;
       push({ name: this.grad(node.id), role: "dvalue", perExample: this.size(node.id), fixed: null, dtype: "float32" });
     }
     push({ name: "target", role: "target", perExample: this.targetSize(), fixed: null, dtype: "float32" });

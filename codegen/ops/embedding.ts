@@ -3,11 +3,15 @@
 // the rows the previous batch wrote: the runtime's zeroWrittenRows) and scatter-adds each position's
 // upstream row into the row of its id (no one-hot product). Ids get no gradient. With maskZero, forward also
 // writes the mask the layers after it read: 1 per position holding a token, 0 where the id is 0.
+// Where every reader takes the rows straight from the table (rowGather; the recurrent layers, which
+// copy them step-major anyway), the embedding has no buffer of its own: forward writes only the mask,
+// and the readers scatter-add into the table's gradient after the zeroing tableGradient gives them.
 
 import type { OpCall } from "../interpreter/op-call";
 import { rowStart } from "../interpreter/tensor";
-import { perBatch, zeroFill } from "../lowering/literals";
-import { booleanAttr, nodeStep, numberAttr, type OpRule } from "./rule";
+import type { Mode } from "../lowering/common";
+import { perBatch, rowCopy, zeroFill } from "../lowering/literals";
+import { booleanAttr, nodeStep, numberAttr, type BackwardContext, type LoweringContext, type OpNode, type OpRule, type RowGather } from "./rule";
 
 export interface EmbeddingAttrs {
   /** The vocabulary: ids lie in [0, inputDim). */
@@ -42,36 +46,33 @@ export const embedding: OpRule<EmbeddingAttrs> = {
           `${mask}[r] = ${ctx.value(ids, mode)}[r] === 0 ? 0 : 1;`,
         ]
       : [];
+    const positions = perBatch(ctx.size(ids));
+    if (ctx.gathered(node.id, mode)) {
+      return mask ? nodeStep(node, "forward", `the padding mask ${mask} (the layers after read ${table}'s rows themselves)`, [`for (let r = 0; r < ${positions}; r++) {`, ...masking, `}`]) : null;
+    }
     return nodeStep(node, "forward", `${out}[r, :] = ${table}[${ctx.value(ids, mode)}[r], :], a row gather${mask ? `, and the padding mask ${mask}` : ""}`, [
-      `for (let r = 0; r < ${perBatch(ctx.size(ids))}; r++) {`,
+      `for (let r = 0; r < ${positions}; r++) {`,
       `const row = ${ctx.value(ids, mode)}[r] * ${dim};`,
       `const o = r * ${dim};`,
-      `for (let j = 0; j < ${dim}; j++) ${out}[o + j] = ${table}[row + j];`,
+      ...rowCopy(out, "o", table, "row", dim),
       ...masking,
       `}`,
     ]);
   },
-  backward({ node }, ctx) {
-    const [ids, tableId] = node.inputs as [string, string];
-    if (!ctx.needsGrad(tableId)) return null;
-    const [dTable, dy] = [ctx.grad(tableId), ctx.grad(node.id)];
-    const [vocabulary, dim] = ctx.node(tableId).shape as [number, number];
-    const first = ctx.assign(dTable) === "=";
-    // the scatter-add alone writes the table's gradient: only the rows the last batch wrote need zeroing
-    const zeroing = !first
-      ? []
-      : ctx.gradientHasOneWriter(tableId)
-        ? [
-            `// zero the rows of ${dTable} the previous batch wrote (every other row is still zero), noting this batch's`,
-            `zeroWrittenRows(${dTable}, ${dim}, ${ctx.value(ids, "train")}, ${perBatch(ctx.size(ids))});`,
-          ]
-        : [zeroFill(dTable, vocabulary * dim)];
-    return nodeStep(node, "backward", `${dTable}[id, :] += ${dy}[r, :] for each position r and its id, a scatter-add`, [
-      ...zeroing,
+  rowGather,
+  backward(op, ctx) {
+    const { node } = op;
+    const ids = node.inputs[0]!;
+    const gradient = ctx.gathered(node.id, "train") ? null : tableGradient(op, ctx);
+    if (!gradient) return null;
+    const dy = ctx.grad(node.id);
+    const dim = ctx.lastDim(node.id);
+    return nodeStep(node, "backward", `${gradient.buffer}[id, :] += ${dy}[r, :] for each position r and its id, a scatter-add`, [
+      ...gradient.prepare,
       `for (let r = 0; r < ${perBatch(ctx.size(ids))}; r++) {`,
       `const row = ${ctx.value(ids, "train")}[r] * ${dim};`,
       `const o = r * ${dim};`,
-      `for (let j = 0; j < ${dim}; j++) ${dTable}[row + j] += ${dy}[o + j];`,
+      ...rowCopy(gradient.buffer, "row", dy, "o", dim, "+="),
       `}`,
     ]);
   },
@@ -103,3 +104,33 @@ export const embedding: OpRule<EmbeddingAttrs> = {
     },
   },
 };
+
+/** The table's gradient, and its zeroing where the scatter-add is its first write; null when the table takes none. */
+function tableGradient({ node }: OpNode<EmbeddingAttrs>, ctx: BackwardContext): { buffer: string; prepare: string[] } | null {
+  const [ids, tableId] = node.inputs as [string, string];
+  if (!ctx.needsGrad(tableId)) return null;
+  const dTable = ctx.grad(tableId);
+  const [vocabulary, dim] = ctx.node(tableId).shape as [number, number];
+  if (ctx.assign(dTable) === "+=") return { buffer: dTable, prepare: [] };
+  // the scatter-add alone writes the table's gradient: only the rows the last batch wrote need zeroing
+  const prepare = ctx.gradientHasOneWriter(tableId)
+    ? [
+        `// zero the rows of ${dTable} the previous batch wrote (every other row is still zero), noting this batch's`,
+        `zeroWrittenRows(${dTable}, ${dim}, ${ctx.value(ids, "train")}, ${perBatch(ctx.size(ids))});`,
+      ]
+    : [zeroFill(dTable, vocabulary * dim)];
+  return { buffer: dTable, prepare };
+}
+
+function rowGather(op: OpNode<EmbeddingAttrs>, ctx: LoweringContext, mode: Mode): RowGather {
+  const [ids, tableId] = op.node.inputs as [string, string];
+  const [table, idValues] = [ctx.value(tableId, mode), ctx.value(ids, mode)];
+  const dim = ctx.lastDim(op.node.id);
+  return {
+    table,
+    name: `${table}[${idValues}]`,
+    describe: (position) => `${table}[${idValues}[${position}], :]`,
+    rowStart: (position) => `${idValues}[${position}] * ${dim}`,
+    tableGradient: (backward) => tableGradient(op, backward),
+  };
+}

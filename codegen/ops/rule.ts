@@ -50,6 +50,29 @@ export interface LoweringContext {
   mask(id: string): string | null;
   /** A fused group's stages, through their rules' fusion hooks. */
   stages(group: FusedGroup): FusedStages;
+  /**
+   * The gather a node's value is made by, when every reader takes the value through it (readsGathered),
+   * copying each row from the table itself and scatter-adding its gradient there: the node then has
+   * no value or gradient buffer, and lowers to nothing but what else it writes (a mask). Else null.
+   */
+  gathered(id: string, mode: Mode): RowGather | null;
+}
+
+/** A value whose rows are rows of a table picked by ids (an embedding's), as its readers take it straight from the table. */
+export interface RowGather {
+  /** The table's buffer. */
+  readonly table: string;
+  /** The whole value, for comments: "embedding_embeddings[input]". */
+  readonly name: string;
+  /** For comments: "embedding_embeddings[input[r], :]". */
+  describe(position: string): string;
+  /** Where the table row of the value's row `position` (over batch and positions) starts in the table, as code. */
+  rowStart(position: string): string;
+  /**
+   * Backward, when the table takes a gradient: its buffer, and the lines that ready it for the reader's
+   * scatter-add (zeroing it, where this is its first write).
+   */
+  tableGradient(ctx: BackwardContext): { readonly buffer: string; readonly prepare: string[] } | null;
 }
 
 /** The stages of a fused product, as the product's lowering uses them. */
@@ -109,6 +132,10 @@ export interface OpRule<A> {
   /** Whether this node heads a fused product (a matmul with a weight). */
   headsProduct?(op: OpNode<A>, ctx: Pick<LoweringContext, "node">): boolean;
   fusion?: FusionRole<A>;
+  /** Where the value is rows of a table picked by ids (an embedding): how a reader takes them straight from the table. */
+  rowGather?(op: OpNode<A>, ctx: LoweringContext, mode: Mode): RowGather;
+  /** Whether argument `index` may be read through its gather (rowGather): the reader copies the rows from the table and scatter-adds their gradient. */
+  readsGathered?(op: OpNode<A>, index: number): boolean;
   /** Whether argument `index` may be a sparse (CSR) input. */
   readsSparse?(op: OpNode<A>, index: number, ctx: Pick<LoweringContext, "node">): boolean;
   /** Why gradients cannot flow through this node (a step), or null. */

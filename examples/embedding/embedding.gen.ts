@@ -34,7 +34,8 @@ function Lookup_embedding_out_forward(bufs: Lookup_Buffers, batch: number): void
   for (let r = 0; r < batch * 5; r++) {
     const row = input[r]! * 2;
     const o = r * 2;
-    for (let j = 0; j < 2; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
+    embedding_out[o] = embedding_embeddings[row]!;
+    embedding_out[o + 1] = embedding_embeddings[row + 1]!;
   }
 }
 
@@ -59,7 +60,8 @@ function Lookup_embedding_out_backward(bufs: Lookup_Buffers, batch: number): voi
   for (let r = 0; r < batch * 5; r++) {
     const row = input[r]! * 2;
     const o = r * 2;
-    for (let j = 0; j < 2; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+    d_embedding_embeddings[row]! += d_embedding_out[o]!;
+    d_embedding_embeddings[row + 1]! += d_embedding_out[o + 1]!;
   }
 }
 
@@ -200,7 +202,8 @@ function Sentences_embedding_out_forward(bufs: Sentences_Buffers, batch: number)
   for (let r = 0; r < batch * 5; r++) {
     const row = input[r]! * 2;
     const o = r * 2;
-    for (let j = 0; j < 2; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
+    embedding_out[o] = embedding_embeddings[row]!;
+    embedding_out[o + 1] = embedding_embeddings[row + 1]!;
   }
 }
 
@@ -520,7 +523,8 @@ function Sentences_embedding_out_backward(bufs: Sentences_Buffers, batch: number
   for (let r = 0; r < batch * 5; r++) {
     const row = input[r]! * 2;
     const o = r * 2;
-    for (let j = 0; j < 2; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+    d_embedding_embeddings[row]! += d_embedding_out[o]!;
+    d_embedding_embeddings[row + 1]! += d_embedding_out[o + 1]!;
   }
 }
 

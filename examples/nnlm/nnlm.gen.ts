@@ -53,7 +53,24 @@ function Nnlm_embedding_out_forward(bufs: Nnlm_Buffers, batch: number): void {
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
-    for (let j = 0; j < 64; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
+    for (let j = 0; j < 64; j += 16) {
+      embedding_out[o + j] = embedding_embeddings[row + j]!;
+      embedding_out[o + j + 1] = embedding_embeddings[row + j + 1]!;
+      embedding_out[o + j + 2] = embedding_embeddings[row + j + 2]!;
+      embedding_out[o + j + 3] = embedding_embeddings[row + j + 3]!;
+      embedding_out[o + j + 4] = embedding_embeddings[row + j + 4]!;
+      embedding_out[o + j + 5] = embedding_embeddings[row + j + 5]!;
+      embedding_out[o + j + 6] = embedding_embeddings[row + j + 6]!;
+      embedding_out[o + j + 7] = embedding_embeddings[row + j + 7]!;
+      embedding_out[o + j + 8] = embedding_embeddings[row + j + 8]!;
+      embedding_out[o + j + 9] = embedding_embeddings[row + j + 9]!;
+      embedding_out[o + j + 10] = embedding_embeddings[row + j + 10]!;
+      embedding_out[o + j + 11] = embedding_embeddings[row + j + 11]!;
+      embedding_out[o + j + 12] = embedding_embeddings[row + j + 12]!;
+      embedding_out[o + j + 13] = embedding_embeddings[row + j + 13]!;
+      embedding_out[o + j + 14] = embedding_embeddings[row + j + 14]!;
+      embedding_out[o + j + 15] = embedding_embeddings[row + j + 15]!;
+    }
   }
 }
 
@@ -160,7 +177,24 @@ function Nnlm_embedding_out_backward(bufs: Nnlm_Buffers, batch: number): void {
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 64;
     const o = r * 64;
-    for (let j = 0; j < 64; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+    for (let j = 0; j < 64; j += 16) {
+      d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+      d_embedding_embeddings[row + j + 1]! += d_embedding_out[o + j + 1]!;
+      d_embedding_embeddings[row + j + 2]! += d_embedding_out[o + j + 2]!;
+      d_embedding_embeddings[row + j + 3]! += d_embedding_out[o + j + 3]!;
+      d_embedding_embeddings[row + j + 4]! += d_embedding_out[o + j + 4]!;
+      d_embedding_embeddings[row + j + 5]! += d_embedding_out[o + j + 5]!;
+      d_embedding_embeddings[row + j + 6]! += d_embedding_out[o + j + 6]!;
+      d_embedding_embeddings[row + j + 7]! += d_embedding_out[o + j + 7]!;
+      d_embedding_embeddings[row + j + 8]! += d_embedding_out[o + j + 8]!;
+      d_embedding_embeddings[row + j + 9]! += d_embedding_out[o + j + 9]!;
+      d_embedding_embeddings[row + j + 10]! += d_embedding_out[o + j + 10]!;
+      d_embedding_embeddings[row + j + 11]! += d_embedding_out[o + j + 11]!;
+      d_embedding_embeddings[row + j + 12]! += d_embedding_out[o + j + 12]!;
+      d_embedding_embeddings[row + j + 13]! += d_embedding_out[o + j + 13]!;
+      d_embedding_embeddings[row + j + 14]! += d_embedding_out[o + j + 14]!;
+      d_embedding_embeddings[row + j + 15]! += d_embedding_out[o + j + 15]!;
+    }
   }
 }
 
@@ -391,7 +425,16 @@ function SentenceNnlm_embedding_out_forward(bufs: SentenceNnlm_Buffers, batch: n
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 10;
     const o = r * 10;
-    for (let j = 0; j < 10; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
+    embedding_out[o] = embedding_embeddings[row]!;
+    embedding_out[o + 1] = embedding_embeddings[row + 1]!;
+    embedding_out[o + 2] = embedding_embeddings[row + 2]!;
+    embedding_out[o + 3] = embedding_embeddings[row + 3]!;
+    embedding_out[o + 4] = embedding_embeddings[row + 4]!;
+    embedding_out[o + 5] = embedding_embeddings[row + 5]!;
+    embedding_out[o + 6] = embedding_embeddings[row + 6]!;
+    embedding_out[o + 7] = embedding_embeddings[row + 7]!;
+    embedding_out[o + 8] = embedding_embeddings[row + 8]!;
+    embedding_out[o + 9] = embedding_embeddings[row + 9]!;
   }
 }
 
@@ -1139,7 +1182,16 @@ function SentenceNnlm_embedding_out_backward(bufs: SentenceNnlm_Buffers, batch: 
   for (let r = 0; r < batch * 4; r++) {
     const row = input[r]! * 10;
     const o = r * 10;
-    for (let j = 0; j < 10; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
+    d_embedding_embeddings[row]! += d_embedding_out[o]!;
+    d_embedding_embeddings[row + 1]! += d_embedding_out[o + 1]!;
+    d_embedding_embeddings[row + 2]! += d_embedding_out[o + 2]!;
+    d_embedding_embeddings[row + 3]! += d_embedding_out[o + 3]!;
+    d_embedding_embeddings[row + 4]! += d_embedding_out[o + 4]!;
+    d_embedding_embeddings[row + 5]! += d_embedding_out[o + 5]!;
+    d_embedding_embeddings[row + 6]! += d_embedding_out[o + 6]!;
+    d_embedding_embeddings[row + 7]! += d_embedding_out[o + 7]!;
+    d_embedding_embeddings[row + 8]! += d_embedding_out[o + 8]!;
+    d_embedding_embeddings[row + 9]! += d_embedding_out[o + 9]!;
   }
 }
 

@@ -42,7 +42,6 @@ interface Buffers {
   readonly d_bidirectional_backward_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly embedding_mask: Float32Array;
   readonly bidirectional_lstm: Float32Array;
   readonly bidirectional_xt: Float32Array;
@@ -67,7 +66,6 @@ interface Buffers {
   readonly bidirectional_reverse: Float32Array;
   readonly bidirectional_out: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_bidirectional_lstm: Float32Array;
   readonly d_bidirectional_lstm_2: Float32Array;
   readonly d_bidirectional_reverse: Float32Array;
@@ -76,27 +74,23 @@ interface Buffers {
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather, and the padding mask embedding_mask */
+/** embedding: the padding mask embedding_mask (the layers after read embedding_embeddings's rows themselves) */
 function embedding_out_forward(bufs: Buffers, batch: number): void {
   const input = bufs.input;
-  const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
   const embedding_mask = bufs.embedding_mask;
   for (let r = 0; r < batch * 50; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
     // embedding_mask[r]: 1 where the id is a token, 0 where it is padding (id 0); the recurrent layers after skip padded steps, the loss leaves them out
     embedding_mask[r] = input[r]! === 0 ? 0 : 1;
   }
 }
 
-/** bidirectional: bidirectional_lstm = lstm(embedding_out) over 50 steps, gates i, f, c, o */
+/** bidirectional: bidirectional_lstm = lstm(embedding_embeddings[input]) over 50 steps, gates i, f, c, o */
 function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
+  const input = bufs.input;
+  const embedding_embeddings = bufs.embedding_embeddings;
   const bidirectional_forward_kernel = bufs.bidirectional_forward_kernel;
   const bidirectional_forward_recurrent_kernel = bufs.bidirectional_forward_recurrent_kernel;
   const bidirectional_forward_bias = bufs.bidirectional_forward_bias;
-  const embedding_out = bufs.embedding_out;
   const embedding_mask = bufs.embedding_mask;
   const bidirectional_lstm = bufs.bidirectional_lstm;
   const bidirectional_xt = bufs.bidirectional_xt;
@@ -104,12 +98,29 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
-      const from = (b * 50 + t) * 32,
+      const from = input[b * 50 + t]! * 32,
         to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j++) bidirectional_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 32; j += 16) {
+        bidirectional_xt[to + j] = embedding_embeddings[from + j]!;
+        bidirectional_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        bidirectional_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        bidirectional_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        bidirectional_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        bidirectional_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        bidirectional_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        bidirectional_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        bidirectional_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        bidirectional_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        bidirectional_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        bidirectional_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        bidirectional_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        bidirectional_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        bidirectional_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        bidirectional_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -164,12 +175,13 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
           embedding_mask[b * 50 + t]! * bidirectional_h[(t * batch + b) * 32 + u]!;
 }
 
-/** bidirectional: bidirectional_lstm_2 = lstm(embedding_out) over 50 steps, gates i, f, c, o */
+/** bidirectional: bidirectional_lstm_2 = lstm(embedding_embeddings[input]) over 50 steps, gates i, f, c, o */
 function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
+  const input = bufs.input;
+  const embedding_embeddings = bufs.embedding_embeddings;
   const bidirectional_backward_kernel = bufs.bidirectional_backward_kernel;
   const bidirectional_backward_recurrent_kernel = bufs.bidirectional_backward_recurrent_kernel;
   const bidirectional_backward_bias = bufs.bidirectional_backward_bias;
-  const embedding_out = bufs.embedding_out;
   const embedding_mask = bufs.embedding_mask;
   const bidirectional_lstm_2 = bufs.bidirectional_lstm_2;
   const bidirectional_xt_2 = bufs.bidirectional_xt_2;
@@ -177,12 +189,29 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xt_2[t, b] = embedding_out[b, (49 - t)]: the input step-major, in the order the steps are processed (read in its own order)
+  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
-      const from = (b * 50 + (49 - t)) * 32,
+      const from = input[b * 50 + (49 - t)]! * 32,
         to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j++) bidirectional_xt_2[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 32; j += 16) {
+        bidirectional_xt_2[to + j] = embedding_embeddings[from + j]!;
+        bidirectional_xt_2[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        bidirectional_xt_2[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        bidirectional_xt_2[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        bidirectional_xt_2[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        bidirectional_xt_2[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        bidirectional_xt_2[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        bidirectional_xt_2[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        bidirectional_xt_2[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        bidirectional_xt_2[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        bidirectional_xt_2[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        bidirectional_xt_2[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        bidirectional_xt_2[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        bidirectional_xt_2[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        bidirectional_xt_2[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        bidirectional_xt_2[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -367,8 +396,10 @@ function bidirectional_reverse_backward(bufs: Buffers, batch: number): void {
 
 /** bidirectional: backpropagation through 50 steps, from d_bidirectional_lstm_2 */
 function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
+  const input = bufs.input;
   const bidirectional_backward_kernel = bufs.bidirectional_backward_kernel;
   const bidirectional_backward_recurrent_kernel = bufs.bidirectional_backward_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_bidirectional_backward_kernel = bufs.d_bidirectional_backward_kernel;
   const d_bidirectional_backward_recurrent_kernel = bufs.d_bidirectional_backward_recurrent_kernel;
   const d_bidirectional_backward_bias = bufs.d_bidirectional_backward_bias;
@@ -382,7 +413,6 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
   const bidirectional_dh_2 = bufs.bidirectional_dh_2;
   const bidirectional_dc_2 = bufs.bidirectional_dc_2;
   const bidirectional_dz_2 = bufs.bidirectional_dz_2;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm_2 = bufs.d_bidirectional_lstm_2;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh_2[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc_2[i] = 0;
@@ -472,20 +502,41 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
   sumColumns(bidirectional_dz_2, d_bidirectional_backward_bias, batch * 50, 128, "set");
   // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
   gemm(batch * 50, 32, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
-  // d_embedding_out[b, (49 - t)] = bidirectional_dxt_2[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 50);
+  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 32,
-        to = (b * 50 + (49 - t)) * 32;
-      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = bidirectional_dxt_2[from + j]!;
+        to = input[b * 50 + (49 - t)]! * 32;
+      for (let j = 0; j < 32; j += 16) {
+        d_embedding_embeddings[to + j]! += bidirectional_dxt_2[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += bidirectional_dxt_2[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += bidirectional_dxt_2[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += bidirectional_dxt_2[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += bidirectional_dxt_2[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += bidirectional_dxt_2[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += bidirectional_dxt_2[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += bidirectional_dxt_2[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += bidirectional_dxt_2[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += bidirectional_dxt_2[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += bidirectional_dxt_2[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += bidirectional_dxt_2[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += bidirectional_dxt_2[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += bidirectional_dxt_2[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += bidirectional_dxt_2[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += bidirectional_dxt_2[from + j + 15]!;
+      }
     }
   }
 }
 
 /** bidirectional: backpropagation through 50 steps, from d_bidirectional_lstm */
 function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
+  const input = bufs.input;
   const bidirectional_forward_kernel = bufs.bidirectional_forward_kernel;
   const bidirectional_forward_recurrent_kernel = bufs.bidirectional_forward_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_bidirectional_forward_kernel = bufs.d_bidirectional_forward_kernel;
   const d_bidirectional_forward_recurrent_kernel = bufs.d_bidirectional_forward_recurrent_kernel;
   const d_bidirectional_forward_bias = bufs.d_bidirectional_forward_bias;
@@ -499,7 +550,6 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
   const bidirectional_dh = bufs.bidirectional_dh;
   const bidirectional_dc = bufs.bidirectional_dc;
   const bidirectional_dz = bufs.bidirectional_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_bidirectional_lstm = bufs.d_bidirectional_lstm;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh[i] = 0;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc[i] = 0;
@@ -578,27 +628,30 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
   sumColumns(bidirectional_dz, d_bidirectional_forward_bias, batch * 50, 128, "set");
   // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
   gemm(batch * 50, 32, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
-  // d_embedding_out[b, t] += bidirectional_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
       const from = (t * batch + b) * 32,
-        to = (b * 50 + t) * 32;
-      for (let j = 0; j < 32; j++) d_embedding_out[to + j]! += bidirectional_dxt[from + j]!;
+        to = input[b * 50 + t]! * 32;
+      for (let j = 0; j < 32; j += 16) {
+        d_embedding_embeddings[to + j]! += bidirectional_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += bidirectional_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += bidirectional_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += bidirectional_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += bidirectional_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += bidirectional_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += bidirectional_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += bidirectional_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += bidirectional_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += bidirectional_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += bidirectional_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += bidirectional_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += bidirectional_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += bidirectional_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += bidirectional_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += bidirectional_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function embedding_out_backward(bufs: Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 50);
-  for (let r = 0; r < batch * 50; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
@@ -650,7 +703,6 @@ function backward(bufs: Buffers, batch: number): void {
   bidirectional_reverse_backward(bufs, batch);
   bidirectional_lstm_2_backward(bufs, batch);
   bidirectional_lstm_backward(bufs, batch);
-  embedding_out_backward(bufs, batch);
 }
 
 function createBuffers(
@@ -678,7 +730,6 @@ function createBuffers(
   const d_bidirectional_backward_bias = grads[6]!;
   const d_dense_kernel = grads[7]!;
   const d_dense_bias = grads[8]!;
-  const embedding_out = new Float32Array(maxBatch * 1600);
   const embedding_mask = new Float32Array(maxBatch * 50);
   const bidirectional_lstm = new Float32Array(maxBatch * 1600);
   const bidirectional_xt = new Float32Array(maxBatch * 1600);
@@ -703,7 +754,6 @@ function createBuffers(
   const bidirectional_reverse = new Float32Array(maxBatch * 1600);
   const bidirectional_out = new Float32Array(maxBatch * 3200);
   const dense_out = new Float32Array(maxBatch * 600);
-  const d_embedding_out = new Float32Array(maxBatch * 1600);
   const d_bidirectional_lstm = new Float32Array(maxBatch * 1600);
   const d_bidirectional_lstm_2 = new Float32Array(maxBatch * 1600);
   const d_bidirectional_reverse = new Float32Array(maxBatch * 1600);
@@ -734,7 +784,6 @@ function createBuffers(
     d_bidirectional_backward_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     embedding_mask,
     bidirectional_lstm,
     bidirectional_xt,
@@ -759,7 +808,6 @@ function createBuffers(
     bidirectional_reverse,
     bidirectional_out,
     dense_out,
-    d_embedding_out,
     d_bidirectional_lstm,
     d_bidirectional_lstm_2,
     d_bidirectional_reverse,
@@ -788,7 +836,6 @@ const KERNELS: Kernels<Buffers> = {
     bidirectional_reverse_backward,
     bidirectional_lstm_2_backward,
     bidirectional_lstm_backward,
-    embedding_out_backward,
   },
 };
 

@@ -40,7 +40,6 @@ interface WithGru_Buffers {
   readonly d_gru_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly gru_out: Float32Array;
   readonly gru_xt: Float32Array;
   readonly gru_dxt: Float32Array;
@@ -53,30 +52,18 @@ interface WithGru_Buffers {
   readonly gru_dhr: Float32Array;
   readonly gru_dz: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_gru_out: Float32Array;
   readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function WithGru_embedding_out_forward(bufs: WithGru_Buffers, batch: number): void {
+/** gru: gru_out = gru(embedding_embeddings[input]) over 30 steps, gates z, r, h, reset after the recurrent product */
+function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 30; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** gru: gru_out = gru(embedding_out) over 30 steps, gates z, r, h, reset after the recurrent product */
-function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
   const gru_kernel = bufs.gru_kernel;
   const gru_recurrent_kernel = bufs.gru_recurrent_kernel;
   const gru_bias = bufs.gru_bias;
-  const embedding_out = bufs.embedding_out;
   const gru_out = bufs.gru_out;
   const gru_xt = bufs.gru_xt;
   const gru_xk = bufs.gru_xk;
@@ -84,12 +71,29 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // gru_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 30; t++) {
-      const from = (b * 30 + t) * 32,
+      const from = input[b * 30 + t]! * 32,
         to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j++) gru_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 32; j += 16) {
+        gru_xt[to + j] = embedding_embeddings[from + j]!;
+        gru_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        gru_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        gru_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        gru_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        gru_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        gru_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        gru_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        gru_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        gru_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        gru_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        gru_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        gru_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        gru_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        gru_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        gru_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -345,8 +349,10 @@ function WithGru_dense_backward(bufs: WithGru_Buffers, batch: number): void {
 
 /** gru: backpropagation through 30 steps, from d_gru_out */
 function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
+  const input = bufs.input;
   const gru_kernel = bufs.gru_kernel;
   const gru_recurrent_kernel = bufs.gru_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_gru_kernel = bufs.d_gru_kernel;
   const d_gru_recurrent_kernel = bufs.d_gru_recurrent_kernel;
   const d_gru_bias = bufs.d_gru_bias;
@@ -358,7 +364,6 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
   const gru_dh = bufs.gru_dh;
   const gru_dhr = bufs.gru_dhr;
   const gru_dz = bufs.gru_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_gru_out = bufs.d_gru_out;
   for (let i = 0; i < 3072; i++) d_gru_recurrent_kernel[i] = 0;
   for (let i = 0; i < 192; i++) d_gru_bias[i] = 0;
@@ -413,40 +418,43 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
   sumColumns(gru_dz, d_gru_bias, batch * 30, 96, "add");
   // gru_dxt = gru_dz · gru_kernelᵀ, step-major
   gemm(batch * 30, 32, 96, gru_dz, false, gru_kernel, true, gru_dxt, false);
-  // d_embedding_out[b, t] = gru_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
+  // d_embedding_embeddings[input[b * 30 + t], :] += gru_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 30; t++) {
       const from = (t * batch + b) * 32,
-        to = (b * 30 + t) * 32;
-      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = gru_dxt[from + j]!;
+        to = input[b * 30 + t]! * 32;
+      for (let j = 0; j < 32; j += 16) {
+        d_embedding_embeddings[to + j]! += gru_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += gru_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += gru_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += gru_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += gru_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += gru_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += gru_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += gru_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += gru_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += gru_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += gru_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += gru_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += gru_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += gru_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += gru_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += gru_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function WithGru_embedding_out_backward(bufs: WithGru_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  for (let r = 0; r < batch * 30; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function WithGru_forwardTrain(bufs: WithGru_Buffers, batch: number): void {
-  WithGru_embedding_out_forward(bufs, batch);
   WithGru_gru_out_forward(bufs, batch);
   WithGru_dense_forward(bufs, batch);
 }
 
 /** The forward pass at inference. */
 function WithGru_forwardInfer(bufs: WithGru_Buffers, batch: number): void {
-  WithGru_embedding_out_forward(bufs, batch);
   WithGru_gru_out_forward(bufs, batch);
   WithGru_dense_forward(bufs, batch);
 }
@@ -470,7 +478,6 @@ function WithGru_backward(bufs: WithGru_Buffers, batch: number): void {
   WithGru_loss_gradient(bufs, batch);
   WithGru_dense_backward(bufs, batch);
   WithGru_gru_out_backward(bufs, batch);
-  WithGru_embedding_out_backward(bufs, batch);
 }
 
 function WithGru_createBuffers(
@@ -492,7 +499,6 @@ function WithGru_createBuffers(
   const d_gru_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const embedding_out = new Float32Array(maxBatch * 960);
   const gru_out = new Float32Array(maxBatch * 32);
   const gru_xt = new Float32Array(maxBatch * 960);
   const gru_dxt = new Float32Array(maxBatch * 960);
@@ -505,7 +511,6 @@ function WithGru_createBuffers(
   const gru_dhr = new Float32Array(maxBatch * 96);
   const gru_dz = new Float32Array(maxBatch * 2880);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 960);
   const d_gru_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
   const target = new Float32Array(maxBatch);
@@ -526,7 +531,6 @@ function WithGru_createBuffers(
     d_gru_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     gru_out,
     gru_xt,
     gru_dxt,
@@ -539,7 +543,6 @@ function WithGru_createBuffers(
     gru_dhr,
     gru_dz,
     dense_out,
-    d_embedding_out,
     d_gru_out,
     d_dense_z,
     target,
@@ -553,13 +556,11 @@ const WithGru_KERNELS: Kernels<WithGru_Buffers> = {
   backward: WithGru_backward,
   createBuffers: WithGru_createBuffers,
   steps: {
-    WithGru_embedding_out_forward,
     WithGru_gru_out_forward,
     WithGru_dense_forward,
     WithGru_loss_gradient,
     WithGru_dense_backward,
     WithGru_gru_out_backward,
-    WithGru_embedding_out_backward,
   },
 };
 
@@ -675,7 +676,6 @@ interface WithLstm_Buffers {
   readonly d_lstm_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly lstm_out: Float32Array;
   readonly lstm_xt: Float32Array;
   readonly lstm_dxt: Float32Array;
@@ -687,42 +687,47 @@ interface WithLstm_Buffers {
   readonly lstm_dc: Float32Array;
   readonly lstm_dz: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_lstm_out: Float32Array;
   readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function WithLstm_embedding_out_forward(bufs: WithLstm_Buffers, batch: number): void {
+/** lstm: lstm_out = lstm(embedding_embeddings[input]) over 30 steps, gates i, f, c, o */
+function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 30; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** lstm: lstm_out = lstm(embedding_out) over 30 steps, gates i, f, c, o */
-function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void {
   const lstm_kernel = bufs.lstm_kernel;
   const lstm_recurrent_kernel = bufs.lstm_recurrent_kernel;
   const lstm_bias = bufs.lstm_bias;
-  const embedding_out = bufs.embedding_out;
   const lstm_out = bufs.lstm_out;
   const lstm_xt = bufs.lstm_xt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // lstm_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 30; t++) {
-      const from = (b * 30 + t) * 32,
+      const from = input[b * 30 + t]! * 32,
         to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j++) lstm_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 32; j += 16) {
+        lstm_xt[to + j] = embedding_embeddings[from + j]!;
+        lstm_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        lstm_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        lstm_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        lstm_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        lstm_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        lstm_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        lstm_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        lstm_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        lstm_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        lstm_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        lstm_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        lstm_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        lstm_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        lstm_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        lstm_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -971,8 +976,10 @@ function WithLstm_dense_backward(bufs: WithLstm_Buffers, batch: number): void {
 
 /** lstm: backpropagation through 30 steps, from d_lstm_out */
 function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void {
+  const input = bufs.input;
   const lstm_kernel = bufs.lstm_kernel;
   const lstm_recurrent_kernel = bufs.lstm_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_lstm_kernel = bufs.d_lstm_kernel;
   const d_lstm_recurrent_kernel = bufs.d_lstm_recurrent_kernel;
   const d_lstm_bias = bufs.d_lstm_bias;
@@ -985,7 +992,6 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
   const lstm_dh = bufs.lstm_dh;
   const lstm_dc = bufs.lstm_dc;
   const lstm_dz = bufs.lstm_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < batch * 32; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 32; i++) lstm_dc[i] = 0;
@@ -1002,40 +1008,43 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
   sumColumns(lstm_dz, d_lstm_bias, batch * 30, 128, "set");
   // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
   gemm(batch * 30, 32, 128, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
-  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
+  // d_embedding_embeddings[input[b * 30 + t], :] += lstm_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 30; t++) {
       const from = (t * batch + b) * 32,
-        to = (b * 30 + t) * 32;
-      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = lstm_dxt[from + j]!;
+        to = input[b * 30 + t]! * 32;
+      for (let j = 0; j < 32; j += 16) {
+        d_embedding_embeddings[to + j]! += lstm_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += lstm_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += lstm_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += lstm_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += lstm_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += lstm_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += lstm_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += lstm_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += lstm_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += lstm_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += lstm_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += lstm_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += lstm_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += lstm_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += lstm_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += lstm_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function WithLstm_embedding_out_backward(bufs: WithLstm_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  for (let r = 0; r < batch * 30; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function WithLstm_forwardTrain(bufs: WithLstm_Buffers, batch: number): void {
-  WithLstm_embedding_out_forward(bufs, batch);
   WithLstm_lstm_out_forward(bufs, batch);
   WithLstm_dense_forward(bufs, batch);
 }
 
 /** The forward pass at inference. */
 function WithLstm_forwardInfer(bufs: WithLstm_Buffers, batch: number): void {
-  WithLstm_embedding_out_forward(bufs, batch);
   WithLstm_lstm_out_forward(bufs, batch);
   WithLstm_dense_forward(bufs, batch);
 }
@@ -1059,7 +1068,6 @@ function WithLstm_backward(bufs: WithLstm_Buffers, batch: number): void {
   WithLstm_loss_gradient(bufs, batch);
   WithLstm_dense_backward(bufs, batch);
   WithLstm_lstm_out_backward(bufs, batch);
-  WithLstm_embedding_out_backward(bufs, batch);
 }
 
 function WithLstm_createBuffers(
@@ -1081,7 +1089,6 @@ function WithLstm_createBuffers(
   const d_lstm_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const embedding_out = new Float32Array(maxBatch * 960);
   const lstm_out = new Float32Array(maxBatch * 32);
   const lstm_xt = new Float32Array(maxBatch * 960);
   const lstm_dxt = new Float32Array(maxBatch * 960);
@@ -1093,7 +1100,6 @@ function WithLstm_createBuffers(
   const lstm_dc = new Float32Array(maxBatch * 32);
   const lstm_dz = new Float32Array(maxBatch * 3840);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 960);
   const d_lstm_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
   const target = new Float32Array(maxBatch);
@@ -1114,7 +1120,6 @@ function WithLstm_createBuffers(
     d_lstm_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     lstm_out,
     lstm_xt,
     lstm_dxt,
@@ -1126,7 +1131,6 @@ function WithLstm_createBuffers(
     lstm_dc,
     lstm_dz,
     dense_out,
-    d_embedding_out,
     d_lstm_out,
     d_dense_z,
     target,
@@ -1140,13 +1144,11 @@ const WithLstm_KERNELS: Kernels<WithLstm_Buffers> = {
   backward: WithLstm_backward,
   createBuffers: WithLstm_createBuffers,
   steps: {
-    WithLstm_embedding_out_forward,
     WithLstm_lstm_out_forward,
     WithLstm_dense_forward,
     WithLstm_loss_gradient,
     WithLstm_dense_backward,
     WithLstm_lstm_out_backward,
-    WithLstm_embedding_out_backward,
   },
 };
 
@@ -1262,7 +1264,6 @@ interface WithSimpleRnn_Buffers {
   readonly d_simple_rnn_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly simple_rnn_out: Float32Array;
   readonly simple_rnn_xt: Float32Array;
   readonly simple_rnn_dxt: Float32Array;
@@ -1270,39 +1271,44 @@ interface WithSimpleRnn_Buffers {
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_simple_rnn_out: Float32Array;
   readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function WithSimpleRnn_embedding_out_forward(bufs: WithSimpleRnn_Buffers, batch: number): void {
+/** simple_rnn: simple_rnn_out = simpleRNN(embedding_embeddings[input]): h_t = tanh(x_t · K + h_{t-1} · R + b) over 30 steps */
+function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 30; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** simple_rnn: simple_rnn_out = simpleRNN(embedding_out): h_t = tanh(x_t · K + h_{t-1} · R + b) over 30 steps */
-function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch: number): void {
   const simple_rnn_kernel = bufs.simple_rnn_kernel;
   const simple_rnn_recurrent_kernel = bufs.simple_rnn_recurrent_kernel;
   const simple_rnn_bias = bufs.simple_rnn_bias;
-  const embedding_out = bufs.embedding_out;
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 30; t++) {
-      const from = (b * 30 + t) * 32,
+      const from = input[b * 30 + t]! * 32,
         to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j++) simple_rnn_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 32; j += 16) {
+        simple_rnn_xt[to + j] = embedding_embeddings[from + j]!;
+        simple_rnn_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        simple_rnn_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        simple_rnn_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        simple_rnn_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        simple_rnn_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        simple_rnn_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        simple_rnn_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        simple_rnn_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        simple_rnn_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        simple_rnn_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        simple_rnn_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        simple_rnn_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        simple_rnn_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        simple_rnn_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        simple_rnn_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -1549,8 +1555,10 @@ function WithSimpleRnn_dense_backward(bufs: WithSimpleRnn_Buffers, batch: number
 
 /** simple_rnn: backpropagation through 30 steps, from d_simple_rnn_out */
 function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batch: number): void {
+  const input = bufs.input;
   const simple_rnn_kernel = bufs.simple_rnn_kernel;
   const simple_rnn_recurrent_kernel = bufs.simple_rnn_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_simple_rnn_kernel = bufs.d_simple_rnn_kernel;
   const d_simple_rnn_recurrent_kernel = bufs.d_simple_rnn_recurrent_kernel;
   const d_simple_rnn_bias = bufs.d_simple_rnn_bias;
@@ -1559,7 +1567,6 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   const simple_rnn_h = bufs.simple_rnn_h;
   const simple_rnn_dh = bufs.simple_rnn_dh;
   const simple_rnn_dz = bufs.simple_rnn_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   // for t = 29 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
@@ -1585,40 +1592,43 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   sumColumns(simple_rnn_dz, d_simple_rnn_bias, batch * 30, 32, "set");
   // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
   gemm(batch * 30, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
-  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
+  // d_embedding_embeddings[input[b * 30 + t], :] += simple_rnn_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 30; t++) {
       const from = (t * batch + b) * 32,
-        to = (b * 30 + t) * 32;
-      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = simple_rnn_dxt[from + j]!;
+        to = input[b * 30 + t]! * 32;
+      for (let j = 0; j < 32; j += 16) {
+        d_embedding_embeddings[to + j]! += simple_rnn_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += simple_rnn_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += simple_rnn_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += simple_rnn_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += simple_rnn_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += simple_rnn_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += simple_rnn_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += simple_rnn_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += simple_rnn_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += simple_rnn_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += simple_rnn_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += simple_rnn_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += simple_rnn_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += simple_rnn_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += simple_rnn_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += simple_rnn_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function WithSimpleRnn_embedding_out_backward(bufs: WithSimpleRnn_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  for (let r = 0; r < batch * 30; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function WithSimpleRnn_forwardTrain(bufs: WithSimpleRnn_Buffers, batch: number): void {
-  WithSimpleRnn_embedding_out_forward(bufs, batch);
   WithSimpleRnn_simple_rnn_out_forward(bufs, batch);
   WithSimpleRnn_dense_forward(bufs, batch);
 }
 
 /** The forward pass at inference. */
 function WithSimpleRnn_forwardInfer(bufs: WithSimpleRnn_Buffers, batch: number): void {
-  WithSimpleRnn_embedding_out_forward(bufs, batch);
   WithSimpleRnn_simple_rnn_out_forward(bufs, batch);
   WithSimpleRnn_dense_forward(bufs, batch);
 }
@@ -1642,7 +1652,6 @@ function WithSimpleRnn_backward(bufs: WithSimpleRnn_Buffers, batch: number): voi
   WithSimpleRnn_loss_gradient(bufs, batch);
   WithSimpleRnn_dense_backward(bufs, batch);
   WithSimpleRnn_simple_rnn_out_backward(bufs, batch);
-  WithSimpleRnn_embedding_out_backward(bufs, batch);
 }
 
 function WithSimpleRnn_createBuffers(
@@ -1664,7 +1673,6 @@ function WithSimpleRnn_createBuffers(
   const d_simple_rnn_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const embedding_out = new Float32Array(maxBatch * 960);
   const simple_rnn_out = new Float32Array(maxBatch * 32);
   const simple_rnn_xt = new Float32Array(maxBatch * 960);
   const simple_rnn_dxt = new Float32Array(maxBatch * 960);
@@ -1672,7 +1680,6 @@ function WithSimpleRnn_createBuffers(
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
   const simple_rnn_dz = new Float32Array(maxBatch * 960);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 960);
   const d_simple_rnn_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
   const target = new Float32Array(maxBatch);
@@ -1693,7 +1700,6 @@ function WithSimpleRnn_createBuffers(
     d_simple_rnn_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     simple_rnn_out,
     simple_rnn_xt,
     simple_rnn_dxt,
@@ -1701,7 +1707,6 @@ function WithSimpleRnn_createBuffers(
     simple_rnn_dh,
     simple_rnn_dz,
     dense_out,
-    d_embedding_out,
     d_simple_rnn_out,
     d_dense_z,
     target,
@@ -1715,13 +1720,11 @@ const WithSimpleRnn_KERNELS: Kernels<WithSimpleRnn_Buffers> = {
   backward: WithSimpleRnn_backward,
   createBuffers: WithSimpleRnn_createBuffers,
   steps: {
-    WithSimpleRnn_embedding_out_forward,
     WithSimpleRnn_simple_rnn_out_forward,
     WithSimpleRnn_dense_forward,
     WithSimpleRnn_loss_gradient,
     WithSimpleRnn_dense_backward,
     WithSimpleRnn_simple_rnn_out_backward,
-    WithSimpleRnn_embedding_out_backward,
   },
 };
 

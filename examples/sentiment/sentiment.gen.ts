@@ -37,7 +37,6 @@ interface LstmSentiment_Buffers {
   readonly d_lstm_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly lstm_out: Float32Array;
   readonly lstm_xt: Float32Array;
   readonly lstm_dxt: Float32Array;
@@ -49,42 +48,47 @@ interface LstmSentiment_Buffers {
   readonly lstm_dc: Float32Array;
   readonly lstm_dz: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_lstm_out: Float32Array;
   readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function LstmSentiment_embedding_out_forward(bufs: LstmSentiment_Buffers, batch: number): void {
+/** lstm: lstm_out = lstm(embedding_embeddings[input]) over 100 steps, gates i, f, c, o */
+function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 100; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** lstm: lstm_out = lstm(embedding_out) over 100 steps, gates i, f, c, o */
-function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: number): void {
   const lstm_kernel = bufs.lstm_kernel;
   const lstm_recurrent_kernel = bufs.lstm_recurrent_kernel;
   const lstm_bias = bufs.lstm_bias;
-  const embedding_out = bufs.embedding_out;
   const lstm_out = bufs.lstm_out;
   const lstm_xt = bufs.lstm_xt;
   const lstm_h = bufs.lstm_h;
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // lstm_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 100; t++) {
-      const from = (b * 100 + t) * 32,
+      const from = input[b * 100 + t]! * 32,
         to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j++) lstm_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 32; j += 16) {
+        lstm_xt[to + j] = embedding_embeddings[from + j]!;
+        lstm_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        lstm_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        lstm_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        lstm_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        lstm_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        lstm_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        lstm_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        lstm_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        lstm_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        lstm_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        lstm_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        lstm_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        lstm_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        lstm_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        lstm_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -333,8 +337,10 @@ function LstmSentiment_dense_backward(bufs: LstmSentiment_Buffers, batch: number
 
 /** lstm: backpropagation through 100 steps, from d_lstm_out */
 function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: number): void {
+  const input = bufs.input;
   const lstm_kernel = bufs.lstm_kernel;
   const lstm_recurrent_kernel = bufs.lstm_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_lstm_kernel = bufs.d_lstm_kernel;
   const d_lstm_recurrent_kernel = bufs.d_lstm_recurrent_kernel;
   const d_lstm_bias = bufs.d_lstm_bias;
@@ -347,7 +353,6 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
   const lstm_dh = bufs.lstm_dh;
   const lstm_dc = bufs.lstm_dc;
   const lstm_dz = bufs.lstm_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < batch * 32; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 32; i++) lstm_dc[i] = 0;
@@ -375,40 +380,43 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
   sumColumns(lstm_dz, d_lstm_bias, batch * 100, 128, "set");
   // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
   gemm(batch * 100, 32, 128, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
-  // d_embedding_out[b, t] = lstm_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
+  // d_embedding_embeddings[input[b * 100 + t], :] += lstm_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 100; t++) {
       const from = (t * batch + b) * 32,
-        to = (b * 100 + t) * 32;
-      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = lstm_dxt[from + j]!;
+        to = input[b * 100 + t]! * 32;
+      for (let j = 0; j < 32; j += 16) {
+        d_embedding_embeddings[to + j]! += lstm_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += lstm_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += lstm_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += lstm_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += lstm_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += lstm_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += lstm_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += lstm_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += lstm_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += lstm_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += lstm_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += lstm_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += lstm_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += lstm_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += lstm_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += lstm_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function LstmSentiment_embedding_out_backward(bufs: LstmSentiment_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
-  for (let r = 0; r < batch * 100; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function LstmSentiment_forwardTrain(bufs: LstmSentiment_Buffers, batch: number): void {
-  LstmSentiment_embedding_out_forward(bufs, batch);
   LstmSentiment_lstm_out_forward(bufs, batch);
   LstmSentiment_dense_forward(bufs, batch);
 }
 
 /** The forward pass at inference. */
 function LstmSentiment_forwardInfer(bufs: LstmSentiment_Buffers, batch: number): void {
-  LstmSentiment_embedding_out_forward(bufs, batch);
   LstmSentiment_lstm_out_forward(bufs, batch);
   LstmSentiment_dense_forward(bufs, batch);
 }
@@ -432,7 +440,6 @@ function LstmSentiment_backward(bufs: LstmSentiment_Buffers, batch: number): voi
   LstmSentiment_loss_gradient(bufs, batch);
   LstmSentiment_dense_backward(bufs, batch);
   LstmSentiment_lstm_out_backward(bufs, batch);
-  LstmSentiment_embedding_out_backward(bufs, batch);
 }
 
 function LstmSentiment_createBuffers(
@@ -454,7 +461,6 @@ function LstmSentiment_createBuffers(
   const d_lstm_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const embedding_out = new Float32Array(maxBatch * 3200);
   const lstm_out = new Float32Array(maxBatch * 32);
   const lstm_xt = new Float32Array(maxBatch * 3200);
   const lstm_dxt = new Float32Array(maxBatch * 3200);
@@ -466,7 +472,6 @@ function LstmSentiment_createBuffers(
   const lstm_dc = new Float32Array(maxBatch * 32);
   const lstm_dz = new Float32Array(maxBatch * 12800);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_lstm_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
   const target = new Float32Array(maxBatch);
@@ -487,7 +492,6 @@ function LstmSentiment_createBuffers(
     d_lstm_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     lstm_out,
     lstm_xt,
     lstm_dxt,
@@ -499,7 +503,6 @@ function LstmSentiment_createBuffers(
     lstm_dc,
     lstm_dz,
     dense_out,
-    d_embedding_out,
     d_lstm_out,
     d_dense_z,
     target,
@@ -513,13 +516,11 @@ const LstmSentiment_KERNELS: Kernels<LstmSentiment_Buffers> = {
   backward: LstmSentiment_backward,
   createBuffers: LstmSentiment_createBuffers,
   steps: {
-    LstmSentiment_embedding_out_forward,
     LstmSentiment_lstm_out_forward,
     LstmSentiment_dense_forward,
     LstmSentiment_loss_gradient,
     LstmSentiment_dense_backward,
     LstmSentiment_lstm_out_backward,
-    LstmSentiment_embedding_out_backward,
   },
 };
 
@@ -635,7 +636,6 @@ interface RnnSentiment_Buffers {
   readonly d_simple_rnn_bias: Float32Array;
   readonly d_dense_kernel: Float32Array;
   readonly d_dense_bias: Float32Array;
-  readonly embedding_out: Float32Array;
   readonly simple_rnn_out: Float32Array;
   readonly simple_rnn_xt: Float32Array;
   readonly simple_rnn_dxt: Float32Array;
@@ -643,39 +643,44 @@ interface RnnSentiment_Buffers {
   readonly simple_rnn_dh: Float32Array;
   readonly simple_rnn_dz: Float32Array;
   readonly dense_out: Float32Array;
-  readonly d_embedding_out: Float32Array;
   readonly d_simple_rnn_out: Float32Array;
   readonly d_dense_z: Float32Array;
   readonly target: Float32Array;
 }
 
-/** embedding: embedding_out[r, :] = embedding_embeddings[input[r], :], a row gather */
-function RnnSentiment_embedding_out_forward(bufs: RnnSentiment_Buffers, batch: number): void {
+/** simple_rnn: simple_rnn_out = simpleRNN(embedding_embeddings[input]): h_t = tanh(x_t · K + h_{t-1} · R + b) over 100 steps */
+function RnnSentiment_simple_rnn_out_forward(bufs: RnnSentiment_Buffers, batch: number): void {
   const input = bufs.input;
   const embedding_embeddings = bufs.embedding_embeddings;
-  const embedding_out = bufs.embedding_out;
-  for (let r = 0; r < batch * 100; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) embedding_out[o + j] = embedding_embeddings[row + j]!;
-  }
-}
-
-/** simple_rnn: simple_rnn_out = simpleRNN(embedding_out): h_t = tanh(x_t · K + h_{t-1} · R + b) over 100 steps */
-function RnnSentiment_simple_rnn_out_forward(bufs: RnnSentiment_Buffers, batch: number): void {
   const simple_rnn_kernel = bufs.simple_rnn_kernel;
   const simple_rnn_recurrent_kernel = bufs.simple_rnn_recurrent_kernel;
   const simple_rnn_bias = bufs.simple_rnn_bias;
-  const embedding_out = bufs.embedding_out;
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_out[b, t]: the input step-major, in the order the steps are processed (read in its own order)
+  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 100; t++) {
-      const from = (b * 100 + t) * 32,
+      const from = input[b * 100 + t]! * 32,
         to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j++) simple_rnn_xt[to + j] = embedding_out[from + j]!;
+      for (let j = 0; j < 32; j += 16) {
+        simple_rnn_xt[to + j] = embedding_embeddings[from + j]!;
+        simple_rnn_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
+        simple_rnn_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
+        simple_rnn_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
+        simple_rnn_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
+        simple_rnn_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
+        simple_rnn_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
+        simple_rnn_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
+        simple_rnn_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
+        simple_rnn_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
+        simple_rnn_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
+        simple_rnn_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
+        simple_rnn_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
+        simple_rnn_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
+        simple_rnn_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
+        simple_rnn_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
+      }
     }
   }
 
@@ -922,8 +927,10 @@ function RnnSentiment_dense_backward(bufs: RnnSentiment_Buffers, batch: number):
 
 /** simple_rnn: backpropagation through 100 steps, from d_simple_rnn_out */
 function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch: number): void {
+  const input = bufs.input;
   const simple_rnn_kernel = bufs.simple_rnn_kernel;
   const simple_rnn_recurrent_kernel = bufs.simple_rnn_recurrent_kernel;
+  const d_embedding_embeddings = bufs.d_embedding_embeddings;
   const d_simple_rnn_kernel = bufs.d_simple_rnn_kernel;
   const d_simple_rnn_recurrent_kernel = bufs.d_simple_rnn_recurrent_kernel;
   const d_simple_rnn_bias = bufs.d_simple_rnn_bias;
@@ -932,7 +939,6 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
   const simple_rnn_h = bufs.simple_rnn_h;
   const simple_rnn_dh = bufs.simple_rnn_dh;
   const simple_rnn_dz = bufs.simple_rnn_dz;
-  const d_embedding_out = bufs.d_embedding_out;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   // for t = 99 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
@@ -958,40 +964,43 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
   sumColumns(simple_rnn_dz, d_simple_rnn_bias, batch * 100, 32, "set");
   // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
   gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
-  // d_embedding_out[b, t] = simple_rnn_dxt[t, b]: back to the input's example-major rows (written in their order)
+  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
+  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
+  // d_embedding_embeddings[input[b * 100 + t], :] += simple_rnn_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 100; t++) {
       const from = (t * batch + b) * 32,
-        to = (b * 100 + t) * 32;
-      for (let j = 0; j < 32; j++) d_embedding_out[to + j] = simple_rnn_dxt[from + j]!;
+        to = input[b * 100 + t]! * 32;
+      for (let j = 0; j < 32; j += 16) {
+        d_embedding_embeddings[to + j]! += simple_rnn_dxt[from + j]!;
+        d_embedding_embeddings[to + j + 1]! += simple_rnn_dxt[from + j + 1]!;
+        d_embedding_embeddings[to + j + 2]! += simple_rnn_dxt[from + j + 2]!;
+        d_embedding_embeddings[to + j + 3]! += simple_rnn_dxt[from + j + 3]!;
+        d_embedding_embeddings[to + j + 4]! += simple_rnn_dxt[from + j + 4]!;
+        d_embedding_embeddings[to + j + 5]! += simple_rnn_dxt[from + j + 5]!;
+        d_embedding_embeddings[to + j + 6]! += simple_rnn_dxt[from + j + 6]!;
+        d_embedding_embeddings[to + j + 7]! += simple_rnn_dxt[from + j + 7]!;
+        d_embedding_embeddings[to + j + 8]! += simple_rnn_dxt[from + j + 8]!;
+        d_embedding_embeddings[to + j + 9]! += simple_rnn_dxt[from + j + 9]!;
+        d_embedding_embeddings[to + j + 10]! += simple_rnn_dxt[from + j + 10]!;
+        d_embedding_embeddings[to + j + 11]! += simple_rnn_dxt[from + j + 11]!;
+        d_embedding_embeddings[to + j + 12]! += simple_rnn_dxt[from + j + 12]!;
+        d_embedding_embeddings[to + j + 13]! += simple_rnn_dxt[from + j + 13]!;
+        d_embedding_embeddings[to + j + 14]! += simple_rnn_dxt[from + j + 14]!;
+        d_embedding_embeddings[to + j + 15]! += simple_rnn_dxt[from + j + 15]!;
+      }
     }
-  }
-}
-
-/** embedding: d_embedding_embeddings[id, :] += d_embedding_out[r, :] for each position r and its id, a scatter-add */
-function RnnSentiment_embedding_out_backward(bufs: RnnSentiment_Buffers, batch: number): void {
-  const input = bufs.input;
-  const d_embedding_embeddings = bufs.d_embedding_embeddings;
-  const d_embedding_out = bufs.d_embedding_out;
-  // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
-  zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
-  for (let r = 0; r < batch * 100; r++) {
-    const row = input[r]! * 32;
-    const o = r * 32;
-    for (let j = 0; j < 32; j++) d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!;
   }
 }
 
 /** The forward pass in training mode, the same as at inference. */
 function RnnSentiment_forwardTrain(bufs: RnnSentiment_Buffers, batch: number): void {
-  RnnSentiment_embedding_out_forward(bufs, batch);
   RnnSentiment_simple_rnn_out_forward(bufs, batch);
   RnnSentiment_dense_forward(bufs, batch);
 }
 
 /** The forward pass at inference. */
 function RnnSentiment_forwardInfer(bufs: RnnSentiment_Buffers, batch: number): void {
-  RnnSentiment_embedding_out_forward(bufs, batch);
   RnnSentiment_simple_rnn_out_forward(bufs, batch);
   RnnSentiment_dense_forward(bufs, batch);
 }
@@ -1015,7 +1024,6 @@ function RnnSentiment_backward(bufs: RnnSentiment_Buffers, batch: number): void 
   RnnSentiment_loss_gradient(bufs, batch);
   RnnSentiment_dense_backward(bufs, batch);
   RnnSentiment_simple_rnn_out_backward(bufs, batch);
-  RnnSentiment_embedding_out_backward(bufs, batch);
 }
 
 function RnnSentiment_createBuffers(
@@ -1037,7 +1045,6 @@ function RnnSentiment_createBuffers(
   const d_simple_rnn_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const embedding_out = new Float32Array(maxBatch * 3200);
   const simple_rnn_out = new Float32Array(maxBatch * 32);
   const simple_rnn_xt = new Float32Array(maxBatch * 3200);
   const simple_rnn_dxt = new Float32Array(maxBatch * 3200);
@@ -1045,7 +1052,6 @@ function RnnSentiment_createBuffers(
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
   const simple_rnn_dz = new Float32Array(maxBatch * 3200);
   const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 3200);
   const d_simple_rnn_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
   const target = new Float32Array(maxBatch);
@@ -1066,7 +1072,6 @@ function RnnSentiment_createBuffers(
     d_simple_rnn_bias,
     d_dense_kernel,
     d_dense_bias,
-    embedding_out,
     simple_rnn_out,
     simple_rnn_xt,
     simple_rnn_dxt,
@@ -1074,7 +1079,6 @@ function RnnSentiment_createBuffers(
     simple_rnn_dh,
     simple_rnn_dz,
     dense_out,
-    d_embedding_out,
     d_simple_rnn_out,
     d_dense_z,
     target,
@@ -1088,13 +1092,11 @@ const RnnSentiment_KERNELS: Kernels<RnnSentiment_Buffers> = {
   backward: RnnSentiment_backward,
   createBuffers: RnnSentiment_createBuffers,
   steps: {
-    RnnSentiment_embedding_out_forward,
     RnnSentiment_simple_rnn_out_forward,
     RnnSentiment_dense_forward,
     RnnSentiment_loss_gradient,
     RnnSentiment_dense_backward,
     RnnSentiment_simple_rnn_out_backward,
-    RnnSentiment_embedding_out_backward,
   },
 };
 

@@ -73,7 +73,7 @@ function SequenceLstm_lstm_out_forward(bufs: SequenceLstm_Buffers, batch: number
     for (let t = 0; t < 50; t++) {
       const from = (b * 50 + t) * 1,
         to = (t * batch + b) * 1;
-      for (let j = 0; j < 1; j++) lstm_xt[to + j] = input[from + j]!;
+      lstm_xt[to] = input[from]!;
     }
   }
 
@@ -1394,7 +1394,7 @@ function SequenceRnn_simple_rnn_out_forward(bufs: SequenceRnn_Buffers, batch: nu
     for (let t = 0; t < 50; t++) {
       const from = (b * 50 + t) * 1,
         to = (t * batch + b) * 1;
-      for (let j = 0; j < 1; j++) simple_rnn_xt[to + j] = input[from + j]!;
+      simple_rnn_xt[to] = input[from]!;
     }
   }
 

@@ -344,6 +344,7 @@ describe("generated kernels agree with the float64 interpreter", () => {
     const seq = input([4, 3]);
     const sharedCell = simpleRNN(3, { returnSequences: true });
     const words = input([5], { dtype: "int32" });
+    const embeddedWords = embedding(9, 3)(words);
     const models = [
       sequential(input([5, 2]), simpleRNN(4), dense(1, "sigmoid")).compile({ loss: "binaryCrossentropy" }),
       sequential(input([6, 3]), lstm(5), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
@@ -352,6 +353,9 @@ describe("generated kernels agree with the float64 interpreter", () => {
       sequential(input([1, 3]), lstm(2), dense(1)).compile({ loss: "meanAbsoluteError" }),
       model({ inputs: seq, outputs: dense(1)(flatten()(sharedCell(sharedCell(seq)))) }).compile({ loss: "meanSquaredError" }),
       model({ inputs: words, outputs: dense(1, "sigmoid")(lstm(4)(embedding(9, 3)(words))) }).compile({ loss: "binaryCrossentropy" }),
+      // the embedding's rows read from the table by the recurrent layer, and through its value by a mean
+      model({ inputs: words, outputs: dense(1)(concatenate(gru(3)(embeddedWords), mean(embeddedWords, 1))) }).compile({ loss: "meanSquaredError" }),
+      sequential(input([5], { dtype: "int32" }), embedding(9, 3), simpleRNN(3, { goBackwards: true, returnSequences: true }), lstm(2), dense(1)).compile({ loss: "meanSquaredError" }),
       sequential(input([5, 3]), gru(4), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
       sequential(input([4, 2]), gru(3, { resetAfter: false }), dense(1)).compile({ loss: "meanSquaredError" }),
       sequential(input([4, 3]), gru(3, { returnSequences: true, useBias: false }), gru(2, { resetAfter: false, returnSequences: true }), flatten(), dense(1)).compile({ loss: "meanSquaredError" }),

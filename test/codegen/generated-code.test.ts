@@ -156,8 +156,27 @@ describe("generated source", () => {
   it("scatter-adds an embedding's gradient, zeroing only the rows the last batch wrote where nothing else writes it", async () => {
     const source = await generateSource(sequential(input([6], { dtype: "int32" }), embedding(100, 4), flatten(), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd() }));
     expect(source).toContain("zeroWrittenRows(d_embedding_embeddings, 4, input, batch * 6);");
-    expect(source).toContain("d_embedding_embeddings[row + j]! += d_embedding_out[o + j]!");
+    expect(source).toContain("d_embedding_embeddings[row + 3]! += d_embedding_out[o + 3]!");
     expect(source).not.toContain("d_embedding_embeddings.fill");
+  });
+
+  it("lets recurrent layers read an embedding's rows from its table when they are its only readers: no buffer of its own, the gradient scatter-added straight from dX", async () => {
+    const tokens = input([7], { dtype: "int32" });
+    const gathered = await generateSource(sequential(input([7], { dtype: "int32" }), embedding(50, 4), bidirectional(simpleRNN(3)), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd() }));
+    expect(gathered).not.toContain("embedding_out");
+    expect(gathered.match(/= simpleRNN\(embedding_embeddings\[input\]\)/g)).toHaveLength(2);
+    expect(gathered).toContain("const from = input[b * 7 + t]! * 4,");
+    expect(gathered).toContain("const from = input[b * 7 + (6 - t)]! * 4,");
+    // the first reader's backward zeroes the table's gradient, both scatter-add into it
+    expect(gathered.match(/zeroWrittenRows\(d_embedding_embeddings, 4, input, batch \* 7\);/g)).toHaveLength(1);
+    expect(gathered.match(/d_embedding_embeddings\[to \+ 3\]! \+= bidirectional_dxt(_2)?\[from \+ 3\]!/g)).toHaveLength(2);
+    // another reader of the embedding's value: the rows are gathered once, into its buffer, as before
+    const table = embedding(50, 4);
+    const embedded = table(tokens);
+    const shared = await generateSource(model({ inputs: tokens, outputs: dense(1)(concatenate(simpleRNN(3)(embedded), mean(embedded, 1))) }).compile({ loss: "meanSquaredError", optimizer: sgd() }));
+    expect(shared).toContain("embedding_out[o + 3] = embedding_embeddings[row + 3]!");
+    expect(shared).toContain("= simpleRNN(embedding_out)");
+    expect(shared).toContain("d_embedding_embeddings[row + 3]! += d_embedding_out[o + 3]!");
   });
 
   it("zeroes a sparse layer's whole kernel gradient where a penalty also writes it", async () => {

@@ -20,7 +20,8 @@ import { RUNTIME_GEMM_MIN_WORK } from "../../kernels/runtime-gemm";
 import type { BufferSpec } from "../../lowering/common";
 import { ACTIVATIONS, DEFAULT_ALPHA, type ElementwiseActivation, type FunctionName } from "../activation-table";
 import type { RecurrentAttrs } from "./cell.reference";
-import { booleanAttr, numberAttr, stringAttr, type BackwardContext, type LoweringContext, type OpNode, type OpRule, type ReferenceRule } from "../rule";
+import { booleanAttr, numberAttr, stringAttr, type BackwardContext, type LoweringContext, type OpNode, type OpRule, type ReferenceRule, type RowGather } from "../rule";
+import { rowCopy } from "../../lowering/literals";
 
 const FUNCTIONS: readonly FunctionName[] = ["linear", "sigmoid", "tanh", "relu", "leakyRelu", "softmax", "step", "exp", "log"];
 
@@ -129,14 +130,27 @@ export function wholeLoopInRuntime(op: Op, l: Layout, pass: "forward" | "backwar
   return l.mask === null && l.U % 4 === 0 && l.U * l.W * l.T >= RUNTIME_GEMM_MIN_WORK;
 }
 
-/** The input copied step-major into xT: processing step t's rows (input step xStep) at t·batch. */
+/** The input, for comments: its buffer, or the table rows it is gathered from. */
+export function inputName(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string {
+  return ctx.gathered(l.x, mode)?.name ?? ctx.value(l.x, mode);
+}
+
+/**
+ * The input copied step-major into xT: processing step t's rows (input step xStep) at t·batch; from
+ * the table itself where the input is an embedding every reader takes that way (LoweringContext.gathered).
+ */
 function stepMajorInput(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+  const gather = ctx.gathered(l.x, mode);
+  const position = `b * ${l.T} + ${l.xStep}`;
+  const [source, from, described] = gather
+    ? [gather.table, gather.rowStart(position), gather.describe(position)]
+    : [ctx.value(l.x, mode), `(${position}) * ${l.F}`, `${ctx.value(l.x, mode)}[b, ${l.xStep}]`];
   return [
-    `// ${l.xt}[t, b] = ${ctx.value(l.x, mode)}[b, ${l.xStep}]: the input step-major, in the order the steps are processed (read in its own order)`,
+    `// ${l.xt}[t, b] = ${described}: the input step-major, in the order the steps are processed (read in its own order)`,
     `for (let b = 0; b < batch; b++) {`,
     `for (let t = 0; t < ${l.T}; t++) {`,
-    `const from = (b * ${l.T} + ${l.xStep}) * ${l.F}, to = (t * batch + b) * ${l.F};`,
-    `for (let j = 0; j < ${l.F}; j++) ${l.xt}[to + j] = ${ctx.value(l.x, mode)}[from + j];`,
+    `const from = ${from}, to = (t * batch + b) * ${l.F};`,
+    ...rowCopy(l.xt, "to", source, "from", l.F),
     `}`,
     `}`,
   ];
@@ -292,29 +306,45 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
     lines.push(...runtimeColumnSums(db, op, l.dz, rows, l.W));
   }
   if (ctx.needsGrad(l.x)) {
-    const dx = ctx.grad(l.x);
-    const op = ctx.assign(dx);
-    lines.push(
-      `// ${l.dxt} = ${l.dz} · ${ctx.value(l.kernel, "train")}ᵀ, step-major`,
-      ...emitGemm({
-        a: { buf: l.dz, rowStride: l.W, colStride: 1 },
-        b: { buf: ctx.value(l.kernel, "train"), rowStride: 1, colStride: l.W },
-        c: { buf: l.dxt, rowStride: l.F, colStride: 1 },
-        m: rows,
-        n: l.F,
-        k: l.W,
-        prefix: "x",
-      }),
-      `// ${dx}[b, ${l.xStep}] ${op} ${l.dxt}[t, b]: back to the input's example-major rows (written in their order)`,
-      `for (let b = 0; b < batch; b++) {`,
-      `for (let t = 0; t < ${l.T}; t++) {`,
-      `const from = (t * batch + b) * ${l.F}, to = (b * ${l.T} + ${l.xStep}) * ${l.F};`,
-      `for (let j = 0; j < ${l.F}; j++) ${dx}[to + j] ${op} ${l.dxt}[from + j];`,
-      `}`,
-      `}`,
-    );
+    const gather = ctx.gathered(l.x, "train");
+    const gradient = gather ? gather.tableGradient(ctx) : { buffer: ctx.grad(l.x), prepare: [] };
+    if (gradient) lines.push(...inputGradientProduct(l, ctx), ...copyBack(l, ctx, gradient, gather));
   }
   return lines;
+}
+
+/** dX = dZ·Kᵀ over all steps, step-major, into dxt. */
+function inputGradientProduct(l: Layout, ctx: BackwardContext): string[] {
+  return [
+    `// ${l.dxt} = ${l.dz} · ${ctx.value(l.kernel, "train")}ᵀ, step-major`,
+    ...emitGemm({
+      a: { buf: l.dz, rowStride: l.W, colStride: 1 },
+      b: { buf: ctx.value(l.kernel, "train"), rowStride: 1, colStride: l.W },
+      c: { buf: l.dxt, rowStride: l.F, colStride: 1 },
+      m: `batch * ${l.T}`,
+      n: l.F,
+      k: l.W,
+      prefix: "x",
+    }),
+  ];
+}
+
+/** dxt back to the input's example-major rows, or scatter-added into the table's gradient where the input was gathered from it. */
+function copyBack(l: Layout, ctx: BackwardContext, gradient: { buffer: string; prepare: string[] }, gather: RowGather | null): string[] {
+  const position = `b * ${l.T} + ${l.xStep}`;
+  const op = gather ? "+=" : ctx.assign(gradient.buffer);
+  return [
+    ...gradient.prepare,
+    gather
+      ? `// ${gather.describe(position).replace(gather.table, gradient.buffer)} += ${l.dxt}[t, b]: scatter-added straight into the table's gradient`
+      : `// ${gradient.buffer}[b, ${l.xStep}] ${op} ${l.dxt}[t, b]: back to the input's example-major rows (written in their order)`,
+    `for (let b = 0; b < batch; b++) {`,
+    `for (let t = 0; t < ${l.T}; t++) {`,
+    `const from = (t * batch + b) * ${l.F}, to = ${gather ? gather.rowStart(position) : `(${position}) * ${l.F}`};`,
+    ...rowCopy(gradient.buffer, "to", l.dxt, "from", l.F, op),
+    `}`,
+    `}`,
+  ];
 }
 
 /** Columns summed in one pass over the rows per block of them: a pass per column strides through the whole of dZ. */
@@ -365,6 +395,8 @@ export function recurrentRule(
     blocksGradient: ({ attrs }) => (attrs.activation === "step" || (gated && attrs.recurrentActivation === "step") ? "a step activation" : null),
     // Keras' RNN.compute_mask: the mask goes on with every step's output, and ends with the last state.
     masking: ({ attrs }) => (attrs.returnSequences ? "keeps" : "ends"),
+    // the input is copied step-major row by row anyway: from an embedding's table as well as from its value
+    readsGathered: (_op, index) => index === 0,
     ...lowering,
   };
 }

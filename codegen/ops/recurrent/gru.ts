@@ -11,7 +11,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { gruReference } from "./gru.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type BackwardContext, type LoweringContext, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, inputRow, layout, outputGradient, perExample, refuse, skipPadded, stepGradientView, stepMask, storeStepGradient, zeroRecurrentGradient, type Op } from "./cell";
+import { recurrentRule, inputName, carry, cellFunction, columnSums, emitOutput, inputGradients, inputProjection, inputRow, layout, outputGradient, perExample, refuse, skipPadded, stepGradientView, stepMask, storeStepGradient, zeroRecurrentGradient, type Op } from "./cell";
 
 function gruLayout(op: Op, ctx: LoweringContext) {
   const l = layout(op, ctx, 3);
@@ -261,7 +261,7 @@ const gruLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward"
     const l = gruLayout(op, ctx);
     // x·K; the input bias (with resetAfter the bias's first row; the second goes with hr) is added as each step reads xk
     const body = [...inputProjection(l, ctx, mode, l.xk, true), `for (let t = 0; t < ${l.T}; t++) {`, ...gruForwardStep(op, l, ctx, mode), `}`, ...emitOutput(op, l, ctx, mode)];
-    return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = gru(${ctx.value(l.x, mode)}) over ${l.T} steps, gates z, r, h${op.attrs.resetAfter ? ", reset after the recurrent product" : ""}`, body);
+    return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = gru(${inputName(l, ctx, mode)}) over ${l.T} steps, gates z, r, h${op.attrs.resetAfter ? ", reset after the recurrent product" : ""}`, body);
   },
   backward(op, ctx) {
     const l = gruLayout(op, ctx);

@@ -7,7 +7,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { lstmReference } from "./lstm.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime } from "./cell";
+import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime } from "./cell";
 
 const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "lstm"),
@@ -92,7 +92,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       ...(vectorGates && wholeLoopInRuntime(op, l, "forward") ? wholeLoop : steps),
       ...emitOutput(op, l, ctx, mode),
     ];
-    return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = lstm(${ctx.value(l.x, mode)}) over ${l.T} steps, gates i, f, c, o`, body);
+    return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = lstm(${inputName(l, ctx, mode)}) over ${l.T} steps, gates i, f, c, o`, body);
   },
   backward(op, ctx) {
     const l = layout(op, ctx, 4);

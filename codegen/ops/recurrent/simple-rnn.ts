@@ -6,7 +6,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, type Layout } from "./cell";
+import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, type Layout } from "./cell";
 
 /** h_t = act(z) for every example, in the loop over t, z = h[t] (x_t·K + b + h_{t-1}·R); masked, a padded step's h_t is h_{t-1}. */
 function stepState(l: Layout, act: ElementwiseActivation): string[] {
@@ -97,7 +97,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       ...(vector && wholeLoopInRuntime(op, l, "forward") ? wholeForward(l, ctx.value(l.recurrent, mode), bias) : steps),
       ...emitOutput(op, l, ctx, mode),
     ];
-    return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = simpleRNN(${ctx.value(l.x, mode)}): h_t = ${act.name}(x_t · K + h_{t-1} · R${l.bias ? " + b" : ""}) over ${l.T} steps`, body);
+    return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = simpleRNN(${inputName(l, ctx, mode)}): h_t = ${act.name}(x_t · K + h_{t-1} · R${l.bias ? " + b" : ""}) over ${l.T} steps`, body);
   },
   backward(op, ctx) {
     const l = layout(op, ctx, 1);
