@@ -128,8 +128,7 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
     }
   }
 
-  // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
-  gemm(batch * 50, 128, 64, bidirectional_xt, false, bidirectional_forward_kernel, false, bidirectional_gates, false);
+  // first bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
   // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
@@ -143,6 +142,9 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
     50,
     batch,
     32,
+    bidirectional_xt,
+    bidirectional_forward_kernel,
+    64,
   );
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) bidirectional_lstm[b * 32 + u] = bidirectional_h[(49 * batch + b) * 32 + u]!;
@@ -187,18 +189,7 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
     }
   }
 
-  // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
-  gemm(
-    batch * 50,
-    128,
-    64,
-    bidirectional_xt_2,
-    false,
-    bidirectional_backward_kernel,
-    false,
-    bidirectional_gates_2,
-    false,
-  );
+  // first bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates_2[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
   // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
@@ -212,6 +203,9 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
     50,
     batch,
     32,
+    bidirectional_xt_2,
+    bidirectional_backward_kernel,
+    64,
   );
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) bidirectional_lstm_2[b * 32 + u] = bidirectional_h_2[(49 * batch + b) * 32 + u]!;
@@ -497,6 +491,7 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
   // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into bidirectional_dz_2[t] and bidirectional_dc_2; then bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
   // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // then, from bidirectional_dz_2 while the call still holds it: d_bidirectional_backward_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · bidirectional_dz_2, d_bidirectional_backward_bias = Σ over rows of bidirectional_dz_2, bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ (step-major)
   lstmSequenceBackward(
     bidirectional_gates_2,
     bidirectional_act_c_2,
@@ -508,38 +503,15 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
     50,
     batch,
     32,
-  );
-  // d_bidirectional_backward_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: bidirectional_h_2's steps 0 to 48 against bidirectional_dz_2's steps 1 to 49, one product
-  gemm(
-    32,
-    128,
-    batch * 49,
     bidirectional_h_2,
-    true,
-    bidirectional_dz_2,
-    false,
-    d_bidirectional_backward_recurrent_kernel,
-    false,
-    0,
-    batch * 128,
-    0,
-  );
-  // d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · bidirectional_dz_2
-  gemm(
-    64,
-    128,
-    batch * 50,
     bidirectional_xt_2,
-    true,
-    bidirectional_dz_2,
-    false,
+    bidirectional_backward_kernel,
+    64,
     d_bidirectional_backward_kernel,
-    false,
+    d_bidirectional_backward_recurrent_kernel,
+    d_bidirectional_backward_bias,
+    bidirectional_dxt_2,
   );
-  // d_bidirectional_backward_bias = Σ over rows of bidirectional_dz_2
-  sumColumns(bidirectional_dz_2, d_bidirectional_backward_bias, batch * 50, 128, "set");
-  // bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ, step-major
-  gemm(batch * 50, 64, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
   // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b]: scatter-added straight into the table's gradient
@@ -594,6 +566,7 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
   // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into bidirectional_dz[t] and bidirectional_dc; then bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
   // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // then, from bidirectional_dz while the call still holds it: d_bidirectional_forward_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_bidirectional_forward_kernel = bidirectional_xtᵀ · bidirectional_dz, d_bidirectional_forward_bias = Σ over rows of bidirectional_dz, bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ (step-major)
   lstmSequenceBackward(
     bidirectional_gates,
     bidirectional_act_c,
@@ -605,28 +578,15 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
     50,
     batch,
     32,
-  );
-  // d_bidirectional_forward_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: bidirectional_h's steps 0 to 48 against bidirectional_dz's steps 1 to 49, one product
-  gemm(
-    32,
-    128,
-    batch * 49,
     bidirectional_h,
-    true,
-    bidirectional_dz,
-    false,
+    bidirectional_xt,
+    bidirectional_forward_kernel,
+    64,
+    d_bidirectional_forward_kernel,
     d_bidirectional_forward_recurrent_kernel,
-    false,
-    0,
-    batch * 128,
-    0,
+    d_bidirectional_forward_bias,
+    bidirectional_dxt,
   );
-  // d_bidirectional_forward_kernel = bidirectional_xtᵀ · bidirectional_dz
-  gemm(64, 128, batch * 50, bidirectional_xt, true, bidirectional_dz, false, d_bidirectional_forward_kernel, false);
-  // d_bidirectional_forward_bias = Σ over rows of bidirectional_dz
-  sumColumns(bidirectional_dz, d_bidirectional_forward_bias, batch * 50, 128, "set");
-  // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
-  gemm(batch * 50, 64, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
   // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b]: scatter-added straight into the table's gradient
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < 50; t++) {
@@ -1657,12 +1617,24 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
     }
   }
 
-  // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
-  gemm(batch * 50, 256, 64, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
+  // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
   // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
-  lstmSequenceForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_recurrent_kernel, lstm_bias, 50, batch, 64);
+  lstmSequenceForward(
+    lstm_gates,
+    lstm_c,
+    lstm_act_c,
+    lstm_h,
+    lstm_recurrent_kernel,
+    lstm_bias,
+    50,
+    batch,
+    64,
+    lstm_xt,
+    lstm_kernel,
+    64,
+  );
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 64; u++) lstm_out[b * 64 + u] = lstm_h[(49 * batch + b) * 64 + u]!;
 }
@@ -1925,15 +1897,27 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
   // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into lstm_dz[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
   // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
-  lstmSequenceBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, lstm_recurrent_kernel, 50, batch, 64);
-  // d_lstm_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: lstm_h's steps 0 to 48 against lstm_dz's steps 1 to 49, one product
-  gemm(64, 256, batch * 49, lstm_h, true, lstm_dz, false, d_lstm_recurrent_kernel, false, 0, batch * 256, 0);
-  // d_lstm_kernel = lstm_xtᵀ · lstm_dz
-  gemm(64, 256, batch * 50, lstm_xt, true, lstm_dz, false, d_lstm_kernel, false);
-  // d_lstm_bias = Σ over rows of lstm_dz
-  sumColumns(lstm_dz, d_lstm_bias, batch * 50, 256, "set");
-  // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
-  gemm(batch * 50, 64, 256, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
+  // then, from lstm_dz while the call still holds it: d_lstm_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_lstm_kernel = lstm_xtᵀ · lstm_dz, d_lstm_bias = Σ over rows of lstm_dz, lstm_dxt = lstm_dz · lstm_kernelᵀ (step-major)
+  lstmSequenceBackward(
+    lstm_gates,
+    lstm_act_c,
+    lstm_c,
+    lstm_dh,
+    lstm_dc,
+    lstm_dz,
+    lstm_recurrent_kernel,
+    50,
+    batch,
+    64,
+    lstm_h,
+    lstm_xt,
+    lstm_kernel,
+    64,
+    d_lstm_kernel,
+    d_lstm_recurrent_kernel,
+    d_lstm_bias,
+    lstm_dxt,
+  );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
   // d_embedding_embeddings[input[b * 50 + t], :] += lstm_dxt[t, b]: scatter-added straight into the table's gradient
@@ -2972,10 +2956,19 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
     }
   }
 
-  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
-  gemm(batch * 100, 32, 32, simple_rnn_xt, false, simple_rnn_kernel, false, simple_rnn_h, false);
+  // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 99: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
-  simpleRnnSequenceForward(simple_rnn_h, simple_rnn_recurrent_kernel, simple_rnn_bias, 100, batch, 32);
+  simpleRnnSequenceForward(
+    simple_rnn_h,
+    simple_rnn_recurrent_kernel,
+    simple_rnn_bias,
+    100,
+    batch,
+    32,
+    simple_rnn_xt,
+    simple_rnn_kernel,
+    32,
+  );
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) simple_rnn_out[b * 32 + u] = simple_rnn_h[(99 * batch + b) * 32 + u]!;
 }
@@ -3230,28 +3223,23 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   // for t = 99 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
-  simpleRnnSequenceBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, simple_rnn_recurrent_kernel, 100, batch, 32);
-  // d_simple_rnn_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: simple_rnn_h's steps 0 to 98 against simple_rnn_dz's steps 1 to 99, one product
-  gemm(
-    32,
-    32,
-    batch * 99,
+  // then, from simple_rnn_dz while the call still holds it: d_simple_rnn_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz, d_simple_rnn_bias = Σ over rows of simple_rnn_dz, simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ (step-major)
+  simpleRnnSequenceBackward(
     simple_rnn_h,
-    true,
+    simple_rnn_dh,
     simple_rnn_dz,
-    false,
+    simple_rnn_recurrent_kernel,
+    100,
+    batch,
+    32,
+    simple_rnn_xt,
+    simple_rnn_kernel,
+    32,
+    d_simple_rnn_kernel,
     d_simple_rnn_recurrent_kernel,
-    false,
-    0,
-    batch * 32,
-    0,
+    d_simple_rnn_bias,
+    simple_rnn_dxt,
   );
-  // d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz
-  gemm(32, 32, batch * 100, simple_rnn_xt, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
-  // d_simple_rnn_bias = Σ over rows of simple_rnn_dz
-  sumColumns(simple_rnn_dz, d_simple_rnn_bias, batch * 100, 32, "set");
-  // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
-  gemm(batch * 100, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
   // d_embedding_embeddings[input[b * 100 + t], :] += simple_rnn_dxt[t, b]: scatter-added straight into the table's gradient

@@ -731,12 +731,24 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
     }
   }
 
-  // lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product (lstm_bias is added at each step)
-  gemm(batch * 30, 128, 32, lstm_xt, false, lstm_kernel, false, lstm_gates, false);
+  // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 29: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
   // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
-  lstmSequenceForward(lstm_gates, lstm_c, lstm_act_c, lstm_h, lstm_recurrent_kernel, lstm_bias, 30, batch, 32);
+  lstmSequenceForward(
+    lstm_gates,
+    lstm_c,
+    lstm_act_c,
+    lstm_h,
+    lstm_recurrent_kernel,
+    lstm_bias,
+    30,
+    batch,
+    32,
+    lstm_xt,
+    lstm_kernel,
+    32,
+  );
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) lstm_out[b * 32 + u] = lstm_h[(29 * batch + b) * 32 + u]!;
 }
@@ -999,15 +1011,27 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
   // for t = 29 … 0: the step's cell and gates backward as lstmCellBackward does, into lstm_dz[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
   // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
-  lstmSequenceBackward(lstm_gates, lstm_act_c, lstm_c, lstm_dh, lstm_dc, lstm_dz, lstm_recurrent_kernel, 30, batch, 32);
-  // d_lstm_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: lstm_h's steps 0 to 28 against lstm_dz's steps 1 to 29, one product
-  gemm(32, 128, batch * 29, lstm_h, true, lstm_dz, false, d_lstm_recurrent_kernel, false, 0, batch * 128, 0);
-  // d_lstm_kernel = lstm_xtᵀ · lstm_dz
-  gemm(32, 128, batch * 30, lstm_xt, true, lstm_dz, false, d_lstm_kernel, false);
-  // d_lstm_bias = Σ over rows of lstm_dz
-  sumColumns(lstm_dz, d_lstm_bias, batch * 30, 128, "set");
-  // lstm_dxt = lstm_dz · lstm_kernelᵀ, step-major
-  gemm(batch * 30, 32, 128, lstm_dz, false, lstm_kernel, true, lstm_dxt, false);
+  // then, from lstm_dz while the call still holds it: d_lstm_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_lstm_kernel = lstm_xtᵀ · lstm_dz, d_lstm_bias = Σ over rows of lstm_dz, lstm_dxt = lstm_dz · lstm_kernelᵀ (step-major)
+  lstmSequenceBackward(
+    lstm_gates,
+    lstm_act_c,
+    lstm_c,
+    lstm_dh,
+    lstm_dc,
+    lstm_dz,
+    lstm_recurrent_kernel,
+    30,
+    batch,
+    32,
+    lstm_h,
+    lstm_xt,
+    lstm_kernel,
+    32,
+    d_lstm_kernel,
+    d_lstm_recurrent_kernel,
+    d_lstm_bias,
+    lstm_dxt,
+  );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
   // d_embedding_embeddings[input[b * 30 + t], :] += lstm_dxt[t, b]: scatter-added straight into the table's gradient
@@ -1312,10 +1336,19 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
     }
   }
 
-  // simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product (simple_rnn_bias is added at each step)
-  gemm(batch * 30, 32, 32, simple_rnn_xt, false, simple_rnn_kernel, false, simple_rnn_h, false);
+  // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 29: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
-  simpleRnnSequenceForward(simple_rnn_h, simple_rnn_recurrent_kernel, simple_rnn_bias, 30, batch, 32);
+  simpleRnnSequenceForward(
+    simple_rnn_h,
+    simple_rnn_recurrent_kernel,
+    simple_rnn_bias,
+    30,
+    batch,
+    32,
+    simple_rnn_xt,
+    simple_rnn_kernel,
+    32,
+  );
   for (let b = 0; b < batch; b++)
     for (let u = 0; u < 32; u++) simple_rnn_out[b * 32 + u] = simple_rnn_h[(29 * batch + b) * 32 + u]!;
 }
@@ -1570,28 +1603,23 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
   // for t = 29 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
-  simpleRnnSequenceBackward(simple_rnn_h, simple_rnn_dh, simple_rnn_dz, simple_rnn_recurrent_kernel, 30, batch, 32);
-  // d_simple_rnn_recurrent_kernel = Σ over steps t ≥ 1 of h_{t-1}ᵀ · dz_t: simple_rnn_h's steps 0 to 28 against simple_rnn_dz's steps 1 to 29, one product
-  gemm(
-    32,
-    32,
-    batch * 29,
+  // then, from simple_rnn_dz while the call still holds it: d_simple_rnn_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz, d_simple_rnn_bias = Σ over rows of simple_rnn_dz, simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ (step-major)
+  simpleRnnSequenceBackward(
     simple_rnn_h,
-    true,
+    simple_rnn_dh,
     simple_rnn_dz,
-    false,
+    simple_rnn_recurrent_kernel,
+    30,
+    batch,
+    32,
+    simple_rnn_xt,
+    simple_rnn_kernel,
+    32,
+    d_simple_rnn_kernel,
     d_simple_rnn_recurrent_kernel,
-    false,
-    0,
-    batch * 32,
-    0,
+    d_simple_rnn_bias,
+    simple_rnn_dxt,
   );
-  // d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz
-  gemm(32, 32, batch * 30, simple_rnn_xt, true, simple_rnn_dz, false, d_simple_rnn_kernel, false);
-  // d_simple_rnn_bias = Σ over rows of simple_rnn_dz
-  sumColumns(simple_rnn_dz, d_simple_rnn_bias, batch * 30, 32, "set");
-  // simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ, step-major
-  gemm(batch * 30, 32, 32, simple_rnn_dz, false, simple_rnn_kernel, true, simple_rnn_dxt, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
   // d_embedding_embeddings[input[b * 30 + t], :] += simple_rnn_dxt[t, b]: scatter-added straight into the table's gradient

@@ -95,7 +95,7 @@ export class SimdGemm {
     const scratch = this.memory.floats(layout.end);
     copyIn(scratch, layout.a, a, m * k, aOffset);
     // element (i, p) of op(A) is stored at i·k + p, or at p·m + i when transposed
-    if (packA) this.kernel.packA(layout.a, (transA ? m : 1) * FLOAT_BYTES, (transA ? 1 : k) * FLOAT_BYTES, m, k, layout.packedA);
+    if (packA) this.packAAt(layout.a, transA, m, k, layout.packedA);
     else clearSlackAfterA(scratch, layout, m, k);
     copyIn(scratch, layout.storedB, b, k * n, bOffset);
     // element (p, j) of op(B) is stored at p·n + j, or at j·k + p when transposed
@@ -127,6 +127,17 @@ export class SimdGemm {
   /** op(B) (k×n) from byte address `stored` into panels at `packed`, for multiplyAt: B stored k×n, or n×k when transB. */
   packBAt(stored: number, transB: boolean, k: number, n: number, packed: number): void {
     this.kernel.packB(stored, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, packed);
+  }
+
+  /** op(A) (m×k) from byte address `stored` into panels at `packed`, for multiplyAt: A stored m×k, or k×m when transA. */
+  packAAt(stored: number, transA: boolean, m: number, k: number, packed: number): void {
+    this.kernel.packA(stored, (transA ? m : 1) * FLOAT_BYTES, (transA ? 1 : k) * FLOAT_BYTES, m, k, packed);
+  }
+
+  /** Bytes op(A) takes packed: m rows, rounded up to whole panels, of k floats. */
+  packedABytes(m: number, k: number): number {
+    const { mr } = this.layout.tile;
+    return Math.ceil(m / mr) * mr * k * FLOAT_BYTES;
   }
 
   /** Bytes op(B) takes packed: k rows of n floats, n rounded up to whole panels. */

@@ -5,7 +5,11 @@
 // from t·batch rows in.
 
 import { ResidentRecurrence } from "./resident-recurrence";
-import { lstmBackwardLoop, lstmForwardLoop, simpleRnnBackwardLoop, simpleRnnForwardLoop } from "./recurrence-loops";
+import { lstmBackwardLoop, lstmForwardLoop, simpleRnnBackwardLoop, simpleRnnForwardLoop, walkGradients, project, type InputProjection, type WalkGradients } from "./recurrence-loops";
+
+/** The gradients and the projection of the call under way (filled in place). */
+const wanted: WalkGradients = { dKernel: null, dRecurrent: null, dBias: null, dx: null };
+const projecting: InputProjection = { x: new Float32Array(0), kernel: new Float32Array(0), features: 0 };
 
 let resident: ResidentRecurrence | null | undefined;
 
@@ -16,54 +20,180 @@ function residentFor(units: number): ResidentRecurrence | null {
 }
 
 /**
- * An LSTM layer's steps forward: gates ([steps, batch, 4·units], i, f, c, o) holds every step's x·K;
- * for each step t, h_{t-1}·R is added to its block (not at t = 0), then the bias, the gate functions
- * in place (σ for i, f, o, tanh for c), c_t = f·c_{t-1} + i·g, tanh(c_t) and h_t = o·tanh(c_t) into
- * the step's blocks of c, actC and h ([steps, batch, units] each).
+ * An LSTM layer's steps forward: gates ([steps, batch, 4·units], i, f, c, o) holds every step's x·K,
+ * or, given the input x (step-major, [steps·batch, features]) and the input kernel [features, 4·units],
+ * the call computes it there first (in WebAssembly memory, where the host keeps the walk there); for
+ * each step t, h_{t-1}·R is added to its block (not at t = 0), then the bias, the gate functions in
+ * place (σ for i, f, o, tanh for c), c_t = f·c_{t-1} + i·g, tanh(c_t) and h_t = o·tanh(c_t) into the
+ * step's blocks of c, actC and h ([steps, batch, units] each).
  */
-export function lstmSequenceForward(gates: Float32Array, c: Float32Array, actC: Float32Array, h: Float32Array, recurrentKernel: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number): void {
+export function lstmSequenceForward(
+  gates: Float32Array,
+  c: Float32Array,
+  actC: Float32Array,
+  h: Float32Array,
+  recurrentKernel: Float32Array,
+  bias: Float32Array | null,
+  steps: number,
+  batch: number,
+  units: number,
+  x: Float32Array | null = null,
+  kernel: Float32Array | null = null,
+  features = 0,
+): void {
   const name = "lstmSequenceForward";
   checkShape(name, steps, batch, units);
   checkHolds(name, { gates: [gates, steps * batch * 4 * units], c: [c, steps * batch * units], actC: [actC, steps * batch * units], h: [h, steps * batch * units], recurrentKernel: [recurrentKernel, units * 4 * units], ...(bias && { bias: [bias, 4 * units] }) });
+  const projection = wantedProjection(name, x, kernel, features, steps * batch, 4 * units);
   const fast = residentFor(units);
-  if (fast) fast.lstmForward(gates, c, actC, h, recurrentKernel, bias, steps, batch, units);
-  else lstmForwardLoop(gates, c, actC, h, recurrentKernel, bias, steps, batch, units);
+  if (fast) return fast.lstmForward(gates, c, actC, h, recurrentKernel, bias, steps, batch, units, projection);
+  if (projection) project(projection, gates, steps * batch, 4 * units);
+  lstmForwardLoop(gates, c, actC, h, recurrentKernel, bias, steps, batch, units);
 }
 
 /**
  * An LSTM layer's steps backward, from the last: dh and dc ([batch, units]) hold the gradients carried
  * into the last step; at each step t the cell's derivatives go to dz's block for t (laid out as the
  * gates), dc becomes the gradient carried to c_{t-1}, and dh = dz_t·Rᵀ the one carried to h_{t-1}
- * (not at t = 0). gates, actC and c are the forward pass's tapes.
+ * (not at t = 0). gates, actC and c are the forward pass's tapes. Given any of dKernel, dRecurrent,
+ * dBias and dx, the call then computes them from dZ as walkGradients does (the h tape, the input x
+ * step-major [steps·batch, features] and the input kernel [features, 4·units] read for them), while
+ * dZ is still in WebAssembly memory where the host keeps it there.
  */
-export function lstmSequenceBackward(gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array, recurrentKernel: Float32Array, steps: number, batch: number, units: number): void {
+export function lstmSequenceBackward(
+  gates: Float32Array,
+  actC: Float32Array,
+  c: Float32Array,
+  dh: Float32Array,
+  dc: Float32Array,
+  dz: Float32Array,
+  recurrentKernel: Float32Array,
+  steps: number,
+  batch: number,
+  units: number,
+  h: Float32Array | null = null,
+  x: Float32Array | null = null,
+  kernel: Float32Array | null = null,
+  features = 0,
+  dKernel: Float32Array | null = null,
+  dRecurrent: Float32Array | null = null,
+  dBias: Float32Array | null = null,
+  dx: Float32Array | null = null,
+): void {
   const name = "lstmSequenceBackward";
   checkShape(name, steps, batch, units);
   const [tape, gateTape, state] = [steps * batch * units, steps * batch * 4 * units, batch * units];
   checkHolds(name, { gates: [gates, gateTape], actC: [actC, tape], c: [c, tape], dh: [dh, state], dc: [dc, state], dz: [dz, gateTape], recurrentKernel: [recurrentKernel, units * 4 * units] });
+  const gradients = wantedAfterTheWalk(name, { h, x, kernel, features }, dKernel, dRecurrent, dBias, dx, steps * batch, units, 4 * units);
   const fast = residentFor(units);
-  if (fast) fast.lstmBackward(gates, actC, c, dh, dc, dz, recurrentKernel, steps, batch, units);
-  else lstmBackwardLoop(gates, actC, c, dh, dc, dz, recurrentKernel, steps, batch, units);
+  if (fast) return fast.lstmBackward(gates, actC, c, dh, dc, dz, recurrentKernel, steps, batch, units, h, x, kernel, features, gradients);
+  lstmBackwardLoop(gates, actC, c, dh, dc, dz, recurrentKernel, steps, batch, units);
+  if (gradients) walkGradients(h!, dz, x!, kernel!, steps, batch, units, 4 * units, features, gradients);
 }
 
-/** A simpleRNN layer's steps forward (tanh): h ([steps, batch, units]) holds every step's x·K; for each step t, h_t = tanh(h_t + h_{t-1}·R + bias) in place (no h_{-1} term). */
-export function simpleRnnSequenceForward(h: Float32Array, recurrentKernel: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number): void {
+/**
+ * A simpleRNN layer's steps forward (tanh): h ([steps, batch, units]) holds every step's x·K, or,
+ * given the input x (step-major, [steps·batch, features]) and the input kernel [features, units], the
+ * call computes it there first; for each step t, h_t = tanh(h_t + h_{t-1}·R + bias) in place (no h_{-1} term).
+ */
+export function simpleRnnSequenceForward(
+  h: Float32Array,
+  recurrentKernel: Float32Array,
+  bias: Float32Array | null,
+  steps: number,
+  batch: number,
+  units: number,
+  x: Float32Array | null = null,
+  kernel: Float32Array | null = null,
+  features = 0,
+): void {
   const name = "simpleRnnSequenceForward";
   checkShape(name, steps, batch, units);
   checkHolds(name, { h: [h, steps * batch * units], recurrentKernel: [recurrentKernel, units * units], ...(bias && { bias: [bias, units] }) });
+  const projection = wantedProjection(name, x, kernel, features, steps * batch, units);
   const fast = residentFor(units);
-  if (fast) fast.simpleRnnForward(h, recurrentKernel, bias, steps, batch, units);
-  else simpleRnnForwardLoop(h, recurrentKernel, bias, steps, batch, units);
+  if (fast) return fast.simpleRnnForward(h, recurrentKernel, bias, steps, batch, units, projection);
+  if (projection) project(projection, h, steps * batch, units);
+  simpleRnnForwardLoop(h, recurrentKernel, bias, steps, batch, units);
 }
 
-/** A simpleRNN layer's steps backward (tanh), from the last: dh ([batch, units]) holds the gradient carried into the last step; at each step t, dz_t = dh·(1 − h_t²) into dz's block, then dh = dz_t·Rᵀ (not at t = 0). */
-export function simpleRnnSequenceBackward(h: Float32Array, dh: Float32Array, dz: Float32Array, recurrentKernel: Float32Array, steps: number, batch: number, units: number): void {
+/**
+ * A simpleRNN layer's steps backward (tanh), from the last: dh ([batch, units]) holds the gradient
+ * carried into the last step; at each step t, dz_t = dh·(1 − h_t²) into dz's block, then dh = dz_t·Rᵀ
+ * (not at t = 0). Given any of dKernel, dRecurrent, dBias and dx, the call then computes them from dZ
+ * as walkGradients does (the input x step-major [steps·batch, features] and the input kernel
+ * [features, units] read for them), while dZ is still in WebAssembly memory where the host keeps it there.
+ */
+export function simpleRnnSequenceBackward(
+  h: Float32Array,
+  dh: Float32Array,
+  dz: Float32Array,
+  recurrentKernel: Float32Array,
+  steps: number,
+  batch: number,
+  units: number,
+  x: Float32Array | null = null,
+  kernel: Float32Array | null = null,
+  features = 0,
+  dKernel: Float32Array | null = null,
+  dRecurrent: Float32Array | null = null,
+  dBias: Float32Array | null = null,
+  dx: Float32Array | null = null,
+): void {
   const name = "simpleRnnSequenceBackward";
   checkShape(name, steps, batch, units);
   checkHolds(name, { h: [h, steps * batch * units], dh: [dh, batch * units], dz: [dz, steps * batch * units], recurrentKernel: [recurrentKernel, units * units] });
+  const gradients = wantedAfterTheWalk(name, { h, x, kernel, features }, dKernel, dRecurrent, dBias, dx, steps * batch, units, units);
   const fast = residentFor(units);
-  if (fast) fast.simpleRnnBackward(h, dh, dz, recurrentKernel, steps, batch, units);
-  else simpleRnnBackwardLoop(h, dh, dz, recurrentKernel, steps, batch, units);
+  if (fast) return fast.simpleRnnBackward(h, dh, dz, recurrentKernel, steps, batch, units, x, kernel, features, gradients);
+  simpleRnnBackwardLoop(h, dh, dz, recurrentKernel, steps, batch, units);
+  if (gradients) walkGradients(h, dz, x!, kernel!, steps, batch, units, units, features, gradients);
+}
+
+/** The input projection asked for, checked (`projecting`, filled in), or null when x is not given. */
+function wantedProjection(name: string, x: Float32Array | null, kernel: Float32Array | null, features: number, rows: number, width: number): InputProjection | null {
+  if (!x) return null;
+  if (!(Number.isInteger(features) && features >= 1)) throw new RangeError(`${name}: features must be a positive integer, got ${features}`);
+  checkHolds(name, { x: [x, rows * features], kernel: [kernel as Float32Array, features * width] });
+  projecting.x = x;
+  projecting.kernel = kernel!;
+  projecting.features = features;
+  return projecting;
+}
+
+/** What the gradients after the walk read: the h tape, the input x step-major, the input kernel, the input's features. */
+interface WalkInputs {
+  readonly h: Float32Array | null;
+  readonly x: Float32Array | null;
+  readonly kernel: Float32Array | null;
+  readonly features: number;
+}
+
+/** The gradients asked for after the walk, checked against what they read (`wanted`, filled in), or null when none is. */
+function wantedAfterTheWalk(
+  name: string,
+  { h, x, kernel, features }: WalkInputs,
+  dKernel: Float32Array | null,
+  dRecurrent: Float32Array | null,
+  dBias: Float32Array | null,
+  dx: Float32Array | null,
+  rows: number,
+  units: number,
+  width: number,
+): WalkGradients | null {
+  if (!dKernel && !dRecurrent && !dBias && !dx) return null;
+  if ((dKernel || dx) && !(Number.isInteger(features) && features >= 1)) throw new RangeError(`${name}: features must be a positive integer, got ${features}`);
+  checkHolds(name, {
+    ...(dRecurrent && { h: [h as Float32Array, rows * units], dRecurrent: [dRecurrent, units * width] }),
+    ...(dKernel && { x: [x as Float32Array, rows * features], dKernel: [dKernel, features * width] }),
+    ...(dBias && { dBias: [dBias, width] }),
+    ...(dx && { kernel: [kernel as Float32Array, features * width], dx: [dx, rows * features] }),
+  });
+  wanted.dKernel = dKernel;
+  wanted.dRecurrent = dRecurrent;
+  wanted.dBias = dBias;
+  wanted.dx = dx;
+  return wanted;
 }
 
 function checkShape(name: string, steps: number, batch: number, units: number): void {

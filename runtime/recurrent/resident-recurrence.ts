@@ -18,6 +18,8 @@ import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 import { PrefixViews } from "../wasm/prefix-views";
 import { StepPart, stepTimer } from "../step-timing";
+import { sumColumns } from "../rows/sum-columns";
+import type { InputProjection, WalkGradients } from "./recurrence-loops";
 
 const FLOAT_BYTES = 4;
 const ALIGNMENT = 16;
@@ -43,6 +45,20 @@ class Regions {
   }
 }
 
+/** Byte addresses of walkGradients' operands (-1 where not needed). */
+interface WalkGradientRegions {
+  /** x as stored, then dX. */
+  readonly x: number;
+  readonly hPrev: number;
+  /** op(A) of the weights' product: x's panels, then h_prev's from packedX bytes in. */
+  readonly packedA: number;
+  readonly packedX: number;
+  readonly dz: number;
+  /** dK's rows, then dR's. */
+  readonly weights: number;
+  readonly kernel: { stored: number; packed: number } | null;
+}
+
 export class ResidentRecurrence {
   private readonly inputs = new PrefixViews();
   private memory: Float32Array;
@@ -62,8 +78,8 @@ export class ResidentRecurrence {
     this.memory = gemm.floats(0);
   }
 
-  /** As lstmForwardLoop. units: a multiple of 4. */
-  lstmForward(gates: Float32Array, c: Float32Array, actC: Float32Array, h: Float32Array, recurrent: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number): void {
+  /** As lstmForwardLoop; given the input x, the gates start as x·K computed here rather than read from gates. units: a multiple of 4. */
+  lstmForward(gates: Float32Array, c: Float32Array, actC: Float32Array, h: Float32Array, recurrent: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number, projection: InputProjection | null): void {
     const width = 4 * units;
     const [gateBlock, stateBlock] = [batch * width * FLOAT_BYTES, batch * units * FLOAT_BYTES];
     const r = this.regions();
@@ -74,8 +90,10 @@ export class ResidentRecurrence {
     const zerosAt = r.floats(batch * units);
     const biasAt = bias ? r.floats(width) : 0;
     const packedAt = this.packedRegion(r, units, width);
+    const projectionAt = projection && this.projectionRegions(r, steps * batch, width, projection.features);
     this.reserve(r);
-    this.copyIn(gates, steps * batch * width, gatesAt);
+    if (projectionAt) this.project(projection!, projectionAt, steps * batch, width, gatesAt);
+    else this.copyIn(gates, steps * batch * width, gatesAt);
     this.memory.fill(0, zerosAt / FLOAT_BYTES, zerosAt / FLOAT_BYTES + batch * units);
     if (bias) this.copyIn(bias, width, biasAt);
     this.pack(recurrent, false, units, width, packedAt);
@@ -93,8 +111,8 @@ export class ResidentRecurrence {
     this.copyOut(h, hAt, steps * batch * units);
   }
 
-  /** As lstmBackwardLoop. units: a multiple of 4. */
-  lstmBackward(gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array, recurrent: Float32Array, steps: number, batch: number, units: number): void {
+  /** As lstmBackwardLoop, then walkGradients on dZ where the memory still holds it (h, x and kernel read only for those). units: a multiple of 4. */
+  lstmBackward(gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array, recurrent: Float32Array, steps: number, batch: number, units: number, h: Float32Array | null, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
     const width = 4 * units;
     const [gateBlock, stateBlock] = [batch * width * FLOAT_BYTES, batch * units * FLOAT_BYTES];
     const r = this.regions();
@@ -104,6 +122,7 @@ export class ResidentRecurrence {
     const [actAt, cAt] = [r.floats(steps * batch * units), r.floats(steps * batch * units)];
     const [zerosAt, dhAt, dcAt] = [r.floats(batch * units), r.floats(batch * units), r.floats(batch * units)];
     const packedAt = this.packedRegion(r, width, units);
+    const after = gradients && this.walkGradientRegions(r, steps, batch, units, width, features, gradients);
     this.reserve(r);
     this.copyIn(gates, steps * batch * width, dzAt);
     this.zero(dzAt + steps * gateBlock, slack);
@@ -118,20 +137,23 @@ export class ResidentRecurrence {
       this.gates.lstmBackward(g, actAt + t * stateBlock, t > 0 ? cAt + (t - 1) * stateBlock : zerosAt, dhAt, dcAt, batch, units);
       if (t > 0) this.multiply(batch, units, width, g, packedAt.packed, dhAt, false);
     }
+    if (after) this.walkGradients(after, dzAt, h, x, kernel, steps, batch, units, width, features, gradients!);
     this.copyOut(dz, dzAt, steps * batch * width);
     this.copyOut(dh, dhAt, batch * units);
     this.copyOut(dc, dcAt, batch * units);
   }
 
-  /** As simpleRnnForwardLoop. units: a multiple of 4. */
-  simpleRnnForward(h: Float32Array, recurrent: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number): void {
+  /** As simpleRnnForwardLoop; given the input x, h starts as x·K computed here rather than read from h. units: a multiple of 4. */
+  simpleRnnForward(h: Float32Array, recurrent: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number, projection: InputProjection | null): void {
     const block = batch * units * FLOAT_BYTES;
     const r = this.regions();
     const hAt = r.floats(steps * batch * units);
     const biasAt = bias ? r.floats(units) : 0;
     const packedAt = this.packedRegion(r, units, units);
+    const projectionAt = projection && this.projectionRegions(r, steps * batch, units, projection.features);
     this.reserve(r);
-    this.copyIn(h, steps * batch * units, hAt);
+    if (projectionAt) this.project(projection!, projectionAt, steps * batch, units, hAt);
+    else this.copyIn(h, steps * batch * units, hAt);
     if (bias) this.copyIn(bias, units, biasAt);
     this.pack(recurrent, false, units, units, packedAt);
     for (let t = 0; t < steps; t++) {
@@ -143,8 +165,8 @@ export class ResidentRecurrence {
     this.copyOut(h, hAt, steps * batch * units);
   }
 
-  /** As simpleRnnBackwardLoop. units: a multiple of 4. */
-  simpleRnnBackward(h: Float32Array, dh: Float32Array, dz: Float32Array, recurrent: Float32Array, steps: number, batch: number, units: number): void {
+  /** As simpleRnnBackwardLoop, then walkGradients on dZ where the memory still holds it (x and kernel read only for those). units: a multiple of 4. */
+  simpleRnnBackward(h: Float32Array, dh: Float32Array, dz: Float32Array, recurrent: Float32Array, steps: number, batch: number, units: number, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
     const block = batch * units * FLOAT_BYTES;
     const r = this.regions();
     // h's values become dz in place, step by step; a last tile's rows past the batch read on past dz_t
@@ -152,6 +174,7 @@ export class ResidentRecurrence {
     const dzAt = r.floats(steps * batch * units + slack);
     const dhAt = r.floats(batch * units);
     const packedAt = this.packedRegion(r, units, units);
+    const after = gradients && this.walkGradientRegions(r, steps, batch, units, units, features, gradients);
     this.reserve(r);
     this.copyIn(h, steps * batch * units, dzAt);
     this.zero(dzAt + steps * block, slack);
@@ -162,8 +185,78 @@ export class ResidentRecurrence {
       this.gates.tanhBackward(at, dhAt, batch * units);
       if (t > 0) this.multiply(batch, units, units, at, packedAt.packed, dhAt, false);
     }
+    if (after) this.walkGradients(after, dzAt, h, x, kernel, steps, batch, units, units, features, gradients!);
     this.copyOut(dz, dzAt, steps * batch * units);
     this.copyOut(dh, dhAt, batch * units);
+  }
+
+  /**
+   * Where walkGradients puts its operands. dK and dR are one product, [xᵀ; h_prevᵀ]·dZ: x and h_prev (h
+   * a step late: the first batch rows zero, then h's steps 0 … T-2) packed as op(A) one after the
+   * other, dZ packed once. dX then goes where x was.
+   */
+  private walkGradientRegions(r: Regions, steps: number, batch: number, units: number, width: number, features: number, g: WalkGradients): WalkGradientRegions {
+    const rows = steps * batch;
+    const [kernelRows, recurrentRows] = this.productRows(g, steps, features, units);
+    const packedX = kernelRows ? this.gemm.packedABytes(features, rows) : 0;
+    return {
+      x: g.dKernel || g.dx ? r.floats(rows * features) : -1,
+      hPrev: recurrentRows ? r.floats(rows * units) : -1,
+      packedA: kernelRows + recurrentRows ? r.bytes(packedX + (recurrentRows ? this.gemm.packedABytes(units, rows) : 0)) : -1,
+      packedX,
+      dz: kernelRows + recurrentRows ? r.bytes(this.gemm.packedBBytes(rows, width)) : -1,
+      weights: kernelRows + recurrentRows ? r.floats((kernelRows + recurrentRows) * width) : -1,
+      kernel: g.dx ? this.packedRegion(r, width, features) : null,
+    };
+  }
+
+  /** The rows dK and dR take in their product's op(A): dK's rounded up to whole panels (its padding rows give zeros, unread), 0 where not wanted (dR for one step is 0 without a product). */
+  private productRows(g: WalkGradients, steps: number, features: number, units: number): [kernel: number, recurrent: number] {
+    const mr = this.gemm.tileRows;
+    return [g.dKernel ? Math.ceil(features / mr) * mr : 0, g.dRecurrent && steps > 1 ? units : 0];
+  }
+
+  /** As walkGradients (recurrence-loops.ts), on dZ at dzAt: every product on operands in the memory, each result copied out once; the same bits where dZ is finite. */
+  private walkGradients(at: WalkGradientRegions, dzAt: number, h: Float32Array | null, x: Float32Array | null, kernel: Float32Array | null, steps: number, batch: number, units: number, width: number, features: number, g: WalkGradients): void {
+    const rows = steps * batch;
+    const [kernelRows, recurrentRows] = this.productRows(g, steps, features, units);
+    if (g.dRecurrent && !recurrentRows) g.dRecurrent.fill(0, 0, units * width);
+    if (kernelRows) {
+      this.copyIn(x!, rows * features, at.x);
+      this.gemm.packAAt(at.x, true, features, rows, at.packedA);
+    }
+    if (recurrentRows) {
+      // h_prev's first block is zero: 0·dz_0 adds exactly nothing, so dR sums the same terms in the same order
+      this.zero(at.hPrev, batch * units);
+      this.copyIn(h!, (steps - 1) * batch * units, at.hPrev + batch * units * FLOAT_BYTES);
+      this.gemm.packAAt(at.hPrev, true, units, rows, at.packedA + at.packedX);
+    }
+    if (kernelRows + recurrentRows) {
+      this.gemm.packBAt(dzAt, false, rows, width, at.dz);
+      this.multiply(kernelRows + recurrentRows, width, rows, at.packedA, at.dz, at.weights, false, true);
+      if (kernelRows) this.copyOut(g.dKernel!, at.weights, features * width);
+      if (recurrentRows) this.copyOut(g.dRecurrent!, at.weights + kernelRows * width * FLOAT_BYTES, units * width);
+    }
+    if (g.dBias) sumColumns(this.gemm.window(dzAt, rows * width), g.dBias, rows, width, "set");
+    if (g.dx) {
+      this.pack(kernel!, true, width, features, at.kernel!);
+      // dZ's rows read in place: the slack after them is zero
+      this.multiply(rows, features, width, dzAt, at.kernel!.packed, at.x, false);
+      this.copyOut(g.dx, at.x, rows * features);
+    }
+  }
+
+  /** The input x as stored (with the zeroed rows a last tile reads past it) and the kernel packed. */
+  private projectionRegions(r: Regions, rows: number, width: number, features: number): { x: number; kernel: { stored: number; packed: number } } {
+    return { x: r.floats((rows + this.gemm.tileRows - 1) * features), kernel: this.packedRegion(r, features, width) };
+  }
+
+  /** x·K into the tape at `into`: every step's input projection, the product gemm would make of it. */
+  private project({ x, kernel, features }: InputProjection, at: { x: number; kernel: { stored: number; packed: number } }, rows: number, width: number, into: number): void {
+    this.copyIn(x, rows * features, at.x);
+    this.zero(at.x + rows * features * FLOAT_BYTES, (this.gemm.tileRows - 1) * features);
+    this.pack(kernel, false, features, width, at.kernel);
+    this.multiply(rows, width, features, at.x, at.kernel.packed, into, false);
   }
 
   private regions(): Regions {
@@ -185,9 +278,10 @@ export class ResidentRecurrence {
     this.gemm.packBAt(at.stored, transposed, k, n, at.packed);
   }
 
-  private multiply(m: number, n: number, k: number, a: number, packedB: number, c: number, accumulate: boolean): void {
-    if (!stepTimer.enabled) return this.gemm.multiplyAt(m, n, k, a, false, packedB, c, accumulate);
-    stepTimer.timed(StepPart.gemm, () => this.gemm.multiplyAt(m, n, k, a, false, packedB, c, accumulate));
+  /** C (at c) = or += A·B, A's rows in place at a (or packed there, when aPacked), B packed at packedB. */
+  private multiply(m: number, n: number, k: number, a: number, packedB: number, c: number, accumulate: boolean, aPacked = false): void {
+    if (!stepTimer.enabled) return this.gemm.multiplyAt(m, n, k, a, aPacked, packedB, c, accumulate);
+    stepTimer.timed(StepPart.gemm, () => this.gemm.multiplyAt(m, n, k, a, aPacked, packedB, c, accumulate));
   }
 
   private copyIn(source: Float32Array, count: number, at: number): void {

@@ -375,7 +375,8 @@ describe("generated kernels agree with the float64 interpreter", () => {
   it("large recurrent layers, and small ones over many steps, hand every step's products to the runtime's gemm, reading and writing tape slices at offsets", () => {
     const models = [
       sequential(input([4, 16]), lstm(64, { returnSequences: true }), gru(64), dense(1)).compile({ loss: "meanSquaredError" }),
-      sequential(input([3, 8]), simpleRNN(128), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
+      // relu: a cell of the generated code's own, so each step's products are calls of gemm (tanh would walk in one runtime call)
+      sequential(input([3, 8]), simpleRNN(128, { activation: "relu" }), dense(2, "softmax")).compile({ loss: "categoricalCrossentropy" }),
       // a step's product of 24 or 32 units is small, but 30 of them a call are not
       sequential(input([30, 4]), gru(24, { returnSequences: true }), simpleRNN(32, { goBackwards: true }), dense(1)).compile({ loss: "meanSquaredError" }),
     ];
@@ -399,12 +400,16 @@ describe("generated kernels agree with the float64 interpreter", () => {
       sequential(input([16, 2]), lstm(8, { returnSequences: true }), lstm(8, { goBackwards: true }), dense(1)).compile({ loss: "meanSquaredError" }),
       model({ inputs: tokens, outputs: dense(1, "sigmoid")(simpleRNN(16)(embedding(30, 4)(tokens))) }).compile({ loss: "binaryCrossentropy" }),
       sequential(input([1, 5]), lstm(32), dense(1)).compile({ loss: "meanSquaredError" }),
+      // a penalty also writes the recurrent kernel's gradient: the weights' products follow the call instead of running in it
+      sequential(input([10, 3]), lstm(8, { recurrentRegularizer: l2(0.01) }), dense(1)).compile({ loss: "meanSquaredError" }),
     ];
     for (const [i, m] of models.entries()) {
       const kernels = compileKernels(m.ir);
       const lines = [...kernels.plan.train, ...kernels.plan.backward].flatMap((s) => s.body);
       expect(lines.some((line) => /^(lstm|simpleRnn)SequenceForward\(/.test(line)), `model ${i}: the forward walk in one call`).toBe(true);
       expect(lines.some((line) => /^(lstm|simpleRnn)SequenceBackward\(/.test(line)), `model ${i}: the backward walk in one call`).toBe(true);
+      const gradientsInTheCall = lines.some((line) => /^(lstm|simpleRnn)SequenceBackward\(.*, d_\w*recurrent_kernel, /.test(line));
+      expect(gradientsInTheCall, `model ${i}: the weights' gradients computed by the backward call`).toBe(i !== models.length - 1);
       for (const batch of [1, 5]) {
         const [name, error] = worst(compare({ ir: m.ir, kernels, batch, seed: 71 + i, weightScale: 0.3 }));
         expect(error, `model ${i} batch ${batch}: ${name}`).toBeLessThan(TOLERANCE);

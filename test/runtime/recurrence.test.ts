@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lstmSequenceBackward, lstmSequenceForward, simpleRnnSequenceBackward, simpleRnnSequenceForward } from "../../runtime/recurrent/recurrence";
-import { lstmBackwardLoop, lstmForwardLoop, simpleRnnBackwardLoop, simpleRnnForwardLoop } from "../../runtime/recurrent/recurrence-loops";
+import { lstmBackwardLoop, lstmForwardLoop, simpleRnnBackwardLoop, simpleRnnForwardLoop, walkGradients, project } from "../../runtime/recurrent/recurrence-loops";
 import { ResidentRecurrence } from "../../runtime/recurrent/resident-recurrence";
 import { Random } from "../../runtime/random";
 
@@ -35,8 +35,35 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
         const [g1, c1, a1, h1] = tapes();
         const [g2, c2, a2, h2] = tapes();
         lstmForwardLoop(g1!, c1!, a1!, h1!, r, bias, steps, batch, units);
-        resident!.lstmForward(g2!, c2!, a2!, h2!, r, bias, steps, batch, units);
+        resident!.lstmForward(g2!, c2!, a2!, h2!, r, bias, steps, batch, units, null);
         expect([g2, c2, a2, h2]).toEqual([g1, c1, a1, h1]);
+      }
+    });
+
+    it("lstm and simpleRNN forward from the input, x·K computed in the memory as gemm computes it", () => {
+      const random = new Random(15);
+      const features = 12;
+      const rows = steps * batch;
+      for (const width of [4 * units, units]) {
+        const [x, kernel, r, bias] = [uniform(random, rows * features), uniform(random, features * width, -0.5, 0.5), uniform(random, units * width, -0.5, 0.5), uniform(random, width)];
+        const projected = new Float32Array(rows * width);
+        project({ x, kernel, features }, projected, rows, width);
+        const tapes = () => [new Float32Array(rows * units), new Float32Array(rows * units), new Float32Array(rows * units)];
+        if (width === units) {
+          const h1 = projected.slice();
+          simpleRnnForwardLoop(h1, r, bias, steps, batch, units);
+          const h2 = new Float32Array(rows * units);
+          resident!.simpleRnnForward(h2, r, bias, steps, batch, units, { x, kernel, features });
+          expect(h2).toEqual(h1);
+        } else {
+          const [c1, a1, h1] = tapes();
+          const [c2, a2, h2] = tapes();
+          const g1 = projected.slice();
+          lstmForwardLoop(g1, c1!, a1!, h1!, r, bias, steps, batch, units);
+          const g2 = new Float32Array(rows * width);
+          resident!.lstmForward(g2, c2!, a2!, h2!, r, bias, steps, batch, units, { x, kernel, features });
+          expect([g2, c2, a2, h2]).toEqual([g1, c1, a1, h1]);
+        }
       }
     });
 
@@ -50,7 +77,7 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
       const [dh2, dc2, dz2] = copies(start);
       lstmBackwardLoop(gates, actC, c, dh1!, dc1!, dz1!, r, steps, batch, units);
       const before = gates.slice();
-      resident!.lstmBackward(gates, actC, c, dh2!, dc2!, dz2!, r, steps, batch, units);
+      resident!.lstmBackward(gates, actC, c, dh2!, dc2!, dz2!, r, steps, batch, units, new Float32Array(0), null, null, 0, null);
       expect([dz2, dh2, dc2]).toEqual([dz1, dh1, dc1]);
       expect(gates).toEqual(before);
     });
@@ -62,7 +89,7 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
         const h = uniform(random, steps * batch * units, -2, 2);
         const [h1, h2] = [h.slice(), h.slice()];
         simpleRnnForwardLoop(h1, r, bias, steps, batch, units);
-        resident!.simpleRnnForward(h2, r, bias, steps, batch, units);
+        resident!.simpleRnnForward(h2, r, bias, steps, batch, units, null);
         expect(h2).toEqual(h1);
       }
       const h = uniform(random, steps * batch * units, -0.99, 0.99);
@@ -70,9 +97,118 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
       const [dh1, dz1] = copies(start);
       const [dh2, dz2] = copies(start);
       simpleRnnBackwardLoop(h, dh1!, dz1!, r, steps, batch, units);
-      resident!.simpleRnnBackward(h, dh2!, dz2!, r, steps, batch, units);
+      resident!.simpleRnnBackward(h, dh2!, dz2!, r, steps, batch, units, null, null, 0, null);
       expect([dz2, dh2]).toEqual([dz1, dh1]);
     });
+
+    it.each([
+      { what: "every gradient", wanted: ["dKernel", "dRecurrent", "dBias", "dx"] },
+      { what: "dX alone", wanted: ["dx"] },
+      { what: "the weights' alone", wanted: ["dKernel", "dRecurrent", "dBias"] },
+    ])("lstm and simpleRNN backward with $what after the walk, while dZ is in the memory", ({ wanted }) => {
+      const random = new Random(14);
+      const features = 12;
+      const rows = steps * batch;
+      for (const width of [4 * units, units]) {
+        const [h, x, kernel] = [uniform(random, rows * units, -0.99, 0.99), uniform(random, rows * features), uniform(random, features * width)];
+        const gradients = () => ({
+          dKernel: wanted.includes("dKernel") ? new Float32Array(features * width) : null,
+          dRecurrent: wanted.includes("dRecurrent") ? new Float32Array(units * width).fill(7) : null,
+          dBias: wanted.includes("dBias") ? new Float32Array(width) : null,
+          dx: wanted.includes("dx") ? new Float32Array(rows * features) : null,
+        });
+        const [loop, fast] = [gradients(), gradients()];
+        const r = uniform(random, units * width, -0.5, 0.5);
+        const [dh, dz1, dz2] = [uniform(random, batch * units), new Float32Array(rows * width), new Float32Array(rows * width)];
+        if (width === units) {
+          simpleRnnBackwardLoop(h, dh.slice(), dz1, r, steps, batch, units);
+          walkGradients(h, dz1, x, kernel, steps, batch, units, width, features, loop);
+          resident!.simpleRnnBackward(h, dh.slice(), dz2, r, steps, batch, units, x, kernel, features, fast);
+        } else {
+          const [gates, actC, c, dc] = [uniform(random, rows * width, 0.01, 0.99), uniform(random, rows * units), uniform(random, rows * units), uniform(random, batch * units)];
+          lstmBackwardLoop(gates, actC, c, dh.slice(), dc.slice(), dz1, r, steps, batch, units);
+          walkGradients(h, dz1, x, kernel, steps, batch, units, width, features, loop);
+          resident!.lstmBackward(gates, actC, c, dh.slice(), dc.slice(), dz2, r, steps, batch, units, h, x, kernel, features, fast);
+        }
+        expect(dz2).toEqual(dz1);
+        expect(fast).toEqual(loop);
+      }
+    });
+  });
+});
+
+describe("the gradients after the walk against float64", () => {
+  it("dR = Σ over t ≥ 1 of h_{t-1}ᵀ·dz_t, dK = xᵀ·dZ, db = Σ rows of dZ, dX = dZ·Kᵀ; dR = 0 for one step", () => {
+    const random = new Random(23);
+    const [batch, units, width, features] = [3, 4, 8, 5];
+    for (const steps of [1, 4]) {
+      const rows = steps * batch;
+      const [h, dz, x, kernel] = [uniform(random, rows * units), uniform(random, rows * width), uniform(random, rows * features), uniform(random, features * width)];
+      const g = { dKernel: new Float32Array(features * width), dRecurrent: new Float32Array(units * width).fill(3), dBias: new Float32Array(width), dx: new Float32Array(rows * features) };
+      walkGradients(h, dz, x, kernel, steps, batch, units, width, features, g);
+      for (let i = 0; i < units; i++)
+        for (let j = 0; j < width; j++) {
+          let total = 0;
+          for (let r = batch; r < rows; r++) total += h[(r - batch) * units + i]! * dz[r * width + j]!;
+          expect(g.dRecurrent[i * width + j]).toBeCloseTo(total, 5);
+        }
+      for (let f = 0; f < features; f++)
+        for (let j = 0; j < width; j++) {
+          let total = 0;
+          for (let r = 0; r < rows; r++) total += x[r * features + f]! * dz[r * width + j]!;
+          expect(g.dKernel[f * width + j]).toBeCloseTo(total, 5);
+        }
+      for (let j = 0; j < width; j++) {
+        let total = 0;
+        for (let r = 0; r < rows; r++) total += dz[r * width + j]!;
+        expect(g.dBias[j]).toBeCloseTo(total, 5);
+      }
+      for (let r = 0; r < rows; r++)
+        for (let f = 0; f < features; f++) {
+          let total = 0;
+          for (let j = 0; j < width; j++) total += dz[r * width + j]! * kernel[f * width + j]!;
+          expect(g.dx[r * features + f]).toBeCloseTo(total, 5);
+        }
+    }
+  });
+
+  it("through the public calls: the same gradients whichever loop runs, and a clear error for a short array", () => {
+    const random = new Random(24);
+    const [steps, batch, units, features] = [3, 2, 4, 3];
+    const rows = steps * batch;
+    const [h, x, kernel, r] = [uniform(random, rows * units, -0.9, 0.9), uniform(random, rows * features), uniform(random, features * units), uniform(random, units * units)];
+    const dh = uniform(random, batch * units);
+    const [dz1, dz2] = [new Float32Array(rows * units), new Float32Array(rows * units)];
+    const expected = { dKernel: new Float32Array(features * units), dRecurrent: new Float32Array(units * units), dBias: new Float32Array(units), dx: new Float32Array(rows * features) };
+    simpleRnnBackwardLoop(h, dh.slice(), dz1, r, steps, batch, units);
+    walkGradients(h, dz1, x, kernel, steps, batch, units, units, features, expected);
+    const [dKernel, dRecurrent, dBias, dx] = [new Float32Array(features * units), new Float32Array(units * units), new Float32Array(units), new Float32Array(rows * features)];
+    simpleRnnSequenceBackward(h, dh.slice(), dz2, r, steps, batch, units, x, kernel, features, dKernel, dRecurrent, dBias, dx);
+    expect({ dKernel, dRecurrent, dBias, dx }).toEqual(expected);
+    expect(() => simpleRnnSequenceBackward(h, dh, dz2, r, steps, batch, units, x, kernel, features, dKernel, dRecurrent, dBias, new Float32Array(5))).toThrow(
+      "simpleRnnSequenceBackward: dx holds 5 floats, needs 18",
+    );
+  });
+
+  it("forward from the input through the public calls: x·K then the walk, and a clear error for a short kernel", () => {
+    const random = new Random(25);
+    const [steps, batch, units, features] = [3, 2, 4, 3];
+    const rows = steps * batch;
+    const [x, kernel, r, bias] = [uniform(random, rows * features), uniform(random, features * 4 * units), uniform(random, units * 4 * units), uniform(random, 4 * units)];
+    const gates = new Float32Array(rows * 4 * units);
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < 4 * units; j++) {
+        let total = 0;
+        for (let f = 0; f < features; f++) total += x[i * features + f]! * kernel[f * 4 * units + j]!;
+        gates[i * 4 * units + j] = total;
+      }
+    const tapes = () => [new Float32Array(rows * units), new Float32Array(rows * units), new Float32Array(rows * units)] as const;
+    const [c1, a1, h1] = tapes();
+    lstmSequenceForward(gates, c1, a1, h1, r, bias, steps, batch, units);
+    const [c2, a2, h2] = tapes();
+    lstmSequenceForward(new Float32Array(rows * 4 * units), c2, a2, h2, r, bias, steps, batch, units, x, kernel, features);
+    for (let i = 0; i < h1.length; i++) expect(h2[i]).toBeCloseTo(h1[i]!, 5);
+    expect(() => lstmSequenceForward(gates, c2, a2, h2, r, bias, steps, batch, units, x, new Float32Array(7), features)).toThrow("lstmSequenceForward: kernel holds 7 floats, needs 48");
   });
 });
 

@@ -139,7 +139,7 @@ export function inputName(l: Layout, ctx: LoweringContext, mode: "train" | "infe
  * The input copied step-major into xT: processing step t's rows (input step xStep) at t·batch; from
  * the table itself where the input is an embedding every reader takes that way (LoweringContext.gathered).
  */
-function stepMajorInput(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
+export function stepMajorInput(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
   const gather = ctx.gathered(l.x, mode);
   const position = `b * ${l.T} + ${l.xStep}`;
   const [source, from, described] = gather
@@ -176,6 +176,12 @@ export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" |
       init: added ? (col) => `${added}[${col}]` : undefined,
     }),
   ];
+}
+
+/** The whole-walk forward call's trailing arguments that make it compute every step's x·K itself (xT, K, F), and the comment saying so. */
+export function projectionInTheWalk(l: Layout, ctx: LoweringContext, mode: "train" | "infer", into: string): { args: string; comment: string } {
+  const kernel = ctx.value(l.kernel, mode);
+  return { args: `${l.xt}, ${kernel}, ${l.F}`, comment: `// first ${into} = ${l.xt} · ${kernel}: every step's input projection in one product, made by the call` };
 }
 
 /** Step t's recurrent product h_{t-1}·R added onto `into`'s block [batch, W] at t·batch·W, which holds the step's x·K + b (none at the first step: h_{-1} is 0). */
@@ -345,6 +351,43 @@ function copyBack(l: Layout, ctx: BackwardContext, gradient: { buffer: string; p
     `}`,
     `}`,
   ];
+}
+
+/** What the whole-walk backward call computes after the walk (its trailing arguments), and the lines after it. */
+export interface GradientsInTheWalk {
+  /** xT, K, F, then dK, dR, db and dxt (or null); an lstm's call takes its h tape before them. */
+  readonly args: string;
+  readonly comment: string;
+  /** dX back to the input's rows, or scatter-added into an embedding's table. */
+  readonly after: string[];
+}
+
+/**
+ * dR, dK, db and dX computed by the whole-walk backward call, while dZ is still in WebAssembly memory,
+ * where each of the layer's trainable weights has its one gradient writer here (not shared, no
+ * penalty): the call sets them. Else null, and recurrentKernelGradient and inputGradients follow the call.
+ */
+export function gradientsInTheWalk(l: Layout, ctx: BackwardContext): GradientsInTheWalk | null {
+  const weights = [l.kernel, l.recurrent, l.bias].filter((id): id is string => id !== null && ctx.isTrainableParam(id));
+  if (!weights.every((id) => ctx.gradientHasOneWriter(id))) return null;
+  for (const id of weights) {
+    if (ctx.assign(ctx.grad(id)) !== "=") throw new Error(`codegen: ${ctx.grad(id)} has one writer, yet was written before ${l.h}'s backward`);
+  }
+  const grad = (id: string | null) => (id && ctx.isTrainableParam(id) ? ctx.grad(id) : "null");
+  const gather = ctx.needsGrad(l.x) ? ctx.gathered(l.x, "train") : null;
+  const gradient = !ctx.needsGrad(l.x) ? null : gather ? gather.tableGradient(ctx) : { buffer: ctx.grad(l.x), prepare: [] };
+  const kernel = ctx.value(l.kernel, "train");
+  const computed = [
+    ...(weights.includes(l.recurrent) ? [`${grad(l.recurrent)} = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t`] : []),
+    ...(weights.includes(l.kernel) ? [`${grad(l.kernel)} = ${l.xt}ᵀ · ${l.dz}`] : []),
+    ...(l.bias && weights.includes(l.bias) ? [`${grad(l.bias)} = Σ over rows of ${l.dz}`] : []),
+    ...(gradient ? [`${l.dxt} = ${l.dz} · ${kernel}ᵀ (step-major)`] : []),
+  ];
+  return {
+    args: `${l.xt}, ${kernel}, ${l.F}, ${grad(l.kernel)}, ${grad(l.recurrent)}, ${grad(l.bias)}, ${gradient ? l.dxt : "null"}`,
+    comment: `// then, from ${l.dz} while the call still holds it: ${computed.join(", ")}`,
+    after: gradient ? copyBack(l, ctx, gradient, gather) : [],
+  };
 }
 
 /** Columns summed in one pass over the rows per block of them: a pass per column strides through the whole of dZ. */

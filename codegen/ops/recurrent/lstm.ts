@@ -7,7 +7,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { lstmReference } from "./lstm.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime } from "./cell";
+import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, gradientsInTheWalk, projectionInTheWalk, stepMajorInput } from "./cell";
 
 const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "lstm"),
@@ -80,16 +80,18 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     ];
     const recurrent = ctx.value(l.recurrent, mode);
     // unmasked Keras gates with a product for gemm: the whole loop over time in one call of the runtime's lstmSequenceForward
+    const whole = vectorGates && wholeLoopInRuntime(op, l, "forward");
+    const projection = projectionInTheWalk(l, ctx, mode, l.gates);
     const wholeLoop = [
+      projection.comment,
       `// for t = 0 … ${l.T - 1}: ${l.gates}[t] += h_{t-1} · ${recurrent} (none at t = 0), then the step's gates and cell as lstmCellForward does:`,
       `// z = ${l.gates}[t]${bias ? ` + ${bias}` : ""}; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in ${l.gates}[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)`,
       `// the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)`,
-      `lstmSequenceForward(${l.gates}, ${l.c}, ${l.actC}, ${l.h}, ${recurrent}, ${bias ?? "null"}, ${l.T}, batch, ${U});`,
+      `lstmSequenceForward(${l.gates}, ${l.c}, ${l.actC}, ${l.h}, ${recurrent}, ${bias ?? "null"}, ${l.T}, batch, ${U}, ${projection.args});`,
     ];
     const steps = [`for (let t = 0; t < ${l.T}; t++) {`, ...stepRecurrentProduct(l, ctx, mode, l.gates), ...(vectorGates && !l.mask ? wholeStep : cellLoop), `}`];
     const body = [
-      ...inputProjection(l, ctx, mode, l.gates, vectorGates),
-      ...(vectorGates && wholeLoopInRuntime(op, l, "forward") ? wholeLoop : steps),
+      ...(whole ? [...stepMajorInput(l, ctx, mode), ...wholeLoop] : [...inputProjection(l, ctx, mode, l.gates, vectorGates), ...steps]),
       ...emitOutput(op, l, ctx, mode),
     ];
     return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = lstm(${inputName(l, ctx, mode)}) over ${l.T} steps, gates i, f, c, o`, body);
@@ -135,18 +137,20 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `}`,
     ];
     const recurrent = ctx.value(l.recurrent, "train");
+    const whole = vectorKernel && wholeLoopInRuntime(op, l, "backward");
+    const inTheWalk = whole ? gradientsInTheWalk(l, ctx) : null;
     const wholeLoop = [
       `// for t = ${l.T - 1} … 0: the step's cell and gates backward as lstmCellBackward does, into ${l.dz}[t] and ${l.dc}; then ${l.dh} = dz_t · ${recurrent}ᵀ, the gradient carried to step t - 1 (not at t = 0)`,
       `// the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)`,
-      `lstmSequenceBackward(${l.gates}, ${l.actC}, ${l.c}, ${l.dh}, ${l.dc}, ${l.dz}, ${recurrent}, ${l.T}, batch, ${U});`,
+      ...(inTheWalk ? [inTheWalk.comment] : []),
+      `lstmSequenceBackward(${l.gates}, ${l.actC}, ${l.c}, ${l.dh}, ${l.dc}, ${l.dz}, ${recurrent}, ${l.T}, batch, ${U}${inTheWalk ? `, ${l.h}, ${inTheWalk.args}` : ""});`,
     ];
     const steps = [`for (let t = ${l.T - 1}; t >= 0; t--) {`, ...out.perStep, ...(vectorKernel ? cellKernel : cellLoop), ...stepCarriedGradient(l, ctx), `}`];
     const body = [
       ...out.init,
       `for (let i = 0; i < batch * ${U}; i++) ${l.dc}[i] = 0;`,
-      ...(vectorKernel && wholeLoopInRuntime(op, l, "backward") ? [...cellDerivatives, ...wholeLoop] : steps),
-      ...recurrentKernelGradient(l, ctx),
-      ...inputGradients(l, ctx),
+      ...(whole ? [...cellDerivatives, ...wholeLoop] : steps),
+      ...(inTheWalk ? inTheWalk.after : [...recurrentKernelGradient(l, ctx), ...inputGradients(l, ctx)]),
     ];
     return nodeStep(op.node, "backward", `backpropagation through ${l.T} steps, from ${ctx.grad(op.node.id)}`, body);
   },

@@ -6,7 +6,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, type Layout } from "./cell";
+import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, gradientsInTheWalk, projectionInTheWalk, stepMajorInput, type GradientsInTheWalk, type Layout } from "./cell";
 
 /** h_t = act(z) for every example, in the loop over t, z = h[t] (x_t·K + b + h_{t-1}·R); masked, a padded step's h_t is h_{t-1}. */
 function stepState(l: Layout, act: ElementwiseActivation): string[] {
@@ -40,19 +40,21 @@ function vectorGradient(l: Layout): string[] {
   ];
 }
 
-/** Every step's h_t = tanh(h[t] + h_{t-1}·R + b) in one runtime call (tanh, unmasked; the tapes stay in WebAssembly memory for the loop). */
-function wholeForward(l: Layout, recurrent: string, bias: string | null): string[] {
+/** Every step's x·K, then h_t = tanh(h[t] + h_{t-1}·R + b), in one runtime call (tanh, unmasked; the tapes stay in WebAssembly memory for the loop). */
+function wholeForward(l: Layout, recurrent: string, bias: string | null, projection: { args: string; comment: string }): string[] {
   return [
+    projection.comment,
     `// for t = 0 … ${l.T - 1}: h_t = tanh(z), z = ${l.h}[t] + h_{t-1} · ${recurrent}${bias ? ` + ${bias}` : ""} (${l.h}[t] holding x_t · K; no h_{-1} term), over the step's [batch, ${l.U}] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)`,
-    `simpleRnnSequenceForward(${l.h}, ${recurrent}, ${bias ?? "null"}, ${l.T}, batch, ${l.U});`,
+    `simpleRnnSequenceForward(${l.h}, ${recurrent}, ${bias ?? "null"}, ${l.T}, batch, ${l.U}, ${projection.args});`,
   ];
 }
 
-/** Every step's dz_t and carried dh in one runtime call (tanh, unmasked, the output's gradient at the last step only). */
-function wholeBackward(l: Layout, recurrent: string): string[] {
+/** Every step's dz_t and carried dh in one runtime call (tanh, unmasked, the output's gradient at the last step only), and the gradients it computes after the walk. */
+function wholeBackward(l: Layout, recurrent: string, after: GradientsInTheWalk | null): string[] {
   return [
     `// for t = ${l.T - 1} … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into ${l.dz}[t]; then ${l.dh} = dz_t · ${recurrent}ᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call`,
-    `simpleRnnSequenceBackward(${l.h}, ${l.dh}, ${l.dz}, ${recurrent}, ${l.T}, batch, ${l.U});`,
+    ...(after ? [after.comment] : []),
+    `simpleRnnSequenceBackward(${l.h}, ${l.dh}, ${l.dz}, ${recurrent}, ${l.T}, batch, ${l.U}${after ? `, ${after.args}` : ""});`,
   ];
 }
 
@@ -92,9 +94,9 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       ...(vector ? vectorState(l, bias) : stepState(l, act)),
       `}`,
     ];
+    const whole = vector && wholeLoopInRuntime(op, l, "forward");
     const body = [
-      ...inputProjection(l, ctx, mode, l.h, vector),
-      ...(vector && wholeLoopInRuntime(op, l, "forward") ? wholeForward(l, ctx.value(l.recurrent, mode), bias) : steps),
+      ...(whole ? [...stepMajorInput(l, ctx, mode), ...wholeForward(l, ctx.value(l.recurrent, mode), bias, projectionInTheWalk(l, ctx, mode, l.h))] : [...inputProjection(l, ctx, mode, l.h, vector), ...steps]),
       ...emitOutput(op, l, ctx, mode),
     ];
     return nodeStep(op.node, "forward", `${ctx.value(op.node.id, mode)} = simpleRNN(${inputName(l, ctx, mode)}): h_t = ${act.name}(x_t · K + h_{t-1} · R${l.bias ? " + b" : ""}) over ${l.T} steps`, body);
@@ -111,11 +113,12 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       ...stepCarriedGradient(l, ctx),
       `}`,
     ];
+    const whole = vector && wholeLoopInRuntime(op, l, "backward");
+    const inTheWalk = whole ? gradientsInTheWalk(l, ctx) : null;
     const body = [
       ...out.init,
-      ...(vector && wholeLoopInRuntime(op, l, "backward") ? wholeBackward(l, ctx.value(l.recurrent, "train")) : steps),
-      ...recurrentKernelGradient(l, ctx),
-      ...inputGradients(l, ctx),
+      ...(whole ? wholeBackward(l, ctx.value(l.recurrent, "train"), inTheWalk) : steps),
+      ...(inTheWalk ? inTheWalk.after : [...recurrentKernelGradient(l, ctx), ...inputGradients(l, ctx)]),
     ];
     return nodeStep(op.node, "backward", `backpropagation through ${l.T} steps, from ${ctx.grad(op.node.id)}`, body);
   },
