@@ -39,7 +39,7 @@
 // The gate functions run a vector at a time through the instructions of sigmoid-vectors.ts and
 // tanh-vectors.ts.
 
-import { i32Params, ModuleBuilder, type FunctionBuilder, type SharedMemoryImport } from "../wasm/wasm-assembler";
+import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
 import { declareSigmoidLocals, sigmoidVectors, splatSigmoidConstants } from "./sigmoid-vectors";
 import { declareTanhLocals, splatTanhConstants, tanhVectors } from "./tanh-vectors";
@@ -337,9 +337,14 @@ function lstmBackwardFunction(module: ModuleBuilder): void {
 }
 
 /** The module's bytes. Its memory starts at one page; the host grows it. */
-/** The module's bytes: with its own memory, or, given `shared`, on a shared memory it imports as env.memory (gemm's, for runtime/recurrent). */
-export function gateKernelModule(shared?: SharedMemoryImport): Uint8Array {
-  const module = new ModuleBuilder(1, shared);
+export function gateKernelModule(): Uint8Array {
+  const module = new ModuleBuilder(1);
+  addGateFunctions(module);
+  return module.encode();
+}
+
+/** The gate functions, exported, into a module of another kernel's (the recurrent walks call them: runtime/recurrent/walk-kernel.ts). */
+export function addGateFunctions(module: ModuleBuilder): void {
   inPlace(module, "sigmoid", false, (f) => (declareSigmoidLocals(f, 1), splatSigmoidConstants(f)), sigmoidVectors);
   inPlace(module, "tanh", true, (f) => (declareTanhLocals(f, 1), splatTanhConstants(f)), tanhVectors);
   lstmGatesFunction(module);
@@ -350,7 +355,6 @@ export function gateKernelModule(shared?: SharedMemoryImport): Uint8Array {
   gruCellFunction(module);
   gruBackwardFunction(module);
   lstmBackwardFunction(module);
-  return module.encode();
 }
 
 export interface GateKernelExports {

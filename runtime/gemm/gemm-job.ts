@@ -33,8 +33,12 @@ export const JOB = {
   chunksByWorkers: 16,
   /** Chunks the workers leave to the calling thread: 1, or 0 when it leaves every chunk to them. */
   reservedForCaller: 17,
+  /** 0 for a product; k for the k-th recurrent walk (walk-kernel.ts' WALKS), whose chunks are bands of m rows of the batch. */
+  kind: 18,
+  /** A walk's arguments: their byte address in the shared memory. */
+  walkArgs: 19,
 } as const;
-export const JOB_SLOTS = 18;
+export const JOB_SLOTS = 20;
 
 export const MAX_CHUNKS = 63;
 const SEQUENCE_MASK = 0x7ffff;
@@ -42,29 +46,48 @@ const SEQUENCE_MASK = 0x7ffff;
 /** The gemm module's export. */
 export type KernelGemm = (m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number, scratch: number) => void;
 
+/** A recurrent walk's export (walk-kernel.ts). */
+type KernelWalk = (args: number, row0: number, rows: number, scratch: number) => void;
+
+/** What a thread's instance of the module exports that a job calls. */
+export interface JobKernel {
+  readonly gemm: KernelGemm;
+  readonly simpleRnnWalkForward?: KernelWalk;
+  readonly simpleRnnWalkBackward?: KernelWalk;
+  readonly lstmWalkForward?: KernelWalk;
+  readonly lstmWalkBackward?: KernelWalk;
+}
+
 /** The claim word of job `sequence` with `chunks` chunks, none claimed. */
 export function openClaim(sequence: number, chunks: number): number {
   return ((sequence & SEQUENCE_MASK) << 12) | chunks;
 }
 
 /**
- * Claims chunks of the job in `job` and computes each (edge tiles on the scratch tile at `scratch`,
+ * Claims chunks of the job in `job` and computes each, a band of a product's rows or of a walk's batch
+ * (edge tiles on the scratch tile at `scratch`,
  * each chunk counted in the job's slot `tally`) until none is left, or only `reserved` are: a worker
  * leaves the last chunk to the calling thread, which is running, so that a worker woken late never
  * makes it wait for a chunk it could have computed itself. Run by the calling thread and, from its source text, by every worker
  * (gemm-worker-source.ts), so it is self-contained: no closures, no imports, literals only.
  */
-export function workOnChunks(job: Int32Array, gemm: KernelGemm, scratch: number, tally: number, reserved: number): void {
+export function workOnChunks(job: Int32Array, kernel: JobKernel, scratch: number, tally: number, reserved: number): void {
   for (;;) {
     const word = Atomics.load(job, 0);
     const next = (word >>> 6) & 63;
     const chunks = word & 63;
     if (next + reserved >= chunks) return;
     const m = job[6]!, n = job[7]!, k = job[8]!, a = job[9]!, aPacked = job[10]!, packedB = job[11]!, c = job[12]!, accumulate = job[13]!, chunkRows = job[14]!;
+    const kind = job[18]!, walkArgs = job[19]!;
     if (Atomics.compareExchange(job, 0, word, word + 64) !== word) continue;
-    // rows i0.. of A start i0·k floats in, stored or packed (a packed panel of MR rows is MR·k floats)
     const i0 = next * chunkRows;
-    gemm(Math.min(chunkRows, m - i0), n, k, a + i0 * k * 4, aPacked, packedB, c + i0 * n * 4, accumulate, scratch);
+    if (kind === 0) {
+      // rows i0.. of A start i0·k floats in, stored or packed (a packed panel of MR rows is MR·k floats)
+      kernel.gemm(Math.min(chunkRows, m - i0), n, k, a + i0 * k * 4, aPacked, packedB, c + i0 * n * 4, accumulate, scratch);
+    } else {
+      const walk = kind === 1 ? kernel.simpleRnnWalkForward : kind === 2 ? kernel.simpleRnnWalkBackward : kind === 3 ? kernel.lstmWalkForward : kernel.lstmWalkBackward;
+      walk!(walkArgs, i0, Math.min(chunkRows, m - i0), scratch);
+    }
     Atomics.add(job, tally, 1);
     if (Atomics.add(job, 1, 1) + 1 === chunks) Atomics.notify(job, 1);
   }

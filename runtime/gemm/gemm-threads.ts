@@ -8,7 +8,7 @@
 
 import type { WasmModule } from "../wasm/wasm-api";
 import { nodeBuiltin } from "../node-host";
-import { JOB, JOB_SLOTS, MAX_CHUNKS, openClaim, workOnChunks, type KernelGemm } from "./gemm-job";
+import { JOB, JOB_SLOTS, MAX_CHUNKS, openClaim, workOnChunks, type JobKernel } from "./gemm-job";
 import { GEMM_WORKER_SOURCE } from "./gemm-worker-source";
 import { MAX_GEMM_THREADS, type Tile } from "./tile";
 import { SharingPolicy } from "./sharing-policy";
@@ -96,10 +96,9 @@ export class GemmThreads {
   }
 
   /** C = or += A·B (gemm's arguments, addresses in the shared memory), its rows shared with `helpers` workers. */
-  multiply(gemm: KernelGemm, helpers: number, m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number): void {
+  multiply(kernel: JobKernel, helpers: number, m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number): void {
     const job = this.job;
-    const rows = chunkRows(m, helpers + 1, this.tile.mr);
-    const chunks = Math.ceil(m / rows);
+    job[JOB.kind] = 0;
     job[JOB.m] = m;
     job[JOB.n] = n;
     job[JOB.k] = k;
@@ -108,16 +107,37 @@ export class GemmThreads {
     job[JOB.packedB] = packedB;
     job[JOB.c] = c;
     job[JOB.accumulate] = accumulate;
+    this.run(kernel, helpers, m, chunkRows(m, helpers + 1, this.tile.mr), this.callerWorks ? 1 : 0);
+  }
+
+  /**
+   * The recurrent walk `kind` (1 for walk-kernel.ts' first) with its arguments at byte address `args`,
+   * the batch's rows shared with `helpers` workers in bands of whole register tiles, one a thread, each
+   * walked over every step by the thread that claims it. The workers may take the last band too: a band
+   * is long enough for a late worker to be awake before the calling thread would come to it.
+   */
+  walk(kernel: JobKernel, helpers: number, kind: number, args: number, batch: number): void {
+    const job = this.job;
+    job[JOB.kind] = kind;
+    job[JOB.walkArgs] = args;
+    job[JOB.m] = batch;
+    this.run(kernel, helpers, batch, Math.ceil(Math.ceil(batch / this.tile.mr) / (helpers + 1)) * this.tile.mr, 0);
+  }
+
+  /** Posts the job whose arguments are set, in chunks of `rows` of its m rows (`reserved` of them left to the calling thread), works on it, and returns when every chunk is done. */
+  private run(kernel: JobKernel, helpers: number, m: number, rows: number, reserved: number): void {
+    const job = this.job;
+    const chunks = Math.ceil(m / rows);
     job[JOB.chunkRows] = rows;
     Atomics.store(job, JOB.helpers, helpers);
-    Atomics.store(job, JOB.reservedForCaller, this.callerWorks ? 1 : 0);
+    Atomics.store(job, JOB.reservedForCaller, reserved);
     Atomics.store(job, JOB.finished, 0);
     Atomics.store(job, JOB.claim, openClaim(++this.sequence, chunks));
     Atomics.notify(job, JOB.claim);
     this.shared++;
     const ownBefore = Atomics.load(job, JOB.chunksByCaller);
     const start = performance.now();
-    if (this.callerWorks) workOnChunks(job, gemm, this.tile.scratchAddress(0), JOB.chunksByCaller, 0);
+    if (this.callerWorks) workOnChunks(job, kernel, this.tile.scratchAddress(0), JOB.chunksByCaller, 0);
     const own = performance.now() - start;
     this.awaitChunks(chunks);
     if (this.callerWorks) this.policy.record(performance.now() - start, own, chunks, Atomics.load(job, JOB.chunksByCaller) - ownBefore);

@@ -1,6 +1,7 @@
 // The code of a gemm worker thread, as the text Node's Worker evaluates (a CommonJS script, so that
 // it needs no file beside the bundle that loads it). It instantiates the gemm module on the shared
-// memory, counts itself ready, then works on the chunks of each job posted to the job block
+// memory, counts itself ready, then works on the chunks of each job (a product's rows, or a
+// recurrent walk's band of the batch) posted to the job block
 // (workOnChunks, the calling thread's own function, from its source) until told to stop. Between jobs
 // it spins briefly before it sleeps in Atomics.wait, so that the products of a training step,
 // microseconds apart, do not each pay for a wake-up.
@@ -16,9 +17,9 @@ const { workerData } = require("node:worker_threads");
 const { module, memory, job: shared, index, scratch } = workerData;
 const job = new Int32Array(shared);
 ${workOnChunks.toString()}
-let gemm;
+let kernel;
 try {
-  gemm = new WebAssembly.Instance(module, { env: { memory } }).exports.gemm;
+  kernel = new WebAssembly.Instance(module, { env: { memory } }).exports;
 } catch (error) {
   Atomics.store(job, ${JOB.failed}, 1);
   throw error;
@@ -34,7 +35,7 @@ for (;;) {
   }
   if (Atomics.load(job, ${JOB.stop})) break;
   try {
-    workOnChunks(job, gemm, scratch, ${JOB.chunksByWorkers}, Atomics.load(job, ${JOB.reservedForCaller}));
+    workOnChunks(job, kernel, scratch, ${JOB.chunksByWorkers}, Atomics.load(job, ${JOB.reservedForCaller}));
   } catch (error) {
     Atomics.store(job, ${JOB.failed}, 1);
     Atomics.add(job, ${JOB.finished}, ${64});

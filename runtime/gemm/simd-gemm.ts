@@ -13,6 +13,7 @@ import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 import { turnOnRelaxedSimd } from "../wasm/relaxed-simd";
 import { GemmThreads, workerThreadsHost, type SharedWasmMemory } from "./gemm-threads";
 import { threadCount } from "../threads/threads";
+import { addWalkFunctions, WALKS, type WalkExports, type WalkName } from "../recurrent/walk-kernel";
 
 /**
  * Whether A is packed into panels of MR rows first. A transposed A always is: its rows four bytes
@@ -52,7 +53,8 @@ export class SimdGemm {
     if (!wasm || !build) return null;
     const host = threaded ? workerThreadsHost() : null;
     if (host) {
-      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }), wasm);
+      // with the recurrent walks (walk-kernel.ts): past a browser's limit for compiling on its main thread, where worker threads never take this branch
+      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }, addWalkFunctions), wasm, false);
       if (!module) return null;
       const memory = new (wasm as unknown as SharedMemoryApi).Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
       const kernel = instanceOf<Omit<SimdKernelExports, "memory">>(module, wasm, { env: { memory } });
@@ -120,8 +122,20 @@ export class SimdGemm {
    */
   multiplyAt(m: number, n: number, k: number, a: number, aPacked: boolean, packedB: number, c: number, accumulate: boolean, threads = threadCount()): void {
     const helpers = this.threads?.helpersFor(m, n, k, threads) ?? 0;
-    if (helpers > 0) this.threads!.multiply(this.kernel.gemm, helpers, m, n, k, a, aPacked ? 1 : 0, packedB, c, accumulate ? 1 : 0);
+    if (helpers > 0) this.threads!.multiply(this.kernel, helpers, m, n, k, a, aPacked ? 1 : 0, packedB, c, accumulate ? 1 : 0);
     else this.kernel.gemm(m, n, k, a, aPacked ? 1 : 0, packedB, c, accumulate ? 1 : 0, this.layout.tile.scratchAddress(0));
+  }
+
+  /**
+   * The recurrent walk `name` (walk-kernel.ts) with its i32 arguments at byte address `args`, over the
+   * batch's rows: shared with the worker threads, a band of rows each, when the walk's multiply-adds
+   * (`workPerRow` a row of the batch) are enough. Only a module on shared memory has the walks (the
+   * resident recurrence's).
+   */
+  walk(name: WalkName, args: number, batch: number, workPerRow: number, threads = threadCount()): void {
+    const helpers = this.threads?.helpersFor(batch, 1, workPerRow, threads) ?? 0;
+    if (helpers > 0) this.threads!.walk(this.kernel, helpers, WALKS.indexOf(name) + 1, args, batch);
+    else (this.kernel as unknown as WalkExports)[name](args, 0, batch, this.layout.tile.scratchAddress(0));
   }
 
   /** op(B) (k×n) from byte address `stored` into panels at `packed`, for multiplyAt: B stored k×n, or n×k when transB. */

@@ -241,10 +241,18 @@ function epilogue(module: ModuleBuilder): void {
 /**
  * The module's bytes for one build (by default the tile gemm uses, without relaxed SIMD). Its memory
  * starts at one page; the host grows it. Given `shared`, the memory is a shared one the module imports
- * (env.memory), so that instances on several threads can work on it.
+ * (env.memory), so that instances on several threads can work on it. `extend` adds functions after
+ * gemm's (the recurrent walks, which call it).
  */
-export function simdKernelModule(build: KernelBuild = PLAIN_BUILD, shared?: SharedMemoryImport): Uint8Array {
+export function simdKernelModule(build: KernelBuild = PLAIN_BUILD, shared?: SharedMemoryImport, extend?: (module: ModuleBuilder) => void): Uint8Array {
   const module = new ModuleBuilder(1, shared);
+  addGemmFunctions(module, build);
+  extend?.(module);
+  return module.encode();
+}
+
+/** gemm's functions, exported (packB, packA, gemm, epilogue), into a module; functions added after them may call them. */
+function addGemmFunctions(module: ModuleBuilder, build: KernelBuild): void {
   microKernel(module, build, "rows");
   microKernel(module, build, "packed");
   copyTile(module);
@@ -253,7 +261,6 @@ export function simdKernelModule(build: KernelBuild = PLAIN_BUILD, shared?: Shar
   packPanels(module, "packA", build.tile.mr);
   blockedGemm(module, build.tile);
   epilogue(module);
-  return module.encode();
 }
 
 export interface SimdKernelExports {

@@ -1,30 +1,28 @@
 // The recurrent layers' loops over time with every operand in gemm's WebAssembly memory: a call copies
-// its tapes in once, packs the recurrent kernel once, and then each step is a product (the gemm
-// module's, shared with its worker threads when large enough) and a cell (the gate module's, on the
-// same memory) on addresses, with no copy; the tapes are copied out once at the end. The per-step
-// loops (recurrence-loops.ts) copy the step's operands in and out of the modules at every step, and
-// pack R every step. The same kernels on the same floats in the same order: the results are the
-// loops' to the bit.
+// its tapes in once (or the input, whose x·K it makes there), packs the recurrent kernel once, and then
+// walks the steps in one call of gemm's module (walk-kernel.ts: each step a product and a cell on
+// addresses, with no copy), the batch's rows shared in bands with gemm's worker threads; backward, the
+// weights' and the input's gradients follow from dZ in the memory; the tapes are copied out once at
+// the end. The per-step loops (recurrence-loops.ts) copy the step's operands in and out of the modules
+// at every step, and pack R every step. The same kernels on the same floats in the same order: the
+// results are the loops' to the bit.
 //
-// The memory must be shared (gemm's where it has worker threads) for a second module to import it, so
-// a host without worker threads runs the per-step loops. Everything from gemm's first free address is
-// gemm's scratch space between calls, so nothing is kept there from one call to the next.
+// The walks are in gemm's module on shared memory (the one its worker threads run), so a host without
+// worker threads runs the per-step loops. Everything from gemm's first free address is gemm's scratch
+// space between calls, so nothing is kept there from one call to the next.
 
 import type { SimdGemm } from "../gemm/simd-gemm";
-import { SHARED_MAXIMUM_PAGES } from "../gemm/simd-gemm";
 import { simdGemm } from "../gemm/gemm";
-import { gateKernelModule, type GateKernelExports } from "../activations/gate-kernel";
-import { compileKernel, instanceOf } from "../wasm/instantiate";
-import { hostWasm, type WasmApi } from "../wasm/wasm-api";
 import { PrefixViews } from "../wasm/prefix-views";
 import { StepPart, stepTimer } from "../step-timing";
 import { sumColumns } from "../rows/sum-columns";
 import type { InputProjection, WalkGradients } from "./recurrence-loops";
+import type { WalkName } from "./walk-kernel";
 
 const FLOAT_BYTES = 4;
+/** Room for a walk's i32 arguments (walk-kernel.ts: at most 11). */
+const WALK_ARGUMENT_BYTES = 16 * 4;
 const ALIGNMENT = 16;
-
-type Gates = Omit<GateKernelExports, "memory">;
 
 /** Byte addresses of one call's regions, one after another from gemm's first free address. */
 class Regions {
@@ -64,24 +62,17 @@ export class ResidentRecurrence {
   private memory: Float32Array;
 
   /** null where gemm has no shared memory (no worker threads, or no WebAssembly SIMD) or the host refuses the gate module. */
-  static create(gemm: SimdGemm | null = simdGemm(), wasm: WasmApi | null = hostWasm()): ResidentRecurrence | null {
-    if (!gemm?.threads || !wasm) return null;
-    const module = compileKernel(gateKernelModule({ maximumPages: SHARED_MAXIMUM_PAGES }), wasm);
-    const gates = module && instanceOf<Gates>(module, wasm, { env: { memory: gemm.wasmMemory } });
-    return gates && new ResidentRecurrence(gemm, gates);
+  static create(gemm: SimdGemm | null = simdGemm()): ResidentRecurrence | null {
+    return gemm?.threads ? new ResidentRecurrence(gemm) : null;
   }
 
-  private constructor(
-    private readonly gemm: SimdGemm,
-    private readonly gates: Gates,
-  ) {
+  private constructor(private readonly gemm: SimdGemm) {
     this.memory = gemm.floats(0);
   }
 
   /** As lstmForwardLoop; given the input x, the gates start as x·K computed here rather than read from gates. units: a multiple of 4. */
   lstmForward(gates: Float32Array, c: Float32Array, actC: Float32Array, h: Float32Array, recurrent: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number, projection: InputProjection | null): void {
     const width = 4 * units;
-    const [gateBlock, stateBlock] = [batch * width * FLOAT_BYTES, batch * units * FLOAT_BYTES];
     const r = this.regions();
     const gatesAt = r.floats(steps * batch * width);
     const [cAt, actAt] = [r.floats(steps * batch * units), r.floats(steps * batch * units)];
@@ -91,20 +82,14 @@ export class ResidentRecurrence {
     const biasAt = bias ? r.floats(width) : 0;
     const packedAt = this.packedRegion(r, units, width);
     const projectionAt = projection && this.projectionRegions(r, steps * batch, width, projection.features);
+    const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     if (projectionAt) this.project(projection!, projectionAt, steps * batch, width, gatesAt);
     else this.copyIn(gates, steps * batch * width, gatesAt);
     this.memory.fill(0, zerosAt / FLOAT_BYTES, zerosAt / FLOAT_BYTES + batch * units);
     if (bias) this.copyIn(bias, width, biasAt);
     this.pack(recurrent, false, units, width, packedAt);
-    const k = this.gates;
-    for (let t = 0; t < steps; t++) {
-      const g = gatesAt + t * gateBlock;
-      if (t > 0) this.multiply(batch, width, units, hAt + (t - 1) * stateBlock, packedAt.packed, g, true);
-      if (bias) k.addBias(g, batch, width, biasAt);
-      k.lstmGates(g, batch, units);
-      k.lstmCell(g, t > 0 ? cAt + (t - 1) * stateBlock : zerosAt, cAt + t * stateBlock, actAt + t * stateBlock, hAt + t * stateBlock, batch, units);
-    }
+    this.walk(argsAt, "lstmWalkForward", [gatesAt, cAt, actAt, hAt, zerosAt, packedAt.packed, biasAt, bias ? 1 : 0, steps, batch, units], batch, steps * units * width);
     this.copyOut(gates, gatesAt, steps * batch * width);
     this.copyOut(c, cAt, steps * batch * units);
     this.copyOut(actC, actAt, steps * batch * units);
@@ -114,7 +99,7 @@ export class ResidentRecurrence {
   /** As lstmBackwardLoop, then walkGradients on dZ where the memory still holds it (h, x and kernel read only for those). units: a multiple of 4. */
   lstmBackward(gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array, recurrent: Float32Array, steps: number, batch: number, units: number, h: Float32Array | null, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
     const width = 4 * units;
-    const [gateBlock, stateBlock] = [batch * width * FLOAT_BYTES, batch * units * FLOAT_BYTES];
+    const gateBlock = batch * width * FLOAT_BYTES;
     const r = this.regions();
     // the gates' values become dz in place, step by step; a last tile's rows past the batch read on past dz_t
     const slack = (this.gemm.tileRows - 1) * width;
@@ -123,6 +108,7 @@ export class ResidentRecurrence {
     const [zerosAt, dhAt, dcAt] = [r.floats(batch * units), r.floats(batch * units), r.floats(batch * units)];
     const packedAt = this.packedRegion(r, width, units);
     const after = gradients && this.walkGradientRegions(r, steps, batch, units, width, features, gradients);
+    const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     this.copyIn(gates, steps * batch * width, dzAt);
     this.zero(dzAt + steps * gateBlock, slack);
@@ -132,11 +118,7 @@ export class ResidentRecurrence {
     this.copyIn(dh, batch * units, dhAt);
     this.copyIn(dc, batch * units, dcAt);
     this.pack(recurrent, true, width, units, packedAt);
-    for (let t = steps - 1; t >= 0; t--) {
-      const g = dzAt + t * gateBlock;
-      this.gates.lstmBackward(g, actAt + t * stateBlock, t > 0 ? cAt + (t - 1) * stateBlock : zerosAt, dhAt, dcAt, batch, units);
-      if (t > 0) this.multiply(batch, units, width, g, packedAt.packed, dhAt, false);
-    }
+    this.walk(argsAt, "lstmWalkBackward", [dzAt, actAt, cAt, zerosAt, dhAt, dcAt, packedAt.packed, steps, batch, units], batch, steps * units * width);
     if (after) this.walkGradients(after, dzAt, h, x, kernel, steps, batch, units, width, features, gradients!);
     this.copyOut(dz, dzAt, steps * batch * width);
     this.copyOut(dh, dhAt, batch * units);
@@ -145,23 +127,18 @@ export class ResidentRecurrence {
 
   /** As simpleRnnForwardLoop; given the input x, h starts as x·K computed here rather than read from h. units: a multiple of 4. */
   simpleRnnForward(h: Float32Array, recurrent: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number, projection: InputProjection | null): void {
-    const block = batch * units * FLOAT_BYTES;
     const r = this.regions();
     const hAt = r.floats(steps * batch * units);
     const biasAt = bias ? r.floats(units) : 0;
     const packedAt = this.packedRegion(r, units, units);
     const projectionAt = projection && this.projectionRegions(r, steps * batch, units, projection.features);
+    const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     if (projectionAt) this.project(projection!, projectionAt, steps * batch, units, hAt);
     else this.copyIn(h, steps * batch * units, hAt);
     if (bias) this.copyIn(bias, units, biasAt);
     this.pack(recurrent, false, units, units, packedAt);
-    for (let t = 0; t < steps; t++) {
-      const at = hAt + t * block;
-      if (t > 0) this.multiply(batch, units, units, at - block, packedAt.packed, at, true);
-      if (bias) this.gates.addBias(at, batch, units, biasAt);
-      this.gates.tanh(at, batch * units);
-    }
+    this.walk(argsAt, "simpleRnnWalkForward", [hAt, packedAt.packed, biasAt, bias ? 1 : 0, steps, batch, units], batch, steps * units * units);
     this.copyOut(h, hAt, steps * batch * units);
   }
 
@@ -175,16 +152,13 @@ export class ResidentRecurrence {
     const dhAt = r.floats(batch * units);
     const packedAt = this.packedRegion(r, units, units);
     const after = gradients && this.walkGradientRegions(r, steps, batch, units, units, features, gradients);
+    const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     this.copyIn(h, steps * batch * units, dzAt);
     this.zero(dzAt + steps * block, slack);
     this.copyIn(dh, batch * units, dhAt);
     this.pack(recurrent, true, units, units, packedAt);
-    for (let t = steps - 1; t >= 0; t--) {
-      const at = dzAt + t * block;
-      this.gates.tanhBackward(at, dhAt, batch * units);
-      if (t > 0) this.multiply(batch, units, units, at, packedAt.packed, dhAt, false);
-    }
+    this.walk(argsAt, "simpleRnnWalkBackward", [dzAt, dhAt, packedAt.packed, steps, batch, units], batch, steps * units * units);
     if (after) this.walkGradients(after, dzAt, h, x, kernel, steps, batch, units, units, features, gradients!);
     this.copyOut(dz, dzAt, steps * batch * units);
     this.copyOut(dh, dhAt, batch * units);
@@ -257,6 +231,13 @@ export class ResidentRecurrence {
     this.zero(at.x + rows * features * FLOAT_BYTES, (this.gemm.tileRows - 1) * features);
     this.pack(kernel, false, features, width, at.kernel);
     this.multiply(rows, width, features, at.x, at.kernel.packed, into, false);
+  }
+
+  /** The walk's arguments into the memory at argsAt, then the walk: on the batch's rows in bands shared with the worker threads when large enough. Timed as gemm: its products are most of it. */
+  private walk(argsAt: number, name: WalkName, args: readonly number[], batch: number, workPerRow: number): void {
+    new Int32Array(this.memory.buffer, argsAt, args.length).set(args);
+    if (!stepTimer.enabled) return this.gemm.walk(name, argsAt, batch, workPerRow);
+    stepTimer.timed(StepPart.gemm, () => this.gemm.walk(name, argsAt, batch, workPerRow));
   }
 
   private regions(): Regions {

@@ -12,9 +12,13 @@ export function instantiateKernel<Exports>(bytes: Uint8Array, wasm: WasmApi | nu
   return module && instanceOf<Exports>(module, wasm!);
 }
 
-/** The compiled module, for a kernel instantiated many times (each instance with a memory of its own); null as instantiateKernel. */
-export function compileKernel(bytes: Uint8Array, wasm: WasmApi | null = hostWasm()): WasmModule | null {
-  if (bytes.length >= SYNC_COMPILE_LIMIT_BYTES) throw new Error(`wasm kernel of ${bytes.length} bytes: too big to compile synchronously in a browser`);
+/**
+ * The compiled module, for a kernel instantiated many times (each instance with a memory of its own);
+ * null as instantiateKernel. `forBrowsers` false: a module compiled only where Node's worker threads
+ * run (gemm's on shared memory), never on a browser's main thread, so the browser's limit does not hold.
+ */
+export function compileKernel(bytes: Uint8Array, wasm: WasmApi | null = hostWasm(), forBrowsers = true): WasmModule | null {
+  if (forBrowsers && bytes.length >= SYNC_COMPILE_LIMIT_BYTES) throw new Error(`wasm kernel of ${bytes.length} bytes: too big to compile synchronously in a browser`);
   if (!wasm || !wasm.validate(bytes)) return null;
   try {
     return new wasm.Module(bytes);

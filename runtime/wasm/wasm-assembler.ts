@@ -75,6 +75,7 @@ const INSTRUCTIONS = {
   "i32.ne": plain(0x47),
   "i32.lt_s": plain(0x48),
   "i32.lt_u": plain(0x49),
+  "i32.ge_s": plain(0x4e),
   "i32.add": plain(0x6a),
   "i32.sub": plain(0x6b),
   "i32.mul": plain(0x6c),

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SimdGemm } from "../../runtime/gemm/simd-gemm";
 import { lstmSequenceBackward, lstmSequenceForward, simpleRnnSequenceBackward, simpleRnnSequenceForward } from "../../runtime/recurrent/recurrence";
 import { lstmBackwardLoop, lstmForwardLoop, simpleRnnBackwardLoop, simpleRnnForwardLoop, walkGradients, project } from "../../runtime/recurrent/recurrence-loops";
 import { ResidentRecurrence } from "../../runtime/recurrent/resident-recurrence";
@@ -209,6 +210,66 @@ describe("the gradients after the walk against float64", () => {
     lstmSequenceForward(new Float32Array(rows * 4 * units), c2, a2, h2, r, bias, steps, batch, units, x, kernel, features);
     for (let i = 0; i < h1.length; i++) expect(h2[i]).toBeCloseTo(h1[i]!, 5);
     expect(() => lstmSequenceForward(gates, c2, a2, h2, r, bias, steps, batch, units, x, new Float32Array(7), features)).toThrow("lstmSequenceForward: kernel holds 7 floats, needs 48");
+  });
+});
+
+describe.skipIf(!resident)("the walks shared with worker threads, a band of the batch's rows each", () => {
+  const gemm = SimdGemm.create()!;
+  const threads = gemm.threads!;
+  const shared = ResidentRecurrence.create(gemm)!;
+
+  beforeAll(async () => {
+    threads.start(3);
+    await threads.whenReady();
+  });
+  afterAll(() => threads.stop());
+
+  it.each([
+    // large enough to be shared: 16·16²·64 multiply-adds a simpleRNN walk
+    { steps: 16, batch: 64, units: 16 },
+    // bands of 16 and 14 rows: the last band's last tile cut by the batch
+    { steps: 10, batch: 30, units: 32 },
+  ])("give the per-step loops' bits when the workers walk every band: steps $steps, batch $batch, units $units", ({ steps, batch, units }) => {
+    const random = new Random(16);
+    const rows = steps * batch;
+    const before = threads.chunks;
+    threads.callerWorks = false;
+    try {
+      threads.policy.reset();
+      const [r, rT] = [uniform(random, units * 4 * units, -0.5, 0.5), uniform(random, units * units, -0.5, 0.5)];
+      const [bias, bias1] = [uniform(random, 4 * units), uniform(random, units)];
+      const gates = uniform(random, rows * 4 * units, -2, 2);
+      const tapes = () => [gates.slice(), new Float32Array(rows * units), new Float32Array(rows * units), new Float32Array(rows * units)] as const;
+      const [g1, c1, a1, h1] = tapes();
+      const [g2, c2, a2, h2] = tapes();
+      lstmForwardLoop(g1, c1, a1, h1, r, bias, steps, batch, units);
+      shared.lstmForward(g2, c2, a2, h2, r, bias, steps, batch, units, null);
+      expect([g2, c2, a2, h2]).toEqual([g1, c1, a1, h1]);
+
+      const start = [uniform(random, batch * units), uniform(random, batch * units), new Float32Array(rows * 4 * units)];
+      const [dh1, dc1, dz1] = copies(start);
+      const [dh2, dc2, dz2] = copies(start);
+      lstmBackwardLoop(g1, a1, c1, dh1!, dc1!, dz1!, r, steps, batch, units);
+      shared.lstmBackward(g1, a1, c1, dh2!, dc2!, dz2!, r, steps, batch, units, null, null, null, 0, null);
+      expect([dz2, dh2, dc2]).toEqual([dz1, dh1, dc1]);
+
+      const h = uniform(random, rows * units, -2, 2);
+      const [s1, s2] = [h.slice(), h.slice()];
+      simpleRnnForwardLoop(s1, rT, bias1, steps, batch, units);
+      shared.simpleRnnForward(s2, rT, bias1, steps, batch, units, null);
+      expect(s2).toEqual(s1);
+      const dhs1 = uniform(random, batch * units);
+      const dhs = dhs1.slice();
+      const [dzs1, dzs2] = [new Float32Array(rows * units), new Float32Array(rows * units)];
+      simpleRnnBackwardLoop(s1, dhs1, dzs1, rT, steps, batch, units);
+      shared.simpleRnnBackward(s1, dhs, dzs2, rT, steps, batch, units, null, null, 0, null);
+      expect([dzs2, dhs]).toEqual([dzs1, dhs1]);
+    } finally {
+      threads.callerWorks = true;
+    }
+    expect(threads.chunks.byCaller).toBe(before.byCaller);
+    // four walks, each in two bands at least
+    expect(threads.chunks.byWorkers).toBeGreaterThanOrEqual(before.byWorkers + 4 * 2);
   });
 });
 

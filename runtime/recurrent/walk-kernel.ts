@@ -1,0 +1,154 @@
+// The recurrent layers' walks over time as WebAssembly functions, in gemm's module (with the gate
+// functions, gate-kernel.ts): one call runs every step of a walk for a band of the batch's rows, so the
+// calling thread and gemm's worker threads each walk their own rows with no hand-over between steps
+// (a row's h_t depends only on its own h_{t-1}). Each step is the calls the per-step loops make, on
+// the band's rows: the same kernels on the same floats, so the same bits.
+//
+//   walk(args, row0, rows, scratch)
+//       args: the byte address of the walk's i32 arguments (below, in order); row0 and rows: the band;
+//       scratch: the calling thread's scratch tile for gemm's edge tiles. Tapes are step-major: step t's
+//       block of the batch's rows starts at t·batch rows. A band's last register tile may read rows
+//       past the band (another band's, or the slack after a tape) into rows it drops.
+//
+//   simpleRnnWalkForward   h, packedR, bias, hasBias, steps, batch, units:
+//                          for t = 0 …: h[t] += h[t-1]·R (not at t = 0), + bias, tanh, in place
+//   simpleRnnWalkBackward  dz, dh, packedRT, steps, batch, units:
+//                          for t = steps-1 … 0: dz[t] = dh·(1 − dz[t]²) in place (dz holding h), dh = dz[t]·Rᵀ (not at t = 0)
+//   lstmWalkForward        gates, c, act, h, zeros, packedR, bias, hasBias, steps, batch, units:
+//                          for t = 0 …: gates[t] += h[t-1]·R (not at t = 0), + bias, lstmGates, lstmCell (c_{-1}: zeros)
+//   lstmWalkBackward       dz, act, c, zeros, dh, dc, packedRT, steps, batch, units:
+//                          for t = steps-1 … 0: lstmBackward on dz[t] (holding the gates), dh = dz[t]·Rᵀ (not at t = 0)
+
+import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
+import { addGateFunctions } from "../activations/gate-kernel";
+
+const FLOAT_BYTES = 4;
+
+/** The walks, in the order of their job kinds (gemm-job.ts: kind 1 is the first). */
+export const WALKS = ["simpleRnnWalkForward", "simpleRnnWalkBackward", "lstmWalkForward", "lstmWalkBackward"] as const;
+export type WalkName = (typeof WALKS)[number];
+
+export const WALK_ARGUMENTS: Record<WalkName, readonly string[]> = {
+  simpleRnnWalkForward: ["h", "packedR", "bias", "hasBias", "steps", "batch", "units"],
+  simpleRnnWalkBackward: ["dz", "dh", "packedRT", "steps", "batch", "units"],
+  lstmWalkForward: ["gates", "c", "act", "h", "zeros", "packedR", "bias", "hasBias", "steps", "batch", "units"],
+  lstmWalkBackward: ["dz", "act", "c", "zeros", "dh", "dc", "packedRT", "steps", "batch", "units"],
+};
+
+/** The walk's function with its arguments loaded into locals of their names, and the locals every walk uses. */
+function walkFunction(module: ModuleBuilder, name: WalkName): FunctionBuilder {
+  const f = module.function(name, i32Params("args", "row0", "rows", "scratch"), [], true);
+  for (const local of [...WALK_ARGUMENTS[name], "t", "rowBytes", "stateBlock"]) f.local(local, "i32");
+  WALK_ARGUMENTS[name].forEach((arg, i) => f.get("args").op("i32.load", i * 4).set(arg));
+  // the band's first row of a tape of units-wide rows, in bytes; a step's block of such a tape
+  f.get("row0").get("units").op("i32.mul").i32(FLOAT_BYTES).op("i32.mul").set("rowBytes");
+  f.get("batch").get("units").op("i32.mul").i32(FLOAT_BYTES).op("i32.mul").set("stateBlock");
+  return f;
+}
+
+/** local += rowBytes·factor: a tape's address moved to the band's first row (units·factor floats a row). */
+function toBand(f: FunctionBuilder, local: string, factor = 1): void {
+  f.increment(local, () => (factor === 1 ? f.get("rowBytes") : f.get("rowBytes").i32(factor).op("i32.mul")));
+}
+
+function simpleRnnWalkForward(module: ModuleBuilder): void {
+  const f = walkFunction(module, "simpleRnnWalkForward");
+  toBand(f, "h");
+  f.i32(0).set("t");
+  f.doWhile(
+    () => {
+      f.get("t").op("if");
+      f.get("rows").get("units").get("units").get("h").get("stateBlock").op("i32.sub").i32(0).get("packedR").get("h").i32(1).get("scratch").call("gemm");
+      f.op("end");
+      f.get("hasBias").op("if").get("h").get("rows").get("units").get("bias").call("addBias").op("end");
+      f.get("h").get("rows").get("units").op("i32.mul").call("tanh");
+      f.increment("h", () => f.get("stateBlock"));
+      f.increment("t", () => f.i32(1));
+    },
+    () => f.get("t").get("steps").op("i32.ne"),
+  );
+}
+
+function simpleRnnWalkBackward(module: ModuleBuilder): void {
+  const f = walkFunction(module, "simpleRnnWalkBackward");
+  toBand(f, "dh");
+  toBand(f, "dz");
+  f.get("steps").i32(1).op("i32.sub").set("t");
+  f.increment("dz", () => f.get("t").get("stateBlock").op("i32.mul"));
+  f.doWhile(
+    () => {
+      f.get("dz").get("dh").get("rows").get("units").op("i32.mul").call("tanhBackward");
+      f.get("t").op("if");
+      f.get("rows").get("units").get("units").get("dz").i32(0).get("packedRT").get("dh").i32(0).get("scratch").call("gemm");
+      f.op("end");
+      f.get("dz").get("stateBlock").op("i32.sub").set("dz");
+      f.increment("t", () => f.i32(-1));
+    },
+    () => f.get("t").i32(0).op("i32.ge_s"),
+  );
+}
+
+function lstmWalkForward(module: ModuleBuilder): void {
+  const f = walkFunction(module, "lstmWalkForward");
+  f.local("width", "i32").local("cPrev", "i32");
+  f.get("units").i32(4).op("i32.mul").set("width");
+  toBand(f, "gates", 4);
+  for (const tape of ["c", "act", "h", "zeros"]) toBand(f, tape);
+  f.i32(0).set("t");
+  f.doWhile(
+    () => {
+      f.get("t").op("if");
+      f.get("rows").get("width").get("units").get("h").get("stateBlock").op("i32.sub").i32(0).get("packedR").get("gates").i32(1).get("scratch").call("gemm");
+      f.get("c").get("stateBlock").op("i32.sub").set("cPrev");
+      f.op("else");
+      f.get("zeros").set("cPrev");
+      f.op("end");
+      f.get("hasBias").op("if").get("gates").get("rows").get("width").get("bias").call("addBias").op("end");
+      f.get("gates").get("rows").get("units").call("lstmGates");
+      f.get("gates").get("cPrev").get("c").get("act").get("h").get("rows").get("units").call("lstmCell");
+      f.increment("gates", () => f.get("stateBlock").i32(4).op("i32.mul"));
+      for (const tape of ["c", "act", "h"]) f.increment(tape, () => f.get("stateBlock"));
+      f.increment("t", () => f.i32(1));
+    },
+    () => f.get("t").get("steps").op("i32.ne"),
+  );
+}
+
+function lstmWalkBackward(module: ModuleBuilder): void {
+  const f = walkFunction(module, "lstmWalkBackward");
+  f.local("width", "i32").local("cPrev", "i32");
+  f.get("units").i32(4).op("i32.mul").set("width");
+  toBand(f, "dz", 4);
+  for (const tape of ["act", "c", "zeros", "dh", "dc"]) toBand(f, tape);
+  f.get("steps").i32(1).op("i32.sub").set("t");
+  f.increment("dz", () => f.get("t").get("stateBlock").i32(4).op("i32.mul").op("i32.mul"));
+  for (const tape of ["act", "c"]) f.increment(tape, () => f.get("t").get("stateBlock").op("i32.mul"));
+  f.doWhile(
+    () => {
+      f.get("t").op("if");
+      f.get("c").get("stateBlock").op("i32.sub").set("cPrev");
+      f.op("else");
+      f.get("zeros").set("cPrev");
+      f.op("end");
+      f.get("dz").get("act").get("cPrev").get("dh").get("dc").get("rows").get("units").call("lstmBackward");
+      f.get("t").op("if");
+      f.get("rows").get("units").get("width").get("dz").i32(0).get("packedRT").get("dh").i32(0).get("scratch").call("gemm");
+      f.op("end");
+      f.get("dz").get("stateBlock").i32(4).op("i32.mul").op("i32.sub").set("dz");
+      for (const tape of ["act", "c"]) f.get(tape).get("stateBlock").op("i32.sub").set(tape);
+      f.increment("t", () => f.i32(-1));
+    },
+    () => f.get("t").i32(0).op("i32.ge_s"),
+  );
+}
+
+/** The gate functions and the walks, into gemm's module (after its functions, which they call). */
+export function addWalkFunctions(module: ModuleBuilder): void {
+  addGateFunctions(module);
+  simpleRnnWalkForward(module);
+  simpleRnnWalkBackward(module);
+  lstmWalkForward(module);
+  lstmWalkBackward(module);
+}
+
+export type WalkExports = Record<WalkName, (args: number, row0: number, rows: number, scratch: number) => void>;
