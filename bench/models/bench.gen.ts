@@ -131,7 +131,7 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   // first bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   lstmSequenceForward(
     bidirectional_gates,
     bidirectional_c,
@@ -192,7 +192,7 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   // first bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates_2[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   lstmSequenceForward(
     bidirectional_gates_2,
     bidirectional_c_2,
@@ -490,7 +490,7 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
   // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into bidirectional_dz_2[t] and bidirectional_dc_2; then bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
-  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   // then, from bidirectional_dz_2 while the call still holds it: d_bidirectional_backward_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · bidirectional_dz_2, d_bidirectional_backward_bias = Σ over rows of bidirectional_dz_2, bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ (step-major)
   lstmSequenceBackward(
     bidirectional_gates_2,
@@ -565,7 +565,7 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
   // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into bidirectional_dz[t] and bidirectional_dc; then bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
-  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   // then, from bidirectional_dz while the call still holds it: d_bidirectional_forward_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_bidirectional_forward_kernel = bidirectional_xtᵀ · bidirectional_dz, d_bidirectional_forward_bias = Σ over rows of bidirectional_dz, bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ (step-major)
   lstmSequenceBackward(
     bidirectional_gates,
@@ -1620,7 +1620,7 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   lstmSequenceForward(
     lstm_gates,
     lstm_c,
@@ -1896,7 +1896,7 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
   // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into lstm_dz[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
-  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   // then, from lstm_dz while the call still holds it: d_lstm_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_lstm_kernel = lstm_xtᵀ · lstm_dz, d_lstm_bias = Σ over rows of lstm_dz, lstm_dxt = lstm_dz · lstm_kernelᵀ (step-major)
   lstmSequenceBackward(
     lstm_gates,
@@ -2957,7 +2957,7 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
   }
 
   // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product, made by the call
-  // for t = 0 … 99: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // for t = 0 … 99: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   simpleRnnSequenceForward(
     simple_rnn_h,
     simple_rnn_recurrent_kernel,

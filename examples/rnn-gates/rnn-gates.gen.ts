@@ -734,7 +734,7 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
   // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 29: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
-  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   lstmSequenceForward(
     lstm_gates,
     lstm_c,
@@ -1010,7 +1010,7 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
   // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
   // for t = 29 … 0: the step's cell and gates backward as lstmCellBackward does, into lstm_dz[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
-  // the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   // then, from lstm_dz while the call still holds it: d_lstm_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_lstm_kernel = lstm_xtᵀ · lstm_dz, d_lstm_bias = Σ over rows of lstm_dz, lstm_dxt = lstm_dz · lstm_kernelᵀ (step-major)
   lstmSequenceBackward(
     lstm_gates,
@@ -1337,7 +1337,7 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
   }
 
   // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product, made by the call
-  // for t = 0 … 29: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)
+  // for t = 0 … 29: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   simpleRnnSequenceForward(
     simple_rnn_h,
     simple_rnn_recurrent_kernel,

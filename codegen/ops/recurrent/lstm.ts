@@ -86,7 +86,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       projection.comment,
       `// for t = 0 … ${l.T - 1}: ${l.gates}[t] += h_{t-1} · ${recurrent} (none at t = 0), then the step's gates and cell as lstmCellForward does:`,
       `// z = ${l.gates}[t]${bias ? ` + ${bias}` : ""}; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in ${l.gates}[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)`,
-      `// the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)`,
+      `// the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)`,
       `lstmSequenceForward(${l.gates}, ${l.c}, ${l.actC}, ${l.h}, ${recurrent}, ${bias ?? "null"}, ${l.T}, batch, ${U}, ${projection.args});`,
     ];
     const steps = [`for (let t = 0; t < ${l.T}; t++) {`, ...stepRecurrentProduct(l, ctx, mode, l.gates), ...(vectorGates && !l.mask ? wholeStep : cellLoop), `}`];
@@ -141,7 +141,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const inTheWalk = whole ? gradientsInTheWalk(l, ctx) : null;
     const wholeLoop = [
       `// for t = ${l.T - 1} … 0: the step's cell and gates backward as lstmCellBackward does, into ${l.dz}[t] and ${l.dc}; then ${l.dh} = dz_t · ${recurrent}ᵀ, the gradient carried to step t - 1 (not at t = 0)`,
-      `// the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)`,
+      `// the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)`,
       ...(inTheWalk ? [inTheWalk.comment] : []),
       `lstmSequenceBackward(${l.gates}, ${l.actC}, ${l.c}, ${l.dh}, ${l.dc}, ${l.dz}, ${recurrent}, ${l.T}, batch, ${U}${inTheWalk ? `, ${l.h}, ${inTheWalk.args}` : ""});`,
     ];

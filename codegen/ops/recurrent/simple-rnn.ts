@@ -44,7 +44,7 @@ function vectorGradient(l: Layout): string[] {
 function wholeForward(l: Layout, recurrent: string, bias: string | null, projection: { args: string; comment: string }): string[] {
   return [
     projection.comment,
-    `// for t = 0 … ${l.T - 1}: h_t = tanh(z), z = ${l.h}[t] + h_{t-1} · ${recurrent}${bias ? ` + ${bias}` : ""} (${l.h}[t] holding x_t · K; no h_{-1} term), over the step's [batch, ${l.U}] block: the whole loop in one call (the tapes kept in WebAssembly memory where the host allows it)`,
+    `// for t = 0 … ${l.T - 1}: h_t = tanh(z), z = ${l.h}[t] + h_{t-1} · ${recurrent}${bias ? ` + ${bias}` : ""} (${l.h}[t] holding x_t · K; no h_{-1} term), over the step's [batch, ${l.U}] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)`,
     `simpleRnnSequenceForward(${l.h}, ${recurrent}, ${bias ?? "null"}, ${l.T}, batch, ${l.U}, ${projection.args});`,
   ];
 }
