@@ -69,7 +69,6 @@ interface BilstmBench_Buffers {
   readonly bidirectional_act_c: Float32Array;
   readonly bidirectional_dh: Float32Array;
   readonly bidirectional_dc: Float32Array;
-  readonly bidirectional_dz: Float32Array;
   readonly bidirectional_lstm_2: Float32Array;
   readonly bidirectional_xt_2: Float32Array;
   readonly bidirectional_dxt_2: Float32Array;
@@ -79,7 +78,6 @@ interface BilstmBench_Buffers {
   readonly bidirectional_act_c_2: Float32Array;
   readonly bidirectional_dh_2: Float32Array;
   readonly bidirectional_dc_2: Float32Array;
-  readonly bidirectional_dz_2: Float32Array;
   readonly bidirectional_out: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_bidirectional_lstm: Float32Array;
@@ -483,22 +481,21 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
   const bidirectional_dh_2 = bufs.bidirectional_dh_2;
   const bidirectional_dc_2 = bufs.bidirectional_dc_2;
-  const bidirectional_dz_2 = bufs.bidirectional_dz_2;
   const d_bidirectional_lstm_2 = bufs.d_bidirectional_lstm_2;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh_2[i] = d_bidirectional_lstm_2[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc_2[i] = 0;
   // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into bidirectional_dz_2[t] and bidirectional_dc_2; then bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
+  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into dZ[t] and bidirectional_dc_2; then bidirectional_dh_2 = dz_t · bidirectional_backward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
   // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
-  // then, from bidirectional_dz_2 while the call still holds it: d_bidirectional_backward_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · bidirectional_dz_2, d_bidirectional_backward_bias = Σ over rows of bidirectional_dz_2, bidirectional_dxt_2 = bidirectional_dz_2 · bidirectional_backward_kernelᵀ (step-major)
+  // then, from dZ while the call holds it (no one else reads it): d_bidirectional_backward_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_bidirectional_backward_kernel = bidirectional_xt_2ᵀ · dZ, d_bidirectional_backward_bias = Σ over rows of dZ, bidirectional_dxt_2 = dZ · bidirectional_backward_kernelᵀ (step-major)
   lstmSequenceBackward(
     bidirectional_gates_2,
     bidirectional_act_c_2,
     bidirectional_c_2,
     bidirectional_dh_2,
     bidirectional_dc_2,
-    bidirectional_dz_2,
+    null,
     bidirectional_backward_recurrent_kernel,
     50,
     batch,
@@ -558,22 +555,21 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
   const bidirectional_act_c = bufs.bidirectional_act_c;
   const bidirectional_dh = bufs.bidirectional_dh;
   const bidirectional_dc = bufs.bidirectional_dc;
-  const bidirectional_dz = bufs.bidirectional_dz;
   const d_bidirectional_lstm = bufs.d_bidirectional_lstm;
   for (let i = 0; i < batch * 32; i++) bidirectional_dh[i] = d_bidirectional_lstm[i]!;
   for (let i = 0; i < batch * 32; i++) bidirectional_dc[i] = 0;
   // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into bidirectional_dz[t] and bidirectional_dc; then bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
+  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into dZ[t] and bidirectional_dc; then bidirectional_dh = dz_t · bidirectional_forward_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
   // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
-  // then, from bidirectional_dz while the call still holds it: d_bidirectional_forward_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_bidirectional_forward_kernel = bidirectional_xtᵀ · bidirectional_dz, d_bidirectional_forward_bias = Σ over rows of bidirectional_dz, bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ (step-major)
+  // then, from dZ while the call holds it (no one else reads it): d_bidirectional_forward_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_bidirectional_forward_kernel = bidirectional_xtᵀ · dZ, d_bidirectional_forward_bias = Σ over rows of dZ, bidirectional_dxt = dZ · bidirectional_forward_kernelᵀ (step-major)
   lstmSequenceBackward(
     bidirectional_gates,
     bidirectional_act_c,
     bidirectional_c,
     bidirectional_dh,
     bidirectional_dc,
-    bidirectional_dz,
+    null,
     bidirectional_forward_recurrent_kernel,
     50,
     batch,
@@ -687,7 +683,6 @@ function BilstmBench_createBuffers(
   const bidirectional_act_c = new Float32Array(maxBatch * 1600);
   const bidirectional_dh = new Float32Array(maxBatch * 32);
   const bidirectional_dc = new Float32Array(maxBatch * 32);
-  const bidirectional_dz = new Float32Array(maxBatch * 6400);
   const bidirectional_lstm_2 = new Float32Array(maxBatch * 32);
   const bidirectional_xt_2 = new Float32Array(maxBatch * 3200);
   const bidirectional_dxt_2 = new Float32Array(maxBatch * 3200);
@@ -697,7 +692,6 @@ function BilstmBench_createBuffers(
   const bidirectional_act_c_2 = new Float32Array(maxBatch * 1600);
   const bidirectional_dh_2 = new Float32Array(maxBatch * 32);
   const bidirectional_dc_2 = new Float32Array(maxBatch * 32);
-  const bidirectional_dz_2 = new Float32Array(maxBatch * 6400);
   const bidirectional_out = new Float32Array(maxBatch * 64);
   const dense_out = new Float32Array(maxBatch);
   const d_bidirectional_lstm = new Float32Array(maxBatch * 32);
@@ -737,7 +731,6 @@ function BilstmBench_createBuffers(
     bidirectional_act_c,
     bidirectional_dh,
     bidirectional_dc,
-    bidirectional_dz,
     bidirectional_lstm_2,
     bidirectional_xt_2,
     bidirectional_dxt_2,
@@ -747,7 +740,6 @@ function BilstmBench_createBuffers(
     bidirectional_act_c_2,
     bidirectional_dh_2,
     bidirectional_dc_2,
-    bidirectional_dz_2,
     bidirectional_out,
     dense_out,
     d_bidirectional_lstm,
@@ -1571,7 +1563,6 @@ interface LstmBench_Buffers {
   readonly lstm_act_c: Float32Array;
   readonly lstm_dh: Float32Array;
   readonly lstm_dc: Float32Array;
-  readonly lstm_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_lstm_out: Float32Array;
   readonly d_dense_z: Float32Array;
@@ -1889,22 +1880,21 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   const lstm_act_c = bufs.lstm_act_c;
   const lstm_dh = bufs.lstm_dh;
   const lstm_dc = bufs.lstm_dc;
-  const lstm_dz = bufs.lstm_dz;
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < batch * 64; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 64; i++) lstm_dc[i] = 0;
   // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 256] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into lstm_dz[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
+  // for t = 49 … 0: the step's cell and gates backward as lstmCellBackward does, into dZ[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
   // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
-  // then, from lstm_dz while the call still holds it: d_lstm_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_lstm_kernel = lstm_xtᵀ · lstm_dz, d_lstm_bias = Σ over rows of lstm_dz, lstm_dxt = lstm_dz · lstm_kernelᵀ (step-major)
+  // then, from dZ while the call holds it (no one else reads it): d_lstm_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_lstm_kernel = lstm_xtᵀ · dZ, d_lstm_bias = Σ over rows of dZ, lstm_dxt = dZ · lstm_kernelᵀ (step-major)
   lstmSequenceBackward(
     lstm_gates,
     lstm_act_c,
     lstm_c,
     lstm_dh,
     lstm_dc,
-    lstm_dz,
+    null,
     lstm_recurrent_kernel,
     50,
     batch,
@@ -2008,7 +1998,6 @@ function LstmBench_createBuffers(
   const lstm_act_c = new Float32Array(maxBatch * 3200);
   const lstm_dh = new Float32Array(maxBatch * 64);
   const lstm_dc = new Float32Array(maxBatch * 64);
-  const lstm_dz = new Float32Array(maxBatch * 12800);
   const dense_out = new Float32Array(maxBatch);
   const d_lstm_out = new Float32Array(maxBatch * 64);
   const d_dense_z = new Float32Array(maxBatch);
@@ -2039,7 +2028,6 @@ function LstmBench_createBuffers(
     lstm_act_c,
     lstm_dh,
     lstm_dc,
-    lstm_dz,
     dense_out,
     d_lstm_out,
     d_dense_z,
@@ -2913,7 +2901,6 @@ interface RnnBench_Buffers {
   readonly simple_rnn_dxt: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
-  readonly simple_rnn_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_simple_rnn_out: Float32Array;
   readonly d_dense_z: Float32Array;
@@ -3219,15 +3206,14 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   const simple_rnn_dxt = bufs.simple_rnn_dxt;
   const simple_rnn_h = bufs.simple_rnn_h;
   const simple_rnn_dh = bufs.simple_rnn_dh;
-  const simple_rnn_dz = bufs.simple_rnn_dz;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
-  // for t = 99 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
-  // then, from simple_rnn_dz while the call still holds it: d_simple_rnn_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz, d_simple_rnn_bias = Σ over rows of simple_rnn_dz, simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ (step-major)
+  // for t = 99 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into dZ[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
+  // then, from dZ while the call holds it (no one else reads it): d_simple_rnn_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_simple_rnn_kernel = simple_rnn_xtᵀ · dZ, d_simple_rnn_bias = Σ over rows of dZ, simple_rnn_dxt = dZ · simple_rnn_kernelᵀ (step-major)
   simpleRnnSequenceBackward(
     simple_rnn_h,
     simple_rnn_dh,
-    simple_rnn_dz,
+    null,
     simple_rnn_recurrent_kernel,
     100,
     batch,
@@ -3326,7 +3312,6 @@ function RnnBench_createBuffers(
   const simple_rnn_dxt = new Float32Array(maxBatch * 3200);
   const simple_rnn_h = new Float32Array(maxBatch * 3200);
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
-  const simple_rnn_dz = new Float32Array(maxBatch * 3200);
   const dense_out = new Float32Array(maxBatch);
   const d_simple_rnn_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
@@ -3353,7 +3338,6 @@ function RnnBench_createBuffers(
     simple_rnn_dxt,
     simple_rnn_h,
     simple_rnn_dh,
-    simple_rnn_dz,
     dense_out,
     d_simple_rnn_out,
     d_dense_z,

@@ -44,7 +44,6 @@ interface LstmSentiment_Buffers {
   readonly lstm_act_c: Float32Array;
   readonly lstm_dh: Float32Array;
   readonly lstm_dc: Float32Array;
-  readonly lstm_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_lstm_out: Float32Array;
   readonly d_dense_z: Float32Array;
@@ -362,22 +361,21 @@ function LstmSentiment_lstm_out_backward(bufs: LstmSentiment_Buffers, batch: num
   const lstm_act_c = bufs.lstm_act_c;
   const lstm_dh = bufs.lstm_dh;
   const lstm_dc = bufs.lstm_dc;
-  const lstm_dz = bufs.lstm_dz;
   const d_lstm_out = bufs.d_lstm_out;
   for (let i = 0; i < batch * 32; i++) lstm_dh[i] = d_lstm_out[i]!;
   for (let i = 0; i < batch * 32; i++) lstm_dc[i] = 0;
   // h = o · a, a = tanh(c): do = dh · a, dc += dh · o · tanh'(c); c = f · c_{t-1} + i · g: di = dc · g, df = dc · c_{t-1}, dg = dc · i, dc_{t-1} = dc · f
   // dz of each gate: its gradient times its function's derivative (dz = dy · σ(z)(1 − σ(z)) for i, f, o), over the step's [batch, 128] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
-  // for t = 99 … 0: the step's cell and gates backward as lstmCellBackward does, into lstm_dz[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
+  // for t = 99 … 0: the step's cell and gates backward as lstmCellBackward does, into dZ[t] and lstm_dc; then lstm_dh = dz_t · lstm_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0)
   // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
-  // then, from lstm_dz while the call still holds it: d_lstm_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_lstm_kernel = lstm_xtᵀ · lstm_dz, d_lstm_bias = Σ over rows of lstm_dz, lstm_dxt = lstm_dz · lstm_kernelᵀ (step-major)
+  // then, from dZ while the call holds it (no one else reads it): d_lstm_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_lstm_kernel = lstm_xtᵀ · dZ, d_lstm_bias = Σ over rows of dZ, lstm_dxt = dZ · lstm_kernelᵀ (step-major)
   lstmSequenceBackward(
     lstm_gates,
     lstm_act_c,
     lstm_c,
     lstm_dh,
     lstm_dc,
-    lstm_dz,
+    null,
     lstm_recurrent_kernel,
     100,
     batch,
@@ -481,7 +479,6 @@ function LstmSentiment_createBuffers(
   const lstm_act_c = new Float32Array(maxBatch * 3200);
   const lstm_dh = new Float32Array(maxBatch * 32);
   const lstm_dc = new Float32Array(maxBatch * 32);
-  const lstm_dz = new Float32Array(maxBatch * 12800);
   const dense_out = new Float32Array(maxBatch);
   const d_lstm_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
@@ -512,7 +509,6 @@ function LstmSentiment_createBuffers(
     lstm_act_c,
     lstm_dh,
     lstm_dc,
-    lstm_dz,
     dense_out,
     d_lstm_out,
     d_dense_z,
@@ -652,7 +648,6 @@ interface RnnSentiment_Buffers {
   readonly simple_rnn_dxt: Float32Array;
   readonly simple_rnn_h: Float32Array;
   readonly simple_rnn_dh: Float32Array;
-  readonly simple_rnn_dz: Float32Array;
   readonly dense_out: Float32Array;
   readonly d_simple_rnn_out: Float32Array;
   readonly d_dense_z: Float32Array;
@@ -958,15 +953,14 @@ function RnnSentiment_simple_rnn_out_backward(bufs: RnnSentiment_Buffers, batch:
   const simple_rnn_dxt = bufs.simple_rnn_dxt;
   const simple_rnn_h = bufs.simple_rnn_h;
   const simple_rnn_dh = bufs.simple_rnn_dh;
-  const simple_rnn_dz = bufs.simple_rnn_dz;
   const d_simple_rnn_out = bufs.d_simple_rnn_out;
   for (let i = 0; i < batch * 32; i++) simple_rnn_dh[i] = d_simple_rnn_out[i]!;
-  // for t = 99 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into simple_rnn_dz[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
-  // then, from simple_rnn_dz while the call still holds it: d_simple_rnn_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_simple_rnn_kernel = simple_rnn_xtᵀ · simple_rnn_dz, d_simple_rnn_bias = Σ over rows of simple_rnn_dz, simple_rnn_dxt = simple_rnn_dz · simple_rnn_kernelᵀ (step-major)
+  // for t = 99 … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into dZ[t]; then simple_rnn_dh = dz_t · simple_rnn_recurrent_kernelᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call
+  // then, from dZ while the call holds it (no one else reads it): d_simple_rnn_recurrent_kernel = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t, d_simple_rnn_kernel = simple_rnn_xtᵀ · dZ, d_simple_rnn_bias = Σ over rows of dZ, simple_rnn_dxt = dZ · simple_rnn_kernelᵀ (step-major)
   simpleRnnSequenceBackward(
     simple_rnn_h,
     simple_rnn_dh,
-    simple_rnn_dz,
+    null,
     simple_rnn_recurrent_kernel,
     100,
     batch,
@@ -1065,7 +1059,6 @@ function RnnSentiment_createBuffers(
   const simple_rnn_dxt = new Float32Array(maxBatch * 3200);
   const simple_rnn_h = new Float32Array(maxBatch * 3200);
   const simple_rnn_dh = new Float32Array(maxBatch * 32);
-  const simple_rnn_dz = new Float32Array(maxBatch * 3200);
   const dense_out = new Float32Array(maxBatch);
   const d_simple_rnn_out = new Float32Array(maxBatch * 32);
   const d_dense_z = new Float32Array(maxBatch);
@@ -1092,7 +1085,6 @@ function RnnSentiment_createBuffers(
     simple_rnn_dxt,
     simple_rnn_h,
     simple_rnn_dh,
-    simple_rnn_dz,
     dense_out,
     d_simple_rnn_out,
     d_dense_z,

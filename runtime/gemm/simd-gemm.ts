@@ -135,7 +135,12 @@ export class SimdGemm {
   walk(name: WalkName, args: number, batch: number, workPerRow: number, threads = threadCount()): void {
     const helpers = this.threads?.helpersFor(batch, 1, workPerRow, threads) ?? 0;
     if (helpers > 0) this.threads!.walk(this.kernel, helpers, WALKS.indexOf(name) + 1, args, batch);
-    else (this.kernel as unknown as WalkExports)[name](args, 0, batch, this.layout.tile.scratchAddress(0));
+    else this.walks![name](args, 0, batch, this.layout.tile.scratchAddress(0));
+  }
+
+  /** The recurrent walks' module functions (walk-kernel.ts), in a module on shared memory only. */
+  get walks(): WalkExports | null {
+    return this.threads ? (this.kernel as unknown as WalkExports) : null;
   }
 
   /** op(B) (k×n) from byte address `stored` into panels at `packed`, for multiplyAt: B stored k×n, or n×k when transB. */

@@ -58,7 +58,8 @@ export function lstmSequenceForward(
  * (not at t = 0). gates, actC and c are the forward pass's tapes. Given any of dKernel, dRecurrent,
  * dBias and dx, the call then computes them from dZ as walkGradients does (the h tape, the input x
  * step-major [steps·batch, features] and the input kernel [features, 4·units] read for them), while
- * dZ is still in WebAssembly memory where the host keeps it there.
+ * dZ is still in WebAssembly memory where the host keeps it there; dz may then be null, when nothing
+ * else wants dZ (the call keeps it to itself).
  */
 export function lstmSequenceBackward(
   gates: Float32Array,
@@ -66,7 +67,7 @@ export function lstmSequenceBackward(
   c: Float32Array,
   dh: Float32Array,
   dc: Float32Array,
-  dz: Float32Array,
+  dz: Float32Array | null,
   recurrentKernel: Float32Array,
   steps: number,
   batch: number,
@@ -83,12 +84,14 @@ export function lstmSequenceBackward(
   const name = "lstmSequenceBackward";
   checkShape(name, steps, batch, units);
   const [tape, gateTape, state] = [steps * batch * units, steps * batch * 4 * units, batch * units];
-  checkHolds(name, { gates: [gates, gateTape], actC: [actC, tape], c: [c, tape], dh: [dh, state], dc: [dc, state], dz: [dz, gateTape], recurrentKernel: [recurrentKernel, units * 4 * units] });
+  checkHolds(name, { gates: [gates, gateTape], actC: [actC, tape], c: [c, tape], dh: [dh, state], dc: [dc, state], ...(dz && { dz: [dz, gateTape] }), recurrentKernel: [recurrentKernel, units * 4 * units] });
   const gradients = wantedAfterTheWalk(name, { h, x, kernel, features }, dKernel, dRecurrent, dBias, dx, steps * batch, units, 4 * units);
+  checkTape(name, dz, gradients);
   const fast = residentFor(units);
   if (fast) return fast.lstmBackward(gates, actC, c, dh, dc, dz, recurrentKernel, steps, batch, units, h, x, kernel, features, gradients);
-  lstmBackwardLoop(gates, actC, c, dh, dc, dz, recurrentKernel, steps, batch, units);
-  if (gradients) walkGradients(h!, dz, x!, kernel!, steps, batch, units, 4 * units, features, gradients);
+  const dzTape = dz ?? ownTape(gateTape);
+  lstmBackwardLoop(gates, actC, c, dh, dc, dzTape, recurrentKernel, steps, batch, units);
+  if (gradients) walkGradients(h!, dzTape, x!, kernel!, steps, batch, units, 4 * units, features, gradients);
 }
 
 /**
@@ -122,12 +125,13 @@ export function simpleRnnSequenceForward(
  * carried into the last step; at each step t, dz_t = dh·(1 − h_t²) into dz's block, then dh = dz_t·Rᵀ
  * (not at t = 0). Given any of dKernel, dRecurrent, dBias and dx, the call then computes them from dZ
  * as walkGradients does (the input x step-major [steps·batch, features] and the input kernel
- * [features, units] read for them), while dZ is still in WebAssembly memory where the host keeps it there.
+ * [features, units] read for them), while dZ is still in WebAssembly memory where the host keeps it
+ * there; dz may then be null, when nothing else wants dZ (the call keeps it to itself).
  */
 export function simpleRnnSequenceBackward(
   h: Float32Array,
   dh: Float32Array,
-  dz: Float32Array,
+  dz: Float32Array | null,
   recurrentKernel: Float32Array,
   steps: number,
   batch: number,
@@ -142,12 +146,14 @@ export function simpleRnnSequenceBackward(
 ): void {
   const name = "simpleRnnSequenceBackward";
   checkShape(name, steps, batch, units);
-  checkHolds(name, { h: [h, steps * batch * units], dh: [dh, batch * units], dz: [dz, steps * batch * units], recurrentKernel: [recurrentKernel, units * units] });
+  checkHolds(name, { h: [h, steps * batch * units], dh: [dh, batch * units], ...(dz && { dz: [dz, steps * batch * units] }), recurrentKernel: [recurrentKernel, units * units] });
   const gradients = wantedAfterTheWalk(name, { h, x, kernel, features }, dKernel, dRecurrent, dBias, dx, steps * batch, units, units);
+  checkTape(name, dz, gradients);
   const fast = residentFor(units);
   if (fast) return fast.simpleRnnBackward(h, dh, dz, recurrentKernel, steps, batch, units, x, kernel, features, gradients);
-  simpleRnnBackwardLoop(h, dh, dz, recurrentKernel, steps, batch, units);
-  if (gradients) walkGradients(h, dz, x!, kernel!, steps, batch, units, units, features, gradients);
+  const dzTape = dz ?? ownTape(steps * batch * units);
+  simpleRnnBackwardLoop(h, dh, dzTape, recurrentKernel, steps, batch, units);
+  if (gradients) walkGradients(h, dzTape, x!, kernel!, steps, batch, units, units, features, gradients);
 }
 
 /** The input projection asked for, checked (`projecting`, filled in), or null when x is not given. */
@@ -194,6 +200,19 @@ function wantedAfterTheWalk(
   wanted.dBias = dBias;
   wanted.dx = dx;
   return wanted;
+}
+
+/** dz may be null only where the call computes gradients from dZ itself. */
+function checkTape(name: string, dz: Float32Array | null, gradients: WalkGradients | null): void {
+  if (!dz && !gradients) throw new TypeError(`${name}: dz must be a Float32Array unless the call computes dKernel, dRecurrent, dBias or dx`);
+}
+
+let kept = new Float32Array(0);
+
+/** A dZ tape of the call's own where the caller wants none and the per-step loops run: kept from call to call, grown when too short. */
+function ownTape(floats: number): Float32Array {
+  if (kept.length < floats) kept = new Float32Array(floats);
+  return kept;
 }
 
 function checkShape(name: string, steps: number, batch: number, units: number): void {

@@ -15,7 +15,6 @@ import type { SimdGemm } from "../gemm/simd-gemm";
 import { simdGemm } from "../gemm/gemm";
 import { PrefixViews } from "../wasm/prefix-views";
 import { StepPart, stepTimer } from "../step-timing";
-import { sumColumns } from "../rows/sum-columns";
 import type { InputProjection, WalkGradients } from "./recurrence-loops";
 import type { WalkName } from "./walk-kernel";
 
@@ -55,13 +54,15 @@ interface WalkGradientRegions {
   /** dK's rows, then dR's. */
   readonly weights: number;
   readonly kernel: { stored: number; packed: number } | null;
+  /** The bias gradient's float64 sums. */
+  readonly sums: number;
 }
 
 export class ResidentRecurrence {
   private readonly inputs = new PrefixViews();
   private memory: Float32Array;
 
-  /** null where gemm has no shared memory (no worker threads, or no WebAssembly SIMD) or the host refuses the gate module. */
+  /** null where gemm has no shared memory (no worker threads, or no WebAssembly SIMD): the walks are in its module on that memory. */
   static create(gemm: SimdGemm | null = simdGemm()): ResidentRecurrence | null {
     return gemm?.threads ? new ResidentRecurrence(gemm) : null;
   }
@@ -97,7 +98,7 @@ export class ResidentRecurrence {
   }
 
   /** As lstmBackwardLoop, then walkGradients on dZ where the memory still holds it (h, x and kernel read only for those). units: a multiple of 4. */
-  lstmBackward(gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array, recurrent: Float32Array, steps: number, batch: number, units: number, h: Float32Array | null, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
+  lstmBackward(gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array | null, recurrent: Float32Array, steps: number, batch: number, units: number, h: Float32Array | null, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
     const width = 4 * units;
     const gateBlock = batch * width * FLOAT_BYTES;
     const r = this.regions();
@@ -120,7 +121,7 @@ export class ResidentRecurrence {
     this.pack(recurrent, true, width, units, packedAt);
     this.walk(argsAt, "lstmWalkBackward", [dzAt, actAt, cAt, zerosAt, dhAt, dcAt, packedAt.packed, steps, batch, units], batch, steps * units * width);
     if (after) this.walkGradients(after, dzAt, h, x, kernel, steps, batch, units, width, features, gradients!);
-    this.copyOut(dz, dzAt, steps * batch * width);
+    if (dz) this.copyOut(dz, dzAt, steps * batch * width);
     this.copyOut(dh, dhAt, batch * units);
     this.copyOut(dc, dcAt, batch * units);
   }
@@ -143,7 +144,7 @@ export class ResidentRecurrence {
   }
 
   /** As simpleRnnBackwardLoop, then walkGradients on dZ where the memory still holds it (x and kernel read only for those). units: a multiple of 4. */
-  simpleRnnBackward(h: Float32Array, dh: Float32Array, dz: Float32Array, recurrent: Float32Array, steps: number, batch: number, units: number, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
+  simpleRnnBackward(h: Float32Array, dh: Float32Array, dz: Float32Array | null, recurrent: Float32Array, steps: number, batch: number, units: number, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
     const block = batch * units * FLOAT_BYTES;
     const r = this.regions();
     // h's values become dz in place, step by step; a last tile's rows past the batch read on past dz_t
@@ -160,7 +161,7 @@ export class ResidentRecurrence {
     this.pack(recurrent, true, units, units, packedAt);
     this.walk(argsAt, "simpleRnnWalkBackward", [dzAt, dhAt, packedAt.packed, steps, batch, units], batch, steps * units * units);
     if (after) this.walkGradients(after, dzAt, h, x, kernel, steps, batch, units, units, features, gradients!);
-    this.copyOut(dz, dzAt, steps * batch * units);
+    if (dz) this.copyOut(dz, dzAt, steps * batch * units);
     this.copyOut(dh, dhAt, batch * units);
   }
 
@@ -181,6 +182,7 @@ export class ResidentRecurrence {
       dz: kernelRows + recurrentRows ? r.bytes(this.gemm.packedBBytes(rows, width)) : -1,
       weights: kernelRows + recurrentRows ? r.floats((kernelRows + recurrentRows) * width) : -1,
       kernel: g.dx ? this.packedRegion(r, width, features) : null,
+      sums: g.dBias ? r.bytes(width * 8) : -1,
     };
   }
 
@@ -211,7 +213,7 @@ export class ResidentRecurrence {
       if (kernelRows) this.copyOut(g.dKernel!, at.weights, features * width);
       if (recurrentRows) this.copyOut(g.dRecurrent!, at.weights + kernelRows * width * FLOAT_BYTES, units * width);
     }
-    if (g.dBias) sumColumns(this.gemm.window(dzAt, rows * width), g.dBias, rows, width, "set");
+    if (g.dBias) this.columnSums(dzAt, rows, width, at.sums, g.dBias);
     if (g.dx) {
       this.pack(kernel!, true, width, features, at.kernel!);
       // dZ's rows read in place: the slack after them is zero
@@ -257,6 +259,13 @@ export class ResidentRecurrence {
   private pack(recurrent: Float32Array, transposed: boolean, k: number, n: number, at: { stored: number; packed: number }): void {
     this.copyIn(recurrent, k * n, at.stored);
     this.gemm.packBAt(at.stored, transposed, k, n, at.packed);
+  }
+
+  /** into[j] = Σ over the rows of dZ's column j, in float64 rounded once, as sumColumns gives it: dZ summed where it lies (width: a multiple of 4). */
+  private columnSums(dzAt: number, rows: number, width: number, sumsAt: number, into: Float32Array): void {
+    this.gemm.walks!.columnSums(dzAt, rows, width / 4, sumsAt);
+    const sums = new Float64Array(this.memory.buffer, sumsAt, width);
+    for (let j = 0; j < width; j++) into[j] = sums[j]!;
   }
 
   /** C (at c) = or += A·B, A's rows in place at a (or packed there, when aPacked), B packed at packedB. */

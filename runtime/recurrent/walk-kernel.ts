@@ -21,6 +21,7 @@
 
 import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
 import { addGateFunctions } from "../activations/gate-kernel";
+import { columnSumsFunction } from "../rows/rows-kernel";
 
 const FLOAT_BYTES = 4;
 
@@ -142,13 +143,17 @@ function lstmWalkBackward(module: ModuleBuilder): void {
   );
 }
 
-/** The gate functions and the walks, into gemm's module (after its functions, which they call). */
+/** The gate functions, the walks and rows-kernel.ts' columnSums (a bias gradient from dZ in place), into gemm's module (after its functions, which the walks call). */
 export function addWalkFunctions(module: ModuleBuilder): void {
   addGateFunctions(module);
+  columnSumsFunction(module);
   simpleRnnWalkForward(module);
   simpleRnnWalkBackward(module);
   lstmWalkForward(module);
   lstmWalkBackward(module);
 }
 
-export type WalkExports = Record<WalkName, (args: number, row0: number, rows: number, scratch: number) => void>;
+export type WalkExports = Record<WalkName, (args: number, row0: number, rows: number, scratch: number) => void> & {
+  /** rows-kernel.ts' columnSums: float64 sums (rowVectors·4 of them at sumsAt) of rows of rowVectors f32x4 vectors at `at`. */
+  columnSums(at: number, rows: number, rowVectors: number, sumsAt: number): void;
+};

@@ -58,7 +58,8 @@ function scaleDifferenceFunction(module: ModuleBuilder): void {
   });
 }
 
-function columnSumsFunction(module: ModuleBuilder): void {
+/** columnSums, exported, into a module of another kernel's (the recurrent layers' bias gradients sum dZ where it lies: runtime/recurrent/walk-kernel.ts). */
+export function columnSumsFunction(module: ModuleBuilder): void {
   const f = module.function("columnSums", i32Params("at", "rows", "rowVectors", "sumsAt"), [], true);
   f.local("end", "i32").local("p", "i32").local("q", "i32").local("x", "v128");
   f.get("rowVectors").i32(0).op("i32.eq").op("br_if", 0);

@@ -191,6 +191,25 @@ describe("the gradients after the walk against float64", () => {
     );
   });
 
+  it("without a dz tape where the call computes the gradients: the same gradients, on the resident walk and on the per-step loops (units 4 does not divide)", () => {
+    const random = new Random(26);
+    for (const units of [4, 3]) {
+      const [steps, batch, features] = [3, 5, 2];
+      const rows = steps * batch;
+      const [h, x, kernel, r] = [uniform(random, rows * units, -0.9, 0.9), uniform(random, rows * features), uniform(random, features * units), uniform(random, units * units)];
+      const dh = uniform(random, batch * units);
+      const gradients = () => [new Float32Array(features * units), new Float32Array(units * units), new Float32Array(units), new Float32Array(rows * features)] as const;
+      const withTape = gradients();
+      simpleRnnSequenceBackward(h, dh.slice(), new Float32Array(rows * units), r, steps, batch, units, x, kernel, features, ...withTape);
+      const without = gradients();
+      simpleRnnSequenceBackward(h, dh.slice(), null, r, steps, batch, units, x, kernel, features, ...without);
+      expect(without).toEqual(withTape);
+    }
+    expect(() => simpleRnnSequenceBackward(new Float32Array(12), new Float32Array(4), null, new Float32Array(16), 3, 1, 4)).toThrow(
+      "simpleRnnSequenceBackward: dz must be a Float32Array unless the call computes dKernel, dRecurrent, dBias or dx",
+    );
+  });
+
   it("forward from the input through the public calls: x·K then the walk, and a clear error for a short kernel", () => {
     const random = new Random(25);
     const [steps, batch, units, features] = [3, 2, 4, 3];

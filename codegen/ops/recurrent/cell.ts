@@ -353,9 +353,16 @@ function copyBack(l: Layout, ctx: BackwardContext, gradient: { buffer: string; p
   ];
 }
 
+const trainableWeights = (l: Layout, ctx: LoweringContext): string[] => [l.kernel, l.recurrent, l.bias].filter((id): id is string => id !== null && ctx.isTrainableParam(id));
+
+/** Whether each of the layer's trainable weights has its one gradient writer in the layer (not shared, no penalty): then the whole-walk backward call may compute them, and dZ is the call's alone (no dz buffer). */
+export function weightsHaveOneWriter(l: Layout, ctx: LoweringContext): boolean {
+  return trainableWeights(l, ctx).every((id) => ctx.gradientHasOneWriter(id));
+}
+
 /** What the whole-walk backward call computes after the walk (its trailing arguments), and the lines after it. */
 export interface GradientsInTheWalk {
-  /** xT, K, F, then dK, dR, db and dxt (or null); an lstm's call takes its h tape before them. */
+  /** xT, K, F, then dK, dR, db and dxt (or null); an lstm's call takes its h tape before them, and the call takes null for dz (the layer has no dz buffer then). */
   readonly args: string;
   readonly comment: string;
   /** dX back to the input's rows, or scatter-added into an embedding's table. */
@@ -368,8 +375,8 @@ export interface GradientsInTheWalk {
  * penalty): the call sets them. Else null, and recurrentKernelGradient and inputGradients follow the call.
  */
 export function gradientsInTheWalk(l: Layout, ctx: BackwardContext): GradientsInTheWalk | null {
-  const weights = [l.kernel, l.recurrent, l.bias].filter((id): id is string => id !== null && ctx.isTrainableParam(id));
-  if (!weights.every((id) => ctx.gradientHasOneWriter(id))) return null;
+  if (!weightsHaveOneWriter(l, ctx)) return null;
+  const weights = trainableWeights(l, ctx);
   for (const id of weights) {
     if (ctx.assign(ctx.grad(id)) !== "=") throw new Error(`codegen: ${ctx.grad(id)} has one writer, yet was written before ${l.h}'s backward`);
   }
@@ -379,13 +386,13 @@ export function gradientsInTheWalk(l: Layout, ctx: BackwardContext): GradientsIn
   const kernel = ctx.value(l.kernel, "train");
   const computed = [
     ...(weights.includes(l.recurrent) ? [`${grad(l.recurrent)} = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t`] : []),
-    ...(weights.includes(l.kernel) ? [`${grad(l.kernel)} = ${l.xt}ᵀ · ${l.dz}`] : []),
-    ...(l.bias && weights.includes(l.bias) ? [`${grad(l.bias)} = Σ over rows of ${l.dz}`] : []),
-    ...(gradient ? [`${l.dxt} = ${l.dz} · ${kernel}ᵀ (step-major)`] : []),
+    ...(weights.includes(l.kernel) ? [`${grad(l.kernel)} = ${l.xt}ᵀ · dZ`] : []),
+    ...(l.bias && weights.includes(l.bias) ? [`${grad(l.bias)} = Σ over rows of dZ`] : []),
+    ...(gradient ? [`${l.dxt} = dZ · ${kernel}ᵀ (step-major)`] : []),
   ];
   return {
     args: `${l.xt}, ${kernel}, ${l.F}, ${grad(l.kernel)}, ${grad(l.recurrent)}, ${grad(l.bias)}, ${gradient ? l.dxt : "null"}`,
-    comment: `// then, from ${l.dz} while the call still holds it: ${computed.join(", ")}`,
+    comment: `// then, from dZ while the call holds it (no one else reads it): ${computed.join(", ")}`,
     after: gradient ? copyBack(l, ctx, gradient, gather) : [],
   };
 }

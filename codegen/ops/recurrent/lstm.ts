@@ -7,7 +7,11 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { lstmReference } from "./lstm.reference";
 import { DEFAULT_ALPHA } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, gradientsInTheWalk, projectionInTheWalk, stepMajorInput } from "./cell";
+import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, gradientsInTheWalk, projectionInTheWalk, stepMajorInput, weightsHaveOneWriter, type Layout, type Op } from "./cell";
+
+/** Whether the runtime walks the steps in one call: Keras' functions (sigmoid gates, tanh), and wholeLoopInRuntime. */
+const walkedInRuntime = (op: Op, l: Layout, pass: "forward" | "backward"): boolean =>
+  op.attrs.recurrentActivation === "sigmoid" && op.attrs.activation === "tanh" && wholeLoopInRuntime(op, l, pass);
 
 const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "lstm"),
@@ -22,7 +26,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       perExample(l.actC, l.T * l.U),
       perExample(l.dh, l.U),
       perExample(l.dc, l.U),
-      perExample(l.dz, l.T * l.W),
+      ...(walkedInRuntime(op, l, "backward") && weightsHaveOneWriter(l, ctx) ? [] : [perExample(l.dz, l.T * l.W)]),
     ];
   },
   forward(op, ctx, mode) {
@@ -80,7 +84,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     ];
     const recurrent = ctx.value(l.recurrent, mode);
     // unmasked Keras gates with a product for gemm: the whole loop over time in one call of the runtime's lstmSequenceForward
-    const whole = vectorGates && wholeLoopInRuntime(op, l, "forward");
+    const whole = walkedInRuntime(op, l, "forward");
     const projection = projectionInTheWalk(l, ctx, mode, l.gates);
     const wholeLoop = [
       projection.comment,
@@ -137,13 +141,13 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
       `}`,
     ];
     const recurrent = ctx.value(l.recurrent, "train");
-    const whole = vectorKernel && wholeLoopInRuntime(op, l, "backward");
+    const whole = walkedInRuntime(op, l, "backward");
     const inTheWalk = whole ? gradientsInTheWalk(l, ctx) : null;
     const wholeLoop = [
-      `// for t = ${l.T - 1} … 0: the step's cell and gates backward as lstmCellBackward does, into ${l.dz}[t] and ${l.dc}; then ${l.dh} = dz_t · ${recurrent}ᵀ, the gradient carried to step t - 1 (not at t = 0)`,
+      `// for t = ${l.T - 1} … 0: the step's cell and gates backward as lstmCellBackward does, into ${inTheWalk ? "dZ" : l.dz}[t] and ${l.dc}; then ${l.dh} = dz_t · ${recurrent}ᵀ, the gradient carried to step t - 1 (not at t = 0)`,
       `// the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)`,
       ...(inTheWalk ? [inTheWalk.comment] : []),
-      `lstmSequenceBackward(${l.gates}, ${l.actC}, ${l.c}, ${l.dh}, ${l.dc}, ${l.dz}, ${recurrent}, ${l.T}, batch, ${U}${inTheWalk ? `, ${l.h}, ${inTheWalk.args}` : ""});`,
+      `lstmSequenceBackward(${l.gates}, ${l.actC}, ${l.c}, ${l.dh}, ${l.dc}, ${inTheWalk ? "null" : l.dz}, ${recurrent}, ${l.T}, batch, ${U}${inTheWalk ? `, ${l.h}, ${inTheWalk.args}` : ""});`,
     ];
     const steps = [`for (let t = ${l.T - 1}; t >= 0; t--) {`, ...out.perStep, ...(vectorKernel ? cellKernel : cellLoop), ...stepCarriedGradient(l, ctx), `}`];
     const body = [

@@ -6,7 +6,7 @@ import type { RecurrentAttrs } from "./cell.reference";
 import { simpleRnnReference } from "./simple-rnn.reference";
 import { DEFAULT_ALPHA, type ElementwiseActivation } from "../activation-table";
 import { nodeStep, type OpRule } from "../rule";
-import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, gradientsInTheWalk, projectionInTheWalk, stepMajorInput, type GradientsInTheWalk, type Layout } from "./cell";
+import { recurrentRule, inputName, carry, cellFunction, emitOutput, inputGradients, inputProjection, layout, outputGradient, perExample, refuse, inputRow, skipPadded, stepMask, stepCarriedGradient, recurrentKernelGradient, stepRecurrentProduct, storeStepGradient, wholeLoopInRuntime, gradientsInTheWalk, projectionInTheWalk, stepMajorInput, weightsHaveOneWriter, type GradientsInTheWalk, type Layout, type Op } from "./cell";
 
 /** h_t = act(z) for every example, in the loop over t, z = h[t] (x_t·K + b + h_{t-1}·R); masked, a padded step's h_t is h_{t-1}. */
 function stepState(l: Layout, act: ElementwiseActivation): string[] {
@@ -52,9 +52,9 @@ function wholeForward(l: Layout, recurrent: string, bias: string | null, project
 /** Every step's dz_t and carried dh in one runtime call (tanh, unmasked, the output's gradient at the last step only), and the gradients it computes after the walk. */
 function wholeBackward(l: Layout, recurrent: string, after: GradientsInTheWalk | null): string[] {
   return [
-    `// for t = ${l.T - 1} … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into ${l.dz}[t]; then ${l.dh} = dz_t · ${recurrent}ᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call`,
+    `// for t = ${l.T - 1} … 0: dz_t = dh · tanh'(z) = dh · (1 − h_t²) into ${after ? "dZ" : l.dz}[t]; then ${l.dh} = dz_t · ${recurrent}ᵀ, the gradient carried to step t - 1 (not at t = 0): the whole loop in one call`,
     ...(after ? [after.comment] : []),
-    `simpleRnnSequenceBackward(${l.h}, ${l.dh}, ${l.dz}, ${recurrent}, ${l.T}, batch, ${l.U}${after ? `, ${after.args}` : ""});`,
+    `simpleRnnSequenceBackward(${l.h}, ${l.dh}, ${after ? "null" : l.dz}, ${recurrent}, ${l.T}, batch, ${l.U}${after ? `, ${after.args}` : ""});`,
   ];
 }
 
@@ -76,11 +76,15 @@ function stepGradient(l: Layout, act: ElementwiseActivation): string[] {
   ];
 }
 
+/** Whether the runtime walks the steps in one call: tanh (Keras' default), and wholeLoopInRuntime. */
+const walkedInRuntime = (op: Op, l: Layout, pass: "forward" | "backward"): boolean => op.attrs.activation === "tanh" && wholeLoopInRuntime(op, l, pass);
+
 const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward" | "backward"> = {
   refuse: (op) => refuse(op, "simpleRNN"),
   buffers(op, ctx) {
     const l = layout(op, ctx, 1);
-    return [perExample(l.xt, l.T * l.F), perExample(l.dxt, l.T * l.F), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), perExample(l.dz, l.T * l.W)];
+    const dz = walkedInRuntime(op, l, "backward") && weightsHaveOneWriter(l, ctx) ? [] : [perExample(l.dz, l.T * l.W)];
+    return [perExample(l.xt, l.T * l.F), perExample(l.dxt, l.T * l.F), perExample(l.h, l.T * l.U), perExample(l.dh, l.U), ...dz];
   },
   forward(op, ctx, mode) {
     const l = layout(op, ctx, 1);
@@ -94,7 +98,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       ...(vector ? vectorState(l, bias) : stepState(l, act)),
       `}`,
     ];
-    const whole = vector && wholeLoopInRuntime(op, l, "forward");
+    const whole = walkedInRuntime(op, l, "forward");
     const body = [
       ...(whole ? [...stepMajorInput(l, ctx, mode), ...wholeForward(l, ctx.value(l.recurrent, mode), bias, projectionInTheWalk(l, ctx, mode, l.h))] : [...inputProjection(l, ctx, mode, l.h, vector), ...steps]),
       ...emitOutput(op, l, ctx, mode),
@@ -113,7 +117,7 @@ const simpleRnnLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "fo
       ...stepCarriedGradient(l, ctx),
       `}`,
     ];
-    const whole = vector && wholeLoopInRuntime(op, l, "backward");
+    const whole = walkedInRuntime(op, l, "backward");
     const inTheWalk = whole ? gradientsInTheWalk(l, ctx) : null;
     const body = [
       ...out.init,
