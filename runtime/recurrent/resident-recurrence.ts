@@ -61,6 +61,8 @@ interface WalkGradientRegions {
 export class ResidentRecurrence {
   private readonly inputs = new PrefixViews();
   private memory: Float32Array;
+  /** The memory as i32s (a walk's arguments) and float64s (column sums), made again when it grows. */
+  private views: { ints: Int32Array; doubles: Float64Array } = { ints: new Int32Array(0), doubles: new Float64Array(0) };
 
   /** null where gemm has no shared memory (no worker threads, or no WebAssembly SIMD): the walks are in its module on that memory. */
   static create(gemm: SimdGemm | null = simdGemm()): ResidentRecurrence | null {
@@ -237,7 +239,7 @@ export class ResidentRecurrence {
 
   /** The walk's arguments into the memory at argsAt, then the walk: on the batch's rows in bands shared with the worker threads when large enough. Timed as gemm: its products are most of it. */
   private walk(argsAt: number, name: WalkName, args: readonly number[], batch: number, workPerRow: number): void {
-    new Int32Array(this.memory.buffer, argsAt, args.length).set(args);
+    this.views.ints.set(args, argsAt / 4);
     if (!stepTimer.enabled) return this.gemm.walk(name, argsAt, batch, workPerRow);
     stepTimer.timed(StepPart.gemm, () => this.gemm.walk(name, argsAt, batch, workPerRow));
   }
@@ -253,6 +255,7 @@ export class ResidentRecurrence {
 
   private reserve(r: Regions): void {
     this.memory = this.gemm.floats(r.size);
+    if (this.views.ints.buffer !== this.memory.buffer) this.views = { ints: new Int32Array(this.memory.buffer), doubles: new Float64Array(this.memory.buffer, 0, this.memory.buffer.byteLength >> 3) };
   }
 
   /** R into its region and packed as op(R): R (k×n) itself, or Rᵀ when transposed (R stored n×k). */
@@ -264,8 +267,8 @@ export class ResidentRecurrence {
   /** into[j] = Σ over the rows of dZ's column j, in float64 rounded once, as sumColumns gives it: dZ summed where it lies (width: a multiple of 4). */
   private columnSums(dzAt: number, rows: number, width: number, sumsAt: number, into: Float32Array): void {
     this.gemm.walks!.columnSums(dzAt, rows, width / 4, sumsAt);
-    const sums = new Float64Array(this.memory.buffer, sumsAt, width);
-    for (let j = 0; j < width; j++) into[j] = sums[j]!;
+    const sums = this.views.doubles;
+    for (let j = 0; j < width; j++) into[j] = sums[sumsAt / 8 + j]!;
   }
 
   /** C (at c) = or += A·B, A's rows in place at a (or packed there, when aPacked), B packed at packedB. */
