@@ -8,14 +8,16 @@ import { runtimeColumnSums, usesRuntimeRows } from "./runtime-rows";
 /** Rows of at least this many columns are summed four columns at a time. */
 export const BLOCKED_COLUMN_SUMS_MIN_WIDTH = 64;
 
-export function columnSums(db: string, op: string, dy: string, rows: string, width: number): string[] {
-  if (usesRuntimeRows(width)) return runtimeColumnSums(db, op, dy, rows, width);
-  const comment = `// ${db} ${op} Σ over rows of ${dy}`;
+/** `offset`: the sums go to db[offset + j] (a gru's bias, whose second row takes the recurrent part), summed inline whatever the width. */
+export function columnSums(db: string, op: string, dy: string, rows: string, width: number, offset = 0): string[] {
+  if (usesRuntimeRows(width) && offset === 0) return runtimeColumnSums(db, op, dy, rows, width);
+  const at = (j: string) => (offset ? `${offset} + ${j}` : j);
+  const comment = `// ${db}${offset ? `[${offset}:]` : ""} ${op} Σ over rows of ${dy}`;
   const single = (from: string) => [
     `for (let j = ${from}; j < ${width}; j++) {`,
     `let total = 0;`,
     `for (let r = 0; r < ${rows}; r++) total += ${dy}[r * ${width} + j];`,
-    `${db}[j] ${op} total;`,
+    `${db}[${at("j")}] ${op} total;`,
     `}`,
   ];
   if (width < BLOCKED_COLUMN_SUMS_MIN_WIDTH) return [comment, ...single("0")];
@@ -29,7 +31,7 @@ export function columnSums(db: string, op: string, dy: string, rows: string, wid
     `const o = r * ${width} + j;`,
     ...lanes.map((l) => `total${l} += ${dy}[o + ${l}];`),
     `}`,
-    ...lanes.map((l) => `${db}[j + ${l}] ${op} total${l};`),
+    ...lanes.map((l) => `${db}[${at(`j + ${l}`)}] ${op} total${l};`),
     `}`,
     ...(blocked < width ? single(String(blocked)) : []),
   ];

@@ -372,36 +372,24 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
     // h = z · h_{t-1} + (1 − z) · h~: dz = dh · (h_{t-1} − h~) · sigmoid'(z), dh~ = dh · (1 − z) · tanh'(h~), dh_{t-1} = dh · z + ...; hr_h feeds h~ through r: dr = dh~ · hr_h · sigmoid'(r), d hr_h = dh~ · r
     // over the step's [batch, 96] block at once (WebAssembly SIMD where the host has it and 4 divides the units)
     gruCellBackward(gru_gates, gru_inner, gru_h, gru_dh, gru_dz, gru_dhr, t, batch, 32);
-    // d_gru_bias[1] += Σ over examples of gru_dhr
-    for (let j = 0; j < 96; j += 8) {
+    // d_gru_bias[96:] += Σ over rows of gru_dhr
+    for (let j = 0; j < 96; j += 4) {
       let total0 = 0,
         total1 = 0,
         total2 = 0,
-        total3 = 0,
-        total4 = 0,
-        total5 = 0,
-        total6 = 0,
-        total7 = 0;
+        total3 = 0;
       for (let r = 0; r < batch; r++) {
         const o = r * 96 + j;
-        total0 += gru_dhr[o]!;
+        total0 += gru_dhr[o + 0]!;
         total1 += gru_dhr[o + 1]!;
         total2 += gru_dhr[o + 2]!;
         total3 += gru_dhr[o + 3]!;
-        total4 += gru_dhr[o + 4]!;
-        total5 += gru_dhr[o + 5]!;
-        total6 += gru_dhr[o + 6]!;
-        total7 += gru_dhr[o + 7]!;
       }
 
-      d_gru_bias[96 + j]! += total0;
+      d_gru_bias[96 + j + 0]! += total0;
       d_gru_bias[96 + j + 1]! += total1;
       d_gru_bias[96 + j + 2]! += total2;
       d_gru_bias[96 + j + 3]! += total3;
-      d_gru_bias[96 + j + 4]! += total4;
-      d_gru_bias[96 + j + 5]! += total5;
-      d_gru_bias[96 + j + 6]! += total6;
-      d_gru_bias[96 + j + 7]! += total7;
     }
 
     if (t > 0) {

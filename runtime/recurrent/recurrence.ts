@@ -85,13 +85,11 @@ export function lstmSequenceBackward(
   checkShape(name, steps, batch, units);
   const [tape, gateTape, state] = [steps * batch * units, steps * batch * 4 * units, batch * units];
   checkHolds(name, { gates: [gates, gateTape], actC: [actC, tape], c: [c, tape], dh: [dh, state], dc: [dc, state], ...(dz && { dz: [dz, gateTape] }), recurrentKernel: [recurrentKernel, units * 4 * units] });
-  const gradients = wantedAfterTheWalk(name, { h, x, kernel, features }, dKernel, dRecurrent, dBias, dx, steps * batch, units, 4 * units);
-  checkTape(name, dz, gradients);
+  const inputs = { h, x, kernel, features };
+  const gradients = afterTheWalk(name, dz, inputs, dKernel, dRecurrent, dBias, dx, steps * batch, units, 4 * units);
   const fast = residentFor(units);
   if (fast) return fast.lstmBackward(gates, actC, c, dh, dc, dz, recurrentKernel, steps, batch, units, h, x, kernel, features, gradients);
-  const dzTape = dz ?? ownTape(gateTape);
-  lstmBackwardLoop(gates, actC, c, dh, dc, dzTape, recurrentKernel, steps, batch, units);
-  if (gradients) walkGradients(h!, dzTape, x!, kernel!, steps, batch, units, 4 * units, features, gradients);
+  loopThenGradients(dz, inputs, gradients, steps, batch, units, 4 * units, (tape) => lstmBackwardLoop(gates, actC, c, dh, dc, tape, recurrentKernel, steps, batch, units));
 }
 
 /**
@@ -147,13 +145,11 @@ export function simpleRnnSequenceBackward(
   const name = "simpleRnnSequenceBackward";
   checkShape(name, steps, batch, units);
   checkHolds(name, { h: [h, steps * batch * units], dh: [dh, batch * units], ...(dz && { dz: [dz, steps * batch * units] }), recurrentKernel: [recurrentKernel, units * units] });
-  const gradients = wantedAfterTheWalk(name, { h, x, kernel, features }, dKernel, dRecurrent, dBias, dx, steps * batch, units, units);
-  checkTape(name, dz, gradients);
+  const inputs = { h, x, kernel, features };
+  const gradients = afterTheWalk(name, dz, inputs, dKernel, dRecurrent, dBias, dx, steps * batch, units, units);
   const fast = residentFor(units);
   if (fast) return fast.simpleRnnBackward(h, dh, dz, recurrentKernel, steps, batch, units, x, kernel, features, gradients);
-  const dzTape = dz ?? ownTape(steps * batch * units);
-  simpleRnnBackwardLoop(h, dh, dzTape, recurrentKernel, steps, batch, units);
-  if (gradients) walkGradients(h, dzTape, x!, kernel!, steps, batch, units, units, features, gradients);
+  loopThenGradients(dz, inputs, gradients, steps, batch, units, units, (tape) => simpleRnnBackwardLoop(h, dh, tape, recurrentKernel, steps, batch, units));
 }
 
 /** The input projection asked for, checked (`projecting`, filled in), or null when x is not given. */
@@ -175,9 +171,10 @@ interface WalkInputs {
   readonly features: number;
 }
 
-/** The gradients asked for after the walk, checked against what they read (`wanted`, filled in), or null when none is. */
-function wantedAfterTheWalk(
+/** The gradients asked for after the walk, checked against what they read (`wanted`, filled in), or null when none is; dz may be null only with some. */
+function afterTheWalk(
   name: string,
+  dz: Float32Array | null,
   { h, x, kernel, features }: WalkInputs,
   dKernel: Float32Array | null,
   dRecurrent: Float32Array | null,
@@ -187,7 +184,10 @@ function wantedAfterTheWalk(
   units: number,
   width: number,
 ): WalkGradients | null {
-  if (!dKernel && !dRecurrent && !dBias && !dx) return null;
+  if (!dKernel && !dRecurrent && !dBias && !dx) {
+    if (!dz) throw new TypeError(`${name}: dz must be a Float32Array unless the call computes dKernel, dRecurrent, dBias or dx`);
+    return null;
+  }
   if ((dKernel || dx) && !(Number.isInteger(features) && features >= 1)) throw new RangeError(`${name}: features must be a positive integer, got ${features}`);
   checkHolds(name, {
     ...(dRecurrent && { h: [h as Float32Array, rows * units], dRecurrent: [dRecurrent, units * width] }),
@@ -202,9 +202,11 @@ function wantedAfterTheWalk(
   return wanted;
 }
 
-/** dz may be null only where the call computes gradients from dZ itself. */
-function checkTape(name: string, dz: Float32Array | null, gradients: WalkGradients | null): void {
-  if (!dz && !gradients) throw new TypeError(`${name}: dz must be a Float32Array unless the call computes dKernel, dRecurrent, dBias or dx`);
+/** Where the resident walk cannot run: the per-step loop on dz (or on a tape of the call's own, where the caller wants none), then the gradients from it. */
+function loopThenGradients(dz: Float32Array | null, inputs: WalkInputs, gradients: WalkGradients | null, steps: number, batch: number, units: number, width: number, loop: (dz: Float32Array) => void): void {
+  const tape = dz ?? ownTape(steps * batch * width);
+  loop(tape);
+  if (gradients) walkGradients(inputs.h!, tape, inputs.x!, inputs.kernel!, steps, batch, units, width, inputs.features, gradients);
 }
 
 let kept = new Float32Array(0);

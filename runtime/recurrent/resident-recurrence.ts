@@ -87,9 +87,8 @@ export class ResidentRecurrence {
     const projectionAt = projection && this.projectionRegions(r, steps * batch, width, projection.features);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
-    if (projectionAt) this.project(projection!, projectionAt, steps * batch, width, gatesAt);
-    else this.copyIn(gates, steps * batch * width, gatesAt);
-    this.memory.fill(0, zerosAt / FLOAT_BYTES, zerosAt / FLOAT_BYTES + batch * units);
+    this.startTape(gates, projection, projectionAt, steps * batch, width, gatesAt);
+    this.zero(zerosAt, batch * units);
     if (bias) this.copyIn(bias, width, biasAt);
     this.pack(recurrent, false, units, width, packedAt);
     this.walk(argsAt, "lstmWalkForward", [gatesAt, cAt, actAt, hAt, zerosAt, packedAt.packed, biasAt, bias ? 1 : 0, steps, batch, units], batch, steps * units * width);
@@ -102,19 +101,16 @@ export class ResidentRecurrence {
   /** As lstmBackwardLoop, then walkGradients on dZ where the memory still holds it (h, x and kernel read only for those). units: a multiple of 4. */
   lstmBackward(gates: Float32Array, actC: Float32Array, c: Float32Array, dh: Float32Array, dc: Float32Array, dz: Float32Array | null, recurrent: Float32Array, steps: number, batch: number, units: number, h: Float32Array | null, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
     const width = 4 * units;
-    const gateBlock = batch * width * FLOAT_BYTES;
     const r = this.regions();
-    // the gates' values become dz in place, step by step; a last tile's rows past the batch read on past dz_t
-    const slack = (this.gemm.tileRows - 1) * width;
-    const dzAt = r.floats(steps * batch * width + slack);
+    // the gates' values become dz in place, step by step
+    const dzAt = this.rowsRegion(r, steps * batch, width);
     const [actAt, cAt] = [r.floats(steps * batch * units), r.floats(steps * batch * units)];
     const [zerosAt, dhAt, dcAt] = [r.floats(batch * units), r.floats(batch * units), r.floats(batch * units)];
     const packedAt = this.packedRegion(r, width, units);
     const after = gradients && this.walkGradientRegions(r, steps, batch, units, width, features, gradients);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
-    this.copyIn(gates, steps * batch * width, dzAt);
-    this.zero(dzAt + steps * gateBlock, slack);
+    this.placeRows(gates, steps * batch, width, dzAt);
     this.copyIn(actC, steps * batch * units, actAt);
     this.copyIn(c, steps * batch * units, cAt);
     this.zero(zerosAt, batch * units);
@@ -137,8 +133,7 @@ export class ResidentRecurrence {
     const projectionAt = projection && this.projectionRegions(r, steps * batch, units, projection.features);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
-    if (projectionAt) this.project(projection!, projectionAt, steps * batch, units, hAt);
-    else this.copyIn(h, steps * batch * units, hAt);
+    this.startTape(h, projection, projectionAt, steps * batch, units, hAt);
     if (bias) this.copyIn(bias, units, biasAt);
     this.pack(recurrent, false, units, units, packedAt);
     this.walk(argsAt, "simpleRnnWalkForward", [hAt, packedAt.packed, biasAt, bias ? 1 : 0, steps, batch, units], batch, steps * units * units);
@@ -147,18 +142,15 @@ export class ResidentRecurrence {
 
   /** As simpleRnnBackwardLoop, then walkGradients on dZ where the memory still holds it (x and kernel read only for those). units: a multiple of 4. */
   simpleRnnBackward(h: Float32Array, dh: Float32Array, dz: Float32Array | null, recurrent: Float32Array, steps: number, batch: number, units: number, x: Float32Array | null, kernel: Float32Array | null, features: number, gradients: WalkGradients | null): void {
-    const block = batch * units * FLOAT_BYTES;
     const r = this.regions();
-    // h's values become dz in place, step by step; a last tile's rows past the batch read on past dz_t
-    const slack = (this.gemm.tileRows - 1) * units;
-    const dzAt = r.floats(steps * batch * units + slack);
+    // h's values become dz in place, step by step
+    const dzAt = this.rowsRegion(r, steps * batch, units);
     const dhAt = r.floats(batch * units);
     const packedAt = this.packedRegion(r, units, units);
     const after = gradients && this.walkGradientRegions(r, steps, batch, units, units, features, gradients);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
-    this.copyIn(h, steps * batch * units, dzAt);
-    this.zero(dzAt + steps * block, slack);
+    this.placeRows(h, steps * batch, units, dzAt);
     this.copyIn(dh, batch * units, dhAt);
     this.pack(recurrent, true, units, units, packedAt);
     this.walk(argsAt, "simpleRnnWalkBackward", [dzAt, dhAt, packedAt.packed, steps, batch, units], batch, steps * units * units);
@@ -224,15 +216,31 @@ export class ResidentRecurrence {
     }
   }
 
-  /** The input x as stored (with the zeroed rows a last tile reads past it) and the kernel packed. */
+  /** A tape's first values: x·K made here from the input, given one, else the tape copied in. */
+  private startTape(tape: Float32Array, projection: InputProjection | null, at: { x: number; kernel: { stored: number; packed: number } } | null, rows: number, width: number, into: number): void {
+    if (at) this.project(projection!, at, rows, width, into);
+    else this.copyIn(tape, rows * width, into);
+  }
+
+  /** Rows of `width` floats that the micro-kernel reads in place as A, and after them the rows a last tile reads past them (placeRows zeroes them). */
+  private rowsRegion(r: Regions, rows: number, width: number): number {
+    return r.floats((rows + this.gemm.tileRows - 1) * width);
+  }
+
+  /** A tape's rows into a rowsRegion, the rows past them zeroed. */
+  private placeRows(tape: Float32Array, rows: number, width: number, at: number): void {
+    this.copyIn(tape, rows * width, at);
+    this.zero(at + rows * width * FLOAT_BYTES, (this.gemm.tileRows - 1) * width);
+  }
+
+  /** The input x as stored (a rowsRegion) and the kernel packed. */
   private projectionRegions(r: Regions, rows: number, width: number, features: number): { x: number; kernel: { stored: number; packed: number } } {
-    return { x: r.floats((rows + this.gemm.tileRows - 1) * features), kernel: this.packedRegion(r, features, width) };
+    return { x: this.rowsRegion(r, rows, features), kernel: this.packedRegion(r, features, width) };
   }
 
   /** x·K into the tape at `into`: every step's input projection, the product gemm would make of it. */
   private project({ x, kernel, features }: InputProjection, at: { x: number; kernel: { stored: number; packed: number } }, rows: number, width: number, into: number): void {
-    this.copyIn(x, rows * features, at.x);
-    this.zero(at.x + rows * features * FLOAT_BYTES, (this.gemm.tileRows - 1) * features);
+    this.placeRows(x, rows, features, at.x);
     this.pack(kernel, false, features, width, at.kernel);
     this.multiply(rows, width, features, at.x, at.kernel.packed, into, false);
   }

@@ -311,12 +311,17 @@ export function inputGradients(l: Layout, ctx: BackwardContext, biasAdded = fals
     const op = biasAdded ? "+=" : ctx.assign(db);
     lines.push(...runtimeColumnSums(db, op, l.dz, rows, l.W));
   }
-  if (ctx.needsGrad(l.x)) {
-    const gather = ctx.gathered(l.x, "train");
-    const gradient = gather ? gather.tableGradient(ctx) : { buffer: ctx.grad(l.x), prepare: [] };
-    if (gradient) lines.push(...inputGradientProduct(l, ctx), ...copyBack(l, ctx, gradient, gather));
-  }
+  const target = inputGradientTarget(l, ctx);
+  if (target) lines.push(...inputGradientProduct(l, ctx), ...copyBack(l, ctx, target));
   return lines;
+}
+
+/** Where dX goes: the input's gradient, or, where the input was gathered from an embedding's table, the table's (readied by `prepare`); null where neither takes one. */
+function inputGradientTarget(l: Layout, ctx: BackwardContext): { gradient: { buffer: string; prepare: string[] }; gather: RowGather | null } | null {
+  if (!ctx.needsGrad(l.x)) return null;
+  const gather = ctx.gathered(l.x, "train");
+  const gradient = gather ? gather.tableGradient(ctx) : { buffer: ctx.grad(l.x), prepare: [] };
+  return gradient && { gradient, gather };
 }
 
 /** dX = dZ·Kᵀ over all steps, step-major, into dxt. */
@@ -336,7 +341,7 @@ function inputGradientProduct(l: Layout, ctx: BackwardContext): string[] {
 }
 
 /** dxt back to the input's example-major rows, or scatter-added into the table's gradient where the input was gathered from it. */
-function copyBack(l: Layout, ctx: BackwardContext, gradient: { buffer: string; prepare: string[] }, gather: RowGather | null): string[] {
+function copyBack(l: Layout, ctx: BackwardContext, { gradient, gather }: NonNullable<ReturnType<typeof inputGradientTarget>>): string[] {
   const position = `b * ${l.T} + ${l.xStep}`;
   const op = gather ? "+=" : ctx.assign(gradient.buffer);
   return [
@@ -381,47 +386,19 @@ export function gradientsInTheWalk(l: Layout, ctx: BackwardContext): GradientsIn
     if (ctx.assign(ctx.grad(id)) !== "=") throw new Error(`codegen: ${ctx.grad(id)} has one writer, yet was written before ${l.h}'s backward`);
   }
   const grad = (id: string | null) => (id && ctx.isTrainableParam(id) ? ctx.grad(id) : "null");
-  const gather = ctx.needsGrad(l.x) ? ctx.gathered(l.x, "train") : null;
-  const gradient = !ctx.needsGrad(l.x) ? null : gather ? gather.tableGradient(ctx) : { buffer: ctx.grad(l.x), prepare: [] };
+  const target = inputGradientTarget(l, ctx);
   const kernel = ctx.value(l.kernel, "train");
   const computed = [
     ...(weights.includes(l.recurrent) ? [`${grad(l.recurrent)} = Σ over t ≥ 1 of h_{t-1}ᵀ · dz_t`] : []),
     ...(weights.includes(l.kernel) ? [`${grad(l.kernel)} = ${l.xt}ᵀ · dZ`] : []),
     ...(l.bias && weights.includes(l.bias) ? [`${grad(l.bias)} = Σ over rows of dZ`] : []),
-    ...(gradient ? [`${l.dxt} = dZ · ${kernel}ᵀ (step-major)`] : []),
+    ...(target ? [`${l.dxt} = dZ · ${kernel}ᵀ (step-major)`] : []),
   ];
   return {
-    args: `${l.xt}, ${kernel}, ${l.F}, ${grad(l.kernel)}, ${grad(l.recurrent)}, ${grad(l.bias)}, ${gradient ? l.dxt : "null"}`,
+    args: `${l.xt}, ${kernel}, ${l.F}, ${grad(l.kernel)}, ${grad(l.recurrent)}, ${grad(l.bias)}, ${target ? l.dxt : "null"}`,
     comment: `// then, from dZ while the call holds it (no one else reads it): ${computed.join(", ")}`,
-    after: gradient ? copyBack(l, ctx, gradient, gather) : [],
+    after: target ? copyBack(l, ctx, target) : [],
   };
-}
-
-/** Columns summed in one pass over the rows per block of them: a pass per column strides through the whole of dZ. */
-const SUMMED_TOGETHER = 8;
-
-/** sums[from + j] (= or +=) Σ_r rows' column j, each column summed in row order in float64, SUMMED_TOGETHER columns a pass. */
-export function columnSums(buf: string, rows: string, width: number, sums: string, op: string, from = 0): string[] {
-  const at = (j: string) => (from ? `${from} + ${j}` : j);
-  const blocked = width - (width % SUMMED_TOGETHER);
-  const lanes = Array.from({ length: SUMMED_TOGETHER }, (_, c) => c);
-  const lines: string[] = [];
-  if (blocked > 0) {
-    lines.push(
-      `for (let j = 0; j < ${blocked}; j += ${SUMMED_TOGETHER}) {`,
-      `let ${lanes.map((c) => `total${c} = 0`).join(", ")};`,
-      `for (let r = 0; r < ${rows}; r++) {`,
-      `const o = r * ${width} + j;`,
-      ...lanes.map((c) => `total${c} += ${buf}[o${c ? ` + ${c}` : ""}];`),
-      `}`,
-      ...lanes.map((c) => `${sums}[${at(c ? `j + ${c}` : "j")}] ${op} total${c};`),
-      `}`,
-    );
-  }
-  if (blocked < width) {
-    lines.push(`for (let j = ${blocked}; j < ${width}; j++) {`, `let total = 0;`, `for (let r = 0; r < ${rows}; r++) total += ${buf}[r * ${width} + j];`, `${sums}[${at("j")}] ${op} total;`, `}`);
-  }
-  return lines;
 }
 
 /** gru's dR is summed over the steps: zeroed first (or added to, when another call wrote it). */
