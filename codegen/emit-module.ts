@@ -12,7 +12,7 @@ import { addModelTie } from "./model-tie";
 import { strictIndexing } from "./strict-indexing";
 
 /** Bump when the generated code's contract with the runtime changes. */
-export const GENERATED_FORMAT = 1;
+export const GENERATED_FORMAT = 2;
 
 export interface ModuleSource {
   /** The export's name in the model file: "backprop". */
@@ -76,6 +76,7 @@ export function createBuffersBody(buffers: readonly BufferSpec[], ir: GraphIR, l
   for (const b of buffers) {
     if (b.role === "param") lines.push(`const ${b.name} = params[${param++}]!;`);
     else if (b.role === "grad") lines.push(`const ${b.name} = grads[${grad++}]!;`);
+    else if (b.dtype === "float32") lines.push(`const ${b.name} = floats(${bufferLength(b)});`);
     else lines.push(`const ${b.name} = new ${arrayType(b.dtype)}(${bufferLength(b)});`);
   }
   const inputs = ir.inputs.map((i) => {
@@ -194,6 +195,7 @@ function addKernels(file: SourceFile, shared: SharedDeclarations, plan: ModelPla
           { name: "params", type: "readonly Float32Array[]" },
           { name: "grads", type: "readonly Float32Array[]" },
           { name: "rng", type: "UniformSource" },
+          { name: "floats", type: "(count: number) => Float32Array" },
         ],
         returnType: buffersType,
         statements: createBuffersBody(buffers, ir, lowering),

@@ -18,13 +18,14 @@ import { readFileBytes, writeFileAtomic } from "./files";
 import { decodeWeights, encodeWeights } from "./weights-file";
 import { product } from "./product";
 import { weightStore } from "./weight-store";
+import { residentFloats } from "./gemm/gemm";
 import { checkDenseStackWeights, DenseStep } from "./dense-step/dense-step";
 import { SparseMemory } from "./sparse/sparse-memory";
 import { RefusedStep, StepGuard } from "./step-guard";
 import { StepPart, stepTimer } from "./step-timing";
 
 /** The format of generated modules this runtime runs. */
-export const RUNTIME_GENERATED_FORMAT = 1;
+export const RUNTIME_GENERATED_FORMAT = 2;
 
 /** What `new Model(options)` may change for one instance; the generated module stays as it is. */
 export interface ModelOptions {
@@ -74,6 +75,10 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   /** Refuses steps with a non-finite loss or gradient, keeping the last finite step's state. */
   private readonly guard: StepGuard;
   private buffers: KernelBuffers | undefined;
+  /** The optimiser whose memory holds the weights and gradients, when they were adopted. */
+  private storeOwner: Optimizer | undefined;
+  /** What the buffers' resident regions belong to: they go back to gemm's heap when the model (or a later allocation) drops it. */
+  private bufferOwner: object | undefined;
   private capacity = 0;
   declare readonly __shapes?: { inputs: Ins; output: Out };
 
@@ -102,6 +107,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     // weights held nowhere else, all the optimiser's: kept in its memory, so that a step copies none
     const store = this.denseStep || sparse || spec.params.some((p) => !p.trainable) ? null : (this.optimizer.adoptStore?.() ?? null);
     if (store) {
+      this.storeOwner = this.optimizer; // kept when a load replaces the optimiser: the weights stay where it put them
       this.weights = weightStore(sizes, store.weights);
       this.grads = weightStore(gradSizes, store.grads);
     }
@@ -134,8 +140,10 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   protected buffersFor(batch: number): KernelBuffers {
     if (this.buffers && batch <= this.capacity) return this.buffers;
     this.capacity = Math.max(batch, this.capacity);
-    const buffers: KernelBuffers = this.kernels.createBuffers(this.capacity, this.weights, this.grads, this.dropoutRandom);
+    const owner = {};
+    const buffers: KernelBuffers = this.kernels.createBuffers(this.capacity, this.weights, this.grads, this.dropoutRandom, (count) => residentFloats(count, owner));
     this.buffers = buffers;
+    this.bufferOwner = owner;
     return buffers;
   }
 

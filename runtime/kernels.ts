@@ -44,8 +44,12 @@ export interface KernelBuffers {
 
 /** The functions a generated module provides. `batch` is the number of examples in the buffers. */
 export interface Kernels<B extends KernelBuffers = KernelBuffers> {
-  /** Allocates every buffer for batches of up to `maxBatch`; weights and gradients are shared, not copied. */
-  createBuffers(maxBatch: number, params: readonly Float32Array[], grads: readonly Float32Array[], rng: UniformSource): B;
+  /**
+   * Allocates every buffer for batches of up to `maxBatch`; weights and gradients are shared, not
+   * copied. Float buffers come from `floats` (zeroed, as new Float32Arrays are): the runtime puts them
+   * where its kernels read them without copying (gemm's resident heap) where it can.
+   */
+  createBuffers(maxBatch: number, params: readonly Float32Array[], grads: readonly Float32Array[], rng: UniformSource, floats: (count: number) => Float32Array): B;
   forwardTrain(bufs: B, batch: number): void;
   forwardInfer(bufs: B, batch: number): void;
   /** The mean loss over the batch plus the weight penalties, from `output` and `target`. */

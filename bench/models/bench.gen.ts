@@ -654,6 +654,7 @@ function BilstmBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): BilstmBench_Buffers {
   const input = new Int32Array(maxBatch * 50);
   const embedding_embeddings = params[0]!;
@@ -674,31 +675,31 @@ function BilstmBench_createBuffers(
   const d_bidirectional_backward_bias = grads[6]!;
   const d_dense_kernel = grads[7]!;
   const d_dense_bias = grads[8]!;
-  const bidirectional_lstm = new Float32Array(maxBatch * 32);
-  const bidirectional_xt = new Float32Array(maxBatch * 3200);
-  const bidirectional_dxt = new Float32Array(maxBatch * 3200);
-  const bidirectional_h = new Float32Array(maxBatch * 1600);
-  const bidirectional_c = new Float32Array(maxBatch * 1600);
-  const bidirectional_gates = new Float32Array(maxBatch * 6400);
-  const bidirectional_act_c = new Float32Array(maxBatch * 1600);
-  const bidirectional_dh = new Float32Array(maxBatch * 32);
-  const bidirectional_dc = new Float32Array(maxBatch * 32);
-  const bidirectional_lstm_2 = new Float32Array(maxBatch * 32);
-  const bidirectional_xt_2 = new Float32Array(maxBatch * 3200);
-  const bidirectional_dxt_2 = new Float32Array(maxBatch * 3200);
-  const bidirectional_h_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_c_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_gates_2 = new Float32Array(maxBatch * 6400);
-  const bidirectional_act_c_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_dh_2 = new Float32Array(maxBatch * 32);
-  const bidirectional_dc_2 = new Float32Array(maxBatch * 32);
-  const bidirectional_out = new Float32Array(maxBatch * 64);
-  const dense_out = new Float32Array(maxBatch);
-  const d_bidirectional_lstm = new Float32Array(maxBatch * 32);
-  const d_bidirectional_lstm_2 = new Float32Array(maxBatch * 32);
-  const d_bidirectional_out = new Float32Array(maxBatch * 64);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const bidirectional_lstm = floats(maxBatch * 32);
+  const bidirectional_xt = floats(maxBatch * 3200);
+  const bidirectional_dxt = floats(maxBatch * 3200);
+  const bidirectional_h = floats(maxBatch * 1600);
+  const bidirectional_c = floats(maxBatch * 1600);
+  const bidirectional_gates = floats(maxBatch * 6400);
+  const bidirectional_act_c = floats(maxBatch * 1600);
+  const bidirectional_dh = floats(maxBatch * 32);
+  const bidirectional_dc = floats(maxBatch * 32);
+  const bidirectional_lstm_2 = floats(maxBatch * 32);
+  const bidirectional_xt_2 = floats(maxBatch * 3200);
+  const bidirectional_dxt_2 = floats(maxBatch * 3200);
+  const bidirectional_h_2 = floats(maxBatch * 1600);
+  const bidirectional_c_2 = floats(maxBatch * 1600);
+  const bidirectional_gates_2 = floats(maxBatch * 6400);
+  const bidirectional_act_c_2 = floats(maxBatch * 1600);
+  const bidirectional_dh_2 = floats(maxBatch * 32);
+  const bidirectional_dc_2 = floats(maxBatch * 32);
+  const bidirectional_out = floats(maxBatch * 64);
+  const dense_out = floats(maxBatch);
+  const d_bidirectional_lstm = floats(maxBatch * 32);
+  const d_bidirectional_lstm_2 = floats(maxBatch * 32);
+  const d_bidirectional_out = floats(maxBatch * 64);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -773,7 +774,7 @@ const BilstmBench_KERNELS: Kernels<BilstmBench_Buffers> = {
 export class BilstmBench extends GeneratedModel<[[50]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(BilstmBench_SPEC, "9ca68295f9d78762", 1, BilstmBench_KERNELS, options);
+    super(BilstmBench_SPEC, "9ca68295f9d78762", 2, BilstmBench_KERNELS, options);
   }
 }
 
@@ -1351,6 +1352,7 @@ function GruBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): GruBench_Buffers {
   const input = new Int32Array(maxBatch * 50);
   const embedding_embeddings = params[0]!;
@@ -1365,21 +1367,21 @@ function GruBench_createBuffers(
   const d_gru_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const gru_out = new Float32Array(maxBatch * 64);
-  const gru_xt = new Float32Array(maxBatch * 3200);
-  const gru_dxt = new Float32Array(maxBatch * 3200);
-  const gru_xk = new Float32Array(maxBatch * 9600);
-  const gru_hr = new Float32Array(maxBatch * 192);
-  const gru_h = new Float32Array(maxBatch * 3200);
-  const gru_gates = new Float32Array(maxBatch * 9600);
-  const gru_inner = new Float32Array(maxBatch * 3200);
-  const gru_dh = new Float32Array(maxBatch * 64);
-  const gru_dhr = new Float32Array(maxBatch * 192);
-  const gru_dz = new Float32Array(maxBatch * 9600);
-  const dense_out = new Float32Array(maxBatch);
-  const d_gru_out = new Float32Array(maxBatch * 64);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const gru_out = floats(maxBatch * 64);
+  const gru_xt = floats(maxBatch * 3200);
+  const gru_dxt = floats(maxBatch * 3200);
+  const gru_xk = floats(maxBatch * 9600);
+  const gru_hr = floats(maxBatch * 192);
+  const gru_h = floats(maxBatch * 3200);
+  const gru_gates = floats(maxBatch * 9600);
+  const gru_inner = floats(maxBatch * 3200);
+  const gru_dh = floats(maxBatch * 64);
+  const gru_dhr = floats(maxBatch * 192);
+  const gru_dz = floats(maxBatch * 9600);
+  const dense_out = floats(maxBatch);
+  const d_gru_out = floats(maxBatch * 64);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -1434,7 +1436,7 @@ const GruBench_KERNELS: Kernels<GruBench_Buffers> = {
 export class GruBench extends GeneratedModel<[[50]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(GruBench_SPEC, "fc1b4969417df8e0", 1, GruBench_KERNELS, options);
+    super(GruBench_SPEC, "fc1b4969417df8e0", 2, GruBench_KERNELS, options);
   }
 }
 
@@ -1963,6 +1965,7 @@ function LstmBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): LstmBench_Buffers {
   const input = new Int32Array(maxBatch * 50);
   const embedding_embeddings = params[0]!;
@@ -1977,19 +1980,19 @@ function LstmBench_createBuffers(
   const d_lstm_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const lstm_out = new Float32Array(maxBatch * 64);
-  const lstm_xt = new Float32Array(maxBatch * 3200);
-  const lstm_dxt = new Float32Array(maxBatch * 3200);
-  const lstm_h = new Float32Array(maxBatch * 3200);
-  const lstm_c = new Float32Array(maxBatch * 3200);
-  const lstm_gates = new Float32Array(maxBatch * 12800);
-  const lstm_act_c = new Float32Array(maxBatch * 3200);
-  const lstm_dh = new Float32Array(maxBatch * 64);
-  const lstm_dc = new Float32Array(maxBatch * 64);
-  const dense_out = new Float32Array(maxBatch);
-  const d_lstm_out = new Float32Array(maxBatch * 64);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const lstm_out = floats(maxBatch * 64);
+  const lstm_xt = floats(maxBatch * 3200);
+  const lstm_dxt = floats(maxBatch * 3200);
+  const lstm_h = floats(maxBatch * 3200);
+  const lstm_c = floats(maxBatch * 3200);
+  const lstm_gates = floats(maxBatch * 12800);
+  const lstm_act_c = floats(maxBatch * 3200);
+  const lstm_dh = floats(maxBatch * 64);
+  const lstm_dc = floats(maxBatch * 64);
+  const dense_out = floats(maxBatch);
+  const d_lstm_out = floats(maxBatch * 64);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -2042,7 +2045,7 @@ const LstmBench_KERNELS: Kernels<LstmBench_Buffers> = {
 export class LstmBench extends GeneratedModel<[[50]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(LstmBench_SPEC, "6ceb3f538d19dd86", 1, LstmBench_KERNELS, options);
+    super(LstmBench_SPEC, "6ceb3f538d19dd86", 2, LstmBench_KERNELS, options);
   }
 }
 
@@ -2331,8 +2334,9 @@ function MlpBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): MlpBench_Buffers {
-  const input = new Float32Array(maxBatch * 784);
+  const input = floats(maxBatch * 784);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -2345,15 +2349,15 @@ function MlpBench_createBuffers(
   const d_dense_1_bias = grads[3]!;
   const d_dense_2_kernel = grads[4]!;
   const d_dense_2_bias = grads[5]!;
-  const dense_out = new Float32Array(maxBatch * 256);
-  const dense_1_out = new Float32Array(maxBatch * 128);
-  const dense_2_out = new Float32Array(maxBatch * 10);
-  const d_dense_z = new Float32Array(maxBatch * 256);
-  const d_dense_out = new Float32Array(maxBatch * 256);
-  const d_dense_1_z = new Float32Array(maxBatch * 128);
-  const d_dense_1_out = new Float32Array(maxBatch * 128);
-  const d_dense_2_z = new Float32Array(maxBatch * 10);
-  const target = new Float32Array(maxBatch * 10);
+  const dense_out = floats(maxBatch * 256);
+  const dense_1_out = floats(maxBatch * 128);
+  const dense_2_out = floats(maxBatch * 10);
+  const d_dense_z = floats(maxBatch * 256);
+  const d_dense_out = floats(maxBatch * 256);
+  const d_dense_1_z = floats(maxBatch * 128);
+  const d_dense_1_out = floats(maxBatch * 128);
+  const d_dense_2_z = floats(maxBatch * 10);
+  const target = floats(maxBatch * 10);
   return {
     rng,
     inputs: [input],
@@ -2404,7 +2408,7 @@ const MlpBench_KERNELS: Kernels<MlpBench_Buffers> = {
 export class MlpBench extends GeneratedModel<[[784]], [10], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(MlpBench_SPEC, "c0678f9f9536c5f3", 1, MlpBench_KERNELS, options);
+    super(MlpBench_SPEC, "c0678f9f9536c5f3", 2, MlpBench_KERNELS, options);
   }
 }
 
@@ -2710,6 +2714,7 @@ function NnlmBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): NnlmBench_Buffers {
   const input = new Int32Array(maxBatch * 4);
   const embedding_embeddings = params[0]!;
@@ -2722,14 +2727,14 @@ function NnlmBench_createBuffers(
   const d_dense_bias = grads[2]!;
   const d_dense_1_kernel = grads[3]!;
   const d_dense_1_bias = grads[4]!;
-  const embedding_out = new Float32Array(maxBatch * 256);
-  const dense_out = new Float32Array(maxBatch * 128);
-  const dense_1_out = new Float32Array(maxBatch * 5000);
-  const d_embedding_out = new Float32Array(maxBatch * 256);
-  const d_dense_z = new Float32Array(maxBatch * 128);
-  const d_dense_out = new Float32Array(maxBatch * 128);
-  const d_dense_1_z = new Float32Array(maxBatch * 5000);
-  const target = new Float32Array(maxBatch);
+  const embedding_out = floats(maxBatch * 256);
+  const dense_out = floats(maxBatch * 128);
+  const dense_1_out = floats(maxBatch * 5000);
+  const d_embedding_out = floats(maxBatch * 256);
+  const d_dense_z = floats(maxBatch * 128);
+  const d_dense_out = floats(maxBatch * 128);
+  const d_dense_1_z = floats(maxBatch * 5000);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -2777,7 +2782,7 @@ const NnlmBench_KERNELS: Kernels<NnlmBench_Buffers> = {
 export class NnlmBench extends GeneratedModel<[[4]], [5000], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(NnlmBench_SPEC, "fbc3c0b4fbe1d7b0", 1, NnlmBench_KERNELS, options);
+    super(NnlmBench_SPEC, "fbc3c0b4fbe1d7b0", 2, NnlmBench_KERNELS, options);
   }
 }
 
@@ -3281,6 +3286,7 @@ function RnnBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): RnnBench_Buffers {
   const input = new Int32Array(maxBatch * 100);
   const embedding_embeddings = params[0]!;
@@ -3295,15 +3301,15 @@ function RnnBench_createBuffers(
   const d_simple_rnn_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const simple_rnn_out = new Float32Array(maxBatch * 32);
-  const simple_rnn_xt = new Float32Array(maxBatch * 3200);
-  const simple_rnn_dxt = new Float32Array(maxBatch * 3200);
-  const simple_rnn_h = new Float32Array(maxBatch * 3200);
-  const simple_rnn_dh = new Float32Array(maxBatch * 32);
-  const dense_out = new Float32Array(maxBatch);
-  const d_simple_rnn_out = new Float32Array(maxBatch * 32);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const simple_rnn_out = floats(maxBatch * 32);
+  const simple_rnn_xt = floats(maxBatch * 3200);
+  const simple_rnn_dxt = floats(maxBatch * 3200);
+  const simple_rnn_h = floats(maxBatch * 3200);
+  const simple_rnn_dh = floats(maxBatch * 32);
+  const dense_out = floats(maxBatch);
+  const d_simple_rnn_out = floats(maxBatch * 32);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -3352,7 +3358,7 @@ const RnnBench_KERNELS: Kernels<RnnBench_Buffers> = {
 export class RnnBench extends GeneratedModel<[[100]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(RnnBench_SPEC, "6eed4b1539cee704", 1, RnnBench_KERNELS, options);
+    super(RnnBench_SPEC, "6eed4b1539cee704", 2, RnnBench_KERNELS, options);
   }
 }
 
@@ -3655,19 +3661,20 @@ function SeedBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): SeedBench_Buffers {
-  const input = new Float32Array(maxBatch * 2);
+  const input = floats(maxBatch * 2);
   const dense_kernel = params[0]!;
   const dense_1_kernel = params[1]!;
   const d_dense_kernel = grads[0]!;
   const d_dense_1_kernel = grads[1]!;
-  const dense_out = new Float32Array(maxBatch * 2);
-  const dense_1_out = new Float32Array(maxBatch * 2);
-  const d_dense_z = new Float32Array(maxBatch * 2);
-  const d_dense_out = new Float32Array(maxBatch * 2);
-  const d_dense_1_z = new Float32Array(maxBatch * 2);
-  const d_dense_1_out = new Float32Array(maxBatch * 2);
-  const target = new Float32Array(maxBatch * 2);
+  const dense_out = floats(maxBatch * 2);
+  const dense_1_out = floats(maxBatch * 2);
+  const d_dense_z = floats(maxBatch * 2);
+  const d_dense_out = floats(maxBatch * 2);
+  const d_dense_1_z = floats(maxBatch * 2);
+  const d_dense_1_out = floats(maxBatch * 2);
+  const target = floats(maxBatch * 2);
   return {
     rng,
     inputs: [input],
@@ -3715,7 +3722,7 @@ const SeedBench_KERNELS: Kernels<SeedBench_Buffers> = {
 export class SeedBench extends GeneratedModel<[[2]], [2], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(SeedBench_SPEC, "9b848b670ba31345", 1, SeedBench_KERNELS, options);
+    super(SeedBench_SPEC, "9b848b670ba31345", 2, SeedBench_KERNELS, options);
   }
 }
 
@@ -3971,10 +3978,11 @@ function TextBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): TextBench_Buffers {
   const input_indptr = new Int32Array(maxBatch + 1);
   const input_indices = new Int32Array(maxBatch * 10000);
-  const input_values = new Float32Array(maxBatch * 10000);
+  const input_values = floats(maxBatch * 10000);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -3987,15 +3995,15 @@ function TextBench_createBuffers(
   const d_dense_1_bias = grads[3]!;
   const d_dense_2_kernel = grads[4]!;
   const d_dense_2_bias = grads[5]!;
-  const dense_out = new Float32Array(maxBatch * 256);
-  const dense_1_out = new Float32Array(maxBatch * 128);
-  const dense_2_out = new Float32Array(maxBatch * 20);
-  const d_dense_z = new Float32Array(maxBatch * 256);
-  const d_dense_out = new Float32Array(maxBatch * 256);
-  const d_dense_1_z = new Float32Array(maxBatch * 128);
-  const d_dense_1_out = new Float32Array(maxBatch * 128);
-  const d_dense_2_z = new Float32Array(maxBatch * 20);
-  const target = new Float32Array(maxBatch * 20);
+  const dense_out = floats(maxBatch * 256);
+  const dense_1_out = floats(maxBatch * 128);
+  const dense_2_out = floats(maxBatch * 20);
+  const d_dense_z = floats(maxBatch * 256);
+  const d_dense_out = floats(maxBatch * 256);
+  const d_dense_1_z = floats(maxBatch * 128);
+  const d_dense_1_out = floats(maxBatch * 128);
+  const d_dense_2_z = floats(maxBatch * 20);
+  const target = floats(maxBatch * 20);
   return {
     rng,
     inputs: [{ indptr: input_indptr, indices: input_indices, values: input_values }],
@@ -4048,7 +4056,7 @@ const TextBench_KERNELS: Kernels<TextBench_Buffers> = {
 export class TextBench extends GeneratedModel<[[10000]], [20], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(TextBench_SPEC, "6bf6848cf851f9e1", 1, TextBench_KERNELS, options);
+    super(TextBench_SPEC, "6bf6848cf851f9e1", 2, TextBench_KERNELS, options);
   }
 }
 
@@ -4423,8 +4431,9 @@ function XorBench_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): XorBench_Buffers {
-  const input = new Float32Array(maxBatch * 2);
+  const input = floats(maxBatch * 2);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -4433,13 +4442,13 @@ function XorBench_createBuffers(
   const d_dense_bias = grads[1]!;
   const d_dense_1_kernel = grads[2]!;
   const d_dense_1_bias = grads[3]!;
-  const dense_out = new Float32Array(maxBatch * 8);
-  const dense_1_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch * 8);
-  const d_dense_out = new Float32Array(maxBatch * 8);
-  const d_dense_1_z = new Float32Array(maxBatch);
-  const d_dense_1_out = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch * 8);
+  const dense_1_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch * 8);
+  const d_dense_out = floats(maxBatch * 8);
+  const d_dense_1_z = floats(maxBatch);
+  const d_dense_1_out = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -4491,7 +4500,7 @@ const XorBench_KERNELS: Kernels<XorBench_Buffers> = {
 export class XorBench extends GeneratedModel<[[2]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(XorBench_SPEC, "04a3f3b9372e9b7b", 1, XorBench_KERNELS, options);
+    super(XorBench_SPEC, "04a3f3b9372e9b7b", 2, XorBench_KERNELS, options);
   }
 }
 

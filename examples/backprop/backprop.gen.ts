@@ -218,19 +218,20 @@ function createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Buffers {
-  const input = new Float32Array(maxBatch * 2);
+  const input = floats(maxBatch * 2);
   const dense_kernel = params[0]!;
   const dense_1_kernel = params[1]!;
   const d_dense_kernel = grads[0]!;
   const d_dense_1_kernel = grads[1]!;
-  const dense_out = new Float32Array(maxBatch * 2);
-  const dense_1_out = new Float32Array(maxBatch * 2);
-  const d_dense_z = new Float32Array(maxBatch * 2);
-  const d_dense_out = new Float32Array(maxBatch * 2);
-  const d_dense_1_z = new Float32Array(maxBatch * 2);
-  const d_dense_1_out = new Float32Array(maxBatch * 2);
-  const target = new Float32Array(maxBatch * 2);
+  const dense_out = floats(maxBatch * 2);
+  const dense_1_out = floats(maxBatch * 2);
+  const d_dense_z = floats(maxBatch * 2);
+  const d_dense_out = floats(maxBatch * 2);
+  const d_dense_1_z = floats(maxBatch * 2);
+  const d_dense_1_out = floats(maxBatch * 2);
+  const target = floats(maxBatch * 2);
   return {
     rng,
     inputs: [input],
@@ -272,7 +273,7 @@ const KERNELS: Kernels<Buffers> = {
 export class Backprop extends GeneratedModel<[[2]], [2], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(SPEC, "631ca410179fa7b7", 1, KERNELS, options);
+    super(SPEC, "631ca410179fa7b7", 2, KERNELS, options);
   }
 }
 

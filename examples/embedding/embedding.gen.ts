@@ -100,13 +100,14 @@ function Lookup_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Lookup_Buffers {
   const input = new Int32Array(maxBatch * 5);
   const embedding_embeddings = params[0]!;
   const d_embedding_embeddings = grads[0]!;
-  const embedding_out = new Float32Array(maxBatch * 10);
-  const d_embedding_out = new Float32Array(maxBatch * 10);
-  const target = new Float32Array(maxBatch * 10);
+  const embedding_out = floats(maxBatch * 10);
+  const d_embedding_out = floats(maxBatch * 10);
+  const target = floats(maxBatch * 10);
   return {
     rng,
     inputs: [input],
@@ -133,7 +134,7 @@ const Lookup_KERNELS: Kernels<Lookup_Buffers> = {
 export class Lookup extends GeneratedModel<[[5]], [5, 2], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(Lookup_SPEC, "faa4465e889c5891", 1, Lookup_KERNELS, options);
+    super(Lookup_SPEC, "faa4465e889c5891", 2, Lookup_KERNELS, options);
   }
 }
 
@@ -566,6 +567,7 @@ function Sentences_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Sentences_Buffers {
   const input = new Int32Array(maxBatch * 5);
   const embedding_embeddings = params[0]!;
@@ -574,11 +576,11 @@ function Sentences_createBuffers(
   const d_embedding_embeddings = grads[0]!;
   const d_dense_kernel = grads[1]!;
   const d_dense_bias = grads[2]!;
-  const embedding_out = new Float32Array(maxBatch * 10);
-  const dense_out = new Float32Array(maxBatch);
-  const d_embedding_out = new Float32Array(maxBatch * 10);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const embedding_out = floats(maxBatch * 10);
+  const dense_out = floats(maxBatch);
+  const d_embedding_out = floats(maxBatch * 10);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -617,7 +619,7 @@ const Sentences_KERNELS: Kernels<Sentences_Buffers> = {
 export class Sentences extends GeneratedModel<[[5]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (3). */
   constructor(options?: ModelOptions) {
-    super(Sentences_SPEC, "2eaf8a1c697d3c19", 1, Sentences_KERNELS, options);
+    super(Sentences_SPEC, "2eaf8a1c697d3c19", 2, Sentences_KERNELS, options);
   }
 }
 

@@ -700,8 +700,9 @@ function createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Buffers {
-  const input = new Float32Array(maxBatch * 4);
+  const input = floats(maxBatch * 4);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -710,12 +711,12 @@ function createBuffers(
   const d_dense_bias = grads[1]!;
   const d_dense_1_kernel = grads[2]!;
   const d_dense_1_bias = grads[3]!;
-  const dense_out = new Float32Array(maxBatch * 16);
-  const dense_1_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch * 16);
-  const d_dense_out = new Float32Array(maxBatch * 16);
-  const d_dense_1_out = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch * 16);
+  const dense_1_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch * 16);
+  const d_dense_out = floats(maxBatch * 16);
+  const d_dense_1_out = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -751,7 +752,7 @@ const KERNELS: Kernels<Buffers> = {
 export class Regressor extends GeneratedModel<[[4]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (3). */
   constructor(options?: ModelOptions) {
-    super(SPEC, "5a6d58058a8bf2e3", 1, KERNELS, options);
+    super(SPEC, "5a6d58058a8bf2e3", 2, KERNELS, options);
   }
 }
 

@@ -115,15 +115,16 @@ function FunctionalRegression_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): FunctionalRegression_Buffers {
-  const input = new Float32Array(maxBatch);
+  const input = floats(maxBatch);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const d_dense_kernel = grads[0]!;
   const d_dense_bias = grads[1]!;
-  const dense_out = new Float32Array(maxBatch);
-  const d_dense_out = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch);
+  const d_dense_out = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -158,7 +159,7 @@ const FunctionalRegression_KERNELS: Kernels<FunctionalRegression_Buffers> = {
 export class FunctionalRegression extends GeneratedModel<[[1]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(FunctionalRegression_SPEC, "0fbc811e74c13d8b", 1, FunctionalRegression_KERNELS, options);
+    super(FunctionalRegression_SPEC, "0fbc811e74c13d8b", 2, FunctionalRegression_KERNELS, options);
   }
 }
 
@@ -305,15 +306,16 @@ function SubclassRegression_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): SubclassRegression_Buffers {
-  const input = new Float32Array(maxBatch);
+  const input = floats(maxBatch);
   const linear_kernel = params[0]!;
   const linear_bias = params[1]!;
   const d_linear_kernel = grads[0]!;
   const d_linear_bias = grads[1]!;
-  const linear_out = new Float32Array(maxBatch);
-  const d_linear_out = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const linear_out = floats(maxBatch);
+  const d_linear_out = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -344,7 +346,7 @@ const SubclassRegression_KERNELS: Kernels<SubclassRegression_Buffers> = {
 export class SubclassRegression extends GeneratedModel<[[1]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(SubclassRegression_SPEC, "0ecf59ca08ce9fe4", 1, SubclassRegression_KERNELS, options);
+    super(SubclassRegression_SPEC, "0ecf59ca08ce9fe4", 2, SubclassRegression_KERNELS, options);
   }
 }
 

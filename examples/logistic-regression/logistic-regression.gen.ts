@@ -128,15 +128,16 @@ function createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Buffers {
-  const input = new Float32Array(maxBatch * 3);
+  const input = floats(maxBatch * 3);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const d_dense_kernel = grads[0]!;
   const d_dense_bias = grads[1]!;
-  const dense_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -165,7 +166,7 @@ const KERNELS: Kernels<Buffers> = {
 export class Logistic extends GeneratedModel<[[3]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(SPEC, "1f4876db1c245e05", 1, KERNELS, options);
+    super(SPEC, "1f4876db1c245e05", 2, KERNELS, options);
   }
 }
 

@@ -235,6 +235,7 @@ function Nnlm_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Nnlm_Buffers {
   const input = new Int32Array(maxBatch * 4);
   const embedding_embeddings = params[0]!;
@@ -247,14 +248,14 @@ function Nnlm_createBuffers(
   const d_dense_bias = grads[2]!;
   const d_dense_1_kernel = grads[3]!;
   const d_dense_1_bias = grads[4]!;
-  const embedding_out = new Float32Array(maxBatch * 256);
-  const dense_out = new Float32Array(maxBatch * 128);
-  const dense_1_out = new Float32Array(maxBatch * 5000);
-  const d_embedding_out = new Float32Array(maxBatch * 256);
-  const d_dense_z = new Float32Array(maxBatch * 128);
-  const d_dense_out = new Float32Array(maxBatch * 128);
-  const d_dense_1_z = new Float32Array(maxBatch * 5000);
-  const target = new Float32Array(maxBatch);
+  const embedding_out = floats(maxBatch * 256);
+  const dense_out = floats(maxBatch * 128);
+  const dense_1_out = floats(maxBatch * 5000);
+  const d_embedding_out = floats(maxBatch * 256);
+  const d_dense_z = floats(maxBatch * 128);
+  const d_dense_out = floats(maxBatch * 128);
+  const d_dense_1_z = floats(maxBatch * 5000);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -302,7 +303,7 @@ const Nnlm_KERNELS: Kernels<Nnlm_Buffers> = {
 export class Nnlm extends GeneratedModel<[[4]], [5000], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(Nnlm_SPEC, "c52b5b78df9fe553", 1, Nnlm_KERNELS, options);
+    super(Nnlm_SPEC, "c52b5b78df9fe553", 2, Nnlm_KERNELS, options);
   }
 }
 
@@ -1237,6 +1238,7 @@ function SentenceNnlm_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): SentenceNnlm_Buffers {
   const input = new Int32Array(maxBatch * 4);
   const embedding_embeddings = params[0]!;
@@ -1249,14 +1251,14 @@ function SentenceNnlm_createBuffers(
   const d_dense_bias = grads[2]!;
   const d_dense_1_kernel = grads[3]!;
   const d_dense_1_bias = grads[4]!;
-  const embedding_out = new Float32Array(maxBatch * 40);
-  const dense_out = new Float32Array(maxBatch * 16);
-  const dense_1_out = new Float32Array(maxBatch * 8);
-  const d_embedding_out = new Float32Array(maxBatch * 40);
-  const d_dense_z = new Float32Array(maxBatch * 16);
-  const d_dense_out = new Float32Array(maxBatch * 16);
-  const d_dense_1_z = new Float32Array(maxBatch * 8);
-  const target = new Float32Array(maxBatch);
+  const embedding_out = floats(maxBatch * 40);
+  const dense_out = floats(maxBatch * 16);
+  const dense_1_out = floats(maxBatch * 8);
+  const d_embedding_out = floats(maxBatch * 40);
+  const d_dense_z = floats(maxBatch * 16);
+  const d_dense_out = floats(maxBatch * 16);
+  const d_dense_1_z = floats(maxBatch * 8);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -1304,7 +1306,7 @@ const SentenceNnlm_KERNELS: Kernels<SentenceNnlm_Buffers> = {
 export class SentenceNnlm extends GeneratedModel<[[4]], [8], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(SentenceNnlm_SPEC, "64f018fd7edc4d80", 1, SentenceNnlm_KERNELS, options);
+    super(SentenceNnlm_SPEC, "64f018fd7edc4d80", 2, SentenceNnlm_KERNELS, options);
   }
 }
 

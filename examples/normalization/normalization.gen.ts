@@ -869,8 +869,9 @@ function BatchNormalized_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): BatchNormalized_Buffers {
-  const input = new Float32Array(maxBatch * 4);
+  const input = floats(maxBatch * 4);
   const dense_kernel = params[0]!;
   const batch_normalization_gamma = params[1]!;
   const batch_normalization_beta = params[2]!;
@@ -883,17 +884,17 @@ function BatchNormalized_createBuffers(
   const d_batch_normalization_beta = grads[2]!;
   const d_dense_1_kernel = grads[3]!;
   const d_dense_1_bias = grads[4]!;
-  const dense_out = new Float32Array(maxBatch * 16);
-  const batch_normalization_out = new Float32Array(maxBatch * 16);
-  const batch_normalization_inv_std = new Float32Array(16);
-  const batch_normalization_xhat = new Float32Array(maxBatch * 16);
-  const activation_out = new Float32Array(maxBatch * 16);
-  const dense_1_out = new Float32Array(maxBatch * 3);
-  const d_dense_out = new Float32Array(maxBatch * 16);
-  const d_batch_normalization_out = new Float32Array(maxBatch * 16);
-  const d_activation_out = new Float32Array(maxBatch * 16);
-  const d_dense_1_z = new Float32Array(maxBatch * 3);
-  const target = new Float32Array(maxBatch * 3);
+  const dense_out = floats(maxBatch * 16);
+  const batch_normalization_out = floats(maxBatch * 16);
+  const batch_normalization_inv_std = floats(16);
+  const batch_normalization_xhat = floats(maxBatch * 16);
+  const activation_out = floats(maxBatch * 16);
+  const dense_1_out = floats(maxBatch * 3);
+  const d_dense_out = floats(maxBatch * 16);
+  const d_batch_normalization_out = floats(maxBatch * 16);
+  const d_activation_out = floats(maxBatch * 16);
+  const d_dense_1_z = floats(maxBatch * 3);
+  const target = floats(maxBatch * 3);
   return {
     rng,
     inputs: [input],
@@ -949,7 +950,7 @@ const BatchNormalized_KERNELS: Kernels<BatchNormalized_Buffers> = {
 export class BatchNormalized extends GeneratedModel<[[4]], [3], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (5). */
   constructor(options?: ModelOptions) {
-    super(BatchNormalized_SPEC, "c8d94032648751e7", 1, BatchNormalized_KERNELS, options);
+    super(BatchNormalized_SPEC, "c8d94032648751e7", 2, BatchNormalized_KERNELS, options);
   }
 }
 
@@ -1902,8 +1903,9 @@ function LayerNormalized_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): LayerNormalized_Buffers {
-  const input = new Float32Array(maxBatch * 4);
+  const input = floats(maxBatch * 4);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const layer_normalization_gamma = params[2]!;
@@ -1916,17 +1918,17 @@ function LayerNormalized_createBuffers(
   const d_layer_normalization_beta = grads[3]!;
   const d_dense_1_kernel = grads[4]!;
   const d_dense_1_bias = grads[5]!;
-  const dense_out = new Float32Array(maxBatch * 16);
-  const layer_normalization_out = new Float32Array(maxBatch * 16);
-  const layer_normalization_inv_std = new Float32Array(maxBatch);
-  const layer_normalization_xhat = new Float32Array(maxBatch * 16);
-  const activation_out = new Float32Array(maxBatch * 16);
-  const dense_1_out = new Float32Array(maxBatch * 3);
-  const d_dense_out = new Float32Array(maxBatch * 16);
-  const d_layer_normalization_out = new Float32Array(maxBatch * 16);
-  const d_activation_out = new Float32Array(maxBatch * 16);
-  const d_dense_1_z = new Float32Array(maxBatch * 3);
-  const target = new Float32Array(maxBatch * 3);
+  const dense_out = floats(maxBatch * 16);
+  const layer_normalization_out = floats(maxBatch * 16);
+  const layer_normalization_inv_std = floats(maxBatch);
+  const layer_normalization_xhat = floats(maxBatch * 16);
+  const activation_out = floats(maxBatch * 16);
+  const dense_1_out = floats(maxBatch * 3);
+  const d_dense_out = floats(maxBatch * 16);
+  const d_layer_normalization_out = floats(maxBatch * 16);
+  const d_activation_out = floats(maxBatch * 16);
+  const d_dense_1_z = floats(maxBatch * 3);
+  const target = floats(maxBatch * 3);
   return {
     rng,
     inputs: [input],
@@ -1981,7 +1983,7 @@ const LayerNormalized_KERNELS: Kernels<LayerNormalized_Buffers> = {
 export class LayerNormalized extends GeneratedModel<[[4]], [3], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (5). */
   constructor(options?: ModelOptions) {
-    super(LayerNormalized_SPEC, "aef72da889b642b5", 1, LayerNormalized_KERNELS, options);
+    super(LayerNormalized_SPEC, "aef72da889b642b5", 2, LayerNormalized_KERNELS, options);
   }
 }
 

@@ -738,8 +738,9 @@ function WithAdagrad_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): WithAdagrad_Buffers {
-  const input = new Float32Array(maxBatch * 8);
+  const input = floats(maxBatch * 8);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -748,12 +749,12 @@ function WithAdagrad_createBuffers(
   const d_dense_bias = grads[1]!;
   const d_dense_1_kernel = grads[2]!;
   const d_dense_1_bias = grads[3]!;
-  const dense_out = new Float32Array(maxBatch * 32);
-  const dense_1_out = new Float32Array(maxBatch * 3);
-  const d_dense_z = new Float32Array(maxBatch * 32);
-  const d_dense_out = new Float32Array(maxBatch * 32);
-  const d_dense_1_z = new Float32Array(maxBatch * 3);
-  const target = new Float32Array(maxBatch * 3);
+  const dense_out = floats(maxBatch * 32);
+  const dense_1_out = floats(maxBatch * 3);
+  const d_dense_z = floats(maxBatch * 32);
+  const d_dense_out = floats(maxBatch * 32);
+  const d_dense_1_z = floats(maxBatch * 3);
+  const target = floats(maxBatch * 3);
   return {
     rng,
     inputs: [input],
@@ -795,7 +796,7 @@ const WithAdagrad_KERNELS: Kernels<WithAdagrad_Buffers> = {
 export class WithAdagrad extends GeneratedModel<[[8]], [3], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (11). */
   constructor(options?: ModelOptions) {
-    super(WithAdagrad_SPEC, "55f94432992bceca", 1, WithAdagrad_KERNELS, options);
+    super(WithAdagrad_SPEC, "55f94432992bceca", 2, WithAdagrad_KERNELS, options);
   }
 }
 
@@ -866,7 +867,7 @@ const WithAdagrad_SPEC: ModelSpec = {
 export class WithAdam extends GeneratedModel<[[8]], [3], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (11). */
   constructor(options?: ModelOptions) {
-    super(WithAdam_SPEC, "30c2c603635e53bc", 1, WithAdagrad_KERNELS, options);
+    super(WithAdam_SPEC, "30c2c603635e53bc", 2, WithAdagrad_KERNELS, options);
   }
 }
 
@@ -937,7 +938,7 @@ const WithAdam_SPEC: ModelSpec = {
 export class WithMomentum extends GeneratedModel<[[8]], [3], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (11). */
   constructor(options?: ModelOptions) {
-    super(WithMomentum_SPEC, "db18314b3709f8c4", 1, WithAdagrad_KERNELS, options);
+    super(WithMomentum_SPEC, "db18314b3709f8c4", 2, WithAdagrad_KERNELS, options);
   }
 }
 
@@ -1008,7 +1009,7 @@ const WithMomentum_SPEC: ModelSpec = {
 export class WithRmsprop extends GeneratedModel<[[8]], [3], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (11). */
   constructor(options?: ModelOptions) {
-    super(WithRmsprop_SPEC, "b7d23394271f30b6", 1, WithAdagrad_KERNELS, options);
+    super(WithRmsprop_SPEC, "b7d23394271f30b6", 2, WithAdagrad_KERNELS, options);
   }
 }
 
@@ -1079,7 +1080,7 @@ const WithRmsprop_SPEC: ModelSpec = {
 export class WithSgd extends GeneratedModel<[[8]], [3], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (11). */
   constructor(options?: ModelOptions) {
-    super(WithSgd_SPEC, "989da0ae56e0e07f", 1, WithAdagrad_KERNELS, options);
+    super(WithSgd_SPEC, "989da0ae56e0e07f", 2, WithAdagrad_KERNELS, options);
   }
 }
 

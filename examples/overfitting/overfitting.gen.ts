@@ -614,8 +614,9 @@ function Plain_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Plain_Buffers {
-  const input = new Float32Array(maxBatch);
+  const input = floats(maxBatch);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -628,15 +629,15 @@ function Plain_createBuffers(
   const d_dense_1_bias = grads[3]!;
   const d_dense_2_kernel = grads[4]!;
   const d_dense_2_bias = grads[5]!;
-  const dense_out = new Float32Array(maxBatch * 64);
-  const dense_1_out = new Float32Array(maxBatch * 64);
-  const dense_2_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch * 64);
-  const d_dense_out = new Float32Array(maxBatch * 64);
-  const d_dense_1_z = new Float32Array(maxBatch * 64);
-  const d_dense_1_out = new Float32Array(maxBatch * 64);
-  const d_dense_2_out = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch * 64);
+  const dense_1_out = floats(maxBatch * 64);
+  const dense_2_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch * 64);
+  const d_dense_out = floats(maxBatch * 64);
+  const d_dense_1_z = floats(maxBatch * 64);
+  const d_dense_1_out = floats(maxBatch * 64);
+  const d_dense_2_out = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -687,7 +688,7 @@ const Plain_KERNELS: Kernels<Plain_Buffers> = {
 export class Plain extends GeneratedModel<[[1]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (5). */
   constructor(options?: ModelOptions) {
-    super(Plain_SPEC, "f42e87c5cd6938e0", 1, Plain_KERNELS, options);
+    super(Plain_SPEC, "f42e87c5cd6938e0", 2, Plain_KERNELS, options);
   }
 }
 
@@ -1731,8 +1732,9 @@ function WithDropout_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): WithDropout_Buffers {
-  const input = new Float32Array(maxBatch);
+  const input = floats(maxBatch);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -1745,19 +1747,19 @@ function WithDropout_createBuffers(
   const d_dense_1_bias = grads[3]!;
   const d_dense_2_kernel = grads[4]!;
   const d_dense_2_bias = grads[5]!;
-  const dense_out = new Float32Array(maxBatch * 64);
-  const dropout_out = new Float32Array(maxBatch * 64);
-  const mask_dropout_out = new Float32Array(maxBatch * 64);
-  const dense_1_out = new Float32Array(maxBatch * 64);
-  const dropout_1_out = new Float32Array(maxBatch * 64);
-  const mask_dropout_1_out = new Float32Array(maxBatch * 64);
-  const dense_2_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch * 64);
-  const d_dropout_out = new Float32Array(maxBatch * 64);
-  const d_dense_1_z = new Float32Array(maxBatch * 64);
-  const d_dropout_1_out = new Float32Array(maxBatch * 64);
-  const d_dense_2_out = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch * 64);
+  const dropout_out = floats(maxBatch * 64);
+  const mask_dropout_out = floats(maxBatch * 64);
+  const dense_1_out = floats(maxBatch * 64);
+  const dropout_1_out = floats(maxBatch * 64);
+  const mask_dropout_1_out = floats(maxBatch * 64);
+  const dense_2_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch * 64);
+  const d_dropout_out = floats(maxBatch * 64);
+  const d_dense_1_z = floats(maxBatch * 64);
+  const d_dropout_1_out = floats(maxBatch * 64);
+  const d_dense_2_out = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -1815,7 +1817,7 @@ const WithDropout_KERNELS: Kernels<WithDropout_Buffers> = {
 export class WithDropout extends GeneratedModel<[[1]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (5). */
   constructor(options?: ModelOptions) {
-    super(WithDropout_SPEC, "0aaf71d4265f1fc8", 1, WithDropout_KERNELS, options);
+    super(WithDropout_SPEC, "0aaf71d4265f1fc8", 2, WithDropout_KERNELS, options);
   }
 }
 
@@ -1981,7 +1983,7 @@ const WithL1_KERNELS: Kernels<Plain_Buffers> = {
 export class WithL1 extends GeneratedModel<[[1]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (5). */
   constructor(options?: ModelOptions) {
-    super(WithL1_SPEC, "25f38d6ba38f7f68", 1, WithL1_KERNELS, options);
+    super(WithL1_SPEC, "25f38d6ba38f7f68", 2, WithL1_KERNELS, options);
   }
 }
 
@@ -2145,7 +2147,7 @@ const WithL2_KERNELS: Kernels<Plain_Buffers> = {
 export class WithL2 extends GeneratedModel<[[1]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (5). */
   constructor(options?: ModelOptions) {
-    super(WithL2_SPEC, "de6ceebf3909706c", 1, WithL2_KERNELS, options);
+    super(WithL2_SPEC, "de6ceebf3909706c", 2, WithL2_KERNELS, options);
   }
 }
 

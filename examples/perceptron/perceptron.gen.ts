@@ -80,12 +80,13 @@ function AndGate_createBuffers(
   params: readonly Float32Array[],
   _grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): AndGate_Buffers {
-  const input = new Float32Array(maxBatch * 2);
+  const input = floats(maxBatch * 2);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
-  const dense_out = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch);
+  const target = floats(maxBatch);
   return { rng, inputs: [input], output: dense_out, input, dense_kernel, dense_bias, dense_out, target };
 }
 
@@ -102,7 +103,7 @@ const AndGate_KERNELS: Kernels<AndGate_Buffers> = {
 export class AndGate extends GeneratedModel<[[2]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(AndGate_SPEC, "c5076005b9e50ecb", 1, AndGate_KERNELS, options);
+    super(AndGate_SPEC, "c5076005b9e50ecb", 2, AndGate_KERNELS, options);
   }
 }
 
@@ -461,8 +462,9 @@ function MultiLayerXor_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): MultiLayerXor_Buffers {
-  const input = new Float32Array(maxBatch * 2);
+  const input = floats(maxBatch * 2);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -471,12 +473,12 @@ function MultiLayerXor_createBuffers(
   const d_dense_bias = grads[1]!;
   const d_dense_1_kernel = grads[2]!;
   const d_dense_1_bias = grads[3]!;
-  const dense_out = new Float32Array(maxBatch * 8);
-  const dense_1_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch * 8);
-  const d_dense_out = new Float32Array(maxBatch * 8);
-  const d_dense_1_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch * 8);
+  const dense_1_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch * 8);
+  const d_dense_out = floats(maxBatch * 8);
+  const d_dense_1_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -518,7 +520,7 @@ const MultiLayerXor_KERNELS: Kernels<MultiLayerXor_Buffers> = {
 export class MultiLayerXor extends GeneratedModel<[[2]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(MultiLayerXor_SPEC, "77504056368a6cd4", 1, MultiLayerXor_KERNELS, options);
+    super(MultiLayerXor_SPEC, "77504056368a6cd4", 2, MultiLayerXor_KERNELS, options);
   }
 }
 
@@ -589,7 +591,7 @@ const MultiLayerXor_SPEC: ModelSpec = {
 export class NandGate extends GeneratedModel<[[2]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(NandGate_SPEC, "32838147ffdd961e", 1, AndGate_KERNELS, options);
+    super(NandGate_SPEC, "32838147ffdd961e", 2, AndGate_KERNELS, options);
   }
 }
 
@@ -637,7 +639,7 @@ const NandGate_SPEC: ModelSpec = {
 export class OrGate extends GeneratedModel<[[2]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(OrGate_SPEC, "f1c8afd750686cb8", 1, AndGate_KERNELS, options);
+    super(OrGate_SPEC, "f1c8afd750686cb8", 2, AndGate_KERNELS, options);
   }
 }
 
@@ -792,15 +794,16 @@ function SingleLayerXor_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): SingleLayerXor_Buffers {
-  const input = new Float32Array(maxBatch * 2);
+  const input = floats(maxBatch * 2);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const d_dense_kernel = grads[0]!;
   const d_dense_bias = grads[1]!;
-  const dense_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -829,7 +832,7 @@ const SingleLayerXor_KERNELS: Kernels<SingleLayerXor_Buffers> = {
 export class SingleLayerXor extends GeneratedModel<[[2]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(SingleLayerXor_SPEC, "1965ef1461c05603", 1, SingleLayerXor_KERNELS, options);
+    super(SingleLayerXor_SPEC, "1965ef1461c05603", 2, SingleLayerXor_KERNELS, options);
   }
 }
 

@@ -710,6 +710,7 @@ function createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Buffers {
   const input = new Int32Array(maxBatch * 50);
   const embedding_embeddings = params[0]!;
@@ -730,36 +731,36 @@ function createBuffers(
   const d_bidirectional_backward_bias = grads[6]!;
   const d_dense_kernel = grads[7]!;
   const d_dense_bias = grads[8]!;
-  const embedding_mask = new Float32Array(maxBatch * 50);
-  const bidirectional_lstm = new Float32Array(maxBatch * 1600);
-  const bidirectional_xt = new Float32Array(maxBatch * 1600);
-  const bidirectional_dxt = new Float32Array(maxBatch * 1600);
-  const bidirectional_h = new Float32Array(maxBatch * 1600);
-  const bidirectional_c = new Float32Array(maxBatch * 1600);
-  const bidirectional_gates = new Float32Array(maxBatch * 6400);
-  const bidirectional_act_c = new Float32Array(maxBatch * 1600);
-  const bidirectional_dh = new Float32Array(maxBatch * 32);
-  const bidirectional_dc = new Float32Array(maxBatch * 32);
-  const bidirectional_dz = new Float32Array(maxBatch * 6400);
-  const bidirectional_lstm_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_xt_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_dxt_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_h_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_c_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_gates_2 = new Float32Array(maxBatch * 6400);
-  const bidirectional_act_c_2 = new Float32Array(maxBatch * 1600);
-  const bidirectional_dh_2 = new Float32Array(maxBatch * 32);
-  const bidirectional_dc_2 = new Float32Array(maxBatch * 32);
-  const bidirectional_dz_2 = new Float32Array(maxBatch * 6400);
-  const bidirectional_reverse = new Float32Array(maxBatch * 1600);
-  const bidirectional_out = new Float32Array(maxBatch * 3200);
-  const dense_out = new Float32Array(maxBatch * 600);
-  const d_bidirectional_lstm = new Float32Array(maxBatch * 1600);
-  const d_bidirectional_lstm_2 = new Float32Array(maxBatch * 1600);
-  const d_bidirectional_reverse = new Float32Array(maxBatch * 1600);
-  const d_bidirectional_out = new Float32Array(maxBatch * 3200);
-  const d_dense_z = new Float32Array(maxBatch * 600);
-  const target = new Float32Array(maxBatch * 50);
+  const embedding_mask = floats(maxBatch * 50);
+  const bidirectional_lstm = floats(maxBatch * 1600);
+  const bidirectional_xt = floats(maxBatch * 1600);
+  const bidirectional_dxt = floats(maxBatch * 1600);
+  const bidirectional_h = floats(maxBatch * 1600);
+  const bidirectional_c = floats(maxBatch * 1600);
+  const bidirectional_gates = floats(maxBatch * 6400);
+  const bidirectional_act_c = floats(maxBatch * 1600);
+  const bidirectional_dh = floats(maxBatch * 32);
+  const bidirectional_dc = floats(maxBatch * 32);
+  const bidirectional_dz = floats(maxBatch * 6400);
+  const bidirectional_lstm_2 = floats(maxBatch * 1600);
+  const bidirectional_xt_2 = floats(maxBatch * 1600);
+  const bidirectional_dxt_2 = floats(maxBatch * 1600);
+  const bidirectional_h_2 = floats(maxBatch * 1600);
+  const bidirectional_c_2 = floats(maxBatch * 1600);
+  const bidirectional_gates_2 = floats(maxBatch * 6400);
+  const bidirectional_act_c_2 = floats(maxBatch * 1600);
+  const bidirectional_dh_2 = floats(maxBatch * 32);
+  const bidirectional_dc_2 = floats(maxBatch * 32);
+  const bidirectional_dz_2 = floats(maxBatch * 6400);
+  const bidirectional_reverse = floats(maxBatch * 1600);
+  const bidirectional_out = floats(maxBatch * 3200);
+  const dense_out = floats(maxBatch * 600);
+  const d_bidirectional_lstm = floats(maxBatch * 1600);
+  const d_bidirectional_lstm_2 = floats(maxBatch * 1600);
+  const d_bidirectional_reverse = floats(maxBatch * 1600);
+  const d_bidirectional_out = floats(maxBatch * 3200);
+  const d_dense_z = floats(maxBatch * 600);
+  const target = floats(maxBatch * 50);
   return {
     rng,
     inputs: [input],
@@ -843,7 +844,7 @@ const KERNELS: Kernels<Buffers> = {
 export class Tagger extends GeneratedModel<[[50]], [50, 12], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(SPEC, "7b8a81536ff0c09d", 1, KERNELS, options);
+    super(SPEC, "7b8a81536ff0c09d", 2, KERNELS, options);
   }
 }
 

@@ -473,6 +473,7 @@ function WithGru_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): WithGru_Buffers {
   const input = new Int32Array(maxBatch * 30);
   const embedding_embeddings = params[0]!;
@@ -487,21 +488,21 @@ function WithGru_createBuffers(
   const d_gru_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const gru_out = new Float32Array(maxBatch * 32);
-  const gru_xt = new Float32Array(maxBatch * 960);
-  const gru_dxt = new Float32Array(maxBatch * 960);
-  const gru_xk = new Float32Array(maxBatch * 2880);
-  const gru_hr = new Float32Array(maxBatch * 96);
-  const gru_h = new Float32Array(maxBatch * 960);
-  const gru_gates = new Float32Array(maxBatch * 2880);
-  const gru_inner = new Float32Array(maxBatch * 960);
-  const gru_dh = new Float32Array(maxBatch * 32);
-  const gru_dhr = new Float32Array(maxBatch * 96);
-  const gru_dz = new Float32Array(maxBatch * 2880);
-  const dense_out = new Float32Array(maxBatch);
-  const d_gru_out = new Float32Array(maxBatch * 32);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const gru_out = floats(maxBatch * 32);
+  const gru_xt = floats(maxBatch * 960);
+  const gru_dxt = floats(maxBatch * 960);
+  const gru_xk = floats(maxBatch * 2880);
+  const gru_hr = floats(maxBatch * 96);
+  const gru_h = floats(maxBatch * 960);
+  const gru_gates = floats(maxBatch * 2880);
+  const gru_inner = floats(maxBatch * 960);
+  const gru_dh = floats(maxBatch * 32);
+  const gru_dhr = floats(maxBatch * 96);
+  const gru_dz = floats(maxBatch * 2880);
+  const dense_out = floats(maxBatch);
+  const d_gru_out = floats(maxBatch * 32);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -556,7 +557,7 @@ const WithGru_KERNELS: Kernels<WithGru_Buffers> = {
 export class WithGru extends GeneratedModel<[[30]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(WithGru_SPEC, "33036cae3e4f06dd", 1, WithGru_KERNELS, options);
+    super(WithGru_SPEC, "33036cae3e4f06dd", 2, WithGru_KERNELS, options);
   }
 }
 
@@ -1085,6 +1086,7 @@ function WithLstm_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): WithLstm_Buffers {
   const input = new Int32Array(maxBatch * 30);
   const embedding_embeddings = params[0]!;
@@ -1099,19 +1101,19 @@ function WithLstm_createBuffers(
   const d_lstm_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const lstm_out = new Float32Array(maxBatch * 32);
-  const lstm_xt = new Float32Array(maxBatch * 960);
-  const lstm_dxt = new Float32Array(maxBatch * 960);
-  const lstm_h = new Float32Array(maxBatch * 960);
-  const lstm_c = new Float32Array(maxBatch * 960);
-  const lstm_gates = new Float32Array(maxBatch * 3840);
-  const lstm_act_c = new Float32Array(maxBatch * 960);
-  const lstm_dh = new Float32Array(maxBatch * 32);
-  const lstm_dc = new Float32Array(maxBatch * 32);
-  const dense_out = new Float32Array(maxBatch);
-  const d_lstm_out = new Float32Array(maxBatch * 32);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const lstm_out = floats(maxBatch * 32);
+  const lstm_xt = floats(maxBatch * 960);
+  const lstm_dxt = floats(maxBatch * 960);
+  const lstm_h = floats(maxBatch * 960);
+  const lstm_c = floats(maxBatch * 960);
+  const lstm_gates = floats(maxBatch * 3840);
+  const lstm_act_c = floats(maxBatch * 960);
+  const lstm_dh = floats(maxBatch * 32);
+  const lstm_dc = floats(maxBatch * 32);
+  const dense_out = floats(maxBatch);
+  const d_lstm_out = floats(maxBatch * 32);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -1164,7 +1166,7 @@ const WithLstm_KERNELS: Kernels<WithLstm_Buffers> = {
 export class WithLstm extends GeneratedModel<[[30]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(WithLstm_SPEC, "5000eeb07862844a", 1, WithLstm_KERNELS, options);
+    super(WithLstm_SPEC, "5000eeb07862844a", 2, WithLstm_KERNELS, options);
   }
 }
 
@@ -1669,6 +1671,7 @@ function WithSimpleRnn_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): WithSimpleRnn_Buffers {
   const input = new Int32Array(maxBatch * 30);
   const embedding_embeddings = params[0]!;
@@ -1683,15 +1686,15 @@ function WithSimpleRnn_createBuffers(
   const d_simple_rnn_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const simple_rnn_out = new Float32Array(maxBatch * 32);
-  const simple_rnn_xt = new Float32Array(maxBatch * 960);
-  const simple_rnn_dxt = new Float32Array(maxBatch * 960);
-  const simple_rnn_h = new Float32Array(maxBatch * 960);
-  const simple_rnn_dh = new Float32Array(maxBatch * 32);
-  const dense_out = new Float32Array(maxBatch);
-  const d_simple_rnn_out = new Float32Array(maxBatch * 32);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const simple_rnn_out = floats(maxBatch * 32);
+  const simple_rnn_xt = floats(maxBatch * 960);
+  const simple_rnn_dxt = floats(maxBatch * 960);
+  const simple_rnn_h = floats(maxBatch * 960);
+  const simple_rnn_dh = floats(maxBatch * 32);
+  const dense_out = floats(maxBatch);
+  const d_simple_rnn_out = floats(maxBatch * 32);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -1740,7 +1743,7 @@ const WithSimpleRnn_KERNELS: Kernels<WithSimpleRnn_Buffers> = {
 export class WithSimpleRnn extends GeneratedModel<[[30]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(WithSimpleRnn_SPEC, "506284e90c7ec3be", 1, WithSimpleRnn_KERNELS, options);
+    super(WithSimpleRnn_SPEC, "506284e90c7ec3be", 2, WithSimpleRnn_KERNELS, options);
   }
 }
 

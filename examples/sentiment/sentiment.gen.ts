@@ -456,6 +456,7 @@ function LstmSentiment_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): LstmSentiment_Buffers {
   const input = new Int32Array(maxBatch * 100);
   const embedding_embeddings = params[0]!;
@@ -470,19 +471,19 @@ function LstmSentiment_createBuffers(
   const d_lstm_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const lstm_out = new Float32Array(maxBatch * 32);
-  const lstm_xt = new Float32Array(maxBatch * 3200);
-  const lstm_dxt = new Float32Array(maxBatch * 3200);
-  const lstm_h = new Float32Array(maxBatch * 3200);
-  const lstm_c = new Float32Array(maxBatch * 3200);
-  const lstm_gates = new Float32Array(maxBatch * 12800);
-  const lstm_act_c = new Float32Array(maxBatch * 3200);
-  const lstm_dh = new Float32Array(maxBatch * 32);
-  const lstm_dc = new Float32Array(maxBatch * 32);
-  const dense_out = new Float32Array(maxBatch);
-  const d_lstm_out = new Float32Array(maxBatch * 32);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const lstm_out = floats(maxBatch * 32);
+  const lstm_xt = floats(maxBatch * 3200);
+  const lstm_dxt = floats(maxBatch * 3200);
+  const lstm_h = floats(maxBatch * 3200);
+  const lstm_c = floats(maxBatch * 3200);
+  const lstm_gates = floats(maxBatch * 12800);
+  const lstm_act_c = floats(maxBatch * 3200);
+  const lstm_dh = floats(maxBatch * 32);
+  const lstm_dc = floats(maxBatch * 32);
+  const dense_out = floats(maxBatch);
+  const d_lstm_out = floats(maxBatch * 32);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -535,7 +536,7 @@ const LstmSentiment_KERNELS: Kernels<LstmSentiment_Buffers> = {
 export class LstmSentiment extends GeneratedModel<[[100]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(LstmSentiment_SPEC, "3f38aa3fdc930239", 1, LstmSentiment_KERNELS, options);
+    super(LstmSentiment_SPEC, "3f38aa3fdc930239", 2, LstmSentiment_KERNELS, options);
   }
 }
 
@@ -1040,6 +1041,7 @@ function RnnSentiment_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): RnnSentiment_Buffers {
   const input = new Int32Array(maxBatch * 100);
   const embedding_embeddings = params[0]!;
@@ -1054,15 +1056,15 @@ function RnnSentiment_createBuffers(
   const d_simple_rnn_bias = grads[3]!;
   const d_dense_kernel = grads[4]!;
   const d_dense_bias = grads[5]!;
-  const simple_rnn_out = new Float32Array(maxBatch * 32);
-  const simple_rnn_xt = new Float32Array(maxBatch * 3200);
-  const simple_rnn_dxt = new Float32Array(maxBatch * 3200);
-  const simple_rnn_h = new Float32Array(maxBatch * 3200);
-  const simple_rnn_dh = new Float32Array(maxBatch * 32);
-  const dense_out = new Float32Array(maxBatch);
-  const d_simple_rnn_out = new Float32Array(maxBatch * 32);
-  const d_dense_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const simple_rnn_out = floats(maxBatch * 32);
+  const simple_rnn_xt = floats(maxBatch * 3200);
+  const simple_rnn_dxt = floats(maxBatch * 3200);
+  const simple_rnn_h = floats(maxBatch * 3200);
+  const simple_rnn_dh = floats(maxBatch * 32);
+  const dense_out = floats(maxBatch);
+  const d_simple_rnn_out = floats(maxBatch * 32);
+  const d_dense_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -1111,7 +1113,7 @@ const RnnSentiment_KERNELS: Kernels<RnnSentiment_Buffers> = {
 export class RnnSentiment extends GeneratedModel<[[100]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(RnnSentiment_SPEC, "204da923aafcdbdb", 1, RnnSentiment_KERNELS, options);
+    super(RnnSentiment_SPEC, "204da923aafcdbdb", 2, RnnSentiment_KERNELS, options);
   }
 }
 

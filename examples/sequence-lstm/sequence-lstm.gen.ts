@@ -1157,8 +1157,9 @@ function SequenceLstm_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): SequenceLstm_Buffers {
-  const input = new Float32Array(maxBatch * 50);
+  const input = floats(maxBatch * 50);
   const lstm_kernel = params[0]!;
   const lstm_recurrent_kernel = params[1]!;
   const lstm_bias = params[2]!;
@@ -1173,22 +1174,22 @@ function SequenceLstm_createBuffers(
   const d_dense_bias = grads[4]!;
   const d_dense_1_kernel = grads[5]!;
   const d_dense_1_bias = grads[6]!;
-  const lstm_out = new Float32Array(maxBatch * 10);
-  const lstm_xt = new Float32Array(maxBatch * 50);
-  const lstm_h = new Float32Array(maxBatch * 500);
-  const lstm_c = new Float32Array(maxBatch * 500);
-  const lstm_gates = new Float32Array(maxBatch * 2000);
-  const lstm_act_c = new Float32Array(maxBatch * 500);
-  const lstm_dh = new Float32Array(maxBatch * 10);
-  const lstm_dc = new Float32Array(maxBatch * 10);
-  const lstm_dz = new Float32Array(maxBatch * 2000);
-  const dense_out = new Float32Array(maxBatch * 10);
-  const dense_1_out = new Float32Array(maxBatch);
-  const d_lstm_out = new Float32Array(maxBatch * 10);
-  const d_dense_z = new Float32Array(maxBatch * 10);
-  const d_dense_out = new Float32Array(maxBatch * 10);
-  const d_dense_1_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const lstm_out = floats(maxBatch * 10);
+  const lstm_xt = floats(maxBatch * 50);
+  const lstm_h = floats(maxBatch * 500);
+  const lstm_c = floats(maxBatch * 500);
+  const lstm_gates = floats(maxBatch * 2000);
+  const lstm_act_c = floats(maxBatch * 500);
+  const lstm_dh = floats(maxBatch * 10);
+  const lstm_dc = floats(maxBatch * 10);
+  const lstm_dz = floats(maxBatch * 2000);
+  const dense_out = floats(maxBatch * 10);
+  const dense_1_out = floats(maxBatch);
+  const d_lstm_out = floats(maxBatch * 10);
+  const d_dense_z = floats(maxBatch * 10);
+  const d_dense_out = floats(maxBatch * 10);
+  const d_dense_1_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -1248,7 +1249,7 @@ const SequenceLstm_KERNELS: Kernels<SequenceLstm_Buffers> = {
 export class SequenceLstm extends GeneratedModel<[[50, 1]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(SequenceLstm_SPEC, "1a9c18c371108ec2", 1, SequenceLstm_KERNELS, options);
+    super(SequenceLstm_SPEC, "1a9c18c371108ec2", 2, SequenceLstm_KERNELS, options);
   }
 }
 
@@ -2699,8 +2700,9 @@ function SequenceRnn_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): SequenceRnn_Buffers {
-  const input = new Float32Array(maxBatch * 50);
+  const input = floats(maxBatch * 50);
   const simple_rnn_kernel = params[0]!;
   const simple_rnn_recurrent_kernel = params[1]!;
   const simple_rnn_bias = params[2]!;
@@ -2715,18 +2717,18 @@ function SequenceRnn_createBuffers(
   const d_dense_bias = grads[4]!;
   const d_dense_1_kernel = grads[5]!;
   const d_dense_1_bias = grads[6]!;
-  const simple_rnn_out = new Float32Array(maxBatch * 10);
-  const simple_rnn_xt = new Float32Array(maxBatch * 50);
-  const simple_rnn_h = new Float32Array(maxBatch * 500);
-  const simple_rnn_dh = new Float32Array(maxBatch * 10);
-  const simple_rnn_dz = new Float32Array(maxBatch * 500);
-  const dense_out = new Float32Array(maxBatch * 10);
-  const dense_1_out = new Float32Array(maxBatch);
-  const d_simple_rnn_out = new Float32Array(maxBatch * 10);
-  const d_dense_z = new Float32Array(maxBatch * 10);
-  const d_dense_out = new Float32Array(maxBatch * 10);
-  const d_dense_1_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const simple_rnn_out = floats(maxBatch * 10);
+  const simple_rnn_xt = floats(maxBatch * 50);
+  const simple_rnn_h = floats(maxBatch * 500);
+  const simple_rnn_dh = floats(maxBatch * 10);
+  const simple_rnn_dz = floats(maxBatch * 500);
+  const dense_out = floats(maxBatch * 10);
+  const dense_1_out = floats(maxBatch);
+  const d_simple_rnn_out = floats(maxBatch * 10);
+  const d_dense_z = floats(maxBatch * 10);
+  const d_dense_out = floats(maxBatch * 10);
+  const d_dense_1_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -2782,7 +2784,7 @@ const SequenceRnn_KERNELS: Kernels<SequenceRnn_Buffers> = {
 export class SequenceRnn extends GeneratedModel<[[50, 1]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(SequenceRnn_SPEC, "4a752fb885f3ec7e", 1, SequenceRnn_KERNELS, options);
+    super(SequenceRnn_SPEC, "4a752fb885f3ec7e", 2, SequenceRnn_KERNELS, options);
   }
 }
 

@@ -767,10 +767,11 @@ function MailMlp_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): MailMlp_Buffers {
   const input_indptr = new Int32Array(maxBatch + 1);
   const input_indices = new Int32Array(maxBatch * 10000);
-  const input_values = new Float32Array(maxBatch * 10000);
+  const input_values = floats(maxBatch * 10000);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -783,19 +784,19 @@ function MailMlp_createBuffers(
   const d_dense_1_bias = grads[3]!;
   const d_dense_2_kernel = grads[4]!;
   const d_dense_2_bias = grads[5]!;
-  const dense_out = new Float32Array(maxBatch * 256);
-  const dropout_out = new Float32Array(maxBatch * 256);
-  const mask_dropout_out = new Float32Array(maxBatch * 256);
-  const dense_1_out = new Float32Array(maxBatch * 128);
-  const dropout_1_out = new Float32Array(maxBatch * 128);
-  const mask_dropout_1_out = new Float32Array(maxBatch * 128);
-  const dense_2_out = new Float32Array(maxBatch * 5);
-  const d_dense_z = new Float32Array(maxBatch * 256);
-  const d_dropout_out = new Float32Array(maxBatch * 256);
-  const d_dense_1_z = new Float32Array(maxBatch * 128);
-  const d_dropout_1_out = new Float32Array(maxBatch * 128);
-  const d_dense_2_z = new Float32Array(maxBatch * 5);
-  const target = new Float32Array(maxBatch * 5);
+  const dense_out = floats(maxBatch * 256);
+  const dropout_out = floats(maxBatch * 256);
+  const mask_dropout_out = floats(maxBatch * 256);
+  const dense_1_out = floats(maxBatch * 128);
+  const dropout_1_out = floats(maxBatch * 128);
+  const mask_dropout_1_out = floats(maxBatch * 128);
+  const dense_2_out = floats(maxBatch * 5);
+  const d_dense_z = floats(maxBatch * 256);
+  const d_dropout_out = floats(maxBatch * 256);
+  const d_dense_1_z = floats(maxBatch * 128);
+  const d_dropout_1_out = floats(maxBatch * 128);
+  const d_dense_2_z = floats(maxBatch * 5);
+  const target = floats(maxBatch * 5);
   return {
     rng,
     inputs: [{ indptr: input_indptr, indices: input_indices, values: input_values }],
@@ -855,7 +856,7 @@ const MailMlp_KERNELS: Kernels<MailMlp_Buffers> = {
 export class MailMlp extends GeneratedModel<[[10000]], [5], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(MailMlp_SPEC, "b804b5ca954fafc7", 1, MailMlp_KERNELS, options);
+    super(MailMlp_SPEC, "b804b5ca954fafc7", 2, MailMlp_KERNELS, options);
   }
 }
 
@@ -1686,8 +1687,9 @@ function MailMlpDense_createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): MailMlpDense_Buffers {
-  const input = new Float32Array(maxBatch * 10000);
+  const input = floats(maxBatch * 10000);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -1700,19 +1702,19 @@ function MailMlpDense_createBuffers(
   const d_dense_1_bias = grads[3]!;
   const d_dense_2_kernel = grads[4]!;
   const d_dense_2_bias = grads[5]!;
-  const dense_out = new Float32Array(maxBatch * 256);
-  const dropout_out = new Float32Array(maxBatch * 256);
-  const mask_dropout_out = new Float32Array(maxBatch * 256);
-  const dense_1_out = new Float32Array(maxBatch * 128);
-  const dropout_1_out = new Float32Array(maxBatch * 128);
-  const mask_dropout_1_out = new Float32Array(maxBatch * 128);
-  const dense_2_out = new Float32Array(maxBatch * 5);
-  const d_dense_z = new Float32Array(maxBatch * 256);
-  const d_dropout_out = new Float32Array(maxBatch * 256);
-  const d_dense_1_z = new Float32Array(maxBatch * 128);
-  const d_dropout_1_out = new Float32Array(maxBatch * 128);
-  const d_dense_2_z = new Float32Array(maxBatch * 5);
-  const target = new Float32Array(maxBatch * 5);
+  const dense_out = floats(maxBatch * 256);
+  const dropout_out = floats(maxBatch * 256);
+  const mask_dropout_out = floats(maxBatch * 256);
+  const dense_1_out = floats(maxBatch * 128);
+  const dropout_1_out = floats(maxBatch * 128);
+  const mask_dropout_1_out = floats(maxBatch * 128);
+  const dense_2_out = floats(maxBatch * 5);
+  const d_dense_z = floats(maxBatch * 256);
+  const d_dropout_out = floats(maxBatch * 256);
+  const d_dense_1_z = floats(maxBatch * 128);
+  const d_dropout_1_out = floats(maxBatch * 128);
+  const d_dense_2_z = floats(maxBatch * 5);
+  const target = floats(maxBatch * 5);
   return {
     rng,
     inputs: [input],
@@ -1770,7 +1772,7 @@ const MailMlpDense_KERNELS: Kernels<MailMlpDense_Buffers> = {
 export class MailMlpDense extends GeneratedModel<[[10000]], [5], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (1). */
   constructor(options?: ModelOptions) {
-    super(MailMlpDense_SPEC, "879bed92c690fb37", 1, MailMlpDense_KERNELS, options);
+    super(MailMlpDense_SPEC, "879bed92c690fb37", 2, MailMlpDense_KERNELS, options);
   }
 }
 

@@ -1463,9 +1463,10 @@ function createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Buffers {
-  const input = new Float32Array(maxBatch * 64);
-  const input_1 = new Float32Array(maxBatch * 128);
+  const input = floats(maxBatch * 64);
+  const input_1 = floats(maxBatch * 128);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -1494,29 +1495,29 @@ function createBuffers(
   const d_dense_5_bias = grads[11]!;
   const d_dense_6_kernel = grads[12]!;
   const d_dense_6_bias = grads[13]!;
-  const dense_out = new Float32Array(maxBatch * 16);
-  const dense_1_out = new Float32Array(maxBatch * 8);
-  const dense_2_out = new Float32Array(maxBatch * 64);
-  const dense_3_out = new Float32Array(maxBatch * 32);
-  const dense_4_out = new Float32Array(maxBatch * 8);
-  const concatenate_out = new Float32Array(maxBatch * 16);
-  const dense_5_out = new Float32Array(maxBatch * 2);
-  const dense_6_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch * 16);
-  const d_dense_out = new Float32Array(maxBatch * 16);
-  const d_dense_1_z = new Float32Array(maxBatch * 8);
-  const d_dense_1_out = new Float32Array(maxBatch * 8);
-  const d_dense_2_z = new Float32Array(maxBatch * 64);
-  const d_dense_2_out = new Float32Array(maxBatch * 64);
-  const d_dense_3_z = new Float32Array(maxBatch * 32);
-  const d_dense_3_out = new Float32Array(maxBatch * 32);
-  const d_dense_4_z = new Float32Array(maxBatch * 8);
-  const d_dense_4_out = new Float32Array(maxBatch * 8);
-  const d_concatenate_out = new Float32Array(maxBatch * 16);
-  const d_dense_5_z = new Float32Array(maxBatch * 2);
-  const d_dense_5_out = new Float32Array(maxBatch * 2);
-  const d_dense_6_out = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch * 16);
+  const dense_1_out = floats(maxBatch * 8);
+  const dense_2_out = floats(maxBatch * 64);
+  const dense_3_out = floats(maxBatch * 32);
+  const dense_4_out = floats(maxBatch * 8);
+  const concatenate_out = floats(maxBatch * 16);
+  const dense_5_out = floats(maxBatch * 2);
+  const dense_6_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch * 16);
+  const d_dense_out = floats(maxBatch * 16);
+  const d_dense_1_z = floats(maxBatch * 8);
+  const d_dense_1_out = floats(maxBatch * 8);
+  const d_dense_2_z = floats(maxBatch * 64);
+  const d_dense_2_out = floats(maxBatch * 64);
+  const d_dense_3_z = floats(maxBatch * 32);
+  const d_dense_3_out = floats(maxBatch * 32);
+  const d_dense_4_z = floats(maxBatch * 8);
+  const d_dense_4_out = floats(maxBatch * 8);
+  const d_concatenate_out = floats(maxBatch * 16);
+  const d_dense_5_z = floats(maxBatch * 2);
+  const d_dense_5_out = floats(maxBatch * 2);
+  const d_dense_6_out = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input, input_1],
@@ -1608,7 +1609,7 @@ const KERNELS: Kernels<Buffers> = {
 export class TwoInputs extends GeneratedModel<[[64], [128]], [1], false> {
   /** `options.seed` seeds this instance instead of the compiled seed (42). */
   constructor(options?: ModelOptions) {
-    super(SPEC, "d0564cec49e52ff9", 1, KERNELS, options);
+    super(SPEC, "d0564cec49e52ff9", 2, KERNELS, options);
   }
 }
 

@@ -327,8 +327,9 @@ function createBuffers(
   params: readonly Float32Array[],
   grads: readonly Float32Array[],
   rng: UniformSource,
+  floats: (count: number) => Float32Array,
 ): Buffers {
-  const input = new Float32Array(maxBatch * 2);
+  const input = floats(maxBatch * 2);
   const dense_kernel = params[0]!;
   const dense_bias = params[1]!;
   const dense_1_kernel = params[2]!;
@@ -337,12 +338,12 @@ function createBuffers(
   const d_dense_bias = grads[1]!;
   const d_dense_1_kernel = grads[2]!;
   const d_dense_1_bias = grads[3]!;
-  const dense_out = new Float32Array(maxBatch * 8);
-  const dense_1_out = new Float32Array(maxBatch);
-  const d_dense_z = new Float32Array(maxBatch * 8);
-  const d_dense_out = new Float32Array(maxBatch * 8);
-  const d_dense_1_z = new Float32Array(maxBatch);
-  const target = new Float32Array(maxBatch);
+  const dense_out = floats(maxBatch * 8);
+  const dense_1_out = floats(maxBatch);
+  const d_dense_z = floats(maxBatch * 8);
+  const d_dense_out = floats(maxBatch * 8);
+  const d_dense_1_z = floats(maxBatch);
+  const target = floats(maxBatch);
   return {
     rng,
     inputs: [input],
@@ -378,7 +379,7 @@ const KERNELS: Kernels<Buffers> = {
 export class XorNet extends GeneratedModel<[[2]], [1], true> {
   /** `options.seed` seeds this instance instead of the compiled seed (7). */
   constructor(options?: ModelOptions) {
-    super(SPEC, "ee35a424373dddd2", 1, KERNELS, options);
+    super(SPEC, "ee35a424373dddd2", 2, KERNELS, options);
   }
 }
 

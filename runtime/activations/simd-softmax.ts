@@ -4,6 +4,10 @@
 // one to rows padded to a multiple of 4 with -Infinity (whose e^(x − max) is 0). Every view copied
 // through is kept from call to call, so a call allocates nothing after the first of its shape. A bias
 // goes after the rows, padded with zeros, and the kernel adds it to each row before its maximum.
+//
+// Where x and y lie in gemm's resident heap (a model's buffers, on hosts with worker threads) and the
+// rows' width is a multiple of 4, an instance of the module on gemm's memory transforms y where it
+// lies instead (x copied to y first when they differ), with no copy in or out.
 
 import type { SoftmaxRows } from "./js-softmax";
 import { ROW_FLOAT_MULTIPLE, softmaxKernelModule, type SoftmaxKernelExports } from "./softmax-kernel";
@@ -11,6 +15,7 @@ import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+import { onGemmMemory, type GemmMemoryKernel } from "../gemm/gemm-memory-kernel";
 
 const MULTIPLE = ROW_FLOAT_MULTIPLE;
 
@@ -25,16 +30,20 @@ export class SimdSoftmax {
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
   static create(wasm: WasmApi | null = hostWasm()): SimdSoftmax | null {
     const kernel = instantiateKernel<SoftmaxKernelExports>(softmaxKernelModule(), wasm);
-    return kernel && new SimdSoftmax(kernel);
+    return kernel && new SimdSoftmax(kernel, onGemmMemory<Omit<SoftmaxKernelExports, "memory">>(softmaxKernelModule, wasm));
   }
 
-  private constructor(private readonly kernel: SoftmaxKernelExports) {
+  private constructor(
+    private readonly kernel: SoftmaxKernelExports,
+    /** The module on gemm's memory, for rows in its resident heap; null where there is none. */
+    private readonly resident: GemmMemoryKernel<Omit<SoftmaxKernelExports, "memory">> | null,
+  ) {
     this.memory = new ScratchMemory(kernel.memory);
     this.scratch = this.memory.floats(0);
   }
 
   readonly softmaxRows: SoftmaxRows = (x, y, rows, width, bias = null) => {
-    if (rows === 0) return;
+    if (rows === 0 || this.inPlace(x, y, rows, width, bias)) return;
     const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
     const floats = (bias ? rows + 1 : rows) * padded;
     if (floats > this.scratch.length) this.scratch = this.memory.floats(floats * Float32Array.BYTES_PER_ELEMENT);
@@ -52,6 +61,23 @@ export class SimdSoftmax {
     this.kernel.softmax(0, rows, padded, biasAt);
     for (let r = 0; r < rows; r++) y.set(this.outputs.at(this.scratch, r * padded, width), r * width);
   };
+
+  /** The softmax on y where it lies in gemm's heap, when x and y lie there and rows need no padding; whether it ran. */
+  private inPlace(x: Float32Array, y: Float32Array, rows: number, width: number, bias: Float32Array | null): boolean {
+    const resident = this.resident;
+    if (!resident || width % MULTIPLE !== 0) return false;
+    const { heap } = resident;
+    const [xAt, yAt] = [heap.addressOf(x), heap.addressOf(y)];
+    if (xAt < 0 || yAt < 0) return false;
+    if (xAt !== yAt) y.set(this.inputs.of(x, rows * width));
+    let biasAt = bias ? heap.addressOf(bias) : -1;
+    if (bias && biasAt < 0) {
+      biasAt = resident.scratch(width * Float32Array.BYTES_PER_ELEMENT);
+      resident.floats(biasAt + width * Float32Array.BYTES_PER_ELEMENT).set(this.biases.of(bias, width), biasAt / Float32Array.BYTES_PER_ELEMENT);
+    }
+    resident.exports.softmax(yAt, rows, width, biasAt);
+    return true;
+  }
 
   /** Copies the bias to float `at` of the scratch, zeros after it up to `padded`; its byte address. */
   private placeBias(bias: Float32Array, at: number, width: number, padded: number): number {

@@ -14,7 +14,7 @@
 // e^d = 2^k·(1 + q) with 2^k from exponent bits. d is clamped to [-88, 0], so k ≥ -127; at -127 the
 // exponent bits are 0 and e^d is exactly 0 (the true value is below 8.4e-39). A NaN stays NaN.
 
-import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
+import { i32Params, ModuleBuilder, type FunctionBuilder, type SharedMemoryImport } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
 import { EXPONENT_BIAS, LN2_HI, LN2_LO, LOG2_E, MANTISSA_BITS, P } from "./sigmoid-vectors";
 
@@ -126,9 +126,9 @@ export function softmaxFunction(module: ModuleBuilder): void {
   );
 }
 
-/** The module's bytes. Its memory starts at one page; the host grows it. */
-export function softmaxKernelModule(): Uint8Array {
-  const module = new ModuleBuilder(1);
+/** The module's bytes. Its memory starts at one page; the host grows it. Given `shared`, it imports a shared memory instead (env.memory: gemm's). */
+export function softmaxKernelModule(shared?: SharedMemoryImport): Uint8Array {
+  const module = new ModuleBuilder(1, shared);
   softmaxFunction(module);
   return module.encode();
 }

@@ -66,6 +66,14 @@ export function simdGemm(): SimdGemm | null {
   return simd ?? null;
 }
 
+/**
+ * `count` zeroed floats that gemm multiplies where they lie, for as long as `owner` lives: a region of
+ * its module's memory where that memory is shared (gemm's resident heap), else a new Float32Array.
+ */
+export function residentFloats(count: number, owner: object): Float32Array {
+  return simdGemm()?.residentFloats(count, owner) ?? new Float32Array(count);
+}
+
 /** The worker threads of gemm's products (null before the first product, or where the host has none). */
 export function gemmThreads(): GemmThreads | null {
   return simd?.threads ?? null;

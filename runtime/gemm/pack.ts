@@ -2,8 +2,10 @@
 // are stored, with TypedArray.set (a memcpy; a JS loop costs about 20 times as much per float). Then
 // the wasm packB packs B into panels of NR columns (transposing and padding it), and packA packs A
 // into panels of MR rows where that pays (simd-gemm.ts says when); otherwise the micro-kernel reads
-// A's rows in place. C is copied in only to accumulate, and copied out whole. C comes first, at a fixed address, so the
-// view it is copied out through can be kept from call to call.
+// A's rows in place. C is copied in only to accumulate, and copied out whole. C comes first, at the scratch's start (fixed
+// but for the resident heap below it, which grows only between calls), so the view it is copied out
+// through can be kept from call to call. Operands that live in the memory already (the resident
+// heap's) are not copied: their regions here go unused.
 
 import { FLOAT_BYTES, MAX_GEMM_THREADS, type Tile } from "./tile";
 import { PrefixViews } from "../wasm/prefix-views";
@@ -13,7 +15,9 @@ const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGNMENT) * ALIGNM
 
 /** Byte addresses of one problem's regions: the threads' scratch tiles, C, A and the slack after it, A packed (when transposed), B as stored, B packed, the epilogue's bias. */
 export class ScratchLayout {
-  readonly c: number;
+  /** Where the scratch may start at the earliest: after the threads' scratch tiles. */
+  readonly first: number;
+  c: number;
   a = 0;
   packedA = 0;
   storedB = 0;
@@ -23,11 +27,14 @@ export class ScratchLayout {
   end = 0;
 
   constructor(readonly tile: Tile) {
-    this.c = alignUp(tile.scratchAddress(MAX_GEMM_THREADS));
+    this.first = alignUp(tile.scratchAddress(MAX_GEMM_THREADS));
+    this.c = this.first;
   }
 
-  plan(m: number, n: number, k: number, packA: boolean): void {
+  /** The regions of an m×n×k problem, from `start` (the end of the resident heap, if any). */
+  plan(m: number, n: number, k: number, packA: boolean, start = this.first): void {
     const { mr, nr } = this.tile;
+    this.c = alignUp(start);
     // the rows of the last tile past m read up to MR - 1 rows of k floats beyond A in place
     const slackAfterA = (mr - 1) * k;
     this.a = alignUp(this.c + m * n * FLOAT_BYTES);

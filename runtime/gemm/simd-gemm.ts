@@ -10,6 +10,7 @@ import { simdKernelModule, type KernelBuild, type SimdKernelExports } from "./si
 import { DEFAULT_TILE, FLOAT_BYTES } from "./tile";
 import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+import { ResidentHeap } from "../wasm/resident-heap";
 import { turnOnRelaxedSimd } from "../wasm/relaxed-simd";
 import { GemmThreads, workerThreadsHost, type SharedWasmMemory } from "./gemm-threads";
 import { threadCount } from "../threads/threads";
@@ -43,6 +44,10 @@ interface SharedMemoryApi {
 export class SimdGemm {
   private readonly memory: ScratchMemory;
   private readonly layout: ScratchLayout;
+  /** Long-lived regions below the scratch, on a shared memory only. */
+  private readonly heap: ResidentHeap | null;
+  /** Where the last load put the operands: byte addresses in the memory. */
+  private readonly placed = { a: 0, aPacked: false, packedB: 0, c: 0 };
 
   /**
    * null where there is no WebAssembly, it has no SIMD (or not the relaxed SIMD a build asks for), or
@@ -73,46 +78,64 @@ export class SimdGemm {
   ) {
     this.memory = new ScratchMemory(kernel.memory);
     this.layout = new ScratchLayout(build.tile);
+    this.heap = threads ? new ResidentHeap(this.memory, this.layout.first) : null;
   }
 
   readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0, bias = null, activation = "linear") => {
     this.load(m, n, k, a, transA, b, transB, c, accumulate, aOffset, bOffset, cOffset);
-    this.multiply(m, n, k, transA, accumulate);
+    this.multiply(m, n, k, accumulate);
     if (bias || activation !== "linear") this.epilogue(m, n, bias, activation);
     this.store(m, n, c, cOffset);
   };
 
-  /** C in the scratch memory = act(C + bias), before it is copied out: the layer's bias and activation with no pass of their own over C in JavaScript. */
+  /** C in the memory = act(C + bias), before it is copied out (if it is): the layer's bias and activation with no pass of their own over C in JavaScript. */
   epilogue(m: number, n: number, bias: Float32Array | null, activation: EpilogueActivation): void {
     const { layout } = this;
     if (bias) copyIn(this.memory.floats(layout.end), layout.bias, bias, n);
-    this.kernel.epilogue(layout.c, m, n, layout.bias, bias ? 1 : 0, activation === "relu" ? 1 : 0);
-  }
-
-  /** A, B and (to accumulate) C into the scratch memory; B packed into panels there. Each operand starts at its offset. */
-  load(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean, aOffset = 0, bOffset = 0, cOffset = 0): void {
-    const layout = this.layout;
-    const packA = packsA(n, transA);
-    layout.plan(m, n, k, packA);
-    const scratch = this.memory.floats(layout.end);
-    copyIn(scratch, layout.a, a, m * k, aOffset);
-    // element (i, p) of op(A) is stored at i·k + p, or at p·m + i when transposed
-    if (packA) this.packAAt(layout.a, transA, m, k, layout.packedA);
-    else clearSlackAfterA(scratch, layout, m, k);
-    copyIn(scratch, layout.storedB, b, k * n, bOffset);
-    // element (p, j) of op(B) is stored at p·n + j, or at j·k + p when transposed
-    this.kernel.packB(layout.storedB, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, layout.packedB);
-    if (accumulate) copyIn(scratch, layout.c, c, m * n, cOffset);
+    this.kernel.epilogue(this.placed.c, m, n, layout.bias, bias ? 1 : 0, activation === "relu" ? 1 : 0);
   }
 
   /**
-   * C in the scratch memory = or += A·B, on the operands load put there: shared with worker threads
-   * when the product is large enough and threads are allowed, else on this thread.
+   * A, B and (to accumulate) C into the scratch memory, each from its offset; B packed into panels
+   * there. An operand that lives in the memory (the resident heap's) is not copied: packed from where
+   * it lies, or read there (A's rows in place, C).
    */
-  multiply(m: number, n: number, k: number, transA: boolean, accumulate: boolean, threads = threadCount()): void {
-    const { layout } = this;
+  load(m: number, n: number, k: number, a: Float32Array, transA: boolean, b: Float32Array, transB: boolean, c: Float32Array, accumulate: boolean, aOffset = 0, bOffset = 0, cOffset = 0): void {
+    const { layout, placed, heap } = this;
     const packA = packsA(n, transA);
-    this.multiplyAt(m, n, k, packA ? layout.packedA : layout.a, packA, layout.packedB, layout.c, accumulate, threads);
+    layout.plan(m, n, k, packA, heap?.end);
+    const scratch = this.memory.floats(layout.end);
+    // element (i, p) of op(A) is stored at i·k + p, or at p·m + i when transposed
+    let aAt = heap ? heap.addressOf(a, aOffset) : -1;
+    if (aAt < 0) {
+      copyIn(scratch, layout.a, a, m * k, aOffset);
+      aAt = layout.a;
+      if (!packA) clearSlackAfterA(scratch, layout, m, k);
+    }
+    // A read in place reads up to MR - 1 rows past it for the dropped rows of its last tile: still memory, since the scratch above the heap plans room for A
+    if (packA) this.packAAt(aAt, transA, m, k, layout.packedA);
+    placed.a = packA ? layout.packedA : aAt;
+    placed.aPacked = packA;
+    // element (p, j) of op(B) is stored at p·n + j, or at j·k + p when transposed
+    let bAt = heap ? heap.addressOf(b, bOffset) : -1;
+    if (bAt < 0) {
+      copyIn(scratch, layout.storedB, b, k * n, bOffset);
+      bAt = layout.storedB;
+    }
+    this.packBAt(bAt, transB, k, n, layout.packedB);
+    placed.packedB = layout.packedB;
+    const cAt = heap ? heap.addressOf(c, cOffset) : -1;
+    placed.c = cAt < 0 ? layout.c : cAt;
+    if (accumulate && cAt < 0) copyIn(scratch, layout.c, c, m * n, cOffset);
+  }
+
+  /**
+   * C = or += A·B, on the operands load placed: shared with worker threads when the product is large
+   * enough and threads are allowed, else on this thread.
+   */
+  multiply(m: number, n: number, k: number, accumulate: boolean, threads = threadCount()): void {
+    const { a, aPacked, packedB, c } = this.placed;
+    this.multiplyAt(m, n, k, a, aPacked, packedB, c, accumulate, threads);
   }
 
   /**
@@ -165,9 +188,9 @@ export class SimdGemm {
     return Math.ceil(n / nr) * nr * k * FLOAT_BYTES;
   }
 
-  /** The first byte address a caller may use for operands of its own between gemm calls (after the threads' scratch tiles): the next gemm call overwrites everything from it. */
+  /** The first byte address a caller may use for operands of its own between gemm calls (after the threads' scratch tiles and the resident heap): the next gemm call overwrites everything from it. */
   get firstFreeAddress(): number {
-    return this.layout.c;
+    return this.heap?.end ?? this.layout.first;
   }
 
   /** The module's memory as floats, grown first to hold at least `bytes`. */
@@ -190,8 +213,22 @@ export class SimdGemm {
     return this.layout.tile.mr;
   }
 
-  /** C from the scratch memory to c, from its offset. */
+  /** C from the scratch memory to c, from its offset (nothing to do where C lives in the memory). */
   store(m: number, n: number, c: Float32Array, cOffset = 0): void {
-    c.set(this.memory.window(this.layout.c, m * n), cOffset);
+    if (this.placed.c === this.layout.c) c.set(this.memory.window(this.layout.c, m * n), cOffset);
+  }
+
+  /**
+   * `count` zeroed floats in the module's memory for as long as `owner` lives, which gemm (and the
+   * kernels on this memory) read and write where they lie; null where the memory is not shared
+   * (growing it would detach the view), so that the caller makes an array of its own.
+   */
+  residentFloats(count: number, owner: object): Float32Array | null {
+    return this.heap?.floats(count, owner) ?? null;
+  }
+
+  /** The resident heap (on shared memory only). */
+  get residentHeap(): ResidentHeap | null {
+    return this.heap;
   }
 }

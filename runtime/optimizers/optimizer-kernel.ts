@@ -4,12 +4,14 @@
 // FLOATS_PER_STEP):
 //
 //   sgd, sgdMomentum, sgdNesterov, adagrad, rmsprop, rmspropMomentum, rmspropCentered,
-//   rmspropCenteredMomentum, adam      (w, g, s0, s1, s2, floats): one step of the rule
-//   clipNorm(g, floats)                g *= clipnorm / max(‖g‖, clipnorm)
-//   clipValue(g, floats)               g = min(max(g, -clipvalue), clipvalue)
+//   rmspropCenteredMomentum, adam      (w, g, s0, s1, s2, floats, hyper): one step of the rule
+//   clipNorm(g, floats, hyper)         g *= clipnorm / max(‖g‖, clipnorm)
+//   clipValue(g, floats, hyper)        g = min(max(g, -clipvalue), clipvalue)
 //   allFinite(g, floats)               1 when every g is finite, else 0
 //
-// Their hyperparameters are float64s at the start of the memory (HYPER below), written by the host.
+// Their hyperparameters are float64s at byte address `hyper` (laid out as HYPER below), written by
+// the host: the start of the module's own memory, or of the optimiser's region where the module runs
+// on gemm's shared memory (its resident heap; simd-optimizer.ts).
 //
 // The module comes in two precisions (optimizerKernelModule's argument), the rules written once:
 // - "float32": the rules in float32 lanes, four at a time, the hyperparameters rounded to float32.
@@ -28,7 +30,7 @@
 // float32 lanes: clamping to the float32 nearest clipvalue gives what clamping to clipvalue in float64
 // and rounding gives, so it too is bit-identical.
 
-import { FunctionBuilder, i32Params, ModuleBuilder } from "../wasm/wasm-assembler";
+import { FunctionBuilder, i32Params, ModuleBuilder, type SharedMemoryImport } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
 
 const FLOAT_BYTES = 4;
@@ -36,7 +38,7 @@ const PAIR_BYTES = 8;
 const PAIRS_PER_STEP = 2;
 export const FLOATS_PER_STEP = PAIRS_PER_STEP * 2;
 
-/** The float64 hyperparameters' indices at the start of the memory. */
+/** The float64 hyperparameters' indices from their address. */
 export const HYPER = {
   /** lr, momentum, beta1, rho, ... as each rule names them. */
   first: 0,
@@ -186,7 +188,7 @@ function loopOverFloats(f: FunctionBuilder, stepBytes: number, body: () => void)
 }
 
 function ruleFunction(module: ModuleBuilder, rule: RuleKernel, precision: Precision): void {
-  const f = module.function(rule.name, i32Params(...ARRAYS, "floats"), [], true);
+  const f = module.function(rule.name, i32Params(...ARRAYS, "floats", "hyper"), [], true);
   const wide = precision === "float64";
   // float64: two pairs of floats per step, each pair widened into an f64x2; float32: one f32x4
   const parts = wide ? PAIRS_PER_STEP : 1;
@@ -195,7 +197,7 @@ function ruleFunction(module: ModuleBuilder, rule: RuleKernel, precision: Precis
   for (let part = 0; part < parts; part++) for (const array of rule.reads) f.local(`${array}${part}`, "v128");
   f.local("rounded", "v128");
   rule.hyper.forEach((name, index) => {
-    f.i32(0);
+    f.get("hyper");
     if (wide) f.op("v128.load64_splat", (HYPER.first + index) * 8);
     else f.op("f64.load", (HYPER.first + index) * 8).op("f32.demote_f64").op("f32x4.splat");
     f.set(`hyper_${name}`);
@@ -230,10 +232,10 @@ function ruleFunction(module: ModuleBuilder, rule: RuleKernel, precision: Precis
 
 /** g *= clipnorm / max(sqrt(Σ g²), clipnorm), in float64 pairs (the sum in two lanes: even and odd indices). */
 function clipNormFunction(module: ModuleBuilder): void {
-  const f = module.function("clipNorm", i32Params("g", "floats"), [], true);
+  const f = module.function("clipNorm", i32Params("g", "floats", "hyper"), [], true);
   f.local("squares", "v128").local("x", "v128").local("norm", "f64").local("clipnorm", "f64").local("scale", "v128").local("divisor", "v128");
   const load = (offset: number) => f.get("g").get("at").op("i32.add").op("v128.load64_splat", offset).op("f64x2.promote_low_f32x4");
-  f.i32(0).op("f64.load", HYPER.clip * 8).set("clipnorm");
+  f.get("hyper").op("f64.load", HYPER.clip * 8).set("clipnorm");
   f.op("v128.const", new Array(16).fill(0)).set("squares");
   loopOverFloats(f, PAIRS_PER_STEP * PAIR_BYTES, () => {
     for (let pair = 0; pair < PAIRS_PER_STEP; pair++) {
@@ -262,9 +264,9 @@ function clipNormFunction(module: ModuleBuilder): void {
 
 /** g = min(max(g, -bound), bound), with bound the float32 nearest clipvalue; NaN stays NaN. */
 function clipValueFunction(module: ModuleBuilder): void {
-  const f = module.function("clipValue", i32Params("g", "floats"), [], true);
+  const f = module.function("clipValue", i32Params("g", "floats", "hyper"), [], true);
   f.local("bound", "v128").local("negated", "v128");
-  f.i32(0).op("f64.load", HYPER.clip * 8).op("f32.demote_f64").op("f32x4.splat").tee("bound").op("f32x4.neg").set("negated");
+  f.get("hyper").op("f64.load", HYPER.clip * 8).op("f32.demote_f64").op("f32x4.splat").tee("bound").op("f32x4.neg").set("negated");
   loopOverFloats(f, FLOATS_PER_STEP * FLOAT_BYTES, () => {
     f.get("g").get("at").op("i32.add");
     // pmax(x, -b) = x < -b ? -b : x, pmin(y, b) = b < y ? b : y: NaN passes through, as in the JavaScript
@@ -288,9 +290,12 @@ function allFiniteFunction(module: ModuleBuilder): void {
   f.tee("total").get("total").op("f32.eq");
 }
 
-/** The module's bytes. Its memory starts at one page; the host grows it once, to fit the optimiser's arrays. */
-export function optimizerKernelModule(precision: Precision = "float64"): Uint8Array {
-  const module = new ModuleBuilder(1);
+/**
+ * The module's bytes. Its memory starts at one page; the host grows it once, to fit the optimiser's
+ * arrays. Given `shared`, it imports a shared memory instead (env.memory: gemm's).
+ */
+export function optimizerKernelModule(precision: Precision = "float64", shared?: SharedMemoryImport): Uint8Array {
+  const module = new ModuleBuilder(1, shared);
   for (const rule of RULES) ruleFunction(module, rule, precision);
   clipNormFunction(module);
   clipValueFunction(module);
@@ -298,10 +303,10 @@ export function optimizerKernelModule(precision: Precision = "float64"): Uint8Ar
   return module.encode();
 }
 
-type RuleFunction = (w: number, g: number, s0: number, s1: number, s2: number, floats: number) => void;
+type RuleFunction = (w: number, g: number, s0: number, s1: number, s2: number, floats: number, hyper: number) => void;
 
 export type OptimizerKernelExports = { readonly memory: GrowableMemory } & Record<RuleName, RuleFunction> & {
-    clipNorm(g: number, floats: number): void;
-    clipValue(g: number, floats: number): void;
+    clipNorm(g: number, floats: number, hyper: number): void;
+    clipValue(g: number, floats: number, hyper: number): void;
     allFinite(g: number, floats: number): number;
   };

@@ -21,8 +21,8 @@ export interface Optimizer {
   applyIfFinite(grads: readonly Float32Array[]): boolean;
   /**
    * Where an optimiser running in a module's memory keeps its copies of the weights and gradients,
-   * for a model to keep its own there (so that a step copies nothing): see SimdOptimizer. Absent or
-   * null where there is no such place.
+   * for a model to keep its own there (so that a step copies nothing): see SimdOptimizer. The views
+   * stay valid while the optimiser lives. Absent or null where there is no such place.
    */
   adoptStore?(): { weights: Float32Array; grads: Float32Array } | null;
   /** The slot variables (`${slot}/${weightIndex}`, Keras' slot names) and `iterations`, for saving. */

@@ -1,24 +1,29 @@
 // An optimiser whose rule runs in the WebAssembly SIMD module of optimizer-kernel.ts, in float32 lanes
 // (its weights within float32 rounding of the JavaScript rule's, optimizer.ts' optimizerOf, not
-// bit-identical) or in float64 pairs (bit-identical to it, and slower). Each optimiser has an instance of the module of
-// its own: its slots live in that instance's memory for good (getState and setState read and write
-// them there), with a copy of the weights and their gradients. A step copies the gradients and the
+// bit-identical) or in float64 pairs (bit-identical to it, and slower). Each optimiser has an instance
+// of the module of its own, and a block of memory: a region of gemm's resident heap, with the
+// instance on gemm's shared memory, where the host has threads (so that gemm multiplies adopted
+// weights where they lie), else its instance's own memory. Its slots live there for good (getState
+// and setState read and write them there), with a copy of the weights and their gradients. A step copies the gradients and the
 // weights in (the model's weights may have been set since the last step, and live elsewhere: in a
 // JavaScript array, or in the fused dense step's own module), runs the clipping and the rule once
 // over every weight, and copies the weights out. Each copy is a TypedArray.set (a memcpy). As a
 // training step's guard, applyIfFinite asks the module whether the gradients it took are finite.
 //
-// The memory, laid out once and never grown after (so that the views on it stay valid):
+// The block, laid out once (an own memory is never grown after, so that the views on it stay valid):
 //   [HYPER_BYTES of float64 hyperparameters | weights | gradients | slot 0 | slot 1 | slot 2]
 // each array region holding every weight tensor one after another, as a model's weight store does,
 // or, with clipnorm (a norm per tensor), each from a 16-byte boundary; zeros pad a region (a padding
 // float is updated as a weight of 0 with gradient 0, which stays finite and is never read).
 //
 // A model whose weights are all the optimiser's and live nowhere else may keep them, and their
-// gradients, in this memory for good (adoptStore): then a step copies nothing, since each copy's
-// source and target are one memory.
+// gradients, in this block for good (adoptStore): then a step copies nothing, since each copy's
+// source and target are one memory. A heap region goes back when its optimiser is collected, so a
+// model that adopts the views keeps the optimiser.
 
 import { compileKernel, instanceOf } from "../wasm/instantiate";
+import { onGemmMemory } from "../gemm/gemm-memory-kernel";
+import type { SharedMemoryImport } from "../wasm/wasm-assembler";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { hostWasm, type WasmApi, type WasmModule } from "../wasm/wasm-api";
 import { checkClipping, checkGradients, restoreSlots, sameArrays, slotState, type Clipping, type Optimizer, type Slots } from "./optimizer";
@@ -51,14 +56,38 @@ export interface KernelPlan {
   readonly perStep?: (t: number, hyper: Float64Array) => void;
 }
 
-const compiled: Record<Precision, WeakMap<WasmApi, WasmModule | null>> = { float32: new WeakMap(), float64: new WeakMap() };
+/** Where an optimiser's kernel runs and its arrays lie. */
+interface Placement {
+  readonly kernel: OptimizerKernelExports;
+  /** A block of `bytes` that stays while `owner` lives: its memory's buffer, and its byte address there. */
+  reserve(bytes: number, owner: object): { buffer: ArrayBufferLike; base: number };
+}
 
-/** A new instance (a memory of its own) of the kernel, compiled once per host and precision. */
-function optimizerKernel(wasm: WasmApi, precision: Precision): OptimizerKernelExports | null {
+const compiled: Record<Precision, WeakMap<WasmApi, WasmModule | null>> = { float32: new WeakMap(), float64: new WeakMap() };
+const forSharedMemory: Record<Precision, (shared: SharedMemoryImport) => Uint8Array> = {
+  float32: (shared) => optimizerKernelModule("float32", shared),
+  float64: (shared) => optimizerKernelModule("float64", shared),
+};
+
+/**
+ * The kernel on gemm's shared memory, its arrays in gemm's resident heap (so that gemm multiplies
+ * adopted weights and gradients where they lie), where the host has that heap; else a new instance
+ * with a memory of its own, compiled once per host and precision.
+ */
+function placement(wasm: WasmApi, precision: Precision): Placement | null {
+  const onGemm = onGemmMemory<Omit<OptimizerKernelExports, "memory">>(forSharedMemory[precision], wasm);
+  if (onGemm) {
+    const reserve = (bytes: number, owner: object) => {
+      const block = onGemm.heap.floats(bytes / FLOAT_BYTES, owner);
+      return { buffer: block.buffer, base: block.byteOffset };
+    };
+    return { kernel: { ...onGemm.exports, memory: onGemm.memory }, reserve };
+  }
   const modules = compiled[precision];
   if (!modules.has(wasm)) modules.set(wasm, compileKernel(optimizerKernelModule(precision), wasm));
   const module = modules.get(wasm);
-  return module ? instanceOf<OptimizerKernelExports>(module, wasm) : null;
+  const kernel = module ? instanceOf<OptimizerKernelExports>(module, wasm) : null;
+  return kernel && { kernel, reserve: (bytes: number) => ({ buffer: new ScratchMemory(kernel.memory).floats(bytes).buffer, base: 0 }) };
 }
 
 /**
@@ -69,8 +98,8 @@ export function simdOptimizer(name: string, config: Clipping, weights: readonly 
   checkClipping(name, config);
   const count = weights.reduce((sum, w) => sum + w.length, 0);
   if (path === "js" || (path === "auto" && count < SIMD_MIN_WEIGHTS) || !wasm) return null;
-  const kernel = optimizerKernel(wasm, path === "simd-float64" ? "float64" : "float32");
-  return kernel && new SimdOptimizer(name, config, weights, plan, kernel);
+  const place = placement(wasm, path === "simd-float64" ? "float64" : "float32");
+  return place && new SimdOptimizer(name, config, weights, plan, place);
 }
 
 const roundUp = (n: number): number => Math.ceil(n / FLOATS_PER_STEP) * FLOATS_PER_STEP;
@@ -85,8 +114,8 @@ class SimdOptimizer implements Optimizer {
   private steps = 0;
   /** Floats in each array region: every tensor, padded. */
   private readonly floats: number;
-  /** Byte addresses of the regions: weights, gradients, slots 0 to 2 (0 for a slot not used). */
-  private readonly at: { w: number; g: number; s: [number, number, number] };
+  /** Byte addresses of the hyperparameters and of the regions: weights, gradients, slots 0 to 2 (0 for a slot not used). */
+  private readonly at: { hyper: number; w: number; g: number; s: [number, number, number] };
   /** Each tensor's byte offset in a region, and its padded length. */
   private readonly offsets: number[] = [];
   private readonly padded: number[];
@@ -96,6 +125,7 @@ class SimdOptimizer implements Optimizer {
   private readonly slots: Slots;
   private readonly run: OptimizerKernelExports[RuleName];
   private readonly perStep: ((t: number, hyper: Float64Array) => void) | null;
+  private readonly kernel: OptimizerKernelExports;
   private readonly clipping: "none" | "norm" | "value";
   private seen: readonly Float32Array[] = [];
 
@@ -104,8 +134,9 @@ class SimdOptimizer implements Optimizer {
     config: Clipping,
     private weights: readonly Float32Array[],
     plan: KernelPlan,
-    private readonly kernel: OptimizerKernelExports,
+    place: Placement,
   ) {
+    this.kernel = place.kernel;
     // clipnorm takes each tensor's norm over whole steps of the kernel, so each tensor is padded to them
     this.padded = weights.map((w) => (config.clipnorm !== undefined ? roundUp(w.length) : w.length));
     let offset = 0;
@@ -116,11 +147,10 @@ class SimdOptimizer implements Optimizer {
     this.floats = roundUp(offset);
     const regionBytes = this.floats * FLOAT_BYTES;
     const slotCount = plan.slots.filter((slot) => slot !== null).length;
-    const regionAt = (region: number) => HYPER_BYTES + region * regionBytes;
+    const { buffer, base } = place.reserve(HYPER_BYTES + (2 + slotCount) * regionBytes, this);
+    const regionAt = (region: number) => base + HYPER_BYTES + region * regionBytes;
     let nextSlot = 2;
-    this.at = { w: regionAt(0), g: regionAt(1), s: [0, 1, 2].map((s) => (plan.slots[s] ? regionAt(nextSlot++) : 0)) as [number, number, number] };
-    const memory = new ScratchMemory(kernel.memory).floats(regionAt(2 + slotCount));
-    const buffer = memory.buffer;
+    this.at = { hyper: base, w: regionAt(0), g: regionAt(1), s: [0, 1, 2].map((s) => (plan.slots[s] ? regionAt(nextSlot++) : 0)) as [number, number, number] };
     const viewsOf = (regionStart: number) => weights.map((w, k) => new Float32Array(buffer, regionStart + this.offsets[k]!, w.length));
     this.weightViews = viewsOf(this.at.w);
     this.gradientViews = viewsOf(this.at.g);
@@ -131,11 +161,11 @@ class SimdOptimizer implements Optimizer {
       slots[slot[0]] = viewsOf(this.at.s[s]);
     });
     this.slots = slots;
-    this.hyper = new Float64Array(buffer, 0, HYPER.count);
+    this.hyper = new Float64Array(buffer, base, HYPER.count);
     for (const [key, value] of Object.entries(plan.hyper)) this.hyper[hyperIndex(plan.rule, key)] = value;
     this.hyper[HYPER.clip] = config.clipnorm ?? config.clipvalue ?? 0;
     this.clipping = config.clipnorm !== undefined ? "norm" : config.clipvalue !== undefined ? "value" : "none";
-    this.run = kernel[plan.rule];
+    this.run = this.kernel[plan.rule];
     this.perStep = plan.perStep ?? null;
   }
 
@@ -159,7 +189,8 @@ class SimdOptimizer implements Optimizer {
    * Where the optimiser's copies of the weights and their gradients live, for a model to keep its
    * weights and gradients there for good, so that steps copy nothing: the weights' current values
    * copied there, and every tensor one after another as in a weight store (so null with clipnorm's
-   * padded layout). Adopted, the optimiser's weights are those views; the model must use them.
+   * padded layout). Adopted, the optimiser's weights are those views; the model must use them, and
+   * keep this optimiser while it does (the views may be a region of gemm's heap, which it owns).
    */
   adoptStore(): { weights: Float32Array; grads: Float32Array } | null {
     const total = this.weights.reduce((sum, w) => sum + w.length, 0);
@@ -188,7 +219,7 @@ class SimdOptimizer implements Optimizer {
     if (this.perStep) this.perStep(t, this.hyper);
     if (this.floats > 0) {
       this.clip();
-      this.run(at.w, at.g, at.s[0], at.s[1], at.s[2], this.floats);
+      this.run(at.w, at.g, at.s[0], at.s[1], at.s[2], this.floats, at.hyper);
     }
     for (let k = 0; k < weights.length; k++) copyUnlessSame(weightViews[k]!, weights[k]!);
     this.steps = t;
@@ -204,10 +235,10 @@ class SimdOptimizer implements Optimizer {
 
   /** Keras' clipping, on the gradients in the memory: clipnorm per tensor, clipvalue over all. */
   private clip(): void {
-    if (this.clipping === "value") return this.kernel.clipValue(this.at.g, this.floats);
+    if (this.clipping === "value") return this.kernel.clipValue(this.at.g, this.floats, this.at.hyper);
     if (this.clipping !== "norm") return;
     for (let k = 0; k < this.padded.length; k++) {
-      if (this.padded[k]! > 0) this.kernel.clipNorm(this.at.g + this.offsets[k]!, this.padded[k]!);
+      if (this.padded[k]! > 0) this.kernel.clipNorm(this.at.g + this.offsets[k]!, this.padded[k]!, this.at.hyper);
     }
   }
 }

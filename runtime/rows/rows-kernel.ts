@@ -2,8 +2,8 @@
 // rows (a language model's vocabulary): four functions over floats from byte address at, a vector of 4
 // at a time,
 //
-//   scale(at, vectors, factor)                   x = x · factor
-//   scaleDifference(at, yAt, vectors, factor)    x = (x − y) · factor, y from byte address yAt
+//   scale(at, to, vectors, factor)               out = x · factor, out at byte address `to` (may be at)
+//   scaleDifference(at, yAt, to, vectors, factor)  out = (x − y) · factor, y from byte address yAt
 //   columnSums(at, rows, rowVectors, sumsAt)     sums[j] = Σ over the rows of x[r, j], in float64: rows of
 //                                                rowVectors vectors, the sums (rowVectors · 4 float64s)
 //                                                at byte address sumsAt, each added from row 0 down
@@ -14,7 +14,7 @@
 // (exactly) to float64, in the order of the rows: the sums JavaScript's numbers give. A row's sum adds
 // its floats in four float64 lanes (floats j, j + 4, j + 8, ... in lane j mod 4), then the lanes.
 
-import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
+import { i32Params, ModuleBuilder, type FunctionBuilder, type SharedMemoryImport } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
 
 const FLOAT_BYTES = 4;
@@ -40,21 +40,25 @@ function eachVector(f: FunctionBuilder, from: string, count: string, step: numbe
 }
 
 function scaleFunction(module: ModuleBuilder): void {
-  const f = module.function("scale", [...i32Params("at", "vectors"), ["factor", "f32"]], [], true);
-  f.local("end", "i32").local("p", "i32").local("factors", "v128");
-  f.get("vectors").i32(0).op("i32.eq").op("br_if", 0);
-  f.get("factor").op("f32x4.splat").set("factors");
-  eachVector(f, "at", "vectors", VECTOR_BYTES, () => f.get("p").get("p").op("v128.load", 0).get("factors").op("f32x4.mul").op("v128.store", 0));
-}
-
-function scaleDifferenceFunction(module: ModuleBuilder): void {
-  const f = module.function("scaleDifference", [...i32Params("at", "yAt", "vectors"), ["factor", "f32"]], [], true);
+  const f = module.function("scale", [...i32Params("at", "to", "vectors"), ["factor", "f32"]], [], true);
   f.local("end", "i32").local("p", "i32").local("factors", "v128");
   f.get("vectors").i32(0).op("i32.eq").op("br_if", 0);
   f.get("factor").op("f32x4.splat").set("factors");
   eachVector(f, "at", "vectors", VECTOR_BYTES, () => {
-    f.get("p").get("p").op("v128.load", 0).get("yAt").op("v128.load", 0).op("f32x4.sub").get("factors").op("f32x4.mul").op("v128.store", 0);
+    f.get("to").get("p").op("v128.load", 0).get("factors").op("f32x4.mul").op("v128.store", 0);
+    f.increment("to", () => f.i32(VECTOR_BYTES));
+  });
+}
+
+function scaleDifferenceFunction(module: ModuleBuilder): void {
+  const f = module.function("scaleDifference", [...i32Params("at", "yAt", "to", "vectors"), ["factor", "f32"]], [], true);
+  f.local("end", "i32").local("p", "i32").local("factors", "v128");
+  f.get("vectors").i32(0).op("i32.eq").op("br_if", 0);
+  f.get("factor").op("f32x4.splat").set("factors");
+  eachVector(f, "at", "vectors", VECTOR_BYTES, () => {
+    f.get("to").get("p").op("v128.load", 0).get("yAt").op("v128.load", 0).op("f32x4.sub").get("factors").op("f32x4.mul").op("v128.store", 0);
     f.increment("yAt", () => f.i32(VECTOR_BYTES));
+    f.increment("to", () => f.i32(VECTOR_BYTES));
   });
 }
 
@@ -109,9 +113,9 @@ function rowSumsFunction(module: ModuleBuilder): void {
   );
 }
 
-/** The module's bytes. Its memory starts at one page; the host grows it. */
-export function rowsKernelModule(): Uint8Array {
-  const module = new ModuleBuilder(1);
+/** The module's bytes. Its memory starts at one page; the host grows it. Given `shared`, it imports a shared memory instead (env.memory: gemm's). */
+export function rowsKernelModule(shared?: SharedMemoryImport): Uint8Array {
+  const module = new ModuleBuilder(1, shared);
   scaleFunction(module);
   scaleDifferenceFunction(module);
   columnSumsFunction(module);
@@ -121,8 +125,8 @@ export function rowsKernelModule(): Uint8Array {
 
 export interface RowsKernelExports {
   readonly memory: GrowableMemory;
-  scale(at: number, vectors: number, factor: number): void;
-  scaleDifference(at: number, yAt: number, vectors: number, factor: number): void;
+  scale(at: number, to: number, vectors: number, factor: number): void;
+  scaleDifference(at: number, yAt: number, to: number, vectors: number, factor: number): void;
   columnSums(at: number, rows: number, rowVectors: number, sumsAt: number): void;
   rowSums(at: number, rows: number, rowVectors: number, sumsAt: number): void;
 }

@@ -3,6 +3,10 @@
 // there and copies the result out. Column and row sums go through rows padded to a multiple of 4 with
 // zeros where the width is not one, and come back as float64s (column sums stored or added to the
 // caller's floats in JavaScript).
+//
+// Where the arrays lie in gemm's resident heap (a model's buffers, on hosts with worker threads) and
+// need no padding (a multiple of 4 floats), an instance of the module on gemm's memory works on them
+// where they lie, its sums in gemm's scratch: nothing is copied in, and nothing out but the sums.
 
 import type { CrossentropyGradient, RowSums, SumColumns } from "./js-rows";
 import { rowsKernelModule, VECTOR_FLOATS, type RowsKernelExports } from "./rows-kernel";
@@ -10,6 +14,7 @@ import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+import { onGemmMemory, type GemmMemoryKernel } from "../gemm/gemm-memory-kernel";
 
 const MULTIPLE = VECTOR_FLOATS;
 const FLOAT_BYTES = Float32Array.BYTES_PER_ELEMENT;
@@ -22,14 +27,20 @@ export class SimdRows {
   private readonly outputs = new PrefixViews();
   /** The float64 sums of the last sumColumns or rowSums, kept for the next call of the same shape. */
   private sums: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  /** The same, for sums in gemm's scratch. */
+  private residentSums: Float64Array<ArrayBufferLike> = new Float64Array(0);
 
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
   static create(wasm: WasmApi | null = hostWasm()): SimdRows | null {
     const kernel = instantiateKernel<RowsKernelExports>(rowsKernelModule(), wasm);
-    return kernel && new SimdRows(kernel);
+    return kernel && new SimdRows(kernel, onGemmMemory<Omit<RowsKernelExports, "memory">>(rowsKernelModule, wasm));
   }
 
-  private constructor(private readonly kernel: RowsKernelExports) {
+  private constructor(
+    private readonly kernel: RowsKernelExports,
+    /** The module on gemm's memory, for arrays in its resident heap; null where there is none. */
+    private readonly resident: GemmMemoryKernel<Omit<RowsKernelExports, "memory">> | null,
+  ) {
     this.memory = new ScratchMemory(kernel.memory);
     this.scratch = this.memory.floats(0);
   }
@@ -39,28 +50,31 @@ export class SimdRows {
     if (count === 0) return;
     const vectors = Math.ceil(count / MULTIPLE);
     const scale = 1 / rows;
-    this.reserve((kind === "oneHot" ? 2 : 1) * vectors * MULTIPLE);
-    this.scratch.set(this.inputs.of(p, count));
-    if (kind === "oneHot") {
-      this.scratch.set(this.inputs.of(targets, count), vectors * MULTIPLE);
-      this.kernel.scaleDifference(0, vectors * MULTIPLE * FLOAT_BYTES, vectors, scale);
-    } else this.kernel.scale(0, vectors, scale);
-    d.set(this.outputs.of(this.scratch, count));
+    const [pAt, yAt, dAt] = count % MULTIPLE === 0 ? this.addresses(p, kind === "oneHot" ? targets : p, d) : [-1, -1, -1];
+    if (pAt >= 0 && yAt >= 0 && dAt >= 0) {
+      if (kind === "oneHot") this.resident!.exports.scaleDifference(pAt, yAt, dAt, vectors, scale);
+      else this.resident!.exports.scale(pAt, dAt, vectors, scale);
+    } else {
+      this.reserve((kind === "oneHot" ? 2 : 1) * vectors * MULTIPLE);
+      this.scratch.set(this.inputs.of(p, count));
+      if (kind === "oneHot") {
+        this.scratch.set(this.inputs.of(targets, count), vectors * MULTIPLE);
+        this.kernel.scaleDifference(0, vectors * MULTIPLE * FLOAT_BYTES, 0, vectors, scale);
+      } else this.kernel.scale(0, 0, vectors, scale);
+      d.set(this.outputs.of(this.scratch, count));
+    }
     if (kind === "classIds") for (let r = 0; r < rows; r++) d[r * width + targets[r]!]! -= scale;
   };
 
   readonly sumColumns: SumColumns = (x, sums, rows, width, mode) => {
-    const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
-    const sumsAt = rows * padded;
-    this.reserve(sumsAt + 2 * padded);
-    this.placeRows(x, rows, width, padded);
-    this.kernel.columnSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
-    const totals = this.sumsAt(sumsAt * FLOAT_BYTES, width);
+    const totals = this.inPlace("columnSums", x, rows, width) ?? this.columnSumsCopied(x, rows, width);
     if (mode === "add") for (let j = 0; j < width; j++) sums[j]! += totals[j]!;
     else for (let j = 0; j < width; j++) sums[j] = totals[j]!;
   };
 
   readonly rowSums: RowSums = (x, rows, width) => {
+    const inPlace = this.inPlace("rowSums", x, rows, width);
+    if (inPlace) return inPlace;
     const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
     const sumsAt = rows * padded;
     this.reserve(sumsAt + 2 * rows);
@@ -68,6 +82,39 @@ export class SimdRows {
     this.kernel.rowSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
     return this.sumsAt(sumsAt * FLOAT_BYTES, rows);
   };
+
+  private columnSumsCopied(x: Float32Array, rows: number, width: number): Float64Array<ArrayBufferLike> {
+    const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
+    const sumsAt = rows * padded;
+    this.reserve(sumsAt + 2 * padded);
+    this.placeRows(x, rows, width, padded);
+    this.kernel.columnSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
+    return this.sumsAt(sumsAt * FLOAT_BYTES, width);
+  }
+
+  /**
+   * The column or row sums of x where it lies in gemm's heap, into float64s in gemm's scratch, when x
+   * lies there and its rows need no padding; those sums (a view good until the next call), else null.
+   */
+  private inPlace(sums: "columnSums" | "rowSums", x: Float32Array, rows: number, width: number): Float64Array<ArrayBufferLike> | null {
+    const resident = this.resident;
+    const at = resident && width % MULTIPLE === 0 ? resident.heap.addressOf(x) : -1;
+    if (at < 0) return null;
+    const count = sums === "columnSums" ? width : rows;
+    const bytes = count * Float64Array.BYTES_PER_ELEMENT;
+    const sumsAt = resident!.scratch(bytes);
+    resident!.exports[sums](at, rows, width / MULTIPLE, sumsAt);
+    const kept = this.residentSums;
+    const buffer = resident!.floats(sumsAt + bytes).buffer;
+    if (kept.buffer === buffer && kept.byteOffset === sumsAt && kept.length === count) return kept;
+    return (this.residentSums = new Float64Array(buffer, sumsAt, count));
+  }
+
+  /** The addresses of arrays in gemm's heap, -1 for each that is not there (all -1 where there is no heap). */
+  private addresses(...arrays: Float32Array[]): number[] {
+    const heap = this.resident?.heap;
+    return arrays.map((a) => (heap ? heap.addressOf(a) : -1));
+  }
 
   /** Copies the rows to the start of the memory, each padded to `padded` floats with zeros. */
   private placeRows(x: Float32Array, rows: number, width: number, padded: number): void {

@@ -34,6 +34,7 @@ import { Random } from "../../runtime/random";
 import { SparseMemory } from "../../runtime/sparse/sparse-memory";
 import { weightStore } from "../../runtime/weight-store";
 import { compileKernels } from "../support/compile-kernels";
+import { residentFloats } from "../../runtime/gemm/gemm";
 import { paddedIds, randomInputs, randomParams, randomTargets } from "../support/random-data";
 import { LAYER_OPS, layerOpsIn, randomGraph } from "../support/random-graphs";
 
@@ -92,7 +93,9 @@ function compare({ ir, kernels, batch, seed, weightScale = 1, inputs: given, spa
   const targets = f64(Float32Array.from(randomTargets(ir, batch, seed + 2)));
   const { weights, grads } = weightArrays(ir, sparseMemory);
   ir.params.forEach((p, i) => weights[i]!.set(params.get(p.name)!));
-  const bufs: KernelBuffers = kernels.createBuffers(batch, weights, grads, new Random(seed));
+  // float buffers in gemm's resident heap, as a model's are (gemm then multiplies them where they lie)
+  const owner = {};
+  const bufs: KernelBuffers = kernels.createBuffers(batch, weights, grads, new Random(seed), (count) => residentFloats(count, owner));
   inputs.forEach((input, i) => {
     const buffer = bufs.inputs[i]!;
     if ("indptr" in buffer) toCsr(Float32Array.from(input), ir.inputs[i]!.shape[0]!, buffer);

@@ -48,7 +48,7 @@ describe.each([
   const on = (count: number): Gemm => (m, n, k, a, transA, b, transB, c, accumulate) => {
     threads.policy.reset();
     simd.load(m, n, k, a, transA, b, transB, c, accumulate);
-    simd.multiply(m, n, k, transA, accumulate, count);
+    simd.multiply(m, n, k, accumulate, count);
     simd.store(m, n, c);
   };
   const large = (p: Problem): boolean => p.m * p.n * p.k >= THREADED_GEMM_MIN_WORK && p.m >= 8;
