@@ -6,8 +6,9 @@
 // goes after the rows, padded with zeros, and the kernel adds it to each row before its maximum.
 //
 // Where x and y lie in gemm's resident heap (a model's buffers, on hosts with worker threads) and the
-// rows' width is a multiple of 4, an instance of the module on gemm's memory transforms y where it
-// lies instead (x copied to y first when they differ), with no copy in or out.
+// rows' width is a multiple of 4, gemm's module transforms y where it lies instead (x copied to y
+// first when they differ), with no copy in or out, its rows shared with gemm's worker threads in
+// bands (band-kernels.ts' softmaxBand: the same kernel, so the same bits).
 
 import type { SoftmaxRows } from "./js-softmax";
 import { ROW_FLOAT_MULTIPLE, softmaxKernelModule, type SoftmaxKernelExports } from "./softmax-kernel";
@@ -15,9 +16,14 @@ import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
-import { onGemmMemory, type GemmMemoryKernel } from "../gemm/gemm-memory-kernel";
+import { simdGemm } from "../gemm/gemm";
+import type { SimdGemm } from "../gemm/simd-gemm";
 
 const MULTIPLE = ROW_FLOAT_MULTIPLE;
+/** Room for softmaxBand's arguments. */
+const ARGS_BYTES = 16;
+/** About what a float of a row costs, in multiply-adds: what gemm's threads weigh against handing a band over. */
+const WORK_PER_FLOAT = 8;
 
 export class SimdSoftmax {
   private readonly memory: ScratchMemory;
@@ -30,13 +36,14 @@ export class SimdSoftmax {
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
   static create(wasm: WasmApi | null = hostWasm()): SimdSoftmax | null {
     const kernel = instantiateKernel<SoftmaxKernelExports>(softmaxKernelModule(), wasm);
-    return kernel && new SimdSoftmax(kernel, onGemmMemory<Omit<SoftmaxKernelExports, "memory">>(softmaxKernelModule, wasm));
+    const gemm = wasm === hostWasm() ? simdGemm() : null;
+    return kernel && new SimdSoftmax(kernel, gemm?.residentHeap ? gemm : null);
   }
 
   private constructor(
     private readonly kernel: SoftmaxKernelExports,
-    /** The module on gemm's memory, for rows in its resident heap; null where there is none. */
-    private readonly resident: GemmMemoryKernel<Omit<SoftmaxKernelExports, "memory">> | null,
+    /** gemm's module on shared memory, for rows in its resident heap; null where there is none. */
+    private readonly resident: SimdGemm | null,
   ) {
     this.memory = new ScratchMemory(kernel.memory);
     this.scratch = this.memory.floats(0);
@@ -62,20 +69,22 @@ export class SimdSoftmax {
     for (let r = 0; r < rows; r++) y.set(this.outputs.at(this.scratch, r * padded, width), r * width);
   };
 
-  /** The softmax on y where it lies in gemm's heap, when x and y lie there and rows need no padding; whether it ran. */
+  /** The softmax on y where it lies in gemm's heap, on gemm's threads, when x and y lie there and rows need no padding; whether it ran. */
   private inPlace(x: Float32Array, y: Float32Array, rows: number, width: number, bias: Float32Array | null): boolean {
-    const resident = this.resident;
-    if (!resident || width % MULTIPLE !== 0) return false;
-    const { heap } = resident;
+    const gemm = this.resident;
+    const heap = gemm?.residentHeap;
+    if (!heap || width % MULTIPLE !== 0) return false;
     const [xAt, yAt] = [heap.addressOf(x), heap.addressOf(y)];
     if (xAt < 0 || yAt < 0) return false;
     if (xAt !== yAt) y.set(this.inputs.of(x, rows * width));
+    const argsAt = gemm!.firstFreeAddress;
     let biasAt = bias ? heap.addressOf(bias) : -1;
     if (bias && biasAt < 0) {
-      biasAt = resident.scratch(width * Float32Array.BYTES_PER_ELEMENT);
-      resident.floats(biasAt + width * Float32Array.BYTES_PER_ELEMENT).set(this.biases.of(bias, width), biasAt / Float32Array.BYTES_PER_ELEMENT);
+      biasAt = argsAt + ARGS_BYTES;
+      gemm!.floats(biasAt + width * Float32Array.BYTES_PER_ELEMENT).set(this.biases.of(bias, width), biasAt / Float32Array.BYTES_PER_ELEMENT);
     }
-    resident.exports.softmax(yAt, rows, width, biasAt);
+    gemm!.writeArgs(argsAt, yAt, width, biasAt);
+    gemm!.band("softmaxBand", argsAt, rows, width * WORK_PER_FLOAT);
     return true;
   }
 

@@ -33,10 +33,10 @@ export const JOB = {
   chunksByWorkers: 16,
   /** Chunks the workers leave to the calling thread: 1, or 0 when it leaves every chunk to them. */
   reservedForCaller: 17,
-  /** 0 for a product; k for the k-th recurrent walk (walk-kernel.ts' WALKS), whose chunks are bands of m rows of the batch. */
+  /** 0 for a product; k for the k-th band function (band-kernels.ts' BANDS: the recurrent walks, ...), whose chunks are bands of m rows. */
   kind: 18,
-  /** A walk's arguments: their byte address in the shared memory. */
-  walkArgs: 19,
+  /** A band function's arguments: their byte address in the shared memory. */
+  bandArgs: 19,
 } as const;
 export const JOB_SLOTS = 20;
 
@@ -46,16 +46,13 @@ const SEQUENCE_MASK = 0x7ffff;
 /** The gemm module's export. */
 export type KernelGemm = (m: number, n: number, k: number, a: number, aPacked: number, packedB: number, c: number, accumulate: number, scratch: number) => void;
 
-/** A recurrent walk's export (walk-kernel.ts). */
-type KernelWalk = (args: number, row0: number, rows: number, scratch: number) => void;
+/** A band function's export (band-kernels.ts). */
+export type KernelBand = (args: number, row0: number, rows: number, scratch: number) => void;
 
-/** What a thread's instance of the module exports that a job calls. */
+/** What a thread's instance of the module exports that a job calls: gemm, and the band functions in the order of their kinds (kind k is bands[k - 1]). */
 export interface JobKernel {
   readonly gemm: KernelGemm;
-  readonly simpleRnnWalkForward?: KernelWalk;
-  readonly simpleRnnWalkBackward?: KernelWalk;
-  readonly lstmWalkForward?: KernelWalk;
-  readonly lstmWalkBackward?: KernelWalk;
+  readonly bands: readonly KernelBand[];
 }
 
 /** The claim word of job `sequence` with `chunks` chunks, none claimed. */
@@ -64,7 +61,7 @@ export function openClaim(sequence: number, chunks: number): number {
 }
 
 /**
- * Claims chunks of the job in `job` and computes each, a band of a product's rows or of a walk's batch
+ * Claims chunks of the job in `job` and computes each, a band of a product's rows or of a band function's
  * (edge tiles on the scratch tile at `scratch`,
  * each chunk counted in the job's slot `tally`) until none is left, or only `reserved` are: a worker
  * leaves the last chunk to the calling thread, which is running, so that a worker woken late never
@@ -78,16 +75,13 @@ export function workOnChunks(job: Int32Array, kernel: JobKernel, scratch: number
     const chunks = word & 63;
     if (next + reserved >= chunks) return;
     const m = job[6]!, n = job[7]!, k = job[8]!, a = job[9]!, aPacked = job[10]!, packedB = job[11]!, c = job[12]!, accumulate = job[13]!, chunkRows = job[14]!;
-    const kind = job[18]!, walkArgs = job[19]!;
+    const kind = job[18]!, bandArgs = job[19]!;
     if (Atomics.compareExchange(job, 0, word, word + 64) !== word) continue;
     const i0 = next * chunkRows;
     if (kind === 0) {
       // rows i0.. of A start i0·k floats in, stored or packed (a packed panel of MR rows is MR·k floats)
       kernel.gemm(Math.min(chunkRows, m - i0), n, k, a + i0 * k * 4, aPacked, packedB, c + i0 * n * 4, accumulate, scratch);
-    } else {
-      const walk = kind === 1 ? kernel.simpleRnnWalkForward : kind === 2 ? kernel.simpleRnnWalkBackward : kind === 3 ? kernel.lstmWalkForward : kernel.lstmWalkBackward;
-      walk!(walkArgs, i0, Math.min(chunkRows, m - i0), scratch);
-    }
+    } else kernel.bands[kind - 1]!(bandArgs, i0, Math.min(chunkRows, m - i0), scratch);
     Atomics.add(job, tally, 1);
     if (Atomics.add(job, 1, 1) + 1 === chunks) Atomics.notify(job, 1);
   }

@@ -111,17 +111,18 @@ export class GemmThreads {
   }
 
   /**
-   * The recurrent walk `kind` (1 for walk-kernel.ts' first) with its arguments at byte address `args`,
-   * the batch's rows shared with `helpers` workers in bands of whole register tiles, one a thread, each
-   * walked over every step by the thread that claims it. The workers may take the last band too: a band
-   * is long enough for a late worker to be awake before the calling thread would come to it.
+   * The band function `kind` (1 for band-kernels.ts' first: a recurrent walk, a softmax, a rule) with
+   * its arguments at byte address `args`, its `rows` shared with `helpers` workers in bands of whole
+   * register tiles, one a thread (a walk's band is walked over every step by the thread that claims
+   * it). The workers may take the last band too: a band is long enough for a late worker to be awake
+   * before the calling thread would come to it.
    */
-  walk(kernel: JobKernel, helpers: number, kind: number, args: number, batch: number): void {
+  band(kernel: JobKernel, helpers: number, kind: number, args: number, rows: number): void {
     const job = this.job;
     job[JOB.kind] = kind;
-    job[JOB.walkArgs] = args;
-    job[JOB.m] = batch;
-    this.run(kernel, helpers, batch, Math.ceil(Math.ceil(batch / this.tile.mr) / (helpers + 1)) * this.tile.mr, 0);
+    job[JOB.bandArgs] = args;
+    job[JOB.m] = rows;
+    this.run(kernel, helpers, rows, Math.ceil(Math.ceil(rows / this.tile.mr) / (helpers + 1)) * this.tile.mr, 0);
   }
 
   /** Posts the job whose arguments are set, in chunks of `rows` of its m rows (`reserved` of them left to the calling thread), works on it, and returns when every chunk is done. */

@@ -1,12 +1,13 @@
 // The code of a gemm worker thread, as the text Node's Worker evaluates (a CommonJS script, so that
 // it needs no file beside the bundle that loads it). It instantiates the gemm module on the shared
-// memory, counts itself ready, then works on the chunks of each job (a product's rows, or a
-// recurrent walk's band of the batch) posted to the job block
+// memory, counts itself ready, then works on the chunks of each job (a product's rows, or a band
+// function's band of rows: band-kernels.ts) posted to the job block
 // (workOnChunks, the calling thread's own function, from its source) until told to stop. Between jobs
 // it spins briefly before it sleeps in Atomics.wait, so that the products of a training step,
 // microseconds apart, do not each pay for a wake-up.
 
 import { JOB, workOnChunks } from "./gemm-job";
+import { BANDS } from "./band-kernels";
 
 /** Loads of the claim word a worker makes before it sleeps: tens of microseconds. */
 export const WORKER_SPINS = 20000;
@@ -19,7 +20,8 @@ const job = new Int32Array(shared);
 ${workOnChunks.toString()}
 let kernel;
 try {
-  kernel = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  kernel = { gemm: exports.gemm, bands: ${JSON.stringify(BANDS)}.map((name) => exports[name]) };
 } catch (error) {
   Atomics.store(job, ${JOB.failed}, 1);
   throw error;

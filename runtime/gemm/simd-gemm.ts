@@ -14,7 +14,9 @@ import { ResidentHeap } from "../wasm/resident-heap";
 import { turnOnRelaxedSimd } from "../wasm/relaxed-simd";
 import { GemmThreads, workerThreadsHost, type SharedWasmMemory } from "./gemm-threads";
 import { threadCount } from "../threads/threads";
-import { addWalkFunctions, WALKS, type WalkExports, type WalkName } from "../recurrent/walk-kernel";
+import type { WalkExports } from "../recurrent/walk-kernel";
+import { addBandFunctions, BANDS, type BandName } from "./band-kernels";
+import type { JobKernel, KernelBand } from "./gemm-job";
 
 /**
  * Whether A is packed into panels of MR rows first. A transposed A always is: its rows four bytes
@@ -46,6 +48,10 @@ export class SimdGemm {
   private readonly layout: ScratchLayout;
   /** Long-lived regions below the scratch, on a shared memory only. */
   private readonly heap: ResidentHeap | null;
+  /** The memory as i32s, made again when it grows. */
+  private ints: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** What a job calls on this thread: gemm and the band functions (on shared memory only). */
+  private readonly jobKernel: JobKernel | null;
   /** Where the last load put the operands: byte addresses in the memory. */
   private readonly placed = { a: 0, aPacked: false, packedB: 0, c: 0 };
 
@@ -58,8 +64,8 @@ export class SimdGemm {
     if (!wasm || !build) return null;
     const host = threaded ? workerThreadsHost() : null;
     if (host) {
-      // with the recurrent walks (walk-kernel.ts): past a browser's limit for compiling on its main thread, where worker threads never take this branch
-      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }, addWalkFunctions), wasm, false);
+      // with the band functions (band-kernels.ts): past a browser's limit for compiling on its main thread, where worker threads never take this branch
+      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }, addBandFunctions), wasm, false);
       if (!module) return null;
       const memory = new (wasm as unknown as SharedMemoryApi).Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
       const kernel = instanceOf<Omit<SimdKernelExports, "memory">>(module, wasm, { env: { memory } });
@@ -79,6 +85,8 @@ export class SimdGemm {
     this.memory = new ScratchMemory(kernel.memory);
     this.layout = new ScratchLayout(build.tile);
     this.heap = threads ? new ResidentHeap(this.memory, this.layout.first) : null;
+    const exports = kernel as unknown as Record<string, KernelBand>;
+    this.jobKernel = threads ? { gemm: kernel.gemm, bands: BANDS.map((name) => exports[name]!) } : null;
   }
 
   readonly gemm: Gemm = (m, n, k, a, transA, b, transB, c, accumulate, aOffset = 0, bOffset = 0, cOffset = 0, bias = null, activation = "linear") => {
@@ -145,20 +153,33 @@ export class SimdGemm {
    */
   multiplyAt(m: number, n: number, k: number, a: number, aPacked: boolean, packedB: number, c: number, accumulate: boolean, threads = threadCount()): void {
     const helpers = this.threads?.helpersFor(m, n, k, threads) ?? 0;
-    if (helpers > 0) this.threads!.multiply(this.kernel, helpers, m, n, k, a, aPacked ? 1 : 0, packedB, c, accumulate ? 1 : 0);
+    if (helpers > 0) this.threads!.multiply(this.jobKernel!, helpers, m, n, k, a, aPacked ? 1 : 0, packedB, c, accumulate ? 1 : 0);
     else this.kernel.gemm(m, n, k, a, aPacked ? 1 : 0, packedB, c, accumulate ? 1 : 0, this.layout.tile.scratchAddress(0));
   }
 
   /**
-   * The recurrent walk `name` (walk-kernel.ts) with its i32 arguments at byte address `args`, over the
-   * batch's rows: shared with the worker threads, a band of rows each, when the walk's multiply-adds
-   * (`workPerRow` a row of the batch) are enough. Only a module on shared memory has the walks (the
-   * resident recurrence's).
+   * The band function `name` (band-kernels.ts: a recurrent walk, a softmax, an optimiser's rule) with
+   * its i32 arguments at byte address `args`, over its `rows`: shared with the worker threads, a band
+   * of rows each, when its work (`workPerRow` multiply-adds or so a row) is enough. Only the module on
+   * shared memory has the band functions.
    */
-  walk(name: WalkName, args: number, batch: number, workPerRow: number, threads = threadCount()): void {
-    const helpers = this.threads?.helpersFor(batch, 1, workPerRow, threads) ?? 0;
-    if (helpers > 0) this.threads!.walk(this.kernel, helpers, WALKS.indexOf(name) + 1, args, batch);
-    else this.walks![name](args, 0, batch, this.layout.tile.scratchAddress(0));
+  band(name: BandName, args: number, rows: number, workPerRow: number, threads = threadCount()): void {
+    const helpers = this.threads?.helpersFor(rows, 1, workPerRow, threads) ?? 0;
+    const jobKernel = this.jobKernel!;
+    if (helpers > 0) this.threads!.band(jobKernel, helpers, BANDS.indexOf(name) + 1, args, rows);
+    else jobKernel.bands[BANDS.indexOf(name)]!(args, 0, rows, this.layout.tile.scratchAddress(0));
+  }
+
+  /** `args` as i32s from byte address `at` of the memory (a band function's arguments), the memory grown to hold them. */
+  writeArgs(at: number, ...args: number[]): void {
+    const buffer = this.memory.floats(at + args.length * 4).buffer;
+    if (this.ints.buffer !== buffer) this.ints = new Int32Array(buffer);
+    this.ints.set(args, at / 4);
+  }
+
+  /** The functions of the module on shared memory (band-kernels.ts: the walks', the softmax's, the optimisers'), null where the memory is not shared. */
+  exportsOf<Exports>(): Exports | null {
+    return this.threads ? (this.kernel as unknown as Exports) : null;
   }
 
   /** The recurrent walks' module functions (walk-kernel.ts), in a module on shared memory only. */

@@ -296,12 +296,20 @@ function allFiniteFunction(module: ModuleBuilder): void {
  */
 export function optimizerKernelModule(precision: Precision = "float64", shared?: SharedMemoryImport): Uint8Array {
   const module = new ModuleBuilder(1, shared);
+  addOptimizerFunctions(module, precision);
+  return module.encode();
+}
+
+/** The rules, clipNorm, clipValue and allFinite, exported, into a module (gemm's too: band-kernels.ts runs the rules on its threads). */
+export function addOptimizerFunctions(module: ModuleBuilder, precision: Precision): void {
   for (const rule of RULES) ruleFunction(module, rule, precision);
   clipNormFunction(module);
   clipValueFunction(module);
   allFiniteFunction(module);
-  return module.encode();
 }
+
+/** Every rule's name, in the kernel's order. */
+export const RULE_NAMES: readonly RuleName[] = RULES.map((rule) => rule.name as RuleName);
 
 type RuleFunction = (w: number, g: number, s0: number, s1: number, s2: number, floats: number, hyper: number) => void;
 

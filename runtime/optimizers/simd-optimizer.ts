@@ -1,9 +1,10 @@
 // An optimiser whose rule runs in the WebAssembly SIMD module of optimizer-kernel.ts, in float32 lanes
 // (its weights within float32 rounding of the JavaScript rule's, optimizer.ts' optimizerOf, not
-// bit-identical) or in float64 pairs (bit-identical to it, and slower). Each optimiser has an instance
-// of the module of its own, and a block of memory: a region of gemm's resident heap, with the
-// instance on gemm's shared memory, where the host has threads (so that gemm multiplies adopted
-// weights where they lie), else its instance's own memory. Its slots live there for good (getState
+// bit-identical) or in float64 pairs (bit-identical to it, and slower). Each optimiser has a block of
+// memory: where the host has threads, a region of gemm's resident heap (so that gemm multiplies
+// adopted weights where they lie), with the float32 kernel in gemm's own module (band-kernels.ts: its
+// threads then run the rule in bands of the weights) and the float64 one an instance on gemm's shared
+// memory; elsewhere an instance of the module of its own and that instance's memory. Its slots live there for good (getState
 // and setState read and write them there), with a copy of the weights and their gradients. A step copies the gradients and the
 // weights in (the model's weights may have been set since the last step, and live elsewhere: in a
 // JavaScript array, or in the fused dense step's own module), runs the clipping and the rule once
@@ -11,7 +12,7 @@
 // training step's guard, applyIfFinite asks the module whether the gradients it took are finite.
 //
 // The block, laid out once (an own memory is never grown after, so that the views on it stay valid):
-//   [HYPER_BYTES of float64 hyperparameters | weights | gradients | slot 0 | slot 1 | slot 2]
+//   [HYPER_BYTES of float64 hyperparameters | the rule's band arguments | weights | gradients | slot 0 | slot 1 | slot 2]
 // each array region holding every weight tensor one after another, as a model's weight store does,
 // or, with clipnorm (a norm per tensor), each from a 16-byte boundary; zeros pad a region (a padding
 // float is updated as a weight of 0 with gradient 0, which stays finite and is never read).
@@ -23,6 +24,9 @@
 
 import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { onGemmMemory } from "../gemm/gemm-memory-kernel";
+import { simdGemm } from "../gemm/gemm";
+import type { SimdGemm } from "../gemm/simd-gemm";
+import { ruleBandName, ruleRows, RULE_ROW_FLOATS, type BandName } from "../gemm/band-kernels";
 import type { SharedMemoryImport } from "../wasm/wasm-assembler";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { hostWasm, type WasmApi, type WasmModule } from "../wasm/wasm-api";
@@ -61,6 +65,8 @@ interface Placement {
   readonly kernel: OptimizerKernelExports;
   /** A block of `bytes` that stays while `owner` lives: its memory's buffer, and its byte address there. */
   reserve(bytes: number, owner: object): { buffer: ArrayBufferLike; base: number };
+  /** gemm's module where the kernel is its (float32 lanes on a host with threads): the rule then runs in bands on gemm's threads. */
+  readonly gemm: SimdGemm | null;
 }
 
 const compiled: Record<Precision, WeakMap<WasmApi, WasmModule | null>> = { float32: new WeakMap(), float64: new WeakMap() };
@@ -75,19 +81,24 @@ const forSharedMemory: Record<Precision, (shared: SharedMemoryImport) => Uint8Ar
  * with a memory of its own, compiled once per host and precision.
  */
 function placement(wasm: WasmApi, precision: Precision): Placement | null {
-  const onGemm = onGemmMemory<Omit<OptimizerKernelExports, "memory">>(forSharedMemory[precision], wasm);
-  if (onGemm) {
+  const gemm = wasm === hostWasm() ? simdGemm() : null;
+  const heap = gemm?.residentHeap;
+  if (gemm && heap) {
     const reserve = (bytes: number, owner: object) => {
-      const block = onGemm.heap.floats(bytes / FLOAT_BYTES, owner);
+      const block = heap.floats(bytes / FLOAT_BYTES, owner);
       return { buffer: block.buffer, base: block.byteOffset };
     };
-    return { kernel: { ...onGemm.exports, memory: onGemm.memory }, reserve };
+    // float32 lanes: the kernels in gemm's own module (band-kernels.ts), whose threads run the rule in bands
+    const inGemm = precision === "float32" ? gemm.exportsOf<Omit<OptimizerKernelExports, "memory">>() : null;
+    if (inGemm) return { kernel: { ...inGemm, memory: gemm.wasmMemory }, reserve, gemm };
+    const onGemm = onGemmMemory<Omit<OptimizerKernelExports, "memory">>(forSharedMemory[precision], wasm);
+    if (onGemm) return { kernel: { ...onGemm.exports, memory: onGemm.memory }, reserve, gemm: null };
   }
   const modules = compiled[precision];
   if (!modules.has(wasm)) modules.set(wasm, compileKernel(optimizerKernelModule(precision), wasm));
   const module = modules.get(wasm);
   const kernel = module ? instanceOf<OptimizerKernelExports>(module, wasm) : null;
-  return kernel && { kernel, reserve: (bytes: number) => ({ buffer: new ScratchMemory(kernel.memory).floats(bytes).buffer, base: 0 }) };
+  return kernel && { kernel, reserve: (bytes: number) => ({ buffer: new ScratchMemory(kernel.memory).floats(bytes).buffer, base: 0 }), gemm: null };
 }
 
 /**
@@ -101,6 +112,11 @@ export function simdOptimizer(name: string, config: Clipping, weights: readonly 
   const place = placement(wasm, path === "simd-float64" ? "float64" : "float32");
   return place && new SimdOptimizer(name, config, weights, plan, place);
 }
+
+/** The rule's arguments for its band function (band-kernels.ts), after the hyperparameters: w, g, s0, s1, s2, floats, hyper. */
+const RULE_ARGS_BYTES = 32;
+/** About what a weight's step costs, in multiply-adds: what gemm's threads weigh against handing a band over. */
+const WORK_PER_FLOAT = 8;
 
 const roundUp = (n: number): number => Math.ceil(n / FLOATS_PER_STEP) * FLOATS_PER_STEP;
 
@@ -126,6 +142,9 @@ class SimdOptimizer implements Optimizer {
   private readonly run: OptimizerKernelExports[RuleName];
   private readonly perStep: ((t: number, hyper: Float64Array) => void) | null;
   private readonly kernel: OptimizerKernelExports;
+  /** gemm's module, whose threads run the rule in bands (its function `band`), or null. */
+  private readonly gemm: SimdGemm | null;
+  private readonly band: BandName;
   private readonly clipping: "none" | "norm" | "value";
   private seen: readonly Float32Array[] = [];
 
@@ -147,8 +166,8 @@ class SimdOptimizer implements Optimizer {
     this.floats = roundUp(offset);
     const regionBytes = this.floats * FLOAT_BYTES;
     const slotCount = plan.slots.filter((slot) => slot !== null).length;
-    const { buffer, base } = place.reserve(HYPER_BYTES + (2 + slotCount) * regionBytes, this);
-    const regionAt = (region: number) => base + HYPER_BYTES + region * regionBytes;
+    const { buffer, base } = place.reserve(HYPER_BYTES + RULE_ARGS_BYTES + (2 + slotCount) * regionBytes, this);
+    const regionAt = (region: number) => base + HYPER_BYTES + RULE_ARGS_BYTES + region * regionBytes;
     let nextSlot = 2;
     this.at = { hyper: base, w: regionAt(0), g: regionAt(1), s: [0, 1, 2].map((s) => (plan.slots[s] ? regionAt(nextSlot++) : 0)) as [number, number, number] };
     const viewsOf = (regionStart: number) => weights.map((w, k) => new Float32Array(buffer, regionStart + this.offsets[k]!, w.length));
@@ -166,6 +185,10 @@ class SimdOptimizer implements Optimizer {
     this.hyper[HYPER.clip] = config.clipnorm ?? config.clipvalue ?? 0;
     this.clipping = config.clipnorm !== undefined ? "norm" : config.clipvalue !== undefined ? "value" : "none";
     this.run = this.kernel[plan.rule];
+    this.gemm = place.gemm;
+    this.band = ruleBandName(plan.rule);
+    // the rule's arguments for its band function, which never change
+    new Int32Array(buffer, base + HYPER_BYTES, 7).set([this.at.w, this.at.g, ...this.at.s, this.floats, this.at.hyper]);
     this.perStep = plan.perStep ?? null;
   }
 
@@ -219,7 +242,8 @@ class SimdOptimizer implements Optimizer {
     if (this.perStep) this.perStep(t, this.hyper);
     if (this.floats > 0) {
       this.clip();
-      this.run(at.w, at.g, at.s[0], at.s[1], at.s[2], this.floats, at.hyper);
+      if (this.gemm) this.gemm.band(this.band, at.hyper + HYPER_BYTES, ruleRows(this.floats), RULE_ROW_FLOATS * WORK_PER_FLOAT);
+      else this.run(at.w, at.g, at.s[0], at.s[1], at.s[2], this.floats, at.hyper);
     }
     for (let k = 0; k < weights.length; k++) copyUnlessSame(weightViews[k]!, weights[k]!);
     this.steps = t;

@@ -248,8 +248,8 @@ export class ResidentRecurrence {
   /** The walk's arguments into the memory at argsAt, then the walk: on the batch's rows in bands shared with the worker threads when large enough. Timed as gemm: its products are most of it. */
   private walk(argsAt: number, name: WalkName, args: readonly number[], batch: number, workPerRow: number): void {
     this.views.ints.set(args, argsAt / 4);
-    if (!stepTimer.enabled) return this.gemm.walk(name, argsAt, batch, workPerRow);
-    stepTimer.timed(StepPart.gemm, () => this.gemm.walk(name, argsAt, batch, workPerRow));
+    if (!stepTimer.enabled) return this.gemm.band(name, argsAt, batch, workPerRow);
+    stepTimer.timed(StepPart.gemm, () => this.gemm.band(name, argsAt, batch, workPerRow));
   }
 
   private regions(): Regions {

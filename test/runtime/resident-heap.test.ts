@@ -2,7 +2,8 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { RegionAllocator } from "../../runtime/wasm/region-allocator";
-import { residentFloats, simdGemm } from "../../runtime/gemm/gemm";
+import { gemmThreads, residentFloats, simdGemm, startThreads } from "../../runtime/gemm/gemm";
+import { withThreads } from "../../runtime/threads/threads";
 import { Random } from "../../runtime/random";
 import { allReferenceProblems, describeProblem, randomOperands, type Problem } from "../support/gemm-reference";
 import { softmaxRows } from "../../runtime/activations/softmax";
@@ -180,5 +181,58 @@ describe.skipIf(!heap)("an optimiser in gemm's resident heap", () => {
     }
     expect(weights).toEqual(js);
     expect(simd.getState()).toEqual(jsOptimizer.getState());
+  });
+});
+
+describe.skipIf(!heap)("band functions on gemm's threads (band-kernels.ts)", () => {
+  /** `run` with every band left to gemm's worker threads, then on the calling thread alone. */
+  async function onWorkersThenAlone(run: () => void): Promise<number> {
+    await startThreads(2);
+    const threads = gemmThreads()!;
+    const before = threads.chunks.byWorkers;
+    threads.callerWorks = false;
+    try {
+      withThreads(2, "test", run);
+    } finally {
+      threads.callerWorks = true;
+    }
+    return threads.chunks.byWorkers - before;
+  }
+
+  it("a wide softmax in bands of rows on the workers gives the bits of one thread", async () => {
+    const [rows, width] = [64, 4096];
+    const random = new Random(12);
+    const x = Float32Array.from({ length: rows * width }, () => (random.uniform() - 0.5) * 8);
+    const owner = {};
+    const [shared, alone] = [residentFloats(rows * width, owner), residentFloats(rows * width, owner)];
+    const bias = residentFloats(width, owner).fill(0.25);
+    shared.set(x);
+    alone.set(x);
+    const byWorkers = await onWorkersThenAlone(() => softmaxRows(shared, shared, rows, width, bias));
+    withThreads(1, "test", () => softmaxRows(alone, alone, rows, width, bias));
+    expect(byWorkers, "bands the workers took").toBeGreaterThanOrEqual(2);
+    expect(shared).toEqual(alone);
+    expect(alone.subarray(0, width).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 5);
+  });
+
+  it("Adam in bands of weights on the workers (the last band cut short) gives the bits of one thread, near the JavaScript rule's", async () => {
+    const count = 100_003;
+    const random = new Random(13);
+    const start = Float32Array.from({ length: count }, () => random.uniform() - 0.5);
+    const grads = [0, 1, 2].map((step) => Float32Array.from({ length: count }, (_, i) => Math.sin(i * 0.01 + step)));
+    const train = (threads: "workers" | 1 | "js") => {
+      const weights = [start.slice()];
+      const optimizer = createOptimizer(adam({ learningRate: 0.01 }), weights, threads === "js" ? "js" : "simd");
+      const steps = () => grads.forEach((g) => optimizer.apply([g]));
+      return { weights: weights[0]!, run: threads === 1 ? () => withThreads(1, "test", steps) : steps, optimizer };
+    };
+    const [shared, alone, js] = [train("workers"), train(1), train("js")];
+    const byWorkers = await onWorkersThenAlone(shared.run);
+    alone.run();
+    js.run();
+    expect(byWorkers, "bands the workers took").toBeGreaterThanOrEqual(2);
+    expect(shared.weights).toEqual(alone.weights);
+    for (let i = 0; i < count; i += 997) expect(Math.abs(alone.weights[i]! - js.weights[i]!), `weight ${i}`).toBeLessThan(1e-6);
+    expect(alone.weights[count - 1]).not.toBe(start[count - 1]); // the last, partial band stepped too
   });
 });

@@ -1,0 +1,63 @@
+// The functions of gemm's threaded module that the calling thread and gemm's worker threads run on
+// bands of rows, a band each (gemm-threads.ts' band jobs): the recurrent walks (walk-kernel.ts), and
+// the kernels that work on gemm's resident heap where a step spends most outside the products: the
+// softmax of a wide layer and the optimisers' rules. Every band function has the walks' signature,
+//
+//   name(args, row0, rows, scratch)
+//       args: the byte address of its i32 arguments (below, in order); row0 and rows: the band.
+//
+//   softmaxBand   at, rowFloats, biasAt:   softmax-kernel.ts' softmax on rows row0 … of rowFloats floats at `at`
+//   <rule>Band    w, g, s0, s1, s2, floats, hyper: optimizer-kernel.ts' rule (float32 lanes) on floats
+//                 row0·RULE_ROW_FLOATS … of each array, the last band ending at `floats`
+//
+// A band computes exactly what the whole call computes on its rows or floats (each row's softmax,
+// each weight's step, depends on nothing else), so results are the same bits on any thread count.
+
+import { i32Params, type ModuleBuilder } from "../wasm/wasm-assembler";
+import { addWalkFunctions, WALKS } from "../recurrent/walk-kernel";
+import { softmaxFunction } from "../activations/softmax-kernel";
+import { addOptimizerFunctions, RULE_NAMES, type RuleName } from "../optimizers/optimizer-kernel";
+
+const FLOAT_BYTES = 4;
+/** The floats of a rule band's row: a multiple of the rules' step of 4 floats. */
+export const RULE_ROW_FLOATS = 256;
+
+const ruleBand = (rule: RuleName) => `${rule}Band` as const;
+
+/** The band functions, in the order of their job kinds (gemm-job.ts: kind 1 is the first). */
+export const BANDS = [...WALKS, "softmaxBand", ...RULE_NAMES.map(ruleBand)] as const;
+export type BandName = (typeof WALKS)[number] | "softmaxBand" | `${RuleName}Band`;
+
+/** The band functions and what they call, exported, into gemm's module (after gemm's own functions, which the walks call). */
+export function addBandFunctions(module: ModuleBuilder): void {
+  addWalkFunctions(module);
+  softmaxFunction(module);
+  softmaxBand(module);
+  addOptimizerFunctions(module, "float32");
+  for (const rule of RULE_NAMES) ruleBandFunction(module, rule);
+}
+
+function softmaxBand(module: ModuleBuilder): void {
+  const f = module.function("softmaxBand", i32Params("args", "row0", "rows", "scratch"), [], true);
+  f.local("rowFloats", "i32");
+  f.get("args").op("i32.load", 4).set("rowFloats");
+  f.get("args").op("i32.load", 0).get("row0").get("rowFloats").op("i32.mul").i32(FLOAT_BYTES).op("i32.mul").op("i32.add");
+  f.get("rows").get("rowFloats").get("args").op("i32.load", 8).call("softmax");
+}
+
+function ruleBandFunction(module: ModuleBuilder, rule: RuleName): void {
+  const f = module.function(ruleBand(rule), i32Params("args", "row0", "rows", "scratch"), [], true);
+  f.local("first", "i32").local("offset", "i32").local("count", "i32");
+  f.get("row0").i32(RULE_ROW_FLOATS).op("i32.mul").set("first");
+  f.get("first").i32(FLOAT_BYTES).op("i32.mul").set("offset");
+  f.setMinUnsigned("count", () => f.get("rows").i32(RULE_ROW_FLOATS).op("i32.mul"), () => f.get("args").op("i32.load", 20).get("first").op("i32.sub"));
+  // w, g, s0, s1, s2 from the band's first float (an unused slot's address moves too, and is never read)
+  for (let array = 0; array < 5; array++) f.get("args").op("i32.load", array * 4).get("offset").op("i32.add");
+  f.get("count").get("args").op("i32.load", 24).call(rule);
+}
+
+/** Rows of a rule band job over `floats` floats. */
+export const ruleRows = (floats: number): number => Math.ceil(floats / RULE_ROW_FLOATS);
+
+/** The band function of a rule. */
+export const ruleBandName = (rule: RuleName): BandName => ruleBand(rule);
