@@ -59,7 +59,8 @@ export function lstmSequenceForward(
  * dBias and dx, the call then computes them from dZ as walkGradients does (the h tape, the input x
  * step-major [steps·batch, features] and the input kernel [features, 4·units] read for them), while
  * dZ is still in WebAssembly memory where the host keeps it there; dz may then be null, when nothing
- * else wants dZ (the call keeps it to itself).
+ * else wants dZ (the call keeps it to itself). With dz null, the gates tape may be spent: where it
+ * lies in gemm's resident heap, dZ is made in its place.
  */
 export function lstmSequenceBackward(
   gates: Float32Array,

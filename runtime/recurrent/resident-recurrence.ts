@@ -1,5 +1,7 @@
 // The recurrent layers' loops over time with every operand in gemm's WebAssembly memory: a call copies
-// its tapes in once (or the input, whose x·K it makes there), packs the recurrent kernel once, and then
+// its tapes in once (or the input, whose x·K it makes there), or reads and writes them where they lie
+// when they are in gemm's resident heap (a model's buffers and weights, on hosts with worker threads:
+// nothing copied then), packs the recurrent kernel once, and then
 // walks the steps in one call of gemm's module (walk-kernel.ts: each step a product and a cell on
 // addresses, with no copy), the batch's rows shared in bands with gemm's worker threads; backward, the
 // weights' and the input's gradients follow from dZ in the memory; the tapes are copied out once at
@@ -44,8 +46,10 @@ class Regions {
 
 /** Byte addresses of walkGradients' operands (-1 where not needed). */
 interface WalkGradientRegions {
-  /** x as stored, then dX. */
+  /** x as stored (where it lies, when in gemm's heap). */
   readonly x: number;
+  /** Where dX is made: where it lies, when in gemm's heap, else where x was copied (once packed, x is not read again). */
+  readonly dx: number;
   readonly hPrev: number;
   /** op(A) of the weights' product: x's panels, then h_prev's from packedX bytes in. */
   readonly packedA: number;
@@ -77,14 +81,14 @@ export class ResidentRecurrence {
   lstmForward(gates: Float32Array, c: Float32Array, actC: Float32Array, h: Float32Array, recurrent: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number, projection: InputProjection | null): void {
     const width = 4 * units;
     const r = this.regions();
-    const gatesAt = r.floats(steps * batch * width);
-    const [cAt, actAt] = [r.floats(steps * batch * units), r.floats(steps * batch * units)];
+    const gatesAt = this.where(gates) ?? r.floats(steps * batch * width);
+    const [cAt, actAt] = [this.where(c) ?? r.floats(steps * batch * units), this.where(actC) ?? r.floats(steps * batch * units)];
     // a last tile's rows past the batch read on past h_{t-1}, into h_t: within the tape
-    const hAt = r.floats(steps * batch * units);
+    const hAt = this.where(h) ?? r.floats(steps * batch * units);
     const zerosAt = r.floats(batch * units);
-    const biasAt = bias ? r.floats(width) : 0;
+    const biasAt = bias ? (this.where(bias) ?? r.floats(width)) : 0;
     const packedAt = this.packedRegion(r, units, width);
-    const projectionAt = projection && this.projectionRegions(r, steps * batch, width, projection.features);
+    const projectionAt = projection && this.projectionRegions(r, projection.x, steps * batch, width, projection.features);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     this.startTape(gates, projection, projectionAt, steps * batch, width, gatesAt);
@@ -103,14 +107,14 @@ export class ResidentRecurrence {
     const width = 4 * units;
     const r = this.regions();
     // the gates' values become dz in place, step by step
-    const dzAt = this.rowsRegion(r, steps * batch, width);
-    const [actAt, cAt] = [r.floats(steps * batch * units), r.floats(steps * batch * units)];
+    const dzAt = this.dzTape(r, gates, dz, steps * batch, width);
+    const [actAt, cAt] = [this.where(actC) ?? r.floats(steps * batch * units), this.where(c) ?? r.floats(steps * batch * units)];
     const [zerosAt, dhAt, dcAt] = [r.floats(batch * units), r.floats(batch * units), r.floats(batch * units)];
     const packedAt = this.packedRegion(r, width, units);
-    const after = gradients && this.walkGradientRegions(r, steps, batch, units, width, features, gradients);
+    const after = gradients && this.walkGradientRegions(r, x, steps, batch, units, width, features, gradients);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
-    this.placeRows(gates, steps * batch, width, dzAt);
+    this.startDz(gates, dz, steps * batch, width, dzAt);
     this.copyIn(actC, steps * batch * units, actAt);
     this.copyIn(c, steps * batch * units, cAt);
     this.zero(zerosAt, batch * units);
@@ -127,10 +131,10 @@ export class ResidentRecurrence {
   /** As simpleRnnForwardLoop; given the input x, h starts as x·K computed here rather than read from h. units: a multiple of 4. */
   simpleRnnForward(h: Float32Array, recurrent: Float32Array, bias: Float32Array | null, steps: number, batch: number, units: number, projection: InputProjection | null): void {
     const r = this.regions();
-    const hAt = r.floats(steps * batch * units);
-    const biasAt = bias ? r.floats(units) : 0;
+    const hAt = this.where(h) ?? r.floats(steps * batch * units);
+    const biasAt = bias ? (this.where(bias) ?? r.floats(units)) : 0;
     const packedAt = this.packedRegion(r, units, units);
-    const projectionAt = projection && this.projectionRegions(r, steps * batch, units, projection.features);
+    const projectionAt = projection && this.projectionRegions(r, projection.x, steps * batch, units, projection.features);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     this.startTape(h, projection, projectionAt, steps * batch, units, hAt);
@@ -147,7 +151,7 @@ export class ResidentRecurrence {
     const dzAt = this.rowsRegion(r, steps * batch, units);
     const dhAt = r.floats(batch * units);
     const packedAt = this.packedRegion(r, units, units);
-    const after = gradients && this.walkGradientRegions(r, steps, batch, units, units, features, gradients);
+    const after = gradients && this.walkGradientRegions(r, x, steps, batch, units, units, features, gradients);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     this.placeRows(h, steps * batch, units, dzAt);
@@ -164,12 +168,15 @@ export class ResidentRecurrence {
    * a step late: the first batch rows zero, then h's steps 0 … T-2) packed as op(A) one after the
    * other, dZ packed once. dX then goes where x was.
    */
-  private walkGradientRegions(r: Regions, steps: number, batch: number, units: number, width: number, features: number, g: WalkGradients): WalkGradientRegions {
+  private walkGradientRegions(r: Regions, x: Float32Array | null, steps: number, batch: number, units: number, width: number, features: number, g: WalkGradients): WalkGradientRegions {
     const rows = steps * batch;
     const [kernelRows, recurrentRows] = this.productRows(g, steps, features, units);
     const packedX = kernelRows ? this.gemm.packedABytes(features, rows) : 0;
+    const [xLies, dxLies] = [g.dKernel && this.where(x), g.dx && this.where(g.dx)];
+    const spare = (g.dKernel && xLies === null) || (g.dx && dxLies === null) ? r.floats(rows * features) : -1;
     return {
-      x: g.dKernel || g.dx ? r.floats(rows * features) : -1,
+      x: g.dKernel ? (xLies ?? spare) : -1,
+      dx: g.dx ? (dxLies ?? spare) : -1,
       hPrev: recurrentRows ? r.floats(rows * units) : -1,
       packedA: kernelRows + recurrentRows ? r.bytes(packedX + (recurrentRows ? this.gemm.packedABytes(units, rows) : 0)) : -1,
       packedX,
@@ -210,9 +217,9 @@ export class ResidentRecurrence {
     if (g.dBias) this.columnSums(dzAt, rows, width, at.sums, g.dBias);
     if (g.dx) {
       this.pack(kernel!, true, width, features, at.kernel!);
-      // dZ's rows read in place: the slack after them is zero
-      this.multiply(rows, features, width, dzAt, at.kernel!.packed, at.x, false);
-      this.copyOut(g.dx, at.x, rows * features);
+      // dZ's rows read in place (a last tile's rows past them are dropped)
+      this.multiply(rows, features, width, dzAt, at.kernel!.packed, at.dx, false);
+      this.copyOut(g.dx, at.dx, rows * features);
     }
   }
 
@@ -222,20 +229,43 @@ export class ResidentRecurrence {
     else this.copyIn(tape, rows * width, into);
   }
 
+  /**
+   * Where the backward walk turns a forward tape's values into dZ: dz where it lies in gemm's heap;
+   * without a dz to keep, the tape itself where it lies (spent: its values are not read again);
+   * else rows of the scratch.
+   */
+  private dzTape(r: Regions, values: Float32Array, dz: Float32Array | null, rows: number, width: number): number {
+    return (dz ? this.where(dz) : this.where(values)) ?? this.rowsRegion(r, rows, width);
+  }
+
+  /** The tape's values where dzTape put dZ: nothing to do on the tape itself, a copy within the memory to dz, else placed rows. */
+  private startDz(values: Float32Array, dz: Float32Array | null, rows: number, width: number, at: number): void {
+    if (this.where(values) === at) return;
+    if (dz && this.where(dz) === at) dz.set(this.inputs.of(values, rows * width));
+    else this.placeRows(values, rows, width, at);
+  }
+
+  /** An array's byte address when it lies in gemm's resident heap (operands read and written there), else null. */
+  private where(array: Float32Array | null): number | null {
+    const at = array ? (this.gemm.residentHeap?.addressOf(array) ?? -1) : -1;
+    return at < 0 ? null : at;
+  }
+
   /** Rows of `width` floats that the micro-kernel reads in place as A, and after them the rows a last tile reads past them (placeRows zeroes them). */
   private rowsRegion(r: Regions, rows: number, width: number): number {
     return r.floats((rows + this.gemm.tileRows - 1) * width);
   }
 
-  /** A tape's rows into a rowsRegion, the rows past them zeroed. */
+  /** A tape's rows into a rowsRegion, the rows past them zeroed (nothing to do for a tape that lies at `at`). */
   private placeRows(tape: Float32Array, rows: number, width: number, at: number): void {
+    if (this.where(tape) === at) return;
     this.copyIn(tape, rows * width, at);
     this.zero(at + rows * width * FLOAT_BYTES, (this.gemm.tileRows - 1) * width);
   }
 
   /** The input x as stored (a rowsRegion) and the kernel packed. */
-  private projectionRegions(r: Regions, rows: number, width: number, features: number): { x: number; kernel: { stored: number; packed: number } } {
-    return { x: this.rowsRegion(r, rows, features), kernel: this.packedRegion(r, features, width) };
+  private projectionRegions(r: Regions, x: Float32Array, rows: number, width: number, features: number): { x: number; kernel: { stored: number; packed: number } } {
+    return { x: this.where(x) ?? this.rowsRegion(r, rows, features), kernel: this.packedRegion(r, features, width) };
   }
 
   /** x·K into the tape at `into`: every step's input projection, the product gemm would make of it. */
@@ -266,10 +296,11 @@ export class ResidentRecurrence {
     if (this.views.ints.buffer !== this.memory.buffer) this.views = { ints: new Int32Array(this.memory.buffer), doubles: new Float64Array(this.memory.buffer, 0, this.memory.buffer.byteLength >> 3) };
   }
 
-  /** R into its region and packed as op(R): R (k×n) itself, or Rᵀ when transposed (R stored n×k). */
+  /** R packed as op(R): R (k×n) itself, or Rᵀ when transposed (R stored n×k); from where R lies in gemm's heap, else from its region. */
   private pack(recurrent: Float32Array, transposed: boolean, k: number, n: number, at: { stored: number; packed: number }): void {
-    this.copyIn(recurrent, k * n, at.stored);
-    this.gemm.packBAt(at.stored, transposed, k, n, at.packed);
+    const lies = this.where(recurrent);
+    if (lies === null) this.copyIn(recurrent, k * n, at.stored);
+    this.gemm.packBAt(lies ?? at.stored, transposed, k, n, at.packed);
   }
 
   /** into[j] = Σ over the rows of dZ's column j, in float64 rounded once, as sumColumns gives it: dZ summed where it lies (width: a multiple of 4). */
@@ -285,12 +316,14 @@ export class ResidentRecurrence {
     stepTimer.timed(StepPart.gemm, () => this.gemm.multiplyAt(m, n, k, a, aPacked, packedB, c, accumulate));
   }
 
+  /** `count` floats of source to byte address `at`: nothing to do where the source lies there. */
   private copyIn(source: Float32Array, count: number, at: number): void {
-    this.memory.set(this.inputs.of(source, count), at / FLOAT_BYTES);
+    if (this.where(source) !== at) this.memory.set(this.inputs.of(source, count), at / FLOAT_BYTES);
   }
 
+  /** `count` floats from byte address `at` to target: nothing to do where the target lies there. */
   private copyOut(target: Float32Array, at: number, count: number): void {
-    target.set(this.gemm.window(at, count));
+    if (this.where(target) !== at) target.set(this.gemm.window(at, count));
   }
 
   private zero(at: number, count: number): void {

@@ -4,6 +4,7 @@ import { lstmSequenceBackward, lstmSequenceForward, simpleRnnSequenceBackward, s
 import { lstmBackwardLoop, lstmForwardLoop, simpleRnnBackwardLoop, simpleRnnForwardLoop, walkGradients, project } from "../../runtime/recurrent/recurrence-loops";
 import { ResidentRecurrence } from "../../runtime/recurrent/resident-recurrence";
 import { Random } from "../../runtime/random";
+import { residentFloats } from "../../runtime/gemm/gemm";
 
 // A recurrent layer's loop over time with its tapes kept in the WebAssembly memory for the whole loop
 // (ResidentRecurrence) against the loop of one gemm and one cell call per step: the same kernels on the
@@ -229,6 +230,40 @@ describe("the gradients after the walk against float64", () => {
     lstmSequenceForward(new Float32Array(rows * 4 * units), c2, a2, h2, r, bias, steps, batch, units, x, kernel, features);
     for (let i = 0; i < h1.length; i++) expect(h2[i]).toBeCloseTo(h1[i]!, 5);
     expect(() => lstmSequenceForward(gates, c2, a2, h2, r, bias, steps, batch, units, x, new Float32Array(7), features)).toThrow("lstmSequenceForward: kernel holds 7 floats, needs 48");
+  });
+});
+
+describe.skipIf(!resident)("tapes, weights and gradients that lie in gemm's resident heap: read and written there", () => {
+  it.each([
+    ["dZ kept in a dz tape", true],
+    ["no dz tape: the gates tape spent", false],
+  ])("lstm forward from the input and backward with every gradient, %s: the bits of plain arrays (the batch 4 does not divide, shared with the threads)", (_, keepDz) => {
+    const random = new Random(31);
+    const [steps, batch, units, features] = [8, 30, 32, 8];
+    const [rows, width] = [steps * batch, 4 * units];
+    const start = { x: uniform(random, rows * features), kernel: uniform(random, features * width, -0.3, 0.3), r: uniform(random, units * width, -0.3, 0.3), bias: uniform(random, width), dh: uniform(random, batch * units), dc: uniform(random, batch * units) };
+    const owner = {};
+    const inHeap = (values: Float32Array) => {
+      const view = residentFloats(values.length, owner);
+      view.set(values);
+      return view;
+    };
+    const run = (place: (values: Float32Array) => Float32Array) => {
+      const a = Object.fromEntries(Object.entries(start).map(([name, values]) => [name, place(values)])) as typeof start;
+      const [gates, c, actC, h] = [place(new Float32Array(rows * width)), place(new Float32Array(rows * units)), place(new Float32Array(rows * units)), place(new Float32Array(rows * units))];
+      lstmSequenceForward(gates, c, actC, h, a.r, a.bias, steps, batch, units, a.x, a.kernel, features);
+      const forward = [gates, c, actC, h].map((tape) => tape.slice());
+      const dz = keepDz ? place(new Float32Array(rows * width)) : null;
+      const g = [place(new Float32Array(features * width)), place(new Float32Array(units * width)), place(new Float32Array(width)), place(new Float32Array(rows * features))] as const;
+      lstmSequenceBackward(gates, actC, c, a.dh, a.dc, dz, a.r, steps, batch, units, h, a.x, a.kernel, features, ...g);
+      return { forward, dz, gradients: [...g, a.dh, a.dc] };
+    };
+    const plain = run((values) => values.slice());
+    const resident = run(inHeap);
+    expect(resident.forward).toEqual(plain.forward);
+    expect(resident.gradients).toEqual(plain.gradients);
+    expect(resident.dz).toEqual(plain.dz);
+    expect(plain.gradients[0]!.some((v) => v !== 0)).toBe(true);
   });
 });
 
