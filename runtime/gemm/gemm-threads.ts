@@ -17,8 +17,13 @@ import { SharingPolicy } from "./sharing-policy";
 export const THREADED_GEMM_MIN_WORK = 1 << 18;
 /** Rows a chunk has at most: a block of the kernel's row blocking, so chunks read B as one thread would. */
 const MAX_CHUNK_ROWS = 64;
-/** Chunks per thread at least, where rows allow, so that a thread that starts late still finds some. */
-const CHUNKS_PER_THREAD = 2;
+/**
+ * Chunks per thread at least, where rows allow, so that a thread that starts late still finds some,
+ * and so that the last chunk, which the workers leave to the calling thread, is a small part: with
+ * two a thread, a 128-row product on two threads was 4 chunks, the caller computing 3 of them
+ * (about 1.4 times one thread's pace, where four a thread give about 2 times; bench notes in the README).
+ */
+const CHUNKS_PER_THREAD = 4;
 /** Loads of the job block the calling thread makes before it sleeps waiting for the last chunks. */
 const CALLER_SPINS = 1 << 15;
 /** How long the calling thread waits for a worker's chunk before it gives up: a chunk never takes this long. */

@@ -13,10 +13,10 @@ import { Nnlm } from "../../examples/nnlm/nnlm.gen";
 import { gemmThreads, startThreads } from "../../runtime/gemm/gemm";
 
 describe("chunkRows", () => {
-  it("cuts m rows into whole tiles, two chunks a thread where rows allow, at most 64 rows a chunk and 63 chunks", () => {
-    expect(chunkRows(128, 2, 4)).toBe(32); // 32 tiles: 4 chunks of 8
-    expect(chunkRows(64, 2, 4)).toBe(16);
-    expect(chunkRows(130, 2, 4)).toBe(36); // 33 tiles: 9 a chunk, the last chunk 22 rows
+  it("cuts m rows into whole tiles, four chunks a thread where rows allow, at most 64 rows a chunk and 63 chunks", () => {
+    expect(chunkRows(128, 2, 4)).toBe(16); // 32 tiles: 8 chunks of 4
+    expect(chunkRows(64, 2, 4)).toBe(8);
+    expect(chunkRows(130, 2, 4)).toBe(20); // 33 tiles: 5 a chunk, the last chunk 10 rows
     expect(chunkRows(784, 2, 4)).toBe(64); // 13 chunks
     expect(chunkRows(10_000, 2, 4)).toBe(160); // 2,500 tiles: 40 a chunk, so that 63 chunks cover them
     expect(chunkRows(8, 4, 4)).toBe(4); // a chunk is a tile at least
