@@ -6,6 +6,8 @@
 //   name(args, row0, rows, scratch)
 //       args: the byte address of its i32 arguments (below, in order); row0 and rows: the band.
 //
+//   packBBand     src, kStride, lineStride, lines, k, packed: simd-pack.ts' packB on panels row0 … (NR lines each)
+//   packABand     the same for packA (panels of MR lines)
 //   softmaxBand   at, rowFloats, biasAt:   softmax-kernel.ts' softmax on rows row0 … of rowFloats floats at `at`
 //   <rule>Band    w, g, s0, s1, s2, floats, hyper: optimizer-kernel.ts' rule (float32 lanes) on floats
 //                 row0·RULE_ROW_FLOATS … of each array, the last band ending at `floats`
@@ -14,6 +16,7 @@
 // each weight's step, depends on nothing else), so results are the same bits on any thread count.
 
 import { i32Params, type ModuleBuilder } from "../wasm/wasm-assembler";
+import type { Tile } from "./tile";
 import { addWalkFunctions, WALKS } from "../recurrent/walk-kernel";
 import { softmaxFunction } from "../activations/softmax-kernel";
 import { addOptimizerFunctions, RULE_NAMES, type RuleName } from "../optimizers/optimizer-kernel";
@@ -25,16 +28,30 @@ export const RULE_ROW_FLOATS = 256;
 const ruleBand = (rule: RuleName) => `${rule}Band` as const;
 
 /** The band functions, in the order of their job kinds (gemm-job.ts: kind 1 is the first). */
-export const BANDS = [...WALKS, "softmaxBand", ...RULE_NAMES.map(ruleBand)] as const;
-export type BandName = (typeof WALKS)[number] | "softmaxBand" | `${RuleName}Band`;
+export const BANDS = [...WALKS, "packBBand", "packABand", "softmaxBand", ...RULE_NAMES.map(ruleBand)] as const;
+export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "softmaxBand" | `${RuleName}Band`;
 
-/** The band functions and what they call, exported, into gemm's module (after gemm's own functions, which the walks call). */
-export function addBandFunctions(module: ModuleBuilder): void {
+/** The band functions and what they call, exported, into gemm's module (after gemm's own functions, which the walks and packs call; `tile`: the module's). */
+export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
   addWalkFunctions(module);
+  packBand(module, "packBBand", "packB", tile.nr);
+  packBand(module, "packABand", "packA", tile.mr);
   softmaxFunction(module);
   softmaxBand(module);
   addOptimizerFunctions(module, "float32");
   for (const rule of RULE_NAMES) ruleBandFunction(module, rule);
+}
+
+/** A pack on the band's panels: its source `row0·width` lines in, its lines cut at the operand's last, its panels `row0·width·k` floats into packed. */
+function packBand(module: ModuleBuilder, name: string, pack: string, width: number): void {
+  const f = module.function(name, i32Params("args", "row0", "rows", "scratch"), [], true);
+  f.local("first", "i32").local("lines", "i32");
+  f.get("row0").i32(width).op("i32.mul").set("first");
+  f.setMinUnsigned("lines", () => f.get("rows").i32(width).op("i32.mul"), () => f.get("args").op("i32.load", 12).get("first").op("i32.sub"));
+  f.get("args").op("i32.load", 0).get("first").get("args").op("i32.load", 8).op("i32.mul").op("i32.add");
+  f.get("args").op("i32.load", 4).get("args").op("i32.load", 8).get("lines").get("args").op("i32.load", 16);
+  f.get("args").op("i32.load", 20).get("first").get("args").op("i32.load", 16).op("i32.mul").i32(FLOAT_BYTES).op("i32.mul").op("i32.add");
+  f.call(pack);
 }
 
 function softmaxBand(module: ModuleBuilder): void {

@@ -11,11 +11,15 @@ import { FLOAT_BYTES, MAX_GEMM_THREADS, type Tile } from "./tile";
 import { PrefixViews } from "../wasm/prefix-views";
 
 const ALIGNMENT = 16;
+/** Room for a band job's i32 arguments. */
+const BAND_ARGS_BYTES = 64;
 const alignUp = (bytes: number): number => Math.ceil(bytes / ALIGNMENT) * ALIGNMENT;
 
 /** Byte addresses of one problem's regions: the threads' scratch tiles, C, A and the slack after it, A packed (when transposed), B as stored, B packed, the epilogue's bias. */
 export class ScratchLayout {
-  /** Where the scratch may start at the earliest: after the threads' scratch tiles. */
+  /** Where gemm writes the arguments of a band job of its own (a shared pack): after the threads' scratch tiles. */
+  readonly args: number;
+  /** Where the scratch may start at the earliest: after those arguments. */
   readonly first: number;
   c: number;
   a = 0;
@@ -27,7 +31,8 @@ export class ScratchLayout {
   end = 0;
 
   constructor(readonly tile: Tile) {
-    this.first = alignUp(tile.scratchAddress(MAX_GEMM_THREADS));
+    this.args = alignUp(tile.scratchAddress(MAX_GEMM_THREADS));
+    this.first = this.args + BAND_ARGS_BYTES;
     this.c = this.first;
   }
 

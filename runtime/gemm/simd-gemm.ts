@@ -28,6 +28,11 @@ import type { JobKernel, KernelBand } from "./gemm-job";
 const PACK_A_MIN_COLUMNS = 64;
 const packsA = (n: number, transA: boolean): boolean => transA || n >= PACK_A_MIN_COLUMNS;
 
+/** Floats an operand has before its packing is shared with the worker threads. */
+const PACK_BAND_MIN_FLOATS = 1 << 16;
+/** About what packing a float costs, in multiply-adds: what gemm's threads weigh against handing a band over. */
+const PACK_WORK_PER_FLOAT = 4;
+
 /** The shared memory's limit: 4 GiB, all that 32-bit addresses reach (a shared memory must declare one). */
 export const SHARED_MAXIMUM_PAGES = 65536;
 
@@ -65,7 +70,7 @@ export class SimdGemm {
     const host = threaded ? workerThreadsHost() : null;
     if (host) {
       // with the band functions (band-kernels.ts): past a browser's limit for compiling on its main thread, where worker threads never take this branch
-      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }, addBandFunctions), wasm, false);
+      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }, (module) => addBandFunctions(module, build.tile)), wasm, false);
       if (!module) return null;
       const memory = new (wasm as unknown as SharedMemoryApi).Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
       const kernel = instanceOf<Omit<SimdKernelExports, "memory">>(module, wasm, { env: { memory } });
@@ -189,12 +194,20 @@ export class SimdGemm {
 
   /** op(B) (k×n) from byte address `stored` into panels at `packed`, for multiplyAt: B stored k×n, or n×k when transB. */
   packBAt(stored: number, transB: boolean, k: number, n: number, packed: number): void {
-    this.kernel.packB(stored, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, packed);
+    this.pack("packB", stored, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, packed, this.layout.tile.nr);
   }
 
   /** op(A) (m×k) from byte address `stored` into panels at `packed`, for multiplyAt: A stored m×k, or k×m when transA. */
   packAAt(stored: number, transA: boolean, m: number, k: number, packed: number): void {
-    this.kernel.packA(stored, (transA ? m : 1) * FLOAT_BYTES, (transA ? 1 : k) * FLOAT_BYTES, m, k, packed);
+    this.pack("packA", stored, (transA ? m : 1) * FLOAT_BYTES, (transA ? 1 : k) * FLOAT_BYTES, m, k, packed, this.layout.tile.mr);
+  }
+
+  /** A pack of `lines` lines into panels of `width`: its panels shared with the worker threads in bands when the operand is large enough (band-kernels.ts). */
+  private pack(name: "packB" | "packA", stored: number, kStride: number, lineStride: number, lines: number, k: number, packed: number, width: number): void {
+    if (!this.jobKernel || lines * k < PACK_BAND_MIN_FLOATS) return this.kernel[name](stored, kStride, lineStride, lines, k, packed);
+    const args = this.layout.args;
+    this.writeArgs(args, stored, kStride, lineStride, lines, k, packed);
+    this.band(name === "packB" ? "packBBand" : "packABand", args, Math.ceil(lines / width), width * k * PACK_WORK_PER_FLOAT);
   }
 
   /** Bytes op(A) takes packed: m rows, rounded up to whole panels, of k floats. */

@@ -199,6 +199,21 @@ describe.skipIf(!heap)("band functions on gemm's threads (band-kernels.ts)", () 
     return threads.chunks.byWorkers - before;
   }
 
+  it("large operands packed in bands of panels on the workers (B, a transposed B, a transposed A) give the products of one thread", async () => {
+    for (const p of [
+      { m: 64, n: 1030, k: 128, transA: false, transB: false, accumulate: false },
+      { m: 64, n: 1030, k: 128, transA: false, transB: true, accumulate: false },
+      { m: 514, n: 64, k: 256, transA: true, transB: false, accumulate: true },
+    ]) {
+      const { a, b, c } = randomOperands(new Random(p.n + p.m), p);
+      const [shared, alone] = [c.slice(), c.slice()];
+      const byWorkers = await onWorkersThenAlone(() => gemm!.gemm(p.m, p.n, p.k, a, p.transA, b, p.transB, shared, p.accumulate));
+      withThreads(1, "test", () => gemm!.gemm(p.m, p.n, p.k, a, p.transA, b, p.transB, alone, p.accumulate));
+      expect(byWorkers, describeProblem(p)).toBeGreaterThanOrEqual(4);
+      expect(shared, describeProblem(p)).toEqual(alone);
+    }
+  });
+
   it("a wide softmax in bands of rows on the workers gives the bits of one thread", async () => {
     const [rows, width] = [64, 4096];
     const random = new Random(12);
