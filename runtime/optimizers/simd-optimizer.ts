@@ -77,23 +77,25 @@ const forSharedMemory: Record<Precision, (shared: SharedMemoryImport) => Uint8Ar
 
 /**
  * The kernel on gemm's shared memory, its arrays in gemm's resident heap (so that gemm multiplies
- * adopted weights and gradients where they lie), where the host has that heap; else a new instance
- * with a memory of its own, compiled once per host and precision.
+ * adopted weights and gradients where they lie), where the host has that heap; else null. Float32
+ * lanes run on the kernels in gemm's own module (band-kernels.ts), whose threads run the rule in bands.
  */
-function placement(wasm: WasmApi, precision: Precision): Placement | null {
+function heapPlacement(wasm: WasmApi, precision: Precision): Placement | null {
   const gemm = wasm === hostWasm() ? simdGemm() : null;
   const heap = gemm?.residentHeap;
-  if (gemm && heap) {
-    const reserve = (bytes: number, owner: object) => {
-      const block = heap.floats(bytes / FLOAT_BYTES, owner);
-      return { buffer: block.buffer, base: block.byteOffset };
-    };
-    // float32 lanes: the kernels in gemm's own module (band-kernels.ts), whose threads run the rule in bands
-    const inGemm = precision === "float32" ? gemm.exportsOf<Omit<OptimizerKernelExports, "memory">>() : null;
-    if (inGemm) return { kernel: { ...inGemm, memory: gemm.wasmMemory }, reserve, gemm };
-    const onGemm = onGemmMemory<Omit<OptimizerKernelExports, "memory">>(forSharedMemory[precision], wasm);
-    if (onGemm) return { kernel: { ...onGemm.exports, memory: onGemm.memory }, reserve, gemm: null };
-  }
+  if (!gemm || !heap) return null;
+  const reserve = (bytes: number, owner: object) => {
+    const block = heap.floats(bytes / FLOAT_BYTES, owner);
+    return { buffer: block.buffer, base: block.byteOffset };
+  };
+  const inGemm = precision === "float32" ? gemm.exportsOf<Omit<OptimizerKernelExports, "memory">>() : null;
+  if (inGemm) return { kernel: { ...inGemm, memory: gemm.wasmMemory }, reserve, gemm };
+  const onGemm = onGemmMemory<Omit<OptimizerKernelExports, "memory">>(forSharedMemory[precision], wasm);
+  return onGemm && { kernel: { ...onGemm.exports, memory: onGemm.memory }, reserve, gemm: null };
+}
+
+/** A new instance of the kernel with a memory of its own, compiled once per host and precision. */
+function ownPlacement(wasm: WasmApi, precision: Precision): Placement | null {
   const modules = compiled[precision];
   if (!modules.has(wasm)) modules.set(wasm, compileKernel(optimizerKernelModule(precision), wasm));
   const module = modules.get(wasm);
@@ -103,14 +105,16 @@ function placement(wasm: WasmApi, precision: Precision): Placement | null {
 
 /**
  * The optimiser on the WebAssembly SIMD module when `path` asks for it and the host has it; null
- * for the JavaScript one. Refuses bad clipping settings either way.
+ * for the JavaScript one. Refuses bad clipping settings either way. It starts in a memory of its own
+ * (copies into it are the fastest); adoptStore moves it into gemm's resident heap where there is one.
  */
 export function simdOptimizer(name: string, config: Clipping, weights: readonly Float32Array[], plan: KernelPlan, path: OptimizerPath, wasm: WasmApi | null = hostWasm()): Optimizer | null {
   checkClipping(name, config);
   const count = weights.reduce((sum, w) => sum + w.length, 0);
   if (path === "js" || (path === "auto" && count < SIMD_MIN_WEIGHTS) || !wasm) return null;
-  const place = placement(wasm, path === "simd-float64" ? "float64" : "float32");
-  return place && new SimdOptimizer(name, config, weights, plan, place);
+  const precision = path === "simd-float64" ? "float64" : "float32";
+  const place = ownPlacement(wasm, precision);
+  return place && new SimdOptimizer(name, config, weights, plan, place, () => heapPlacement(wasm, precision));
 }
 
 /** The rule's arguments for its band function (band-kernels.ts), after the hyperparameters: w, g, s0, s1, s2, floats, hyper. */
@@ -131,20 +135,23 @@ class SimdOptimizer implements Optimizer {
   /** Floats in each array region: every tensor, padded. */
   private readonly floats: number;
   /** Byte addresses of the hyperparameters and of the regions: weights, gradients, slots 0 to 2 (0 for a slot not used). */
-  private readonly at: { hyper: number; w: number; g: number; s: [number, number, number] };
+  private at!: { hyper: number; w: number; g: number; s: [number, number, number] };
   /** Each tensor's byte offset in a region, and its padded length. */
   private readonly offsets: number[] = [];
   private readonly padded: number[];
-  private readonly hyper: Float64Array;
-  private readonly weightViews: Float32Array[];
-  private readonly gradientViews: Float32Array[];
-  private readonly slots: Slots;
-  private readonly run: OptimizerKernelExports[RuleName];
+  private hyper!: Float64Array;
+  private weightViews!: Float32Array[];
+  private gradientViews!: Float32Array[];
+  private slots!: Slots;
+  private run!: OptimizerKernelExports[RuleName];
   private readonly perStep: ((t: number, hyper: Float64Array) => void) | null;
-  private readonly kernel: OptimizerKernelExports;
+  private kernel!: OptimizerKernelExports;
   /** gemm's module, whose threads run the rule in bands (its function `band`), or null. */
-  private readonly gemm: SimdGemm | null;
+  private gemm: SimdGemm | null = null;
   private readonly band: BandName;
+  /** The block's bytes, and where it is. */
+  private readonly blockBytes: number;
+  private block!: { buffer: ArrayBufferLike; base: number };
   private readonly clipping: "none" | "norm" | "value";
   private seen: readonly Float32Array[] = [];
 
@@ -152,10 +159,11 @@ class SimdOptimizer implements Optimizer {
     private readonly name: string,
     config: Clipping,
     private weights: readonly Float32Array[],
-    plan: KernelPlan,
+    private readonly plan: KernelPlan,
     place: Placement,
+    /** Where adoptStore moves the block: gemm's resident heap, or null where there is none. */
+    private readonly heap: () => Placement | null,
   ) {
-    this.kernel = place.kernel;
     // clipnorm takes each tensor's norm over whole steps of the kernel, so each tensor is padded to them
     this.padded = weights.map((w) => (config.clipnorm !== undefined ? roundUp(w.length) : w.length));
     let offset = 0;
@@ -164,32 +172,44 @@ class SimdOptimizer implements Optimizer {
       offset += floats;
     }
     this.floats = roundUp(offset);
-    const regionBytes = this.floats * FLOAT_BYTES;
     const slotCount = plan.slots.filter((slot) => slot !== null).length;
-    const { buffer, base } = place.reserve(HYPER_BYTES + RULE_ARGS_BYTES + (2 + slotCount) * regionBytes, this);
-    const regionAt = (region: number) => base + HYPER_BYTES + RULE_ARGS_BYTES + region * regionBytes;
-    let nextSlot = 2;
-    this.at = { hyper: base, w: regionAt(0), g: regionAt(1), s: [0, 1, 2].map((s) => (plan.slots[s] ? regionAt(nextSlot++) : 0)) as [number, number, number] };
-    const viewsOf = (regionStart: number) => weights.map((w, k) => new Float32Array(buffer, regionStart + this.offsets[k]!, w.length));
-    this.weightViews = viewsOf(this.at.w);
-    this.gradientViews = viewsOf(this.at.g);
-    const slots: Record<string, Float32Array[]> = {};
+    this.blockBytes = HYPER_BYTES + RULE_ARGS_BYTES + (2 + slotCount) * this.floats * FLOAT_BYTES;
+    this.band = ruleBandName(plan.rule);
+    this.layOut(place);
     plan.slots.forEach((slot, s) => {
-      if (!slot) return;
-      new Float32Array(buffer, this.at.s[s], this.floats).fill(slot[1]);
-      slots[slot[0]] = viewsOf(this.at.s[s]);
+      if (slot) new Float32Array(this.block.buffer, this.at.s[s], this.floats).fill(slot[1]);
     });
-    this.slots = slots;
-    this.hyper = new Float64Array(buffer, base, HYPER.count);
     for (const [key, value] of Object.entries(plan.hyper)) this.hyper[hyperIndex(plan.rule, key)] = value;
     this.hyper[HYPER.clip] = config.clipnorm ?? config.clipvalue ?? 0;
     this.clipping = config.clipnorm !== undefined ? "norm" : config.clipvalue !== undefined ? "value" : "none";
-    this.run = this.kernel[plan.rule];
-    this.gemm = place.gemm;
-    this.band = ruleBandName(plan.rule);
-    // the rule's arguments for its band function, which never change
-    new Int32Array(buffer, base + HYPER_BYTES, 7).set([this.at.w, this.at.g, ...this.at.s, this.floats, this.at.hyper]);
     this.perStep = plan.perStep ?? null;
+  }
+
+  /** The block placed by `place` (its bytes copied from where it was, if anywhere), and every address and view into it. */
+  private layOut(place: Placement): void {
+    const block = place.reserve(this.blockBytes, this);
+    if (this.block) new Uint8Array(block.buffer, block.base, this.blockBytes).set(new Uint8Array(this.block.buffer, this.block.base, this.blockBytes));
+    this.block = block;
+    const { buffer, base } = block;
+    const regionBytes = this.floats * FLOAT_BYTES;
+    const regionAt = (region: number) => base + HYPER_BYTES + RULE_ARGS_BYTES + region * regionBytes;
+    let nextSlot = 2;
+    const slotsUsed = this.plan.slots;
+    this.at = { hyper: base, w: regionAt(0), g: regionAt(1), s: [0, 1, 2].map((s) => (slotsUsed[s] ? regionAt(nextSlot++) : 0)) as [number, number, number] };
+    const viewsOf = (regionStart: number) => this.weights.map((w, k) => new Float32Array(buffer, regionStart + this.offsets[k]!, w.length));
+    this.weightViews = viewsOf(this.at.w);
+    this.gradientViews = viewsOf(this.at.g);
+    const slots: Record<string, Float32Array[]> = {};
+    slotsUsed.forEach((slot, s) => {
+      if (slot) slots[slot[0]] = viewsOf(this.at.s[s]);
+    });
+    this.slots = slots;
+    this.hyper = new Float64Array(buffer, base, HYPER.count);
+    this.kernel = place.kernel;
+    this.run = place.kernel[this.plan.rule];
+    this.gemm = place.gemm;
+    // the rule's arguments for its band function, which change only with the block
+    new Int32Array(buffer, base + HYPER_BYTES, 7).set([this.at.w, this.at.g, ...this.at.s, this.floats, this.at.hyper]);
   }
 
   get iterations(): number {
@@ -218,6 +238,9 @@ class SimdOptimizer implements Optimizer {
   adoptStore(): { weights: Float32Array; grads: Float32Array } | null {
     const total = this.weights.reduce((sum, w) => sum + w.length, 0);
     if (total === 0 || this.padded.some((floats, k) => floats !== this.weights[k]!.length)) return null;
+    // into gemm's resident heap, where gemm then multiplies the adopted weights where they lie
+    const heap = this.heap();
+    if (heap && this.weights !== this.weightViews) this.layOut(heap);
     for (let k = 0; k < this.weights.length; k++) this.weightViews[k]!.set(this.weights[k]!);
     this.weights = this.weightViews;
     const buffer = this.weightViews[0]!.buffer;
