@@ -79,6 +79,12 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
   private storeOwner: Optimizer | undefined;
   /** What the buffers' resident regions belong to: they go back to gemm's heap when the model (or a later allocation) drops it. */
   private bufferOwner: object | undefined;
+  /**
+   * Whether the buffers go to gemm's resident heap: not where a module of the model's own (a fused
+   * dense step, the sparse input's) copies them into its memory, since copies out of a shared memory
+   * are slower.
+   */
+  private readonly residentBuffers: boolean;
   private capacity = 0;
   declare readonly __shapes?: { inputs: Ins; output: Out };
 
@@ -99,6 +105,7 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     const gradSizes = spec.params.filter((p) => p.trainable).map((p) => product(p.shape));
     this.denseStep = this.createDenseStep(sizes);
     const sparse = this.denseStep ? null : createSparseMemory(spec, sizes, gradSizes);
+    this.residentBuffers = !this.denseStep && !sparse;
     this.weights = weightStore(sizes, this.denseStep?.weights ?? sparse?.weights);
     spec.params.forEach((p, i) => this.weights[i]!.set(initialize(p.initializer, p.shape, init.fork(String(i)))));
     this.grads = weightStore(gradSizes, this.denseStep?.grads ?? sparse?.grads);
@@ -141,7 +148,8 @@ export abstract class GeneratedModel<Ins extends readonly Shape[] = readonly Sha
     if (this.buffers && batch <= this.capacity) return this.buffers;
     this.capacity = Math.max(batch, this.capacity);
     const owner = {};
-    const buffers: KernelBuffers = this.kernels.createBuffers(this.capacity, this.weights, this.grads, this.dropoutRandom, (count) => residentFloats(count, owner));
+    const floats = this.residentBuffers ? (count: number) => residentFloats(count, owner) : (count: number) => new Float32Array(count);
+    const buffers: KernelBuffers = this.kernels.createBuffers(this.capacity, this.weights, this.grads, this.dropoutRandom, floats);
     this.buffers = buffers;
     this.bufferOwner = owner;
     return buffers;
