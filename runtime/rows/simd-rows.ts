@@ -67,29 +67,23 @@ export class SimdRows {
   };
 
   readonly sumColumns: SumColumns = (x, sums, rows, width, mode) => {
-    const totals = this.inPlace("columnSums", x, rows, width) ?? this.columnSumsCopied(x, rows, width);
+    const totals = this.inPlace("columnSums", x, rows, width) ?? this.copied("columnSums", x, rows, width);
     if (mode === "add") for (let j = 0; j < width; j++) sums[j]! += totals[j]!;
     else for (let j = 0; j < width; j++) sums[j] = totals[j]!;
   };
 
-  readonly rowSums: RowSums = (x, rows, width) => {
-    const inPlace = this.inPlace("rowSums", x, rows, width);
-    if (inPlace) return inPlace;
-    const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
-    const sumsAt = rows * padded;
-    this.reserve(sumsAt + 2 * rows);
-    this.placeRows(x, rows, width, padded);
-    this.kernel.rowSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
-    return this.sumsAt(sumsAt * FLOAT_BYTES, rows);
-  };
+  readonly rowSums: RowSums = (x, rows, width) => this.inPlace("rowSums", x, rows, width) ?? this.copied("rowSums", x, rows, width);
 
-  private columnSumsCopied(x: Float32Array, rows: number, width: number): Float64Array<ArrayBufferLike> {
+  /** The column or row sums of x on a copy of its rows at the start of the module's memory, each row padded to a multiple of 4 with zeros. */
+  private copied(sums: "columnSums" | "rowSums", x: Float32Array, rows: number, width: number): Float64Array<ArrayBufferLike> {
     const padded = Math.ceil(width / MULTIPLE) * MULTIPLE;
     const sumsAt = rows * padded;
-    this.reserve(sumsAt + 2 * padded);
+    const count = sums === "columnSums" ? width : rows;
+    // float64 sums: two floats each (columnSums writes one for every padded column)
+    this.reserve(sumsAt + 2 * (sums === "columnSums" ? padded : rows));
     this.placeRows(x, rows, width, padded);
-    this.kernel.columnSums(0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
-    return this.sumsAt(sumsAt * FLOAT_BYTES, width);
+    this.kernel[sums](0, rows, padded / MULTIPLE, sumsAt * FLOAT_BYTES);
+    return this.sumsAt(sumsAt * FLOAT_BYTES, count);
   }
 
   /**
