@@ -31,6 +31,10 @@ const ruleBand = (rule: RuleName) => `${rule}Band` as const;
 export const BANDS = [...WALKS, "packBBand", "packABand", "softmaxBand", ...RULE_NAMES.map(ruleBand)] as const;
 export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "softmaxBand" | `${RuleName}Band`;
 
+const BAND_INDEX = new Map<string, number>(BANDS.map((name, index) => [name, index]));
+/** A band function's place in BANDS (its job kind is one more), looked up once, not searched per call. */
+export const bandIndex = (name: BandName): number => BAND_INDEX.get(name)!;
+
 /** The band functions and what they call, exported, into gemm's module (after gemm's own functions, which the walks and packs call; `tile`: the module's). */
 export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
   addWalkFunctions(module);

@@ -15,7 +15,7 @@ import { turnOnRelaxedSimd } from "../wasm/relaxed-simd";
 import { GemmThreads, workerThreadsHost, type SharedWasmMemory } from "./gemm-threads";
 import { threadCount } from "../threads/threads";
 import type { WalkExports } from "../recurrent/walk-kernel";
-import { addBandFunctions, BANDS, type BandName } from "./band-kernels";
+import { addBandFunctions, bandIndex, BANDS, type BandName } from "./band-kernels";
 import type { JobKernel, KernelBand } from "./gemm-job";
 
 /**
@@ -171,8 +171,9 @@ export class SimdGemm {
   band(name: BandName, args: number, rows: number, workPerRow: number, threads = threadCount()): void {
     const helpers = this.threads?.helpersFor(rows, 1, workPerRow, threads) ?? 0;
     const jobKernel = this.jobKernel!;
-    if (helpers > 0) this.threads!.band(jobKernel, helpers, BANDS.indexOf(name) + 1, args, rows);
-    else jobKernel.bands[BANDS.indexOf(name)]!(args, 0, rows, this.layout.tile.scratchAddress(0));
+    const index = bandIndex(name);
+    if (helpers > 0) this.threads!.band(jobKernel, helpers, index + 1, args, rows);
+    else jobKernel.bands[index]!(args, 0, rows, this.layout.tile.scratchAddress(0));
   }
 
   /** `args` as i32s from byte address `at` of the memory (a band function's arguments), the memory grown to hold them. */
