@@ -1,4 +1,5 @@
-// `tsx bench/profile.ts CASE [STEPS]`: where typegrad's training step of a bench case spends its time.
+// `tsx bench/profile.ts CASE [STEPS]`: where typegrad's training step of a bench case spends its time
+// (THREADS=n in the environment: fit's `threads`, instead of the case's).
 // Trains the case's model through fit (as the bench does) under V8's sampling profiler and charts the
 // self time by place: in the generated module, by the loop a line belongs to (the comment that opens
 // it: "every step's input projection", "h_{t-1} · R", "d_..._recurrent_kernel += ..."), elsewhere by
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   if (!Model) throw new Error(`bench: bench/models/bench.gen.ts has no ${className}`);
   const net = new Model();
   const { x, y } = caseData(c);
-  const fit = (epochs: number) => net.fit(x, y, { epochs, batchSize: c.batch, shuffle: false, verbose: 0, threads: c.threads });
+  const fit = (epochs: number) => net.fit(x, y, { epochs, batchSize: c.batch, shuffle: false, verbose: 0, threads: process.env.THREADS ? Number(process.env.THREADS) : c.threads });
   fit(Math.max(3, Math.ceil(steps / 4))); // warm up: every hot function optimised
 
   const session = new Session();

@@ -244,7 +244,7 @@ function addClass(file: SourceFile, source: ModuleSource, hash: string, prefix: 
 
 /** Functions of typegrad/runtime the kernels may call; each is imported only where used. */
 /** The runtime functions generated kernels call (each imported where a module calls it). */
-export const RUNTIME_HELPERS = ["gemm", "sigmoidInPlace", "softmaxRows", "crossentropyGradient", "crossentropyLoss", "sumColumns", "rationalTanh", "lstmGates", "lstmCellForward", "lstmCellBackward", "tanhRows", "tanhRowsBackward", "gruGates", "gruCellForward", "gruCellBackward", "lstmSequenceForward", "lstmSequenceBackward", "simpleRnnSequenceForward", "simpleRnnSequenceBackward", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows"];
+export const RUNTIME_HELPERS = ["gemm", "sigmoidInPlace", "softmaxRows", "crossentropyGradient", "crossentropyLoss", "sumColumns", "rationalTanh", "lstmGates", "lstmCellForward", "lstmCellBackward", "tanhRows", "tanhRowsBackward", "gruGates", "gruCellForward", "gruCellBackward", "lstmSequenceForward", "lstmSequenceBackward", "simpleRnnSequenceForward", "simpleRnnSequenceBackward", "sparseProduct", "sparseWeightGradient", "zeroWrittenRows", "gatherStepMajor", "scatterAddStepMajor"];
 
 /** The TypeScript source of a generated module, formatted. */
 export async function emitModule(sources: readonly ModuleSource[], header: ModuleHeader): Promise<string> {

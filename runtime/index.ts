@@ -25,5 +25,6 @@ export { sumColumns } from "./rows/sum-columns";
 export { rationalTanh } from "./activations/rational-tanh";
 export { sparseProduct, sparseWeightGradient, type GradientStart } from "./sparse/sparse-product";
 export { zeroWrittenRows } from "./sparse/zero-written-rows";
+export { gatherStepMajor, scatterAddStepMajor } from "./sparse/step-major-rows";
 export { gruCellBackward, gruCellForward, gruGates, lstmCellBackward, lstmCellForward, lstmGates, tanhRows, tanhRowsBackward } from "./activations/gates";
 export { lstmSequenceBackward, lstmSequenceForward, simpleRnnSequenceBackward, simpleRnnSequenceForward } from "./recurrent/recurrence";

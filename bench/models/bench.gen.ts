@@ -27,6 +27,8 @@ import {
   sparseProduct,
   sparseWeightGradient,
   zeroWrittenRows,
+  gatherStepMajor,
+  scatterAddStepMajor,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -100,32 +102,8 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = input[b * 50 + t]! * 64,
-        to = (t * batch + b) * 64;
-      for (let j = 0; j < 64; j += 16) {
-        bidirectional_xt[to + j] = embedding_embeddings[from + j]!;
-        bidirectional_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        bidirectional_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        bidirectional_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        bidirectional_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        bidirectional_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        bidirectional_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        bidirectional_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        bidirectional_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        bidirectional_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        bidirectional_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        bidirectional_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        bidirectional_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        bidirectional_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        bidirectional_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        bidirectional_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(bidirectional_xt, embedding_embeddings, 64, input, 50, batch, false);
   // first bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
@@ -161,32 +139,8 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = input[b * 50 + (49 - t)]! * 64,
-        to = (t * batch + b) * 64;
-      for (let j = 0; j < 64; j += 16) {
-        bidirectional_xt_2[to + j] = embedding_embeddings[from + j]!;
-        bidirectional_xt_2[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        bidirectional_xt_2[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        bidirectional_xt_2[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        bidirectional_xt_2[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        bidirectional_xt_2[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        bidirectional_xt_2[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        bidirectional_xt_2[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        bidirectional_xt_2[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        bidirectional_xt_2[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        bidirectional_xt_2[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        bidirectional_xt_2[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        bidirectional_xt_2[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        bidirectional_xt_2[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        bidirectional_xt_2[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        bidirectional_xt_2[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(bidirectional_xt_2, embedding_embeddings, 64, input, 50, batch, true);
   // first bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates_2[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
@@ -511,31 +465,8 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = (t * batch + b) * 64,
-        to = input[b * 50 + (49 - t)]! * 64;
-      for (let j = 0; j < 64; j += 16) {
-        d_embedding_embeddings[to + j]! += bidirectional_dxt_2[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += bidirectional_dxt_2[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += bidirectional_dxt_2[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += bidirectional_dxt_2[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += bidirectional_dxt_2[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += bidirectional_dxt_2[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += bidirectional_dxt_2[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += bidirectional_dxt_2[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += bidirectional_dxt_2[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += bidirectional_dxt_2[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += bidirectional_dxt_2[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += bidirectional_dxt_2[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += bidirectional_dxt_2[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += bidirectional_dxt_2[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += bidirectional_dxt_2[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += bidirectional_dxt_2[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 64, input, 50, batch, true, bidirectional_dxt_2);
 }
 
 /** bidirectional: backpropagation through 50 steps, from d_bidirectional_lstm */
@@ -583,31 +514,8 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
     d_bidirectional_forward_bias,
     bidirectional_dxt,
   );
-  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = (t * batch + b) * 64,
-        to = input[b * 50 + t]! * 64;
-      for (let j = 0; j < 64; j += 16) {
-        d_embedding_embeddings[to + j]! += bidirectional_dxt[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += bidirectional_dxt[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += bidirectional_dxt[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += bidirectional_dxt[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += bidirectional_dxt[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += bidirectional_dxt[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += bidirectional_dxt[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += bidirectional_dxt[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += bidirectional_dxt[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += bidirectional_dxt[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += bidirectional_dxt[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += bidirectional_dxt[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += bidirectional_dxt[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += bidirectional_dxt[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += bidirectional_dxt[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += bidirectional_dxt[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 64, input, 50, batch, false, bidirectional_dxt);
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -950,32 +858,8 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = input[b * 50 + t]! * 64,
-        to = (t * batch + b) * 64;
-      for (let j = 0; j < 64; j += 16) {
-        gru_xt[to + j] = embedding_embeddings[from + j]!;
-        gru_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        gru_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        gru_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        gru_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        gru_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        gru_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        gru_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        gru_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        gru_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        gru_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        gru_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        gru_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        gru_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        gru_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        gru_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // gru_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(gru_xt, embedding_embeddings, 64, input, 50, batch, false);
   // gru_xk = gru_xt · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
   gemm(batch * 50, 192, 64, gru_xt, false, gru_kernel, false, gru_xk, false);
   for (let t = 0; t < 50; t++) {
@@ -1287,31 +1171,8 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
   gemm(batch * 50, 64, 192, gru_dz, false, gru_kernel, true, gru_dxt, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  // d_embedding_embeddings[input[b * 50 + t], :] += gru_dxt[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = (t * batch + b) * 64,
-        to = input[b * 50 + t]! * 64;
-      for (let j = 0; j < 64; j += 16) {
-        d_embedding_embeddings[to + j]! += gru_dxt[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += gru_dxt[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += gru_dxt[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += gru_dxt[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += gru_dxt[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += gru_dxt[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += gru_dxt[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += gru_dxt[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += gru_dxt[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += gru_dxt[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += gru_dxt[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += gru_dxt[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += gru_dxt[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += gru_dxt[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += gru_dxt[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += gru_dxt[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 50 + t], :] += gru_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 64, input, 50, batch, false, gru_dxt);
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -1572,32 +1433,8 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = input[b * 50 + t]! * 64,
-        to = (t * batch + b) * 64;
-      for (let j = 0; j < 64; j += 16) {
-        lstm_xt[to + j] = embedding_embeddings[from + j]!;
-        lstm_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        lstm_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        lstm_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        lstm_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        lstm_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        lstm_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        lstm_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        lstm_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        lstm_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        lstm_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        lstm_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        lstm_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        lstm_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        lstm_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        lstm_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // lstm_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(lstm_xt, embedding_embeddings, 64, input, 50, batch, false);
   // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 49: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
@@ -1900,31 +1737,8 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  // d_embedding_embeddings[input[b * 50 + t], :] += lstm_dxt[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = (t * batch + b) * 64,
-        to = input[b * 50 + t]! * 64;
-      for (let j = 0; j < 64; j += 16) {
-        d_embedding_embeddings[to + j]! += lstm_dxt[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += lstm_dxt[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += lstm_dxt[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += lstm_dxt[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += lstm_dxt[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += lstm_dxt[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += lstm_dxt[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += lstm_dxt[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += lstm_dxt[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += lstm_dxt[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += lstm_dxt[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += lstm_dxt[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += lstm_dxt[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += lstm_dxt[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += lstm_dxt[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += lstm_dxt[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 50 + t], :] += lstm_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 64, input, 50, batch, false, lstm_dxt);
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -2910,32 +2724,8 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 100; t++) {
-      const from = input[b * 100 + t]! * 32,
-        to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j += 16) {
-        simple_rnn_xt[to + j] = embedding_embeddings[from + j]!;
-        simple_rnn_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        simple_rnn_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        simple_rnn_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        simple_rnn_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        simple_rnn_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        simple_rnn_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        simple_rnn_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        simple_rnn_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        simple_rnn_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        simple_rnn_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        simple_rnn_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        simple_rnn_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        simple_rnn_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        simple_rnn_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        simple_rnn_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(simple_rnn_xt, embedding_embeddings, 32, input, 100, batch, false);
   // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 99: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   simpleRnnSequenceForward(
@@ -3221,31 +3011,8 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
-  // d_embedding_embeddings[input[b * 100 + t], :] += simple_rnn_dxt[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 100; t++) {
-      const from = (t * batch + b) * 32,
-        to = input[b * 100 + t]! * 32;
-      for (let j = 0; j < 32; j += 16) {
-        d_embedding_embeddings[to + j]! += simple_rnn_dxt[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += simple_rnn_dxt[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += simple_rnn_dxt[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += simple_rnn_dxt[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += simple_rnn_dxt[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += simple_rnn_dxt[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += simple_rnn_dxt[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += simple_rnn_dxt[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += simple_rnn_dxt[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += simple_rnn_dxt[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += simple_rnn_dxt[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += simple_rnn_dxt[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += simple_rnn_dxt[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += simple_rnn_dxt[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += simple_rnn_dxt[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += simple_rnn_dxt[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 100 + t], :] += simple_rnn_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 32, input, 100, batch, false, simple_rnn_dxt);
 }
 
 /** The forward pass in training mode, the same as at inference. */

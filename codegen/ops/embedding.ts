@@ -131,6 +131,8 @@ function rowGather(op: OpNode<EmbeddingAttrs>, ctx: LoweringContext, mode: Mode)
     name: `${table}[${idValues}]`,
     describe: (position) => `${table}[${idValues}[${position}], :]`,
     rowStart: (position) => `${idValues}[${position}] * ${dim}`,
+    ids: idValues,
+    width: dim,
     tableGradient: (backward) => tableGradient(op, backward),
   };
 }

@@ -68,6 +68,9 @@ export interface RowGather {
   describe(position: string): string;
   /** Where the table row of the value's row `position` (over batch and positions) starts in the table, as code. */
   rowStart(position: string): string;
+  /** The ids' buffer, and the floats of a table row. */
+  readonly ids: string;
+  readonly width: number;
   /**
    * Backward, when the table takes a gradient: its buffer, and the lines that ready it for the reader's
    * scatter-add (zeroing it, where this is its first write).

@@ -8,6 +8,8 @@ import {
   rationalTanh,
   lstmGates,
   zeroWrittenRows,
+  gatherStepMajor,
+  scatterAddStepMajor,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -98,32 +100,8 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = input[b * 50 + t]! * 32,
-        to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j += 16) {
-        bidirectional_xt[to + j] = embedding_embeddings[from + j]!;
-        bidirectional_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        bidirectional_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        bidirectional_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        bidirectional_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        bidirectional_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        bidirectional_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        bidirectional_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        bidirectional_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        bidirectional_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        bidirectional_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        bidirectional_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        bidirectional_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        bidirectional_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        bidirectional_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        bidirectional_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(bidirectional_xt, embedding_embeddings, 32, input, 50, batch, false);
   // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
   gemm(batch * 50, 128, 32, bidirectional_xt, false, bidirectional_forward_kernel, false, bidirectional_gates, false);
   for (let t = 0; t < 50; t++) {
@@ -189,32 +167,8 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = input[b * 50 + (49 - t)]! * 32,
-        to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j += 16) {
-        bidirectional_xt_2[to + j] = embedding_embeddings[from + j]!;
-        bidirectional_xt_2[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        bidirectional_xt_2[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        bidirectional_xt_2[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        bidirectional_xt_2[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        bidirectional_xt_2[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        bidirectional_xt_2[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        bidirectional_xt_2[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        bidirectional_xt_2[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        bidirectional_xt_2[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        bidirectional_xt_2[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        bidirectional_xt_2[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        bidirectional_xt_2[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        bidirectional_xt_2[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        bidirectional_xt_2[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        bidirectional_xt_2[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(bidirectional_xt_2, embedding_embeddings, 32, input, 50, batch, true);
   // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
   gemm(
     batch * 50,
@@ -504,31 +458,8 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
   gemm(batch * 50, 32, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 50);
-  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = (t * batch + b) * 32,
-        to = input[b * 50 + (49 - t)]! * 32;
-      for (let j = 0; j < 32; j += 16) {
-        d_embedding_embeddings[to + j]! += bidirectional_dxt_2[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += bidirectional_dxt_2[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += bidirectional_dxt_2[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += bidirectional_dxt_2[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += bidirectional_dxt_2[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += bidirectional_dxt_2[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += bidirectional_dxt_2[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += bidirectional_dxt_2[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += bidirectional_dxt_2[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += bidirectional_dxt_2[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += bidirectional_dxt_2[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += bidirectional_dxt_2[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += bidirectional_dxt_2[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += bidirectional_dxt_2[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += bidirectional_dxt_2[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += bidirectional_dxt_2[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 32, input, 50, batch, true, bidirectional_dxt_2);
 }
 
 /** bidirectional: backpropagation through 50 steps, from d_bidirectional_lstm */
@@ -628,31 +559,8 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
   sumColumns(bidirectional_dz, d_bidirectional_forward_bias, batch * 50, 128, "set");
   // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
   gemm(batch * 50, 32, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
-  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 50; t++) {
-      const from = (t * batch + b) * 32,
-        to = input[b * 50 + t]! * 32;
-      for (let j = 0; j < 32; j += 16) {
-        d_embedding_embeddings[to + j]! += bidirectional_dxt[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += bidirectional_dxt[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += bidirectional_dxt[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += bidirectional_dxt[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += bidirectional_dxt[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += bidirectional_dxt[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += bidirectional_dxt[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += bidirectional_dxt[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += bidirectional_dxt[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += bidirectional_dxt[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += bidirectional_dxt[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += bidirectional_dxt[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += bidirectional_dxt[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += bidirectional_dxt[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += bidirectional_dxt[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += bidirectional_dxt[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 32, input, 50, batch, false, bidirectional_dxt);
 }
 
 /** The forward pass in training mode, the same as at inference. */

@@ -14,6 +14,8 @@ import {
   simpleRnnSequenceForward,
   simpleRnnSequenceBackward,
   zeroWrittenRows,
+  gatherStepMajor,
+  scatterAddStepMajor,
   type Kernels,
   type ModelSpec,
   type ModelOptions,
@@ -71,32 +73,8 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 30; t++) {
-      const from = input[b * 30 + t]! * 32,
-        to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j += 16) {
-        gru_xt[to + j] = embedding_embeddings[from + j]!;
-        gru_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        gru_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        gru_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        gru_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        gru_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        gru_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        gru_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        gru_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        gru_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        gru_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        gru_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        gru_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        gru_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        gru_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        gru_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // gru_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(gru_xt, embedding_embeddings, 32, input, 30, batch, false);
   // gru_xk = gru_xt · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
   gemm(batch * 30, 96, 32, gru_xt, false, gru_kernel, false, gru_xk, false);
   for (let t = 0; t < 30; t++) {
@@ -408,31 +386,8 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
   gemm(batch * 30, 32, 96, gru_dz, false, gru_kernel, true, gru_dxt, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  // d_embedding_embeddings[input[b * 30 + t], :] += gru_dxt[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 30; t++) {
-      const from = (t * batch + b) * 32,
-        to = input[b * 30 + t]! * 32;
-      for (let j = 0; j < 32; j += 16) {
-        d_embedding_embeddings[to + j]! += gru_dxt[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += gru_dxt[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += gru_dxt[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += gru_dxt[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += gru_dxt[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += gru_dxt[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += gru_dxt[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += gru_dxt[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += gru_dxt[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += gru_dxt[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += gru_dxt[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += gru_dxt[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += gru_dxt[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += gru_dxt[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += gru_dxt[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += gru_dxt[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 30 + t], :] += gru_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 32, input, 30, batch, false, gru_dxt);
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -693,32 +648,8 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 30; t++) {
-      const from = input[b * 30 + t]! * 32,
-        to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j += 16) {
-        lstm_xt[to + j] = embedding_embeddings[from + j]!;
-        lstm_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        lstm_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        lstm_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        lstm_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        lstm_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        lstm_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        lstm_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        lstm_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        lstm_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        lstm_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        lstm_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        lstm_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        lstm_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        lstm_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        lstm_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // lstm_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(lstm_xt, embedding_embeddings, 32, input, 30, batch, false);
   // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 29: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
@@ -1021,31 +952,8 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  // d_embedding_embeddings[input[b * 30 + t], :] += lstm_dxt[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 30; t++) {
-      const from = (t * batch + b) * 32,
-        to = input[b * 30 + t]! * 32;
-      for (let j = 0; j < 32; j += 16) {
-        d_embedding_embeddings[to + j]! += lstm_dxt[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += lstm_dxt[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += lstm_dxt[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += lstm_dxt[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += lstm_dxt[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += lstm_dxt[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += lstm_dxt[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += lstm_dxt[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += lstm_dxt[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += lstm_dxt[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += lstm_dxt[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += lstm_dxt[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += lstm_dxt[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += lstm_dxt[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += lstm_dxt[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += lstm_dxt[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 30 + t], :] += lstm_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 32, input, 30, batch, false, lstm_dxt);
 }
 
 /** The forward pass in training mode, the same as at inference. */
@@ -1295,32 +1203,8 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (read in its own order)
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 30; t++) {
-      const from = input[b * 30 + t]! * 32,
-        to = (t * batch + b) * 32;
-      for (let j = 0; j < 32; j += 16) {
-        simple_rnn_xt[to + j] = embedding_embeddings[from + j]!;
-        simple_rnn_xt[to + j + 1] = embedding_embeddings[from + j + 1]!;
-        simple_rnn_xt[to + j + 2] = embedding_embeddings[from + j + 2]!;
-        simple_rnn_xt[to + j + 3] = embedding_embeddings[from + j + 3]!;
-        simple_rnn_xt[to + j + 4] = embedding_embeddings[from + j + 4]!;
-        simple_rnn_xt[to + j + 5] = embedding_embeddings[from + j + 5]!;
-        simple_rnn_xt[to + j + 6] = embedding_embeddings[from + j + 6]!;
-        simple_rnn_xt[to + j + 7] = embedding_embeddings[from + j + 7]!;
-        simple_rnn_xt[to + j + 8] = embedding_embeddings[from + j + 8]!;
-        simple_rnn_xt[to + j + 9] = embedding_embeddings[from + j + 9]!;
-        simple_rnn_xt[to + j + 10] = embedding_embeddings[from + j + 10]!;
-        simple_rnn_xt[to + j + 11] = embedding_embeddings[from + j + 11]!;
-        simple_rnn_xt[to + j + 12] = embedding_embeddings[from + j + 12]!;
-        simple_rnn_xt[to + j + 13] = embedding_embeddings[from + j + 13]!;
-        simple_rnn_xt[to + j + 14] = embedding_embeddings[from + j + 14]!;
-        simple_rnn_xt[to + j + 15] = embedding_embeddings[from + j + 15]!;
-      }
-    }
-  }
-
+  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  gatherStepMajor(simple_rnn_xt, embedding_embeddings, 32, input, 30, batch, false);
   // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product, made by the call
   // for t = 0 … 29: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   simpleRnnSequenceForward(
@@ -1606,31 +1490,8 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  // d_embedding_embeddings[input[b * 30 + t], :] += simple_rnn_dxt[t, b]: scatter-added straight into the table's gradient
-  for (let b = 0; b < batch; b++) {
-    for (let t = 0; t < 30; t++) {
-      const from = (t * batch + b) * 32,
-        to = input[b * 30 + t]! * 32;
-      for (let j = 0; j < 32; j += 16) {
-        d_embedding_embeddings[to + j]! += simple_rnn_dxt[from + j]!;
-        d_embedding_embeddings[to + j + 1]! += simple_rnn_dxt[from + j + 1]!;
-        d_embedding_embeddings[to + j + 2]! += simple_rnn_dxt[from + j + 2]!;
-        d_embedding_embeddings[to + j + 3]! += simple_rnn_dxt[from + j + 3]!;
-        d_embedding_embeddings[to + j + 4]! += simple_rnn_dxt[from + j + 4]!;
-        d_embedding_embeddings[to + j + 5]! += simple_rnn_dxt[from + j + 5]!;
-        d_embedding_embeddings[to + j + 6]! += simple_rnn_dxt[from + j + 6]!;
-        d_embedding_embeddings[to + j + 7]! += simple_rnn_dxt[from + j + 7]!;
-        d_embedding_embeddings[to + j + 8]! += simple_rnn_dxt[from + j + 8]!;
-        d_embedding_embeddings[to + j + 9]! += simple_rnn_dxt[from + j + 9]!;
-        d_embedding_embeddings[to + j + 10]! += simple_rnn_dxt[from + j + 10]!;
-        d_embedding_embeddings[to + j + 11]! += simple_rnn_dxt[from + j + 11]!;
-        d_embedding_embeddings[to + j + 12]! += simple_rnn_dxt[from + j + 12]!;
-        d_embedding_embeddings[to + j + 13]! += simple_rnn_dxt[from + j + 13]!;
-        d_embedding_embeddings[to + j + 14]! += simple_rnn_dxt[from + j + 14]!;
-        d_embedding_embeddings[to + j + 15]! += simple_rnn_dxt[from + j + 15]!;
-      }
-    }
-  }
+  // d_embedding_embeddings[input[b * 30 + t], :] += simple_rnn_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  scatterAddStepMajor(d_embedding_embeddings, 32, input, 30, batch, false, simple_rnn_dxt);
 }
 
 /** The forward pass in training mode, the same as at inference. */

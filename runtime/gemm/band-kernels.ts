@@ -12,6 +12,9 @@
 //   <rule>Band    w, g, s0, s1, s2, floats, hyper: optimizer-kernel.ts' rule (float32 lanes) on floats
 //                 row0·RULE_ROW_FLOATS … of each array, the last band ending at `floats`
 //
+// The module also holds functions the calling thread runs alone: an embedding's rows gathered and
+// scatter-added by id (rows-by-id-kernel.ts).
+//
 // A band computes exactly what the whole call computes on its rows or floats (each row's softmax,
 // each weight's step, depends on nothing else), so results are the same bits on any thread count.
 
@@ -20,6 +23,7 @@ import type { Tile } from "./tile";
 import { addWalkFunctions, WALKS } from "../recurrent/walk-kernel";
 import { softmaxFunction } from "../activations/softmax-kernel";
 import { addOptimizerFunctions, RULE_NAMES, type RuleName } from "../optimizers/optimizer-kernel";
+import { addRowsByIdFunctions } from "../sparse/rows-by-id-kernel";
 
 const FLOAT_BYTES = 4;
 /** The floats of a rule band's row: a multiple of the rules' step of 4 floats. */
@@ -44,6 +48,7 @@ export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
   softmaxBand(module);
   addOptimizerFunctions(module, "float32");
   for (const rule of RULE_NAMES) ruleBandFunction(module, rule);
+  addRowsByIdFunctions(module);
 }
 
 /** A pack on the band's panels: its source `row0·width` lines in, its lines cut at the operand's last, its panels `row0·width·k` floats into packed. */

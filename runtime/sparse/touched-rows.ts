@@ -9,6 +9,13 @@
 /** What one TypedArray fill call costs beyond its floats, in floats zeroed (measured: a row of 32 floats a call is slower than one memset of a 10,000-row table). */
 const ROW_FILL_OVERHEAD_FLOATS = 64;
 
+/** Zeroes the rows rows[0 … count-1] of grad (rows of `width` floats). */
+export type RowsZeroer = (grad: Float32Array, width: number, rows: Int32Array, count: number) => void;
+
+export const fillRows: RowsZeroer = (grad, width, rows, count) => {
+  for (let i = 0; i < count; i++) grad.fill(0, rows[i]! * width, (rows[i]! + 1) * width);
+};
+
 export class TouchedRows {
   /** Per row: the call that last wrote it (calls count from 1). */
   private readonly stamps: Int32Array;
@@ -46,18 +53,15 @@ export class TouchedRows {
   }
 
   /**
-   * Zeroes every row of `grad` (rows of `width` floats) the previous call wrote; before the first
-   * call, or where those rows are a large part of it, all of it (a memset beats a fill per row then).
+   * Zeroes every row of `grad` (rows of `width` floats) the previous call wrote, by `zeroRows`; before
+   * the first call, or where those rows are a large part of it, all of it (a memset beats a fill per row then).
    */
-  clearPrevious(grad: Float32Array, width: number): void {
+  clearPrevious(grad: Float32Array, width: number, zeroRows: RowsZeroer = fillRows): void {
     if (this.previousCount < 0 || this.previousCount * (width + ROW_FILL_OVERHEAD_FLOATS) >= grad.length) {
       grad.fill(0);
       return;
     }
-    for (let i = 0; i < this.previousCount; i++) {
-      const row = this.previous[i]!;
-      grad.fill(0, row * width, (row + 1) * width);
-    }
+    zeroRows(grad, width, this.previous, this.previousCount);
   }
 
   /**

@@ -6,11 +6,12 @@
 // gradient's one writer).
 
 import { touchedRowsOf } from "./sparse-product";
+import { zeroRowsById } from "./step-major-rows";
 
 /** Zeroes the rows of `grad` (rows of `width` floats) the previous call named, and notes ids[0..count). Allocates nothing after its first call. */
 export function zeroWrittenRows(grad: Float32Array, width: number, ids: Int32Array, count: number): void {
   const touched = touchedRowsOf(grad, width);
   touched.begin();
-  touched.clearPrevious(grad, width);
+  touched.clearPrevious(grad, width, zeroRowsById);
   for (let r = 0; r < count; r++) touched.first(ids[r]!);
 }

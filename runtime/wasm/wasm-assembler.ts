@@ -272,7 +272,9 @@ export class FunctionBuilder {
   }
 }
 
-const SECTION = { type: 1, import: 2, function: 3, memory: 5, export: 7, code: 10 } as const;
+const SECTION = { custom: 0, type: 1, import: 2, function: 3, memory: 5, export: 7, code: 10 } as const;
+/** The name section's subsection of function names. */
+const FUNCTION_NAMES = 1;
 const EXPORT_KIND = { function: 0, memory: 2 } as const;
 /** Limits flags: a minimum only, or a minimum and maximum of a shared memory (the threads proposal). */
 const LIMITS = { minimum: 0x00, sharedWithMaximum: 0x03 } as const;
@@ -333,7 +335,14 @@ export class ModuleBuilder {
       ...this.memorySections(),
       ...section(SECTION.export, vector(exports)),
       ...section(SECTION.code, [...unsignedLeb128(this.functions.length), ...this.functions.flatMap((f) => f.encode())]),
+      ...this.nameSection(),
     ]);
+  }
+
+  /** The custom "name" section: the functions' names, which profilers and stack traces show instead of wasm-function[i]. */
+  private nameSection(): number[] {
+    const names = vector(this.functions.map((f, index) => [...unsignedLeb128(index), ...utf8Name(f.name)]));
+    return section(SECTION.custom, [...utf8Name("name"), ...section(FUNCTION_NAMES, names)]);
   }
 
   /** The import of the shared memory before the function section, or the module's own memory after it. */

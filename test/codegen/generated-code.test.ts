@@ -165,11 +165,13 @@ describe("generated source", () => {
     const gathered = await generateSource(sequential(input([7], { dtype: "int32" }), embedding(50, 4), bidirectional(simpleRNN(3)), dense(1)).compile({ loss: "meanSquaredError", optimizer: sgd() }));
     expect(gathered).not.toContain("embedding_out");
     expect(gathered.match(/= simpleRNN\(embedding_embeddings\[input\]\)/g)).toHaveLength(2);
-    expect(gathered).toContain("const from = input[b * 7 + t]! * 4,");
-    expect(gathered).toContain("const from = input[b * 7 + (6 - t)]! * 4,");
+    // the forward layer reads the ids first to last, the backward one last to first
+    expect(gathered).toContain("gatherStepMajor(bidirectional_xt, embedding_embeddings, 4, input, 7, batch, false);");
+    expect(gathered).toContain("gatherStepMajor(bidirectional_xt_2, embedding_embeddings, 4, input, 7, batch, true);");
     // the first reader's backward zeroes the table's gradient, both scatter-add into it
     expect(gathered.match(/zeroWrittenRows\(d_embedding_embeddings, 4, input, batch \* 7\);/g)).toHaveLength(1);
-    expect(gathered.match(/d_embedding_embeddings\[to \+ 3\]! \+= bidirectional_dxt(_2)?\[from \+ 3\]!/g)).toHaveLength(2);
+    expect(gathered).toContain("scatterAddStepMajor(d_embedding_embeddings, 4, input, 7, batch, false, bidirectional_dxt);");
+    expect(gathered).toContain("scatterAddStepMajor(d_embedding_embeddings, 4, input, 7, batch, true, bidirectional_dxt_2);");
     // another reader of the embedding's value: the rows are gathered once, into its buffer, as before
     const table = embedding(50, 4);
     const embedded = table(tokens);

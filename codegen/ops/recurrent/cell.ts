@@ -49,6 +49,7 @@ export function layout({ node, attrs }: Op, ctx: LoweringContext, gates: number)
   return {
     /** The input step processing step t reads, as code (goBackwards: last to first). */
     xStep: attrs.goBackwards ? `(${steps - 1} - t)` : "t",
+    goBackwards: attrs.goBackwards,
     /** The input's padding mask ([batch, T], 1 a token, 0 padding), or null. */
     mask,
     /** Whether padded steps output zeros rather than the state carried over them. */
@@ -142,9 +143,13 @@ export function inputName(l: Layout, ctx: LoweringContext, mode: "train" | "infe
 export function stepMajorInput(l: Layout, ctx: LoweringContext, mode: "train" | "infer"): string[] {
   const gather = ctx.gathered(l.x, mode);
   const position = `b * ${l.T} + ${l.xStep}`;
-  const [source, from, described] = gather
-    ? [gather.table, gather.rowStart(position), gather.describe(position)]
-    : [ctx.value(l.x, mode), `(${position}) * ${l.F}`, `${ctx.value(l.x, mode)}[b, ${l.xStep}]`];
+  if (gather) {
+    return [
+      `// ${l.xt}[t, b] = ${gather.describe(position)}: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)`,
+      `gatherStepMajor(${l.xt}, ${gather.table}, ${gather.width}, ${gather.ids}, ${l.T}, batch, ${l.goBackwards});`,
+    ];
+  }
+  const [source, from, described] = [ctx.value(l.x, mode), `(${position}) * ${l.F}`, `${ctx.value(l.x, mode)}[b, ${l.xStep}]`];
   return [
     `// ${l.xt}[t, b] = ${described}: the input step-major, in the order the steps are processed (read in its own order)`,
     `for (let b = 0; b < batch; b++) {`,
@@ -343,15 +348,20 @@ function inputGradientProduct(l: Layout, ctx: BackwardContext): string[] {
 /** dxt back to the input's example-major rows, or scatter-added into the table's gradient where the input was gathered from it. */
 function copyBack(l: Layout, ctx: BackwardContext, { gradient, gather }: NonNullable<ReturnType<typeof inputGradientTarget>>): string[] {
   const position = `b * ${l.T} + ${l.xStep}`;
-  const op = gather ? "+=" : ctx.assign(gradient.buffer);
+  if (gather) {
+    return [
+      ...gradient.prepare,
+      `// ${gather.describe(position).replace(gather.table, gradient.buffer)} += ${l.dxt}[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)`,
+      `scatterAddStepMajor(${gradient.buffer}, ${gather.width}, ${gather.ids}, ${l.T}, batch, ${l.goBackwards}, ${l.dxt});`,
+    ];
+  }
+  const op = ctx.assign(gradient.buffer);
   return [
     ...gradient.prepare,
-    gather
-      ? `// ${gather.describe(position).replace(gather.table, gradient.buffer)} += ${l.dxt}[t, b]: scatter-added straight into the table's gradient`
-      : `// ${gradient.buffer}[b, ${l.xStep}] ${op} ${l.dxt}[t, b]: back to the input's example-major rows (written in their order)`,
+    `// ${gradient.buffer}[b, ${l.xStep}] ${op} ${l.dxt}[t, b]: back to the input's example-major rows (written in their order)`,
     `for (let b = 0; b < batch; b++) {`,
     `for (let t = 0; t < ${l.T}; t++) {`,
-    `const from = (t * batch + b) * ${l.F}, to = ${gather ? gather.rowStart(position) : `(${position}) * ${l.F}`};`,
+    `const from = (t * batch + b) * ${l.F}, to = (${position}) * ${l.F};`,
     ...rowCopy(gradient.buffer, "to", l.dxt, "from", l.F, op),
     `}`,
     `}`,

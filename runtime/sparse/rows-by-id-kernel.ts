@@ -1,0 +1,94 @@
+// An embedding's rows moved by id, as WebAssembly functions in gemm's module (on its shared memory,
+// where a model's tables, tapes and gradients lie in the resident heap). All addresses in bytes; a
+// row is rowBytes bytes, a positive multiple of 16 (a whole number of f32x4 vectors).
+//
+//   gatherRows(table, ids, out, count, rowBytes)
+//       for i = 0 … count-1: out's row i = table's row ids[i] (ids: count i32s)
+//   scatterAddRows(grad, pairs, dx, count, rowBytes)
+//       for i = 0 … count-1, in that order: grad's row pairs[2i] += dx's row pairs[2i+1]
+//       (f32x4.add: each float rounded once, as a float32 `+=` in JavaScript rounds it)
+//   zeroRows(grad, ids, count, rowBytes)
+//       for i = 0 … count-1: grad's row ids[i] = 0
+
+import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
+
+const VECTOR_BYTES = 16;
+
+export interface RowsByIdExports {
+  gatherRows(table: number, ids: number, out: number, count: number, rowBytes: number): void;
+  scatterAddRows(grad: number, pairs: number, dx: number, count: number, rowBytes: number): void;
+  zeroRows(grad: number, ids: number, count: number, rowBytes: number): void;
+}
+
+/** For each of `count` entries `entryBytes` apart from the address in the local `list`: `entry`, with `list` at the entry. */
+function forEachEntry(f: FunctionBuilder, list: string, entryBytes: number, entry: () => void): void {
+  f.get("count").op("if");
+  f.doWhile(
+    () => {
+      entry();
+      f.increment(list, () => f.i32(entryBytes));
+      f.increment("count", () => f.i32(-1));
+    },
+    () => f.get("count"),
+  );
+  f.op("end");
+}
+
+/** For each vector of a row: `vector` with the local `offset` at its byte offset in the row. */
+function forEachVector(f: FunctionBuilder, vector: () => void): void {
+  f.i32(0).set("offset");
+  f.doWhile(
+    () => {
+      vector();
+      f.increment("offset", () => f.i32(VECTOR_BYTES));
+    },
+    () => f.get("offset").get("rowBytes").op("i32.lt_u"),
+  );
+}
+
+/** address + ids[entry]·rowBytes, from the i32 at the list local's address (plus `at` bytes). */
+function rowAddress(f: FunctionBuilder, base: string, list: string, at = 0): FunctionBuilder {
+  return f.get(base).get(list).op("i32.load", at).get("rowBytes").op("i32.mul").op("i32.add");
+}
+
+function gatherRows(module: ModuleBuilder): void {
+  const f = module.function("gatherRows", i32Params("table", "ids", "out", "count", "rowBytes"), [], true);
+  f.local("from", "i32").local("offset", "i32");
+  forEachEntry(f, "ids", 4, () => {
+    rowAddress(f, "table", "ids").set("from");
+    forEachVector(f, () => f.get("out").get("offset").op("i32.add").get("from").get("offset").op("i32.add").op("v128.load", 0).op("v128.store", 0));
+    f.increment("out", () => f.get("rowBytes"));
+  });
+}
+
+function scatterAddRows(module: ModuleBuilder): void {
+  const f = module.function("scatterAddRows", i32Params("grad", "pairs", "dx", "count", "rowBytes"), [], true);
+  f.local("to", "i32").local("from", "i32").local("offset", "i32");
+  forEachEntry(f, "pairs", 8, () => {
+    rowAddress(f, "grad", "pairs").set("to");
+    rowAddress(f, "dx", "pairs", 4).set("from");
+    forEachVector(f, () => {
+      f.get("to").get("offset").op("i32.add");
+      f.get("to").get("offset").op("i32.add").op("v128.load", 0);
+      f.get("from").get("offset").op("i32.add").op("v128.load", 0);
+      f.op("f32x4.add").op("v128.store", 0);
+    });
+  });
+}
+
+function zeroRows(module: ModuleBuilder): void {
+  const f = module.function("zeroRows", i32Params("grad", "ids", "count", "rowBytes"), [], true);
+  f.local("to", "i32").local("offset", "i32").local("zero", "v128");
+  f.op("f32.const", 0).op("f32x4.splat").set("zero");
+  forEachEntry(f, "ids", 4, () => {
+    rowAddress(f, "grad", "ids").set("to");
+    forEachVector(f, () => f.get("to").get("offset").op("i32.add").get("zero").op("v128.store", 0));
+  });
+}
+
+/** gatherRows, scatterAddRows and zeroRows, exported, into gemm's module. */
+export function addRowsByIdFunctions(module: ModuleBuilder): void {
+  gatherRows(module);
+  scatterAddRows(module);
+  zeroRows(module);
+}

@@ -1,0 +1,105 @@
+// An embedding's rows for a recurrent layer, step-major, called by generated code. The layer
+// processes the input's row b·steps + s at step t (s = t, or steps - 1 - t going backwards), so its
+// tape xT holds at row t·batch + b the table's row named by that input's id; backward, dxT's rows are
+// scatter-added into the table's gradient in the order b, then t, so that an id named twice sums
+// its rows in one order however it runs. Where the arrays lie in gemm's resident heap (hosts
+// with worker threads), each is one call of gemm's module (rows-by-id-kernel.ts), the ids listed in
+// its scratch; elsewhere a loop in JavaScript. Both give the same bits. The ids are checked against
+// the table's rows before anything is read or written.
+
+import { simdGemm } from "../gemm/gemm";
+import type { RowsByIdExports } from "./rows-by-id-kernel";
+import { fillRows, type RowsZeroer } from "./touched-rows";
+
+const INT_BYTES = 4;
+const FLOAT_BYTES = 4;
+
+/** xt's row t·batch + b = table's row ids[b·steps + s(t)]: every row of the input's ids gathered step-major. */
+export function gatherStepMajor(xt: Float32Array, table: Float32Array, width: number, ids: Int32Array, steps: number, batch: number, backwards: boolean): void {
+  checkIds(ids, steps * batch, table.length / width);
+  const kernel = residentKernel(width);
+  const [tableAt, xtAt] = [addressOf(table), addressOf(xt)];
+  if (!kernel || tableAt < 0 || xtAt < 0) return jsGather(xt, table, width, ids, steps, batch, backwards);
+  const at = listRoom(steps * batch);
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) intView[at + t * batch + b] = ids[b * steps + (backwards ? steps - 1 - t : t)]!;
+  }
+  kernel.gatherRows(tableAt, at * INT_BYTES, xtAt, steps * batch, width * FLOAT_BYTES);
+}
+
+/** grad's row ids[b·steps + s(t)] += dxt's row t·batch + b, for b = 0 … batch-1, and for each b t = 0 … steps-1. */
+export function scatterAddStepMajor(grad: Float32Array, width: number, ids: Int32Array, steps: number, batch: number, backwards: boolean, dxt: Float32Array): void {
+  checkIds(ids, steps * batch, grad.length / width);
+  const kernel = residentKernel(width);
+  const [gradAt, dxtAt] = [addressOf(grad), addressOf(dxt)];
+  if (!kernel || gradAt < 0 || dxtAt < 0) return jsScatterAdd(grad, width, ids, steps, batch, backwards, dxt);
+  const at = listRoom(2 * steps * batch);
+  let entry = at;
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      intView[entry++] = ids[b * steps + (backwards ? steps - 1 - t : t)]!;
+      intView[entry++] = t * batch + b;
+    }
+  }
+  kernel.scatterAddRows(gradAt, at * INT_BYTES, dxtAt, steps * batch, width * FLOAT_BYTES);
+}
+
+/** grad's rows rows[0 … count-1] zeroed: in one call of gemm's module where grad lies in its heap. */
+export const zeroRowsById: RowsZeroer = (grad, width, rows, count) => {
+  const kernel = residentKernel(width);
+  const gradAt = addressOf(grad);
+  if (!kernel || gradAt < 0) return fillRows(grad, width, rows, count);
+  const at = listRoom(count);
+  for (let i = 0; i < count; i++) intView[at + i] = rows[i]!;
+  kernel.zeroRows(gradAt, at * INT_BYTES, count, width * FLOAT_BYTES);
+};
+
+/** Throws, naming the first, where one of the batch's ids is not a row of the table. */
+function checkIds(ids: Int32Array, count: number, rows: number): void {
+  for (let position = 0; position < count; position++) {
+    const id = ids[position]!;
+    if (!(id >= 0 && id < rows)) throw new RangeError(`embedding: the id at position ${position} is ${id}, not a row of the table (0 … ${rows - 1})`);
+  }
+}
+
+/** gemm's module on its shared memory, where rows are whole f32x4 vectors; else null. */
+function residentKernel(width: number): RowsByIdExports | null {
+  return width % 4 === 0 ? (simdGemm()?.exportsOf<RowsByIdExports>() ?? null) : null;
+}
+
+/** The array's byte address in gemm's resident heap, or -1 where it lies elsewhere. */
+function addressOf(array: Float32Array): number {
+  return simdGemm()?.residentHeap?.addressOf(array) ?? -1;
+}
+
+/** The memory as i32s, remade when it grows. */
+let intView: Int32Array<ArrayBufferLike> = new Int32Array(0);
+
+/** Room for `count` i32s at gemm's first free address: the index in intView of the first. */
+function listRoom(count: number): number {
+  const gemm = simdGemm()!;
+  const first = gemm.firstFreeAddress;
+  const buffer = gemm.floats(first + count * INT_BYTES).buffer;
+  if (intView.buffer !== buffer) intView = new Int32Array(buffer);
+  return first / INT_BYTES;
+}
+
+function jsGather(xt: Float32Array, table: Float32Array, width: number, ids: Int32Array, steps: number, batch: number, backwards: boolean): void {
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const from = ids[b * steps + (backwards ? steps - 1 - t : t)]! * width;
+      const to = (t * batch + b) * width;
+      for (let j = 0; j < width; j++) xt[to + j] = table[from + j]!;
+    }
+  }
+}
+
+function jsScatterAdd(grad: Float32Array, width: number, ids: Int32Array, steps: number, batch: number, backwards: boolean, dxt: Float32Array): void {
+  for (let b = 0; b < batch; b++) {
+    for (let t = 0; t < steps; t++) {
+      const to = ids[b * steps + (backwards ? steps - 1 - t : t)]! * width;
+      const from = (t * batch + b) * width;
+      for (let j = 0; j < width; j++) grad[to + j]! += dxt[from + j]!;
+    }
+  }
+}
