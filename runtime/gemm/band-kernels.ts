@@ -8,6 +8,8 @@
 //
 //   packBBand     src, kStride, lineStride, lines, k, packed: simd-pack.ts' packB on panels row0 … (NR lines each)
 //   packABand     the same for packA (panels of MR lines)
+//   packBSumsBand src, kStride, lines, k, packed, sumsAt: simd-pack.ts' packColumnSums (B's panels, and its
+//                 columns' float64 sums) on panels row0 …
 //   softmaxBand   at, rowFloats, biasAt:   softmax-kernel.ts' softmax on rows row0 … of rowFloats floats at `at`
 //   <rule>Band    w, g, s0, s1, s2, floats, hyper: optimizer-kernel.ts' rule (float32 lanes) on floats
 //                 row0·RULE_ROW_FLOATS … of each array, the last band ending at `floats`
@@ -20,6 +22,7 @@
 
 import { i32Params, type ModuleBuilder } from "../wasm/wasm-assembler";
 import type { Tile } from "./tile";
+import { packColumnSums } from "./simd-pack";
 import { addWalkFunctions, WALKS } from "../recurrent/walk-kernel";
 import { softmaxFunction } from "../activations/softmax-kernel";
 import { addOptimizerFunctions, RULE_NAMES, type RuleName } from "../optimizers/optimizer-kernel";
@@ -32,8 +35,8 @@ export const RULE_ROW_FLOATS = 256;
 const ruleBand = (rule: RuleName) => `${rule}Band` as const;
 
 /** The band functions, in the order of their job kinds (gemm-job.ts: kind 1 is the first). */
-export const BANDS = [...WALKS, "packBBand", "packABand", "softmaxBand", ...RULE_NAMES.map(ruleBand)] as const;
-export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "softmaxBand" | `${RuleName}Band`;
+export const BANDS = [...WALKS, "packBBand", "packABand", "packBSumsBand", "softmaxBand", ...RULE_NAMES.map(ruleBand)] as const;
+export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "packBSumsBand" | "softmaxBand" | `${RuleName}Band`;
 
 const BAND_INDEX = new Map<string, number>(BANDS.map((name, index) => [name, index]));
 /** A band function's place in BANDS (its job kind is one more), looked up once, not searched per call. */
@@ -44,6 +47,8 @@ export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
   addWalkFunctions(module);
   packBand(module, "packBBand", "packB", tile.nr);
   packBand(module, "packABand", "packA", tile.mr);
+  packColumnSums(module, "packBColumnSums", tile.nr);
+  packSumsBand(module, tile.nr);
   softmaxFunction(module);
   softmaxBand(module);
   addOptimizerFunctions(module, "float32");
@@ -61,6 +66,19 @@ function packBand(module: ModuleBuilder, name: string, pack: string, width: numb
   f.get("args").op("i32.load", 4).get("args").op("i32.load", 8).get("lines").get("args").op("i32.load", 16);
   f.get("args").op("i32.load", 20).get("first").get("args").op("i32.load", 16).op("i32.mul").i32(FLOAT_BYTES).op("i32.mul").op("i32.add");
   f.call(pack);
+}
+
+/** packBColumnSums on the band's panels: its source's `row0·width` columns in, its panels `row0·width·k` floats into packed, its sums `row0·width` float64s into sumsAt. */
+function packSumsBand(module: ModuleBuilder, width: number): void {
+  const f = module.function("packBSumsBand", i32Params("args", "row0", "rows", "scratch"), [], true);
+  f.local("first", "i32").local("lines", "i32");
+  f.get("row0").i32(width).op("i32.mul").set("first");
+  f.setMinUnsigned("lines", () => f.get("rows").i32(width).op("i32.mul"), () => f.get("args").op("i32.load", 8).get("first").op("i32.sub"));
+  f.get("args").op("i32.load", 0).get("first").i32(FLOAT_BYTES).op("i32.mul").op("i32.add");
+  f.get("args").op("i32.load", 4).get("lines").get("args").op("i32.load", 12);
+  f.get("args").op("i32.load", 16).get("first").get("args").op("i32.load", 12).op("i32.mul").i32(FLOAT_BYTES).op("i32.mul").op("i32.add");
+  f.get("args").op("i32.load", 20).get("first").i32(8).op("i32.mul").op("i32.add");
+  f.call("packBColumnSums");
 }
 
 function softmaxBand(module: ModuleBuilder): void {

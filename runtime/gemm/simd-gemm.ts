@@ -211,6 +211,25 @@ export class SimdGemm {
     this.band(name === "packB" ? "packBBand" : "packABand", args, Math.ceil(lines / width), width * k * PACK_WORK_PER_FLOAT);
   }
 
+  /**
+   * B (k×n, stored at byte address `stored`, n a multiple of the tile's columns) packed at `packed` as
+   * packBAt packs it, and the float64 sum of each of its columns over the k rows, from row 0 down, at
+   * byte address sumsAt (columnSums' bits, in the same pass): panels shared with the worker threads in
+   * bands when B is large enough. Only the module on shared memory has it.
+   */
+  packBWithColumnSumsAt(stored: number, k: number, n: number, packed: number, sumsAt: number): void {
+    const { nr } = this.layout.tile;
+    if (n % nr !== 0) throw new RangeError(`gemm: packBWithColumnSumsAt needs whole panels of ${nr} columns, got ${n} columns`);
+    const args = this.layout.args;
+    this.writeArgs(args, stored, n * FLOAT_BYTES, n, k, packed, sumsAt);
+    this.band("packBSumsBand", args, n / nr, nr * k * PACK_WORK_PER_FLOAT);
+  }
+
+  /** The tile columns of the micro-kernel: the width of B's panels. */
+  get tileColumns(): number {
+    return this.layout.tile.nr;
+  }
+
   /** Bytes op(A) takes packed: m rows, rounded up to whole panels, of k floats. */
   packedABytes(m: number, k: number): number {
     const { mr } = this.layout.tile;

@@ -2,6 +2,11 @@
 // `width` lines (columns of B, NR of them; rows of a transposed A, MR of them), each panel k rows of
 // `width` floats, the last one zero-padded. The operand is read in place (element (p, j) at
 // src + p·kStride + j·lineStride bytes), so one function packs B and a transposed B alike.
+//
+// packColumnSums packs a B whose columns are adjacent floats into whole panels and, as it reads each
+// column, sums it in float64 from row 0 down: the sums columnSums gives (rows-kernel.ts), made in
+// the pass the product needs anyway (a recurrent layer's bias gradient, from the dZ its weights'
+// gradient packs).
 
 import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
 import { FLOAT_BYTES, VECTOR_BYTES } from "./tile";
@@ -122,5 +127,47 @@ function gatherPanel(f: FunctionBuilder, width: number): void {
       f.increment("packed", () => f.i32(width * FLOAT_BYTES));
     },
     () => f.get("packed").get("panelEnd").op("i32.ne"),
+  );
+}
+
+/** The high two floats of a vector moved to the low two. */
+const HIGH_HALF = lanes(2, 3, 2, 3);
+const SUMS_BYTES_PER_VECTOR = 2 * VECTOR_BYTES;
+
+/**
+ * Emits `name(src, kStride, lines, k, packed, sumsAt)`: packPanels' panels of `width` lines for an
+ * operand whose lines are adjacent floats (lineStride 4) and fill whole panels (lines a multiple of
+ * width), and the float64 sum of each line over its k rows, from row 0 down, at sumsAt (8 bytes a line).
+ */
+export function packColumnSums(module: ModuleBuilder, name: string, width: number): void {
+  const rowBytes = width * FLOAT_BYTES;
+  const vectors = rowBytes / VECTOR_BYTES;
+  const f = module.function(name, i32Params("src", "kStride", "lines", "k", "packed", "sumsAt"), [], true);
+  f.local("j0", "i32").local("from", "i32").local("panelEnd", "i32").local("x", "v128");
+  for (let s = 0; s < 2 * vectors; s++) f.local(`sum${s}`, "v128");
+  f.get("lines").i32(0).op("i32.eq").get("k").i32(0).op("i32.eq").op("i32.or").op("br_if", 0);
+  f.i32(0).set("j0");
+  f.doWhile(
+    () => {
+      for (let s = 0; s < 2 * vectors; s++) f.op("v128.const", new Array(16).fill(0)).set(`sum${s}`);
+      f.get("src").get("j0").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("from");
+      f.get("packed").get("k").i32(rowBytes).op("i32.mul").op("i32.add").set("panelEnd");
+      f.doWhile(
+        () => {
+          for (let v = 0; v < vectors; v++) {
+            f.get("packed").get("from").op("v128.load", v * VECTOR_BYTES).tee("x").op("v128.store", v * VECTOR_BYTES);
+            f.get(`sum${2 * v}`).get("x").op("f64x2.promote_low_f32x4").op("f64x2.add").set(`sum${2 * v}`);
+            f.get(`sum${2 * v + 1}`).get("x").get("x").op("i8x16.shuffle", HIGH_HALF).op("f64x2.promote_low_f32x4").op("f64x2.add").set(`sum${2 * v + 1}`);
+          }
+          f.increment("from", () => f.get("kStride"));
+          f.increment("packed", () => f.i32(rowBytes));
+        },
+        () => f.get("packed").get("panelEnd").op("i32.ne"),
+      );
+      for (let s = 0; s < 2 * vectors; s++) f.get("sumsAt").get(`sum${s}`).op("v128.store", s * VECTOR_BYTES);
+      f.increment("sumsAt", () => f.i32(vectors * SUMS_BYTES_PER_VECTOR));
+      f.increment("j0", () => f.i32(width));
+    },
+    () => f.get("j0").get("lines").op("i32.lt_u"),
   );
 }

@@ -208,13 +208,17 @@ export class ResidentRecurrence {
       this.copyIn(h!, (steps - 1) * batch * units, at.hPrev + batch * units * FLOAT_BYTES);
       this.gemm.packAAt(at.hPrev, true, units, rows, at.packedA + at.packedX);
     }
+    // the bias gradient's column sums made as dZ is packed, where its panels are whole
+    const sumsInPack = g.dBias !== null && kernelRows + recurrentRows > 0 && width % this.gemm.tileColumns === 0;
     if (kernelRows + recurrentRows) {
-      this.gemm.packBAt(dzAt, false, rows, width, at.dz);
+      if (sumsInPack) this.gemm.packBWithColumnSumsAt(dzAt, rows, width, at.dz, at.sums);
+      else this.gemm.packBAt(dzAt, false, rows, width, at.dz);
       this.multiply(kernelRows + recurrentRows, width, rows, at.packedA, at.dz, at.weights, false, true);
       if (kernelRows) this.copyOut(g.dKernel!, at.weights, features * width);
       if (recurrentRows) this.copyOut(g.dRecurrent!, at.weights + kernelRows * width * FLOAT_BYTES, units * width);
     }
-    if (g.dBias) this.columnSums(dzAt, rows, width, at.sums, g.dBias);
+    if (g.dBias && !sumsInPack) this.gemm.walks!.columnSums(dzAt, rows, width / 4, at.sums);
+    if (g.dBias) this.roundSums(at.sums, width, g.dBias);
     if (g.dx) {
       this.pack(kernel!, true, width, features, at.kernel!);
       // dZ's rows read in place (a last tile's rows past them are dropped)
@@ -303,9 +307,8 @@ export class ResidentRecurrence {
     this.gemm.packBAt(lies ?? at.stored, transposed, k, n, at.packed);
   }
 
-  /** into[j] = Σ over the rows of dZ's column j, in float64 rounded once, as sumColumns gives it: dZ summed where it lies (width: a multiple of 4). */
-  private columnSums(dzAt: number, rows: number, width: number, sumsAt: number, into: Float32Array): void {
-    this.gemm.walks!.columnSums(dzAt, rows, width / 4, sumsAt);
+  /** into[j] = the float64 sum at sumsAt + 8j, rounded once: Σ over the rows of dZ's column j, as sumColumns gives it. */
+  private roundSums(sumsAt: number, width: number, into: Float32Array): void {
     const sums = this.views.doubles;
     for (let j = 0; j < width; j++) into[j] = sums[sumsAt / 8 + j]!;
   }

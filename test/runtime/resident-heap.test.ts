@@ -184,6 +184,14 @@ describe.skipIf(!heap)("an optimiser in gemm's resident heap", () => {
   });
 });
 
+/** The index of the first float whose bits differ between x and y, or -1 (a deep equality of a million floats takes seconds). */
+function firstDifference(x: Float32Array, y: Float32Array): number {
+  const [a, b] = [new Uint32Array(x.buffer, x.byteOffset, x.length), new Uint32Array(y.buffer, y.byteOffset, y.length)];
+  if (a.length !== b.length) return Math.min(a.length, b.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
 describe.skipIf(!heap)("band functions on gemm's threads (band-kernels.ts)", () => {
   /** `run` with every band left to gemm's worker threads, then on the calling thread alone. */
   async function onWorkersThenAlone(run: () => void): Promise<number> {
@@ -212,6 +220,38 @@ describe.skipIf(!heap)("band functions on gemm's threads (band-kernels.ts)", () 
       expect(byWorkers, describeProblem(p)).toBeGreaterThanOrEqual(4);
       expect(shared, describeProblem(p)).toEqual(alone);
     }
+  });
+
+  it.each([
+    [3200, 256],
+    [37, 24],
+  ])("B of %i×%i packed with its columns' float64 sums, in bands of panels on the workers and on one thread: packBAt's panels, each column summed from row 0 down", async (k, n) => {
+    const random = new Random(k + n);
+    const owner = {};
+    const b = residentFloats(k * n, owner);
+    b.set(Float32Array.from({ length: k * n }, () => (random.uniform() - 0.5) * 1e3));
+    const bytes = gemm!.packedBBytes(k, n);
+    const [expectedPanels, panels, sums] = [residentFloats(bytes / 4, owner), residentFloats(bytes / 4, owner), residentFloats(2 * n, owner)];
+    gemm!.packBAt(heap!.addressOf(b), false, k, n, heap!.addressOf(expectedPanels));
+    const expectedSums = new Float32Array(n);
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let p = 0; p < k; p++) sum += b[p * n + j]!;
+      expectedSums[j] = sum;
+    }
+    const packWithSums = (): Float32Array => {
+      panels.fill(NaN);
+      sums.fill(NaN);
+      gemm!.packBWithColumnSumsAt(heap!.addressOf(b), k, n, heap!.addressOf(panels), heap!.addressOf(sums));
+      return Float32Array.from(new Float64Array(sums.buffer, sums.byteOffset, n));
+    };
+    let onWorkers: Float32Array<ArrayBufferLike> = new Float32Array(0);
+    const byWorkers = await onWorkersThenAlone(() => (onWorkers = packWithSums()));
+    expect(firstDifference(panels, expectedPanels), "the first float whose bits differ from packBAt's").toBe(-1);
+    expect(onWorkers).toEqual(expectedSums);
+    expect(withThreads(1, "test", packWithSums)).toEqual(expectedSums);
+    expect(firstDifference(panels, expectedPanels)).toBe(-1);
+    if (k * n >= 1 << 16) expect(byWorkers, "bands of panels the workers took").toBeGreaterThanOrEqual(2);
   });
 
   it("a wide softmax in bands of rows on the workers gives the bits of one thread", async () => {
