@@ -44,7 +44,7 @@ export const bandIndex = (name: BandName): number => BAND_INDEX.get(name)!;
 
 /** The band functions and what they call, exported, into gemm's module (after gemm's own functions, which the walks and packs call; `tile`: the module's). */
 export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
-  addWalkFunctions(module);
+  addWalkFunctions(module, tile.mr);
   packBand(module, "packBBand", "packB", tile.nr);
   packBand(module, "packABand", "packA", tile.mr);
   packColumnSums(module, "packBColumnSums", tile.nr);

@@ -11,10 +11,15 @@
 import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
 import { FLOAT_BYTES, VECTOR_BYTES } from "./tile";
 
-/** Emits `name(src, kStride, lineStride, lines, k, packed)`, packing panels of `width` lines. */
-export function packPanels(module: ModuleBuilder, name: string, width: number): void {
+/**
+ * Emits `name(src, kStride, lineStride, lines, k, packed)`, packing panels of `width` lines; with
+ * `skipping`, `name(src, kStride, lineStride, lines, k, packed, skip)`, which leaves `skip` bytes after
+ * each panel: the operand's k rows become rows of longer panels, whose other rows another call packs
+ * (a recurrent step's [x_t | h_{t-1}] from its two tapes: walk-kernel.ts).
+ */
+export function packPanels(module: ModuleBuilder, name: string, width: number, skipping = false): void {
   const rowBytes = width * FLOAT_BYTES;
-  const f = module.function(name, i32Params("src", "kStride", "lineStride", "lines", "k", "packed"), [], true);
+  const f = module.function(name, i32Params("src", "kStride", "lineStride", "lines", "k", "packed", ...(skipping ? ["skip"] : [])), [], true);
   f.local("j0", "i32").local("cols", "i32").local("from0", "i32").local("panelEnd", "i32");
   f.local("column", "i32").local("from", "i32").local("blockEnd", "i32");
   const transposing = width === FLOATS_PER_VECTOR;
@@ -47,6 +52,7 @@ export function packPanels(module: ModuleBuilder, name: string, width: number): 
       } else {
         rest();
       }
+      if (skipping) f.increment("packed", () => f.get("skip"));
       f.increment("j0", () => f.i32(width));
     },
     () => f.get("j0").get("lines").op("i32.lt_u"),

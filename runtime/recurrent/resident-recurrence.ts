@@ -62,6 +62,14 @@ interface WalkGradientRegions {
   readonly sums: number;
 }
 
+/** The LSTM walk's input: x as stored, K packed, K over R stored and packed, and room for the steps' packed [x_t | h_{t-1}]. */
+interface StepInputRegions {
+  readonly x: number;
+  readonly kernel: { stored: number; packed: number };
+  readonly stacked: { stored: number; packed: number };
+  readonly packedA: number;
+}
+
 /** The input projection's operands: x as stored, x packed (-1 where read in place), the kernel stored and packed. */
 interface ProjectionRegions {
   readonly x: number;
@@ -101,14 +109,16 @@ export class ResidentRecurrence {
     const zerosAt = r.floats(batch * units);
     const biasAt = bias ? (this.where(bias) ?? r.floats(width)) : 0;
     const packedAt = this.packedRegion(r, units, width);
-    const projectionAt = projection && this.projectionRegions(r, projection.x, steps * batch, width, projection.features);
+    const stepInput = projection && this.stepInputRegions(r, projection, steps, batch, units, width);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
-    this.startTape(gates, projection, projectionAt, steps * batch, width, gatesAt);
+    if (!stepInput) this.copyIn(gates, steps * batch * width, gatesAt);
     this.zero(zerosAt, batch * units);
     if (bias) this.copyIn(bias, width, biasAt);
     this.pack(recurrent, false, units, width, packedAt);
-    this.walk(argsAt, "lstmWalkForward", [gatesAt, cAt, actAt, hAt, zerosAt, packedAt.packed, biasAt, bias ? 1 : 0, steps, batch, units], batch, steps * units * width);
+    if (stepInput) this.packStepInput(projection!, recurrent, steps * batch, units, width, stepInput);
+    const input = stepInput ? [stepInput.x, projection!.features, stepInput.kernel.packed, stepInput.stacked.packed, stepInput.packedA] : [0, 0, 0, 0, 0];
+    this.walk(argsAt, "lstmWalkForward", [gatesAt, cAt, actAt, hAt, zerosAt, packedAt.packed, biasAt, bias ? 1 : 0, steps, batch, units, ...input], batch, steps * (units + (projection?.features ?? 0)) * width);
     this.copyOut(gates, gatesAt, steps * batch * width);
     this.copyOut(c, cAt, steps * batch * units);
     this.copyOut(actC, actAt, steps * batch * units);
@@ -278,6 +288,31 @@ export class ResidentRecurrence {
     if (this.where(tape) === at) return;
     this.copyIn(tape, rows * width, at);
     this.zero(at + rows * width * FLOAT_BYTES, (this.gemm.tileRows - 1) * width);
+  }
+
+  /**
+   * Where the LSTM's walk finds its input: x as stored (a rowsRegion, its rows read in place at step
+   * 0), K packed (k = features), K over R stored and packed (k = features + units), and room for each
+   * step's [x_t | h_{t-1}] packed (whole panels of the batch's rows).
+   */
+  private stepInputRegions(r: Regions, { x, features }: InputProjection, steps: number, batch: number, units: number, width: number): StepInputRegions {
+    const inner = features + units;
+    const panelRows = Math.ceil(batch / this.gemm.tileRows) * this.gemm.tileRows;
+    return {
+      x: this.where(x) ?? this.rowsRegion(r, steps * batch, features),
+      kernel: this.packedRegion(r, features, width),
+      stacked: this.packedRegion(r, inner, width),
+      packedA: r.floats(panelRows * inner),
+    };
+  }
+
+  /** x placed, K packed, and K over R stacked and packed, for the LSTM's walk from its input. */
+  private packStepInput({ x, kernel, features }: InputProjection, recurrent: Float32Array, rows: number, units: number, width: number, at: StepInputRegions): void {
+    this.placeRows(x, rows, features, at.x);
+    this.pack(kernel, false, features, width, at.kernel);
+    this.memory.set(this.inputs.of(kernel, features * width), at.stacked.stored / FLOAT_BYTES);
+    this.memory.set(this.inputs.of(recurrent, units * width), at.stacked.stored / FLOAT_BYTES + features * width);
+    this.gemm.packBAt(at.stacked.stored, false, features + units, width, at.stacked.packed);
   }
 
   /** The input x as stored (a rowsRegion) and the kernel packed. */

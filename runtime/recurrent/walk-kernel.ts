@@ -14,13 +14,20 @@
 //                          for t = 0 …: h[t] += h[t-1]·R (not at t = 0), + bias, tanh, in place
 //   simpleRnnWalkBackward  dz, dh, packedRT, steps, batch, units:
 //                          for t = steps-1 … 0: dz[t] = dh·(1 − dz[t]²) in place (dz holding h), dh = dz[t]·Rᵀ (not at t = 0)
-//   lstmWalkForward        gates, c, act, h, zeros, packedR, bias, hasBias, steps, batch, units:
-//                          for t = 0 …: gates[t] += h[t-1]·R (not at t = 0), + bias, lstmGates, lstmCell (c_{-1}: zeros)
+//   lstmWalkForward        gates, c, act, h, zeros, packedR, bias, hasBias, steps, batch, units, x, features, packedK, packedKR, packedA:
+//                          for t = 0 …: gates[t] += h[t-1]·R (not at t = 0), + bias, lstmGates, lstmCell (c_{-1}: zeros);
+//                          given the input (features > 0: x's tape, rows of features floats, step-major), the
+//                          gates start from it instead: gates[0] = x_0·K (packedK: K packed, k = features),
+//                          gates[t] = [x_t | h_{t-1}]·[K; R] (packedKR: K over R packed, k = features + units),
+//                          the band's rows of x_t and h_{t-1} packed side by side at packedA (the band's
+//                          panels from row0·(features + units) floats in): the sums x·K then h·R make, in
+//                          their order, so the same bits as x·K made first and h·R added
 //   lstmWalkBackward       dz, act, c, zeros, dh, dc, packedRT, steps, batch, units:
 //                          for t = steps-1 … 0: lstmBackward on dz[t] (holding the gates), dh = dz[t]·Rᵀ (not at t = 0)
 
 import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
 import { addGateFunctions } from "../activations/gate-kernel";
+import { packPanels } from "../gemm/simd-pack";
 import { columnSumsFunction } from "../rows/rows-kernel";
 
 const FLOAT_BYTES = 4;
@@ -32,7 +39,7 @@ export type WalkName = (typeof WALKS)[number];
 export const WALK_ARGUMENTS: Record<WalkName, readonly string[]> = {
   simpleRnnWalkForward: ["h", "packedR", "bias", "hasBias", "steps", "batch", "units"],
   simpleRnnWalkBackward: ["dz", "dh", "packedRT", "steps", "batch", "units"],
-  lstmWalkForward: ["gates", "c", "act", "h", "zeros", "packedR", "bias", "hasBias", "steps", "batch", "units"],
+  lstmWalkForward: ["gates", "c", "act", "h", "zeros", "packedR", "bias", "hasBias", "steps", "batch", "units", "x", "features", "packedK", "packedKR", "packedA"],
   lstmWalkBackward: ["dz", "act", "c", "zeros", "dh", "dc", "packedRT", "steps", "batch", "units"],
 };
 
@@ -89,19 +96,37 @@ function simpleRnnWalkBackward(module: ModuleBuilder): void {
   );
 }
 
-function lstmWalkForward(module: ModuleBuilder): void {
+function lstmWalkForward(module: ModuleBuilder, mr: number): void {
   const f = walkFunction(module, "lstmWalkForward");
-  f.local("width", "i32").local("cPrev", "i32");
+  f.local("width", "i32").local("cPrev", "i32").local("inner", "i32").local("xBlock", "i32");
   f.get("units").i32(4).op("i32.mul").set("width");
+  f.get("features").get("units").op("i32.add").set("inner");
+  f.get("batch").get("features").op("i32.mul").i32(FLOAT_BYTES).op("i32.mul").set("xBlock");
   toBand(f, "gates", 4);
   for (const tape of ["c", "act", "h", "zeros"]) toBand(f, tape);
+  // the band's rows of x, and its panels of [x_t | h_{t-1}] (panels of MR rows, each inner floats a row)
+  f.increment("x", () => f.get("row0").get("features").op("i32.mul").i32(FLOAT_BYTES).op("i32.mul"));
+  f.increment("packedA", () => f.get("row0").get("inner").op("i32.mul").i32(FLOAT_BYTES).op("i32.mul"));
   f.i32(0).set("t");
   f.doWhile(
     () => {
       f.get("t").op("if");
+      f.get("features").op("if");
+      // gates[t] = [x_t | h_{t-1}] · [K; R]: the two tapes' rows packed side by side, one product
+      f.get("x").get("xBlock").get("t").op("i32.mul").op("i32.add").i32(FLOAT_BYTES).get("features").i32(FLOAT_BYTES).op("i32.mul");
+      f.get("rows").get("features").get("packedA").get("units").i32(mr * FLOAT_BYTES).op("i32.mul").call("packAInto");
+      f.get("h").get("stateBlock").op("i32.sub").i32(FLOAT_BYTES).get("units").i32(FLOAT_BYTES).op("i32.mul");
+      f.get("rows").get("units").get("packedA").get("features").i32(mr * FLOAT_BYTES).op("i32.mul").op("i32.add").get("features").i32(mr * FLOAT_BYTES).op("i32.mul").call("packAInto");
+      f.get("rows").get("width").get("inner").get("packedA").i32(1).get("packedKR").get("gates").i32(0).get("scratch").call("gemm");
+      f.op("else");
       f.get("rows").get("width").get("units").get("h").get("stateBlock").op("i32.sub").i32(0).get("packedR").get("gates").i32(1).get("scratch").call("gemm");
+      f.op("end");
       f.get("c").get("stateBlock").op("i32.sub").set("cPrev");
       f.op("else");
+      // gates[0] = x_0 · K (h_{-1} is zero), x's rows read in place
+      f.get("features").op("if");
+      f.get("rows").get("width").get("features").get("x").i32(0).get("packedK").get("gates").i32(0).get("scratch").call("gemm");
+      f.op("end");
       f.get("zeros").set("cPrev");
       f.op("end");
       f.get("hasBias").op("if").get("gates").get("rows").get("width").get("bias").call("addBias").op("end");
@@ -143,13 +168,18 @@ function lstmWalkBackward(module: ModuleBuilder): void {
   );
 }
 
-/** The gate functions, the walks and rows-kernel.ts' columnSums (a bias gradient from dZ in place), into gemm's module (after its functions, which the walks call). */
-export function addWalkFunctions(module: ModuleBuilder): void {
+/**
+ * The gate functions, rows-kernel.ts' columnSums (a bias gradient from dZ in place), a pack of A's rows
+ * into part of longer panels, and the walks, into gemm's module (after its functions, which the walks
+ * call; `mr`: its tile's rows).
+ */
+export function addWalkFunctions(module: ModuleBuilder, mr: number): void {
   addGateFunctions(module);
   columnSumsFunction(module);
+  packPanels(module, "packAInto", mr, true);
   simpleRnnWalkForward(module);
   simpleRnnWalkBackward(module);
-  lstmWalkForward(module);
+  lstmWalkForward(module, mr);
   lstmWalkBackward(module);
 }
 
