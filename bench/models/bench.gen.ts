@@ -104,7 +104,7 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   const bidirectional_act_c = bufs.bidirectional_act_c;
   // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
   gatherStepMajor(bidirectional_xt, embedding_embeddings, 64, input, 50, batch, false);
-  // first bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product, made by the call
+  // first bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection, made by the call (in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly)
   // for t = 0 … 49: bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = bidirectional_gates[t] + bidirectional_forward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
   // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
@@ -141,7 +141,7 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
   // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
   gatherStepMajor(bidirectional_xt_2, embedding_embeddings, 64, input, 50, batch, true);
-  // first bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product, made by the call
+  // first bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection, made by the call (in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly)
   // for t = 0 … 49: bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = bidirectional_gates_2[t] + bidirectional_backward_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in bidirectional_gates_2[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
   // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
@@ -1435,7 +1435,7 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   const lstm_act_c = bufs.lstm_act_c;
   // lstm_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
   gatherStepMajor(lstm_xt, embedding_embeddings, 64, input, 50, batch, false);
-  // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product, made by the call
+  // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection, made by the call (in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly)
   // for t = 0 … 49: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
   // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
@@ -2726,7 +2726,7 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
   const simple_rnn_h = bufs.simple_rnn_h;
   // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
   gatherStepMajor(simple_rnn_xt, embedding_embeddings, 32, input, 100, batch, false);
-  // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product, made by the call
+  // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection, made by the call (in one product)
   // for t = 0 … 99: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   simpleRnnSequenceForward(
     simple_rnn_h,

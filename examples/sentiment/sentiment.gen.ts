@@ -67,7 +67,7 @@ function LstmSentiment_lstm_out_forward(bufs: LstmSentiment_Buffers, batch: numb
   const lstm_act_c = bufs.lstm_act_c;
   // lstm_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
   gatherStepMajor(lstm_xt, embedding_embeddings, 32, input, 100, batch, false);
-  // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection in one product, made by the call
+  // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection, made by the call (in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly)
   // for t = 0 … 99: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
   // z = lstm_gates[t] + lstm_bias; i, f, o = sigmoid(z_i, z_f, z_o), g = tanh(z_c), kept in lstm_gates[t]; c_t = f · c_{t-1} + i · g; h_t = o · tanh(c_t)
   // the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
@@ -622,7 +622,7 @@ function RnnSentiment_simple_rnn_out_forward(bufs: RnnSentiment_Buffers, batch: 
   const simple_rnn_h = bufs.simple_rnn_h;
   // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
   gatherStepMajor(simple_rnn_xt, embedding_embeddings, 32, input, 100, batch, false);
-  // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection in one product, made by the call
+  // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection, made by the call (in one product)
   // for t = 0 … 99: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
   simpleRnnSequenceForward(
     simple_rnn_h,

@@ -16,9 +16,11 @@ const FLOAT_BYTES = 4;
 
 /** xt's row t·batch + b = table's row ids[b·steps + s(t)]: every row of the input's ids gathered step-major. */
 export function gatherStepMajor(xt: Float32Array, table: Float32Array, width: number, ids: Int32Array, steps: number, batch: number, backwards: boolean): void {
-  checkIds(ids, steps * batch, table.length / width);
+  checkIds(ids, steps * batch, Math.floor(table.length / width));
+  checkLength("xt", xt, steps * batch * width);
   const kernel = residentKernel(width);
-  const [tableAt, xtAt] = [addressOf(table), addressOf(xt)];
+  const tableAt = addressOf(table);
+  const xtAt = addressOf(xt);
   if (!kernel || tableAt < 0 || xtAt < 0) return jsGather(xt, table, width, ids, steps, batch, backwards);
   const at = listRoom(steps * batch);
   for (let b = 0; b < batch; b++) {
@@ -29,9 +31,11 @@ export function gatherStepMajor(xt: Float32Array, table: Float32Array, width: nu
 
 /** grad's row ids[b·steps + s(t)] += dxt's row t·batch + b, for b = 0 … batch-1, and for each b t = 0 … steps-1. */
 export function scatterAddStepMajor(grad: Float32Array, width: number, ids: Int32Array, steps: number, batch: number, backwards: boolean, dxt: Float32Array): void {
-  checkIds(ids, steps * batch, grad.length / width);
+  checkIds(ids, steps * batch, Math.floor(grad.length / width));
+  checkLength("dxt", dxt, steps * batch * width);
   const kernel = residentKernel(width);
-  const [gradAt, dxtAt] = [addressOf(grad), addressOf(dxt)];
+  const gradAt = addressOf(grad);
+  const dxtAt = addressOf(dxt);
   if (!kernel || gradAt < 0 || dxtAt < 0) return jsScatterAdd(grad, width, ids, steps, batch, backwards, dxt);
   const at = listRoom(2 * steps * batch);
   let entry = at;
@@ -53,6 +57,10 @@ export const zeroRowsById: RowsZeroer = (grad, width, rows, count) => {
   for (let i = 0; i < count; i++) intView[at + i] = rows[i]!;
   kernel.zeroRows(gradAt, at * INT_BYTES, count, width * FLOAT_BYTES);
 };
+
+function checkLength(name: string, array: Float32Array, floats: number): void {
+  if (array.length < floats) throw new RangeError(`embedding: ${name} holds ${array.length} floats, needs ${floats} (steps · batch rows of the table's width)`);
+}
 
 /** Throws, naming the first, where one of the batch's ids is not a row of the table. */
 function checkIds(ids: Int32Array, count: number, rows: number): void {

@@ -75,7 +75,7 @@ describe.each(placements)("an embedding's rows step-major (arrays in gemm's resi
     }
   });
 
-  it("refuses an id outside the table, naming it, before writing anything", () => {
+  it("refuses an id outside the table, naming it, and a tape too short, before writing anything", () => {
     const width = 4;
     const owner = {};
     const table = placed(randomFloats(vocabulary * width, 5), resident, owner);
@@ -87,6 +87,10 @@ describe.each(placements)("an embedding's rows step-major (arrays in gemm's resi
     bad[7] = -1;
     const grad = placed(new Float32Array(vocabulary * width), resident, owner);
     expect(() => scatterAddStepMajor(grad, width, bad, steps, batch, false, xt)).toThrow("the id at position 7 is -1");
+    expect(grad.every((x) => x === 0)).toBe(true);
+    const short = placed(new Float32Array(steps * batch * width - 1), resident, owner);
+    expect(() => gatherStepMajor(short, table, width, IDS, steps, batch, false)).toThrow("embedding: xt holds 59 floats, needs 60");
+    expect(() => scatterAddStepMajor(grad, width, IDS, steps, batch, false, short)).toThrow("embedding: dxt holds 59 floats, needs 60");
     expect(grad.every((x) => x === 0)).toBe(true);
   });
 });

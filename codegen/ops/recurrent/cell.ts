@@ -184,9 +184,10 @@ export function inputProjection(l: Layout, ctx: LoweringContext, mode: "train" |
 }
 
 /** The whole-walk forward call's trailing arguments that make it compute every step's x·K itself (xT, K, F), and the comment saying so. */
-export function projectionInTheWalk(l: Layout, ctx: LoweringContext, mode: "train" | "infer", into: string): { args: string; comment: string } {
+export function projectionInTheWalk(l: Layout, ctx: LoweringContext, mode: "train" | "infer", into: string, withStepProduct = false): { args: string; comment: string } {
   const kernel = ctx.value(l.kernel, mode);
-  return { args: `${l.xt}, ${kernel}, ${l.F}`, comment: `// first ${into} = ${l.xt} · ${kernel}: every step's input projection in one product, made by the call` };
+  const how = withStepProduct ? "in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly" : "in one product";
+  return { args: `${l.xt}, ${kernel}, ${l.F}`, comment: `// first ${into} = ${l.xt} · ${kernel}: every step's input projection, made by the call (${how})` };
 }
 
 /** Step t's recurrent product h_{t-1}·R added onto `into`'s block [batch, W] at t·batch·W, which holds the step's x·K + b (none at the first step: h_{-1} is 0). */

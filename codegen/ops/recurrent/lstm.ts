@@ -85,7 +85,7 @@ const lstmLowering: Pick<OpRule<RecurrentAttrs>, "refuse" | "buffers" | "forward
     const recurrent = ctx.value(l.recurrent, mode);
     // unmasked Keras gates with a product for gemm: the whole loop over time in one call of the runtime's lstmSequenceForward
     const whole = walkedInRuntime(op, l, "forward");
-    const projection = projectionInTheWalk(l, ctx, mode, l.gates);
+    const projection = projectionInTheWalk(l, ctx, mode, l.gates, true);
     const wholeLoop = [
       projection.comment,
       `// for t = 0 … ${l.T - 1}: ${l.gates}[t] += h_{t-1} · ${recurrent} (none at t = 0), then the step's gates and cell as lstmCellForward does:`,
