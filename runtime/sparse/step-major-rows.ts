@@ -16,8 +16,7 @@ const FLOAT_BYTES = 4;
 
 /** xt's row t·batch + b = table's row ids[b·steps + s(t)]: every row of the input's ids gathered step-major. */
 export function gatherStepMajor(xt: Float32Array, table: Float32Array, width: number, ids: Int32Array, steps: number, batch: number, backwards: boolean): void {
-  checkIds(ids, steps * batch, Math.floor(table.length / width));
-  checkLength("xt", xt, steps * batch * width);
+  checkArguments(table, width, ids, steps * batch, "xt", xt);
   const kernel = residentKernel(width);
   const tableAt = addressOf(table);
   const xtAt = addressOf(xt);
@@ -31,8 +30,7 @@ export function gatherStepMajor(xt: Float32Array, table: Float32Array, width: nu
 
 /** grad's row ids[b·steps + s(t)] += dxt's row t·batch + b, for b = 0 … batch-1, and for each b t = 0 … steps-1. */
 export function scatterAddStepMajor(grad: Float32Array, width: number, ids: Int32Array, steps: number, batch: number, backwards: boolean, dxt: Float32Array): void {
-  checkIds(ids, steps * batch, Math.floor(grad.length / width));
-  checkLength("dxt", dxt, steps * batch * width);
+  checkArguments(grad, width, ids, steps * batch, "dxt", dxt);
   const kernel = residentKernel(width);
   const gradAt = addressOf(grad);
   const dxtAt = addressOf(dxt);
@@ -58,16 +56,14 @@ export const zeroRowsById: RowsZeroer = (grad, width, rows, count) => {
   kernel.zeroRows(gradAt, at * INT_BYTES, count, width * FLOAT_BYTES);
 };
 
-function checkLength(name: string, array: Float32Array, floats: number): void {
-  if (array.length < floats) throw new RangeError(`embedding: ${name} holds ${array.length} floats, needs ${floats} (steps · batch rows of the table's width)`);
-}
-
-/** Throws, naming the first, where one of the batch's ids is not a row of the table. */
-function checkIds(ids: Int32Array, count: number, rows: number): void {
+/** Throws, before anything is read or written, where one of the batch's `count` ids is not a row of the table (the first named) or the tape is short of `count` rows. */
+function checkArguments(table: Float32Array, width: number, ids: Int32Array, count: number, tapeName: string, tape: Float32Array): void {
+  const rows = Math.floor(table.length / width);
   for (let position = 0; position < count; position++) {
     const id = ids[position]!;
     if (!(id >= 0 && id < rows)) throw new RangeError(`embedding: the id at position ${position} is ${id}, not a row of the table (0 … ${rows - 1})`);
   }
+  if (tape.length < count * width) throw new RangeError(`embedding: ${tapeName} holds ${tape.length} floats, needs ${count * width} (steps · batch rows of the table's width)`);
 }
 
 /** gemm's module on its shared memory, where rows are whole f32x4 vectors; else null. */
