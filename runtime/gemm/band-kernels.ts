@@ -14,8 +14,7 @@
 //   <rule>Band    w, g, s0, s1, s2, floats, hyper: optimizer-kernel.ts' rule (float32 lanes) on floats
 //                 row0·RULE_ROW_FLOATS … of each array, the last band ending at `floats`
 //
-// The module also holds functions the calling thread runs alone: an embedding's rows gathered and
-// scatter-added by id (rows-by-id-kernel.ts).
+//   gatherRowsBand, zeroRowsBand, scatterAddRowsBand: an embedding's rows moved by id (rows-by-id-kernel.ts)
 //
 // A band computes exactly what the whole call computes on its rows or floats (each row's softmax,
 // each weight's step, depends on nothing else), so results are the same bits on any thread count.
@@ -26,7 +25,7 @@ import { packColumnSums } from "./simd-pack";
 import { addWalkFunctions, WALKS } from "../recurrent/walk-kernel";
 import { softmaxFunction } from "../activations/softmax-kernel";
 import { addOptimizerFunctions, RULE_NAMES, type RuleName } from "../optimizers/optimizer-kernel";
-import { addRowsByIdFunctions } from "../sparse/rows-by-id-kernel";
+import { addRowsByIdFunctions, ROWS_BY_ID_BANDS } from "../sparse/rows-by-id-kernel";
 
 const FLOAT_BYTES = 4;
 /** The floats of a rule band's row: a multiple of the rules' step of 4 floats. */
@@ -35,8 +34,8 @@ export const RULE_ROW_FLOATS = 256;
 const ruleBand = (rule: RuleName) => `${rule}Band` as const;
 
 /** The band functions, in the order of their job kinds (gemm-job.ts: kind 1 is the first). */
-export const BANDS = [...WALKS, "packBBand", "packABand", "packBSumsBand", "softmaxBand", ...RULE_NAMES.map(ruleBand)] as const;
-export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "packBSumsBand" | "softmaxBand" | `${RuleName}Band`;
+export const BANDS = [...WALKS, "packBBand", "packABand", "packBSumsBand", "softmaxBand", ...ROWS_BY_ID_BANDS, ...RULE_NAMES.map(ruleBand)] as const;
+export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "packBSumsBand" | "softmaxBand" | (typeof ROWS_BY_ID_BANDS)[number] | `${RuleName}Band`;
 
 const BAND_INDEX = new Map<string, number>(BANDS.map((name, index) => [name, index]));
 /** A band function's place in BANDS (its job kind is one more), looked up once, not searched per call. */

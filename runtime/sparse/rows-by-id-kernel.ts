@@ -4,9 +4,15 @@
 //
 //   gatherRows(table, ids, out, count, rowBytes)
 //       for i = 0 … count-1: out's row i = table's row ids[i] (ids: count i32s)
-//   scatterAddRows(grad, pairs, dx, count, rowBytes)
-//       for i = 0 … count-1, in that order: grad's row pairs[2i] += dx's row pairs[2i+1]
-//       (f32x4.add: each float rounded once, as a float32 `+=` in JavaScript rounds it)
+//   scatterAddRows(grad, pairs, dx, count, rowBytes, low, high)
+//       for i = 0 … count-1, in that order: grad's row pairs[2i] += dx's row pairs[2i+1], where that
+//       row is in [low, high) (f32x4.add: each float rounded once, as a float32 `+=` in JavaScript
+//       rounds it); a row's sum is made in one order whatever the range, so ranges on several threads
+//       give one thread's bits
+//
+// and their band functions (band-kernels.ts' signature): gatherRowsBand and zeroRowsBand on the
+// band's entries of the list, scatterAddRowsBand on the band's rows of grad (args: the function's
+// arguments in order, scatterAddRows' without low and high).
 //   zeroRows(grad, ids, count, rowBytes)
 //       for i = 0 … count-1: grad's row ids[i] = 0
 
@@ -14,9 +20,12 @@ import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/was
 
 const VECTOR_BYTES = 16;
 
+/** The band functions, in the order band-kernels.ts lists them. */
+export const ROWS_BY_ID_BANDS = ["gatherRowsBand", "zeroRowsBand", "scatterAddRowsBand"] as const;
+
 export interface RowsByIdExports {
   gatherRows(table: number, ids: number, out: number, count: number, rowBytes: number): void;
-  scatterAddRows(grad: number, pairs: number, dx: number, count: number, rowBytes: number): void;
+  scatterAddRows(grad: number, pairs: number, dx: number, count: number, rowBytes: number, low: number, high: number): void;
   zeroRows(grad: number, ids: number, count: number, rowBytes: number): void;
 }
 
@@ -62,9 +71,11 @@ function gatherRows(module: ModuleBuilder): void {
 }
 
 function scatterAddRows(module: ModuleBuilder): void {
-  const f = module.function("scatterAddRows", i32Params("grad", "pairs", "dx", "count", "rowBytes"), [], true);
+  const f = module.function("scatterAddRows", i32Params("grad", "pairs", "dx", "count", "rowBytes", "low", "high"), [], true);
   f.local("to", "i32").local("from", "i32").local("offset", "i32");
   forEachEntry(f, "pairs", 8, () => {
+    // rows outside [low, high) are another band's (unsigned: row - low wraps for rows below low)
+    f.get("pairs").op("i32.load", 0).get("low").op("i32.sub").get("high").get("low").op("i32.sub").op("i32.lt_u").op("if");
     rowAddress(f, "grad", "pairs").set("to");
     rowAddress(f, "dx", "pairs", 4).set("from");
     forEachVector(f, () => {
@@ -73,6 +84,7 @@ function scatterAddRows(module: ModuleBuilder): void {
       f.get("from").get("offset").op("i32.add").op("v128.load", 0);
       f.op("f32x4.add").op("v128.store", 0);
     });
+    f.op("end");
   });
 }
 
@@ -86,9 +98,30 @@ function zeroRows(module: ModuleBuilder): void {
   });
 }
 
-/** gatherRows, scatterAddRows and zeroRows, exported, into gemm's module. */
+/** The band's entries of a list (entryBytes apart from args' second argument): `name`(args[0], list + row0·entryBytes, args[2] (unless absent), rows, rowBytes). */
+function entriesBand(module: ModuleBuilder, name: string, callee: string, entryBytes: number, withOut: boolean): void {
+  const f = module.function(name, i32Params("args", "row0", "rows", "scratch"), [], true);
+  f.get("args").op("i32.load", 0);
+  f.get("args").op("i32.load", 4).get("row0").i32(entryBytes).op("i32.mul").op("i32.add");
+  if (withOut) f.get("args").op("i32.load", 8).get("row0").get("args").op("i32.load", 16).op("i32.mul").op("i32.add");
+  f.get("rows").get("args").op("i32.load", withOut ? 16 : 12);
+  f.call(callee);
+}
+
+/** scatterAddRows over every pair, adding only to the band's rows of grad. */
+function scatterAddRowsBand(module: ModuleBuilder): void {
+  const f = module.function("scatterAddRowsBand", i32Params("args", "row0", "rows", "scratch"), [], true);
+  for (let arg = 0; arg < 5; arg++) f.get("args").op("i32.load", arg * 4);
+  f.get("row0").get("row0").get("rows").op("i32.add");
+  f.call("scatterAddRows");
+}
+
+/** gatherRows, scatterAddRows and zeroRows and their band functions, exported, into gemm's module. */
 export function addRowsByIdFunctions(module: ModuleBuilder): void {
   gatherRows(module);
   scatterAddRows(module);
   zeroRows(module);
+  entriesBand(module, "gatherRowsBand", "gatherRows", 4, true);
+  entriesBand(module, "zeroRowsBand", "zeroRows", 4, false);
+  scatterAddRowsBand(module);
 }

@@ -3,12 +3,13 @@
 // tape xT holds at row t·batch + b the table's row named by that input's id; backward, dxT's rows are
 // scatter-added into the table's gradient in the order b, then t, so that an id named twice sums
 // its rows in one order however it runs. Where the arrays lie in gemm's resident heap (hosts
-// with worker threads), each is one call of gemm's module (rows-by-id-kernel.ts), the ids listed in
-// its scratch; elsewhere a loop in JavaScript. Both give the same bits. The ids are checked against
+// with worker threads), each is a band job of gemm's module (rows-by-id-kernel.ts: shared with its
+// worker threads where there is enough to move), the ids listed in its scratch; elsewhere a loop in
+// JavaScript. Both give the same bits. The ids are checked against
 // the table's rows before anything is read or written.
 
 import { simdGemm } from "../gemm/gemm";
-import type { RowsByIdExports } from "./rows-by-id-kernel";
+import type { ROWS_BY_ID_BANDS, RowsByIdExports } from "./rows-by-id-kernel";
 import { fillRows, type RowsZeroer } from "./touched-rows";
 
 const INT_BYTES = 4;
@@ -25,7 +26,7 @@ export function gatherStepMajor(xt: Float32Array, table: Float32Array, width: nu
   for (let b = 0; b < batch; b++) {
     for (let t = 0; t < steps; t++) intView[at + t * batch + b] = ids[b * steps + (backwards ? steps - 1 - t : t)]!;
   }
-  kernel.gatherRows(tableAt, at * INT_BYTES, xtAt, steps * batch, width * FLOAT_BYTES);
+  runBand("gatherRowsBand", steps * batch, width, tableAt, at * INT_BYTES, xtAt, steps * batch, width * FLOAT_BYTES);
 }
 
 /** grad's row ids[b·steps + s(t)] += dxt's row t·batch + b, for b = 0 … batch-1, and for each b t = 0 … steps-1. */
@@ -43,7 +44,7 @@ export function scatterAddStepMajor(grad: Float32Array, width: number, ids: Int3
       intView[entry++] = t * batch + b;
     }
   }
-  kernel.scatterAddRows(gradAt, at * INT_BYTES, dxtAt, steps * batch, width * FLOAT_BYTES);
+  runBand("scatterAddRowsBand", grad.length / width, width, gradAt, at * INT_BYTES, dxtAt, steps * batch, width * FLOAT_BYTES);
 }
 
 /** grad's rows rows[0 … count-1] zeroed: in one call of gemm's module where grad lies in its heap. */
@@ -53,7 +54,7 @@ export const zeroRowsById: RowsZeroer = (grad, width, rows, count) => {
   if (!kernel || gradAt < 0) return fillRows(grad, width, rows, count);
   const at = listRoom(count);
   for (let i = 0; i < count; i++) intView[at + i] = rows[i]!;
-  kernel.zeroRows(gradAt, at * INT_BYTES, count, width * FLOAT_BYTES);
+  runBand("zeroRowsBand", count, width, gradAt, at * INT_BYTES, count, width * FLOAT_BYTES);
 };
 
 /** Throws, before anything is read or written, where one of the batch's `count` ids is not a row of the table (the first named) or the tape is short of `count` rows. */
@@ -76,14 +77,34 @@ function addressOf(array: Float32Array): number {
   return simdGemm()?.residentHeap?.addressOf(array) ?? -1;
 }
 
+/**
+ * A band function of rows-by-id-kernel.ts over `rows` (list entries, or the gradient's rows for the
+ * scatter-add), its arguments written after the list: shared with gemm's worker threads when there
+ * are enough rows of `width` floats (moving a float is weighed as a few multiply-adds).
+ */
+function runBand(name: (typeof ROWS_BY_ID_BANDS)[number], rows: number, width: number, ...args: number[]): void {
+  const gemm = simdGemm()!;
+  const argsAt = Math.ceil((gemm.firstFreeAddress + listBytes) / 16) * 16;
+  gemm.writeArgs(argsAt, ...args);
+  gemm.band(name, argsAt, rows, width * MOVE_WORK_PER_FLOAT);
+}
+
+/** What moving a float costs, in multiply-adds: what gemm's threads weigh against handing a band over. */
+const MOVE_WORK_PER_FLOAT = 4;
+
 /** The memory as i32s, remade when it grows. */
 let intView: Int32Array<ArrayBufferLike> = new Int32Array(0);
+/** The bytes of the last list, after which a band's arguments go. */
+let listBytes = 0;
+/** Room for a band's arguments (at most 5 i32s) and their alignment. */
+const ARGS_BYTES = 64;
 
 /** Room for `count` i32s at gemm's first free address: the index in intView of the first. */
 function listRoom(count: number): number {
   const gemm = simdGemm()!;
   const first = gemm.firstFreeAddress;
-  const buffer = gemm.floats(first + count * INT_BYTES).buffer;
+  listBytes = count * INT_BYTES;
+  const buffer = gemm.floats(first + listBytes + ARGS_BYTES).buffer;
   if (intView.buffer !== buffer) intView = new Int32Array(buffer);
   return first / INT_BYTES;
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { residentFloats, simdGemm } from "../../runtime/gemm/gemm";
+import { gemmThreads, residentFloats, simdGemm, startThreads } from "../../runtime/gemm/gemm";
+import { withThreads } from "../../runtime/threads/threads";
 import { gatherStepMajor, scatterAddStepMajor, zeroRowsById } from "../../runtime/sparse/step-major-rows";
 import { Random } from "../../runtime/random";
 
@@ -92,5 +93,41 @@ describe.each(placements)("an embedding's rows step-major (arrays in gemm's resi
     expect(() => gatherStepMajor(short, table, width, IDS, steps, batch, false)).toThrow("embedding: xt holds 59 floats, needs 60");
     expect(() => scatterAddStepMajor(grad, width, IDS, steps, batch, false, short)).toThrow("embedding: dxt holds 59 floats, needs 60");
     expect(grad.every((x) => x === 0)).toBe(true);
+  });
+});
+
+describe.skipIf(!heap)("an embedding's rows step-major in bands on gemm's worker threads", () => {
+  it("gather, zeroing and scatter-add with every band left to the workers give the bits of the JavaScript loops", async () => {
+    const [rowsOfTable, width, longSteps, wideBatch] = [5000, 64, 40, 64];
+    const random = new Random(9);
+    // ids bunched on few rows, so that bands of the table's rows see many repeats
+    const ids = Int32Array.from({ length: longSteps * wideBatch }, () => Math.floor(random.uniform() ** 3 * rowsOfTable));
+    const owner = {};
+    const table = placed(randomFloats(rowsOfTable * width, 10), true, owner);
+    const dxt = placed(randomFloats(longSteps * wideBatch * width, 11), true, owner);
+    const start = randomFloats(rowsOfTable * width, 12);
+    const expected = { xt: new Float32Array(longSteps * wideBatch * width), grad: Float32Array.from(start) };
+    // plain arrays: the JavaScript loops
+    gatherStepMajor(expected.xt, Float32Array.from(table), width, ids, longSteps, wideBatch, true);
+    zeroRowsById(expected.grad, width, Int32Array.from([5, 4999, 0]), 3);
+    scatterAddStepMajor(expected.grad, width, ids, longSteps, wideBatch, true, Float32Array.from(dxt));
+
+    await startThreads(2);
+    const threads = gemmThreads()!;
+    const before = threads.chunks.byWorkers;
+    const [xt, grad] = [placed(new Float32Array(longSteps * wideBatch * width), true, owner), placed(start, true, owner)];
+    threads.callerWorks = false;
+    try {
+      withThreads(2, "test", () => {
+        gatherStepMajor(xt, table, width, ids, longSteps, wideBatch, true);
+        zeroRowsById(grad, width, Int32Array.from([5, 4999, 0]), 3);
+        scatterAddStepMajor(grad, width, ids, longSteps, wideBatch, true, dxt);
+      });
+    } finally {
+      threads.callerWorks = true;
+    }
+    expect(threads.chunks.byWorkers - before, "bands the workers took").toBeGreaterThanOrEqual(4);
+    expect(xt).toEqual(expected.xt);
+    expect(grad).toEqual(expected.grad);
   });
 });
