@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { gemm } from "../../runtime/gemm/gemm";
 import { jsGemm, type Gemm } from "../../runtime/gemm/js-gemm";
 import { SimdGemm } from "../../runtime/gemm/simd-gemm";
-import { PLAIN_BUILD, simdKernelModule, type KernelBuild } from "../../runtime/gemm/simd-kernel";
+import { FIXED_ROW_STRIDES, PLAIN_BUILD, simdKernelModule, type KernelBuild } from "../../runtime/gemm/simd-kernel";
 import { Tile } from "../../runtime/gemm/tile";
 import { turnOnRelaxedSimd } from "../../runtime/wasm/relaxed-simd";
 import { hostWasm } from "../../runtime/wasm/wasm-api";
@@ -13,6 +13,7 @@ import { Random } from "../../runtime/random";
 import {
   BLOCKING_SIZES,
   checkProblem,
+  describeProblem,
   expectNear,
   MLP_SHAPES,
   ODD_SIZES,
@@ -188,6 +189,26 @@ describe("gemm", () => {
     expect(() => gemm(2, 4, 3, a.subarray(1), false, b, false, c, false)).toThrow("gemm: A holds 5 floats, needs 6");
     expect(() => gemm(2, 4, 3, a, false, b, false, c.subarray(0, 7), false)).toThrow("gemm: C holds 7 floats, needs 8");
     expect(() => gemm(2, 4, 3, a, false, b, false, c, false, 1)).toThrow("gemm: A holds 6 floats, needs 7");
+  });
+});
+
+describe("the micro-kernels for A in place at a fixed row stride (FIXED_ROW_STRIDES, in the module on shared memory)", () => {
+  it.each(FIXED_ROW_STRIDES.map((bytes) => bytes / 4))("k = %i: within the float64 bound, and the bits of the module without them", (k) => {
+    const shared = SimdGemm.create(hostWasm(), PLAIN_BUILD, true);
+    const alone = SimdGemm.create(hostWasm(), PLAIN_BUILD, false);
+    expect(shared?.threads, "the shared module (this Node has worker threads)").toBeTruthy();
+    expect(alone?.threads ?? null).toBeNull();
+    const random = new Random(k);
+    // n below 64: A is read in place (not packed), its rows k floats apart; 13 rows leave an edge tile
+    for (const n of [8, 20]) {
+      for (const accumulate of [false, true]) {
+        const p = { m: 13, n, k, transA: false, transB: false, accumulate };
+        const operands = randomOperands(random, p);
+        const withFixed = run(shared!.gemm, p, operands);
+        expectNear(withFixed, p, operands);
+        expect(withFixed, describeProblem(p)).toEqual(run(alone!.gemm, p, operands));
+      }
+    }
   });
 });
 
