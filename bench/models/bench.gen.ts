@@ -102,7 +102,7 @@ function BilstmBench_bidirectional_lstm_forward(bufs: BilstmBench_Buffers, batch
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(bidirectional_xt, embedding_embeddings, 64, input, 50, batch, false);
   // first bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection, made by the call (in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly)
   // for t = 0 … 49: bidirectional_gates[t] += h_{t-1} · bidirectional_forward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
@@ -139,7 +139,7 @@ function BilstmBench_bidirectional_lstm_2_forward(bufs: BilstmBench_Buffers, bat
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(bidirectional_xt_2, embedding_embeddings, 64, input, 50, batch, true);
   // first bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection, made by the call (in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly)
   // for t = 0 … 49: bidirectional_gates_2[t] += h_{t-1} · bidirectional_backward_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
@@ -465,7 +465,7 @@ function BilstmBench_bidirectional_lstm_2_backward(bufs: BilstmBench_Buffers, ba
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 64, input, 50, batch, true, bidirectional_dxt_2);
 }
 
@@ -514,7 +514,7 @@ function BilstmBench_bidirectional_lstm_backward(bufs: BilstmBench_Buffers, batc
     d_bidirectional_forward_bias,
     bidirectional_dxt,
   );
-  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 64, input, 50, batch, false, bidirectional_dxt);
 }
 
@@ -858,7 +858,7 @@ function GruBench_gru_out_forward(bufs: GruBench_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // gru_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(gru_xt, embedding_embeddings, 64, input, 50, batch, false);
   // gru_xk = gru_xt · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
   gemm(batch * 50, 192, 64, gru_xt, false, gru_kernel, false, gru_xk, false);
@@ -1171,7 +1171,7 @@ function GruBench_gru_out_backward(bufs: GruBench_Buffers, batch: number): void 
   gemm(batch * 50, 64, 192, gru_dz, false, gru_kernel, true, gru_dxt, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  // d_embedding_embeddings[input[b * 50 + t], :] += gru_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 50 + t], :] += gru_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 64, input, 50, batch, false, gru_dxt);
 }
 
@@ -1433,7 +1433,7 @@ function LstmBench_lstm_out_forward(bufs: LstmBench_Buffers, batch: number): voi
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // lstm_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(lstm_xt, embedding_embeddings, 64, input, 50, batch, false);
   // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection, made by the call (in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly)
   // for t = 0 … 49: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
@@ -1737,7 +1737,7 @@ function LstmBench_lstm_out_backward(bufs: LstmBench_Buffers, batch: number): vo
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 64, input, batch * 50);
-  // d_embedding_embeddings[input[b * 50 + t], :] += lstm_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 50 + t], :] += lstm_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 64, input, 50, batch, false, lstm_dxt);
 }
 
@@ -2724,7 +2724,7 @@ function RnnBench_simple_rnn_out_forward(bufs: RnnBench_Buffers, batch: number):
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 100 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(simple_rnn_xt, embedding_embeddings, 32, input, 100, batch, false);
   // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection, made by the call (in one product)
   // for t = 0 … 99: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
@@ -3011,7 +3011,7 @@ function RnnBench_simple_rnn_out_backward(bufs: RnnBench_Buffers, batch: number)
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 100);
-  // d_embedding_embeddings[input[b * 100 + t], :] += simple_rnn_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 100 + t], :] += simple_rnn_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 32, input, 100, batch, false, simple_rnn_dxt);
 }
 

@@ -100,7 +100,7 @@ function bidirectional_lstm_forward(bufs: Buffers, batch: number): void {
   const bidirectional_c = bufs.bidirectional_c;
   const bidirectional_gates = bufs.bidirectional_gates;
   const bidirectional_act_c = bufs.bidirectional_act_c;
-  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // bidirectional_xt[t, b] = embedding_embeddings[input[b * 50 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(bidirectional_xt, embedding_embeddings, 32, input, 50, batch, false);
   // bidirectional_gates = bidirectional_xt · bidirectional_forward_kernel: every step's input projection in one product (bidirectional_forward_bias is added at each step)
   gemm(batch * 50, 128, 32, bidirectional_xt, false, bidirectional_forward_kernel, false, bidirectional_gates, false);
@@ -167,7 +167,7 @@ function bidirectional_lstm_2_forward(bufs: Buffers, batch: number): void {
   const bidirectional_c_2 = bufs.bidirectional_c_2;
   const bidirectional_gates_2 = bufs.bidirectional_gates_2;
   const bidirectional_act_c_2 = bufs.bidirectional_act_c_2;
-  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // bidirectional_xt_2[t, b] = embedding_embeddings[input[b * 50 + (49 - t)], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(bidirectional_xt_2, embedding_embeddings, 32, input, 50, batch, true);
   // bidirectional_gates_2 = bidirectional_xt_2 · bidirectional_backward_kernel: every step's input projection in one product (bidirectional_backward_bias is added at each step)
   gemm(
@@ -458,7 +458,7 @@ function bidirectional_lstm_2_backward(bufs: Buffers, batch: number): void {
   gemm(batch * 50, 32, 128, bidirectional_dz_2, false, bidirectional_backward_kernel, true, bidirectional_dxt_2, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 50);
-  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 50 + (49 - t)], :] += bidirectional_dxt_2[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 32, input, 50, batch, true, bidirectional_dxt_2);
 }
 
@@ -559,7 +559,7 @@ function bidirectional_lstm_backward(bufs: Buffers, batch: number): void {
   sumColumns(bidirectional_dz, d_bidirectional_forward_bias, batch * 50, 128, "set");
   // bidirectional_dxt = bidirectional_dz · bidirectional_forward_kernelᵀ, step-major
   gemm(batch * 50, 32, 128, bidirectional_dz, false, bidirectional_forward_kernel, true, bidirectional_dxt, false);
-  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 50 + t], :] += bidirectional_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 32, input, 50, batch, false, bidirectional_dxt);
 }
 

@@ -73,7 +73,7 @@ function WithGru_gru_out_forward(bufs: WithGru_Buffers, batch: number): void {
   const gru_h = bufs.gru_h;
   const gru_gates = bufs.gru_gates;
   const gru_inner = bufs.gru_inner;
-  // gru_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // gru_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(gru_xt, embedding_embeddings, 32, input, 30, batch, false);
   // gru_xk = gru_xt · gru_kernel: every step's input projection in one product (gru_bias is added at each step)
   gemm(batch * 30, 96, 32, gru_xt, false, gru_kernel, false, gru_xk, false);
@@ -386,7 +386,7 @@ function WithGru_gru_out_backward(bufs: WithGru_Buffers, batch: number): void {
   gemm(batch * 30, 32, 96, gru_dz, false, gru_kernel, true, gru_dxt, false);
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  // d_embedding_embeddings[input[b * 30 + t], :] += gru_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 30 + t], :] += gru_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 32, input, 30, batch, false, gru_dxt);
 }
 
@@ -648,7 +648,7 @@ function WithLstm_lstm_out_forward(bufs: WithLstm_Buffers, batch: number): void 
   const lstm_c = bufs.lstm_c;
   const lstm_gates = bufs.lstm_gates;
   const lstm_act_c = bufs.lstm_act_c;
-  // lstm_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // lstm_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(lstm_xt, embedding_embeddings, 32, input, 30, batch, false);
   // first lstm_gates = lstm_xt · lstm_kernel: every step's input projection, made by the call (in one product, or in each step's product with h_{t-1} where the walk runs in WebAssembly)
   // for t = 0 … 29: lstm_gates[t] += h_{t-1} · lstm_recurrent_kernel (none at t = 0), then the step's gates and cell as lstmCellForward does:
@@ -952,7 +952,7 @@ function WithLstm_lstm_out_backward(bufs: WithLstm_Buffers, batch: number): void
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  // d_embedding_embeddings[input[b * 30 + t], :] += lstm_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 30 + t], :] += lstm_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 32, input, 30, batch, false, lstm_dxt);
 }
 
@@ -1203,7 +1203,7 @@ function WithSimpleRnn_simple_rnn_out_forward(bufs: WithSimpleRnn_Buffers, batch
   const simple_rnn_out = bufs.simple_rnn_out;
   const simple_rnn_xt = bufs.simple_rnn_xt;
   const simple_rnn_h = bufs.simple_rnn_h;
-  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // simple_rnn_xt[t, b] = embedding_embeddings[input[b * 30 + t], :]: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   gatherStepMajor(simple_rnn_xt, embedding_embeddings, 32, input, 30, batch, false);
   // first simple_rnn_h = simple_rnn_xt · simple_rnn_kernel: every step's input projection, made by the call (in one product)
   // for t = 0 … 29: h_t = tanh(z), z = simple_rnn_h[t] + h_{t-1} · simple_rnn_recurrent_kernel + simple_rnn_bias (simple_rnn_h[t] holding x_t · K; no h_{-1} term), over the step's [batch, 32] block: the whole loop in one call (where the host allows it, the tapes kept in WebAssembly memory and the batch walked in bands of rows on gemm's threads)
@@ -1490,7 +1490,7 @@ function WithSimpleRnn_simple_rnn_out_backward(bufs: WithSimpleRnn_Buffers, batc
   );
   // zero the rows of d_embedding_embeddings the previous batch wrote (every other row is still zero), noting this batch's
   zeroWrittenRows(d_embedding_embeddings, 32, input, batch * 30);
-  // d_embedding_embeddings[input[b * 30 + t], :] += simple_rnn_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)
+  // d_embedding_embeddings[input[b * 30 + t], :] += simple_rnn_dxt[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)
   scatterAddStepMajor(d_embedding_embeddings, 32, input, 30, batch, false, simple_rnn_dxt);
 }
 

@@ -70,18 +70,11 @@ interface StepInputRegions {
   readonly packedA: number;
 }
 
-/** The input projection's operands: x as stored, x packed (-1 where read in place), the kernel stored and packed. */
+/** The input projection's operands: x as stored, the kernel stored and packed. */
 interface ProjectionRegions {
   readonly x: number;
-  readonly packedX: number;
   readonly kernel: { stored: number; packed: number };
 }
-
-/**
- * Columns of x·K from which x is packed first: the packed micro-kernel ran the LSTM's 3200×256×64
- * projection 17% faster, packing included; at 64 columns (dX = dZ·Kᵀ) packing 3200 rows did not pay.
- */
-const PROJECTION_PACK_A_MIN_COLUMNS = 128;
 
 export class ResidentRecurrence {
   private readonly inputs = new PrefixViews();
@@ -317,16 +310,14 @@ export class ResidentRecurrence {
 
   /** The input x as stored (a rowsRegion) and the kernel packed. */
   private projectionRegions(r: Regions, x: Float32Array, rows: number, width: number, features: number): ProjectionRegions {
-    const packedX = width >= PROJECTION_PACK_A_MIN_COLUMNS ? r.bytes(this.gemm.packedABytes(rows, features)) : -1;
-    return { x: this.where(x) ?? this.rowsRegion(r, rows, features), packedX, kernel: this.packedRegion(r, features, width) };
+    return { x: this.where(x) ?? this.rowsRegion(r, rows, features), kernel: this.packedRegion(r, features, width) };
   }
 
   /** x·K into the tape at `into`: every step's input projection, the product gemm would make of it. */
   private project({ x, kernel, features }: InputProjection, at: ProjectionRegions, rows: number, width: number, into: number): void {
     this.placeRows(x, rows, features, at.x);
     this.pack(kernel, false, features, width, at.kernel);
-    if (at.packedX >= 0) this.gemm.packAAt(at.x, false, rows, features, at.packedX);
-    this.multiply(rows, width, features, at.packedX >= 0 ? at.packedX : at.x, at.kernel.packed, into, false, at.packedX >= 0);
+    this.multiply(rows, width, features, at.x, at.kernel.packed, into, false);
   }
 
   /** The walk's arguments into the memory at argsAt, then the walk: on the batch's rows in bands shared with the worker threads when large enough. Timed as gemm: its products are most of it. */

@@ -9,12 +9,12 @@
 //       row is in [low, high) (f32x4.add: each float rounded once, as a float32 `+=` in JavaScript
 //       rounds it); a row's sum is made in one order whatever the range, so ranges on several threads
 //       give one thread's bits
+//   zeroRows(grad, ids, count, rowBytes)
+//       for i = 0 … count-1: grad's row ids[i] = 0
 //
 // and their band functions (band-kernels.ts' signature): gatherRowsBand and zeroRowsBand on the
 // band's entries of the list, scatterAddRowsBand on the band's rows of grad (args: the function's
 // arguments in order, scatterAddRows' without low and high).
-//   zeroRows(grad, ids, count, rowBytes)
-//       for i = 0 … count-1: grad's row ids[i] = 0
 
 import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
 
@@ -23,11 +23,6 @@ const VECTOR_BYTES = 16;
 /** The band functions, in the order band-kernels.ts lists them. */
 export const ROWS_BY_ID_BANDS = ["gatherRowsBand", "zeroRowsBand", "scatterAddRowsBand"] as const;
 
-export interface RowsByIdExports {
-  gatherRows(table: number, ids: number, out: number, count: number, rowBytes: number): void;
-  scatterAddRows(grad: number, pairs: number, dx: number, count: number, rowBytes: number, low: number, high: number): void;
-  zeroRows(grad: number, ids: number, count: number, rowBytes: number): void;
-}
 
 /** For each of `count` entries `entryBytes` apart from the address in the local `list`: `entry`, with `list` at the entry. */
 function forEachEntry(f: FunctionBuilder, list: string, entryBytes: number, entry: () => void): void {

@@ -145,7 +145,7 @@ export function stepMajorInput(l: Layout, ctx: LoweringContext, mode: "train" | 
   const position = `b * ${l.T} + ${l.xStep}`;
   if (gather) {
     return [
-      `// ${l.xt}[t, b] = ${gather.describe(position)}: the input step-major, in the order the steps are processed (gathered by the runtime: in one call of gemm's module where the arrays lie in its memory)`,
+      `// ${l.xt}[t, b] = ${gather.describe(position)}: the input step-major, in the order the steps are processed (gathered by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)`,
       `gatherStepMajor(${l.xt}, ${gather.table}, ${gather.width}, ${gather.ids}, ${l.T}, batch, ${l.goBackwards});`,
     ];
   }
@@ -352,7 +352,7 @@ function copyBack(l: Layout, ctx: BackwardContext, { gradient, gather }: NonNull
   if (gather) {
     return [
       ...gradient.prepare,
-      `// ${gather.describe(position).replace(gather.table, gradient.buffer)} += ${l.dxt}[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in one call of gemm's module where the arrays lie in its memory)`,
+      `// ${gather.describe(position).replace(gather.table, gradient.buffer)} += ${l.dxt}[t, b] for each b, then t: scatter-added straight into the table's gradient (by the runtime: in gemm's module, on its threads, where the arrays lie in its memory)`,
       `scatterAddStepMajor(${gradient.buffer}, ${gather.width}, ${gather.ids}, ${l.T}, batch, ${l.goBackwards}, ${l.dxt});`,
     ];
   }
