@@ -5,6 +5,7 @@ import { lstmBackwardLoop, lstmForwardLoop, simpleRnnBackwardLoop, simpleRnnForw
 import { ResidentRecurrence } from "../../runtime/recurrent/resident-recurrence";
 import { Random } from "../../runtime/random";
 import { residentFloats } from "../../runtime/gemm/gemm";
+import { sameBits } from "../support/same-bits";
 
 // A recurrent layer's loop over time with its tapes kept in the WebAssembly memory for the whole loop
 // (ResidentRecurrence) against the loop of one gemm and one cell call per step: the same kernels on the
@@ -38,7 +39,7 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
         const [g2, c2, a2, h2] = tapes();
         lstmForwardLoop(g1!, c1!, a1!, h1!, r, bias, steps, batch, units);
         resident!.lstmForward(g2!, c2!, a2!, h2!, r, bias, steps, batch, units, null);
-        expect([g2, c2, a2, h2]).toEqual([g1, c1, a1, h1]);
+        expect(sameBits([g2, c2, a2, h2], [g1, c1, a1, h1])).toBe("same");
       }
     });
 
@@ -56,7 +57,7 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
           simpleRnnForwardLoop(h1, r, bias, steps, batch, units);
           const h2 = new Float32Array(rows * units);
           resident!.simpleRnnForward(h2, r, bias, steps, batch, units, { x, kernel, features });
-          expect(h2).toEqual(h1);
+          expect(sameBits([h2], [h1])).toBe("same");
         } else {
           const [c1, a1, h1] = tapes();
           const [c2, a2, h2] = tapes();
@@ -64,7 +65,7 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
           lstmForwardLoop(g1, c1!, a1!, h1!, r, bias, steps, batch, units);
           const g2 = new Float32Array(rows * width);
           resident!.lstmForward(g2, c2!, a2!, h2!, r, bias, steps, batch, units, { x, kernel, features });
-          expect([g2, c2, a2, h2]).toEqual([g1, c1, a1, h1]);
+          expect(sameBits([g2, c2, a2, h2], [g1, c1, a1, h1])).toBe("same");
         }
       }
     });
@@ -80,8 +81,8 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
       lstmBackwardLoop(gates, actC, c, dh1!, dc1!, dz1!, r, steps, batch, units);
       const before = gates.slice();
       resident!.lstmBackward(gates, actC, c, dh2!, dc2!, dz2!, r, steps, batch, units, new Float32Array(0), null, null, 0, null);
-      expect([dz2, dh2, dc2]).toEqual([dz1, dh1, dc1]);
-      expect(gates).toEqual(before);
+      expect(sameBits([dz2, dh2, dc2], [dz1, dh1, dc1])).toBe("same");
+      expect(sameBits([gates], [before])).toBe("same");
     });
 
     it("simpleRNN forward and backward", () => {
@@ -92,7 +93,7 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
         const [h1, h2] = [h.slice(), h.slice()];
         simpleRnnForwardLoop(h1, r, bias, steps, batch, units);
         resident!.simpleRnnForward(h2, r, bias, steps, batch, units, null);
-        expect(h2).toEqual(h1);
+        expect(sameBits([h2], [h1])).toBe("same");
       }
       const h = uniform(random, steps * batch * units, -0.99, 0.99);
       const start = [uniform(random, batch * units), new Float32Array(steps * batch * units)];
@@ -100,7 +101,7 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
       const [dh2, dz2] = copies(start);
       simpleRnnBackwardLoop(h, dh1!, dz1!, r, steps, batch, units);
       resident!.simpleRnnBackward(h, dh2!, dz2!, r, steps, batch, units, null, null, 0, null);
-      expect([dz2, dh2]).toEqual([dz1, dh1]);
+      expect(sameBits([dz2, dh2], [dz1, dh1])).toBe("same");
     });
 
     it.each([
@@ -132,7 +133,7 @@ describe.skipIf(!resident)("resident recurrent loops are the per-step loops to t
           walkGradients(h, dz1, x, kernel, steps, batch, units, width, features, loop);
           resident!.lstmBackward(gates, actC, c, dh.slice(), dc.slice(), dz2, r, steps, batch, units, h, x, kernel, features, fast);
         }
-        expect(dz2).toEqual(dz1);
+        expect(sameBits([dz2], [dz1])).toBe("same");
         expect(fast).toEqual(loop);
       }
     });
@@ -298,26 +299,26 @@ describe.skipIf(!resident)("the walks shared with worker threads, a band of the 
       const [g2, c2, a2, h2] = tapes();
       lstmForwardLoop(g1, c1, a1, h1, r, bias, steps, batch, units);
       shared.lstmForward(g2, c2, a2, h2, r, bias, steps, batch, units, null);
-      expect([g2, c2, a2, h2]).toEqual([g1, c1, a1, h1]);
+      expect(sameBits([g2, c2, a2, h2], [g1, c1, a1, h1])).toBe("same");
 
       const start = [uniform(random, batch * units), uniform(random, batch * units), new Float32Array(rows * 4 * units)];
       const [dh1, dc1, dz1] = copies(start);
       const [dh2, dc2, dz2] = copies(start);
       lstmBackwardLoop(g1, a1, c1, dh1!, dc1!, dz1!, r, steps, batch, units);
       shared.lstmBackward(g1, a1, c1, dh2!, dc2!, dz2!, r, steps, batch, units, null, null, null, 0, null);
-      expect([dz2, dh2, dc2]).toEqual([dz1, dh1, dc1]);
+      expect(sameBits([dz2, dh2, dc2], [dz1, dh1, dc1])).toBe("same");
 
       const h = uniform(random, rows * units, -2, 2);
       const [s1, s2] = [h.slice(), h.slice()];
       simpleRnnForwardLoop(s1, rT, bias1, steps, batch, units);
       shared.simpleRnnForward(s2, rT, bias1, steps, batch, units, null);
-      expect(s2).toEqual(s1);
+      expect(sameBits([s2], [s1])).toBe("same");
       const dhs1 = uniform(random, batch * units);
       const dhs = dhs1.slice();
       const [dzs1, dzs2] = [new Float32Array(rows * units), new Float32Array(rows * units)];
       simpleRnnBackwardLoop(s1, dhs1, dzs1, rT, steps, batch, units);
       shared.simpleRnnBackward(s1, dhs, dzs2, rT, steps, batch, units, null, null, 0, null);
-      expect([dzs2, dhs]).toEqual([dzs1, dhs1]);
+      expect(sameBits([dzs2, dhs], [dzs1, dhs1])).toBe("same");
     } finally {
       threads.callerWorks = true;
     }

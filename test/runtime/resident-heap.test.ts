@@ -13,6 +13,7 @@ import { crossentropyLoss } from "../../runtime/rows/crossentropy-loss";
 import { createOptimizer } from "../../runtime/optimizers";
 import { weightStore } from "../../runtime/weight-store";
 import { adam, rmsprop } from "../../dsl/config/optimizers";
+import { firstDifference } from "../support/same-bits";
 
 describe("RegionAllocator", () => {
   it("takes the lowest free gap that fits, else the top; merges what comes back with its free neighbours and lowers the top", () => {
@@ -184,13 +185,6 @@ describe.skipIf(!heap)("an optimiser in gemm's resident heap", () => {
   });
 });
 
-/** The index of the first float whose bits differ between x and y, or -1 (a deep equality of a million floats takes seconds). */
-function firstDifference(x: Float32Array, y: Float32Array): number {
-  const [a, b] = [new Uint32Array(x.buffer, x.byteOffset, x.length), new Uint32Array(y.buffer, y.byteOffset, y.length)];
-  if (a.length !== b.length) return Math.min(a.length, b.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
 
 describe.skipIf(!heap)("band functions on gemm's threads (band-kernels.ts)", () => {
   /** `run` with every band left to gemm's worker threads, then on the calling thread alone. */
