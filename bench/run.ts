@@ -1,6 +1,7 @@
 // `npm run bench [-- --seconds S] [--rounds R] [CASE...]`: every (case, implementation) pair is
 // measured in its own process, implementations alternating within each round; the median of the
-// rounds is reported, with typegrad's ratio to each peer, as a markdown table and bench/results.json.
+// rounds is reported, with typegrad's ratio to each peer, as a markdown table and bench/results.json
+// (which keeps every round's figure too, as `samples`).
 // Naming cases runs only those; results.json keeps the other cases' earlier numbers. Where a case's
 // implementations print checksums of their results (the texts cases), the table says whether they agree.
 // Under the table, one line a training case says where typegrad's step goes (bench/step-breakdown.ts):
@@ -79,6 +80,8 @@ function main(): void {
     description: string;
     unit: string;
     throughput: Record<string, number>;
+    /** Each round's throughput, in the order measured: the spread the median was taken from. */
+    samples: Record<string, number[]>;
     ratios: Record<string, number>;
     bars: Record<string, number>;
     unmeasurable?: Record<string, string>;
@@ -115,6 +118,7 @@ function main(): void {
       description: c.description,
       unit: c.unit,
       throughput,
+      samples,
       ratios,
       bars: c.bars,
       ...(c.unmeasurable && { unmeasurable: c.unmeasurable }),
