@@ -354,6 +354,26 @@ for (const path of PATHS) describe(`the ${path} path`, () => {
     });
   });
 
+  it.skipIf(!hostWasm())("the kernel's allFinite finds a non-finite float at every place, in its blocks of four vectors and in the vectors after them", () => {
+    const kernel = new WebAssembly.Instance(new WebAssembly.Module(optimizerKernelModule() as BufferSource)).exports as unknown as {
+      memory: WebAssembly.Memory;
+      allFinite(g: number, floats: number): number;
+    };
+    const g = new Float32Array(kernel.memory.buffer, 64, 100);
+    for (const floats of [4, 12, 16, 20, 64, 76]) {
+      g.fill(0.5).fill(Infinity, floats, floats + 4); // past the end: not read
+      expect(kernel.allFinite(64, floats)).toBe(1);
+      for (let at = 0; at < floats; at++) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          g[at] = bad;
+          expect(kernel.allFinite(64, floats), `${bad} at ${at} of ${floats}`).toBe(0);
+        }
+        g[at] = -3e38;
+      }
+      expect(kernel.allFinite(64, floats)).toBe(1);
+    }
+  });
+
   describe("allocation", () => {
     /** Garbage collections while `run` runs, once the code is warm: the fewest seen over up to `rounds` rounds. */
     async function collectionsDuring(run: () => void, rounds = 8): Promise<number> {
