@@ -37,8 +37,10 @@ export const JOB = {
   kind: 18,
   /** A band function's arguments: their byte address in the shared memory. */
   bandArgs: 19,
+  /** 0, or the rows of the last chunk, which are then C's last rows (a product's last register tile) and the chunks before it cut the rows above them. */
+  tailRows: 20,
 } as const;
-export const JOB_SLOTS = 20;
+export const JOB_SLOTS = 21;
 
 export const MAX_CHUNKS = 63;
 const SEQUENCE_MASK = 0x7ffff;
@@ -75,13 +77,15 @@ export function workOnChunks(job: Int32Array, kernel: JobKernel, scratch: number
     const chunks = word & 63;
     if (next + reserved >= chunks) return;
     const m = job[6]!, n = job[7]!, k = job[8]!, a = job[9]!, aPacked = job[10]!, packedB = job[11]!, c = job[12]!, accumulate = job[13]!, chunkRows = job[14]!;
-    const kind = job[18]!, bandArgs = job[19]!;
+    const kind = job[18]!, bandArgs = job[19]!, tail = job[20]!;
     if (Atomics.compareExchange(job, 0, word, word + 64) !== word) continue;
-    const i0 = next * chunkRows;
+    const last = tail !== 0 && next === chunks - 1;
+    const i0 = last ? m - tail : next * chunkRows;
+    const rows = last ? tail : Math.min(chunkRows, m - tail - i0);
     if (kind === 0) {
       // rows i0.. of A start i0·k floats in, stored or packed (a packed panel of MR rows is MR·k floats)
-      kernel.gemm(Math.min(chunkRows, m - i0), n, k, a + i0 * k * 4, aPacked, packedB, c + i0 * n * 4, accumulate, scratch);
-    } else kernel.bands[kind - 1]!(bandArgs, i0, Math.min(chunkRows, m - i0), scratch);
+      kernel.gemm(rows, n, k, a + i0 * k * 4, aPacked, packedB, c + i0 * n * 4, accumulate, scratch);
+    } else kernel.bands[kind - 1]!(bandArgs, i0, rows, scratch);
     Atomics.add(job, tally, 1);
     if (Atomics.add(job, 1, 1) + 1 === chunks) Atomics.notify(job, 1);
   }

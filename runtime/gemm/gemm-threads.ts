@@ -18,10 +18,9 @@ export const THREADED_GEMM_MIN_WORK = 1 << 18;
 /** Rows a chunk has at most: a block of the kernel's row blocking, so chunks read B as one thread would. */
 const MAX_CHUNK_ROWS = 64;
 /**
- * Chunks per thread at least, where rows allow, so that a thread that starts late still finds some,
- * and so that the last chunk, which the workers leave to the calling thread, is a small part: with
- * two a thread, a 128-row product on two threads was 4 chunks, the caller computing 3 of them
- * (about 1.4 times one thread's pace, where four a thread give about 2 times; bench notes in the README).
+ * Chunks per thread at least, where rows allow, so that a thread that starts late still finds some.
+ * With two a thread, a 128-row product on two threads was 4 chunks, the caller computing 3 of them
+ * (about 1.4 times one thread's pace, where four a thread gave more; bench notes in the README).
  */
 const CHUNKS_PER_THREAD = 4;
 /** Loads of the job block the calling thread makes before it sleeps waiting for the last chunks. */
@@ -50,12 +49,38 @@ export function workerThreadsHost(): NodeWorkerThreads | null {
   return nodeBuiltin<NodeWorkerThreads>("workerThreads");
 }
 
-/** Rows per chunk of an m-row product shared by `threads` threads: whole tiles, at most MAX_CHUNK_ROWS, at most MAX_CHUNKS chunks. */
-export function chunkRows(m: number, threads: number, mr: number): number {
+/** Rows per chunk of an m-row product shared by `threads` threads: whole tiles, at most MAX_CHUNK_ROWS, at most `maxChunks` chunks. */
+export function chunkRows(m: number, threads: number, mr: number, maxChunks = MAX_CHUNKS): number {
   const tiles = Math.ceil(m / mr);
-  const fewest = Math.ceil(tiles / MAX_CHUNKS);
+  const fewest = Math.ceil(tiles / maxChunks);
   const even = Math.ceil(tiles / (threads * CHUNKS_PER_THREAD));
   return Math.max(fewest, Math.min(even, Math.max(1, Math.floor(MAX_CHUNK_ROWS / mr)))) * mr;
+}
+
+/** How a job's m rows are cut: `chunks` chunks of `rows` rows, the last of them `tail` rows (C's last) when tail is not 0. */
+export interface Chunking {
+  readonly rows: number;
+  readonly tail: number;
+  readonly chunks: number;
+}
+
+/**
+ * The chunks of an m-row product shared by `threads` threads. The workers leave the last chunk to the
+ * calling thread (which is running, so a worker woken late never makes it wait for rows it could
+ * have computed itself): that chunk is the product's last register tile alone, and the rows above it
+ * are cut by chunkRows. Were the reserved chunk as large as the others, the caller would compute one
+ * chunk more than its share whenever the chunks ran out even (5 of a 128-row product's 8 on two
+ * threads: at most 1.6 times one thread's pace).
+ */
+export function productChunking(m: number, threads: number, mr: number): Chunking {
+  const tail = m - (Math.ceil(m / mr) - 1) * mr;
+  const rows = chunkRows(m - tail, threads, mr, MAX_CHUNKS - 1);
+  return { rows, tail, chunks: Math.ceil((m - tail) / rows) + 1 };
+}
+
+/** m rows in chunks of `rows` (the last one what is left). */
+function uniformChunking(m: number, rows: number): Chunking {
+  return { rows, tail: 0, chunks: Math.ceil(m / rows) };
 }
 
 export class GemmThreads {
@@ -112,7 +137,7 @@ export class GemmThreads {
     job[JOB.packedB] = packedB;
     job[JOB.c] = c;
     job[JOB.accumulate] = accumulate;
-    this.run(kernel, helpers, m, chunkRows(m, helpers + 1, this.tile.mr), this.callerWorks ? 1 : 0);
+    this.run(kernel, helpers, productChunking(m, helpers + 1, this.tile.mr), this.callerWorks ? 1 : 0);
   }
 
   /**
@@ -127,14 +152,14 @@ export class GemmThreads {
     job[JOB.kind] = kind;
     job[JOB.bandArgs] = args;
     job[JOB.m] = rows;
-    this.run(kernel, helpers, rows, Math.ceil(Math.ceil(rows / this.tile.mr) / (helpers + 1)) * this.tile.mr, 0);
+    this.run(kernel, helpers, uniformChunking(rows, Math.ceil(Math.ceil(rows / this.tile.mr) / (helpers + 1)) * this.tile.mr), 0);
   }
 
-  /** Posts the job whose arguments are set, in chunks of `rows` of its m rows (`reserved` of them left to the calling thread), works on it, and returns when every chunk is done. */
-  private run(kernel: JobKernel, helpers: number, m: number, rows: number, reserved: number): void {
+  /** Posts the job whose arguments are set, its rows cut as `chunking` says (`reserved` chunks left to the calling thread), works on it, and returns when every chunk is done. */
+  private run(kernel: JobKernel, helpers: number, { rows, tail, chunks }: Chunking, reserved: number): void {
     const job = this.job;
-    const chunks = Math.ceil(m / rows);
     job[JOB.chunkRows] = rows;
+    job[JOB.tailRows] = tail;
     Atomics.store(job, JOB.helpers, helpers);
     Atomics.store(job, JOB.reservedForCaller, reserved);
     Atomics.store(job, JOB.finished, 0);

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chunkRows, THREADED_GEMM_MIN_WORK } from "../../runtime/gemm/gemm-threads";
+import { chunkRows, productChunking, THREADED_GEMM_MIN_WORK } from "../../runtime/gemm/gemm-threads";
 import type { Gemm } from "../../runtime/gemm/js-gemm";
 import { hostBuild, SimdGemm } from "../../runtime/gemm/simd-gemm";
 import { Tile } from "../../runtime/gemm/tile";
@@ -21,6 +21,19 @@ describe("chunkRows", () => {
     expect(chunkRows(10_000, 2, 4)).toBe(160); // 2,500 tiles: 40 a chunk, so that 63 chunks cover them
     expect(chunkRows(8, 4, 4)).toBe(4); // a chunk is a tile at least
     expect(chunkRows(784, 2, 3)).toBe(63); // 3-row tiles: 21 of them, not 64 rows
+  });
+});
+
+describe("productChunking", () => {
+  it("leaves the calling thread only the last register tile, and cuts the rows above it as chunkRows does", () => {
+    // 128 rows: 31 tiles above the last; 4 tiles a chunk (8 chunks for 2 threads), the eighth 3 tiles, then the last tile
+    expect(productChunking(128, 2, 4)).toEqual({ rows: 16, tail: 4, chunks: 9 });
+    // 130 rows: the last tile has the 2 rows past 128; the 32 tiles above it, 4 a chunk
+    expect(productChunking(130, 2, 4)).toEqual({ rows: 16, tail: 2, chunks: 9 });
+    // 3200 rows: 64-row chunks (at most) over 3196 rows, 50 of them, then the last tile
+    expect(productChunking(3200, 2, 4)).toEqual({ rows: 64, tail: 4, chunks: 51 });
+    // 10,000 rows: 2,499 tiles above the last in at most 62 chunks (41 tiles each: 61 chunks), 63 in all at most
+    expect(productChunking(10_000, 2, 4)).toEqual({ rows: 164, tail: 4, chunks: 62 });
   });
 });
 
