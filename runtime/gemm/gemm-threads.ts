@@ -12,6 +12,7 @@ import { JOB, JOB_SLOTS, MAX_CHUNKS, openClaim, workOnChunks, type JobKernel } f
 import { GEMM_WORKER_SOURCE } from "./gemm-worker-source";
 import { MAX_GEMM_THREADS, type Tile } from "./tile";
 import { SharingPolicy } from "./sharing-policy";
+import { processClock } from "../node-host";
 
 /** Multiply-adds a product needs before it is shared: below this the hand-over costs more than it saves. */
 export const THREADED_GEMM_MIN_WORK = 1 << 18;
@@ -106,7 +107,7 @@ export class GemmThreads {
   }
 
   /** When to share (after stalls on a busy machine, products run alone for a while). */
-  readonly policy = new SharingPolicy();
+  readonly policy = new SharingPolicy(processClock());
   /** Whether the calling thread computes chunks too; tests set false to leave every chunk to the workers. */
   callerWorks = true;
 
@@ -171,7 +172,7 @@ export class GemmThreads {
     if (this.callerWorks) workOnChunks(job, kernel, this.tile.scratchAddress(0), JOB.chunksByCaller, 0);
     const own = performance.now() - start;
     this.awaitChunks(chunks);
-    if (this.callerWorks) this.policy.record(performance.now() - start, own, chunks, Atomics.load(job, JOB.chunksByCaller) - ownBefore);
+    if (this.callerWorks) this.policy.record(performance.now() - start, own, chunks, Atomics.load(job, JOB.chunksByCaller) - ownBefore, helpers);
   }
 
   /** Returns when every chunk is finished: those of workers still at work. */
