@@ -105,47 +105,47 @@ class FakeProcess {
 
 describe("SharingPolicy with the process' CPU clock", () => {
   it("keeps sharing while the helper is on a CPU for most of the time it was asked for", () => {
-    const process = new FakeProcess(0.9);
-    const policy = new SharingPolicy(process.clock, process.now);
-    expect(process.sharedUntilLost(policy, 5000)).toBe(5000);
+    const machine = new FakeProcess(0.9);
+    const policy = new SharingPolicy(machine.clock, machine.now);
+    expect(machine.sharedUntilLost(policy, 5000)).toBe(5000);
     expect(policy.lostWindows).toBe(0);
   });
 
   it("stops sharing once a window of CPU_WINDOW_MS finds the helper on a CPU for under MIN_HELPER_SHARE of it, though the pace passes", () => {
-    const process = new FakeProcess(MIN_HELPER_SHARE - 0.1);
-    const policy = new SharingPolicy(process.clock, process.now);
+    const machine = new FakeProcess(MIN_HELPER_SHARE - 0.1);
+    const policy = new SharingPolicy(machine.clock, machine.now);
     // the first product starts the window; it is judged at the first product ending CPU_WINDOW_MS later
-    expect(process.sharedUntilLost(policy, 5000)).toBe(1 + CPU_WINDOW_MS / 2);
+    expect(machine.sharedUntilLost(policy, 5000)).toBe(1 + CPU_WINDOW_MS / 2);
     expect(policy.lostWindows).toBe(1);
     expect(sharedOf(policy, FIRST_ALONE)).toBe(0);
     expect(policy.share()).toBe(true);
   });
 
   it("runs twice as many products alone after each further starved window, the passing pace notwithstanding", () => {
-    const process = new FakeProcess(0);
-    const policy = new SharingPolicy(process.clock, process.now);
+    const machine = new FakeProcess(0);
+    const policy = new SharingPolicy(machine.clock, machine.now);
     for (const alone of [FIRST_ALONE, 2 * FIRST_ALONE, 4 * FIRST_ALONE]) {
-      process.sharedUntilLost(policy, 5000);
+      machine.sharedUntilLost(policy, 5000);
       expect(sharedOf(policy, alone)).toBe(0);
     }
     expect(policy.lostWindows).toBe(3);
   });
 
   it("does not take the event loop's idling for time the calling thread had no CPU", () => {
-    const process = new FakeProcess(0.9, 5);
-    const policy = new SharingPolicy(process.clock, process.now);
-    expect(process.sharedUntilLost(policy, 2000)).toBe(2000);
+    const machine = new FakeProcess(0.9, 5);
+    const policy = new SharingPolicy(machine.clock, machine.now);
+    expect(machine.sharedUntilLost(policy, 2000)).toBe(2000);
   });
 
   it("leaves unjudged a window whose products asked the helpers for under MIN_ASKED_MS in MAX_WINDOW_MS", () => {
-    const process = new FakeProcess(0);
-    const policy = new SharingPolicy(process.clock, process.now);
+    const machine = new FakeProcess(0);
+    const policy = new SharingPolicy(machine.clock, machine.now);
     // 1 ms products 30 ms apart, the gaps spent computing on the calling thread alone (not idling)
     for (let n = 0; n < 200; n++) {
       expect(policy.share()).toBe(true);
-      process.product(policy, 1);
-      process.wall += 30;
-      process.cpu += 30;
+      machine.product(policy, 1);
+      machine.wall += 30;
+      machine.cpu += 30;
     }
     expect((200 * 1) / ((200 * 31) / MAX_WINDOW_MS)).toBeLessThan(MIN_ASKED_MS); // the products' time in each window
     expect(policy.lostWindows).toBe(0);
