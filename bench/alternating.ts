@@ -2,6 +2,8 @@
 // enough steps for about SECONDS_A_TIMING, rounds alternate which side goes first, and the medians
 // are compared (bench/against-revision.ts: two revisions; bench/threads.ts: two thread counts).
 
+import { median } from "./median";
+
 /** Runs `steps` training steps. */
 export type Runner = (steps: number) => void;
 
@@ -17,7 +19,6 @@ function stepsFor(run: Runner): number {
   }
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** The table's header: what the two sides are. */
 export function alternatingHeader(first: string, second: string): string {

@@ -17,6 +17,7 @@ import { jsGemm } from "../runtime/gemm/js-gemm";
 import { SimdGemm } from "../runtime/gemm/simd-gemm";
 import type { KernelBuild } from "../runtime/gemm/simd-kernel";
 import { Tile } from "../runtime/gemm/tile";
+import { median } from "./median";
 
 interface Shape {
   readonly product: string;
@@ -55,7 +56,6 @@ function option(name: string, fallback: number): number {
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? NaN;
 
 /** The process' CPU time in seconds: on a machine shared with other work, the time the core spends elsewhere is not counted. */
 function cpuSeconds(): number {

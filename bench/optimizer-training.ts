@@ -9,13 +9,13 @@ import { cpus } from "node:os";
 import { createOptimizer, type OptimizerPath } from "../runtime/optimizers";
 import { caseData, findCase, type TrainingCase } from "./cases";
 import { typegradRunner } from "./peers/typegrad";
+import { median } from "./median";
 
 function option(name: string, fallback: number): number {
   const at = process.argv.indexOf(name);
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? NaN;
 
 interface Reachable {
   optimizer: unknown;

@@ -9,6 +9,7 @@ import { cpus } from "node:os";
 import { adagrad, adam, rmsprop, sgd, type OptimizerConfig } from "../dsl/config/optimizers";
 import { createOptimizer, type OptimizerPath } from "../runtime/optimizers";
 import { weightStore } from "../runtime/weight-store";
+import { median } from "./median";
 
 const MLP = [784 * 256, 256, 256 * 128, 128, 128 * 10, 10];
 /** Smaller models: a dense layer n→n with its bias. */
@@ -32,7 +33,6 @@ function option(name: string, fallback: number): number {
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? NaN;
 
 function storeOf(sizes: readonly number[], value: () => number): Float32Array[] {
   const views = weightStore(sizes);

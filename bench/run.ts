@@ -16,6 +16,7 @@ import { availableCores } from "../runtime/threads/threads";
 import { breakdownLine, breakdownTotal, type StepBreakdown } from "./step-breakdown";
 import { findKerasPreprocessing, isKerasPreprocessing, KERAS_PREPROCESSING_INSTALL } from "./peers/keras-preprocessing";
 import { findTorch, isTorch, measureTorch, TORCH_INSTALL, type TorchInfo } from "./peers/torch";
+import { median } from "./median";
 
 interface Measurement {
   readonly case: string;
@@ -51,7 +52,6 @@ function checksumsAgree(checksums: Record<string, string[]>): boolean | undefine
   return all.length === 0 ? undefined : all.every((sum) => sum === all[0]);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** The breakdown of the round whose timed step is the median, or undefined when none was measured. */
 function medianBreakdown(breakdowns: StepBreakdown[]): StepBreakdown | undefined {

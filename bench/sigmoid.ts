@@ -10,6 +10,7 @@ import { cpus } from "node:os";
 import { jsSigmoidInPlace, type SigmoidInPlace } from "../runtime/activations/js-sigmoid";
 import { sigmoidInPlace } from "../runtime/activations/sigmoid";
 import { SimdSigmoid } from "../runtime/activations/simd-sigmoid";
+import { median } from "./median";
 
 const COUNTS = [4, 8, 16, 32, 128, 1024, 32768];
 /** Calls between two looks at the clock, so that reading it costs little next to them. */
@@ -21,7 +22,6 @@ function option(name: string, fallback: number): number {
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 }
 
-const median = (values: readonly number[]): number => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)] ?? NaN;
 
 function randomFloats(count: number): Float32Array {
   return Float32Array.from({ length: count }, () => Math.random() * 8 - 4);

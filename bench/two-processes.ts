@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { findCase, type TrainingCase } from "./cases";
 import { typegradRunner } from "./peers/typegrad";
+import { median } from "./median";
 
 const ROUNDS = 3;
 const SECONDS_A_TIMING = 4;
@@ -77,7 +78,6 @@ async function together(name: string, count: number): Promise<number> {
   return results.reduce((sum, r) => sum + r.stepsPerSecond, 0);
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function compare(name: string): Promise<string> {
   const rates: [number[], number[]] = [[], []];
