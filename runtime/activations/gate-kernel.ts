@@ -36,8 +36,8 @@
 //                                dz_f = dc·c_{t-1}·f(1 − f), dz_g = dc·i·(1 − g²), dz_o = dh·a·o(1 − o),
 //                                and dc_{t-1} = dc·f in place of dc
 //
-// The gate functions run a vector at a time through the instructions of sigmoid-vectors.ts and
-// tanh-vectors.ts.
+// The gate functions run their vectors through the instructions of sigmoid-vectors.ts and
+// tanh-vectors.ts: σ and tanh in place several vectors a step, the cells a vector at a time.
 
 import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
@@ -47,23 +47,49 @@ import { declareTanhLocals, splatTanhConstants, tanhVectors } from "./tanh-vecto
 const FLOAT_BYTES = 4;
 const VECTOR_BYTES = 16;
 export const VECTOR_FLOATS = VECTOR_BYTES / FLOAT_BYTES;
+/** Vectors a step of the in-place σ and tanh. */
+interface VectorsPerStep {
+  readonly sigmoid: number;
+  readonly tanh: number;
+}
 
-/** f(at, floats): `vectors` in place on floats from at, a vector at a time (floats: a positive multiple of 4). */
-function inPlace(module: ModuleBuilder, name: string, exported: boolean, prepare: (f: FunctionBuilder) => void, vectors: (f: FunctionBuilder, values: readonly string[]) => void): void {
+/** A vector a step: the module stays small enough for a browser to compile on its main thread. */
+const COMPACT: VectorsPerStep = { sigmoid: 1, tanh: 1 };
+/**
+ * For gemm's module (the walks'): an LSTM step's gates (32 rows of 64 units) took 7.4 µs with four
+ * and two, against 9.3 with one and one, 8.3 with two and one, 8.1 with two and two (and more with
+ * four tanh vectors, whose locals spill). The same instructions on every float: the same bits.
+ */
+export const WIDE: VectorsPerStep = { sigmoid: 4, tanh: 2 };
+
+/**
+ * f(at, floats): `vectors` in place on floats from at, `perStep` vectors a step (independent chains of
+ * dependent instructions keep more of the CPU busy), then the vectors left one at a time (floats: a
+ * positive multiple of 4).
+ */
+function inPlace(module: ModuleBuilder, name: string, exported: boolean, perStep: number, prepare: (f: FunctionBuilder, vectors: number) => void, vectors: (f: FunctionBuilder, values: readonly string[]) => void): void {
   const f = module.function(name, i32Params("at", "floats"), [], exported);
+  const values = Array.from({ length: perStep }, (_, v) => `value${v}`);
   f.local("end", "i32");
-  f.local("value", "v128");
-  prepare(f);
+  for (const value of values) f.local(value, "v128");
+  prepare(f, perStep);
   f.get("at").get("floats").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("end");
-  f.doWhile(
-    () => {
-      f.get("at").op("v128.load", 0).set("value");
-      vectors(f, ["value"]);
-      f.get("at").get("value").op("v128.store", 0);
-      f.increment("at", () => f.i32(VECTOR_BYTES));
-    },
-    () => f.get("at").get("end").op("i32.lt_u"),
-  );
+  // while `count` vectors or more are left
+  const loop = (count: number) => {
+    const step = values.slice(0, count);
+    // at + count vectors ≤ end: at + count vectors − 1 < end
+    const fits = () => f.get("at").i32(count * VECTOR_BYTES - 1).op("i32.add").get("end").op("i32.lt_u");
+    fits().op("if");
+    f.doWhile(() => {
+      step.forEach((value, v) => f.get("at").op("v128.load", v * VECTOR_BYTES).set(value));
+      vectors(f, step);
+      step.forEach((value, v) => f.get("at").get(value).op("v128.store", v * VECTOR_BYTES));
+      f.increment("at", () => f.i32(count * VECTOR_BYTES));
+    }, fits);
+    f.op("end");
+  };
+  if (perStep > 1) loop(perStep);
+  loop(1);
 }
 
 function lstmGatesFunction(module: ModuleBuilder): void {
@@ -344,9 +370,9 @@ export function gateKernelModule(): Uint8Array {
 }
 
 /** The gate functions, exported, into a module of another kernel's (the recurrent walks call them: runtime/recurrent/walk-kernel.ts). */
-export function addGateFunctions(module: ModuleBuilder): void {
-  inPlace(module, "sigmoid", false, (f) => (declareSigmoidLocals(f, 1), splatSigmoidConstants(f)), sigmoidVectors);
-  inPlace(module, "tanh", true, (f) => (declareTanhLocals(f, 1), splatTanhConstants(f)), tanhVectors);
+export function addGateFunctions(module: ModuleBuilder, perStep: VectorsPerStep = COMPACT): void {
+  inPlace(module, "sigmoid", false, perStep.sigmoid, (f, vectors) => (declareSigmoidLocals(f, vectors), splatSigmoidConstants(f)), sigmoidVectors);
+  inPlace(module, "tanh", true, perStep.tanh, (f, vectors) => (declareTanhLocals(f, vectors), splatTanhConstants(f)), tanhVectors);
   lstmGatesFunction(module);
   gruGatesFunction(module);
   addBiasFunction(module);

@@ -29,6 +29,15 @@ export const LN2_LO = -2.12194440e-4;
 export const P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 export const EXPONENT_BIAS = 127;
 export const MANTISSA_BITS = 23;
+/**
+ * 1.5·2^23: y + ROUNDER lies in [2^23, 2^24) for |y| < 2^22, where the floats are the integers, so the
+ * addition rounds y to the nearest integer k, ties to even (as f32x4.nearest does), and the sum's bits
+ * are ROUNDER's plus k. ROUNDER's bits are a multiple of 2^9, so shifted left by the 23 mantissa bits
+ * they vanish: (bias ± bits(ROUNDER + k)) << 23 is (bias ± k) << 23, an exponent field 2^±k. k and its
+ * power of two then take a few plain instructions, where nearest and trunc_sat took about eight (V8
+ * emulates trunc_sat's NaN and saturation rules on x64).
+ */
+export const ROUNDER = 12582912;
 
 const coefficient = (i: number): string => `sigmoidP${i}`;
 
@@ -39,12 +48,13 @@ const FLOAT_CONSTANTS: readonly (readonly [string, number])[] = [
   ["sigmoidMinusLn2Hi", -LN2_HI],
   ["sigmoidMinusLn2Lo", -LN2_LO],
   ["sigmoidOne", 1],
+  ["sigmoidRounder", ROUNDER],
   ...P.map((value, i) => [coefficient(i), value] as const),
 ];
 
 const BIAS = "sigmoidBias";
 
-// the temporaries of the v-th vector: scale holds 2^-k
+// the temporaries of the v-th vector: k holds ROUNDER + k, then k; scale holds 2^-k
 const k = (v: number): string => `sigmoidK${v}`;
 const r = (v: number): string => `sigmoidR${v}`;
 const r2 = (v: number): string => `sigmoidRSquared${v}`;
@@ -73,10 +83,13 @@ export function sigmoidVectors(f: FunctionBuilder, values: readonly string[]): v
   const each = (emit: (v: number) => void): void => {
     for (let v = 0; v < values.length; v++) emit(v);
   };
-  const [xMin, xMax, minusLog2e, minusLn2Hi, minusLn2Lo, one] = FLOAT_CONSTANTS.map(([name]) => name) as [string, string, string, string, string, string];
+  const [xMin, xMax, minusLog2e, minusLn2Hi, minusLn2Lo, one, rounder] = FLOAT_CONSTANTS.map(([name]) => name) as [string, string, string, string, string, string, string];
   const mulAdd = (x: string, m: string, a: string): FunctionBuilder => f.get(x).get(m).op("f32x4.mul").get(a).op("f32x4.add");
   each((v) => f.get(value(v)).get(xMin).op("f32x4.pmax").get(xMax).op("f32x4.pmin").set(value(v)));
-  each((v) => f.get(value(v)).get(minusLog2e).op("f32x4.mul").op("f32x4.nearest").set(k(v)));
+  // k = nearest(-x·log2 e), by way of ROUNDER + k, whose bits make 2^-k: 127 - k in the exponent field
+  each((v) => f.get(value(v)).get(minusLog2e).op("f32x4.mul").get(rounder).op("f32x4.add").set(k(v)));
+  each((v) => f.get(BIAS).get(k(v)).op("i32x4.sub").i32(MANTISSA_BITS).op("i32x4.shl").set(scale(v)));
+  each((v) => f.get(k(v)).get(rounder).op("f32x4.sub").set(k(v)));
   each((v) => f.get(k(v)).get(minusLn2Hi).op("f32x4.mul").get(value(v)).op("f32x4.sub").get(k(v)).get(minusLn2Lo).op("f32x4.mul").op("f32x4.add").set(r(v)));
   // P(r) = r⁴·(p0·r + p1) + r²·(p2·r + p3) + (p4·r + p5), Estrin's scheme: a shorter chain than Horner's
   each((v) => f.get(r(v)).get(r(v)).op("f32x4.mul").set(r2(v)));
@@ -84,7 +97,5 @@ export function sigmoidVectors(f: FunctionBuilder, values: readonly string[]): v
   each((v) => mulAdd(r(v), coefficient(4), coefficient(5)).get(q(v)).get(r2(v)).op("f32x4.mul").op("f32x4.add").set(q(v)));
   each((v) => mulAdd(r(v), coefficient(0), coefficient(1)).get(r2(v)).get(r2(v)).op("f32x4.mul").op("f32x4.mul").get(q(v)).op("f32x4.add").set(q(v)));
   each((v) => f.get(q(v)).get(r2(v)).op("f32x4.mul").get(r(v)).op("f32x4.add").set(q(v)));
-  // 2^-k: 127 - k in the exponent field; k is an integer already, so truncating it is exact
-  each((v) => f.get(BIAS).get(k(v)).op("i32x4.trunc_sat_f32x4_s").op("i32x4.sub").i32(MANTISSA_BITS).op("i32x4.shl").set(scale(v)));
   each((v) => f.get(scale(v)).get(scale(v)).get(one).op("f32x4.add").get(q(v)).op("f32x4.add").op("f32x4.div").set(value(v)));
 }

@@ -16,7 +16,7 @@
 
 import { i32Params, ModuleBuilder, type FunctionBuilder, type SharedMemoryImport } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
-import { EXPONENT_BIAS, LN2_HI, LN2_LO, LOG2_E, MANTISSA_BITS, P } from "./sigmoid-vectors";
+import { EXPONENT_BIAS, LN2_HI, LN2_LO, LOG2_E, MANTISSA_BITS, P, ROUNDER } from "./sigmoid-vectors";
 
 const FLOAT_BYTES = 4;
 const VECTOR_BYTES = 16;
@@ -31,6 +31,7 @@ const FLOAT_CONSTANTS: readonly (readonly [string, number])[] = [
   ["log2e", LOG2_E],
   ["minusLn2Hi", -LN2_HI],
   ["minusLn2Lo", -LN2_LO],
+  ["rounder", ROUNDER],
   ...P.map((value, i) => [coefficient(i), value] as const),
 ];
 
@@ -71,7 +72,10 @@ function rowMaximum(f: FunctionBuilder): void {
 function expVector(f: FunctionBuilder): void {
   const mulAdd = (x: string, m: string, a: string): FunctionBuilder => f.get(x).get(m).op("f32x4.mul").get(a).op("f32x4.add");
   f.get("d").get("dMin").op("f32x4.pmax").set("d");
-  f.get("d").get("log2e").op("f32x4.mul").op("f32x4.nearest").set("k");
+  // k = nearest(d·log2 e) by way of ROUNDER + k (sigmoid-vectors.ts), whose bits make 2^k: k + 127 in the exponent field
+  f.get("d").get("log2e").op("f32x4.mul").get("rounder").op("f32x4.add").set("k");
+  f.get("k").get("bias").op("i32x4.add").i32(MANTISSA_BITS).op("i32x4.shl").set("scale");
+  f.get("k").get("rounder").op("f32x4.sub").set("k");
   f.get("k").get("minusLn2Hi").op("f32x4.mul").get("d").op("f32x4.add").get("k").get("minusLn2Lo").op("f32x4.mul").op("f32x4.add").set("r");
   // P(r) = r⁴·(p0·r + p1) + r²·(p2·r + p3) + (p4·r + p5), Estrin's scheme
   f.get("r").get("r").op("f32x4.mul").set("r2");
@@ -79,8 +83,6 @@ function expVector(f: FunctionBuilder): void {
   mulAdd("r", coefficient(4), coefficient(5)).get("q").get("r2").op("f32x4.mul").op("f32x4.add").set("q");
   mulAdd("r", coefficient(0), coefficient(1)).get("r2").get("r2").op("f32x4.mul").op("f32x4.mul").get("q").op("f32x4.add").set("q");
   f.get("q").get("r2").op("f32x4.mul").get("r").op("f32x4.add").set("q");
-  // 2^k: k + 127 in the exponent field; k is an integer already, so truncating it is exact
-  f.get("k").op("i32x4.trunc_sat_f32x4_s").get("bias").op("i32x4.add").i32(MANTISSA_BITS).op("i32x4.shl").set("scale");
   f.get("scale").get("q").op("f32x4.mul").get("scale").op("f32x4.add").set("e");
 }
 

@@ -26,7 +26,7 @@
 //                          for t = steps-1 … 0: lstmBackward on dz[t] (holding the gates), dh = dz[t]·Rᵀ (not at t = 0)
 
 import { i32Params, type FunctionBuilder, type ModuleBuilder } from "../wasm/wasm-assembler";
-import { addGateFunctions } from "../activations/gate-kernel";
+import { addGateFunctions, WIDE } from "../activations/gate-kernel";
 import { packPanels } from "../gemm/simd-pack";
 import { columnSumsFunction } from "../rows/rows-kernel";
 
@@ -174,7 +174,7 @@ function lstmWalkBackward(module: ModuleBuilder): void {
  * call; `mr`: its tile's rows).
  */
 export function addWalkFunctions(module: ModuleBuilder, mr: number): void {
-  addGateFunctions(module);
+  addGateFunctions(module, WIDE);
   columnSumsFunction(module);
   packPanels(module, "packAInto", mr, true);
   simpleRnnWalkForward(module);

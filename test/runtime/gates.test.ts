@@ -2,6 +2,10 @@ import { describe, expect, it } from "vitest";
 import { gruGates, lstmGates } from "../../runtime/activations/gates";
 import { jsGruGates, jsLstmGates, type GruGates, type LstmGates } from "../../runtime/activations/js-gates";
 import { SimdGates } from "../../runtime/activations/simd-gates";
+import { addGateFunctions, WIDE } from "../../runtime/activations/gate-kernel";
+import { ModuleBuilder } from "../../runtime/wasm/wasm-assembler";
+import { compileKernel, instanceOf } from "../../runtime/wasm/instantiate";
+import { hostWasm } from "../../runtime/wasm/wasm-api";
 import { Random } from "../../runtime/random";
 import { ulpOf } from "../support/ulp";
 
@@ -45,10 +49,36 @@ it("runs on WebAssembly SIMD in this Node, and gives way to JavaScript without W
   expect(SimdGates.create(null)).toBeNull();
 });
 
+/**
+ * The gate functions as gemm's module has them (several vectors a step, walk-kernel.ts), in a module of
+ * their own: a block of rows at the memory's start, gates of whole vectors only.
+ */
+function wideGates(): { lstmGates: LstmGates; gruGates: GruGates } {
+  const module = new ModuleBuilder(16);
+  addGateFunctions(module, WIDE);
+  // compiled where Node runs it, as gemm's module is (past a browser's limit for its main thread)
+  const kernel = instanceOf<{
+    memory: { buffer: ArrayBuffer };
+    lstmGates(at: number, rows: number, units: number): void;
+    gruGates(at: number, rows: number, units: number): void;
+  }>(compileKernel(module.encode(), hostWasm(), false)!, hostWasm()!)!;
+  const run = (width: number, gates: (at: number, rows: number, units: number) => void) => (values: Float32Array, offset: number, rows: number, units: number) => {
+    if (units % 4 !== 0) throw new Error(`wideGates: units must be a multiple of 4, got ${units}`);
+    const block = new Float32Array(kernel.memory.buffer, 0, rows * width * units);
+    block.set(values.subarray(offset, offset + block.length));
+    gates(0, rows, units);
+    values.set(block, offset);
+  };
+  return { lstmGates: run(4, kernel.lstmGates), gruGates: run(3, kernel.gruGates) };
+}
+const wide = wideGates();
+const wholeVectors = <G extends LstmGates | GruGates>(gates: G, fallback: G): G => ((values: Float32Array, offset: number, rows: number, units: number) => (units % 4 === 0 ? gates : fallback)(values, offset, rows, units)) as G;
+
 // the SIMD tanh is the rational in float32 (within 7 ulps); the JavaScript one evaluates it in float64 (3)
 const implementations: readonly (readonly [string, LstmGates, number])[] = [
   ["lstmGates (WebAssembly SIMD)", lstmGates, 7],
   ["SimdGates", simd?.lstmGates ?? jsLstmGates, 7],
+  ["gemm's module's lstmGates (several vectors a step)", wholeVectors(wide.lstmGates, jsLstmGates), 7],
   ["jsLstmGates (the fallback)", jsLstmGates, 3],
 ];
 
@@ -58,6 +88,7 @@ describe.each(implementations)("%s", (_, gates, tanhUlps) => {
     for (const [rows, units, scale] of [
       [64, 64, 12],
       [5, 8, 3],
+      [4, 12, 5], // σ over 6 vectors and tanh over 3: a whole step of each and vectors left over
       [3, 4, 0.01],
       [2, 3, 6], // a width that is not a multiple of 4 floats
       [1, 1, 20],
@@ -92,6 +123,7 @@ it("names what it expected of bad arguments", () => {
 const gruImplementations: readonly (readonly [string, GruGates])[] = [
   ["gruGates (WebAssembly SIMD)", gruGates],
   ["SimdGates", simd?.gruGates ?? jsGruGates],
+  ["gemm's module's gruGates (several vectors a step)", wholeVectors(wide.gruGates, jsGruGates)],
   ["jsGruGates (the fallback)", jsGruGates],
 ];
 
@@ -100,6 +132,7 @@ describe.each(gruImplementations)("%s", (_, gates) => {
     const random = new Random(11);
     for (const [rows, units, scale] of [
       [64, 64, 12],
+      [4, 12, 5], // σ over 6 vectors: a whole step and vectors left over
       [3, 4, 0.01],
       [2, 3, 6], // a width that is not a multiple of 4 floats
       [1, 1, 20],
