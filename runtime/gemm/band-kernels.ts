@@ -27,6 +27,9 @@ import { softmaxFunction } from "../activations/softmax-kernel";
 import { addOptimizerFunctions, RULE_NAMES, type RuleName } from "../optimizers/optimizer-kernel";
 import { addRowsByIdFunctions, ROWS_BY_ID_BANDS } from "../sparse/rows-by-id-kernel";
 
+/** allFinite's sums in gemm's module (optimizer-kernel.ts): four keep the adders busy. */
+const GEMM_FINITE_SUMS = 4;
+
 const FLOAT_BYTES = 4;
 /** The floats of a rule band's row: a multiple of the rules' step of 4 floats. */
 export const RULE_ROW_FLOATS = 256;
@@ -50,7 +53,7 @@ export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
   packSumsBand(module, tile.nr);
   softmaxFunction(module);
   softmaxBand(module);
-  addOptimizerFunctions(module, "float32");
+  addOptimizerFunctions(module, "float32", GEMM_FINITE_SUMS);
   for (const rule of RULE_NAMES) ruleBandFunction(module, rule);
   addRowsByIdFunctions(module);
 }

@@ -2,7 +2,8 @@ import { PerformanceObserver, performance } from "node:perf_hooks";
 import { describe, expect, it } from "vitest";
 import { adagrad, adam, rmsprop, sgd, type OptimizerConfig } from "../../dsl/config/optimizers";
 import { createOptimizer, type OptimizerPath } from "../../runtime/optimizers";
-import { optimizerKernelModule } from "../../runtime/optimizers/optimizer-kernel";
+import { addOptimizerFunctions, optimizerKernelModule } from "../../runtime/optimizers/optimizer-kernel";
+import { ModuleBuilder } from "../../runtime/wasm/wasm-assembler";
 import { simdOptimizer } from "../../runtime/optimizers/simd-optimizer";
 import { instantiateKernel, SYNC_COMPILE_LIMIT_BYTES } from "../../runtime/wasm/instantiate";
 import { hostWasm } from "../../runtime/wasm/wasm-api";
@@ -354,20 +355,28 @@ for (const path of PATHS) describe(`the ${path} path`, () => {
     });
   });
 
-  it.skipIf(!hostWasm())("the kernel's allFinite finds NaN and either infinity at every place, for several lengths", () => {
-    const kernel = instantiateKernel<{ memory: { buffer: ArrayBuffer }; allFinite(g: number, floats: number): number }>(optimizerKernelModule())!;
-    const g = new Float32Array(kernel.memory.buffer, 64, 100);
-    for (const floats of [4, 12, 16, 20, 64, 76]) {
-      g.fill(0.5).fill(Infinity, floats, floats + 4); // past the end: not read
-      expect(kernel.allFinite(64, floats)).toBe(1);
-      for (let at = 0; at < floats; at++) {
-        for (const bad of [NaN, Infinity, -Infinity]) {
-          g[at] = bad;
-          expect(kernel.allFinite(64, floats), `${bad} at ${at} of ${floats}`).toBe(0);
+  it.skipIf(!hostWasm())("the kernel's allFinite finds NaN and either infinity at every place, for several lengths, with one sum or four (gemm's module)", () => {
+    const withSums = (sums: number): Uint8Array => {
+      const module = new ModuleBuilder(1);
+      addOptimizerFunctions(module, "float32", sums);
+      return module.encode();
+    };
+    for (const bytes of [optimizerKernelModule(), withSums(4)]) {
+      const kernel = instantiateKernel<{ memory: { buffer: ArrayBuffer }; allFinite(g: number, floats: number): number }>(bytes)!;
+      const g = new Float32Array(kernel.memory.buffer, 64, 200);
+      // four sums take 16 floats a step: 16, 64 and 128 are whole steps, 20, 76 and 140 leave vectors over
+      for (const floats of [4, 12, 16, 20, 64, 76, 128, 140]) {
+        g.fill(0.5).fill(Infinity, floats, floats + 4); // past the end: not read
+        expect(kernel.allFinite(64, floats)).toBe(1);
+        for (let at = 0; at < floats; at++) {
+          for (const bad of [NaN, Infinity, -Infinity]) {
+            g[at] = bad;
+            expect(kernel.allFinite(64, floats), `${bad} at ${at} of ${floats}`).toBe(0);
+          }
+          g[at] = -3e38;
         }
-        g[at] = -3e38;
+        expect(kernel.allFinite(64, floats)).toBe(1);
       }
-      expect(kernel.allFinite(64, floats)).toBe(1);
     }
   });
 
