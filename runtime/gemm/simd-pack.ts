@@ -139,6 +139,8 @@ function gatherPanel(f: FunctionBuilder, width: number): void {
 /** The high two floats of a vector moved to the low two. */
 const HIGH_HALF = lanes(2, 3, 2, 3);
 const SUMS_BYTES_PER_VECTOR = 2 * VECTOR_BYTES;
+/** Panels packColumnSums packs in one pass over the rows. */
+const PANELS_PER_PASS = 2;
 
 /**
  * Emits `name(src, kStride, lines, k, packed, sumsAt)`: packPanels' panels of `width` lines for an
@@ -149,30 +151,48 @@ export function packColumnSums(module: ModuleBuilder, name: string, width: numbe
   const rowBytes = width * FLOAT_BYTES;
   const vectors = rowBytes / VECTOR_BYTES;
   const f = module.function(name, i32Params("src", "kStride", "lines", "k", "packed", "sumsAt"), [], true);
-  f.local("j0", "i32").local("from", "i32").local("panelEnd", "i32").local("x", "v128");
-  for (let s = 0; s < 2 * vectors; s++) f.local(`sum${s}`, "v128");
+  f.local("j0", "i32").local("from", "i32").local("panelEnd", "i32").local("panelBytes", "i32").local("x", "v128");
+  for (let s = 0; s < 2 * vectors * PANELS_PER_PASS; s++) f.local(`sum${s}`, "v128");
   f.get("lines").i32(0).op("i32.eq").get("k").i32(0).op("i32.eq").op("i32.or").op("br_if", 0);
+  f.get("k").i32(rowBytes).op("i32.mul").set("panelBytes");
   f.i32(0).set("j0");
+  // `panels` panels a pass over the rows, each row's floats for them read together
+  const pass = (panels: number) => {
+    const sums = 2 * vectors * panels;
+    for (let s = 0; s < sums; s++) f.op("v128.const", new Array(16).fill(0)).set(`sum${s}`);
+    f.get("src").get("j0").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("from");
+    f.get("packed").get("panelBytes").op("i32.add").set("panelEnd");
+    f.doWhile(
+      () => {
+        for (let q = 0; q < panels; q++) {
+          for (let v = 0; v < vectors; v++) {
+            const sum = 2 * (q * vectors + v);
+            f.get("packed");
+            if (q > 0) f.get("panelBytes").op("i32.add");
+            f.get("from").op("v128.load", q * rowBytes + v * VECTOR_BYTES).tee("x").op("v128.store", v * VECTOR_BYTES);
+            f.get(`sum${sum}`).get("x").op("f64x2.promote_low_f32x4").op("f64x2.add").set(`sum${sum}`);
+            f.get(`sum${sum + 1}`).get("x").get("x").op("i8x16.shuffle", HIGH_HALF).op("f64x2.promote_low_f32x4").op("f64x2.add").set(`sum${sum + 1}`);
+          }
+        }
+        f.increment("from", () => f.get("kStride"));
+        f.increment("packed", () => f.i32(rowBytes));
+      },
+      () => f.get("packed").get("panelEnd").op("i32.ne"),
+    );
+    for (let s = 0; s < sums; s++) f.get("sumsAt").get(`sum${s}`).op("v128.store", s * VECTOR_BYTES);
+    f.increment("sumsAt", () => f.i32(panels * vectors * SUMS_BYTES_PER_VECTOR));
+    f.increment("j0", () => f.i32(panels * width));
+    // past the pass' other panels, which packed has not walked through
+    if (panels > 1) f.increment("packed", () => f.get("panelBytes").i32(panels - 1).op("i32.mul"));
+  };
   f.doWhile(
     () => {
-      for (let s = 0; s < 2 * vectors; s++) f.op("v128.const", new Array(16).fill(0)).set(`sum${s}`);
-      f.get("src").get("j0").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("from");
-      f.get("packed").get("k").i32(rowBytes).op("i32.mul").op("i32.add").set("panelEnd");
-      f.doWhile(
-        () => {
-          for (let v = 0; v < vectors; v++) {
-            f.get("packed").get("from").op("v128.load", v * VECTOR_BYTES).tee("x").op("v128.store", v * VECTOR_BYTES);
-            f.get(`sum${2 * v}`).get("x").op("f64x2.promote_low_f32x4").op("f64x2.add").set(`sum${2 * v}`);
-            f.get(`sum${2 * v + 1}`).get("x").get("x").op("i8x16.shuffle", HIGH_HALF).op("f64x2.promote_low_f32x4").op("f64x2.add").set(`sum${2 * v + 1}`);
-          }
-          f.increment("from", () => f.get("kStride"));
-          f.increment("packed", () => f.i32(rowBytes));
-        },
-        () => f.get("packed").get("panelEnd").op("i32.ne"),
-      );
-      for (let s = 0; s < 2 * vectors; s++) f.get("sumsAt").get(`sum${s}`).op("v128.store", s * VECTOR_BYTES);
-      f.increment("sumsAt", () => f.i32(vectors * SUMS_BYTES_PER_VECTOR));
-      f.increment("j0", () => f.i32(width));
+      // two panels while two are left (a row's two halves of a cache line, where width is 8), then one
+      f.get("lines").get("j0").op("i32.sub").i32(PANELS_PER_PASS * width).op("i32.lt_u").op("if");
+      pass(1);
+      f.op("else");
+      pass(PANELS_PER_PASS);
+      f.op("end");
     },
     () => f.get("j0").get("lines").op("i32.lt_u"),
   );
