@@ -43,6 +43,7 @@ import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-ass
 import type { GrowableMemory } from "../wasm/scratch-memory";
 import { declareSigmoidLocals, sigmoidVectors, splatSigmoidConstants } from "./sigmoid-vectors";
 import { declareTanhLocals, splatTanhConstants, tanhVectors } from "./tanh-vectors";
+import { inPlaceFunction } from "./in-place-kernel";
 
 const FLOAT_BYTES = 4;
 const VECTOR_BYTES = 16;
@@ -61,36 +62,6 @@ const COMPACT: VectorsPerStep = { sigmoid: 1, tanh: 1 };
  * four tanh vectors, whose locals spill). The same instructions on every float: the same bits.
  */
 export const WIDE: VectorsPerStep = { sigmoid: 4, tanh: 2 };
-
-/**
- * f(at, floats): `vectors` in place on floats from at, `perStep` vectors a step (independent chains of
- * dependent instructions keep more of the CPU busy), then the vectors left one at a time (floats: a
- * positive multiple of 4).
- */
-function inPlace(module: ModuleBuilder, name: string, exported: boolean, perStep: number, prepare: (f: FunctionBuilder, vectors: number) => void, vectors: (f: FunctionBuilder, values: readonly string[]) => void): void {
-  const f = module.function(name, i32Params("at", "floats"), [], exported);
-  const values = Array.from({ length: perStep }, (_, v) => `value${v}`);
-  f.local("end", "i32");
-  for (const value of values) f.local(value, "v128");
-  prepare(f, perStep);
-  f.get("at").get("floats").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("end");
-  // while `count` vectors or more are left
-  const loop = (count: number) => {
-    const step = values.slice(0, count);
-    // at + count vectors ≤ end: at + count vectors − 1 < end
-    const fits = () => f.get("at").i32(count * VECTOR_BYTES - 1).op("i32.add").get("end").op("i32.lt_u");
-    fits().op("if");
-    f.doWhile(() => {
-      step.forEach((value, v) => f.get("at").op("v128.load", v * VECTOR_BYTES).set(value));
-      vectors(f, step);
-      step.forEach((value, v) => f.get("at").get(value).op("v128.store", v * VECTOR_BYTES));
-      f.increment("at", () => f.i32(count * VECTOR_BYTES));
-    }, fits);
-    f.op("end");
-  };
-  if (perStep > 1) loop(perStep);
-  loop(1);
-}
 
 function lstmGatesFunction(module: ModuleBuilder): void {
   const f = module.function("lstmGates", i32Params("at", "rows", "units"), [], true);
@@ -371,8 +342,8 @@ export function gateKernelModule(): Uint8Array {
 
 /** The gate functions, exported, into a module of another kernel's (the recurrent walks call them: runtime/recurrent/walk-kernel.ts). */
 export function addGateFunctions(module: ModuleBuilder, perStep: VectorsPerStep = COMPACT): void {
-  inPlace(module, "sigmoid", false, perStep.sigmoid, (f, vectors) => (declareSigmoidLocals(f, vectors), splatSigmoidConstants(f)), sigmoidVectors);
-  inPlace(module, "tanh", true, perStep.tanh, (f, vectors) => (declareTanhLocals(f, vectors), splatTanhConstants(f)), tanhVectors);
+  inPlaceFunction(module, "sigmoid", false, perStep.sigmoid, true, (f, vectors) => (declareSigmoidLocals(f, vectors), splatSigmoidConstants(f)), sigmoidVectors);
+  inPlaceFunction(module, "tanh", true, perStep.tanh, true, (f, vectors) => (declareTanhLocals(f, vectors), splatTanhConstants(f)), tanhVectors);
   lstmGatesFunction(module);
   gruGatesFunction(module);
   addBiasFunction(module);

@@ -5,9 +5,10 @@
 //
 // The sigmoid's instructions are in sigmoid-vectors.ts.
 
-import { i32Params, ModuleBuilder } from "../wasm/wasm-assembler";
+import { ModuleBuilder } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
 import { declareSigmoidLocals, sigmoidVectors, splatSigmoidConstants } from "./sigmoid-vectors";
+import { inPlaceFunction } from "./in-place-kernel";
 
 const FLOAT_BYTES = 4;
 const VECTOR_BYTES = 16;
@@ -16,30 +17,13 @@ const VECTORS_PER_STEP = 2;
 const STEP_BYTES = VECTORS_PER_STEP * VECTOR_BYTES;
 export const STEP_FLOATS = STEP_BYTES / FLOAT_BYTES;
 
-const value = (v: number): string => `value${v}`;
-
 /**
  * Adds the function `sigmoid` to the module, exported or for the module's own use, taking
  * `vectorsPerStep` vectors per loop iteration (floats: a positive multiple of 4 · vectorsPerStep).
  */
 export function sigmoidFunction(module: ModuleBuilder, exported = true, vectorsPerStep = VECTORS_PER_STEP): void {
-  const f = module.function("sigmoid", i32Params("at", "floats"), [], exported);
-  const values = Array.from({ length: vectorsPerStep }, (_, v) => value(v));
-  f.local("end", "i32");
-  for (const local of values) f.local(local, "v128");
-  declareSigmoidLocals(f, vectorsPerStep);
   // the constants are splatted once, before the loop, not in every iteration
-  splatSigmoidConstants(f);
-  f.get("at").get("floats").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").set("end");
-  f.doWhile(
-    () => {
-      values.forEach((local, v) => f.get("at").op("v128.load", v * VECTOR_BYTES).set(local));
-      sigmoidVectors(f, values);
-      values.forEach((local, v) => f.get("at").get(local).op("v128.store", v * VECTOR_BYTES));
-      f.increment("at", () => f.i32(vectorsPerStep * VECTOR_BYTES));
-    },
-    () => f.get("at").get("end").op("i32.lt_u"),
-  );
+  inPlaceFunction(module, "sigmoid", exported, vectorsPerStep, false, (f, vectors) => (declareSigmoidLocals(f, vectors), splatSigmoidConstants(f)), sigmoidVectors);
 }
 
 /** The module's bytes. Its memory starts at one page; the host grows it. */
