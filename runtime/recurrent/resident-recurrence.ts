@@ -50,7 +50,8 @@ interface WalkGradientRegions {
   readonly x: number;
   /** Where dX is made: where it lies, when in gemm's heap, else where x was copied (once packed, x is not read again). */
   readonly dx: number;
-  readonly hPrev: number;
+  /** h as stored (where it lies, when in gemm's heap), for dR. */
+  readonly h: number;
   /** op(A) of the weights' product: x's panels, then h_prev's from packedX bytes in. */
   readonly packedA: number;
   readonly packedX: number;
@@ -127,7 +128,7 @@ export class ResidentRecurrence {
     const [actAt, cAt] = [this.where(actC) ?? r.floats(steps * batch * units), this.where(c) ?? r.floats(steps * batch * units)];
     const [zerosAt, dhAt, dcAt] = [r.floats(batch * units), r.floats(batch * units), r.floats(batch * units)];
     const packedAt = this.packedRegion(r, width, units);
-    const after = gradients && this.walkGradientRegions(r, x, steps, batch, units, width, features, gradients);
+    const after = gradients && this.walkGradientRegions(r, x, h, steps, batch, units, width, features, gradients);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     this.startDz(gates, dz, steps * batch, width, dzAt);
@@ -167,7 +168,7 @@ export class ResidentRecurrence {
     const dzAt = this.rowsRegion(r, steps * batch, units);
     const dhAt = r.floats(batch * units);
     const packedAt = this.packedRegion(r, units, units);
-    const after = gradients && this.walkGradientRegions(r, x, steps, batch, units, units, features, gradients);
+    const after = gradients && this.walkGradientRegions(r, x, h, steps, batch, units, units, features, gradients);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     this.placeRows(h, steps * batch, units, dzAt);
@@ -181,10 +182,10 @@ export class ResidentRecurrence {
 
   /**
    * Where walkGradients puts its operands. dK and dR are one product, [xᵀ; h_prevᵀ]·dZ: x and h_prev (h
-   * a step late: the first batch rows zero, then h's steps 0 … T-2) packed as op(A) one after the
-   * other, dZ packed once. dX then goes where x was.
+   * a step late: the first batch columns of its panels zero, then h's steps 0 … T-2 packed from where
+   * h is) packed as op(A) one after the other, dZ packed once. dX then goes where x was.
    */
-  private walkGradientRegions(r: Regions, x: Float32Array | null, steps: number, batch: number, units: number, width: number, features: number, g: WalkGradients): WalkGradientRegions {
+  private walkGradientRegions(r: Regions, x: Float32Array | null, h: Float32Array | null, steps: number, batch: number, units: number, width: number, features: number, g: WalkGradients): WalkGradientRegions {
     const rows = steps * batch;
     const [kernelRows, recurrentRows] = this.productRows(g, steps, features, units);
     const packedX = kernelRows ? this.gemm.packedABytes(features, rows) : 0;
@@ -193,7 +194,7 @@ export class ResidentRecurrence {
     return {
       x: g.dKernel ? (xLies ?? spare) : -1,
       dx: g.dx ? (dxLies ?? spare) : -1,
-      hPrev: recurrentRows ? r.floats(rows * units) : -1,
+      h: recurrentRows ? (this.where(h) ?? r.floats(rows * units)) : -1,
       packedA: kernelRows + recurrentRows ? r.bytes(packedX + (recurrentRows ? this.gemm.packedABytes(units, rows) : 0)) : -1,
       packedX,
       dz: kernelRows + recurrentRows ? r.bytes(this.gemm.packedBBytes(rows, width)) : -1,
@@ -201,6 +202,20 @@ export class ResidentRecurrence {
       kernel: g.dx ? this.packedRegion(r, width, features) : null,
       sums: g.dBias ? r.bytes(width * 8) : -1,
     };
+  }
+
+  /**
+   * h_prevᵀ packed at `packed` as op(A) of dR's product (units × steps·batch): in each panel, the first
+   * batch columns zero (h_{-1}: 0·dz_0 adds exactly nothing, so dR sums the same terms in the same
+   * order), then h's steps 0 … T-2 packed from hAt (where h lies, or where it is copied in first).
+   */
+  private packPreviousStates(h: Float32Array, hAt: number, steps: number, batch: number, units: number, packed: number): void {
+    const mr = this.gemm.tileRows;
+    const [rows, leading] = [steps * batch, batch * mr * FLOAT_BYTES];
+    this.copyIn(h, (steps - 1) * batch * units, hAt);
+    const panelBytes = rows * mr * FLOAT_BYTES;
+    for (let panel = 0; panel * mr < units; panel++) this.zero(packed + panel * panelBytes, batch * mr);
+    this.gemm.packAAt(hAt, true, units, rows - batch, packed + leading, leading);
   }
 
   /** The rows dK and dR take in their product's op(A): dK's rounded up to whole panels (its padding rows give zeros, unread), 0 where not wanted (dR for one step is 0 without a product). */
@@ -218,12 +233,7 @@ export class ResidentRecurrence {
       this.copyIn(x!, rows * features, at.x);
       this.gemm.packAAt(at.x, true, features, rows, at.packedA);
     }
-    if (recurrentRows) {
-      // h_prev's first block is zero: 0·dz_0 adds exactly nothing, so dR sums the same terms in the same order
-      this.zero(at.hPrev, batch * units);
-      this.copyIn(h!, (steps - 1) * batch * units, at.hPrev + batch * units * FLOAT_BYTES);
-      this.gemm.packAAt(at.hPrev, true, units, rows, at.packedA + at.packedX);
-    }
+    if (recurrentRows) this.packPreviousStates(h!, at.h, steps, batch, units, at.packedA + at.packedX);
     // the bias gradient's column sums made as dZ is packed, where its panels are whole
     const sumsInPack = g.dBias !== null && kernelRows + recurrentRows > 0 && width % this.gemm.tileColumns === 0;
     if (kernelRows + recurrentRows) {
