@@ -1,13 +1,13 @@
-// Which rows of a sparse layer's kernel gradient (or an embedding's table gradient) hold anything. A
-// batch of bag-of-words rows names a few thousand of the vocabulary's rows, so instead of zeroing the
-// whole gradient before each scatter-add, either each row the batch names is written from zero on its
-// first touch and only the rows the previous batch wrote and this one does not are zeroed
-// (clearStale), or the rows the previous batch wrote are zeroed before the scatter-add (clearPrevious). The gradient is then the same, bit for
-// bit, as after zeroing it all, provided nothing else writes it between calls (the generated code
-// asks for this only where the product is the gradient's one writer).
+// Which rows of a sparse layer's kernel gradient hold anything. A batch of bag-of-words rows names a
+// few thousand of the vocabulary's rows, so instead of zeroing the whole gradient before each
+// scatter-add, each row the batch names is written from zero on its first touch and only the rows the
+// previous batch wrote and this one does not are zeroed (clearStale). The gradient is then the same,
+// bit for bit, as after zeroing it all, provided nothing else writes it between calls (the generated
+// code asks for this only where the product is the gradient's one writer). An embedding's table
+// gradient is zeroed by the ids its previous batch named instead (zero-written-rows.ts).
 
 /** What one TypedArray fill call costs beyond its floats, in floats zeroed (measured: a row of 32 floats a call is slower than one memset of a 10,000-row table). */
-const ROW_FILL_OVERHEAD_FLOATS = 64;
+export const ROW_FILL_OVERHEAD_FLOATS = 64;
 
 /** Zeroes the rows rows[0 … count-1] of grad (rows of `width` floats). */
 export type RowsZeroer = (grad: Float32Array, width: number, rows: Int32Array, count: number) => void;
@@ -50,18 +50,6 @@ export class TouchedRows {
     this.stamps[row] = this.call;
     this.current[this.currentCount++] = row;
     return true;
-  }
-
-  /**
-   * Zeroes every row of `grad` (rows of `width` floats) the previous call wrote, by `zeroRows`; before
-   * the first call, or where those rows are a large part of it, all of it (a memset beats a fill per row then).
-   */
-  clearPrevious(grad: Float32Array, width: number, zeroRows: RowsZeroer = fillRows): void {
-    if (this.previousCount < 0 || this.previousCount * (width + ROW_FILL_OVERHEAD_FLOATS) >= grad.length) {
-      grad.fill(0);
-      return;
-    }
-    zeroRows(grad, width, this.previous, this.previousCount);
   }
 
   /**
