@@ -14,6 +14,9 @@
 //   softmaxBand   at, rowFloats, biasAt:   softmax-kernel.ts' softmax on rows row0 … of rowFloats floats at `at`
 //   <rule>Band    w, g, s0, s1, s2, floats, hyper: optimizer-kernel.ts' rule (float32 lanes) on floats
 //                 row0·RULE_ROW_FLOATS … of each array, the last band ending at `floats`
+//   allFiniteBand the rules' arguments, then a flag: optimizer-kernel.ts' allFinite on the band's floats
+//                 of g, the flag (the i32 at FINITE_FLAG_OFFSET, which the caller sets to 1) set to 0
+//                 where one is not finite
 //
 //   gatherRowsBand, zeroRowsBand, scatterAddRowsBand: an embedding's rows moved by id (rows-by-id-kernel.ts)
 //
@@ -38,8 +41,8 @@ export const RULE_ROW_FLOATS = 256;
 const ruleBand = (rule: RuleName) => `${rule}Band` as const;
 
 /** The band functions, in the order of their job kinds (gemm-job.ts: kind 1 is the first). */
-export const BANDS = [...WALKS, "packBBand", "packABand", "packBSumsBand", "softmaxBand", ...ROWS_BY_ID_BANDS, ...RULE_NAMES.map(ruleBand)] as const;
-export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "packBSumsBand" | "softmaxBand" | (typeof ROWS_BY_ID_BANDS)[number] | `${RuleName}Band`;
+export const BANDS = [...WALKS, "packBBand", "packABand", "packBSumsBand", "softmaxBand", ...ROWS_BY_ID_BANDS, ...RULE_NAMES.map(ruleBand), "allFiniteBand"] as const;
+export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "packBSumsBand" | "softmaxBand" | (typeof ROWS_BY_ID_BANDS)[number] | `${RuleName}Band` | "allFiniteBand";
 
 const BAND_INDEX = new Map<string, number>(BANDS.map((name, index) => [name, index]));
 /** A band function's place in BANDS (its job kind is one more), looked up once, not searched per call. */
@@ -56,6 +59,7 @@ export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
   softmaxBand(module);
   addOptimizerFunctions(module, "float32", GEMM_FINITE_SUMS);
   for (const rule of RULE_NAMES) ruleBandFunction(module, rule);
+  allFiniteBandFunction(module);
   addRowsByIdFunctions(module);
 }
 
@@ -107,6 +111,20 @@ function ruleBandFunction(module: ModuleBuilder, rule: RuleName): void {
   // w, g, s0, s1, s2 from the band's first float (an unused slot's address moves too, and is never read)
   for (let array = 0; array < 5; array++) f.get("args").op("i32.load", array * 4).get("offset").op("i32.add");
   f.get("count").get("args").op("i32.load", 24).call(rule);
+}
+
+/** Where allFiniteBand's flag is in its arguments: after the rules' seven. */
+export const FINITE_FLAG_OFFSET = 28;
+
+function allFiniteBandFunction(module: ModuleBuilder): void {
+  const f = module.function("allFiniteBand", i32Params("args", "row0", "rows", "scratch"), [], true);
+  f.local("first", "i32").local("count", "i32");
+  f.get("row0").i32(RULE_ROW_FLOATS).op("i32.mul").set("first");
+  f.setMinUnsigned("count", () => f.get("rows").i32(RULE_ROW_FLOATS).op("i32.mul"), () => f.get("args").op("i32.load", 20).get("first").op("i32.sub"));
+  f.get("args").op("i32.load", 4).get("first").i32(FLOAT_BYTES).op("i32.mul").op("i32.add").get("count").call("allFinite");
+  f.i32(0).op("i32.eq").op("if");
+  f.get("args").i32(0).op("i32.store", FINITE_FLAG_OFFSET);
+  f.op("end");
 }
 
 /** Rows of a rule band job over `floats` floats. */

@@ -26,7 +26,7 @@ import { compileKernel, instanceOf } from "../wasm/instantiate";
 import { onGemmMemory } from "../gemm/gemm-memory-kernel";
 import { simdGemm } from "../gemm/gemm";
 import type { SimdGemm } from "../gemm/simd-gemm";
-import { ruleBandName, ruleRows, RULE_ROW_FLOATS, type BandName } from "../gemm/band-kernels";
+import { FINITE_FLAG_OFFSET, ruleBandName, ruleRows, RULE_ROW_FLOATS, type BandName } from "../gemm/band-kernels";
 import type { SharedMemoryImport } from "../wasm/wasm-assembler";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { hostWasm, type WasmApi, type WasmModule } from "../wasm/wasm-api";
@@ -121,6 +121,8 @@ export function simdOptimizer(name: string, config: Clipping, weights: readonly 
 const RULE_ARGS_BYTES = 32;
 /** About what a weight's step costs, in multiply-adds: what gemm's threads weigh against handing a band over. */
 const WORK_PER_FLOAT = 8;
+/** What checking a gradient costs, in the same units. */
+const FINITE_WORK_PER_FLOAT = 2;
 
 const roundUp = (n: number): number => Math.ceil(n / FLOATS_PER_STEP) * FLOATS_PER_STEP;
 
@@ -148,6 +150,8 @@ class SimdOptimizer implements Optimizer {
   private kernel!: OptimizerKernelExports;
   /** gemm's module, whose threads run the rule in bands (its function `band`), or null. */
   private gemm: SimdGemm | null = null;
+  /** allFiniteBand's flag, in the rule's band arguments. */
+  private finiteFlag: Int32Array<ArrayBufferLike> = new Int32Array(1);
   private readonly band: BandName;
   /** The block's bytes, and where it is. */
   private readonly blockBytes: number;
@@ -210,6 +214,7 @@ class SimdOptimizer implements Optimizer {
     this.gemm = place.gemm;
     // the rule's arguments for its band function, which change only with the block
     new Int32Array(buffer, base + HYPER_BYTES, 7).set([this.at.w, this.at.g, ...this.at.s, this.floats, this.at.hyper]);
+    this.finiteFlag = new Int32Array(buffer, base + HYPER_BYTES + FINITE_FLAG_OFFSET, 1);
   }
 
   get iterations(): number {
@@ -223,9 +228,17 @@ class SimdOptimizer implements Optimizer {
 
   applyIfFinite(grads: readonly Float32Array[]): boolean {
     this.takeGradients(grads);
-    if (this.floats > 0 && !this.kernel.allFinite(this.at.g, this.floats)) return false;
+    if (this.floats > 0 && !this.gradientsFinite()) return false;
     this.step();
     return true;
+  }
+
+  /** Whether every gradient in the memory is finite: checked in bands on gemm's threads where the kernel is gemm's module. */
+  private gradientsFinite(): boolean {
+    if (!this.gemm) return this.kernel.allFinite(this.at.g, this.floats) === 1;
+    this.finiteFlag[0] = 1;
+    this.gemm.band("allFiniteBand", this.at.hyper + HYPER_BYTES, ruleRows(this.floats), RULE_ROW_FLOATS * FINITE_WORK_PER_FLOAT);
+    return this.finiteFlag[0] === 1;
   }
 
   /**

@@ -9,6 +9,7 @@ import { instantiateKernel, SYNC_COMPILE_LIMIT_BYTES } from "../../runtime/wasm/
 import { hostWasm } from "../../runtime/wasm/wasm-api";
 import { weightStore } from "../../runtime/weight-store";
 import { Random } from "../../runtime/random";
+import { simdGemm } from "../../runtime/gemm/gemm";
 import { reference } from "../support/optimizer-reference";
 
 // The float64 reference the optimisers are held to is test/support/optimizer-reference.ts. Every test
@@ -495,4 +496,39 @@ describe.skipIf(!hostWasm())("a model's weights and gradients kept in the SIMD o
     expect(createOptimizer(adam({ clipnorm: 1 }), weightStore(sizes), "simd").adoptStore!()).toBeNull();
     expect(createOptimizer(adam(), weightStore(sizes), "js").adoptStore).toBeUndefined();
   });
+
+  it("a guard over 300,000 gradients, checked in bands (on gemm's worker threads where the host has them), finds one bad value in any band", async () => {
+    // where gemm has worker threads, they check every band: three workers, ready, the calling thread idle
+    const threads = simdGemm()?.threads;
+    threads?.start(4);
+    await threads?.whenReady();
+    if (threads) threads.callerWorks = false;
+    try {
+      guardOverBands();
+    } finally {
+      if (threads) threads.callerWorks = true;
+    }
+  });
+
+  function guardOverBands(): void {
+    const random = new Random(12);
+    const sizes = [100_003, 200_001];
+    const total = sizes[0]! + sizes[1]!;
+    // adopted, the optimiser's arrays lie in gemm's heap, where gemm's module checks them
+    const checked = createOptimizer(adam(), weightStore(sizes, Float32Array.from({ length: total }, () => random.uniform())), "simd");
+    const store = checked.adoptStore!()!;
+    const grads = weightStore(sizes, store.grads);
+    const clean = Float32Array.from({ length: total }, () => random.uniform() - 0.5);
+    for (const at of [0, 77_777, 100_002, 100_003, 250_000, total - 1]) {
+      for (const bad of [NaN, Infinity, -Infinity]) {
+        store.grads.set(clean);
+        store.grads[at] = bad;
+        expect(checked.applyIfFinite(grads), `${bad} at ${at}`).toBe(false);
+      }
+    }
+    expect(checked.iterations).toBe(0);
+    store.grads.set(clean);
+    expect(checked.applyIfFinite(grads)).toBe(true);
+    expect(checked.iterations).toBe(1);
+  }
 });
