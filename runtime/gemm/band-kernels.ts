@@ -6,9 +6,9 @@
 //   name(args, row0, rows, scratch)
 //       args: the byte address of its i32 arguments (below, in order); row0 and rows: the band.
 //
-//   packBBand     src, kStride, lineStride, lines, k, packed: simd-pack.ts' packB on panels row0 … (NR lines each)
-//   packABand     src, kStride, lineStride, lines, k, packed, skip: the same for packA (panels of MR lines),
-//                 `skip` bytes left after each panel (walk-kernel.ts' packAInto: k columns of longer panels)
+//   packBBand     src, kStride, lineStride, lines, k, packed, skip: simd-pack.ts' packB on panels row0 … (NR
+//                 lines each), `skip` bytes left after each panel (packBInto: k rows of longer panels)
+//   packABand     the same for packA (panels of MR lines; walk-kernel.ts' packAInto)
 //   packBSumsBand src, kStride, lines, k, packed, sumsAt: simd-pack.ts' packColumnSums (B's panels, and its
 //                 columns' float64 sums) on panels row0 …
 //   softmaxBand   at, rowFloats, biasAt:   softmax-kernel.ts' softmax on rows row0 … of rowFloats floats at `at`
@@ -25,7 +25,7 @@
 
 import { i32Params, type ModuleBuilder } from "../wasm/wasm-assembler";
 import type { Tile } from "./tile";
-import { packColumnSums } from "./simd-pack";
+import { packColumnSums, packPanels } from "./simd-pack";
 import { addWalkFunctions, WALKS } from "../recurrent/walk-kernel";
 import { softmaxFunction } from "../activations/softmax-kernel";
 import { addOptimizerFunctions, RULE_NAMES, type RuleName } from "../optimizers/optimizer-kernel";
@@ -51,8 +51,9 @@ export const bandIndex = (name: BandName): number => BAND_INDEX.get(name)!;
 /** The band functions and what they call, exported, into gemm's module (after gemm's own functions, which the walks and packs call; `tile`: the module's). */
 export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
   addWalkFunctions(module, tile.mr);
-  packBand(module, "packBBand", "packB", tile.nr, false);
-  packBand(module, "packABand", "packAInto", tile.mr, true);
+  packPanels(module, "packBInto", tile.nr, true);
+  packBand(module, "packBBand", "packBInto", tile.nr);
+  packBand(module, "packABand", "packAInto", tile.mr);
   packColumnSums(module, "packBColumnSums", tile.nr);
   packSumsBand(module, tile.nr);
   softmaxFunction(module);
@@ -65,19 +66,19 @@ export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
 
 /**
  * A pack on the band's panels: its source `row0·width` lines in, its lines cut at the operand's last,
- * its panels `row0` panels into packed (each `width·k` floats, and `skip` bytes after it when skipping).
+ * its panels `row0` panels into packed (each `width·k` floats and `skip` bytes).
  */
-function packBand(module: ModuleBuilder, name: string, pack: string, width: number, skipping: boolean): void {
+function packBand(module: ModuleBuilder, name: string, pack: string, width: number): void {
   const f = module.function(name, i32Params("args", "row0", "rows", "scratch"), [], true);
   f.local("first", "i32").local("lines", "i32").local("panelBytes", "i32");
   f.get("row0").i32(width).op("i32.mul").set("first");
   f.setMinUnsigned("lines", () => f.get("rows").i32(width).op("i32.mul"), () => f.get("args").op("i32.load", 12).get("first").op("i32.sub"));
   f.get("args").op("i32.load", 16).i32(width * FLOAT_BYTES).op("i32.mul").set("panelBytes");
-  if (skipping) f.increment("panelBytes", () => f.get("args").op("i32.load", 24));
+  f.increment("panelBytes", () => f.get("args").op("i32.load", 24));
   f.get("args").op("i32.load", 0).get("first").get("args").op("i32.load", 8).op("i32.mul").op("i32.add");
   f.get("args").op("i32.load", 4).get("args").op("i32.load", 8).get("lines").get("args").op("i32.load", 16);
   f.get("args").op("i32.load", 20).get("row0").get("panelBytes").op("i32.mul").op("i32.add");
-  if (skipping) f.get("args").op("i32.load", 24);
+  f.get("args").op("i32.load", 24);
   f.call(pack);
 }
 

@@ -193,23 +193,23 @@ export class SimdGemm {
     return this.threads ? (this.kernel as unknown as WalkExports) : null;
   }
 
-  /** op(B) (k×n) from byte address `stored` into panels at `packed`, for multiplyAt: B stored k×n, or n×k when transB. */
-  packBAt(stored: number, transB: boolean, k: number, n: number, packed: number): void {
-    this.pack("packB", stored, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, packed, this.layout.tile.nr);
+  /**
+   * op(B) (k×n) from byte address `stored` into panels at `packed`, for multiplyAt: B stored k×n, or n×k
+   * when transB. Given `skip` (on shared memory only), each panel is followed by `skip` bytes it leaves
+   * alone: the k rows become rows of longer panels, whose others are someone else's.
+   */
+  packBAt(stored: number, transB: boolean, k: number, n: number, packed: number, skip = 0): void {
+    this.pack("packB", stored, (transB ? 1 : n) * FLOAT_BYTES, (transB ? k : 1) * FLOAT_BYTES, n, k, packed, this.layout.tile.nr, skip);
   }
 
-  /**
-   * op(A) (m×k) from byte address `stored` into panels at `packed`, for multiplyAt: A stored m×k, or k×m
-   * when transA. Given `skip` (on shared memory only), each panel is followed by `skip` bytes it leaves
-   * alone: the k columns become columns of longer panels, whose others are someone else's.
-   */
+  /** op(A) (m×k) from byte address `stored` into panels at `packed`, for multiplyAt: A stored m×k, or k×m when transA; `skip` as packBAt's (the k columns of longer panels). */
   packAAt(stored: number, transA: boolean, m: number, k: number, packed: number, skip = 0): void {
-    if (skip && !this.jobKernel) throw new Error("gemm: packAAt leaves room after its panels only in the module on shared memory");
     this.pack("packA", stored, (transA ? m : 1) * FLOAT_BYTES, (transA ? 1 : k) * FLOAT_BYTES, m, k, packed, this.layout.tile.mr, skip);
   }
 
-  /** A pack of `lines` lines into panels of `width` (`skip` bytes after each: packA's only): its panels shared with the worker threads in bands when the operand is large enough (band-kernels.ts). */
+  /** A pack of `lines` lines into panels of `width`, `skip` bytes after each: its panels shared with the worker threads in bands when the operand is large enough (band-kernels.ts). */
   private pack(name: "packB" | "packA", stored: number, kStride: number, lineStride: number, lines: number, k: number, packed: number, width: number, skip = 0): void {
+    if (skip && !this.jobKernel) throw new Error("gemm: a pack leaves room after its panels only in the module on shared memory");
     if (!this.jobKernel || (lines * k < PACK_BAND_MIN_FLOATS && !skip)) return this.kernel[name](stored, kStride, lineStride, lines, k, packed);
     const args = this.layout.args;
     this.writeArgs(args, stored, kStride, lineStride, lines, k, packed, skip);

@@ -63,11 +63,12 @@ interface WalkGradientRegions {
   readonly sums: number;
 }
 
-/** The LSTM walk's input: x as stored, K packed, K over R stored and packed, and room for the steps' packed [x_t | h_{t-1}]. */
+/** The LSTM walk's input: x as stored, K packed, room for R as stored, K over R packed, and room for the steps' packed [x_t | h_{t-1}]. */
 interface StepInputRegions {
   readonly x: number;
   readonly kernel: { stored: number; packed: number };
-  readonly stacked: { stored: number; packed: number };
+  readonly recurrent: number;
+  readonly stacked: number;
   readonly packedA: number;
 }
 
@@ -102,17 +103,18 @@ export class ResidentRecurrence {
     const hAt = this.where(h) ?? r.floats(steps * batch * units);
     const zerosAt = r.floats(batch * units);
     const biasAt = bias ? (this.where(bias) ?? r.floats(width)) : 0;
-    const packedAt = this.packedRegion(r, units, width);
-    const stepInput = projection && this.stepInputRegions(r, projection, steps, batch, units, width);
+    // from its input, the walk multiplies by K, then by K over R: R alone is not read
+    const stepInput = projection && this.stepInputRegions(r, projection, recurrent, steps, batch, units, width);
+    const packedAt = stepInput ? null : this.packedRegion(r, units, width);
     const argsAt = r.bytes(WALK_ARGUMENT_BYTES);
     this.reserve(r);
     if (!stepInput) this.copyIn(gates, steps * batch * width, gatesAt);
     this.zero(zerosAt, batch * units);
     if (bias) this.copyIn(bias, width, biasAt);
-    this.pack(recurrent, false, units, width, packedAt);
+    if (packedAt) this.pack(recurrent, false, units, width, packedAt);
     if (stepInput) this.packStepInput(projection!, recurrent, steps * batch, units, width, stepInput);
-    const input = stepInput ? [stepInput.x, projection!.features, stepInput.kernel.packed, stepInput.stacked.packed, stepInput.packedA] : [0, 0, 0, 0, 0];
-    this.walk(argsAt, "lstmWalkForward", [gatesAt, cAt, actAt, hAt, zerosAt, packedAt.packed, biasAt, bias ? 1 : 0, steps, batch, units, ...input], batch, steps * (units + (projection?.features ?? 0)) * width);
+    const input = stepInput ? [stepInput.x, projection!.features, stepInput.kernel.packed, stepInput.stacked, stepInput.packedA] : [0, 0, 0, 0, 0];
+    this.walk(argsAt, "lstmWalkForward", [gatesAt, cAt, actAt, hAt, zerosAt, packedAt?.packed ?? 0, biasAt, bias ? 1 : 0, steps, batch, units, ...input], batch, steps * (units + (projection?.features ?? 0)) * width);
     this.copyOut(gates, gatesAt, steps * batch * width);
     this.copyOut(c, cAt, steps * batch * units);
     this.copyOut(actC, actAt, steps * batch * units);
@@ -295,27 +297,28 @@ export class ResidentRecurrence {
 
   /**
    * Where the LSTM's walk finds its input: x as stored (a rowsRegion, its rows read in place at step
-   * 0), K packed (k = features), K over R stored and packed (k = features + units), and room for each
-   * step's [x_t | h_{t-1}] packed (whole panels of the batch's rows).
+   * 0), K packed (k = features), R as stored (where it lies elsewhere), K over R packed (k = features +
+   * units), and room for each step's [x_t | h_{t-1}] packed (whole panels of the batch's rows).
    */
-  private stepInputRegions(r: Regions, { x, features }: InputProjection, steps: number, batch: number, units: number, width: number): StepInputRegions {
+  private stepInputRegions(r: Regions, { x, features }: InputProjection, recurrent: Float32Array, steps: number, batch: number, units: number, width: number): StepInputRegions {
     const inner = features + units;
     const panelRows = Math.ceil(batch / this.gemm.tileRows) * this.gemm.tileRows;
     return {
       x: this.where(x) ?? this.rowsRegion(r, steps * batch, features),
       kernel: this.packedRegion(r, features, width),
-      stacked: this.packedRegion(r, inner, width),
+      recurrent: this.where(recurrent) ?? r.floats(units * width),
+      stacked: r.bytes(this.gemm.packedBBytes(inner, width)),
       packedA: r.floats(panelRows * inner),
     };
   }
 
-  /** x placed, K packed, and K over R stacked and packed, for the LSTM's walk from its input. */
+  /** x placed, K packed, and K over R packed, for the LSTM's walk from its input: K's rows and R's packed straight into the first and last rows of each panel. */
   private packStepInput({ x, kernel, features }: InputProjection, recurrent: Float32Array, rows: number, units: number, width: number, at: StepInputRegions): void {
     this.placeRows(x, rows, features, at.x);
     this.pack(kernel, false, features, width, at.kernel);
-    this.memory.set(this.inputs.of(kernel, features * width), at.stacked.stored / FLOAT_BYTES);
-    this.memory.set(this.inputs.of(recurrent, units * width), at.stacked.stored / FLOAT_BYTES + features * width);
-    this.gemm.packBAt(at.stacked.stored, false, features + units, width, at.stacked.packed);
+    const rowBytes = this.gemm.tileColumns * FLOAT_BYTES;
+    this.gemm.packBAt(this.where(kernel) ?? at.kernel.stored, false, features, width, at.stacked, units * rowBytes);
+    this.pack(recurrent, false, units, width, { stored: at.recurrent, packed: at.stacked + features * rowBytes }, features * rowBytes);
   }
 
   /** The input x as stored (a rowsRegion) and the kernel packed. */
@@ -351,11 +354,11 @@ export class ResidentRecurrence {
     if (this.views.ints.buffer !== this.memory.buffer) this.views = { ints: new Int32Array(this.memory.buffer), doubles: new Float64Array(this.memory.buffer, 0, this.memory.buffer.byteLength >> 3) };
   }
 
-  /** R packed as op(R): R (k×n) itself, or Rᵀ when transposed (R stored n×k); from where R lies in gemm's heap, else from its region. */
-  private pack(recurrent: Float32Array, transposed: boolean, k: number, n: number, at: { stored: number; packed: number }): void {
+  /** R packed as op(R): R (k×n) itself, or Rᵀ when transposed (R stored n×k); from where R lies in gemm's heap, else from its region; `skip` bytes left after each panel (packBAt's). */
+  private pack(recurrent: Float32Array, transposed: boolean, k: number, n: number, at: { stored: number; packed: number }, skip = 0): void {
     const lies = this.where(recurrent);
     if (lies === null) this.copyIn(recurrent, k * n, at.stored);
-    this.gemm.packBAt(lies ?? at.stored, transposed, k, n, at.packed);
+    this.gemm.packBAt(lies ?? at.stored, transposed, k, n, at.packed, skip);
   }
 
   /** into[j] = the float64 sum at sumsAt + 8j, rounded once: Σ over the rows of dZ's column j, as sumColumns gives it. */
