@@ -43,7 +43,12 @@ export function lstmSequenceForward(
 ): void {
   const name = "lstmSequenceForward";
   checkShape(name, steps, batch, units);
-  checkHolds(name, { gates: [gates, steps * batch * 4 * units], c: [c, steps * batch * units], actC: [actC, steps * batch * units], h: [h, steps * batch * units], recurrentKernel: [recurrentKernel, units * 4 * units], ...(bias && { bias: [bias, 4 * units] }) });
+  holds(name, "gates", gates, steps * batch * 4 * units);
+  holds(name, "c", c, steps * batch * units);
+  holds(name, "actC", actC, steps * batch * units);
+  holds(name, "h", h, steps * batch * units);
+  holds(name, "recurrentKernel", recurrentKernel, units * 4 * units);
+  if (bias) holds(name, "bias", bias, 4 * units);
   const projection = wantedProjection(name, x, kernel, features, steps * batch, 4 * units);
   const fast = residentFor(units);
   if (fast) return fast.lstmForward(gates, c, actC, h, recurrentKernel, bias, steps, batch, units, projection);
@@ -85,7 +90,13 @@ export function lstmSequenceBackward(
   const name = "lstmSequenceBackward";
   checkShape(name, steps, batch, units);
   const [tape, gateTape, state] = [steps * batch * units, steps * batch * 4 * units, batch * units];
-  checkHolds(name, { gates: [gates, gateTape], actC: [actC, tape], c: [c, tape], dh: [dh, state], dc: [dc, state], ...(dz && { dz: [dz, gateTape] }), recurrentKernel: [recurrentKernel, units * 4 * units] });
+  holds(name, "gates", gates, gateTape);
+  holds(name, "actC", actC, tape);
+  holds(name, "c", c, tape);
+  holds(name, "dh", dh, state);
+  holds(name, "dc", dc, state);
+  if (dz) holds(name, "dz", dz, gateTape);
+  holds(name, "recurrentKernel", recurrentKernel, units * 4 * units);
   const inputs = { h, x, kernel, features };
   const gradients = afterTheWalk(name, dz, inputs, dKernel, dRecurrent, dBias, dx, steps * batch, units, 4 * units);
   const fast = residentFor(units);
@@ -111,7 +122,9 @@ export function simpleRnnSequenceForward(
 ): void {
   const name = "simpleRnnSequenceForward";
   checkShape(name, steps, batch, units);
-  checkHolds(name, { h: [h, steps * batch * units], recurrentKernel: [recurrentKernel, units * units], ...(bias && { bias: [bias, units] }) });
+  holds(name, "h", h, steps * batch * units);
+  holds(name, "recurrentKernel", recurrentKernel, units * units);
+  if (bias) holds(name, "bias", bias, units);
   const projection = wantedProjection(name, x, kernel, features, steps * batch, units);
   const fast = residentFor(units);
   if (fast) return fast.simpleRnnForward(h, recurrentKernel, bias, steps, batch, units, projection);
@@ -145,7 +158,10 @@ export function simpleRnnSequenceBackward(
 ): void {
   const name = "simpleRnnSequenceBackward";
   checkShape(name, steps, batch, units);
-  checkHolds(name, { h: [h, steps * batch * units], dh: [dh, batch * units], ...(dz && { dz: [dz, steps * batch * units] }), recurrentKernel: [recurrentKernel, units * units] });
+  holds(name, "h", h, steps * batch * units);
+  holds(name, "dh", dh, batch * units);
+  if (dz) holds(name, "dz", dz, steps * batch * units);
+  holds(name, "recurrentKernel", recurrentKernel, units * units);
   const inputs = { h, x, kernel, features };
   const gradients = afterTheWalk(name, dz, inputs, dKernel, dRecurrent, dBias, dx, steps * batch, units, units);
   const fast = residentFor(units);
@@ -157,7 +173,8 @@ export function simpleRnnSequenceBackward(
 function wantedProjection(name: string, x: Float32Array | null, kernel: Float32Array | null, features: number, rows: number, width: number): InputProjection | null {
   if (!x) return null;
   if (!(Number.isInteger(features) && features >= 1)) throw new RangeError(`${name}: features must be a positive integer, got ${features}`);
-  checkHolds(name, { x: [x, rows * features], kernel: [kernel as Float32Array, features * width] });
+  holds(name, "x", x, rows * features);
+  holds(name, "kernel", kernel, features * width);
   projecting.x = x;
   projecting.kernel = kernel!;
   projecting.features = features;
@@ -190,12 +207,19 @@ function afterTheWalk(
     return null;
   }
   if ((dKernel || dx) && !(Number.isInteger(features) && features >= 1)) throw new RangeError(`${name}: features must be a positive integer, got ${features}`);
-  checkHolds(name, {
-    ...(dRecurrent && { h: [h as Float32Array, rows * units], dRecurrent: [dRecurrent, units * width] }),
-    ...(dKernel && { x: [x as Float32Array, rows * features], dKernel: [dKernel, features * width] }),
-    ...(dBias && { dBias: [dBias, width] }),
-    ...(dx && { kernel: [kernel as Float32Array, features * width], dx: [dx, rows * features] }),
-  });
+  if (dRecurrent) {
+    holds(name, "h", h, rows * units);
+    holds(name, "dRecurrent", dRecurrent, units * width);
+  }
+  if (dKernel) {
+    holds(name, "x", x, rows * features);
+    holds(name, "dKernel", dKernel, features * width);
+  }
+  if (dBias) holds(name, "dBias", dBias, width);
+  if (dx) {
+    holds(name, "kernel", kernel, features * width);
+    holds(name, "dx", dx, rows * features);
+  }
   wanted.dKernel = dKernel;
   wanted.dRecurrent = dRecurrent;
   wanted.dBias = dBias;
@@ -219,14 +243,17 @@ function ownTape(floats: number): Float32Array {
 }
 
 function checkShape(name: string, steps: number, batch: number, units: number): void {
-  for (const [what, value] of [["steps", steps], ["batch", batch], ["units", units]] as const) {
-    if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name}: ${what} must be a positive integer, got ${value}`);
-  }
+  positive(name, "steps", steps);
+  positive(name, "batch", batch);
+  positive(name, "units", units);
 }
 
-function checkHolds(name: string, arrays: Record<string, [Float32Array, number]>): void {
-  for (const [what, [array, needed]] of Object.entries(arrays)) {
-    if (!(array instanceof Float32Array)) throw new TypeError(`${name}: ${what} must be a Float32Array`);
-    if (array.length < needed) throw new RangeError(`${name}: ${what} holds ${array.length} floats, needs ${needed}`);
-  }
+function positive(name: string, what: string, value: number): void {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name}: ${what} must be a positive integer, got ${value}`);
+}
+
+/** Throws unless `array` is a Float32Array of `needed` floats or more (one call an array: a step's calls allocate nothing). */
+function holds(name: string, what: string, array: Float32Array | null, needed: number): void {
+  if (!(array instanceof Float32Array)) throw new TypeError(`${name}: ${what} must be a Float32Array`);
+  if (array.length < needed) throw new RangeError(`${name}: ${what} holds ${array.length} floats, needs ${needed}`);
 }
