@@ -117,8 +117,8 @@ export function simdOptimizer(name: string, config: Clipping, weights: readonly 
   return place && new SimdOptimizer(name, config, weights, plan, place, () => heapPlacement(wasm, precision));
 }
 
-/** The rule's arguments for its band function (band-kernels.ts), after the hyperparameters: w, g, s0, s1, s2, floats, hyper. */
-const RULE_ARGS_BYTES = 32;
+/** The rule's arguments for its band function (band-kernels.ts), after the hyperparameters: w, g, s0, s1, s2, floats, hyper, then allFiniteBand's flag. */
+const RULE_ARGS_BYTES = FINITE_FLAG_OFFSET + 4;
 /** About what a weight's step costs, in multiply-adds: what gemm's threads weigh against handing a band over. */
 const WORK_PER_FLOAT = 8;
 /** What checking a gradient costs, in the same units. */
