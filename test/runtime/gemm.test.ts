@@ -65,7 +65,7 @@ describe.each(implementations)("%s", (_, implementation) => {
     }
   });
 
-  it.each(TRANSPOSES)("is right past the blocking (k > 256 in slices, m > 64 in blocks, several panels), transA %s, transB %s", (transA, transB) => {
+  it.each(TRANSPOSES)("is right past the blocking (k > 4096 in slices, m > 64 in blocks, several panels), transA %s, transB %s", (transA, transB) => {
     const random = new Random(2);
     for (const [m, n, k] of BLOCKING_SIZES) {
       for (const accumulate of [false, true]) checkProblem(implementation, random, { m, n, k, transA, transB, accumulate });

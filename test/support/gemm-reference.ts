@@ -28,8 +28,10 @@ export const TRANSPOSES = [
   [false, true],
   [true, true],
 ] as const;
-/** Past the blocking: k > 256 in slices, m > 64 in blocks, several panels. */
+/** Past the blocking: k > 4096 in slices (one and two slices on), m > 64 in blocks, several panels. */
 export const BLOCKING_SIZES = [
+  [9, 13, 4097],
+  [6, 20, 8200],
   [67, 41, 257],
   [130, 9, 600],
   [5, 250, 513],
