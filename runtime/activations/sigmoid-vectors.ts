@@ -77,25 +77,36 @@ export function splatSigmoidConstants(f: FunctionBuilder): void {
 /**
  * σ of the vectors in the locals `values` (x, then x clamped, then σ), left there; the vectors'
  * instructions interleaved step by step. At most as many vectors as declareSigmoidLocals made room for.
+ * `fused`: each multiply and add by one relaxed-SIMD f32x4.relaxed_madd (fused where the hardware has
+ * FMA: one rounding instead of two, so other bits than the plain sequence's, within the same bounds),
+ * for a module built for a host that has it.
  */
-export function sigmoidVectors(f: FunctionBuilder, values: readonly string[]): void {
+export function sigmoidVectors(f: FunctionBuilder, values: readonly string[], fused = false): void {
   const value = (v: number): string => values[v]!;
   const each = (emit: (v: number) => void): void => {
     for (let v = 0; v < values.length; v++) emit(v);
   };
   const [xMin, xMax, minusLog2e, minusLn2Hi, minusLn2Lo, one, rounder] = FLOAT_CONSTANTS.map(([name]) => name) as [string, string, string, string, string, string, string];
-  const mulAdd = (x: string, m: string, a: string): FunctionBuilder => f.get(x).get(m).op("f32x4.mul").get(a).op("f32x4.add");
+  // x·m + a: the operands x and m pushed by `factors`, a by `addend`
+  const mulAdd = (factors: () => void, addend: () => void): FunctionBuilder => {
+    factors();
+    if (fused) return (addend(), f.op("f32x4.relaxed_madd"));
+    f.op("f32x4.mul");
+    addend();
+    return f.op("f32x4.add");
+  };
+  const locals = (...names: string[]) => () => void names.forEach((name) => f.get(name));
   each((v) => f.get(value(v)).get(xMin).op("f32x4.pmax").get(xMax).op("f32x4.pmin").set(value(v)));
   // k = nearest(-x·log2 e), by way of ROUNDER + k, whose bits make 2^-k: 127 - k in the exponent field
-  each((v) => f.get(value(v)).get(minusLog2e).op("f32x4.mul").get(rounder).op("f32x4.add").set(k(v)));
+  each((v) => mulAdd(locals(value(v), minusLog2e), locals(rounder)).set(k(v)));
   each((v) => f.get(BIAS).get(k(v)).op("i32x4.sub").i32(MANTISSA_BITS).op("i32x4.shl").set(scale(v)));
   each((v) => f.get(k(v)).get(rounder).op("f32x4.sub").set(k(v)));
-  each((v) => f.get(k(v)).get(minusLn2Hi).op("f32x4.mul").get(value(v)).op("f32x4.sub").get(k(v)).get(minusLn2Lo).op("f32x4.mul").op("f32x4.add").set(r(v)));
+  each((v) => mulAdd(locals(k(v), minusLn2Lo), () => f.get(k(v)).get(minusLn2Hi).op("f32x4.mul").get(value(v)).op("f32x4.sub")).set(r(v)));
   // P(r) = r⁴·(p0·r + p1) + r²·(p2·r + p3) + (p4·r + p5), Estrin's scheme: a shorter chain than Horner's
   each((v) => f.get(r(v)).get(r(v)).op("f32x4.mul").set(r2(v)));
-  each((v) => mulAdd(r(v), coefficient(2), coefficient(3)).set(q(v)));
-  each((v) => mulAdd(r(v), coefficient(4), coefficient(5)).get(q(v)).get(r2(v)).op("f32x4.mul").op("f32x4.add").set(q(v)));
-  each((v) => mulAdd(r(v), coefficient(0), coefficient(1)).get(r2(v)).get(r2(v)).op("f32x4.mul").op("f32x4.mul").get(q(v)).op("f32x4.add").set(q(v)));
-  each((v) => f.get(q(v)).get(r2(v)).op("f32x4.mul").get(r(v)).op("f32x4.add").set(q(v)));
+  each((v) => mulAdd(locals(r(v), coefficient(2)), locals(coefficient(3))).set(q(v)));
+  each((v) => mulAdd(locals(q(v), r2(v)), () => mulAdd(locals(r(v), coefficient(4)), locals(coefficient(5)))).set(q(v)));
+  each((v) => mulAdd(() => mulAdd(locals(r(v), coefficient(0)), locals(coefficient(1))).get(r2(v)).get(r2(v)).op("f32x4.mul"), locals(q(v))).set(q(v)));
+  each((v) => mulAdd(locals(q(v), r2(v)), locals(r(v))).set(q(v)));
   each((v) => f.get(scale(v)).get(scale(v)).get(one).op("f32x4.add").get(q(v)).op("f32x4.add").op("f32x4.div").set(value(v)));
 }

@@ -9,6 +9,7 @@ import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
+import { turnOnRelaxedSimd } from "../wasm/relaxed-simd";
 
 // copied out of the import once (see simd-sigmoid.ts: an imported binding may be a getter call)
 const FLOATS_PER_VECTOR = VECTOR_FLOATS;
@@ -19,9 +20,13 @@ export class SimdGates {
   private scratch: Float32Array;
   private readonly inputs = new PrefixViews();
 
-  /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
+  /**
+   * null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP).
+   * σ and tanh multiply and add by relaxed_madd where the host has relaxed SIMD, as gemm's module's
+   * gate functions (the recurrent walks') do there: the two give the same bits.
+   */
   static create(wasm: WasmApi | null = hostWasm()): SimdGates | null {
-    const kernel = instantiateKernel<GateKernelExports>(gateKernelModule(), wasm);
+    const kernel = instantiateKernel<GateKernelExports>(gateKernelModule(wasm !== null && turnOnRelaxedSimd(wasm)), wasm);
     return kernel && new SimdGates(kernel);
   }
 

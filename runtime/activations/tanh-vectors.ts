@@ -34,13 +34,17 @@ export function splatTanhConstants(f: FunctionBuilder): void {
   for (const [name, constant] of FLOAT_CONSTANTS) f.op("f32.const", constant).op("f32x4.splat").set(name);
 }
 
-/** tanh of the vectors in the locals `values`, left there; the vectors' instructions interleaved step by step. */
-export function tanhVectors(f: FunctionBuilder, values: readonly string[]): void {
+/**
+ * tanh of the vectors in the locals `values`, left there; the vectors' instructions interleaved step by
+ * step. `fused`: each Horner step by one f32x4.relaxed_madd (sigmoid-vectors.ts).
+ */
+export function tanhVectors(f: FunctionBuilder, values: readonly string[], fused = false): void {
   const each = (emit: (v: number) => void): void => {
     for (let v = 0; v < values.length; v++) emit(v);
   };
   // acc = acc·x² + c, Horner's scheme in x²
-  const horner = (acc: string, v: number, coefficient: string): FunctionBuilder => f.get(acc).get(x2(v)).op("f32x4.mul").get(coefficient).op("f32x4.add").set(acc);
+  const horner = (acc: string, v: number, coefficient: string): FunctionBuilder =>
+    (fused ? f.get(acc).get(x2(v)).get(coefficient).op("f32x4.relaxed_madd") : f.get(acc).get(x2(v)).op("f32x4.mul").get(coefficient).op("f32x4.add")).set(acc);
   each((v) => f.get(values[v]!).get("tanhMin").op("f32x4.pmax").get("tanhMax").op("f32x4.pmin").set(values[v]!));
   each((v) => f.get(values[v]!).get(values[v]!).op("f32x4.mul").set(x2(v)));
   each((v) => f.get("tanhP0").set(p(v)).get("tanhQ0").set(q(v)));

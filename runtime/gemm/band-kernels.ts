@@ -48,9 +48,13 @@ const BAND_INDEX = new Map<string, number>(BANDS.map((name, index) => [name, ind
 /** A band function's place in BANDS (its job kind is one more), looked up once, not searched per call. */
 export const bandIndex = (name: BandName): number => BAND_INDEX.get(name)!;
 
-/** The band functions and what they call, exported, into gemm's module (after gemm's own functions, which the walks and packs call; `tile`: the module's). */
-export function addBandFunctions(module: ModuleBuilder, tile: Tile): void {
-  addWalkFunctions(module, tile.mr);
+/**
+ * The band functions and what they call, exported, into gemm's module (after gemm's own functions, which
+ * the walks and packs call; `tile`: the module's; `fused`: whether its build multiplies and adds by
+ * relaxed_madd, which the walks' σ and tanh then do too).
+ */
+export function addBandFunctions(module: ModuleBuilder, tile: Tile, fused = false): void {
+  addWalkFunctions(module, tile.mr, fused);
   packPanels(module, "packBInto", tile.nr, true);
   packBand(module, "packBBand", "packBInto", tile.nr);
   packBand(module, "packABand", "packAInto", tile.mr);

@@ -70,7 +70,7 @@ export class SimdGemm {
     const host = threaded ? workerThreadsHost() : null;
     if (host) {
       // with the band functions (band-kernels.ts): past a browser's limit for compiling on its main thread, where worker threads never take this branch
-      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }, (module) => addBandFunctions(module, build.tile)), wasm, false);
+      const module = compileKernel(simdKernelModule(build, { maximumPages: SHARED_MAXIMUM_PAGES }, (module) => addBandFunctions(module, build.tile, build.fusedMultiplyAdd)), wasm, false);
       if (!module) return null;
       const memory = new (wasm as unknown as SharedMemoryApi).Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
       const kernel = instanceOf<Omit<SimdKernelExports, "memory">>(module, wasm, { env: { memory } });

@@ -171,10 +171,10 @@ function lstmWalkBackward(module: ModuleBuilder): void {
 /**
  * The gate functions, rows-kernel.ts' columnSums (a bias gradient from dZ in place), a pack of A's rows
  * into part of longer panels, and the walks, into gemm's module (after its functions, which the walks
- * call; `mr`: its tile's rows).
+ * call; `mr`: its tile's rows; `fused`: σ and tanh by relaxed_madd, as the module's build multiplies and adds).
  */
-export function addWalkFunctions(module: ModuleBuilder, mr: number): void {
-  addGateFunctions(module, WIDE);
+export function addWalkFunctions(module: ModuleBuilder, mr: number, fused = false): void {
+  addGateFunctions(module, WIDE, fused);
   columnSumsFunction(module);
   packPanels(module, "packAInto", mr, true);
   simpleRnnWalkForward(module);

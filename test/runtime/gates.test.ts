@@ -6,6 +6,7 @@ import { addGateFunctions, WIDE } from "../../runtime/activations/gate-kernel";
 import { ModuleBuilder } from "../../runtime/wasm/wasm-assembler";
 import { compileKernel, instanceOf } from "../../runtime/wasm/instantiate";
 import { hostWasm } from "../../runtime/wasm/wasm-api";
+import { turnOnRelaxedSimd } from "../../runtime/wasm/relaxed-simd";
 import { Random } from "../../runtime/random";
 import { ulpOf } from "../support/ulp";
 
@@ -50,12 +51,13 @@ it("runs on WebAssembly SIMD in this Node, and gives way to JavaScript without W
 });
 
 /**
- * The gate functions as gemm's module has them (several vectors a step, walk-kernel.ts), in a module of
- * their own: a block of rows at the memory's start, gates of whole vectors only.
+ * The gate functions as gemm's module has them (several vectors a step, walk-kernel.ts; `fused`: by
+ * relaxed_madd, as its build for a host with relaxed SIMD has them), in a module of their own: a block
+ * of rows at the memory's start, gates of whole vectors only.
  */
-function wideGates(): { lstmGates: LstmGates; gruGates: GruGates } {
+function wideGates(fused = false): { lstmGates: LstmGates; gruGates: GruGates } {
   const module = new ModuleBuilder(16);
-  addGateFunctions(module, WIDE);
+  addGateFunctions(module, WIDE, fused);
   // compiled where Node runs it, as gemm's module is (past a browser's limit for its main thread)
   const kernel = instanceOf<{
     memory: { buffer: ArrayBuffer };
@@ -72,6 +74,8 @@ function wideGates(): { lstmGates: LstmGates; gruGates: GruGates } {
   return { lstmGates: run(4, kernel.lstmGates), gruGates: run(3, kernel.gruGates) };
 }
 const wide = wideGates();
+// turned on where Node has it behind a flag, as gemm does
+const fusedWide = turnOnRelaxedSimd(hostWasm()!) ? wideGates(true) : null;
 const wholeVectors = <G extends LstmGates | GruGates>(gates: G, fallback: G): G => ((values: Float32Array, offset: number, rows: number, units: number) => (units % 4 === 0 ? gates : fallback)(values, offset, rows, units)) as G;
 
 // the SIMD tanh is the rational in float32 (within 7 ulps); the JavaScript one evaluates it in float64 (3)
@@ -79,6 +83,7 @@ const implementations: readonly (readonly [string, LstmGates, number])[] = [
   ["lstmGates (WebAssembly SIMD)", lstmGates, 7],
   ["SimdGates", simd?.lstmGates ?? jsLstmGates, 7],
   ["gemm's module's lstmGates (several vectors a step)", wholeVectors(wide.lstmGates, jsLstmGates), 7],
+  ...(fusedWide ? ([["gemm's module's lstmGates by relaxed_madd", wholeVectors(fusedWide.lstmGates, jsLstmGates), 7]] as const) : []),
   ["jsLstmGates (the fallback)", jsLstmGates, 3],
 ];
 
@@ -124,6 +129,7 @@ const gruImplementations: readonly (readonly [string, GruGates])[] = [
   ["gruGates (WebAssembly SIMD)", gruGates],
   ["SimdGates", simd?.gruGates ?? jsGruGates],
   ["gemm's module's gruGates (several vectors a step)", wholeVectors(wide.gruGates, jsGruGates)],
+  ...(fusedWide ? ([["gemm's module's gruGates by relaxed_madd", wholeVectors(fusedWide.gruGates, jsGruGates)]] as const) : []),
   ["jsGruGates (the fallback)", jsGruGates],
 ];
 
