@@ -30,6 +30,7 @@ import { addWalkFunctions, WALKS } from "../recurrent/walk-kernel";
 import { softmaxFunction } from "../activations/softmax-kernel";
 import { addOptimizerFunctions, RULE_NAMES, type RuleName } from "../optimizers/optimizer-kernel";
 import { addRowsByIdFunctions, ROWS_BY_ID_BANDS } from "../sparse/rows-by-id-kernel";
+import { addRowsBandFunctions, ROWS_BANDS, type RowsBandName } from "../rows/rows-bands-kernel";
 
 /** allFinite's sums in gemm's module (optimizer-kernel.ts): four keep the adders busy. */
 const GEMM_FINITE_SUMS = 4;
@@ -41,8 +42,8 @@ export const RULE_ROW_FLOATS = 256;
 const ruleBand = (rule: RuleName) => `${rule}Band` as const;
 
 /** The band functions, in the order of their job kinds (gemm-job.ts: kind 1 is the first). */
-export const BANDS = [...WALKS, "packBBand", "packABand", "packBSumsBand", "softmaxBand", ...ROWS_BY_ID_BANDS, ...RULE_NAMES.map(ruleBand), "allFiniteBand"] as const;
-export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "packBSumsBand" | "softmaxBand" | (typeof ROWS_BY_ID_BANDS)[number] | `${RuleName}Band` | "allFiniteBand";
+export const BANDS = [...WALKS, "packBBand", "packABand", "packBSumsBand", "softmaxBand", ...ROWS_BY_ID_BANDS, ...RULE_NAMES.map(ruleBand), "allFiniteBand", ...ROWS_BANDS] as const;
+export type BandName = (typeof WALKS)[number] | "packBBand" | "packABand" | "packBSumsBand" | "softmaxBand" | (typeof ROWS_BY_ID_BANDS)[number] | `${RuleName}Band` | "allFiniteBand" | RowsBandName;
 
 const BAND_INDEX = new Map<string, number>(BANDS.map((name, index) => [name, index]));
 /** A band function's place in BANDS (its job kind is one more), looked up once, not searched per call. */
@@ -66,6 +67,7 @@ export function addBandFunctions(module: ModuleBuilder, tile: Tile, fused = fals
   for (const rule of RULE_NAMES) ruleBandFunction(module, rule);
   allFiniteBandFunction(module);
   addRowsByIdFunctions(module);
+  addRowsBandFunctions(module);
 }
 
 /**

@@ -9,12 +9,15 @@
 //                                                at byte address sumsAt, each added from row 0 down
 //   rowSums(at, rows, rowVectors, sumsAt)        sums[r] = Σ over row r, in float64 (one float64 a row
 //                                                at byte address sumsAt)
+//   columnSumsStrided(at, rows, vectors, rowBytes, sumsAt)
+//                                                columnSums on `vectors` vectors of rows rowBytes apart
+//                                                (a band of a wider matrix's columns)
 //
 // Each product or difference is rounded to float32 once. The column sums add each float, promoted
 // (exactly) to float64, in the order of the rows: the sums JavaScript's numbers give. A row's sum adds
 // its floats in four float64 lanes (floats j, j + 4, j + 8, ... in lane j mod 4), then the lanes.
 
-import { i32Params, ModuleBuilder, type FunctionBuilder, type SharedMemoryImport } from "../wasm/wasm-assembler";
+import { i32Params, ModuleBuilder, type FunctionBuilder } from "../wasm/wasm-assembler";
 import type { GrowableMemory } from "../wasm/scratch-memory";
 
 const FLOAT_BYTES = 4;
@@ -39,7 +42,7 @@ function eachVector(f: FunctionBuilder, from: string, count: string, step: numbe
   );
 }
 
-function scaleFunction(module: ModuleBuilder): void {
+export function scaleFunction(module: ModuleBuilder): void {
   const f = module.function("scale", [...i32Params("at", "to", "vectors"), ["factor", "f32"]], [], true);
   f.local("end", "i32").local("p", "i32").local("factors", "v128");
   f.get("vectors").i32(0).op("i32.eq").op("br_if", 0);
@@ -50,7 +53,7 @@ function scaleFunction(module: ModuleBuilder): void {
   });
 }
 
-function scaleDifferenceFunction(module: ModuleBuilder): void {
+export function scaleDifferenceFunction(module: ModuleBuilder): void {
   const f = module.function("scaleDifference", [...i32Params("at", "yAt", "to", "vectors"), ["factor", "f32"]], [], true);
   f.local("end", "i32").local("p", "i32").local("factors", "v128");
   f.get("vectors").i32(0).op("i32.eq").op("br_if", 0);
@@ -64,10 +67,21 @@ function scaleDifferenceFunction(module: ModuleBuilder): void {
 
 /** columnSums, exported, into a module of another kernel's (the recurrent layers' bias gradients sum dZ where it lies: runtime/recurrent/walk-kernel.ts). */
 export function columnSumsFunction(module: ModuleBuilder): void {
-  const f = module.function("columnSums", i32Params("at", "rows", "rowVectors", "sumsAt"), [], true);
+  columnSumsOf(module, false);
+}
+
+/** columnSumsStrided, exported, into a module of another kernel's (gemm's, whose column bands sum a wide matrix's columns: band-kernels.ts). */
+export function columnSumsStridedFunction(module: ModuleBuilder): void {
+  columnSumsOf(module, true);
+}
+
+/** columnSums, or with `strided` columnSumsStrided: the next row rowBytes after a row's first vector instead of after its last. */
+function columnSumsOf(module: ModuleBuilder, strided: boolean): void {
+  const vectors = strided ? "vectors" : "rowVectors";
+  const f = module.function(strided ? "columnSumsStrided" : "columnSums", i32Params("at", "rows", vectors, ...(strided ? ["rowBytes"] : []), "sumsAt"), [], true);
   f.local("end", "i32").local("p", "i32").local("q", "i32").local("x", "v128");
-  f.get("rowVectors").i32(0).op("i32.eq").op("br_if", 0);
-  eachVector(f, "sumsAt", "rowVectors", SUMS_BYTES, () => {
+  f.get(vectors).i32(0).op("i32.eq").op("br_if", 0);
+  eachVector(f, "sumsAt", vectors, SUMS_BYTES, () => {
     f.get("p").op("v128.const", new Array(16).fill(0)).op("v128.store", 0);
     f.get("p").op("v128.const", new Array(16).fill(0)).op("v128.store", VECTOR_BYTES);
   });
@@ -75,13 +89,14 @@ export function columnSumsFunction(module: ModuleBuilder): void {
   f.doWhile(
     () => {
       f.get("sumsAt").set("q");
-      eachVector(f, "at", "rowVectors", VECTOR_BYTES, () => {
+      eachVector(f, "at", vectors, VECTOR_BYTES, () => {
         f.get("p").op("v128.load", 0).set("x");
         f.get("q").get("q").op("v128.load", 0).get("x").op("f64x2.promote_low_f32x4").op("f64x2.add").op("v128.store", 0);
         f.get("q").get("q").op("v128.load", VECTOR_BYTES).get("x").get("x").op("i8x16.shuffle", HIGH_HALF).op("f64x2.promote_low_f32x4").op("f64x2.add").op("v128.store", VECTOR_BYTES);
         f.increment("q", () => f.i32(SUMS_BYTES));
       });
-      f.get("end").set("at");
+      if (strided) f.increment("at", () => f.get("rowBytes"));
+      else f.get("end").set("at");
       f.increment("rows", () => f.i32(-1));
     },
     () => f.get("rows"),
@@ -91,7 +106,7 @@ export function columnSumsFunction(module: ModuleBuilder): void {
 /** The lanes of a float64 vector swapped. */
 const SWAP_HALVES = [8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7];
 
-function rowSumsFunction(module: ModuleBuilder): void {
+export function rowSumsFunction(module: ModuleBuilder): void {
   const f = module.function("rowSums", i32Params("at", "rows", "rowVectors", "sumsAt"), [], true);
   f.local("end", "i32").local("p", "i32").local("x", "v128").local("low", "v128").local("high", "v128");
   f.get("rows").i32(0).op("i32.eq").get("rowVectors").i32(0).op("i32.eq").op("i32.or").op("br_if", 0);
@@ -113,9 +128,9 @@ function rowSumsFunction(module: ModuleBuilder): void {
   );
 }
 
-/** The module's bytes. Its memory starts at one page; the host grows it. Given `shared`, it imports a shared memory instead (env.memory: gemm's). */
-export function rowsKernelModule(shared?: SharedMemoryImport): Uint8Array {
-  const module = new ModuleBuilder(1, shared);
+/** The module's bytes. Its memory starts at one page; the host grows it. (On gemm's shared memory, gemm's module has these functions: rows-bands-kernel.ts.) */
+export function rowsKernelModule(): Uint8Array {
+  const module = new ModuleBuilder(1);
   scaleFunction(module);
   scaleDifferenceFunction(module);
   columnSumsFunction(module);

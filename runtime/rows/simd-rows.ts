@@ -5,8 +5,9 @@
 // caller's floats in JavaScript).
 //
 // Where the arrays lie in gemm's resident heap (a model's buffers, on hosts with worker threads) and
-// need no padding (a multiple of 4 floats), an instance of the module on gemm's memory works on them
-// where they lie, its sums in gemm's scratch: nothing is copied in, and nothing out but the sums.
+// need no padding (a multiple of 4 floats), gemm's module works on them where they lie, in bands that
+// its worker threads share when the arrays are large (rows-bands-kernel.ts), its sums in gemm's
+// scratch: nothing is copied in, and nothing out but the sums.
 
 import type { CrossentropyGradient, RowSums, SumColumns } from "./js-rows";
 import { rowsKernelModule, VECTOR_FLOATS, type RowsKernelExports } from "./rows-kernel";
@@ -14,10 +15,17 @@ import { PrefixViews } from "../wasm/prefix-views";
 import { ScratchMemory } from "../wasm/scratch-memory";
 import { instantiateKernel } from "../wasm/instantiate";
 import { hostWasm, type WasmApi } from "../wasm/wasm-api";
-import { onGemmMemory, type GemmMemoryKernel } from "../gemm/gemm-memory-kernel";
+import { simdGemm } from "../gemm/gemm";
+import type { SimdGemm } from "../gemm/simd-gemm";
+import { elementRows, ELEMENTS } from "./rows-bands-kernel";
 
 const MULTIPLE = VECTOR_FLOATS;
 const FLOAT_BYTES = Float32Array.BYTES_PER_ELEMENT;
+/** About what a float costs these passes, in multiply-adds: what gemm's threads weigh against handing a band over. */
+const WORK_PER_FLOAT = 1;
+/** A float's bits as an i32, for a band's f32 argument. */
+const factorBits = new Int32Array(1);
+const factorFloat = new Float32Array(factorBits.buffer);
 
 export class SimdRows {
   private readonly memory: ScratchMemory;
@@ -33,13 +41,14 @@ export class SimdRows {
   /** null where there is no WebAssembly, it has no SIMD, or the host forbids compiling (a browser's CSP). */
   static create(wasm: WasmApi | null = hostWasm()): SimdRows | null {
     const kernel = instantiateKernel<RowsKernelExports>(rowsKernelModule(), wasm);
-    return kernel && new SimdRows(kernel, onGemmMemory<Omit<RowsKernelExports, "memory">>(rowsKernelModule, wasm));
+    const gemm = wasm === hostWasm() ? simdGemm() : null;
+    return kernel && new SimdRows(kernel, gemm?.residentHeap ? gemm : null);
   }
 
   private constructor(
     private readonly kernel: RowsKernelExports,
-    /** The module on gemm's memory, for arrays in its resident heap; null where there is none. */
-    private readonly resident: GemmMemoryKernel<Omit<RowsKernelExports, "memory">> | null,
+    /** gemm's module on shared memory, whose band functions work on arrays in its resident heap; null where there is none. */
+    private readonly gemm: SimdGemm | null,
   ) {
     this.memory = new ScratchMemory(kernel.memory);
     this.scratch = this.memory.floats(0);
@@ -52,8 +61,12 @@ export class SimdRows {
     const scale = 1 / rows;
     const [pAt, yAt, dAt] = count % MULTIPLE === 0 ? this.addresses(p, kind === "oneHot" ? targets : p, d) : [-1, -1, -1];
     if (pAt >= 0 && yAt >= 0 && dAt >= 0) {
-      if (kind === "oneHot") this.resident!.exports.scaleDifference(pAt, yAt, dAt, vectors, scale);
-      else this.resident!.exports.scale(pAt, dAt, vectors, scale);
+      const gemm = this.gemm!;
+      const argsAt = gemm.firstFreeAddress;
+      factorFloat[0] = scale;
+      if (kind === "oneHot") gemm.writeArgs(argsAt, pAt, yAt, dAt, vectors, factorBits[0]!);
+      else gemm.writeArgs(argsAt, pAt, dAt, vectors, factorBits[0]!);
+      gemm.band(kind === "oneHot" ? "scaleDifferenceBand" : "scaleBand", argsAt, elementRows(vectors), ELEMENTS * WORK_PER_FLOAT);
     } else {
       this.reserve((kind === "oneHot" ? 2 : 1) * vectors * MULTIPLE);
       this.scratch.set(this.inputs.of(p, count));
@@ -91,22 +104,31 @@ export class SimdRows {
    * lies there and its rows need no padding; those sums (a view good until the next call), else null.
    */
   private inPlace(sums: "columnSums" | "rowSums", x: Float32Array, rows: number, width: number): Float64Array<ArrayBufferLike> | null {
-    const resident = this.resident;
-    const at = resident && width % MULTIPLE === 0 ? resident.heap.addressOf(x) : -1;
+    const gemm = this.gemm;
+    const at = gemm && width % MULTIPLE === 0 ? gemm.residentHeap!.addressOf(x) : -1;
     if (at < 0) return null;
     const count = sums === "columnSums" ? width : rows;
     const bytes = count * Float64Array.BYTES_PER_ELEMENT;
-    const sumsAt = resident!.scratch(bytes);
-    resident!.exports[sums](at, rows, width / MULTIPLE, sumsAt);
+    const sumsAt = gemm!.firstFreeAddress;
+    // the band's arguments after the sums, 16-byte aligned (writeArgs grows the memory to hold them)
+    const argsAt = sumsAt + Math.ceil(bytes / 16) * 16;
+    const rowVectors = width / MULTIPLE;
+    if (sums === "rowSums") {
+      gemm!.writeArgs(argsAt, at, rowVectors, sumsAt);
+      gemm!.band("rowSumsBand", argsAt, rows, width * WORK_PER_FLOAT);
+    } else {
+      gemm!.writeArgs(argsAt, at, rowVectors, rows, sumsAt);
+      gemm!.band("columnSumsBand", argsAt, rowVectors, rows * MULTIPLE * WORK_PER_FLOAT);
+    }
     const kept = this.residentSums;
-    const buffer = resident!.floats(sumsAt + bytes).buffer;
+    const buffer = gemm!.floats(sumsAt + bytes).buffer;
     if (kept.buffer === buffer && kept.byteOffset === sumsAt && kept.length === count) return kept;
     return (this.residentSums = new Float64Array(buffer, sumsAt, count));
   }
 
   /** The addresses of arrays in gemm's heap, -1 for each that is not there (all -1 where there is no heap). */
   private addresses(...arrays: Float32Array[]): number[] {
-    const heap = this.resident?.heap;
+    const heap = this.gemm?.residentHeap;
     return arrays.map((a) => (heap ? heap.addressOf(a) : -1));
   }
 

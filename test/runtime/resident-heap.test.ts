@@ -248,6 +248,39 @@ describe.skipIf(!heap)("band functions on gemm's threads (band-kernels.ts)", () 
     if (k * n >= 1 << 16) expect(byWorkers, "bands of panels the workers took").toBeGreaterThanOrEqual(2);
   });
 
+  it("a language model's wide rows on the workers, in bands (rows-bands-kernel.ts): its crossentropy gradients, loss and column sums give the bits of plain arrays", async () => {
+    const [rows, width] = [128, 4096];
+    const random = new Random(14);
+    const owner = {};
+    const inHeap = (x: Float32Array): Float32Array => {
+      const view = residentFloats(x.length, owner);
+      view.set(x);
+      return view;
+    };
+    const p = Float32Array.from({ length: rows * width }, () => random.uniform() / width);
+    const ids = Float32Array.from({ length: rows }, (_, r) => (r * 37) % width);
+    const oneHot = Float32Array.from({ length: rows * width }, (_, i) => (i % width === ids[Math.floor(i / width)] ? 1 : 0));
+    const [residentP, residentOneHot] = [inHeap(p), inHeap(oneHot)];
+    for (const [kind, y, residentY] of [["classIds", ids, ids], ["oneHot", oneHot, residentOneHot]] as const) {
+      const [plainD, residentD] = [new Float32Array(rows * width), inHeap(new Float32Array(rows * width))];
+      const [plainSums, residentSums] = [new Float32Array(width), new Float32Array(width)];
+      crossentropyGradient(p, y, plainD, rows, width, kind);
+      sumColumns(plainD, plainSums, rows, width, "set");
+      const plainLoss = crossentropyLoss(p, y, rows, width, kind);
+      let residentLoss = NaN;
+      const byWorkers = await onWorkersThenAlone(() => {
+        crossentropyGradient(residentP, residentY, residentD, rows, width, kind);
+        sumColumns(residentD, residentSums, rows, width, "set");
+        residentLoss = crossentropyLoss(residentP, residentY, rows, width, kind);
+      });
+      expect(byWorkers, `${kind}: bands the workers took`).toBeGreaterThanOrEqual(6);
+      expect(firstDifference(residentD, plainD), kind).toBe(-1);
+      expect(residentSums, kind).toEqual(plainSums);
+      expect(residentLoss, kind).toBe(plainLoss);
+      expect(plainD[ids[0]!]).toBeCloseTo((p[ids[0]!]! - 1) / rows, 6);
+    }
+  });
+
   it("a wide softmax in bands of rows on the workers gives the bits of one thread", async () => {
     const [rows, width] = [64, 4096];
     const random = new Random(12);
